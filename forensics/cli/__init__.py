@@ -1,0 +1,1 @@
+"""The ``mailbox-audit`` command line: one module per subcommand, listed in ``main``."""

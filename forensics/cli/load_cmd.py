@@ -1,0 +1,54 @@
+"""``mailbox-audit load``: hash, parse and normalize evidence; print a summary; write the table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from forensics.cli.common import add_case_options, add_load_options, custody_log, load_options
+from forensics.errors import EvidenceError
+from forensics.export import write_table
+from forensics.ingest import check_readable, load_evidence
+from forensics.summary import format_file_summary
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("load", help="load evidence and write the normalized table")
+    p.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE", help="files or folders")
+    add_case_options(p)
+    add_load_options(p)
+    p.add_argument("--out", type=Path, metavar="FILE", help="write the table (.csv, .parquet or .jsonl)")
+    p.add_argument("--filter", metavar="QUERY", help="keep only rows matching a query")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    for path in args.evidence:
+        if not path.is_dir():
+            check_readable(path)
+        elif not any(path.iterdir()):
+            raise EvidenceError(f"{path}: folder is empty")
+    if args.out is not None and args.out.suffix.lower() not in (".csv", ".parquet", ".jsonl"):
+        raise EvidenceError(f"{args.out}: output must end in .csv, .parquet or .jsonl")
+    log = custody_log(args)
+    result = load_evidence(args.evidence, options=load_options(args), custody=log)
+    if not result.files:
+        raise EvidenceError("no supported evidence files found")
+    for report in result.files:
+        print(format_file_summary(report))
+    frame = result.frame
+    if args.filter:
+        from forensics.query import compile_query
+
+        frame = frame[compile_query(args.filter).mask(frame)]
+    print(f"total: {len(frame)} rows from {len(result.sources)} file(s)")
+    if log.path is None:
+        print("note: no --case given; custody entries were not saved", file=sys.stderr)
+    if args.out is not None:
+        write_table(frame, args.out)
+        print(f"wrote {args.out}")
+    failed = result.failed
+    for report in failed:
+        print(f"mailbox-audit: error: {report.error}", file=sys.stderr)
+    return 1 if failed else 0

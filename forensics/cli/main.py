@@ -1,0 +1,62 @@
+"""Entry point of ``mailbox-audit``. Subcommands are listed explicitly (frozen builds).
+
+Every error a user can cause ends in one clear line on stderr and a non-zero exit code;
+a traceback is printed only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from types import ModuleType
+
+from forensics import __version__
+from forensics.errors import ForensicsError
+
+
+def _subcommands() -> list[ModuleType]:
+    from forensics.cli import load_cmd, verify_cmd
+
+    return [load_cmd, verify_cmd]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mailbox-audit",
+        description="Offline forensic viewer for Exchange mailbox-access evidence.",
+    )
+    parser.add_argument("--version", action="version", version=f"mailbox-audit {__version__}")
+    parser.add_argument("--debug", action="store_true", help="print tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module in _subcommands():
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except ForensicsError as exc:
+        print(f"mailbox-audit: error: {exc.user_message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mailbox-audit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - a traceback is a bug, but never the user's problem
+        print(f"mailbox-audit: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print("(run again with --debug for details, and please report it)", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""Hash evidence with SHA-256, SHA-1 and MD5 over exactly the bytes the parser reads.
+
+Parsers never open evidence themselves: they read through a ``HashingReader``, which opens
+the file read-only and updates all three digests as bytes pass. Reads must be sequential;
+at ``finish()`` whatever the parser did not consume is read and hashed too, so the digest
+always covers the whole file from one single read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from forensics.errors import EvidenceError
+
+BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class FileHashes:
+    sha256: str
+    sha1: str
+    md5: str
+    size: int
+
+
+class HashingReader(io.RawIOBase):
+    """A read-only, forward-only binary stream that hashes what it yields.
+
+    ``peek(n)`` lets a format sniffer look at the head without losing those bytes.
+    ``tell()`` is the count of bytes handed out; ``seek`` is allowed only to the current
+    position (pandas and csv probe it).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], progress: "callable | None" = None) -> None:
+        super().__init__()
+        self.path = Path(path)
+        try:
+            self._fh = open(self.path, "rb", buffering=0)  # noqa: SIM115 - closed in close()
+        except FileNotFoundError as exc:
+            raise EvidenceError(f"{self.path}: no such file") from exc
+        except IsADirectoryError as exc:
+            raise EvidenceError(f"{self.path}: is a directory, not a file") from exc
+        except PermissionError as exc:
+            raise EvidenceError(f"{self.path}: permission denied") from exc
+        except OSError as exc:
+            raise EvidenceError(f"{self.path}: cannot open ({exc.strerror or exc})") from exc
+        stat = os.fstat(self._fh.fileno())
+        self.size = stat.st_size
+        self.mtime = stat.st_mtime
+        self._sha256 = hashlib.sha256()
+        self._sha1 = hashlib.sha1()  # noqa: S324 - acquisition hashes are often SHA-1/MD5
+        self._md5 = hashlib.md5()  # noqa: S324
+        self._buffer = b""  # peeked, hashed, not yet handed out
+        self._pos = 0
+        self._progress = progress
+        self._hashes: FileHashes | None = None
+
+    # -- raw reading -------------------------------------------------------------------
+    def _read_file(self, n: int) -> bytes:
+        data = self._fh.read(n)
+        if data:
+            self._sha256.update(data)
+            self._sha1.update(data)
+            self._md5.update(data)
+        return data
+
+    def peek(self, n: int) -> bytes:
+        while len(self._buffer) < n:
+            more = self._read_file(max(n - len(self._buffer), BLOCK))
+            if not more:
+                break
+            self._buffer += more
+        return self._buffer[:n]
+
+    def read(self, n: int = -1) -> bytes:  # type: ignore[override]
+        if n is None or n < 0:
+            parts = [self._buffer]
+            self._buffer = b""
+            while chunk := self._read_file(BLOCK):
+                parts.append(chunk)
+            data = b"".join(parts)
+        else:
+            if len(self._buffer) >= n:
+                data, self._buffer = self._buffer[:n], self._buffer[n:]
+            else:
+                data = self._buffer + self._read_file(n - len(self._buffer))
+                self._buffer = b""
+        self._pos += len(data)
+        if self._progress is not None and self.size:
+            self._progress(self._pos, self.size)
+        return data
+
+    def readinto(self, buffer: "bytearray | memoryview") -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        target = {io.SEEK_SET: offset, io.SEEK_CUR: self._pos + offset}.get(whence)
+        if target != self._pos:
+            raise io.UnsupportedOperation("evidence streams are forward-only")
+        return self._pos
+
+    # -- completion --------------------------------------------------------------------
+    def finish(self) -> FileHashes:
+        """Hash the unread rest of the file and return the digests of the whole file."""
+        if self._hashes is None:
+            self._buffer = b""
+            while self._read_file(BLOCK):
+                pass
+            self._hashes = FileHashes(
+                sha256=self._sha256.hexdigest(),
+                sha1=self._sha1.hexdigest(),
+                md5=self._md5.hexdigest(),
+                size=self.size,
+            )
+        return self._hashes
+
+    def close(self) -> None:
+        if not self.closed:
+            self._fh.close()
+        super().close()
+
+
+def hash_file(path: str | os.PathLike[str]) -> FileHashes:
+    """Hash a whole file read-only (used by ``verify`` and for reports)."""
+    with HashingReader(path) as reader:
+        return reader.finish()

@@ -1,0 +1,55 @@
+"""Reduce each way Exchange names a person to comparable keys.
+
+The same person appears as ``CONTOSO\\pat``, ``pat@contoso.com``, ``/o=Contoso/.../cn=pat``,
+``Pat Assistant``, a SID or a mailbox GUID. The heuristic of DESIGN.md links them:
+alias = DN's last ``cn`` = local part of the SMTP address = sAMAccountName.
+"""
+
+from __future__ import annotations
+
+import re
+
+_GUID_PREFIXED_CN = re.compile(r"^[0-9a-f]{32}-(.+)$", re.IGNORECASE)
+_SID = re.compile(r"^S-1-\d+(-\d+)+$", re.IGNORECASE)
+_GUID = re.compile(r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$", re.IGNORECASE)
+
+
+def identity_keys(value: str | None) -> frozenset[str]:
+    """Lower-case keys under which ``value`` may match another form of the same person."""
+    if not value:
+        return frozenset()
+    text = value.strip().strip("'\"").strip()
+    if not text or text == "-":
+        return frozenset()
+    low = text.lower()
+    keys = {low}
+    if _SID.match(text) or _GUID.match(text):
+        return frozenset({low.strip("{}")})
+    if low.startswith("/o="):
+        last = low.rsplit("/cn=", 1)[-1] if "/cn=" in low else ""
+        if last:
+            match = _GUID_PREFIXED_CN.match(last)
+            keys.add(match.group(1) if match else last)
+    elif "\\" in low:
+        domain, _, user = low.partition("\\")
+        if user:
+            keys.add(user)
+    elif "@" in low:
+        local = low.split("@", 1)[0]
+        if local:
+            keys.add(local)
+    return frozenset(keys)
+
+
+def split_ids(joined: str | None) -> list[str]:
+    """Split an ``actor_ids``/``mailbox_ids`` cell ("a|b|c") into its parts."""
+    if not joined:
+        return []
+    return [part for part in str(joined).split("|") if part]
+
+
+def all_keys(*values: str | None) -> frozenset[str]:
+    keys: set[str] = set()
+    for value in values:
+        keys |= identity_keys(value)
+    return frozenset(keys)

@@ -1,0 +1,220 @@
+"""Load evidence files into the normalized table, hashing and logging each one.
+
+The one entry point the CLI, the GUI worker and reports share: ``load_evidence``. It takes
+plain ``progress`` and ``cancel`` callables so it runs anywhere (no Qt).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from forensics import schema
+from forensics.custody.hashing import HashingReader
+from forensics.custody.log import CustodyLog
+from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
+from forensics.parsers import registry
+from forensics.parsers.base import SNIFF_BYTES, FileReport, LoadOptions, ParseContext
+
+
+@dataclass
+class Progress:
+    file_index: int  # 0-based
+    file_count: int
+    path: Path
+    file_done: int  # bytes
+    file_total: int
+    overall_done: int
+    overall_total: int
+
+    @property
+    def file_fraction(self) -> float:
+        return self.file_done / self.file_total if self.file_total else 1.0
+
+    @property
+    def overall_fraction(self) -> float:
+        return self.overall_done / self.overall_total if self.overall_total else 1.0
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class EvidenceSource:
+    """Where a loaded evidence id came from: enough to re-read raw records."""
+
+    evidence_id: str
+    path: Path
+    parser: str
+
+
+@dataclass
+class LoadResult:
+    frame: pd.DataFrame
+    files: list[FileReport] = field(default_factory=list)
+    sources: dict[str, EvidenceSource] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[FileReport]:
+        return [f for f in self.files if f.status == "failed"]
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files as given, and folders searched recursively for files of a supported type.
+
+    A folder contributes files whose extension a parser claims, plus extension-less files
+    (IIS and export files are often renamed); files given explicitly are always tried.
+    """
+    out: list[Path] = []
+    extensions = registry.supported_extensions()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if child.suffix.lower() in extensions:
+                    out.append(child)
+        else:
+            out.append(path)
+    return out
+
+
+def check_readable(path: Path) -> None:
+    """Raise a one-line EvidenceError for the problems a user can cause."""
+    if not path.exists():
+        raise EvidenceError(f"{path}: no such file")
+    if path.is_dir():
+        raise EvidenceError(f"{path}: is a directory (give files, or a folder to search)")
+    if not os.access(path, os.R_OK):
+        raise EvidenceError(f"{path}: permission denied")
+    if path.stat().st_size == 0:
+        raise EvidenceError(f"{path}: file is empty")
+
+
+def _parse_one(
+    path: Path,
+    options: LoadOptions,
+    report: FileReport,
+    on_bytes: Callable[[int, int], None],
+    cancelled: Callable[[], bool],
+) -> pd.DataFrame:
+    check_readable(path)
+    with HashingReader(path, progress=on_bytes) as reader:
+        report.mtime = reader.mtime
+        head = reader.peek(SNIFF_BYTES)
+        parser_cls = registry.get(options.parser) if options.parser else registry.detect(head, path)
+        report.parser = parser_cls.name
+        report.source_format = parser_cls.source_format
+        ctx = ParseContext(reader=reader, path=path, options=options, report=report, cancelled=cancelled)
+        frames = []
+        try:
+            for batch in parser_cls().parse(ctx):
+                ctx.check_cancel()
+                if len(batch):
+                    frames.append(schema.conform(batch, defaults={"source_format": parser_cls.source_format}))
+        finally:
+            report.hashes = reader.finish()
+    frame = schema.concat(frames)
+    report.rows = len(frame)
+    return frame
+
+
+def load_evidence(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    options: LoadOptions | None = None,
+    custody: CustodyLog | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: Callable[[], bool] | None = None,
+    already_loaded: Iterable[str] = (),
+) -> LoadResult:
+    """Hash, detect, parse and normalize every file; log each in custody.
+
+    A file that fails is reported and the others still load. A cancel discards everything
+    (no partial rows), logs the cancellation and raises ``LoadCancelled``. Evidence whose
+    content (SHA-256) is already loaded is not loaded twice.
+    """
+    options = options or LoadOptions()
+    custody = custody or CustodyLog(None)
+    cancelled = cancel or (lambda: False)
+    files = expand_paths(paths)
+    sizes = [f.stat().st_size if f.is_file() else 0 for f in files]
+    overall_total = sum(sizes)
+    seen = set(already_loaded)
+    result = LoadResult(frame=schema.empty_frame())
+    frames: list[pd.DataFrame] = []
+    done_before = 0
+    for index, path in enumerate(files):
+        report = FileReport(path=path)
+        result.files.append(report)
+
+        def on_bytes(done: int, total: int, index: int = index, path: Path = path, base: int = done_before) -> None:
+            if progress is not None:
+                progress(Progress(index, len(files), path, done, total, base + done, overall_total))
+
+        try:
+            frame = _parse_one(path, options, report, on_bytes, cancelled)
+        except LoadCancelled:
+            report.status = "cancelled"
+            custody.append(
+                "load-cancelled",
+                path=str(path.resolve()),
+                files_requested=[str(f) for f in files],
+                note="load cancelled by the user; no rows from this load were kept",
+            )
+            raise
+        except ForensicsError as exc:
+            report.status = "failed"
+            report.error = exc.user_message
+            frame = None
+        except Exception as exc:  # noqa: BLE001 - hostile input must never crash the program
+            report.status = "failed"
+            report.error = f"{path.name}: parser crashed: {type(exc).__name__}: {exc}"
+            frame = None
+        done_before += sizes[index]
+
+        if report.hashes is not None:
+            evidence_id = report.hashes.sha256[:16]
+            report.evidence_id = evidence_id
+            earlier = custody.earlier_hashes(path) - {report.hashes.sha256}
+            if earlier:
+                report.notes.append(
+                    "EVIDENCE CHANGED: this file's SHA-256 differs from the hash recorded "
+                    f"earlier in this case ({', '.join(sorted(earlier))})"
+                )
+            if frame is not None and evidence_id in seen:
+                report.status = "duplicate"
+                report.notes.append("same content already loaded; rows not added again")
+                frame = None
+            entry = custody.record_open(
+                path,
+                report.hashes,
+                report.mtime or 0.0,
+                evidence_id=evidence_id,
+                parser=report.parser,
+                options=options.as_dict(),
+                status=report.status if report.status != "pending" else "loaded",
+                records=report.records,
+                rows=report.rows,
+                bad_records=report.bad,
+                skipped=dict(report.skipped),
+                warnings=report.warning_count,
+                error=report.error or None,
+                notes=report.notes or None,
+            )
+            report.custody_seq = entry["seq"]
+            if frame is not None:
+                frame["evidence"] = pd.Categorical([evidence_id] * len(frame))
+                frames.append(frame)
+                seen.add(evidence_id)
+                result.sources[evidence_id] = EvidenceSource(evidence_id, path.resolve(), report.parser)
+        if report.status == "pending":
+            report.status = "loaded"
+    from forensics.identity.resolve import resolve_logon_types  # late: identity is optional
+
+    combined = schema.concat(frames)
+    result.frame = resolve_logon_types(combined, directory_path=options.identities)
+    return result

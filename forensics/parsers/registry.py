@@ -1,0 +1,56 @@
+"""The explicit list of parsers (no folder scanning, so a frozen build finds them all)
+and format detection: content first, extension only to break ties."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from forensics.errors import UnsupportedFormatError
+from forensics.parsers.base import Parser
+
+PARSERS: list[type[Parser]] = []
+
+
+def register(parser: type[Parser]) -> type[Parser]:
+    if parser not in PARSERS:
+        PARSERS.append(parser)
+    return parser
+
+
+def _load_builtin() -> None:
+    # Imported here so each parser module registers itself; keep this list explicit.
+    from forensics.parsers import evtx_parser  # noqa: F401
+
+
+def all_parsers() -> list[type[Parser]]:
+    if not PARSERS:
+        _load_builtin()
+    return list(PARSERS)
+
+
+def get(name: str) -> type[Parser]:
+    for parser in all_parsers():
+        if parser.name == name:
+            return parser
+    names = ", ".join(p.name for p in all_parsers())
+    raise UnsupportedFormatError(f"unknown parser '{name}' (known: {names})")
+
+
+def detect(head: bytes, path: Path) -> type[Parser]:
+    """Pick the parser most confident about ``head``; raise if none recognises it."""
+    if not head:
+        raise UnsupportedFormatError(f"{path}: file is empty")
+    best: tuple[int, type[Parser]] | None = None
+    for parser in all_parsers():
+        score = parser.sniff(head, path)
+        if score > 0 and path.suffix.lower() in parser.extensions:
+            score += 5
+        if score > 0 and (best is None or score > best[0]):
+            best = (score, parser)
+    if best is None:
+        raise UnsupportedFormatError(f"{path}: not a supported evidence format")
+    return best[1]
+
+
+def supported_extensions() -> set[str]:
+    return {ext for p in all_parsers() for ext in p.extensions}

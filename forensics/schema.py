@@ -1,0 +1,186 @@
+"""The normalized table: one row per access, the same columns for every evidence source.
+
+Column names and dtypes are a public contract (DESIGN.md): the CLI's ``--out`` files, the
+GUI, the heatmap and every report rely on them. ``CONTRACT_COLUMNS`` are DESIGN's table in
+its order; ``EXTRA_COLUMNS`` carry provenance the investigator needs to judge a row
+(which rule decided ``logon_type``, whether a field mapping was inferred, how the time was
+converted) and the locator used to fetch the raw record on demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+TIME_DTYPE = pd.DatetimeTZDtype(unit="ns", tz="UTC")
+STRING_DTYPE = pd.StringDtype()
+
+#: DESIGN.md's normalized table, in order.
+CONTRACT_COLUMNS: dict[str, Any] = {
+    "time": TIME_DTYPE,
+    "operation": "category",
+    "mailbox": "category",
+    "actor": "category",
+    "logon_type": "category",
+    "admin_rights": "boolean",
+    "folder": STRING_DTYPE,
+    "item": STRING_DTYPE,
+    "client_ip": "category",
+    "client_host": "category",
+    "client_app": "category",
+    "outcome": "category",
+    "server": "category",
+    "event_id": "Int32",
+    "record_id": "Int64",
+    "evidence": "category",
+    "source_format": "category",
+}
+
+#: Provenance columns that follow the contract columns.
+EXTRA_COLUMNS: dict[str, Any] = {
+    # provider / event source name (e.g. "MSExchangeIS Auditing", "MSExchange CmdletLogs")
+    "provider": "category",
+    # how the row's fields were obtained: "rendered", "map:<file>", "inferred", "native"
+    "mapping": "category",
+    # which identity rule decided logon_type (e.g. "source", "alias-match", "admin-flag")
+    "logon_rule": "category",
+    # how `time` was obtained: "utc", or e.g. "converted from UTC+02:00"
+    "time_basis": "category",
+    # every identity form seen for actor / mailbox, joined by "|", for identity resolution
+    "actor_ids": STRING_DTYPE,
+    "mailbox_ids": STRING_DTYPE,
+    # free text the source carried that has no column (data strings, counts, parent ids)
+    "details": STRING_DTYPE,
+    # locator of the raw record inside its evidence file (chunk, byte offset or line)
+    "raw_ref": "Int64",
+}
+
+COLUMNS: dict[str, Any] = {**CONTRACT_COLUMNS, **EXTRA_COLUMNS}
+
+#: The fixed operation vocabulary (open: parsers may add more).
+OPERATIONS: tuple[str, ...] = (
+    "FolderOpen", "MessageOpen", "SendAs", "SendOnBehalf", "Send", "Logon", "LogonFailure",
+    "AccessDenied", "MailItemsAccessed", "SoftDelete", "HardDelete", "MoveToDeletedItems",
+    "WebRequest", "AdminCommand", "PermissionChange", "ForwardingChange", "InboxRuleChange",
+    "MailboxExport", "AuditConfigChange", "Event",
+)
+LOGON_TYPES: tuple[str, ...] = ("Owner", "Delegate", "Admin", "Unknown")
+OUTCOMES: tuple[str, ...] = ("Success", "Failure")
+
+
+def empty_frame() -> pd.DataFrame:
+    """A zero-row frame with every column and dtype of the table."""
+    return pd.DataFrame({name: pd.Series([], dtype=dtype) for name, dtype in COLUMNS.items()})
+
+
+def _to_utc(values: Any) -> pd.Series:
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_convert("UTC").astype(TIME_DTYPE)
+    if pd.api.types.is_datetime64_dtype(series.dtype):  # naive: already UTC by parser contract
+        return series.dt.tz_localize("UTC").astype(TIME_DTYPE)
+    converted = pd.to_datetime(series, utc=True, errors="coerce", format="mixed")
+    return converted.astype(TIME_DTYPE)
+
+
+def _coerce(series: pd.Series, dtype: Any) -> pd.Series:
+    if dtype is TIME_DTYPE:
+        return _to_utc(series)
+    if dtype == "category":
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            return series
+        # categories as plain python strings: empty strings mean "not recorded"
+        as_str = series.astype(STRING_DTYPE).replace("", pd.NA)
+        return as_str.astype("category")
+    if dtype == "boolean":
+        if series.dtype == "boolean":
+            return series
+        return series.map(_parse_bool, na_action="ignore").astype("boolean")
+    if dtype in ("Int32", "Int64"):
+        return pd.to_numeric(series, errors="coerce").astype(dtype)
+    if dtype is STRING_DTYPE:
+        return series.astype(STRING_DTYPE)
+    return series.astype(dtype)
+
+
+_TRUE = {"true", "yes", "1", "y", "t"}
+_FALSE = {"false", "no", "0", "n", "f"}
+
+
+def _parse_bool(value: Any) -> Any:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return pd.NA
+
+
+def conform(
+    data: pd.DataFrame | Mapping[str, Iterable[Any]] | Iterable[Mapping[str, Any]],
+    *,
+    defaults: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Turn parser output into a frame with exactly the table's columns and dtypes.
+
+    ``data`` may be a frame, a mapping of column -> values, or an iterable of row dicts.
+    Missing columns are filled with NA (or ``defaults``); unknown columns are dropped, so a
+    parser cannot widen the public contract by accident.
+    """
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    elif isinstance(data, Mapping):
+        frame = pd.DataFrame(dict(data))
+    else:
+        frame = pd.DataFrame.from_records(list(data))
+    n = len(frame)
+    defaults = dict(defaults or {})
+    out: dict[str, pd.Series] = {}
+    for name, dtype in COLUMNS.items():
+        if name in frame.columns:
+            series = frame[name].reset_index(drop=True)
+            if name in defaults:
+                series = series.where(series.notna(), defaults[name])
+        elif name in defaults:
+            series = pd.Series([defaults[name]] * n)
+        else:
+            series = pd.Series([pd.NA] * n, dtype="object")
+        out[name] = _coerce(series, dtype)
+    return pd.DataFrame(out)
+
+
+def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate conforming frames, keeping categoricals categorical (union of categories)."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty_frame()
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    cat_cols = [c for c, d in COLUMNS.items() if d == "category"]
+    unified: list[pd.DataFrame] = []
+    categories = {
+        c: pd.api.types.union_categoricals([f[c] for f in frames], ignore_order=True).categories
+        for c in cat_cols
+    }
+    for f in frames:
+        f = f.copy()
+        for c in cat_cols:
+            f[c] = f[c].cat.set_categories(categories[c])
+        unified.append(f)
+    return pd.concat(unified, ignore_index=True)
+
+
+def validate(frame: pd.DataFrame) -> list[str]:
+    """Describe every way ``frame`` departs from the schema (empty list = conforms)."""
+    problems: list[str] = []
+    if list(frame.columns) != list(COLUMNS):
+        problems.append(f"columns {list(frame.columns)} != {list(COLUMNS)}")
+    for name, dtype in COLUMNS.items():
+        if name in frame.columns and str(frame[name].dtype) != str(pd.Series([], dtype=dtype).dtype):
+            problems.append(f"{name}: dtype {frame[name].dtype} != {dtype}")
+    return problems

@@ -1,0 +1,1 @@
+"""Bundled data (event maps, templates, styles, icons, the demo case); not code."""
