@@ -218,3 +218,12 @@ def load_evidence(
     combined = schema.concat(frames)
     result.frame = resolve_logon_types(combined, directory_path=options.identities)
     return result
+
+
+def fetch_raw(sources: dict[str, EvidenceSource], evidence_id: str, raw_ref: int | None, record_id: int | None) -> str:
+    """The untouched raw record behind a row, re-read from its evidence file on demand
+    (so no raw text is held in memory for millions of rows)."""
+    source = sources.get(evidence_id)
+    if source is None:
+        raise EvidenceError(f"evidence {evidence_id} is not loaded")
+    return registry.get(source.parser).raw_record(source.path, raw_ref, record_id)
