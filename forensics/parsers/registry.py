@@ -9,6 +9,7 @@ from forensics.errors import UnsupportedFormatError
 from forensics.parsers.base import Parser
 
 PARSERS: list[type[Parser]] = []
+_builtin_loaded = False
 
 
 def register(parser: type[Parser]) -> type[Parser]:
@@ -23,7 +24,9 @@ def _load_builtin() -> None:
 
 
 def all_parsers() -> list[type[Parser]]:
-    if not PARSERS:
+    global _builtin_loaded
+    if not _builtin_loaded:
+        _builtin_loaded = True
         _load_builtin()
     return list(PARSERS)
 
