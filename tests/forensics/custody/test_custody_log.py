@@ -1,0 +1,82 @@
+"""The custody log is append-only and hash-chained; verify names the failing entry or file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from forensics.custody.hashing import hash_file
+from forensics.custody.log import GENESIS, CustodyLog, line_hash
+
+
+def _case_with_two_files(tmp_path: Path) -> tuple[CustodyLog, Path, Path]:
+    case = tmp_path / "case"
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    a.write_text("alpha\n")
+    b.write_text("beta\n")
+    log = CustodyLog(case, examiner="Dana Examiner")
+    for path in (a, b):
+        log.record_open(path, hash_file(path), path.stat().st_mtime, parser="test")
+    log.append("note", text="third entry")
+    return log, a, b
+
+
+def test_entries_are_chained_and_carry_provenance(tmp_path: Path) -> None:
+    log, a, _ = _case_with_two_files(tmp_path)
+    lines = log.lines()
+    entries = [json.loads(line) for line in lines]
+    assert entries[0]["prev"] == GENESIS
+    assert entries[1]["prev"] == line_hash(lines[0])
+    assert entries[2]["prev"] == line_hash(lines[1])
+    first = entries[0]
+    for key in ("sha256", "sha1", "md5", "size", "mtime", "path", "examiner", "host", "tool", "time"):
+        assert key in first, key
+    assert first["examiner"] == "Dana Examiner"
+    assert first["time"].endswith("Z")
+    assert log.head() == line_hash(lines[-1])
+    result = log.verify()
+    assert result.ok, result.describe()
+    assert len(result.files_ok) == 2
+
+
+def test_edited_entry_is_named(tmp_path: Path) -> None:
+    log, _, _ = _case_with_two_files(tmp_path)
+    lines = log.lines()
+    lines[0] = lines[0].replace("Dana Examiner", "Someone Else")
+    log.path.write_text("\n".join(lines) + "\n")
+    result = log.verify(rehash=False)
+    assert not result.ok
+    assert any(p.startswith("entry 2:") for p in result.chain_problems)
+
+
+def test_deleted_and_reordered_entries_are_detected(tmp_path: Path) -> None:
+    log, _, _ = _case_with_two_files(tmp_path)
+    lines = log.lines()
+    log.path.write_text("\n".join([lines[0], lines[2]]) + "\n")
+    problems = log.verify_chain()
+    assert any("entry 2" in p for p in problems)
+    log.path.write_text("\n".join([lines[1], lines[0], lines[2]]) + "\n")
+    assert log.verify_chain()
+
+
+def test_changed_and_missing_evidence_are_named(tmp_path: Path) -> None:
+    log, a, b = _case_with_two_files(tmp_path)
+    a.write_text("alpha, altered\n")
+    b.unlink()
+    result = log.verify()
+    assert not result.ok
+    text = "\n".join(result.file_problems)
+    assert str(a.resolve()) in text and "differs" in text
+    assert str(b.resolve()) in text and "no such file" in text
+
+
+def test_earlier_hashes_for_reopened_file(tmp_path: Path) -> None:
+    log, a, _ = _case_with_two_files(tmp_path)
+    assert log.earlier_hashes(a) == {hash_file(a).sha256}
+
+
+def test_memory_log_without_case(tmp_path: Path) -> None:
+    log = CustodyLog(None)
+    log.append("note", text="x")
+    log.append("note", text="y")
+    assert len(log.entries()) == 2 and log.verify_chain() == []

@@ -1,0 +1,54 @@
+"""The normalized table's columns and dtypes are a public contract."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from forensics import schema
+
+DESIGN_COLUMNS = [
+    "time", "operation", "mailbox", "actor", "logon_type", "admin_rights", "folder", "item",
+    "client_ip", "client_host", "client_app", "outcome", "server", "event_id", "record_id",
+    "evidence", "source_format",
+]
+
+
+def test_contract_columns_are_designs_in_order() -> None:
+    assert list(schema.CONTRACT_COLUMNS) == DESIGN_COLUMNS
+    assert list(schema.COLUMNS)[: len(DESIGN_COLUMNS)] == DESIGN_COLUMNS
+
+
+def test_empty_frame_conforms() -> None:
+    assert schema.validate(schema.empty_frame()) == []
+
+
+def test_conform_types_every_column() -> None:
+    frame = schema.conform(
+        [
+            {"time": "2024-03-05T10:00:00Z", "operation": "FolderOpen", "admin_rights": "False",
+             "event_id": "10100", "record_id": 7, "folder": "/Inbox", "unknown_column": 1},
+            {"time": "2024-03-05T12:00:00+02:00", "operation": "", "admin_rights": True},
+        ],
+        defaults={"source_format": "evtx"},
+    )
+    assert schema.validate(frame) == []
+    assert "unknown_column" not in frame.columns
+    assert frame.loc[1, "time"] == pd.Timestamp("2024-03-05T10:00:00Z")
+    assert frame.loc[0, "admin_rights"] is False or frame.loc[0, "admin_rights"] == False  # noqa: E712
+    assert pd.isna(frame.loc[1, "operation"])  # empty string means "not recorded"
+    assert frame["source_format"].tolist() == ["evtx", "evtx"]
+    assert frame["event_id"].dtype == "Int32"
+
+
+def test_naive_times_are_taken_as_utc() -> None:
+    frame = schema.conform({"time": pd.to_datetime(["2024-01-01 08:00"])})
+    assert str(frame["time"].dt.tz) == "UTC"
+    assert frame["time"].iloc[0].hour == 8
+
+
+def test_concat_unions_categories() -> None:
+    a = schema.conform([{"operation": "FolderOpen"}])
+    b = schema.conform([{"operation": "Logon"}])
+    both = schema.concat([a, b, schema.empty_frame()])
+    assert schema.validate(both) == []
+    assert both["operation"].tolist() == ["FolderOpen", "Logon"]

@@ -1,0 +1,1 @@
+"""Test-only helpers importable as ``helpers.*`` (tests/ is on pythonpath)."""
