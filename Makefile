@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast bench dist wheelhouse clean
+.PHONY: run test test-fast dist wheelhouse clean
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,17 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
+
+PLATFORM       ?= win_amd64
+PYTHON_VERSION ?= 3.11
+
+dist: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[build]'
+	$(PY) -m PyInstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller build_spec/mailbox_audit.spec
+	@du -sh dist/mailbox-audit
+
+wheelhouse: $(STAMP)
+	$(PY) build_spec/wheelhouse.py --platform $(PLATFORM) --python-version $(PYTHON_VERSION) --out wheelhouse
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,5 @@
+"""Frozen CLI entry point (thin: all logic lives in forensics.cli.main)."""
+
+from forensics.cli.main import main
+
+raise SystemExit(main())
