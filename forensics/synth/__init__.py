@@ -1,0 +1,1 @@
+"""Synthetic Exchange evidence (EVTX writer, scenarios with ground truth); no import side effects."""

@@ -1,0 +1,461 @@
+"""Streaming writer of valid ``.evtx`` files holding classic (EventLog-API) events.
+
+Why: no public EVTX contains Exchange mailbox-audit events, so the viewer's tests, demo and
+benchmarks need synthetic files that the real parsers (evtx, python-evtx, libevtx) read exactly
+as they read Windows' own. The layout follows ``shared/EVTX_FORMAT.md``: 4 KiB file header,
+64 KiB chunks with chunk-local name and template tables, CRC-32s, one flat template per event
+shape, defined once per chunk and referenced by later records of that chunk.
+
+Memory stays bounded: only the chunk being filled is held; each full chunk is written out.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from os import PathLike
+from typing import BinaryIO, Iterable, Sequence
+
+from forensics.synth.binxml import (
+    FRAGMENT_HEADER,
+    T_FILETIME,
+    T_HEXINT64,
+    T_SID,
+    T_STRING,
+    T_UINT8,
+    T_UINT16,
+    T_UINT32,
+    T_UINT64,
+    TOK_TEMPLATE_INSTANCE,
+    Element,
+    NameTable,
+    Subst,
+    Text,
+    template_definition,
+)
+
+__all__ = ["ClassicEvent", "EvtxWriter", "filetime", "encode_sid", "KEYWORDS_CLASSIC"]
+
+KEYWORDS_CLASSIC = 0x80000000000000  # "EventlogClassic": what Windows shows for EventLog-API events
+FILE_HEADER_SIZE = 4096
+CHUNK_SIZE = 65536
+CHUNK_HEADER_SIZE = 512
+MAX_RECORD_SIZE = CHUNK_SIZE - CHUNK_HEADER_SIZE
+FILE_FLAG_DIRTY = 0x1
+EVENT_XMLNS = "http://schemas.microsoft.com/win/2004/08/events/event"
+
+_EPOCH_1601 = datetime(1601, 1, 1, tzinfo=timezone.utc)
+_ONE_US = timedelta(microseconds=1)
+
+_RECORD_HEAD = struct.Struct("<IIQQ")  # magic, size, record id, written time
+_RECORD_MAGIC = 0x00002A2A
+_U32 = struct.Struct("<I")
+_DESC = struct.Struct("<HBx")  # value descriptor: size, type, 0
+_FILE_HEADER = struct.Struct("<8sQQQIHHHH76sI")
+_CHUNK_HEAD = struct.Struct("<8sQQQQIIII")
+_TABLES = struct.Struct("<96I")
+
+# Value indexes of the flat classic template (EVTX_FORMAT.md §9, reordered so that every
+# fixed-size number comes first and every string last: the hot path packs one struct and
+# encodes the strings in one call).
+_IX_QUALIFIERS, _IX_EVENT_ID, _IX_VERSION, _IX_LEVEL, _IX_TASK, _IX_OPCODE = 0, 1, 2, 3, 4, 5
+_IX_KEYWORDS, _IX_TIME, _IX_RECORD_ID, _IX_PID, _IX_TID, _IX_SID = 6, 7, 8, 9, 10, 11
+_IX_PROVIDER, _IX_CHANNEL, _IX_COMPUTER, _IX_DATA = 12, 13, 14, 15
+
+_FIXED_WITH_Q = struct.Struct("<HHBBHBQQQII")
+_FIXED_NO_Q = struct.Struct("<HBBHBQQQII")
+# Descriptors of values 1..10 (always present); 0 and 11 depend on the event.
+_DESC_FIXED = b"".join(
+    _DESC.pack(size, vtype)
+    for size, vtype in (
+        (2, T_UINT16),  # EventID
+        (1, T_UINT8),  # Version
+        (1, T_UINT8),  # Level
+        (2, T_UINT16),  # Task
+        (1, T_UINT8),  # Opcode
+        (8, T_HEXINT64),  # Keywords
+        (8, T_FILETIME),  # TimeCreated
+        (8, T_UINT64),  # EventRecordID
+        (4, T_UINT32),  # ProcessID
+        (4, T_UINT32),  # ThreadID
+    )
+)
+_DESC_NULL = _DESC.pack(0, 0)
+_DESC_QUALIFIERS = _DESC.pack(2, T_UINT16)
+_NUL = "\x00"
+_ZEROS = tuple(b"\x00" * n for n in range(16))
+
+
+def filetime(moment: datetime) -> int:
+    """100-ns ticks since 1601-01-01 UTC; a naive datetime is taken as UTC (times are UTC here)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return (moment - _EPOCH_1601) // _ONE_US * 10
+
+
+def encode_sid(sid: str) -> bytes:
+    """``S-1-5-21-…`` to its binary form (revision, count, 48-bit big-endian authority, LE subs)."""
+    parts = sid.strip().upper().split("-")
+    if len(parts) < 3 or parts[0] != "S":
+        raise ValueError(f"not a SID: {sid!r}")
+    try:
+        revision, authority, *subs = (int(p, 0) for p in parts[1:])
+    except ValueError as exc:
+        raise ValueError(f"not a SID: {sid!r}") from exc
+    if len(subs) > 15:
+        raise ValueError(f"too many sub-authorities in SID {sid!r}")
+    return struct.pack(f"<BB6s{len(subs)}I", revision, len(subs), authority.to_bytes(6, "big"), *subs)
+
+
+@dataclass(slots=True, kw_only=True)
+class ClassicEvent:
+    """One event as the classic EventLog API writes it (Exchange providers log this way).
+
+    ``data`` are the unnamed ``<Data>`` insertion strings in order. ``computer`` None means the
+    writer's default. ``qualifiers`` None leaves the attribute out (modern-provider style).
+    """
+
+    provider: str
+    event_id: int
+    time: datetime
+    data: Sequence[str] = ()
+    qualifiers: int | None = 0
+    level: int = 4
+    task: int = 0
+    keywords: int = KEYWORDS_CLASSIC
+    computer: str | None = None
+    version: int = 0
+    opcode: int = 0
+    process_id: int = 0
+    thread_id: int = 0
+    user_sid: str | None = None
+
+
+def _classic_template(n_data: int, with_qualifiers: bool, with_sid: bool) -> Element:
+    """The XML skeleton Windows renders for classic events, with substitution slots."""
+
+    def leaf(name: str, index: int, vtype: int) -> Element:
+        return Element(name, children=(Subst(index, vtype),))
+
+    event_id_attrs = (("Qualifiers", Subst(_IX_QUALIFIERS, T_UINT16)),) if with_qualifiers else ()
+    security_attrs = (("UserID", Subst(_IX_SID, T_SID)),) if with_sid else ()
+    system = Element(
+        "System",
+        children=(
+            Element("Provider", attrs=(("Name", Subst(_IX_PROVIDER, T_STRING)),)),
+            Element("EventID", attrs=event_id_attrs, children=(Subst(_IX_EVENT_ID, T_UINT16),)),
+            leaf("Version", _IX_VERSION, T_UINT8),
+            leaf("Level", _IX_LEVEL, T_UINT8),
+            leaf("Task", _IX_TASK, T_UINT16),
+            leaf("Opcode", _IX_OPCODE, T_UINT8),
+            leaf("Keywords", _IX_KEYWORDS, T_HEXINT64),
+            Element("TimeCreated", attrs=(("SystemTime", Subst(_IX_TIME, T_FILETIME)),)),
+            leaf("EventRecordID", _IX_RECORD_ID, T_UINT64),
+            Element("Correlation"),
+            Element(
+                "Execution",
+                attrs=(("ProcessID", Subst(_IX_PID, T_UINT32)), ("ThreadID", Subst(_IX_TID, T_UINT32))),
+            ),
+            leaf("Channel", _IX_CHANNEL, T_STRING),
+            leaf("Computer", _IX_COMPUTER, T_STRING),
+            Element("Security", attrs=security_attrs),
+        ),
+    )
+    event_data = Element("EventData", children=tuple(leaf("Data", _IX_DATA + i, T_STRING) for i in range(n_data)))
+    return Element("Event", attrs=(("xmlns", Text(EVENT_XMLNS)),), children=(system, event_data))
+
+
+@dataclass(slots=True)
+class _Shape:
+    """Per-shape constants: template skeleton, GUID/id, and the byte prefixes of each record."""
+
+    root: Element
+    guid: bytes
+    instance_prefix: bytes  # fragment header + 0x0C 0x01 + template id
+    bucket: int
+    value_count: bytes
+    fixed: struct.Struct
+
+
+class _DescCache(dict):
+    """String-size -> descriptor bytes, built on first use (sizes are < 64 KiB, so bounded)."""
+
+    def __missing__(self, size: int) -> bytes:
+        if size > 0xFFFF:
+            raise ValueError(f"a string value of {size} bytes exceeds the 65535-byte EVTX limit")
+        value = self[size] = _DESC.pack(size, T_STRING)
+        return value
+
+
+@dataclass
+class _Chunk:
+    """The chunk being filled: its bytes, chunk-local tables and record bookkeeping."""
+
+    buf: bytearray = field(default_factory=lambda: bytearray(CHUNK_HEADER_SIZE))
+    names: NameTable = field(default_factory=NameTable)
+    template_buckets: list[int] = field(default_factory=lambda: [0] * 32)
+    template_offsets: dict[tuple, int] = field(default_factory=dict)
+    first_id: int = 0
+    last_id: int = 0
+    last_offset: int = 0
+
+
+class EvtxWriter:
+    """Write classic events to a new ``.evtx`` file, chunk by chunk.
+
+    Use as a context manager (or call :meth:`close`): the file header, which carries the chunk
+    count and next record id, is written last. Record ids are assigned ``first_record_id``,
+    +1, ... in write order.
+
+    Damage options for reader tests (a clean file is the default):
+    ``declare_chunks=N`` writes a header that claims only N chunks (and their last record) as on
+    a log copied while Windows had it open; ``dirty`` sets the header's dirty flag (default: on
+    exactly when ``declare_chunks`` is given). See ``forensics.synth.evtx_damage`` for more.
+    """
+
+    def __init__(
+        self,
+        path: str | PathLike[str],
+        channel: str = "Application",
+        computer: str = "localhost",
+        *,
+        first_record_id: int = 1,
+        declare_chunks: int | None = None,
+        dirty: bool | None = None,
+    ) -> None:
+        if first_record_id < 1:
+            raise ValueError("record ids start at 1 or more")
+        if declare_chunks is not None and declare_chunks < 0:
+            raise ValueError("declare_chunks cannot be negative")
+        self.path = path
+        self.channel = channel
+        self.computer = computer
+        self._declare = declare_chunks
+        self._dirty = (declare_chunks is not None) if dirty is None else dirty
+        self._next_id = first_record_id
+        self._first_id = first_record_id
+        self._declared_last_id = first_record_id - 1
+        self.records_written = 0
+        self.chunks_written = 0
+        self._shapes: dict[tuple, _Shape] = {}
+        self._strings: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+        self._sids: dict[str, bytes] = {}
+        self._desc = _DescCache()
+        self._channel_utf16 = (channel + _NUL).encode("utf-16-le")
+        self._chunk = _Chunk()
+        self._file: BinaryIO | None = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self._file.write(bytes(FILE_HEADER_SIZE))  # placeholder until close()
+
+    # ---- context manager -----------------------------------------------------------------
+    def __enter__(self) -> "EvtxWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- public API ----------------------------------------------------------------------
+    def write_many(self, events: Iterable[ClassicEvent]) -> int:
+        """Write every event; returns how many were written."""
+        write = self.write
+        count = 0
+        for event in events:
+            write(event)
+            count += 1
+        return count
+
+    def write(self, event: ClassicEvent) -> int:
+        """Append one event; returns its EventRecordID."""
+        if self._file is None:
+            raise ValueError("write to a closed EvtxWriter")
+        data = event.data
+        qualifiers = event.qualifiers
+        sid = event.user_sid
+        key = (len(data), qualifiers is not None, sid is not None)
+        shape = self._shapes.get(key)
+        if shape is None:
+            shape = self._shapes[key] = self._make_shape(key)
+
+        # Strings: provider, channel, computer, then the Data items, each NUL-terminated as
+        # Windows stores them (that also keeps empty strings non-empty on disk).
+        computer = event.computer or self.computer
+        head = self._strings.get((event.provider, computer))
+        if head is None:
+            head = self._head_strings(event.provider, computer)
+        desc_cache = self._desc
+        if data:
+            joined = _NUL.join(data)
+            data_bytes = joined.encode("utf-16-le") + b"\x00\x00"
+            if len(data_bytes) == 2 * len(joined) + 2:  # BMP only: one code unit per char
+                data_desc = b"".join([desc_cache[2 * len(s) + 2] for s in data])
+            else:
+                data_desc = b"".join([desc_cache[len(s.encode("utf-16-le")) + 2] for s in data])
+        else:
+            data_bytes = data_desc = b""
+
+        record_id = self._next_id
+        moment = event.time
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        ticks = (moment - _EPOCH_1601) // _ONE_US * 10
+        try:
+            if qualifiers is None:
+                fixed = shape.fixed.pack(
+                    event.event_id, event.version, event.level, event.task, event.opcode,
+                    event.keywords, ticks, record_id, event.process_id, event.thread_id,
+                )  # fmt: skip
+                desc_q = _DESC_NULL
+            else:
+                fixed = shape.fixed.pack(
+                    qualifiers, event.event_id, event.version, event.level, event.task, event.opcode,
+                    event.keywords, ticks, record_id, event.process_id, event.thread_id,
+                )  # fmt: skip
+                desc_q = _DESC_QUALIFIERS
+        except struct.error as exc:
+            raise ValueError(f"event field out of range for EVTX: {exc} in {event!r}") from exc
+        if sid is None:
+            sid_bytes = b""
+            desc_sid = _DESC_NULL
+        else:
+            sid_bytes = self._sids.get(sid) or self._sid(sid)
+            desc_sid = _DESC.pack(len(sid_bytes), T_SID)
+
+        # 24 header + 14 instance head + 4 count + descriptors + values + EOF, then pad + size copy.
+        payload = 42 + 4 * (_IX_DATA + len(data)) + len(fixed) + len(sid_bytes) + len(head[1]) + len(data_bytes) + 1
+        chunk = self._chunk
+        offset = len(chunk.buf)
+        definition_at = chunk.template_offsets.get(key)
+        definition = b""
+        if definition_at is None:
+            definition_at, definition, names = self._define(shape, chunk, offset)
+        size = (payload + len(definition) + 11) & ~7
+        if offset + size > CHUNK_SIZE:
+            if offset == CHUNK_HEADER_SIZE:
+                raise ValueError(f"event {record_id} needs {size} bytes; an EVTX record holds at most {MAX_RECORD_SIZE}")
+            self._flush_chunk()
+            chunk = self._chunk
+            offset = CHUNK_HEADER_SIZE
+            definition_at, definition, names = self._define(shape, chunk, offset)
+            size = (payload + len(definition) + 11) & ~7
+            if size > MAX_RECORD_SIZE:
+                raise ValueError(f"event {record_id} needs {size} bytes; an EVTX record holds at most {MAX_RECORD_SIZE}")
+        if definition:
+            chunk.names = names
+            chunk.template_offsets[key] = definition_at
+            chunk.template_buckets[shape.bucket] = definition_at
+        if chunk.first_id == 0:
+            chunk.first_id = record_id
+        chunk.last_id = record_id
+        chunk.last_offset = offset
+        chunk.buf += b"".join(
+            (
+                _RECORD_HEAD.pack(_RECORD_MAGIC, size, record_id, ticks),
+                shape.instance_prefix,
+                _U32.pack(definition_at),
+                definition,
+                shape.value_count,
+                desc_q,
+                _DESC_FIXED,
+                desc_sid,
+                head[0],
+                data_desc,
+                fixed,
+                sid_bytes,
+                head[1],
+                data_bytes,
+                _ZEROS[size - payload - len(definition) - 3],  # EOF token + zero padding
+                _U32.pack(size),
+            )
+        )
+        self._next_id = record_id + 1
+        self.records_written += 1
+        return record_id
+
+    def close(self) -> None:
+        """Flush the last chunk and write the final file header. Safe to call twice."""
+        if self._file is None:
+            return
+        try:
+            if self._chunk.first_id:
+                self._flush_chunk()
+            self._file.seek(0)
+            self._file.write(self._file_header())
+        finally:
+            self._file.close()
+            self._file = None
+
+    # ---- internals -----------------------------------------------------------------------
+    def _make_shape(self, key: tuple) -> _Shape:
+        n_data, with_q, with_sid = key
+        # A stable, shape-specific GUID: the same shape gets the same template id in every file.
+        guid = zlib.crc32(repr(("mailbox-audit classic", key)).encode()).to_bytes(4, "little") + bytes(
+            (0x5A, 0x17, 0x11, 0x4E, 0x8A, 0x5D, n_data & 0xFF, n_data >> 8, with_q, with_sid, 0xEC, 0x01)
+        )
+        return _Shape(
+            root=_classic_template(n_data, with_q, with_sid),
+            guid=guid,
+            instance_prefix=FRAGMENT_HEADER + bytes((TOK_TEMPLATE_INSTANCE, 0x01)) + guid[:4],
+            bucket=guid[0] % 32,
+            value_count=_U32.pack(_IX_DATA + n_data),
+            fixed=_FIXED_WITH_Q if with_q else _FIXED_NO_Q,
+        )
+
+    def _define(self, shape: _Shape, chunk: _Chunk, record_offset: int) -> tuple[int, bytes, NameTable]:
+        """An inline template definition for a record at ``record_offset`` (not yet committed)."""
+        at = record_offset + 38  # 24 record header + 4 fragment header + 10 instance head
+        names = chunk.names.copy()
+        return at, template_definition(shape.root, shape.guid, at, names, chunk.template_buckets[shape.bucket]), names
+
+    def _head_strings(self, provider: str, computer: str) -> tuple[bytes, bytes]:
+        if len(self._strings) > 4096:  # many distinct computers: keep the cache bounded
+            self._strings.clear()
+        provider_b = (provider + _NUL).encode("utf-16-le")
+        computer_b = (computer + _NUL).encode("utf-16-le")
+        desc = self._desc
+        entry = (
+            desc[len(provider_b)] + desc[len(self._channel_utf16)] + desc[len(computer_b)],
+            provider_b + self._channel_utf16 + computer_b,
+        )
+        self._strings[(provider, computer)] = entry
+        return entry
+
+    def _sid(self, sid: str) -> bytes:
+        if len(self._sids) > 4096:
+            self._sids.clear()
+        value = self._sids[sid] = encode_sid(sid)
+        return value
+
+    def _flush_chunk(self) -> None:
+        chunk = self._chunk
+        buf = chunk.buf
+        free = len(buf)
+        _CHUNK_HEAD.pack_into(
+            buf, 0, b"ElfChnk\x00", chunk.first_id, chunk.last_id, chunk.first_id, chunk.last_id,
+            128, chunk.last_offset, free, zlib.crc32(memoryview(buf)[CHUNK_HEADER_SIZE:free]),
+        )  # fmt: skip
+        _TABLES.pack_into(buf, 128, *chunk.names.buckets, *chunk.template_buckets)
+        # chunk flags (offset 120) stay 0; header CRC covers 0..119 and the two tables 128..511
+        view = memoryview(buf)
+        _U32.pack_into(buf, 124, zlib.crc32(view[128:CHUNK_HEADER_SIZE], zlib.crc32(view[:120])))
+        view.release()
+        buf += bytes(CHUNK_SIZE - free)
+        assert self._file is not None
+        self._file.write(buf)
+        self.chunks_written += 1
+        if self._declare is not None and self.chunks_written == self._declare:
+            self._declared_last_id = chunk.last_id
+        self._chunk = _Chunk()
+
+    def _file_header(self) -> bytes:
+        chunks = self.chunks_written
+        if self._declare is None:
+            declared, last_id = chunks, self._next_id - 1
+        else:
+            declared = self._declare
+            last_id = self._declared_last_id if declared < chunks else self._next_id - 1
+        head = _FILE_HEADER.pack(
+            b"ElfFile\x00", 0, max(declared - 1, 0), last_id + 1, 128, 1, 3, FILE_HEADER_SIZE, declared,
+            bytes(76), FILE_FLAG_DIRTY if self._dirty else 0,
+        )  # fmt: skip
+        return head + _U32.pack(zlib.crc32(head[:120])) + bytes(FILE_HEADER_SIZE - len(head) - 4)
