@@ -1,0 +1,353 @@
+"""A case is a folder: ``case.json`` (what was examined, how, and what the examiner noted),
+the hash-chained custody log, and caches. This module creates, opens, saves and reloads it.
+
+``case.json`` also stores the custody log's head (entry count + hash of the last entry) at
+each save, so a log whose tail was cut off — which the hash chain alone cannot reveal — is
+detected on the next open.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forensics import schema
+from forensics.case import verification
+from forensics.case.bookmarks import BookmarkBook
+from forensics.case.model import CASE_FORMAT, CASE_VERSION, Bookmark, EvidenceEntry, SavedQuery
+from forensics.case.verification import EvidenceCheck
+from forensics.custody.log import GENESIS, CustodyLog, line_hash
+from forensics.errors import ForensicsError
+from forensics.ingest import EvidenceSource, LoadResult, ProgressCallback, load_evidence
+from forensics.parsers.base import FileReport, LoadOptions
+
+CASE_FILE = "case.json"
+CACHE_DIR = "cache"
+
+
+class CaseError(ForensicsError):
+    """A case folder cannot be created, read or written."""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass
+class CaseLoad:
+    """Everything a reload of the case produced, for the GUI's session and the next report."""
+
+    frame: pd.DataFrame
+    files: list[FileReport] = field(default_factory=list)
+    sources: dict[str, EvidenceSource] = field(default_factory=dict)
+    checks: list[EvidenceCheck] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[EvidenceCheck]:
+        return [c for c in self.checks if c.problem]
+
+
+class Case:
+    """One investigation's persistent state. Not thread-safe: one writer (GUI or CLI) at a time."""
+
+    def __init__(self, folder: str | os.PathLike[str], *, name: str, examiner: str = "") -> None:
+        self.folder = Path(folder).resolve()
+        self.name = name
+        self.number = ""
+        self.examiner = examiner
+        self.created = _now()
+        self.display_tz = "UTC"
+        self.evidence: list[EvidenceEntry] = []
+        self.queries: list[SavedQuery] = []
+        self.current_query = ""
+        self.bookmarks = BookmarkBook()
+        self.notes = ""
+        self.custody = CustodyLog(self.folder, examiner=examiner or None)
+        #: problems found when the case was opened (custody log edited or truncated)
+        self.integrity_problems: list[str] = []
+        #: evidence checks from the last reload (shown until the next one)
+        self.last_checks: list[EvidenceCheck] = []
+
+    # -- files ----------------------------------------------------------------------------
+    @property
+    def case_file(self) -> Path:
+        return self.folder / CASE_FILE
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.folder / CACHE_DIR
+
+    @staticmethod
+    def is_case(folder: str | os.PathLike[str]) -> bool:
+        return (Path(folder) / CASE_FILE).is_file()
+
+    @classmethod
+    def create(
+        cls,
+        folder: str | os.PathLike[str],
+        name: str,
+        *,
+        number: str = "",
+        examiner: str = "",
+        display_tz: str = "UTC",
+    ) -> "Case":
+        """Start a new case in an empty or new folder (never overwrites an existing case)."""
+        folder = Path(folder)
+        if cls.is_case(folder):
+            raise CaseError(f"{folder}: already holds a case (open it instead)")
+        if folder.exists() and not folder.is_dir():
+            raise CaseError(f"{folder}: is a file, not a folder")
+        case = cls(folder, name=name or folder.name, examiner=examiner)
+        case.number = number
+        case.display_tz = display_tz
+        try:
+            case.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CaseError(f"cannot create case folder {folder}: {exc.strerror or exc}") from exc
+        case.custody.append("case-created", case_name=case.name, case_number=number)
+        case.save()
+        return case
+
+    @classmethod
+    def open(cls, folder: str | os.PathLike[str], *, examiner: str = "") -> "Case":
+        """Read ``case.json`` and check the custody log (chain and recorded head)."""
+        folder = Path(folder)
+        path = folder / CASE_FILE
+        if not path.is_file():
+            raise CaseError(f"{folder}: not a case folder (no {CASE_FILE})")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CaseError(f"cannot read {path}: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise CaseError(f"{path}: not valid JSON (line {exc.lineno}): the case file is damaged") from exc
+        if not isinstance(data, dict) or data.get("format") != CASE_FORMAT:
+            raise CaseError(f"{path}: not a Mailbox Audit case file")
+        case = cls(folder, name=str(data.get("name", folder.name)), examiner=examiner or data.get("examiner", ""))
+        case._load_dict(data)
+        case.integrity_problems = case._check_custody(data.get("custody_head") or {})
+        case.custody.append(
+            "case-opened",
+            case_name=case.name,
+            custody_problems=case.integrity_problems or None,
+        )
+        return case
+
+    @classmethod
+    def open_or_create(
+        cls, folder: str | os.PathLike[str], *, name: str = "", examiner: str = "", number: str = ""
+    ) -> "Case":
+        if cls.is_case(folder):
+            return cls.open(folder, examiner=examiner)
+        return cls.create(folder, name or Path(folder).resolve().name, examiner=examiner, number=number)
+
+    def _load_dict(self, data: dict[str, Any]) -> None:
+        try:
+            self.number = str(data.get("number", ""))
+            self.created = str(data.get("created", ""))
+            self.display_tz = str(data.get("display_tz", "UTC"))
+            self.evidence = [EvidenceEntry.from_dict(e) for e in data.get("evidence", [])]
+            self.queries = [SavedQuery.from_dict(q) for q in data.get("queries", [])]
+            self.current_query = str(data.get("current_query", ""))
+            self.bookmarks = BookmarkBook(Bookmark.from_dict(b) for b in data.get("bookmarks", []))
+            self.notes = str(data.get("notes", ""))
+        except (TypeError, AttributeError) as exc:
+            raise CaseError(f"{self.case_file}: damaged case file ({exc})") from exc
+
+    def to_dict(self) -> dict[str, Any]:
+        lines = self.custody.lines()
+        return {
+            "format": CASE_FORMAT,
+            "version": CASE_VERSION,
+            "name": self.name,
+            "number": self.number,
+            "examiner": self.examiner,
+            "created": self.created,
+            "saved": _now(),
+            "display_tz": self.display_tz,
+            "evidence": [asdict(e) for e in self.evidence],
+            "queries": [asdict(q) for q in self.queries],
+            "current_query": self.current_query,
+            "bookmarks": [b.to_dict() for b in self.bookmarks],
+            "notes": self.notes,
+            "custody_head": {"entries": len(lines), "last_hash": line_hash(lines[-1]) if lines else GENESIS},
+        }
+
+    def save(self) -> None:
+        """Write case.json atomically (a crash never leaves half a case file)."""
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        tmp = self.case_file.with_name(CASE_FILE + ".tmp")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text + "\n", encoding="utf-8")
+            os.replace(tmp, self.case_file)
+        except OSError as exc:
+            raise CaseError(f"cannot save {self.case_file}: {exc.strerror or exc}") from exc
+
+    def _check_custody(self, head: dict[str, Any]) -> list[str]:
+        problems = self.custody.verify_chain()
+        lines = self.custody.lines()
+        count = int(head.get("entries", 0) or 0)
+        if count:
+            if len(lines) < count:
+                problems.append(
+                    f"custody log has {len(lines)} entries but {count} were recorded when the case "
+                    "was last saved: entries were removed from its end"
+                )
+            elif line_hash(lines[count - 1]) != head.get("last_hash"):
+                problems.append(
+                    f"custody log entry {count} differs from the one recorded when the case was last saved"
+                )
+        return problems
+
+    # -- evidence -------------------------------------------------------------------------
+    def evidence_ids(self) -> set[str]:
+        return {e.evidence_id for e in self.evidence}
+
+    def record_files(self, files: Iterable[FileReport], options: LoadOptions) -> list[EvidenceEntry]:
+        """Add every hashed file of a load to the evidence list (once per path and content)."""
+        known = {(e.path, e.sha256) for e in self.evidence}
+        added = []
+        for report in files:
+            if report.hashes is None:  # never opened: nothing to record
+                continue
+            path = str(Path(report.path).resolve())
+            if (path, report.hashes.sha256) in known:
+                continue
+            try:
+                relative = os.path.relpath(path, self.folder)
+            except ValueError:  # another drive on Windows
+                relative = None
+            entry = EvidenceEntry(
+                path=path,
+                evidence_id=report.evidence_id or report.hashes.sha256[:16],
+                sha256=report.hashes.sha256,
+                sha1=report.hashes.sha1,
+                md5=report.hashes.md5,
+                size=report.hashes.size,
+                mtime=float(report.mtime or 0.0),
+                parser=report.parser,
+                options=options.as_dict(),
+                relative=relative,
+                added=_now(),
+                added_by=self.custody.examiner,
+            )
+            self.evidence.append(entry)
+            known.add((path, entry.sha256))
+            added.append(entry)
+        return added
+
+    def add_evidence(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        options: LoadOptions | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: Callable[[], bool] | None = None,
+        already_loaded: Iterable[str] = (),
+    ) -> LoadResult:
+        """Load new evidence into the case; content already loaded is not loaded twice."""
+        options = options or LoadOptions()
+        result = load_evidence(
+            paths,
+            options=options,
+            custody=self.custody,
+            progress=progress,
+            cancel=cancel,
+            already_loaded=already_loaded,
+        )
+        self.record_files(result.files, options)
+        return result
+
+    def quick_checks(self) -> list[EvidenceCheck]:
+        """Instant size/mtime look at every evidence file (before the re-hash)."""
+        return [verification.quick_check(e, self.folder) for e in self.evidence]
+
+    def load(
+        self,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> CaseLoad:
+        """Reload every evidence file with its recorded options, re-hashing it as it is read,
+        and judge each against its recorded hashes. Problems are logged in custody."""
+        quick = self.quick_checks()
+        checks: dict[int, EvidenceCheck] = {}
+        groups: dict[str, list[tuple[int, Path]]] = {}
+        for index, (entry, check) in enumerate(zip(self.evidence, quick)):
+            if check.status in (verification.MISSING, verification.UNREADABLE):
+                checks[index] = check
+                continue
+            key = json.dumps(entry.options, sort_keys=True, default=str)
+            groups.setdefault(key, []).append((index, check.path))
+        frames: list[pd.DataFrame] = []
+        out = CaseLoad(frame=schema.empty_frame())
+        seen: set[str] = set()
+        for members in groups.values():
+            options = self.evidence[members[0][0]].load_options()
+            result = load_evidence(
+                [path for _, path in members],
+                options=options,
+                custody=self.custody,
+                progress=progress,
+                cancel=cancel,
+                already_loaded=seen,
+            )
+            for (index, path), report in zip(members, result.files):
+                entry = self.evidence[index]
+                if report.hashes is None:
+                    checks[index] = EvidenceCheck(
+                        entry, verification.UNREADABLE, path, report.error or "could not be read"
+                    )
+                else:
+                    checks[index] = verification.compare(entry, path, report.hashes)
+            out.files.extend(result.files)
+            out.sources.update(result.sources)
+            seen |= set(result.sources)
+            frames.append(result.frame)
+        out.checks = [checks[i] for i in range(len(self.evidence))]
+        out.frame = schema.concat(frames)
+        for check in out.problems:
+            self.custody.append(
+                "evidence-mismatch",
+                path=str(check.path),
+                evidence_id=check.entry.evidence_id,
+                status=check.status,
+                recorded_sha256=check.entry.sha256,
+                current_sha256=check.current.sha256 if check.current else None,
+                message=check.message,
+            )
+        self.last_checks = out.checks
+        return out
+
+    def rehash_all(self) -> list[EvidenceCheck]:
+        """Full re-hash of every evidence file without parsing (for reports and Verify)."""
+        checks = [verification.rehash(e, self.folder) for e in self.evidence]
+        for check in checks:
+            if check.problem:
+                self.custody.append(
+                    "evidence-mismatch",
+                    path=str(check.path),
+                    evidence_id=check.entry.evidence_id,
+                    status=check.status,
+                    recorded_sha256=check.entry.sha256,
+                    current_sha256=check.current.sha256 if check.current else None,
+                    message=check.message,
+                )
+        self.last_checks = checks
+        return checks
+
+    # -- queries and notes ----------------------------------------------------------------
+    def save_query(self, name: str, text: str, toggles: dict[str, Any] | None = None) -> SavedQuery:
+        """Save (or replace by name) a query the examiner wants to come back to."""
+        self.queries = [q for q in self.queries if q.name != name]
+        query = SavedQuery(name=name, text=text, toggles=dict(toggles or {}), created=_now())
+        self.queries.append(query)
+        return query
