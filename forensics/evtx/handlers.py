@@ -1,0 +1,28 @@
+"""Per-provider event handlers for events that a positional event map cannot describe.
+
+A handler turns (event id, data strings) into the fields of one row (the same dict shape as
+``forensics.evtx.exchange.map_event`` returns) or ``None`` when the event is not an access
+row. Parsers of ``.evtx`` and of Event Viewer exports consult this registry for providers no
+event map covers; other modules register theirs at import, e.g.
+``PROVIDER_HANDLERS["MSExchange CmdletLogs"] = cmdlet_handler``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+Handler = Callable[[int, list[str]], "dict | None"]
+
+PROVIDER_HANDLERS: dict[str, Handler] = {}
+
+
+def handler_for(provider: str) -> Handler | None:
+    """The handler registered for ``provider`` (exact name first, then case-insensitive)."""
+    handler = PROVIDER_HANDLERS.get(provider)
+    if handler is not None:
+        return handler
+    low = provider.lower()
+    for name, candidate in PROVIDER_HANDLERS.items():
+        if name.lower() == low:
+            return candidate
+    return None
