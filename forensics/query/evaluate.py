@@ -1,0 +1,244 @@
+"""Run a parsed query over a frame as vectorized numpy/pandas operations.
+
+Categorical columns are evaluated on their categories once (a few thousand strings at
+most) and the per-category answer is indexed by the codes; the result for millions of
+rows is then one numpy gather. String columns use pandas' (Arrow) vectorized string
+kernels. No per-row Python anywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+import numpy as np
+import pandas as pd
+
+from forensics.errors import QueryError
+from forensics.query.fields import SPECIAL_KEYS, resolve_field
+from forensics.query.nodes import (
+    All,
+    And,
+    Free,
+    Node,
+    Not,
+    Or,
+    Presence,
+    Shorthand,
+    Term,
+    TimeBound,
+)
+
+_TRUE = {"true", "yes", "1", "y", "t"}
+_FALSE = {"false", "no", "0", "n", "f"}
+
+
+def is_text(series: pd.Series) -> bool:
+    """Whether free words search ``series`` (categorical, string or object columns)."""
+    dtype = series.dtype
+    return (
+        isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype))
+        or dtype == object
+        or pd.api.types.is_string_dtype(dtype)
+    ) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _category_mask(series: pd.Series, predicate: np.ndarray) -> np.ndarray:
+    """Row mask from a per-category answer: one gather over the codes (code -1 -> False)."""
+    table = np.append(np.asarray(predicate, dtype=bool), False)
+    codes = series.cat.codes.to_numpy()
+    return table[codes]
+
+
+def _as_bool(values: pd.Series | np.ndarray | pd.api.extensions.ExtensionArray) -> np.ndarray:
+    if isinstance(values, pd.Series):
+        values = values.array
+    if isinstance(values, np.ndarray) and values.dtype == bool:
+        return values
+    return pd.array(values, dtype="boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def _contains(series: pd.Series, needle: str, case: bool) -> np.ndarray:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        cats = pd.Index(series.cat.categories.astype(str))
+        pred = cats.str.contains(needle, case=case, regex=False)
+        return _category_mask(series, np.asarray(pred, dtype=bool))
+    strings = series if isinstance(series.dtype, pd.StringDtype) else series.astype("string")
+    return _as_bool(strings.str.contains(needle, case=case, regex=False))
+
+
+def _equals(series: pd.Series, value: str, case: bool) -> np.ndarray:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        cats = pd.Index(series.cat.categories.astype(str))
+        pred = (cats == value) if case else (cats.str.lower() == value.lower())
+        mask = _category_mask(series, np.asarray(pred, dtype=bool))
+        if value == "":
+            mask |= series.isna().to_numpy()
+        return mask
+    strings = series if isinstance(series.dtype, pd.StringDtype) else series.astype("string")
+    if not case:
+        strings = strings.str.lower()
+        value = value.lower()
+    mask = _as_bool(strings == value)
+    if value == "":
+        mask |= series.isna().to_numpy()
+    return mask
+
+
+def parse_time(value: str, tz: tzinfo, pos: int) -> pd.Timestamp:
+    """A user-typed time: naive values are in the display zone ``tz``; an explicit offset wins."""
+    try:
+        stamp = pd.Timestamp(value.replace("T", " ") if "T" in value[:11] else value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise QueryError(f"not a date/time: {value!r} (use e.g. 2024-03-05 or \"2024-03-05 18:00\")", pos) from exc
+    if stamp is pd.NaT:
+        raise QueryError(f"not a date/time: {value!r}", pos)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+    return stamp.tz_convert("UTC")
+
+
+def _is_date_only(value: str) -> bool:
+    return len(value.strip()) <= 10 and ":" not in value
+
+
+def _compare(values: pd.Series, op: str, bound: object) -> np.ndarray:
+    if op == "=":
+        result = values == bound
+    elif op == ">":
+        result = values > bound
+    elif op == ">=":
+        result = values >= bound
+    elif op == "<":
+        result = values < bound
+    else:
+        result = values <= bound
+    return _as_bool(result)
+
+
+class Evaluator:
+    """Evaluates one node tree on one frame (``case`` = case-sensitive substring matching)."""
+
+    def __init__(self, frame: pd.DataFrame, tz: tzinfo, case: bool = False) -> None:
+        self.frame = frame
+        self.tz = tz
+        self.case = case
+        self.n = len(frame)
+        self.columns = [str(c) for c in frame.columns]
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _column(self, name: str, pos: int) -> pd.Series:
+        column = resolve_field(name, self.columns)
+        if column is None:
+            known = ", ".join(self.columns[:12]) + (", ..." if len(self.columns) > 12 else "")
+            raise QueryError(f"unknown field '{name}' (fields: {known})", pos)
+        return self.frame[column]
+
+    def _time(self, pos: int) -> pd.Series:
+        if "time" not in self.frame.columns:
+            raise QueryError("this table has no time column", pos)
+        return self.frame["time"]
+
+    def _day(self, value: str, pos: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+        start = parse_time(value, self.tz, pos)
+        local = start.tz_convert(self.tz)
+        end_local = (local.tz_localize(None).normalize() + pd.Timedelta(days=1)).tz_localize(
+            self.tz, ambiguous=True, nonexistent="shift_forward"
+        )
+        return start, end_local.tz_convert("UTC")
+
+    # -- nodes -----------------------------------------------------------------------------
+    def run(self, node: Node) -> np.ndarray:
+        if isinstance(node, All):
+            return np.ones(self.n, dtype=bool)
+        if isinstance(node, And):
+            mask = self.run(node.children[0])
+            for child in node.children[1:]:
+                mask = mask & self.run(child)
+            return mask
+        if isinstance(node, Or):
+            mask = self.run(node.children[0])
+            for child in node.children[1:]:
+                mask = mask | self.run(child)
+            return mask
+        if isinstance(node, Not):
+            return ~self.run(node.child)
+        if isinstance(node, Free):
+            return self.free(node)
+        if isinstance(node, Term):
+            return self.term(node)
+        if isinstance(node, Shorthand):
+            return self.shorthand(node)
+        if isinstance(node, TimeBound):
+            return self.time_bound(node)
+        if isinstance(node, Presence):
+            series = self._column(node.field, node.pos)
+            present = series.notna().to_numpy(dtype=bool)
+            return present if node.present else ~present
+        raise TypeError(f"unknown node {node!r}")  # pragma: no cover
+
+    def free(self, node: Free) -> np.ndarray:
+        mask = np.zeros(self.n, dtype=bool)
+        for name in self.columns:
+            series = self.frame[name]
+            if is_text(series):
+                mask |= _contains(series, node.value, self.case)
+        return mask
+
+    def term(self, node: Term) -> np.ndarray:
+        if node.field.lower() in SPECIAL_KEYS:  # pragma: no cover - parser routes these
+            raise QueryError(f"'{node.field}:' is a keyword", node.pos)
+        series = self._column(node.field, node.pos)
+        dtype = series.dtype
+        if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+            return self.time_term(series, node)
+        if pd.api.types.is_bool_dtype(dtype):
+            word = node.value.strip().lower()
+            if word not in _TRUE | _FALSE or node.op not in (":", "="):
+                raise QueryError(f"'{node.field}' is true or false, not {node.value!r}", node.value_pos)
+            return _as_bool(series == (word in _TRUE))
+        if pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+            try:
+                number = float(node.value)
+            except ValueError as exc:
+                raise QueryError(f"'{node.field}' expects a number, not {node.value!r}", node.value_pos) from exc
+            return _compare(series, "=" if node.op == ":" else node.op, number)
+        if node.op == ":":
+            if node.value == "":
+                raise QueryError("empty value (use field:=\"\" or missing:field for no value)", node.value_pos)
+            return _contains(series, node.value, self.case)
+        if node.op == "=":
+            return _equals(series, node.value, case=True)
+        # ordering comparisons on text: lexicographic on the recorded value
+        strings = series.astype("string")
+        return _compare(strings, node.op, node.value)
+
+    def time_term(self, series: pd.Series, node: Term) -> np.ndarray:
+        op = node.op
+        if op == ":" or (op == "=" and _is_date_only(node.value)):
+            start, end = self._day(node.value, node.value_pos) if _is_date_only(node.value) else (None, None)
+            if start is not None:
+                return _as_bool((series >= start) & (series < end))
+            op = "="
+        bound = parse_time(node.value, self.tz, node.value_pos)
+        return _compare(series, op, bound)
+
+    def time_bound(self, node: TimeBound) -> np.ndarray:
+        series = self._time(node.pos)
+        if node.kind == "on":
+            start, end = self._day(node.value, node.value_pos)
+            return _as_bool((series >= start) & (series < end))
+        bound = parse_time(node.value, self.tz, node.value_pos)
+        return _compare(series, ">=" if node.kind == "after" else "<", bound)
+
+    def shorthand(self, node: Shorthand) -> np.ndarray:
+        if node.name in ("nonowner", "owner"):
+            owner = _equals(self._column("logon_type", node.pos), "Owner", case=False)
+            return ~owner if node.name == "nonowner" else owner
+        if node.name == "admin":
+            mask = _equals(self._column("logon_type", node.pos), "Admin", case=False)
+            if "admin_rights" in self.frame.columns:
+                mask = mask | _as_bool(self.frame["admin_rights"] == True)  # noqa: E712 - nullable
+            return mask
+        if node.name in ("failure", "success"):
+            return _equals(self._column("outcome", node.pos), node.name.capitalize(), case=False)
+        raise QueryError(f"unknown is:{node.name}", node.pos)  # pragma: no cover

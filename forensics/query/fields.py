@@ -1,0 +1,61 @@
+"""Field names the query language accepts: the table's columns plus short aliases.
+
+Any column present in the frame is a field (so a ``tag`` column added by bookmarks makes
+``tag:NAME`` work); aliases only save typing and never shadow a real column.
+"""
+
+from __future__ import annotations
+
+#: alias -> column. Documented in SYNTAX.md; keep both in step.
+ALIASES: dict[str, str] = {
+    "op": "operation",
+    "user": "actor",
+    "who": "actor",
+    "mbx": "mailbox",
+    "owner": "mailbox",
+    "logon": "logon_type",
+    "type": "logon_type",
+    "admin": "admin_rights",
+    "subject": "item",
+    "ip": "client_ip",
+    "host": "client_host",
+    "machine": "client_host",
+    "app": "client_app",
+    "client": "client_app",
+    "result": "outcome",
+    "id": "event_id",
+    "eventid": "event_id",
+    "record": "record_id",
+    "file": "evidence",
+    "format": "source_format",
+    "source": "source_format",
+}
+
+#: ``is:`` shorthands, with the definition shown in help and completion.
+SHORTHANDS: dict[str, str] = {
+    "nonowner": "logon_type is not Owner (Delegate, Admin, Unknown or not recorded)",
+    "owner": "logon_type is Owner",
+    "admin": "logon_type is Admin, or the source set the administrative-rights flag",
+    "failure": "outcome is Failure",
+    "success": "outcome is Success",
+}
+
+#: Keys that are not columns: time comparisons and predicates on a field's presence.
+SPECIAL_KEYS: tuple[str, ...] = ("is", "after", "before", "on", "has", "missing")
+
+
+def resolve_field(name: str, columns: list[str] | tuple[str, ...]) -> str | None:
+    """The column ``name`` refers to in a frame with ``columns`` (None when unknown).
+
+    Exact column names win, then a case-insensitive column match, then aliases.
+    """
+    if name in columns:
+        return name
+    lowered = name.lower()
+    for column in columns:
+        if str(column).lower() == lowered:
+            return str(column)
+    target = ALIASES.get(lowered)
+    if target is not None and target in columns:
+        return target
+    return None
