@@ -9,25 +9,10 @@ classified by content instead and the row is marked ``mapping = inferred``
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from forensics.evtx.rendered import EventMap
-
-_KIND_RE: dict[str, re.Pattern[str]] = {
-    "folder-path": re.compile(r"^[/\\]"),
-    "message-path": re.compile(r"^[/\\]"),
-    "account": re.compile(r"^[^\\/\s][^\\]*\\[^\\]+$"),
-    "legacy-dn": re.compile(r"^/o=", re.IGNORECASE),
-    "bool": re.compile(r"^(true|false|yes|no)$", re.IGNORECASE),
-    "guid": re.compile(r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$", re.IGNORECASE),
-    "ip": re.compile(r"^(\d{1,3}(\.\d{1,3}){3}|\[?[0-9a-f:]*:[0-9a-f:.%\w]*\]?)$", re.IGNORECASE),
-    "exe": re.compile(r"\.exe$", re.IGNORECASE),
-    "int": re.compile(r"^-?\d+$"),
-    "host": re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_]*$"),
-}
-#: Kinds tried first when classifying by content (most specific first).
-_SPECIFIC = ("legacy-dn", "guid", "bool", "ip", "exe", "int", "account", "folder-path", "message-path", "host")
+from forensics.evtx.classify import class_fits, classify, fits
+from forensics.evtx.maps import EventMap
 
 #: Map field names that are columns as they are.
 _DIRECT = ("folder", "item", "mailbox", "actor", "admin_rights", "client_host", "client_ip")
@@ -35,46 +20,29 @@ _DIRECT = ("folder", "item", "mailbox", "actor", "admin_rights", "client_host", 
 _DETAIL = ("identifier", "database", "error", "rights", "process_id", "application_id")
 
 
-def fits(kind: str, value: str) -> bool:
-    """Does ``value`` look like ``kind``? Empty values fit every kind (optional fields)."""
-    if value == "" or kind in ("text", "mailbox"):
-        return True
-    regex = _KIND_RE.get(kind)
-    return bool(regex.search(value)) if regex else True
-
-
-def classify(value: str) -> str:
-    """The most specific kind ``value`` looks like (``text`` when none)."""
-    for kind in _SPECIFIC:
-        if value and _KIND_RE[kind].search(value):
-            return kind
-    return "text"
-
-
 def map_strings(emap: EventMap, strings: Sequence[str]) -> tuple[dict[str, str], str]:
     """Name ``strings`` by the map's positions: ``({name: value}, mapping)``.
 
-    ``mapping`` is the map's origin (``map:<file>``) when every string fits its position,
+    ``mapping`` is the map's ``map:<file>`` when every string fits its position,
     else ``inferred``: each string goes to the first still-free field of its content kind.
     Strings that fit nowhere are returned under ``unmapped<N>`` so nothing is lost.
     """
     strings = [("" if s is None else str(s)).strip() for s in strings]
     fields = emap.fields
-    if len(strings) == len(fields) and all(fits(f.kind, s) for f, s in zip(fields, strings)):
+    # an empty string fits any position (client information is often blank)
+    if len(strings) == len(fields) and all(not s or fits(f.kind, s) for f, s in zip(fields, strings)):
         values = {f.name: s for f, s in zip(fields, strings) if f.name != "ignored"}
-        return values, emap.origin
+        return values, emap.mapping
     values: dict[str, str] = {}
     free = list(range(len(fields)))
     leftovers: list[tuple[int, str]] = []
     for pos, value in enumerate(strings):
         if not value:
             continue
-        kind = classify(value)
-        choice = next((i for i in free if fields[i].kind == kind), None)
-        if choice is None and kind in ("folder-path", "message-path"):
-            choice = next((i for i in free if fields[i].kind in ("folder-path", "message-path")), None)
-        if choice is None and kind in ("text", "host", "account"):
-            choice = next((i for i in free if fields[i].kind in ("mailbox", "text")), None)
+        content = classify(value)
+        choice = next((i for i in free if fields[i].kind != "text" and class_fits(content, fields[i].kind)), None)
+        if choice is None:
+            choice = next((i for i in free if fields[i].kind == "text"), None)
         if choice is None:
             leftovers.append((pos, value))
             continue
