@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from forensics.evtx.cmdlets import cmdlet_fields
+
 Handler = Callable[[int, list[str]], "dict | None"]
 
-PROVIDER_HANDLERS: dict[str, Handler] = {}
+PROVIDER_HANDLERS: dict[str, Handler] = {
+    "MSExchange CmdletLogs": cmdlet_fields,
+}
 
 
 def handler_for(provider: str) -> Handler | None:
