@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 
 from forensics.errors import QueryError
-from forensics.query.fields import SPECIAL_KEYS, resolve_field
+from forensics.query.fields import SPECIAL_KEYS, WEEKDAYS, resolve_field
+from forensics.query.zone import hour_of_day, local_ns, weekday
 from forensics.query.nodes import (
     All,
     And,
+    Clock,
     Free,
     Node,
     Not,
@@ -124,6 +126,7 @@ class Evaluator:
         self.case = case
         self.n = len(frame)
         self.columns = [str(c) for c in frame.columns]
+        self._local_cache: np.ndarray | None = None
 
     # -- helpers ---------------------------------------------------------------------------
     def _column(self, name: str, pos: int) -> pd.Series:
@@ -170,6 +173,8 @@ class Evaluator:
             return self.shorthand(node)
         if isinstance(node, TimeBound):
             return self.time_bound(node)
+        if isinstance(node, Clock):
+            return self.clock(node)
         if isinstance(node, Presence):
             series = self._column(node.field, node.pos)
             present = series.notna().to_numpy(dtype=bool)
@@ -242,3 +247,30 @@ class Evaluator:
         if node.name in ("failure", "success"):
             return _equals(self._column("outcome", node.pos), node.name.capitalize(), case=False)
         raise QueryError(f"unknown is:{node.name}", node.pos)  # pragma: no cover
+
+    def clock(self, node: Clock) -> np.ndarray:
+        local = self._local(node.pos)
+        if node.kind == "hour":
+            try:
+                number = int(node.value)
+            except ValueError as exc:
+                raise QueryError(f"hour: takes 0-23, not {node.value!r}", node.value_pos) from exc
+            if not 0 <= number <= 23:
+                raise QueryError(f"hour: takes 0-23, not {number}", node.value_pos)
+            values = hour_of_day(local)
+        else:
+            word = node.value.strip().lower()
+            if len(word) >= 3 and word[:3] in WEEKDAYS:
+                number = WEEKDAYS.index(word[:3])
+            elif word.isdigit() and 1 <= int(word) <= 7:
+                number = int(word) - 1  # ISO: Monday=1
+            else:
+                raise QueryError(f"weekday: takes mon..sun or 1-7, not {node.value!r}", node.value_pos)
+            values = weekday(local)
+        op = "=" if node.op == ":" else node.op
+        return _compare(pd.Series(values), op, number) & (values >= 0)
+
+    def _local(self, pos: int) -> np.ndarray:
+        if getattr(self, "_local_cache", None) is None:
+            self._local_cache = local_ns(self._time(pos), self.tz)
+        return self._local_cache

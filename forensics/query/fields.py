@@ -41,7 +41,9 @@ SHORTHANDS: dict[str, str] = {
 }
 
 #: Keys that are not columns: time comparisons and predicates on a field's presence.
-SPECIAL_KEYS: tuple[str, ...] = ("is", "after", "before", "on", "has", "missing")
+SPECIAL_KEYS: tuple[str, ...] = ("is", "after", "before", "on", "hour", "weekday", "has", "missing")
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def resolve_field(name: str, columns: list[str] | tuple[str, ...]) -> str | None:

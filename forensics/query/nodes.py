@@ -71,3 +71,13 @@ class Presence(Node):
 
     field: str
     present: bool
+
+
+@dataclass(frozen=True)
+class Clock(Node):
+    """``hour:H`` (0-23, comparisons allowed) or ``weekday:DAY`` in the display zone."""
+
+    kind: str  # "hour" | "weekday"
+    op: str
+    value: str
+    value_pos: int

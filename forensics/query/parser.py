@@ -22,6 +22,7 @@ from forensics.query.fields import SHORTHANDS
 from forensics.query.nodes import (
     All,
     And,
+    Clock,
     Free,
     Node,
     Not,
@@ -227,6 +228,8 @@ class _Parser:
             if token.op != ":":
                 raise QueryError(f"{key}: takes a time, not an operator", token.value_pos)
             return TimeBound(token.pos, key, token.text, token.value_pos)
+        if key in ("hour", "weekday"):
+            return Clock(token.pos, key, token.op, token.text, token.value_pos)
         if key in ("has", "missing"):
             if token.op != ":":
                 raise QueryError(f"{key}: takes a field name", token.value_pos)

@@ -11,6 +11,9 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
+import pandas as pd
+
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?$", re.IGNORECASE)
 
 
@@ -37,3 +40,50 @@ def resolve_tz(tz: str | tzinfo | None) -> tzinfo:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown time zone: {text!r}") from exc
+
+
+NAT = np.iinfo(np.int64).min
+HOUR_NS = 3_600_000_000_000
+DAY_NS = 24 * HOUR_NS
+
+
+def utc_ns(series: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch (UTC) of a datetime column; NaT is ``NAT``. No copy when ns."""
+    values = series
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    if not pd.api.types.is_datetime64_dtype(values.dtype):
+        values = pd.to_datetime(values, utc=True, errors="coerce").dt.tz_localize(None)
+    if values.dtype != np.dtype("datetime64[ns]"):
+        values = values.astype("datetime64[ns]")
+    return values.to_numpy().view(np.int64)
+
+
+def local_ns(series: pd.Series, tz: tzinfo) -> np.ndarray:
+    """Wall-clock nanoseconds in ``tz`` (as if that wall clock were UTC); NaT stays ``NAT``.
+
+    Why: hour-of-day, weekday and day/week bins are wall-clock notions of the display zone;
+    fixed offsets are one vectorized addition, named zones go through pandas' tz database.
+    """
+    base = utc_ns(series)
+    if isinstance(tz, timezone):
+        offset = tz.utcoffset(None)
+        if not offset:
+            return base
+        shifted = base + int(offset.total_seconds() * 1_000_000_000)
+        return np.where(base == NAT, NAT, shifted)
+    values = series if isinstance(series.dtype, pd.DatetimeTZDtype) else pd.to_datetime(series, utc=True, errors="coerce")
+    wall = values.dt.tz_convert(tz).dt.tz_localize(None)
+    if wall.dtype != np.dtype("datetime64[ns]"):
+        wall = wall.astype("datetime64[ns]")
+    return wall.to_numpy().view(np.int64)
+
+
+def hour_of_day(local: np.ndarray) -> np.ndarray:
+    """0..23 from wall-clock ns (NAT gives -1)."""
+    return np.where(local == NAT, -1, (local // HOUR_NS) % 24)
+
+
+def weekday(local: np.ndarray) -> np.ndarray:
+    """Monday=0 .. Sunday=6 from wall-clock ns (NAT gives -1); 1970-01-01 was a Thursday."""
+    return np.where(local == NAT, -1, (local // DAY_NS + 3) % 7)

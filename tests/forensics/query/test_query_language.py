@@ -79,6 +79,11 @@ def rows(query: str, frame: pd.DataFrame, tz: str = "UTC") -> list[int]:
         ("MAILBOX:CEO", [0, 1]),  # field names are case-insensitive
         ("ip:10.0", [0]),
         ("user:mallory", [3]),
+        ("hour:7", [0]),  # 2024-03-05 07:30 UTC
+        ("hour:>=17", [1, 2]),
+        ("weekday:tue", [0, 1]),  # 2024-03-05 was a Tuesday
+        ("weekday:>=3", [2, 3]),  # ISO numbers: Wednesday=3
+        ("weekday:thursday hour:9", [3]),
     ],
 )
 def test_construct(frame: pd.DataFrame, query: str, expected: list[int]) -> None:
@@ -92,6 +97,8 @@ def test_display_zone_applies_to_naive_times(frame: pd.DataFrame) -> None:
     assert rows('after:"2024-03-05 19:30"', frame, tz="+01:00") == [1, 2, 3]
     # on: is the day in the display zone: 2024-03-05 in UTC-08:00 starts at 08:00 UTC
     assert rows("on:2024-03-05", frame, tz="-08:00") == [1]
+    # hour/weekday are wall-clock in the display zone: 19:00 UTC on Tuesday is 04:00 Wednesday in Tokyo
+    assert rows("hour:4 weekday:wed", frame, tz="Asia/Tokyo") == [1]
 
 
 def test_case_sensitive_option(frame: pd.DataFrame) -> None:
@@ -132,6 +139,8 @@ def test_syntax_errors_carry_positions(query: str, position: int, fragment: str)
         ("event_id:abc", 9, "expects a number"),
         ("admin_rights:maybe", 13, "true or false"),
         ("missing:nosuch", 0, "unknown field"),
+        ("hour:25", 5, "0-23"),
+        ("weekday:someday", 8, "mon..sun"),
     ],
 )
 def test_errors_found_against_the_frame(frame: pd.DataFrame, query: str, position: int, fragment: str) -> None:
