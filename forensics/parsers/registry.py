@@ -21,6 +21,7 @@ def register(parser: type[Parser]) -> type[Parser]:
 def _load_builtin() -> None:
     # Imported here so each parser module registers itself; keep this list explicit.
     from forensics.parsers import evtx_parser  # noqa: F401
+    from forensics.parsers import eventviewer_xml  # noqa: F401
 
 
 def all_parsers() -> list[type[Parser]]:

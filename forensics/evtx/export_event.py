@@ -1,0 +1,111 @@
+"""One Event Viewer *export* record (XML, CSV, TXT) -> the fields of one table row.
+
+Exports differ from ``.evtx`` in what they carry: XML has the raw ``<Data>`` strings and,
+when saved with display information, the rendered message; CSV/TXT have only the rendered
+description. The rendered message is self-describing, so it wins whenever it matches the
+event map's template; the ``<Data>`` strings and the event map (``exchange.map_with``) are
+used otherwise, exactly as for ``.evtx``. Providers without a map go to their handler
+(e.g. the Exchange cmdlet log); anything else is a generic event.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from forensics.evtx.exchange import build_row, map_with
+from forensics.evtx.handlers import handler_for
+from forensics.evtx.maps import MapSet
+from forensics.evtx.rendered import parse_rendered, strings_without_description
+
+RENDERED = "rendered"
+#: Longest message text kept in ``details`` of a row whose message could not be read.
+MAX_DETAIL_MESSAGE = 2000
+
+# The rendered text of MSExchange CmdletLogs 1/6 ("Cmdlet succeeded. Cmdlet X, parameters Y.")
+_CMDLET_MESSAGE = re.compile(r"Cmdlet\s+(?P<cmdlet>[A-Za-z]+-[A-Za-z0-9]+)\s*,\s*parameters\s*(?P<params>.*)", re.S)
+
+
+@dataclass
+class ExportRow:
+    """The outcome for one export record: a row (or None = not an access event) and the
+    warnings the record deserves (kept per file by the parser)."""
+
+    row: dict[str, Any] | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _generic(provider: str, event_id: int | None, strings: Sequence[str] | None, message: str | None) -> dict[str, Any]:
+    if strings:
+        details = " | ".join(strings)
+    else:
+        details = (message or "")[:MAX_DETAIL_MESSAGE]
+    return {"operation": "Event", "provider": provider, "event_id": event_id, "details": details or None,
+            "mapping": "native"}
+
+
+def export_event_row(
+    provider: str,
+    event_id: int,
+    strings: Sequence[str] | None,
+    message: str | None,
+    maps: MapSet,
+    all_events: bool,
+) -> ExportRow:
+    """Fields of the row for one exported event (see the module docstring).
+
+    ``strings`` is None when the export has no raw strings (CSV/TXT); ``message`` is None
+    when it has no rendered text (XML saved without display information).
+    """
+    emap = maps.get(provider, event_id) if provider else None
+    if emap is not None:
+        values, status = parse_rendered(emap, message) if message else ({}, "none")
+        if strings is None and message:
+            strings = strings_without_description(message)
+        if status == "full":
+            row = build_row(emap, values, mapping=RENDERED)
+        elif strings:
+            row = map_with(emap, strings)
+            if status == "partial":  # what the message does say beats positional guesses
+                rendered = build_row(emap, values, mapping=RENDERED)
+                row.update({k: v for k, v in rendered.items() if v is not None and k != "operation"})
+        elif status == "partial":
+            row = build_row(emap, values, mapping=RENDERED)
+            missing = sorted({f.name for f in emap.fields} - set(values) - {"ignored"})
+            return ExportRow(_finish(row, provider, event_id),
+                             [f"message matched its template only in part; not read: {', '.join(missing)}"])
+        else:
+            row = build_row(emap, {}, mapping="inferred")
+            row["details"] = (message or "")[:MAX_DETAIL_MESSAGE] or None
+            return ExportRow(_finish(row, provider, event_id), [
+                f"{provider} {event_id}: the message does not match the event map's template "
+                f"({emap.file}) and the export has no data strings; row kept with the text in details"
+            ])
+        return ExportRow(_finish(row, provider, event_id))
+    handler = handler_for(provider) if provider else None
+    if handler is not None:
+        if strings is None and message:
+            strings = strings_without_description(message) or _cmdlet_strings(message)
+        row = handler(int(event_id), list(strings or []))
+        if row is not None:
+            return ExportRow(_finish(dict(row), provider, event_id))
+    return ExportRow(_generic(provider, event_id, strings, message) if all_events else None)
+
+
+def _cmdlet_strings(message: str) -> list[str] | None:
+    """Cmdlet name and parameters from a rendered cmdlet-log message (exports without data:
+    the caller and SIDs are then unknown)."""
+    hit = _CMDLET_MESSAGE.search(message)
+    if not hit:
+        return None
+    params = hit.group("params").strip()
+    params = params[:-1] if params.endswith(".") else params
+    return [hit.group("cmdlet"), params]
+
+
+def _finish(row: dict[str, Any], provider: str, event_id: int) -> dict[str, Any]:
+    row.setdefault("provider", provider)
+    row.setdefault("event_id", int(event_id))
+    return row
