@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Binary XML tokens (EVTX_FORMAT.md §5).
 TOK_EOF = 0x00
@@ -44,6 +45,7 @@ _ELEMENT_HEAD = struct.Struct("<BHI")  # token, dependency id, data size (patche
 _TEMPLATE_HEAD = struct.Struct("<I16sI")  # next definition, GUID, body size
 
 
+@lru_cache(maxsize=1024)
 def name_hash(name: str) -> int:
     """MS-EVEN6 NameHash: h = h*65599 + code unit over UTF-16 units (32-bit), low 16 bits kept."""
     h = 0
@@ -53,6 +55,7 @@ def name_hash(name: str) -> int:
     return h & 0xFFFF
 
 
+@lru_cache(maxsize=4096)
 def name_structure(name: str, next_offset: int) -> bytes:
     """A chunk-local name record: next-in-bucket, hash, char count, UTF-16LE chars, NUL."""
     encoded = name.encode("utf-16-le")

@@ -42,7 +42,11 @@ KEYWORDS_CLASSIC = 0x80000000000000  # "EventlogClassic": what Windows shows for
 FILE_HEADER_SIZE = 4096
 CHUNK_SIZE = 65536
 CHUNK_HEADER_SIZE = 512
-MAX_RECORD_SIZE = CHUNK_SIZE - CHUNK_HEADER_SIZE
+# A record must end *before* the chunk's last byte: libevtx silently drops a record that ends
+# exactly at 64 KiB (found by experiment; python-evtx and evtx read it). Records are 8-aligned, so
+# the usable end is 65528.
+CHUNK_END = CHUNK_SIZE - 8
+MAX_RECORD_SIZE = CHUNK_END - CHUNK_HEADER_SIZE
 FILE_FLAG_DIRTY = 0x1
 EVENT_XMLNS = "http://schemas.microsoft.com/win/2004/08/events/event"
 
@@ -240,6 +244,7 @@ class EvtxWriter:
         self.records_written = 0
         self.chunks_written = 0
         self._shapes: dict[tuple, _Shape] = {}
+        self._fresh_definitions: dict[bytes, tuple[int, bytes, NameTable]] = {}
         self._strings: dict[tuple[str, str], tuple[bytes, bytes]] = {}
         self._sids: dict[str, bytes] = {}
         self._desc = _DescCache()
@@ -330,7 +335,7 @@ class EvtxWriter:
         if definition_at is None:
             definition_at, definition, names = self._define(shape, chunk, offset)
         size = (payload + len(definition) + 11) & ~7
-        if offset + size > CHUNK_SIZE:
+        if offset + size > CHUNK_END:
             if offset == CHUNK_HEADER_SIZE:
                 raise ValueError(f"event {record_id} needs {size} bytes; an EVTX record holds at most {MAX_RECORD_SIZE}")
             self._flush_chunk()
@@ -377,7 +382,9 @@ class EvtxWriter:
         if self._file is None:
             return
         try:
-            if self._chunk.first_id:
+            if self._chunk.first_id or not self.chunks_written:
+                # An empty log still gets one initialised, record-less chunk, so that the header's
+                # chunk count (1) agrees with its first/last chunk numbers (0..0).
                 self._flush_chunk()
             self._file.seek(0)
             self._file.write(self._file_header())
@@ -404,8 +411,16 @@ class EvtxWriter:
     def _define(self, shape: _Shape, chunk: _Chunk, record_offset: int) -> tuple[int, bytes, NameTable]:
         """An inline template definition for a record at ``record_offset`` (not yet committed)."""
         at = record_offset + 38  # 24 record header + 4 fragment header + 10 instance head
+        fresh = not chunk.names.offsets  # first definition of a chunk: same bytes every chunk
+        if fresh:
+            cached = self._fresh_definitions.get(shape.guid)
+            if cached is not None and cached[0] == at:
+                return cached
         names = chunk.names.copy()
-        return at, template_definition(shape.root, shape.guid, at, names, chunk.template_buckets[shape.bucket]), names
+        result = at, template_definition(shape.root, shape.guid, at, names, chunk.template_buckets[shape.bucket]), names
+        if fresh:
+            self._fresh_definitions[shape.guid] = result  # its NameTable is only ever copied, never mutated
+        return result
 
     def _head_strings(self, provider: str, computer: str) -> tuple[bytes, bytes]:
         if len(self._strings) > 4096:  # many distinct computers: keep the cache bounded
@@ -430,6 +445,7 @@ class EvtxWriter:
         chunk = self._chunk
         buf = chunk.buf
         free = len(buf)
+        # A record-less chunk keeps first = last = 0 (libevtx flags last < first as corrupt).
         _CHUNK_HEAD.pack_into(
             buf, 0, b"ElfChnk\x00", chunk.first_id, chunk.last_id, chunk.first_id, chunk.last_id,
             128, chunk.last_offset, free, zlib.crc32(memoryview(buf)[CHUNK_HEADER_SIZE:free]),
