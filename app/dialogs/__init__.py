@@ -1,0 +1,1 @@
+"""Dialogs: examiner name, errors, About, query syntax help."""

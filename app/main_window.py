@@ -1,0 +1,507 @@
+"""The investigator's workbench: grid in the centre, query bar on top, docks around.
+
+Extension API for other features (heatmap, cases, bookmarks, reports), each installed with
+ONE line in ``_install_extensions``:
+- ``window.session``: frame, view, files, sources, custody log, signals (see app/session.py)
+- ``window.set_query(text)``: put text in the query bar and apply it
+- ``window.add_query_term(fragment)``: AND a fragment onto the current query
+- ``window.add_dock(widget_or_dock, area, title)``: add a dock (listed in View > Panels)
+- ``window.menu_file``, ``menu_edit``, ``menu_view``, ``menu_help``: the menus
+- ``window.table`` / ``window.model``: the grid; ``window.selected_frame_rows()``
+- ``window.open_paths(paths)``: open evidence files or folders
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import settings as app_settings
+from app.dialogs.about import about_dialog, query_syntax_dialog
+from app.dialogs.examiner import ExaminerDialog, ensure_examiner, remember_examiner, stored_examiner
+from app.dialogs.messages import show_error, show_warning
+from app.display_tz import DisplayZone
+from app.models.event_table_model import EventTableModel
+from app.session import Session
+from app.widgets.custody_dock import CustodyPanel
+from app.widgets.detail_dock import DetailPanel
+from app.widgets.event_table import EventTable
+from app.widgets.evidence_dock import EvidencePanel
+from app.widgets.query_bar import QueryBar
+from app.workers import LoadProgress
+from forensics.ingest import LoadResult
+
+log = logging.getLogger(__name__)
+
+#: provenance columns hidden until the user asks for them (View > Columns)
+DEFAULT_HIDDEN = {"mapping", "logon_rule", "time_basis", "actor_ids", "mailbox_ids", "raw_ref", "provider"}
+DEFAULT_WIDTHS = {"time": 175, "operation": 125, "mailbox": 190, "actor": 190, "logon_type": 90,
+                  "admin_rights": 90, "folder": 150, "item": 220, "client_ip": 110, "outcome": 80,
+                  "event_id": 70, "record_id": 80, "evidence": 130, "details": 260}
+SETTINGS_GEOMETRY = "window/geometry"
+SETTINGS_STATE = "window/state"
+SETTINGS_COLUMNS = "grid/columns"
+SETTINGS_ZONE = "display/zone"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session | None = None, parent: QWidget | None = None, quiet: bool = False) -> None:
+        super().__init__(parent)
+        self.setObjectName("MainWindow")
+        #: quiet = report problems on stderr instead of dialogs (unattended --exit-after-load runs)
+        self.quiet = quiet
+        self.session = session or Session(examiner=stored_examiner() or None)
+        self.setAcceptDrops(True)
+        self._docks: dict[str, QDockWidget] = {}
+
+        self.model = EventTableModel(self.session, self)
+        self.table = EventTable(self.model, self)
+        self.query_bar = QueryBar(self.session, self)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.query_bar)
+        layout.addWidget(self.table, 1)
+        self.setCentralWidget(central)
+
+        self.evidence_panel = EvidencePanel(self.session, self)
+        self.detail_panel = DetailPanel(self.session, self)
+        self.custody_panel = CustodyPanel(self.session, self)
+
+        self._build_status_bar()
+        self._build_menus()
+        self.evidence_dock = self.add_dock(self.evidence_panel, Qt.DockWidgetArea.BottomDockWidgetArea, "Evidence")
+        self.custody_dock = self.add_dock(self.custody_panel, Qt.DockWidgetArea.BottomDockWidgetArea, "Custody log")
+        self.tabifyDockWidget(self.evidence_dock, self.custody_dock)
+        self.evidence_dock.raise_()
+        self.detail_dock = self.add_dock(self.detail_panel, Qt.DockWidgetArea.RightDockWidgetArea, "Detail")
+
+        self.table.filter_requested.connect(self.add_query_term)
+        self.table.detail_requested.connect(self.show_detail)
+        self.table.selectionModel().selectionChanged.connect(self._update_status)
+        self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        # column order / widths / visibility are kept by name across model resets
+        self.model.modelAboutToBeReset.connect(self._remember_columns)
+        self.model.modelReset.connect(self._model_reset)
+        self.session.view_changed.connect(self._update_status)
+        self.session.loaded.connect(self._update_status)
+        self.session.zone_changed.connect(self._update_status)
+        self.session.case_changed.connect(self._update_title)
+        loader = self.session.loader
+        loader.started.connect(self._load_started)
+        loader.progress.connect(self._load_progress)
+        loader.finished.connect(self._load_finished)
+        loader.cancelled.connect(self._load_cancelled)
+        loader.failed.connect(self._load_failed)
+        loader.idle.connect(self._load_idle)
+
+        self.resize(1500, 900)
+        self._install_extensions()
+        self._restore_settings()
+        self._update_title()
+        self._update_status()
+
+    # ------------------------------------------------------------------ extension API
+    def _install_extensions(self) -> None:
+        """Features install themselves here, one line each (heatmap, cases & bookmarks)."""
+
+    def set_query(self, text: str) -> None:
+        """Put ``text`` in the query bar and apply it now."""
+        self.query_bar.set_text(text)
+
+    def add_query_term(self, fragment: str) -> None:
+        """AND ``fragment`` onto the current query (right-click Filter/Exclude, drill-downs)."""
+        from forensics.query import all_of
+
+        current = self.query_bar.edit.text().strip()
+        self.set_query(all_of(current, fragment) if current else fragment)
+
+    def add_dock(
+        self,
+        widget: QWidget | QDockWidget,
+        area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
+        title: str | None = None,
+    ) -> QDockWidget:
+        """Add a dock (a widget is wrapped); it is listed in View > Panels and persisted."""
+        if isinstance(widget, QDockWidget):
+            dock = widget
+            if title:
+                dock.setWindowTitle(title)
+        else:
+            dock = QDockWidget(title or widget.windowTitle() or type(widget).__name__, self)
+            dock.setWidget(widget)
+        name = dock.windowTitle() or type(dock.widget()).__name__
+        if not dock.objectName():
+            dock.setObjectName("dock_" + "".join(ch if ch.isalnum() else "_" for ch in name.lower()))
+        self.addDockWidget(area, dock)
+        action = dock.toggleViewAction()
+        self.menu_panels.addAction(action)
+        self._docks[dock.objectName()] = dock
+        return dock
+
+    def selected_frame_rows(self) -> list[int]:
+        """Positions in ``session.frame`` of the selected grid rows."""
+        rows = self.table.selected_rows()
+        return [int(r) for r in self.session.frame_rows(rows)] if rows else []
+
+    def error_dialog(self, title: str, message: str, details: str = "") -> None:
+        log.error("%s: %s %s", title, message, details)
+        if self.quiet:
+            print(f"mailbox-audit-gui: error: {message} {details}".rstrip(), file=sys.stderr)
+        else:
+            show_error(self, title, message, details)
+
+    def warning_dialog(self, title: str, message: str, details: str = "") -> None:
+        log.warning("%s: %s %s", title, message, details)
+        if self.quiet:
+            print(f"mailbox-audit-gui: warning: {message} {details}".rstrip(), file=sys.stderr)
+        else:
+            show_warning(self, title, message, details)
+
+    # ------------------------------------------------------------------ menus
+    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.menu_file = bar.addMenu("&File")
+        self.action_open = self._action("&Open evidence…", self.open_dialog, QKeySequence.StandardKey.Open,
+                                        "Open evidence files (each is hashed into the custody log)")
+        self.action_open_folder = self._action("Open evidence &folder…", self.open_folder_dialog, "Ctrl+Shift+O",
+                                               "Open every supported file in a folder, recursively")
+        self.action_close_all = self._action("&Close all evidence", self.session.clear, None,
+                                             "Remove all rows from the view (the custody log is kept)")
+        self.action_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        for a in (self.action_open, self.action_open_folder, self.action_close_all):
+            self.menu_file.addAction(a)
+        self.menu_file.addSeparator()
+        self._quit_separator_target = self.menu_file.addAction(self.action_quit)
+
+        self.menu_edit = bar.addMenu("&Edit")
+        self.action_copy = self._action("&Copy cells", self.table.copy_selection, QKeySequence.StandardKey.Copy)
+        self.action_copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.table.addAction(self.action_copy)
+        self.action_detail = self._action("Show row &detail", self._detail_current, Qt.Key.Key_Return)
+        self.action_detail.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.table.addAction(self.action_detail)
+        self.action_find = self._action("&Find (query bar)", self.focus_query, QKeySequence.StandardKey.Find)
+        self.action_clear_query = self._action("C&lear query", self.clear_query, Qt.Key.Key_Escape)
+        self.action_examiner = self._action("&Examiner name…", self.change_examiner)
+        for a in (self.action_copy, self.action_detail):
+            self.menu_edit.addAction(a)
+        self.menu_edit.addSeparator()
+        for a in (self.action_find, self.action_clear_query):
+            self.menu_edit.addAction(a)
+        self.menu_edit.addSeparator()
+        self.menu_edit.addAction(self.action_examiner)
+
+        self.menu_view = bar.addMenu("&View")
+        self.menu_panels = self.menu_view.addMenu("&Panels")
+        self.menu_columns = self.menu_view.addMenu("&Columns")
+        self.menu_columns.aboutToShow.connect(self._fill_columns_menu)
+        self.menu_zone = self.menu_view.addMenu("Display &time zone")
+        self._zone_group = QActionGroup(self)
+        self.action_zone_utc = self._action("UTC", lambda: self.set_zone(DisplayZone()))
+        self.action_zone_local = self._action("Local time", lambda: self.set_zone(DisplayZone("local")))
+        self.action_zone_offset = self._action("Fixed offset…", self.ask_zone_offset)
+        for a in (self.action_zone_utc, self.action_zone_local, self.action_zone_offset):
+            a.setCheckable(True)
+            self._zone_group.addAction(a)
+            self.menu_zone.addAction(a)
+        self.action_zone_utc.setChecked(True)
+        self.menu_view.addSeparator()
+        self.action_reset_layout = self._action("&Reset layout", self.reset_layout)
+        self.menu_view.addAction(self.action_reset_layout)
+
+        self.menu_help = bar.addMenu("&Help")
+        self.action_syntax = self._action("&Query syntax", lambda: query_syntax_dialog(self).exec(), QKeySequence.StandardKey.HelpContents)
+        self.action_about = self._action("&About Mailbox Audit", lambda: about_dialog(self).exec())
+        self.menu_help.addAction(self.action_syntax)
+        self.menu_help.addAction(self.action_about)
+
+    def _fill_columns_menu(self) -> None:
+        self.menu_columns.clear()
+        chooser = self.table.column_menu(self.menu_columns)
+        for action in chooser.actions():
+            self.menu_columns.addAction(action)
+
+    # ------------------------------------------------------------------ status bar
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.rows_label = QLabel(self)
+        self.selected_label = QLabel(self)
+        self.zone_label = QLabel(self)
+        self.load_label = QLabel(self)
+        self.file_progress = QProgressBar(self)
+        self.file_progress.setFormat("file %p%")
+        self.overall_progress = QProgressBar(self)
+        self.overall_progress.setFormat("overall %p%")
+        for bar_widget in (self.file_progress, self.overall_progress):
+            bar_widget.setRange(0, 1000)
+            bar_widget.setFixedWidth(150)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.clicked.connect(self.cancel_load)
+        for w in (self.load_label, self.file_progress, self.overall_progress, self.cancel_button):
+            bar.addWidget(w)
+            w.hide()
+        for w in (self.rows_label, self.selected_label, self.zone_label):
+            bar.addPermanentWidget(w)
+
+    def _update_status(self, *_args: object) -> None:
+        shown, total = len(self.session.view), len(self.session.frame)
+        self.rows_label.setText(f"Rows: {shown:,} of {total:,}")
+        self.selected_label.setText(f"Selected: {len(self.table.selected_rows()):,}")
+        self.zone_label.setText(f"Time zone: {self.session.zone.label()}")
+
+    def _update_title(self) -> None:
+        case = self.session.case_dir
+        self.setWindowTitle("Mailbox Audit" + (f" — {case.name}" if case is not None else ""))
+
+    # ------------------------------------------------------------------ opening evidence
+    def open_dialog(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Open evidence", "", "All files (*)")
+        if files:
+            self.open_paths(files)
+
+    def open_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open evidence folder")
+        if folder:
+            self.open_paths([folder])
+
+    def open_paths(self, paths: Sequence[str | Path]) -> bool:
+        """Start loading files/folders; False (with a dialog) when nothing can be loaded."""
+        from forensics.ingest import expand_paths
+
+        if self.session.loader.is_running():
+            self.warning_dialog("Load in progress", "Wait for the current load to finish, or cancel it, before opening more evidence.")
+            return False
+        paths = [Path(p) for p in paths]
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            self.error_dialog("Cannot open evidence", "These paths do not exist:\n" + "\n".join(missing))
+            paths = [p for p in paths if p.exists()]
+        try:
+            files = expand_paths(paths)
+        except Exception as exc:  # noqa: BLE001 - a registry problem must not kill the window
+            log.exception("cannot list evidence")
+            self.error_dialog("Cannot open evidence", f"{type(exc).__name__}: {exc}")
+            return False
+        if not files:
+            if paths:
+                self.error_dialog("No evidence found", "No supported evidence files were found in:\n" + "\n".join(map(str, paths)))
+            return False
+        if not self.session.examiner and not self.quiet:
+            self.session.set_examiner(ensure_examiner(self))
+        self.session.open_paths(paths)
+        return True
+
+    def cancel_load(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.load_label.setText("Cancelling…")
+        self.session.loader.cancel()
+
+    def _load_started(self, count: int) -> None:
+        self.load_label.setText("Loading…")
+        self.file_progress.setValue(0)
+        self.overall_progress.setValue(0)
+        self.cancel_button.setEnabled(True)
+        for w in (self.load_label, self.file_progress, self.overall_progress, self.cancel_button):
+            w.show()
+        self.action_open.setEnabled(False)
+        self.action_open_folder.setEnabled(False)
+
+    def _load_progress(self, p: LoadProgress) -> None:
+        self.load_label.setText(f"Loading {p.file_index + 1}/{p.file_count}: {p.name}")
+        self.file_progress.setValue(int(p.file_fraction * 1000))
+        self.overall_progress.setValue(int(p.overall_fraction * 1000))
+
+    def _load_idle(self) -> None:
+        for w in (self.load_label, self.file_progress, self.overall_progress, self.cancel_button):
+            w.hide()
+        self.action_open.setEnabled(True)
+        self.action_open_folder.setEnabled(True)
+
+    def _load_finished(self, result: LoadResult) -> None:
+        loaded = sum(1 for f in result.files if f.status == "loaded")
+        self.statusBar().showMessage(f"Loaded {loaded} file(s), {len(result.frame):,} rows", 8000)
+        problems = [f for f in result.files if f.status == "failed" or f.notes]
+        if problems:
+            lines = [f.error or f"{f.path.name}: {'; '.join(f.notes)}" for f in problems]
+            self.warning_dialog(
+                "Some evidence needs attention",
+                f"{len(problems)} of {len(result.files)} file(s) failed to load or need attention; "
+                "the others are loaded. See the Evidence panel for details.",
+                "\n".join(lines),
+            )
+        if not result.files:
+            self.error_dialog("No evidence found", "No supported evidence files were found.")
+
+    def _load_cancelled(self) -> None:
+        self.statusBar().showMessage("Load cancelled: no rows from it were kept (noted in the custody log)", 8000)
+
+    def _load_failed(self, message: str) -> None:
+        self.error_dialog("Loading failed", message)
+
+    # ------------------------------------------------------------------ query, detail, zone
+    def focus_query(self) -> None:
+        self.query_bar.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.query_bar.edit.selectAll()
+
+    def clear_query(self) -> None:
+        self.query_bar.clear()
+
+    def show_detail(self, frame_row: int) -> None:
+        self.detail_panel.show_row(frame_row)
+        self.detail_dock.show()
+        self.detail_dock.raise_()
+
+    def _detail_current(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.show_detail(int(self.session.view[index.row()]))
+
+    def _current_row_changed(self, current, _previous) -> None:  # type: ignore[no-untyped-def]
+        if current.isValid() and self.detail_dock.isVisible():
+            self.detail_panel.show_row(int(self.session.view[current.row()]))
+
+    def _remember_columns(self) -> None:
+        self._column_layout = self.column_layout()
+
+    def _model_reset(self) -> None:
+        self._apply_column_layout(self._column_layout or {})
+        self._update_status()
+
+    def set_zone(self, zone: DisplayZone) -> None:
+        self.session.set_zone(zone)
+        action = {"utc": self.action_zone_utc, "local": self.action_zone_local}.get(zone.kind, self.action_zone_offset)
+        action.setChecked(True)
+        if zone.kind == "offset":
+            self.action_zone_offset.setText(f"Fixed offset ({zone.label()})…")
+
+    def ask_zone_offset(self) -> None:
+        text, ok = QInputDialog.getText(self, "Display time zone", "Offset from UTC (e.g. +02:00, -05:30):",
+                                        text=self.session.zone.storage() if self.session.zone.kind == "offset" else "+00:00")
+        if not ok:
+            self.set_zone(self.session.zone)
+            return
+        try:
+            self.set_zone(DisplayZone.parse(text))
+        except ValueError as exc:
+            self.error_dialog("Display time zone", str(exc))
+            self.set_zone(self.session.zone)
+
+    def change_examiner(self) -> None:
+        name = ExaminerDialog.ask(self, self.session.examiner or "")
+        if name:
+            remember_examiner(name)
+            self.session.set_examiner(name)
+
+    # ------------------------------------------------------------------ drag and drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if any(u.isLocalFile() for u in urls):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    # ------------------------------------------------------------------ persistence
+    _column_layout: dict | None = None
+
+    def column_layout(self) -> dict[str, dict[str, int | bool]]:
+        """Order, width and visibility of each column, by name (survives added columns)."""
+        header = self.table.horizontalHeader()
+        out: dict[str, dict[str, int | bool]] = dict(self._column_layout or {})
+        for logical, name in enumerate(self.model.columns):
+            out[name] = {
+                "visual": header.visualIndex(logical),
+                "width": header.sectionSize(logical) if not header.isSectionHidden(logical) else out.get(name, {}).get("width", 120),
+                "hidden": header.isSectionHidden(logical),
+            }
+        return out
+
+    def _apply_column_layout(self, layout: dict) -> None:
+        header = self.table.horizontalHeader()
+        columns = self.model.columns
+        for logical, name in enumerate(columns):
+            spec = layout.get(name)
+            hidden = bool(spec["hidden"]) if spec else name in DEFAULT_HIDDEN
+            width = int(spec["width"]) if spec else DEFAULT_WIDTHS.get(name, 130)
+            header.resizeSection(logical, max(30, width))
+            header.setSectionHidden(logical, hidden)
+        ordered = sorted(range(len(columns)), key=lambda i: (layout.get(columns[i], {}).get("visual", i), i))
+        for target, logical in enumerate(ordered):
+            current = header.visualIndex(logical)
+            if current != target:
+                header.moveSection(current, target)
+        self._column_layout = dict(layout)
+
+    def _restore_settings(self) -> None:
+        store = app_settings.settings()
+        geometry = store.value(SETTINGS_GEOMETRY)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = store.value(SETTINGS_STATE)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        try:
+            layout = json.loads(str(store.value(SETTINGS_COLUMNS, "") or "{}"))
+        except json.JSONDecodeError:
+            layout = {}
+        self._column_layout = layout if isinstance(layout, dict) else {}
+        self._apply_column_layout(self._column_layout)
+        try:
+            zone = DisplayZone.parse(str(store.value(SETTINGS_ZONE, "utc") or "utc").replace("utc", "UTC"))
+        except ValueError:
+            zone = DisplayZone()
+        self.set_zone(zone)
+
+    def save_settings(self) -> None:
+        store = app_settings.settings()
+        store.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
+        store.setValue(SETTINGS_STATE, self.saveState())
+        self._column_layout = self.column_layout()
+        store.setValue(SETTINGS_COLUMNS, json.dumps(self._column_layout))
+        store.setValue(SETTINGS_ZONE, self.session.zone.storage())
+        store.sync()
+
+    def reset_layout(self) -> None:
+        self._column_layout = {}
+        self._apply_column_layout({})
+        for dock in (self.evidence_dock, self.custody_dock, self.detail_dock):
+            dock.show()
+            dock.setFloating(False)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        self.session.loader.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,187 @@
+"""A thin ``QAbstractTableModel`` over the session's view of the frame.
+
+Rows are positions in ``session.view``; display strings are computed vectorized from the
+column arrays, one block of rows and one column at a time, only for what the view asks to
+paint, and cached until the view changes. Sorting delegates to the session (a cached
+argsort per column), so nothing here loops over rows in Python.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from app.session import Session
+
+BLOCK_ROWS = 256
+MAX_CACHED_BLOCKS = 512  # (block, column) pairs: ~ 130k strings at most
+
+#: header labels for the schema's columns (anything else is title-cased)
+HEADERS: dict[str, str] = {
+    "time": "Time",
+    "operation": "Operation",
+    "mailbox": "Mailbox",
+    "actor": "Actor",
+    "logon_type": "Logon type",
+    "admin_rights": "Admin rights",
+    "folder": "Folder",
+    "item": "Item",
+    "client_ip": "Client IP",
+    "client_host": "Client host",
+    "client_app": "Client app",
+    "outcome": "Outcome",
+    "server": "Server",
+    "event_id": "Event ID",
+    "record_id": "Record ID",
+    "evidence": "Evidence",
+    "source_format": "Source format",
+    "provider": "Provider",
+    "mapping": "Mapping",
+    "logon_rule": "Logon rule",
+    "time_basis": "Time basis",
+    "actor_ids": "Actor identities",
+    "mailbox_ids": "Mailbox identities",
+    "details": "Details",
+    "raw_ref": "Raw ref",
+}
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # trimmed to milliseconds below
+
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+
+
+def format_values(values: pd.Series, tz: Any) -> list[str]:
+    """Display strings for a slice of one column (vectorized; missing values are '')."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        text = values.dt.tz_convert(tz).dt.strftime(TIME_FORMAT).str.slice(0, 23)
+    elif pd.api.types.is_bool_dtype(dtype):
+        text = values.map({True: "Yes", False: "No"}, na_action="ignore")
+    else:
+        text = values.astype(object).where(values.notna(), None)
+        return ["" if v is None else str(v) for v in text.to_numpy()]  # one block only
+    return text.astype(object).where(text.notna(), "").tolist()
+
+
+class EventTableModel(QAbstractTableModel):
+    """Display-only model; the frame is never copied or modified."""
+
+    #: role returning the row's position in the full frame (proxy-safe row identity)
+    FrameRowRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, session: Session, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self._columns: list[str] = session.columns()
+        self._numeric = self._numeric_columns()
+        self._cache: OrderedDict[tuple[int, int], list[str]] = OrderedDict()
+        self._tz = session.zone.tzinfo()
+        session.view_changed.connect(self._reset)
+        session.loaded.connect(self._reset)
+        session.columns_changed.connect(self._reset)
+        session.zone_changed.connect(self._reset)
+
+    # -- structure ----------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.session.view)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._columns)
+
+    def column_name(self, section: int) -> str:
+        return self._columns[section]
+
+    def column_index(self, name: str) -> int:
+        return self._columns.index(name)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            if 0 <= section < len(self._columns):
+                name = self._columns[section]
+                return HEADERS.get(name, name.replace("_", " ").capitalize())
+            return None
+        return str(section + 1)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    # -- data -----------------------------------------------------------------------------
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
+            row, col = index.row(), index.column()
+            if row >= len(self.session.view) or col >= len(self._columns):
+                return None
+            block = row // BLOCK_ROWS
+            strings = self._cache.get((block, col))
+            if strings is None:
+                strings = self._block(block, col)
+            else:
+                self._cache.move_to_end((block, col))
+            text = strings[row - block * BLOCK_ROWS]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return text if len(text) > 40 else None
+            return text
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if index.column() in self._numeric else _LEFT
+        if role == self.FrameRowRole:
+            return int(self.session.view[index.row()])
+        return None
+
+    def _block(self, block: int, col: int) -> list[str]:
+        start = block * BLOCK_ROWS
+        rows = self.session.view[start : start + BLOCK_ROWS]
+        values = self.session.column_values(self._columns[col]).take(rows)
+        strings = format_values(values, self._tz)
+        self._cache[(block, col)] = strings
+        if len(self._cache) > MAX_CACHED_BLOCKS:
+            self._cache.popitem(last=False)
+        return strings
+
+    def display_text(self, row: int, col: int) -> str:
+        return self.data(self.index(row, col)) or ""
+
+    def row_texts(self, row: int) -> list[str]:
+        return [self.display_text(row, c) for c in range(len(self._columns))]
+
+    # -- sorting --------------------------------------------------------------------------
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self._columns):
+            self.session.sort(None)
+            return
+        self.session.sort(self._columns[column], descending=order == Qt.SortOrder.DescendingOrder)
+
+    # -- internals ------------------------------------------------------------------------
+    def _numeric_columns(self) -> set[int]:
+        out = set()
+        for i, name in enumerate(self._columns):
+            dtype = self.session.column_values(name).dtype
+            if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+                out.add(i)
+        return out
+
+    def _reset(self) -> None:
+        self.beginResetModel()
+        self._columns = self.session.columns()
+        self._numeric = self._numeric_columns()
+        self._tz = self.session.zone.tzinfo()
+        self._cache.clear()
+        self.endResetModel()
+
+
+def view_rows_to_frame(model: EventTableModel, rows: list[int]) -> np.ndarray:
+    return model.session.frame_rows(rows)

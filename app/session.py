@@ -1,0 +1,353 @@
+"""What the investigator is looking at: the loaded evidence, the full frame, and the view.
+
+The ``Session`` owns the merged ``LoadResult`` (frame, per-file reports, sources), the
+current query and quick filters, the sort, the display time zone and any extra display
+columns other features add (e.g. a bookmark ``tag``). The *view* is an int64 array of
+positions into the full frame: filtering is one boolean mask, sorting one cached argsort
+per column, so no per-row Python runs however many rows there are.
+
+Extension API (used by the heatmap, cases and bookmarks features):
+- ``frame``, ``view``, ``files``, ``sources``, ``custody_log()``, ``case_dir``
+- signals ``loaded``, ``view_changed``, ``columns_changed``, ``zone_changed``,
+  ``query_state_changed``, ``custody_changed``
+- ``set_query``, ``set_extra_column``, ``frame_rows``, ``set_case_dir``, ``open_paths``
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QObject, Signal
+
+from app import settings as app_settings
+from app.display_tz import DisplayZone
+from app.workers import Loader
+from forensics import schema
+from forensics.custody.log import CustodyLog
+from forensics.errors import QueryError
+from forensics.ingest import EvidenceSource, LoadResult
+from forensics.parsers.base import FileReport, LoadOptions
+
+log = logging.getLogger(__name__)
+
+#: quick toggles, each expressed in the query language so the semantics are identical
+TOGGLE_QUERIES: dict[str, str] = {
+    "nonowner": "is:nonowner",
+    "admin": "is:admin",
+    "failure": "is:failure",
+}
+
+
+@dataclass
+class ExtraColumn:
+    values: pd.Series  # aligned with the full frame (same length, positional)
+    position: int  # index among the display columns
+
+
+class Session(QObject):
+    loaded = Signal()  # the full frame changed (a load finished or the session was cleared)
+    view_changed = Signal()  # the filtered / sorted view changed
+    columns_changed = Signal()  # extra display columns were added or removed
+    zone_changed = Signal()
+    query_state_changed = Signal()  # query text or error changed (see ``query_error``)
+    custody_changed = Signal()  # entries were appended to the custody log
+    case_changed = Signal()
+
+    def __init__(self, examiner: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.examiner = examiner
+        self.frame: pd.DataFrame = schema.empty_frame()
+        self.files: list[FileReport] = []
+        self.sources: dict[str, EvidenceSource] = {}
+        self.view: np.ndarray = np.arange(0, dtype=np.int64)
+        self.zone = DisplayZone()
+        self.query_text = ""
+        self.query_error: QueryError | None = None
+        self.toggles: set[str] = set()
+        self.operations: frozenset[str] | None = None  # None = every operation
+        self.time_from: pd.Timestamp | None = None  # UTC, inclusive
+        self.time_to: pd.Timestamp | None = None  # UTC, inclusive
+        self.sort_column: str | None = None
+        self.sort_descending = False
+        self.case_dir: Path | None = None
+        self._custody: CustodyLog | None = None
+        self._extra: dict[str, ExtraColumn] = {}
+        self._query_mask: np.ndarray | None = None  # last good query's mask (None = all rows)
+        self._mask_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._sort_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.loader = Loader(self)
+        self.loader.finished.connect(self._on_loaded)
+        self.loader.cancelled.connect(self.custody_changed)
+        self.loader.failed.connect(self.custody_changed)
+
+    # -- case & custody ---------------------------------------------------------------
+    def set_case_dir(self, path: str | Path | None) -> None:
+        """Use ``path`` as the case folder (custody log, bookmarks); None = a session folder."""
+        self.case_dir = Path(path) if path is not None else None
+        self._custody = None
+        self.case_changed.emit()
+        self.custody_changed.emit()
+
+    def custody_log(self) -> CustodyLog:
+        """The custody log of the open case, or of a session folder in the user's data dir."""
+        if self._custody is None:
+            if self.case_dir is None:
+                self.case_dir = app_settings.new_session_dir()
+            self._custody = CustodyLog(self.case_dir, examiner=self.examiner)
+        return self._custody
+
+    def set_examiner(self, name: str) -> None:
+        self.examiner = name
+        if self._custody is not None:
+            self._custody.examiner = name
+
+    # -- loading ----------------------------------------------------------------------
+    def open_paths(self, paths: Sequence[str | Path], options: LoadOptions | None = None) -> None:
+        """Start loading files/folders on the worker thread (results merge into the frame)."""
+        self.loader.start(
+            [Path(p) for p in paths],
+            custody=self.custody_log(),
+            options=options,
+            already_loaded=self.sources.keys(),
+        )
+
+    def _on_loaded(self, result: LoadResult) -> None:
+        self.add_result(result)
+        self.custody_changed.emit()
+
+    def add_result(self, result: LoadResult) -> None:
+        """Merge a load's rows, file reports and sources into the session."""
+        self.files.extend(result.files)
+        self.sources.update(result.sources)
+        if len(result.frame):
+            if len(self.frame):
+                old = len(self.frame)
+                self.frame = schema.concat([self.frame, result.frame])
+                # extra columns keep their values for old rows; new rows get NA
+                for extra in self._extra.values():
+                    pad = pd.Series([pd.NA] * (len(self.frame) - old), dtype=extra.values.dtype)
+                    extra.values = pd.concat([extra.values, pad], ignore_index=True)
+            else:
+                self.frame = result.frame.reset_index(drop=True)
+                for name, extra in self._extra.items():
+                    extra.values = pd.Series([pd.NA] * len(self.frame), dtype=extra.values.dtype)
+        self._invalidate()
+        self.loaded.emit()
+        self._refresh()
+
+    def clear(self) -> None:
+        """Forget every loaded file (the custody log keeps its entries)."""
+        self.frame = schema.empty_frame()
+        self.files = []
+        self.sources = {}
+        for extra in self._extra.values():
+            extra.values = extra.values.iloc[:0]
+        self._invalidate()
+        self.loaded.emit()
+        self._refresh()
+
+    def _invalidate(self) -> None:
+        self._mask_cache.clear()
+        self._sort_cache.clear()
+        self._query_mask = None
+        if self.query_text:
+            self._query_mask = self._compile_mask(self.query_text)
+
+    # -- columns ----------------------------------------------------------------------
+    def columns(self) -> list[str]:
+        """Display columns: the schema's columns with extra columns inserted."""
+        cols = list(self.frame.columns)
+        for name, extra in sorted(self._extra.items(), key=lambda kv: kv[1].position):
+            cols.insert(min(extra.position, len(cols)), name)
+        return cols
+
+    def column_values(self, name: str) -> pd.Series:
+        extra = self._extra.get(name)
+        return extra.values if extra is not None else self.frame[name]
+
+    def set_extra_column(self, name: str, values: Any | None, position: int = 0) -> None:
+        """Add/replace (or with ``None`` remove) a display column aligned with the frame."""
+        if name in self.frame.columns:
+            raise ValueError(f"{name!r} is a schema column")
+        if values is None:
+            if self._extra.pop(name, None) is not None:
+                self._sort_cache.pop(name, None)
+                self.columns_changed.emit()
+                self._refresh()
+            return
+        series = values if isinstance(values, pd.Series) else pd.Series(values)
+        series = series.reset_index(drop=True)
+        if len(series) != len(self.frame):
+            raise ValueError(f"column {name!r} has {len(series)} values for {len(self.frame)} rows")
+        is_new = name not in self._extra
+        self._extra[name] = ExtraColumn(series, position)
+        self._sort_cache.pop(name, None)
+        if is_new:
+            self.columns_changed.emit()
+        else:
+            self._refresh(force=True)
+
+    # -- view -------------------------------------------------------------------------
+    def frame_rows(self, view_rows: Iterable[int]) -> np.ndarray:
+        """Positions in the full frame of the given view rows."""
+        return self.view[np.asarray(list(view_rows), dtype=np.int64)]
+
+    def view_frame(self) -> pd.DataFrame:
+        """The rows the investigator sees, in display order (for export and reports)."""
+        return self.frame.iloc[self.view]
+
+    def set_query(self, text: str) -> bool:
+        """Apply a query; on a syntax error keep the last good view and expose the error."""
+        text = text.strip()
+        try:
+            mask = self._compile_mask(text) if text else None
+        except QueryError as exc:
+            self.query_text = text
+            self.query_error = exc
+            self.query_state_changed.emit()
+            return False
+        self.query_text = text
+        self.query_error = None
+        self._query_mask = mask
+        self.query_state_changed.emit()
+        self._refresh()
+        return True
+
+    def set_toggle(self, name: str, on: bool) -> None:
+        if name not in TOGGLE_QUERIES:
+            raise KeyError(name)
+        (self.toggles.add if on else self.toggles.discard)(name)
+        self._refresh()
+
+    def set_operations(self, operations: Iterable[str] | None) -> None:
+        self.operations = None if operations is None else frozenset(operations)
+        self._refresh()
+
+    def set_time_range(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> None:
+        self.time_from = _utc(start)
+        self.time_to = _utc(end)
+        self._refresh()
+
+    def set_zone(self, zone: DisplayZone) -> None:
+        if zone == self.zone:
+            return
+        self.zone = zone
+        # times typed in the query are read in the display zone: recompile
+        self._mask_cache.clear()
+        if self.query_text and self.query_error is None:
+            self._query_mask = self._compile_mask(self.query_text)
+        self.zone_changed.emit()
+        self._refresh(force=True)
+
+    def sort(self, column: str | None, descending: bool = False) -> None:
+        self.sort_column = column
+        self.sort_descending = descending
+        self._refresh(force=True)
+
+    def operations_present(self) -> list[str]:
+        col = self.frame["operation"]
+        return sorted(str(c) for c in col.cat.categories[np.unique(col.cat.codes[col.cat.codes >= 0])])
+
+    def _compile_mask(self, text: str) -> np.ndarray:
+        key = (text, self.zone.storage())
+        cached = self._mask_cache.get(key)
+        if cached is None:
+            from forensics.query import compile_query
+
+            cached = np.asarray(compile_query(text, tz=self.zone.tzinfo()).mask(self.frame), dtype=bool)
+            self._mask_cache[key] = cached
+        return cached
+
+    def mask(self) -> np.ndarray | None:
+        """The combined filter (None = every row)."""
+        masks: list[np.ndarray] = []
+        if self._query_mask is not None:
+            masks.append(self._query_mask)
+        for name in sorted(self.toggles):
+            masks.append(self._compile_mask(TOGGLE_QUERIES[name]))
+        if self.operations is not None:
+            masks.append(self.frame["operation"].isin(list(self.operations)).to_numpy(dtype=bool))
+        if self.time_from is not None or self.time_to is not None:
+            times = self.frame["time"].to_numpy(dtype="datetime64[ns]")
+            ok = ~np.isnat(times)
+            if self.time_from is not None:
+                ok &= times >= np.datetime64(self.time_from.tz_convert(None).as_unit("ns"))
+            if self.time_to is not None:
+                ok &= times <= np.datetime64(self.time_to.tz_convert(None).as_unit("ns"))
+            masks.append(ok)
+        if not masks:
+            return None
+        combined = masks[0].copy()
+        for m in masks[1:]:
+            combined &= m
+        return combined
+
+    def _refresh(self, force: bool = False) -> None:
+        mask = self.mask()
+        n = len(self.frame)
+        if self.sort_column is not None and self.sort_column in self.columns():
+            order = self._sort_order(self.sort_column, self.sort_descending)
+            view = order if mask is None else order[mask[order]]
+        else:
+            view = np.arange(n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)
+        if not force and len(view) == len(self.view) and np.array_equal(view, self.view):
+            return
+        self.view = view
+        self.view_changed.emit()
+
+    def _sort_order(self, column: str, descending: bool) -> np.ndarray:
+        cached = self._sort_cache.get(column)
+        if cached is None:
+            cached = sort_keys(self.column_values(column))
+            self._sort_cache[column] = cached
+        ordered, missing = cached
+        if descending:
+            ordered = ordered[::-1]
+        return np.concatenate([ordered, missing])
+
+
+def _utc(value: pd.Timestamp | None) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def sort_keys(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions with a value in ascending order (stable), and the positions without one.
+
+    Vectorized per dtype: datetimes and numbers by value, categories by the lower-cased
+    rank of their labels, strings through pyarrow's sort. Missing values always go last.
+    """
+    n = len(series)
+    positions = np.arange(n, dtype=np.int64)
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        labels = pd.Series(series.cat.categories.astype(str)).str.lower().to_numpy(dtype=object)
+        rank = np.empty(len(labels), dtype=np.int64)
+        rank[np.argsort(labels, kind="stable")] = np.arange(len(labels))
+        present = codes >= 0
+        keys = rank[codes[present]] if len(labels) else np.empty(0, dtype=np.int64)
+        have = positions[present]
+        return have[np.argsort(keys, kind="stable")], positions[~present]
+    present = series.notna().to_numpy(dtype=bool)
+    have = positions[present]
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        keys = series.to_numpy(dtype="datetime64[ns]")[present].view("i8")
+    elif pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+        keys = series[present].to_numpy(dtype=np.float64 if pd.api.types.is_float_dtype(dtype) else np.int64)
+    else:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(series[present].astype(str).to_numpy(dtype=object), type=pa.string())
+        order = pc.sort_indices(pc.utf8_lower(arr)).to_numpy()
+        return have[order], positions[~present]
+    return have[np.argsort(keys, kind="stable")], positions[~present]

@@ -1,0 +1,128 @@
+"""Detail dock: every field of the selected row, and its raw record re-read from evidence."""
+
+from __future__ import annotations
+
+import pandas as pd
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from PySide6.QtCore import Qt
+
+from app.models.event_table_model import HEADERS, format_values
+from app.session import Session
+from forensics.errors import ForensicsError
+from forensics.ingest import fetch_raw
+
+
+class DetailPanel(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.frame_row: int | None = None
+        self.title = QLabel("No row selected", self)
+        self.title.setObjectName("DetailTitle")
+        self.fields = QTableWidget(0, 2, self)
+        self.fields.setObjectName("DetailFields")
+        self.fields.setHorizontalHeaderLabels(["Field", "Value"])
+        self.fields.verticalHeader().hide()
+        self.fields.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.fields.horizontalHeader().setStretchLastSection(True)
+        self.fields.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.fields.setWordWrap(False)
+        self.raw = QPlainTextEdit(self)
+        self.raw.setObjectName("RawRecord")
+        self.raw.setReadOnly(True)
+        self.raw.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.raw.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.raw.setPlaceholderText("Raw record")
+        copy_fields = QPushButton("Copy fields", self)
+        copy_fields.clicked.connect(self.copy_fields)
+        copy_raw = QPushButton("Copy raw record", self)
+        copy_raw.clicked.connect(self.copy_raw)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.title, 1)
+        buttons.addWidget(copy_fields)
+        buttons.addWidget(copy_raw)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.fields)
+        splitter.addWidget(self.raw)
+        splitter.setSizes([300, 200])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(buttons)
+        layout.addWidget(splitter, 1)
+        session.loaded.connect(self.clear)
+        session.zone_changed.connect(self._redisplay)
+
+    def clear(self) -> None:
+        self.frame_row = None
+        self.title.setText("No row selected")
+        self.fields.setRowCount(0)
+        self.raw.clear()
+
+    def show_row(self, frame_row: int) -> None:
+        """Show every field of the frame row at position ``frame_row``, and its raw record."""
+        self.frame_row = frame_row
+        names = self.session.columns()
+        self.fields.setRowCount(len(names))
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        tz = self.session.zone.tzinfo()
+        for i, name in enumerate(names):
+            values = self.session.column_values(name).iloc[[frame_row]]
+            text = format_values(values, tz)[0]
+            if name == "time" and text:
+                text = f"{text}  ({self.session.zone.label()})"
+            label = QTableWidgetItem(HEADERS.get(name, name))
+            label.setToolTip(name)
+            value = QTableWidgetItem(text)
+            value.setToolTip(text)
+            if name in ("evidence", "actor_ids", "mailbox_ids", "raw_ref"):
+                value.setFont(mono)
+            self.fields.setItem(i, 0, label)
+            self.fields.setItem(i, 1, value)
+        row = self.session.frame.iloc[frame_row]
+        self.title.setText(f"Row {frame_row + 1:,} — {row['operation'] if pd.notna(row['operation']) else ''}")
+        self.raw.setPlainText(self._raw_text(row))
+
+    def _raw_text(self, row: pd.Series) -> str:
+        evidence = row["evidence"]
+        if pd.isna(evidence):
+            return "(no evidence id on this row)"
+        raw_ref = None if pd.isna(row["raw_ref"]) else int(row["raw_ref"])
+        record_id = None if pd.isna(row["record_id"]) else int(row["record_id"])
+        try:
+            return fetch_raw(self.session.sources, str(evidence), raw_ref, record_id)
+        except NotImplementedError as exc:
+            return f"(raw record not available: {exc})"
+        except ForensicsError as exc:
+            return f"(raw record not available: {exc.user_message})"
+        except Exception as exc:  # noqa: BLE001 - evidence may have changed or vanished
+            return f"(raw record could not be read: {type(exc).__name__}: {exc})"
+
+    def _redisplay(self) -> None:
+        if self.frame_row is not None and self.frame_row < len(self.session.frame):
+            self.show_row(self.frame_row)
+
+    def fields_text(self) -> str:
+        lines = []
+        for i in range(self.fields.rowCount()):
+            name, value = self.fields.item(i, 0), self.fields.item(i, 1)
+            lines.append(f"{name.text() if name else ''}\t{value.text() if value else ''}")
+        return "\n".join(lines)
+
+    def copy_fields(self) -> None:
+        QGuiApplication.clipboard().setText(self.fields_text())
+
+    def copy_raw(self) -> None:
+        QGuiApplication.clipboard().setText(self.raw.toPlainText())

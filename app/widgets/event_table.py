@@ -1,0 +1,173 @@
+"""The event grid: a QTableView with uniform row heights, a column chooser, a cell context
+menu (Filter to this value / Exclude this value / Copy / Copy row) and Ctrl+C copying."""
+
+from __future__ import annotations
+
+import pandas as pd
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+
+from app.models.event_table_model import EventTableModel
+
+
+class EventTable(QTableView):
+    filter_requested = Signal(str)  # a query fragment to AND into the bar
+    detail_requested = Signal(int)  # a frame row to show in Detail
+
+    def __init__(self, model: EventTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("EventTable")
+        self.setModel(model)
+        self.setSortingEnabled(True)
+        self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
+        vheader = self.verticalHeader()
+        vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform row height
+        vheader.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        vheader.setMinimumSectionSize(self.fontMetrics().height() + 6)
+        vheader.hide()
+        header = self.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        header.setDefaultSectionSize(130)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._cell_menu)
+        self.doubleClicked.connect(self._open_detail)
+
+    def event_model(self) -> EventTableModel:
+        model = self.model()
+        assert isinstance(model, EventTableModel)
+        return model
+
+    def hide_columns(self, names: set[str]) -> None:
+        model = self.event_model()
+        for i, name in enumerate(model.columns):
+            self.setColumnHidden(i, name in names)
+
+    # -- context menus --------------------------------------------------------------------
+    def _header_menu(self, pos: QPoint) -> None:
+        self.column_menu().exec(self.horizontalHeader().mapToGlobal(pos))
+
+    def column_menu(self, parent: QWidget | None = None) -> QMenu:
+        """A checkable list of every column (the column chooser)."""
+        menu = QMenu("Columns", parent or self)
+        model = self.event_model()
+        header = self.horizontalHeader()
+        for visual in range(header.count()):
+            logical = header.logicalIndex(visual)
+            action = menu.addAction(str(model.headerData(logical, Qt.Orientation.Horizontal)))
+            action.setCheckable(True)
+            action.setChecked(not self.isColumnHidden(logical))
+            action.toggled.connect(lambda on, col=logical: self.setColumnHidden(col, not on))
+        menu.addSeparator()
+        show_all = menu.addAction("Show all columns")
+        show_all.triggered.connect(lambda: [self.setColumnHidden(i, False) for i in range(model.columnCount())])
+        fit = menu.addAction("Fit column widths to contents")
+        fit.triggered.connect(self.resizeColumnsToContents)
+        return menu
+
+    def cell_actions(self, index: QModelIndex) -> list[QAction]:
+        model = self.event_model()
+        name = model.column_name(index.column())
+        frame_row = int(model.session.view[index.row()])
+        value = model.session.column_values(name).iloc[frame_row]
+        include, exclude = filter_terms(name, value, model.session.zone.tzinfo())
+        shown = model.display_text(index.row(), index.column())
+        label = shown if len(shown) <= 40 else shown[:37] + "…"
+        actions = []
+        a = QAction(f"Filter to this value ({label})", self)
+        a.setEnabled(include is not None)
+        a.triggered.connect(lambda: self.filter_requested.emit(include))
+        actions.append(a)
+        a = QAction("Exclude this value", self)
+        a.setEnabled(exclude is not None)
+        a.triggered.connect(lambda: self.filter_requested.emit(exclude))
+        actions.append(a)
+        a = QAction("Copy", self)
+        a.setShortcut(QKeySequence.StandardKey.Copy)
+        a.triggered.connect(self.copy_selection)
+        actions.append(a)
+        a = QAction("Copy row", self)
+        a.triggered.connect(lambda: QGuiApplication.clipboard().setText(self.row_text(index.row())))
+        actions.append(a)
+        a = QAction("Show detail", self)
+        a.setShortcut(QKeySequence(Qt.Key.Key_Return))
+        a.triggered.connect(lambda: self.detail_requested.emit(frame_row))
+        actions.append(a)
+        return actions
+
+    def _cell_menu(self, pos: QPoint) -> None:
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return
+        menu = QMenu(self)
+        for action in self.cell_actions(index):
+            menu.addAction(action)
+        menu.exec(self.viewport().mapToGlobal(pos))
+
+    # -- copying ----------------------------------------------------------------------------
+    def visible_columns(self) -> list[int]:
+        header = self.horizontalHeader()
+        return [header.logicalIndex(v) for v in range(header.count()) if not header.isSectionHidden(header.logicalIndex(v))]
+
+    def row_text(self, row: int) -> str:
+        model = self.event_model()
+        return "\t".join(model.display_text(row, c) for c in self.visible_columns())
+
+    def selection_text(self) -> str:
+        """Selected cells as tab-separated lines, in the on-screen column order."""
+        model = self.event_model()
+        indexes = self.selectionModel().selectedIndexes() if self.selectionModel() else []
+        if not indexes:
+            return ""
+        rows = sorted({i.row() for i in indexes})
+        selected = {(i.row(), i.column()) for i in indexes}
+        cols = [c for c in self.visible_columns() if any((r, c) in selected for r in rows)]
+        lines = []
+        for r in rows:
+            lines.append("\t".join(model.display_text(r, c) if (r, c) in selected else "" for c in cols))
+        return "\n".join(lines)
+
+    def copy_selection(self) -> None:
+        QGuiApplication.clipboard().setText(self.selection_text())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_selection()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            index = self.currentIndex()
+            if index.isValid():
+                self._open_detail(index)
+                return
+        super().keyPressEvent(event)
+
+    def _open_detail(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.detail_requested.emit(int(self.event_model().session.view[index.row()]))
+
+    def selected_rows(self) -> list[int]:
+        """View rows with at least one selected cell."""
+        model = self.selectionModel()
+        return sorted({i.row() for i in model.selectedIndexes()}) if model else []
+
+
+def filter_terms(name: str, value: object, tz: object) -> tuple[str | None, str | None]:
+    """Query fragments keeping / removing rows with this exact value of ``name``."""
+    from forensics.query import exact, exclude, time_range
+
+    if isinstance(value, pd.Timestamp):
+        if pd.isna(value):
+            return "missing:time", "has:time"
+        return time_range(value, value + pd.Timedelta(1, "ns"), tz), None  # type: ignore[arg-type]
+    return exact(name, value), exclude(name, value)

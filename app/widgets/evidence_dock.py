@@ -1,0 +1,95 @@
+"""Evidence dock: one line per opened file (name, format, short SHA-256, records, rows,
+warnings, skipped, custody status); expand a file to see its warnings and skipped counts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from app.session import Session
+from forensics.parsers.base import FileReport
+
+COLUMNS = ("File", "Format", "SHA-256", "Records", "Rows", "Warnings", "Skipped", "Status", "Custody")
+MAX_WARNINGS_SHOWN = 500
+
+
+def custody_status(report: FileReport) -> str:
+    if report.custody_seq is None:
+        return "not logged"
+    changed = any("EVIDENCE CHANGED" in n for n in report.notes)
+    return f"entry {report.custody_seq}" + (" — HASH CHANGED" if changed else "")
+
+
+class EvidencePanel(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("EvidenceTree")
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setStretchLastSection(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tree)
+        session.loaded.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.tree.clear()
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        for report in self.session.files:
+            skipped = sum(report.skipped.values())
+            item = QTreeWidgetItem(
+                [
+                    report.path.name,
+                    report.source_format or report.parser or "?",
+                    report.hashes.sha256[:16] if report.hashes else "",
+                    f"{report.records:,}",
+                    f"{report.rows:,}",
+                    f"{report.warning_count:,}",
+                    f"{skipped:,}",
+                    report.status,
+                    custody_status(report),
+                ]
+            )
+            item.setFont(2, mono)
+            item.setToolTip(0, str(report.path))
+            if report.hashes:
+                item.setToolTip(2, f"SHA-256 {report.hashes.sha256}\nSHA-1 {report.hashes.sha1}\nMD5 {report.hashes.md5}")
+            for col in (3, 4, 5, 6):
+                item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if report.status == "failed" or report.notes:
+                item.setForeground(7, Qt.GlobalColor.darkRed)
+            self._add_details(item, report)
+            self.tree.addTopLevelItem(item)
+
+    def _add_details(self, item: QTreeWidgetItem, report: FileReport) -> None:
+        def child(label: str, text: str) -> None:
+            sub = QTreeWidgetItem([label, text])
+            sub.setFirstColumnSpanned(False)
+            sub.setToolTip(1, text)
+            item.addChild(sub)
+
+        if report.error:
+            child("Error", report.error)
+        for note in report.notes:
+            child("Note", note)
+        child("Path", str(report.path))
+        if report.parser:
+            child("Parser", report.parser)
+        if report.evidence_id:
+            child("Evidence id", report.evidence_id)
+        if report.bad:
+            child("Bad records", f"{report.bad:,}")
+        for reason, count in sorted(report.skipped.items()):
+            child("Skipped", f"{count:,} × {reason}")
+        for warning in report.warnings[:MAX_WARNINGS_SHOWN]:
+            child("Warning", str(warning))
+        hidden = report.warning_count - min(len(report.warnings), MAX_WARNINGS_SHOWN)
+        if hidden > 0:
+            child("Warning", f"… {hidden:,} more (see the custody log / report)")

@@ -1,0 +1,227 @@
+"""The query bar: the query line with inline error display and completion, quick toggles
+(Non-owner only, Admin only, Failures, an operation checklist) and a time-range control.
+
+Syntax errors never raise into the GUI: the session keeps the previous result and the bar
+shows the message with a caret under the offending position.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtWidgets import (
+    QCompleter,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.session import Session
+from app.widgets.time_range import TimeRangeControl
+
+TOGGLES = (("nonowner", "Non-owner only", "Only access by someone other than the mailbox owner (is:nonowner)"),
+           ("admin", "Admin only", "Only access with administrative rights (is:admin)"),
+           ("failure", "Failures", "Only failed logons / denied access (is:failure)"))
+
+
+class QueryEdit(QLineEdit):
+    """Line edit that completes the token at the cursor and clears on Esc."""
+
+    escape_pressed = Signal()
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self._model = QStringListModel(self)
+        self._completer = QCompleter(self._model, self)
+        self._completer.setWidget(self)
+        self._completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self._completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self._completer.activated.connect(self._insert_completion)
+        self._span = (0, 0)
+        self.textEdited.connect(self._update_completions)
+
+    def completions(self) -> list[str]:
+        return self._model.stringList()
+
+    def _update_completions(self, _text: str = "") -> None:
+        from forensics.query import complete, token_span
+
+        text, cursor = self.text(), self.cursorPosition()
+        self._span = token_span(text, cursor)
+        if self._span[0] == self._span[1] and not text[: self._span[0]].endswith(":"):
+            self._completer.popup().hide()
+            return
+        try:
+            options = complete(text, cursor, self.session.frame)
+        except Exception:  # noqa: BLE001 - completion must never disturb typing
+            options = []
+        token = text[self._span[0] : self._span[1]]
+        options = [o for o in options if o != token]
+        self._model.setStringList(options)
+        if options and self.hasFocus():
+            self._completer.complete()
+        else:
+            self._completer.popup().hide()
+
+    def _insert_completion(self, completion: str) -> None:
+        text = self.text()
+        start, end = self._span
+        self.setText(text[:start] + completion + text[end:])
+        self.setCursorPosition(start + len(completion))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        popup = self._completer.popup()
+        if popup.isVisible() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab):
+            index = popup.currentIndex()
+            if index.isValid():
+                self._insert_completion(index.data())
+                popup.hide()
+                if event.key() == Qt.Key.Key_Tab:
+                    return
+            popup.hide()
+        if event.key() == Qt.Key.Key_Escape:
+            if popup.isVisible():
+                popup.hide()
+                return
+            self.escape_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class QueryBar(QWidget):
+    """Query line + toggles + time range, all applied to the session."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("QueryBar")
+        self.session = session
+
+        self.edit = QueryEdit(session, self)
+        self.edit.setObjectName("QueryEdit")
+        self.edit.setPlaceholderText('Filter: words, field:value, -field:value, "phrases", OR, after:2024-03-05, is:nonowner …  (Ctrl+F)')
+        self.edit.setClearButtonEnabled(True)
+        self.edit.returnPressed.connect(self.apply)
+        self.edit.escape_pressed.connect(self.clear)
+        self.edit.textChanged.connect(self._schedule_apply)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(300)
+        self._debounce.timeout.connect(self.apply)
+
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("QueryError")
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.error_label.hide()
+
+        self.toggle_buttons: dict[str, QToolButton] = {}
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        row.addWidget(self.edit, 1)
+        for key, label, tip in TOGGLES:
+            button = QToolButton(self)
+            button.setText(label)
+            button.setToolTip(tip)
+            button.setCheckable(True)
+            button.setObjectName(f"toggle_{key}")
+            button.toggled.connect(lambda on, key=key: self.session.set_toggle(key, on))
+            self.toggle_buttons[key] = button
+            row.addWidget(button)
+
+        self.operations_button = QToolButton(self)
+        self.operations_button.setText("Operations")
+        self.operations_button.setToolTip("Show only the checked operations")
+        self.operations_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.operations_menu = QMenu(self.operations_button)
+        self.operations_button.setMenu(self.operations_menu)
+        self.operation_actions: dict[str, QAction] = {}
+        row.addWidget(self.operations_button)
+
+        self.time_range = TimeRangeControl(session, self)
+        row.addWidget(self.time_range)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 2)
+        layout.setSpacing(2)
+        layout.addLayout(row)
+        layout.addWidget(self.error_label)
+
+        session.loaded.connect(self._rebuild_operations)
+        session.query_state_changed.connect(self._show_state)
+        self._rebuild_operations()
+
+    # -- query --------------------------------------------------------------------------
+    def set_text(self, text: str) -> None:
+        """Set the bar's text and apply it at once."""
+        self._debounce.stop()
+        self.edit.setText(text)
+        self._debounce.stop()
+        self.apply()
+
+    def apply(self) -> None:
+        self._debounce.stop()
+        self.session.set_query(self.edit.text())
+
+    def clear(self) -> None:
+        self.set_text("")
+
+    def _schedule_apply(self, _text: str) -> None:
+        self._debounce.start()
+
+    def _show_state(self) -> None:
+        error = self.session.query_error
+        if error is None:
+            self.error_label.hide()
+            self.edit.setProperty("invalid", False)
+        else:
+            text = self.session.query_text
+            pos = max(0, min(error.position, len(text)))
+            snippet = text[max(0, pos - 30) : pos + 30]
+            caret = " " * (pos - max(0, pos - 30)) + "^"
+            self.error_label.setText(f"Syntax error at position {pos + 1}: {error.args[0]}\n  {snippet}\n  {caret}")
+            self.error_label.show()
+            self.edit.setProperty("invalid", True)
+        self.edit.style().unpolish(self.edit)
+        self.edit.style().polish(self.edit)
+
+    # -- operations checklist -------------------------------------------------------------
+    def _rebuild_operations(self) -> None:
+        checked_before = self.session.operations
+        self.operations_menu.clear()
+        self.operation_actions = {}
+        all_action = self.operations_menu.addAction("All operations")
+        all_action.triggered.connect(lambda: self.set_operations(None))
+        self.operations_menu.addSeparator()
+        for name in self.session.operations_present():
+            action = self.operations_menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(checked_before is None or name in checked_before)
+            action.toggled.connect(self._operations_toggled)
+            self.operation_actions[name] = action
+        self._label_operations()
+
+    def set_operations(self, names: set[str] | None) -> None:
+        for name, action in self.operation_actions.items():
+            action.blockSignals(True)
+            action.setChecked(names is None or name in names)
+            action.blockSignals(False)
+        self.session.set_operations(names)
+        self._label_operations()
+
+    def _operations_toggled(self, _on: bool) -> None:
+        checked = {n for n, a in self.operation_actions.items() if a.isChecked()}
+        self.session.set_operations(None if len(checked) == len(self.operation_actions) else checked)
+        self._label_operations()
+
+    def _label_operations(self) -> None:
+        ops = self.session.operations
+        total = len(self.operation_actions)
+        if ops is None:
+            self.operations_button.setText("Operations: all")
+        else:
+            self.operations_button.setText(f"Operations: {len(ops)}/{total}")

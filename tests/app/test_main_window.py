@@ -1,0 +1,367 @@
+"""The workbench end to end: loading through the worker, queries, toggles, drag and drop,
+cancel, broken files, detail, copy, persistence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication
+
+from conftest import ROWS, load, write_guitest
+
+
+def test_loads_folder_through_worker(qtbot, loaded_window) -> None:
+    w = loaded_window
+    assert len(w.session.frame) == len(ROWS)
+    assert w.model.rowCount() == len(ROWS)
+    assert {f.status for f in w.session.files} == {"loaded"}
+    assert w.rows_label.text() == f"Rows: {len(ROWS)} of {len(ROWS)}"
+    # evidence dock lists both files with short hashes and counts
+    tree = w.evidence_panel.tree
+    assert tree.topLevelItemCount() == 2
+    first = tree.topLevelItem(0)
+    assert first.text(0) == "server1.guitest" and len(first.text(2)) == 16 and first.text(4) == "4"
+    assert first.text(8).startswith("entry ")
+    # custody dock shows the entries, written with the remembered examiner
+    kinds = w.custody_panel.entry_kinds()
+    assert kinds.count("evidence-opened") == 2
+    entries = w.session.custody_log().entries()
+    assert all(e["examiner"] == "Test Examiner" for e in entries)
+
+
+def test_custody_log_lives_in_user_data_dir_not_next_to_evidence(loaded_window, evidence_folder, tmp_path) -> None:
+    path = loaded_window.session.custody_log().path
+    assert path.is_file()
+    assert (tmp_path / "appdata" / "sessions") in path.parents
+    assert not list(evidence_folder.rglob("custody.jsonl"))
+
+
+def test_query_filters_rows_and_status(qtbot, loaded_window) -> None:
+    w = loaded_window
+    w.set_query("mailbox:ceo")
+    assert w.model.rowCount() == 3
+    assert w.rows_label.text() == f"Rows: 3 of {len(ROWS)}"
+    # typing in the bar applies after the debounce
+    w.query_bar.edit.clear()
+    qtbot.keyClicks(w.query_bar.edit, "actor:pat")
+    qtbot.waitUntil(lambda: w.model.rowCount() == 2, timeout=3000)
+    qtbot.keyClick(w.query_bar.edit, Qt.Key.Key_Escape)
+    assert w.model.rowCount() == len(ROWS)
+
+
+def test_syntax_error_is_shown_inline_and_keeps_view(qtbot, loaded_window) -> None:
+    w = loaded_window
+    w.set_query("mailbox:cfo")
+    assert w.model.rowCount() == 3
+    w.set_query('mailbox:"unterminated')
+    assert w.model.rowCount() == 3  # previous result stays
+    assert w.query_bar.error_label.isVisible()
+    assert "position" in w.query_bar.error_label.text()
+    assert w.query_bar.edit.property("invalid") is True
+    w.set_query("mailbox:hr")
+    assert not w.query_bar.error_label.isVisible()
+    assert w.model.rowCount() == 1
+
+
+def test_quick_toggles(qtbot, loaded_window) -> None:
+    w = loaded_window
+    w.query_bar.toggle_buttons["nonowner"].click()
+    nonowner = sum(1 for r in ROWS if r[4] != "Owner")
+    assert w.model.rowCount() == nonowner
+    w.query_bar.toggle_buttons["failure"].click()
+    assert w.model.rowCount() == 1
+    w.query_bar.toggle_buttons["failure"].click()
+    w.query_bar.toggle_buttons["nonowner"].click()
+    w.query_bar.toggle_buttons["admin"].click()
+    assert w.model.rowCount() == 1
+    w.query_bar.toggle_buttons["admin"].click()
+    assert w.model.rowCount() == len(ROWS)
+
+
+def test_operation_checklist(loaded_window) -> None:
+    w = loaded_window
+    actions = w.query_bar.operation_actions
+    assert set(actions) == {r[3] for r in ROWS}
+    actions["Logon"].setChecked(False)
+    assert w.model.rowCount() == len(ROWS) - 2
+    assert w.query_bar.operations_button.text() == f"Operations: {len(actions) - 1}/{len(actions)}"
+    w.query_bar.set_operations(None)
+    assert w.model.rowCount() == len(ROWS)
+
+
+def test_time_range_control(loaded_window) -> None:
+    import pandas as pd
+
+    w = loaded_window
+    w.query_bar.time_range.set_range(pd.Timestamp("2024-03-06T00:00:00Z"), None)
+    assert w.model.rowCount() == 3
+    w.query_bar.time_range.set_range(pd.Timestamp("2024-03-05T09:00:00Z"), pd.Timestamp("2024-03-05T09:16:00Z"))
+    assert w.model.rowCount() == 2  # the To second is inclusive
+    w.query_bar.time_range.set_range(None, None)
+    assert w.model.rowCount() == len(ROWS)
+
+
+def _drop(window, paths: list[Path]) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+
+
+def test_drag_and_drop_folder(qtbot, window, evidence_folder) -> None:
+    from PySide6.QtGui import QDragEnterEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(evidence_folder))])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    with qtbot.waitSignal(window.session.loader.idle, timeout=20000):
+        _drop(window, [evidence_folder])
+    assert len(window.session.frame) == len(ROWS)
+    assert sorted(f.path.name for f in window.session.files) == ["server1.guitest", "server2.guitest"]
+
+
+def test_cancel_midway_keeps_no_rows(qtbot, window, tmp_path, dialogs) -> None:
+    first = write_guitest(tmp_path / "a.guitest")
+    slow = write_guitest(tmp_path / "slow.guitest", ROWS, extra=["SLEEP"] * 3000)
+    progressed: list[object] = []
+    window.session.loader.progress.connect(progressed.append)
+    with qtbot.waitSignal(window.session.loader.cancelled, timeout=20000):
+        window.open_paths([first, slow])
+        assert window.cancel_button.isVisible()
+        qtbot.waitUntil(lambda: any(getattr(p, "name", "") == "slow.guitest" for p in progressed), timeout=10000)
+        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    assert len(window.session.frame) == 0
+    assert window.model.rowCount() == 0
+    assert not window.cancel_button.isVisible()
+    entries = window.session.custody_log().entries()
+    assert entries[-1]["kind"] == "load-cancelled"
+    assert "cancelled" in entries[-1]["note"]
+    assert "load-cancelled" in window.custody_panel.entry_kinds()
+    assert not dialogs.shown  # a cancel is not an error
+
+
+def test_parse_error_in_one_file_leaves_others_loaded(qtbot, window, tmp_path, dialogs) -> None:
+    good = write_guitest(tmp_path / "good.guitest")
+    bad = write_guitest(tmp_path / "bad.guitest", ROWS[:2], extra=["BOOM"])
+    load(qtbot, window, [good, bad])
+    assert len(window.session.frame) == len(ROWS)
+    statuses = {f.path.name: f.status for f in window.session.files}
+    assert statuses == {"good.guitest": "loaded", "bad.guitest": "failed"}
+    assert "corrupt" in dialogs.texts() or any("need attention" in m for _, m in dialogs.shown)
+    failed_item = window.evidence_panel.tree.topLevelItem(1)
+    assert failed_item.text(7) == "failed"
+    children = [failed_item.child(i).text(1) for i in range(failed_item.childCount())]
+    assert any("corrupt" in c for c in children)
+
+
+def test_warnings_and_skipped_visible_in_evidence_dock(qtbot, window, tmp_path) -> None:
+    path = write_guitest(tmp_path / "dirty.guitest", ROWS[:2], extra=["only,three,fields", "SLEEP"])
+    load(qtbot, window, [path])
+    item = window.evidence_panel.tree.topLevelItem(0)
+    assert item.text(5) == "1" and item.text(6) == "1"
+    children = {item.child(i).text(0): item.child(i).text(1) for i in range(item.childCount())}
+    assert "expected 6 fields" in children["Warning"]
+    assert children["Skipped"] == "1 × sleep"
+
+
+def test_missing_path_shows_error_dialog(window, tmp_path, dialogs) -> None:
+    assert not window.open_paths([tmp_path / "nope.evtx"])
+    assert "do not exist" in dialogs.texts()
+
+
+def test_detail_shows_fields_and_raw_record(qtbot, loaded_window) -> None:
+    w = loaded_window
+    w.table.setFocus()
+    w.table.setCurrentIndex(w.model.index(1, 0))
+    qtbot.keyClick(w.table, Qt.Key.Key_Return)
+    assert w.detail_panel.frame_row == int(w.session.view[1])
+    text = w.detail_panel.fields_text()
+    assert "Actor\tCONTOSO\\pat" in text
+    assert "2024-03-05 09:15:00.000" in text
+    assert w.detail_panel.raw.toPlainText() == ",".join(ROWS[1])
+    w.detail_panel.copy_raw()
+    assert QGuiApplication.clipboard().text() == ",".join(ROWS[1])
+
+
+def test_double_click_opens_detail(qtbot, loaded_window) -> None:
+    w = loaded_window
+    w.detail_dock.hide()
+    index = w.model.index(3, w.model.column_index("actor"))
+    rect = w.table.visualRect(index)
+    # a real double click is press, release, then the double-click event
+    qtbot.mouseClick(w.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(w.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert w.detail_dock.isVisible()
+    assert w.detail_panel.frame_row == int(w.session.view[3])
+
+
+def test_copy_cells(qtbot, loaded_window) -> None:
+    w = loaded_window
+    actor, mailbox = w.model.column_index("actor"), w.model.column_index("mailbox")
+    sel = w.table.selectionModel()
+    from PySide6.QtCore import QItemSelectionModel
+
+    sel.select(w.model.index(0, actor), QItemSelectionModel.SelectionFlag.Select)
+    sel.select(w.model.index(0, mailbox), QItemSelectionModel.SelectionFlag.Select)
+    sel.select(w.model.index(1, actor), QItemSelectionModel.SelectionFlag.Select)
+    w.table.setFocus()
+    qtbot.keyClick(w.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    # on-screen column order (mailbox before actor), blanks for unselected cells
+    assert QGuiApplication.clipboard().text() == "ceo@contoso.com\tCONTOSO\\ceo\n\tCONTOSO\\pat"
+    assert w.selected_label.text() == "Selected: 2"
+
+
+def test_context_menu_filter_and_exclude(loaded_window) -> None:
+    w = loaded_window
+    col = w.model.column_index("mailbox")
+    actions = {a.text().split(" (")[0]: a for a in w.table.cell_actions(w.model.index(0, col))}
+    actions["Filter to this value"].trigger()
+    assert w.query_bar.edit.text() == "mailbox:=ceo@contoso.com"
+    assert w.model.rowCount() == 3
+    actions = {a.text().split(" (")[0]: a for a in w.table.cell_actions(w.model.index(0, w.model.column_index("actor")))}
+    actions["Exclude this value"].trigger()
+    assert w.model.rowCount() == 2
+    actions = {a.text().split(" (")[0]: a for a in w.table.cell_actions(w.model.index(0, 0))}
+    actions["Copy row"].trigger()
+    assert "CONTOSO\\pat" in QGuiApplication.clipboard().text()
+
+
+def test_sort_by_column_header(loaded_window) -> None:
+    w = loaded_window
+    col = w.model.column_index("actor")
+    w.table.sortByColumn(col, Qt.SortOrder.AscendingOrder)
+    actors = [w.model.display_text(r, col) for r in range(w.model.rowCount())]
+    assert actors == sorted(actors, key=str.lower)
+    w.table.sortByColumn(col, Qt.SortOrder.DescendingOrder)
+    assert [w.model.display_text(r, col) for r in range(w.model.rowCount())] == sorted(actors, key=str.lower, reverse=True)
+    w.set_query("is:nonowner")  # filtering keeps the sort
+    shown = [w.model.display_text(r, col) for r in range(w.model.rowCount())]
+    assert shown == sorted(shown, key=str.lower, reverse=True) and len(shown) == 4
+
+
+def test_display_zone_changes_display_not_data(loaded_window) -> None:
+    from app.display_tz import DisplayZone
+
+    w = loaded_window
+    tcol = w.model.column_index("time")
+    assert w.model.display_text(0, tcol) == "2024-03-05 08:00:00.000"
+    w.set_zone(DisplayZone.parse("+02:00"))
+    assert w.model.display_text(0, tcol) == "2024-03-05 10:00:00.000"
+    assert w.zone_label.text() == "Time zone: UTC+02:00"
+    assert str(w.session.frame["time"].dt.tz) == "UTC"
+    w.set_query("after:2024-03-06")  # read in the display zone: 2024-03-05 22:00 UTC
+    assert w.model.rowCount() == 4
+
+
+def test_keyboard_shortcuts_in_menus(loaded_window) -> None:
+    w = loaded_window
+    assert w.action_open.shortcut().toString() == "Ctrl+O"
+    assert w.action_find.shortcut().toString() == "Ctrl+F"
+    assert w.action_clear_query.shortcut().toString() == "Esc"
+    assert w.action_copy.shortcut().toString() == "Ctrl+C"
+    w.table.setFocus()
+    w.action_find.trigger()
+    assert w.query_bar.edit.hasFocus()
+
+
+def test_layout_and_columns_persist(qtbot, make_window, isolated_settings) -> None:
+    first = make_window()
+    col = first.model.column_index("details")
+    first.table.setColumnHidden(col, True)
+    first.table.setColumnWidth(first.model.column_index("actor"), 321)
+    header = first.table.horizontalHeader()
+    header.moveSection(header.visualIndex(first.model.column_index("mailbox")), 0)
+    first.close()
+    stored = json.loads(__import__("app.settings", fromlist=["settings"]).settings().value("grid/columns"))
+    assert stored["details"]["hidden"] is True
+    second = make_window()
+    h2 = second.table.horizontalHeader()
+    assert second.table.isColumnHidden(second.model.column_index("details"))
+    assert second.table.columnWidth(second.model.column_index("actor")) == 321
+    assert h2.logicalIndex(0) == second.model.column_index("mailbox")
+
+
+def test_widths_survive_queries(loaded_window) -> None:
+    w = loaded_window
+    col = w.model.column_index("folder")
+    w.table.setColumnWidth(col, 277)
+    w.set_query("mailbox:ceo")
+    assert w.table.columnWidth(col) == 277
+
+
+def test_extension_api(qtbot, loaded_window) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    w = loaded_window
+    dock = w.add_dock(QLabel("heatmap here"), Qt.DockWidgetArea.RightDockWidgetArea, "Heatmap")
+    assert dock.objectName() == "dock_heatmap"
+    assert dock.toggleViewAction() in w.menu_panels.actions()
+    tags = [""] * len(w.session.frame)
+    tags[2] = "suspicious"
+    w.session.set_extra_column("tag", tags, position=0)
+    assert w.model.columns[0] == "tag"
+    assert w.model.display_text(2, 0) == "suspicious"
+    w.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert w.model.display_text(0, 0) == "suspicious"
+    assert w.selected_frame_rows() == []
+    for menu in (w.menu_file, w.menu_view, w.menu_help):
+        assert menu.actions()
+
+
+def test_about_and_query_help(window) -> None:
+    from app.dialogs.about import about_dialog, about_html, query_syntax_dialog
+
+    html = about_html()
+    assert "offline" in html and "pandas" in html and "PySide6" in html
+    assert "is:nonowner" in query_syntax_dialog(window).browser.toPlainText()
+    assert about_dialog(window).windowTitle() == "About Mailbox Audit"
+
+
+def test_uncaught_exception_is_logged_and_shown(window, dialogs, caplog) -> None:
+    import sys
+
+    from app.application import excepthook
+
+    try:
+        raise RuntimeError("boom in a slot")
+    except RuntimeError:
+        excepthook(*sys.exc_info())
+    assert "boom in a slot" in dialogs.texts()
+    assert "boom in a slot" in caplog.text
+    assert window.isVisible()
+
+
+def test_examiner_asked_once(qtbot, make_window, monkeypatch, evidence_folder) -> None:
+    from app import settings as app_settings
+    from app.dialogs import examiner
+
+    store = app_settings.settings()
+    store.remove(examiner.KEY)
+    store.sync()
+    asked: list[int] = []
+    monkeypatch.setattr(examiner.ExaminerDialog, "ask", classmethod(lambda cls, parent, current="": asked.append(1) or "Dana Scully"))
+    w = make_window()
+    load(qtbot, w, [evidence_folder])
+    assert asked == [1]
+    assert w.session.custody_log().entries()[0]["examiner"] == "Dana Scully"
+    w2 = make_window()
+    assert w2.session.examiner == "Dana Scully"
+    assert asked == [1]
+
+
+def test_demo_case_loads(qtbot, window) -> None:
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    if not demo.is_dir():
+        pytest.skip("demo case not generated yet")
+    load(qtbot, window, [demo], timeout=120000)
+    assert len(window.session.frame) > 0
+    assert not [f for f in window.session.files if f.status == "failed"]
+    window.query_bar.toggle_buttons["nonowner"].click()
+    assert 0 < window.model.rowCount() < len(window.session.frame)
