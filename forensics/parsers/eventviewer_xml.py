@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError as XmlSyntaxError
 
@@ -107,6 +108,173 @@ def _leaf_texts(element: Element) -> list[str]:
     return out
 
 
+@dataclass
+class EventParts:
+    """What one ``<Event>`` element says, before any mapping."""
+
+    provider: str
+    event_id: int
+    record_id: str | None
+    system_time: str | None
+    computer: str | None
+    strings: list[str] | None  # None = no <EventData>
+    named: list[str]  # "Name=value" of named <Data> (manifest events)
+    user_data: Element | None
+    message: str | None  # RenderingInfo/Message, None when absent
+
+
+class EventScanner:
+    """Cut an XML export into ``<Event>`` elements, streaming, with their byte offsets.
+
+    ``scan`` yields ``("event", offset, bytes)`` for each complete element and
+    ``("bad", offset, reason)`` for damaged ones; a DTD or entity declaration before the
+    first record raises ``ParseError`` (the whole file is refused).
+    """
+
+    def __init__(self, head: bytes, name: str) -> None:
+        self.codec, self.bom = detect_encoding(head)
+        self.marks = _Markers(self.codec, self.bom)
+        self.name = name
+        self.root_tag: str | None = None
+        self.trailer = ""
+
+    def scan(self, read: Callable[[int], bytes]) -> Iterator[tuple[str, int, bytes | str]]:
+        marks, bom = self.marks, self.bom
+        buf = b""
+        base = pos = 0
+        eof = False
+        prolog_checked = False
+
+        def more() -> None:
+            nonlocal buf, base, pos, eof
+            if pos:
+                base += pos
+                buf = buf[pos:]
+                pos = 0
+            block = read(BLOCK)
+            if block:
+                buf += block
+            else:
+                eof = True
+
+        more()
+        while True:
+            start = marks.find(marks.start, buf, pos, base)
+            if not prolog_checked:
+                self._refuse_dtd(buf[: start.start()] if start else buf)
+                if start is not None or eof:
+                    prolog = buf[bom if base == 0 else 0 : start.start() if start else len(buf)]
+                    self.root_tag = self._root_tag(prolog)
+                    prolog_checked = True
+            if start is None:
+                if eof:
+                    self.trailer = self._trailer(buf[pos:])
+                    if self.trailer:
+                        yield "warn", base + pos, f"unrecognised text after the last <Event>: {self.trailer[:80]!r}"
+                    return
+                pos = max(pos, len(buf) - 64)  # a marker may straddle the block boundary
+                more()
+                continue
+            where = base + start.start()
+            end = marks.find(marks.end, buf, start.end(), base)
+            following = marks.find(marks.start, buf, start.end(), base)
+            if following is not None and (end is None or following.start() < end.start()):
+                yield "bad", where, "<Event> element is not closed (damaged record)"
+                pos = following.start()
+                continue
+            close = -1 if end is None else buf.find(marks.close, end.end() - marks.width)
+            if close < 0:
+                if eof:
+                    yield "bad", where, "<Event> element is not closed: the file is truncated"
+                    return
+                if len(buf) - start.start() > MAX_EVENT_BYTES:
+                    yield "bad", where, "<Event> element larger than 16 MiB; skipped"
+                    pos = start.end()
+                    continue
+                pos = start.start()
+                more()
+                continue
+            stop = close + marks.width
+            yield "event", where, buf[start.start() : stop]
+            pos = stop
+
+    def _refuse_dtd(self, prolog: bytes) -> None:
+        """Refuse DTDs and entity declarations (XML bombs, external entities) for the whole
+        file, before any record is read; defusedxml names what it found."""
+        text = prolog.decode(self.codec, errors="replace")
+        upper = text.upper()
+        if "<!DOCTYPE" not in upper and "<!ENTITY" not in upper:
+            return
+        try:
+            SafeET.fromstring(re.sub(r"<\?xml[^>]*\?>", "", text).strip() + "<x/>", forbid_dtd=True)
+        except (DefusedXmlException, XmlSyntaxError) as exc:
+            raise ParseError(
+                f"{self.name}: refused: the XML declares a DTD or entities "
+                f"(possible XML bomb or external-entity attack; {type(exc).__name__})"
+            ) from None
+        raise ParseError(f"{self.name}: refused: the XML declares a DTD")
+
+    def _root_tag(self, prolog: bytes) -> str | None:
+        """The root element's start tag (its namespace declarations serve the records)."""
+        text = prolog.decode(self.codec, errors="replace")
+        root = re.search(r"<([A-Za-z_][\w.:-]*)\b[^>]*>", re.sub(r"<\?.*?\?>|<!--.*?-->", "", text, flags=re.S))
+        return root.group(0) if root else None
+
+    def _trailer(self, tail: bytes) -> str:
+        text = tail.decode(self.codec, errors="replace")
+        return re.sub(r"</?Events[^>]*>|<\?.*?\?>|<!--.*?-->|\s+", "", text, flags=re.S).strip("\x00")
+
+    def decode(self, chunk: bytes) -> tuple[EventParts | None, list[str]]:
+        """``(parts, warnings)``; parts is None when the element is malformed (the reason
+        is the last warning)."""
+        warnings: list[str] = []
+        try:
+            text = chunk.decode(self.codec)
+        except UnicodeDecodeError:
+            text = chunk.decode(self.codec, errors="replace")
+            warnings.append(f"invalid {self.codec} bytes replaced by U+FFFD")
+        try:
+            event = _parse_element(text, self.root_tag)
+        except (DefusedXmlException, XmlSyntaxError) as exc:
+            warnings.append(f"malformed <Event>: {type(exc).__name__}: {exc}")
+            return None, warnings
+        system = _child(event, "System")
+        provider_el = _child(system, "Provider")
+        provider = ""
+        if provider_el is not None:
+            provider = provider_el.get("Name") or provider_el.get("EventSourceName") or ""
+        event_id_text = (_text(_child(system, "EventID")) or "").strip()
+        try:
+            event_id = int(event_id_text)
+        except ValueError:
+            warnings.append(f"<Event> without a valid EventID ({event_id_text[:40]!r})")
+            return None, warnings
+        time_el = _child(system, "TimeCreated")
+        event_data = _child(event, "EventData")
+        strings: list[str] | None = None
+        named: list[str] = []
+        if event_data is not None:
+            strings = []
+            for data in event_data:
+                if _local(data.tag) != "Data":
+                    continue
+                if data.get("Name"):
+                    named.append(f"{data.get('Name')}={data.text or ''}")
+                strings.append(data.text or "")
+        parts = EventParts(
+            provider=provider,
+            event_id=event_id,
+            record_id=(_text(_child(system, "EventRecordID")) or "").strip() or None,
+            system_time=time_el.get("SystemTime") if time_el is not None else None,
+            computer=_text(_child(system, "Computer")),
+            strings=strings,
+            named=named,
+            user_data=_child(event, "UserData"),
+            message=_text(_child(_child(event, "RenderingInfo"), "Message")),
+        )
+        return parts, warnings
+
+
 class EventViewerXmlParser(Parser):
     name = "evtx-xml"
     description = "Event Viewer XML export (<Events> of <Event>, with or without rendered messages)"
@@ -127,172 +295,59 @@ class EventViewerXmlParser(Parser):
             return 60
         return 0
 
-    # -- parsing --------------------------------------------------------------------------
-
     def parse(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
         report = ctx.report
         maps = load_maps(ctx.options.maps_dir)
-        head = ctx.reader.peek(4096)
-        codec, bom = detect_encoding(head)
-        marks = _Markers(codec, bom)
+        scanner = EventScanner(ctx.reader.peek(4096), ctx.path.name)
         rows: list[dict] = []
-        buf = b""
-        base = 0  # file offset of buf[0]
-        pos = 0
-        eof = False
-        prolog_checked = False
-        root_tag: str | None = None
-
-        def more() -> bool:
-            nonlocal buf, base, pos, eof
-            if pos:
-                base += pos
-                buf = buf[pos:]
-                pos = 0
-            block = ctx.reader.read(BLOCK)
-            if not block:
-                eof = True
-                return False
-            buf += block
-            ctx.check_cancel()
-            return True
-
-        more()
-        while True:
-            start = marks.find(marks.start, buf, pos, base)
-            if not prolog_checked:
-                self._refuse_dtd(buf[:start.start()] if start else buf, codec, ctx)
-                if start is not None or eof:
-                    prolog = buf[bom if base == 0 else 0:start.start() if start else len(buf)]
-                    root_tag = self._root_tag(prolog, codec)
-                    prolog_checked = True
-            if start is None:
-                if eof:
-                    self._check_trailer(buf[pos:], codec, base + pos, ctx)
-                    break
-                pos = max(pos, len(buf) - 64)  # a marker may straddle the block boundary
-                more()
+        for kind, offset, payload in scanner.scan(ctx.reader.read):
+            where = f"offset {offset}"
+            if kind == "warn":
+                report.warn(where, str(payload))
                 continue
-            end = marks.find(marks.end, buf, start.end(), base)
-            following = marks.find(marks.start, buf, start.end(), base)
-            if following is not None and (end is None or following.start() < end.start()):
-                # this <Event> never closes before the next one opens: a damaged record
-                report.bad_record(f"offset {base + start.start()}", "<Event> element is not closed (damaged record)")
-                pos = following.start()
+            if kind == "bad":
+                report.bad_record(where, str(payload))
                 continue
-            close = -1 if end is None else buf.find(marks.close, end.end() - marks.width)
-            if close < 0:
-                if eof:
-                    report.bad_record(
-                        f"offset {base + start.start()}", "<Event> element is not closed: the file is truncated"
-                    )
-                    break
-                if len(buf) - start.start() > MAX_EVENT_BYTES:
-                    report.bad_record(f"offset {base + start.start()}", "<Event> element larger than 16 MiB; skipped")
-                    pos = start.end()
-                    continue
-                pos = start.start()
-                more()
+            parts, warnings = scanner.decode(payload)  # type: ignore[arg-type]
+            if parts is None:
+                for warning in warnings[:-1]:
+                    report.warn(where, warning)
+                report.bad_record(where, warnings[-1])
                 continue
-            stop = close + marks.width
-            chunk = buf[start.start():stop]
-            offset = base + start.start()
-            pos = stop
-            row = self._event(chunk, offset, codec, root_tag, maps, ctx)
+            for warning in warnings:
+                report.warn(where, warning)
+            row = self._row(parts, offset, maps, ctx)
             if row is not None:
                 rows.append(row)
             if len(rows) >= BATCH:
                 yield _frame(rows)
                 rows = []
+                ctx.check_cancel()
         if rows:
             yield _frame(rows)
 
-    def _refuse_dtd(self, prolog: bytes, codec: str, ctx: ParseContext) -> None:
-        """Refuse DTDs and entity declarations (XML bombs, external entities) for the whole
-        file, before any record is read."""
-        text = prolog.decode(codec, errors="replace")
-        upper = text.upper()
-        if "<!DOCTYPE" not in upper and "<!ENTITY" not in upper:
-            return
-        try:
-            SafeET.fromstring(re.sub(r"<\?xml[^>]*\?>", "", text).strip() + "<x/>", forbid_dtd=True)
-        except (DefusedXmlException, XmlSyntaxError) as exc:
-            raise ParseError(
-                f"{ctx.path.name}: refused: the XML declares a DTD or entities "
-                f"(possible XML bomb or external-entity attack; {type(exc).__name__})"
-            ) from None
-        raise ParseError(f"{ctx.path.name}: refused: the XML declares a DTD")
-
-    def _root_tag(self, prolog: bytes, codec: str) -> str | None:
-        """The root element's start tag (its namespace declarations serve the records)."""
-        text = prolog.decode(codec, errors="replace")
-        root = re.search(r"<([A-Za-z_][\w.:-]*)\b[^>]*>", re.sub(r"<\?.*?\?>|<!--.*?-->", "", text, flags=re.S))
-        return root.group(0) if root else None
-
-    def _check_trailer(self, tail: bytes, codec: str, offset: int, ctx: ParseContext) -> None:
-        text = tail.decode(codec, errors="replace")
-        rest = re.sub(r"</?Events[^>]*>|<\?.*?\?>|<!--.*?-->|\s+", "", text, flags=re.S)
-        if rest.strip("\x00"):
-            ctx.report.warn(f"offset {offset}", f"unrecognised text after the last <Event>: {rest[:80]!r}")
-
-    def _event(self, chunk: bytes, offset: int, codec: str, root_tag: str | None, maps, ctx: ParseContext) -> dict | None:
+    def _row(self, parts: EventParts, offset: int, maps, ctx: ParseContext) -> dict | None:
         report = ctx.report
         where = f"offset {offset}"
-        try:
-            text = chunk.decode(codec)
-        except UnicodeDecodeError:
-            text = chunk.decode(codec, errors="replace")
-            report.warn(where, f"invalid {codec} bytes replaced by U+FFFD")
-        try:
-            event = _parse_element(text, root_tag)
-        except (DefusedXmlException, XmlSyntaxError) as exc:
-            report.bad_record(where, f"malformed <Event>: {type(exc).__name__}: {exc}")
-            return None
-        system = _child(event, "System")
-        provider_el = _child(system, "Provider")
-        provider = ""
-        if provider_el is not None:
-            provider = provider_el.get("Name") or provider_el.get("EventSourceName") or ""
-        event_id_text = (_text(_child(system, "EventID")) or "").strip()
-        try:
-            event_id = int(event_id_text)
-        except ValueError:
-            report.bad_record(where, f"<Event> without a valid EventID ({event_id_text[:40]!r})")
-            return None
-        record_id = (_text(_child(system, "EventRecordID")) or "").strip()
-        time_el = _child(system, "TimeCreated")
-        systime = time_el.get("SystemTime") if time_el is not None else None
-        computer = _text(_child(system, "Computer"))
-        event_data = _child(event, "EventData")
-        strings: list[str] | None = None
-        named: list[str] = []
-        if event_data is not None:
-            strings = []
-            for data in event_data:
-                if _local(data.tag) != "Data":
-                    continue
-                if data.get("Name"):
-                    named.append(f"{data.get('Name')}={data.text or ''}")
-                strings.append(data.text or "")
-        user_data = _child(event, "UserData")
-        message = _text(_child(_child(event, "RenderingInfo"), "Message"))
-        outcome = export_event_row(provider, event_id, strings, message, maps, ctx.options.all_events)
+        outcome = export_event_row(
+            parts.provider, parts.event_id, parts.strings, parts.message, maps, ctx.options.all_events
+        )
         for warning in outcome.warnings:
             report.warn(where, warning)
         if outcome.row is None:
-            report.skip(f"{provider or '?'}/{event_id}")
+            report.skip(f"{parts.provider or '?'}/{parts.event_id}")
             return None
         row = outcome.row
-        if row.get("operation") == "Event" and (named or user_data is not None):
-            parts = named or _leaf_texts(user_data)
-            row["details"] = " | ".join(parts) or row.get("details")
-        if not systime:
+        if row.get("operation") == "Event" and (parts.named or parts.user_data is not None):
+            details = parts.named or _leaf_texts(parts.user_data)
+            row["details"] = " | ".join(details) or row.get("details")
+        if not parts.system_time:
             report.warn(where, "<Event> has no TimeCreated/@SystemTime; row kept without a time")
         report.accept()
         row.update(
-            time=systime,
-            server=computer,
-            record_id=record_id or None,
+            time=parts.system_time,
+            server=parts.computer,
+            record_id=parts.record_id,
             raw_ref=offset,
             time_basis="utc",
         )
@@ -318,6 +373,8 @@ class EventViewerXmlParser(Parser):
                 if not block:
                     break
         raise ParseError(f"{path.name}: no complete <Event> at offset {raw_ref}")
+
+
 
 
 def _parse_element(text: str, root_tag: str | None) -> Element:
