@@ -50,6 +50,9 @@ DAY_NS = 24 * HOUR_NS
 def utc_ns(series: pd.Series) -> np.ndarray:
     """Nanoseconds since the epoch (UTC) of a datetime column; NaT is ``NAT``. No copy when ns."""
     values = series
+    array = values.array
+    if isinstance(values.dtype, pd.DatetimeTZDtype) and getattr(values.dtype, "unit", "ns") == "ns":
+        return array.asi8  # zero-copy: tz-aware arrays store UTC ns
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         values = values.dt.tz_convert("UTC").dt.tz_localize(None)
     if not pd.api.types.is_datetime64_dtype(values.dtype):
