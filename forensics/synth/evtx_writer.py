@@ -11,6 +11,7 @@ Memory stays bounded: only the chunk being filled is held; each full chunk is wr
 
 from __future__ import annotations
 
+import hashlib
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -62,11 +63,13 @@ _CHUNK_HEAD = struct.Struct("<8sQQQQIIII")
 _TABLES = struct.Struct("<96I")
 
 # Value indexes of the flat classic template (EVTX_FORMAT.md §9, reordered so that every
-# fixed-size number comes first and every string last: the hot path packs one struct and
-# encodes the strings in one call).
+# fixed-size number comes first and the Data strings last: the hot path packs one struct and
+# encodes the strings in one call). Provider Name, Channel and Computer are literals in the
+# template, as in Windows' own classic templates (one template per provider and computer).
 _IX_QUALIFIERS, _IX_EVENT_ID, _IX_VERSION, _IX_LEVEL, _IX_TASK, _IX_OPCODE = 0, 1, 2, 3, 4, 5
 _IX_KEYWORDS, _IX_TIME, _IX_RECORD_ID, _IX_PID, _IX_TID, _IX_SID = 6, 7, 8, 9, 10, 11
-_IX_PROVIDER, _IX_CHANNEL, _IX_COMPUTER, _IX_DATA = 12, 13, 14, 15
+_IX_DATA = 12
+_MAX_SHAPES = 4096  # bound on cached template shapes (many distinct computers or providers)
 
 _FIXED_WITH_Q = struct.Struct("<HHBBHBQQQII")
 _FIXED_NO_Q = struct.Struct("<HBBHBQQQII")
@@ -137,7 +140,9 @@ class ClassicEvent:
     user_sid: str | None = None
 
 
-def _classic_template(n_data: int, with_qualifiers: bool, with_sid: bool) -> Element:
+def _classic_template(
+    n_data: int, with_qualifiers: bool, with_sid: bool, provider: str, channel: str, computer: str
+) -> Element:
     """The XML skeleton Windows renders for classic events, with substitution slots."""
 
     def leaf(name: str, index: int, vtype: int) -> Element:
@@ -148,7 +153,7 @@ def _classic_template(n_data: int, with_qualifiers: bool, with_sid: bool) -> Ele
     system = Element(
         "System",
         children=(
-            Element("Provider", attrs=(("Name", Subst(_IX_PROVIDER, T_STRING)),)),
+            Element("Provider", attrs=(("Name", Text(provider)),)),
             Element("EventID", attrs=event_id_attrs, children=(Subst(_IX_EVENT_ID, T_UINT16),)),
             leaf("Version", _IX_VERSION, T_UINT8),
             leaf("Level", _IX_LEVEL, T_UINT8),
@@ -162,8 +167,8 @@ def _classic_template(n_data: int, with_qualifiers: bool, with_sid: bool) -> Ele
                 "Execution",
                 attrs=(("ProcessID", Subst(_IX_PID, T_UINT32)), ("ThreadID", Subst(_IX_TID, T_UINT32))),
             ),
-            leaf("Channel", _IX_CHANNEL, T_STRING),
-            leaf("Computer", _IX_COMPUTER, T_STRING),
+            Element("Channel", children=(Text(channel),) if channel else ()),
+            Element("Computer", children=(Text(computer),) if computer else ()),
             Element("Security", attrs=security_attrs),
         ),
     )
@@ -245,10 +250,8 @@ class EvtxWriter:
         self.chunks_written = 0
         self._shapes: dict[tuple, _Shape] = {}
         self._fresh_definitions: dict[bytes, tuple[int, bytes, NameTable]] = {}
-        self._strings: dict[tuple[str, str], tuple[bytes, bytes]] = {}
         self._sids: dict[str, bytes] = {}
         self._desc = _DescCache()
-        self._channel_utf16 = (channel + _NUL).encode("utf-16-le")
         self._chunk = _Chunk()
         self._file: BinaryIO | None = open(path, "wb")  # noqa: SIM115 - closed in close()
         self._file.write(bytes(FILE_HEADER_SIZE))  # placeholder until close()
@@ -277,17 +280,12 @@ class EvtxWriter:
         data = event.data
         qualifiers = event.qualifiers
         sid = event.user_sid
-        key = (len(data), qualifiers is not None, sid is not None)
+        key = (len(data), qualifiers is not None, sid is not None, event.provider, event.computer or self.computer)
         shape = self._shapes.get(key)
         if shape is None:
-            shape = self._shapes[key] = self._make_shape(key)
+            shape = self._make_shape(key)
 
-        # Strings: provider, channel, computer, then the Data items, each NUL-terminated as
-        # Windows stores them (that also keeps empty strings non-empty on disk).
-        computer = event.computer or self.computer
-        head = self._strings.get((event.provider, computer))
-        if head is None:
-            head = self._head_strings(event.provider, computer)
+        # Data strings, each NUL-terminated as Windows stores them (so "" is not zero-length).
         desc_cache = self._desc
         if data:
             joined = _NUL.join(data)
@@ -327,7 +325,7 @@ class EvtxWriter:
             desc_sid = _DESC.pack(len(sid_bytes), T_SID)
 
         # 24 header + 14 instance head + 4 count + descriptors + values + EOF, then pad + size copy.
-        payload = 42 + 4 * (_IX_DATA + len(data)) + len(fixed) + len(sid_bytes) + len(head[1]) + len(data_bytes) + 1
+        payload = 42 + 4 * (_IX_DATA + len(data)) + len(fixed) + len(sid_bytes) + len(data_bytes) + 1
         chunk = self._chunk
         offset = len(chunk.buf)
         definition_at = chunk.template_offsets.get(key)
@@ -363,11 +361,9 @@ class EvtxWriter:
                 desc_q,
                 _DESC_FIXED,
                 desc_sid,
-                head[0],
                 data_desc,
                 fixed,
                 sid_bytes,
-                head[1],
                 data_bytes,
                 _ZEROS[size - payload - len(definition) - 3],  # EOF token + zero padding
                 _U32.pack(size),
@@ -394,19 +390,21 @@ class EvtxWriter:
 
     # ---- internals -----------------------------------------------------------------------
     def _make_shape(self, key: tuple) -> _Shape:
-        n_data, with_q, with_sid = key
+        n_data, with_q, with_sid, provider, computer = key
+        if len(self._shapes) >= _MAX_SHAPES:
+            self._shapes.clear()
+            self._fresh_definitions.clear()
         # A stable, shape-specific GUID: the same shape gets the same template id in every file.
-        guid = zlib.crc32(repr(("mailbox-audit classic", key)).encode()).to_bytes(4, "little") + bytes(
-            (0x5A, 0x17, 0x11, 0x4E, 0x8A, 0x5D, n_data & 0xFF, n_data >> 8, with_q, with_sid, 0xEC, 0x01)
-        )
-        return _Shape(
-            root=_classic_template(n_data, with_q, with_sid),
+        guid = hashlib.md5(repr(("mailbox-audit classic", key, self.channel)).encode("utf-8")).digest()
+        shape = self._shapes[key] = _Shape(
+            root=_classic_template(n_data, with_q, with_sid, provider, self.channel, computer),
             guid=guid,
             instance_prefix=FRAGMENT_HEADER + bytes((TOK_TEMPLATE_INSTANCE, 0x01)) + guid[:4],
             bucket=guid[0] % 32,
             value_count=_U32.pack(_IX_DATA + n_data),
             fixed=_FIXED_WITH_Q if with_q else _FIXED_NO_Q,
         )
+        return shape
 
     def _define(self, shape: _Shape, chunk: _Chunk, record_offset: int) -> tuple[int, bytes, NameTable]:
         """An inline template definition for a record at ``record_offset`` (not yet committed)."""
@@ -421,19 +419,6 @@ class EvtxWriter:
         if fresh:
             self._fresh_definitions[shape.guid] = result  # its NameTable is only ever copied, never mutated
         return result
-
-    def _head_strings(self, provider: str, computer: str) -> tuple[bytes, bytes]:
-        if len(self._strings) > 4096:  # many distinct computers: keep the cache bounded
-            self._strings.clear()
-        provider_b = (provider + _NUL).encode("utf-16-le")
-        computer_b = (computer + _NUL).encode("utf-16-le")
-        desc = self._desc
-        entry = (
-            desc[len(provider_b)] + desc[len(self._channel_utf16)] + desc[len(computer_b)],
-            provider_b + self._channel_utf16 + computer_b,
-        )
-        self._strings[(provider, computer)] = entry
-        return entry
 
     def _sid(self, sid: str) -> bytes:
         if len(self._sids) > 4096:
