@@ -1,0 +1,182 @@
+"""Generate a case: every selected evidence format from one access stream, plus the truth.
+
+Output layout (``OUT``)::
+
+    truth.json          what happened and what each file must yield (forensics.synth.truth)
+    identities.csv      directory export of every person (for exact Owner/Delegate/Admin)
+    evidence/evtx/      Exchange Auditing.evtx, Application.evtx
+    evidence/exports/   ExchangeAuditing.xml/.csv, Application.xml/.csv (Event Viewer exports)
+    evidence/iis/       W3SVC1/u_exYYMMDD.log (Exchange 2013+ client access)
+    evidence/iis2003/   W3SVC1/exYYMMDD.log (Exchange 2003 OWA/WebDAV)
+    evidence/mailbox-audit/SearchMailboxAuditLog.csv
+    evidence/ual/AuditLog_Purview.csv
+
+Load ``OUT/evidence`` as evidence; ``truth.json`` and ``identities.csv`` are not evidence.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from forensics.synth.accesses import Access, generate_accesses
+from forensics.synth.formats.base import Emitter
+from forensics.synth.formats.eventlog import ApplicationEmitter, ExchangeAuditingEmitter
+from forensics.synth.formats.iis import Iis2003Emitter, IisEmitter
+from forensics.synth.formats.mailbox_audit import MailboxAuditEmitter
+from forensics.synth.formats.ual import UalEmitter
+from forensics.synth.scenario import Scenario
+from forensics.synth.scenarios import get_scenario, with_staff
+from forensics.synth.truth import TRUTH_VERSION, Tally, iso, write_truth
+
+#: format groups the CLI accepts, in output order
+FORMATS = ("evtx", "xml", "csv", "iis", "iis2003", "mailbox-audit", "ual")
+EVENT_LOG_KINDS = ("evtx", "xml", "csv")
+
+
+@dataclass
+class Result:
+    out: Path
+    truth: dict[str, Any]
+    seconds: float
+    accesses: int
+    files: list[Path] = field(default_factory=list)
+
+
+def _emitters(scenario: Scenario, out: Path, formats: Sequence[str], seed: int, *, logs: Sequence[str]) -> list[Emitter]:
+    kinds = [k for k in EVENT_LOG_KINDS if k in formats]
+    emitters: list[Emitter] = []
+    if kinds and "exchange-auditing" in logs:
+        emitters.append(ExchangeAuditingEmitter(scenario, out, kinds))
+    if kinds and "application" in logs:
+        emitters.append(ApplicationEmitter(scenario, out, kinds))
+    if "iis" in formats:
+        emitters.append(IisEmitter(scenario, out, seed))
+    if "iis2003" in formats:
+        emitters.append(Iis2003Emitter(scenario, out, seed))
+    if "mailbox-audit" in formats:
+        emitters.append(MailboxAuditEmitter(scenario, out))
+    if "ual" in formats:
+        emitters.append(UalEmitter(scenario, out, seed))
+    return emitters
+
+
+def write_identities(scenario: Scenario, path: Path) -> None:
+    """A directory export (the columns ``--identities`` reads) of every person."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n")
+        w.writerow(["DisplayName", "Alias", "PrimarySmtpAddress", "UserPrincipalName", "LegacyExchangeDN",
+                    "SamAccountName", "Sid", "ExchangeGuid"])
+        for p in scenario.people:
+            fm = p.forms()
+            w.writerow([fm["display_name"], fm["alias"], fm["smtp"], fm["upn"], fm["legacy_dn"],
+                        p.account.split("\\", 1)[-1], fm["sid"], fm["mailbox_guid"]])
+
+
+class _IncidentLog:
+    """Collects the truth of each incident from the stream."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.seen: dict[str, list[Access]] = {i.id: [] for i in scenario.incidents}
+
+    def add(self, a: Access) -> None:
+        if a.incident:
+            self.seen[a.incident].append(a)
+
+    def as_list(self, emitters: list[Emitter]) -> list[dict[str, Any]]:
+        out = []
+        for inc in self.scenario.incidents:
+            acc = self.seen[inc.id]
+            store = [a for a in acc if a.is_store]
+            first = acc[0]
+            rows = {t.name: t.tally.incident_rows.get(inc.id, 0) for e in emitters for t in e.truths}
+            out.append({
+                "id": inc.id, "title": inc.title, "kind": inc.kind, "description": inc.description,
+                "actor": inc.actor, "actor_account": first.actor.account, "actor_display_name": first.actor.display_name,
+                "mailboxes": list(inc.mailboxes),
+                "mailbox_aliases": [self.scenario.person(k).alias for k in inc.mailboxes],
+                "channel": inc.channel, "client_ip": first.client_ip, "client_host": first.client_host,
+                "client_app": first.process, "logon_type": first.logon_type, "admin_rights": first.admin,
+                "first": iso(min(a.time for a in store)), "last": iso(max(a.time for a in store)),
+                "logons": sum(1 for a in acc if not a.is_store),
+                "operations": dict(sorted(Counter(a.operation for a in store).items())),
+                "items": [a.subject for a in store if a.subject],
+                "folders": sorted({a.folder for a in store}),
+                "rows": rows,
+            })
+        return out
+
+
+def generate(
+    scenario: Scenario | str,
+    out: Path,
+    *,
+    seed: int = 1,
+    events: int | None = None,
+    formats: Sequence[str] = FORMATS,
+    logs: Sequence[str] = ("exchange-auditing", "application"),
+    staff: int | None = None,
+    command: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> Result:
+    """Write the case into ``out`` (created; files inside it are overwritten).
+
+    ``staff`` None: the scenario's own staff, raised for large ``events`` so that each
+    person keeps a plausible volume (one extra person per 2,000 events).
+    """
+    if isinstance(scenario, str):
+        scenario = get_scenario(scenario)
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown format(s): {', '.join(sorted(unknown))} (known: {', '.join(FORMATS)})")
+    if staff is None:
+        staff = max(scenario.staff, (events or 0) // 2000)
+    scenario = with_staff(scenario, staff)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    emitters = _emitters(scenario, out, formats, seed, logs=logs)
+    underlying = Tally()
+    incidents = _IncidentLog(scenario)
+    n = 0
+    try:
+        for a in generate_accesses(scenario, seed, events):
+            n += 1
+            underlying.row(a.time, a.operation, a.mailbox.key, a.actor.key, a.mailbox.key, a.actor.key,
+                           a.logon_type, a.client_ip, incident=a.incident)
+            incidents.add(a)
+            for e in emitters:
+                e.add(a)
+            if progress is not None and n % 100_000 == 0:
+                progress(n)
+    finally:
+        for e in emitters:
+            e.close()
+    write_identities(scenario, out / "identities.csv")
+    store = sum(v for k, v in underlying.by["operation"].items() if k != "Logon")
+    truth: dict[str, Any] = {
+        "truth_version": TRUTH_VERSION,
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "seed": seed,
+        "events": store,
+        "command": command,
+        "span": {"start": iso(scenario.start_utc), "end": iso(scenario.end_utc)},
+        "timezones": {"organization": scenario.org.timezone, "export": scenario.export_timezone},
+        "organization": {"name": scenario.org.name, "domain": scenario.org.domain,
+                         "smtp_domain": scenario.org.smtp_domain, "mailbox_server": scenario.org.mailbox_fqdn,
+                         "cas_server": scenario.org.cas_fqdn},
+        "people": [p.forms() for p in scenario.people],
+        "identities_csv": "identities.csv",
+        "accesses": underlying.as_dict(with_records=False),
+        "incidents": incidents.as_list(emitters),
+        "formats": {t.name: t.as_dict(out) for e in emitters for t in e.truths},
+    }
+    write_truth(out / "truth.json", truth)
+    files = [p for e in emitters for t in e.truths for p in t.files]
+    return Result(out, truth, time.perf_counter() - started, n, sorted(set(files)))
