@@ -184,18 +184,10 @@ class _Shape:
     guid: bytes
     instance_prefix: bytes  # fragment header + 0x0C 0x01 + template id
     bucket: int
-    value_count: bytes
+    desc_head: bytes  # value count + descriptors of values 0..10 (+ the NULL SID when absent)
     fixed: struct.Struct
-
-
-class _DescCache(dict):
-    """String-size -> descriptor bytes, built on first use (sizes are < 64 KiB, so bounded)."""
-
-    def __missing__(self, size: int) -> bytes:
-        if size > 0xFFFF:
-            raise ValueError(f"a string value of {size} bytes exceeds the 65535-byte EVTX limit")
-        value = self[size] = _DESC.pack(size, T_STRING)
-        return value
+    lengths: struct.Struct  # n x u32: the Data strings' UTF-16 unit counts
+    desc_base: int  # sum over i of 0x10002 << 32*i: added to 2 * packed lengths
 
 
 @dataclass
@@ -251,7 +243,6 @@ class EvtxWriter:
         self._shapes: dict[tuple, _Shape] = {}
         self._fresh_definitions: dict[bytes, tuple[int, bytes, NameTable]] = {}
         self._sids: dict[str, bytes] = {}
-        self._desc = _DescCache()
         self._chunk = _Chunk()
         self._file: BinaryIO | None = open(path, "wb")  # noqa: SIM115 - closed in close()
         self._file.write(bytes(FILE_HEADER_SIZE))  # placeholder until close()
@@ -285,15 +276,19 @@ class EvtxWriter:
         if shape is None:
             shape = self._make_shape(key)
 
-        # Data strings, each NUL-terminated as Windows stores them (so "" is not zero-length).
-        desc_cache = self._desc
+        # Data strings, each NUL-terminated as Windows stores them (so "" is not zero-length),
+        # encoded in one call. Their descriptors (u16 size, u8 type 1, 0) read as u32 are
+        # 2*units + 0x10002; all of them at once is one big-integer sum over packed lengths.
         if data:
             joined = _NUL.join(data)
             data_bytes = joined.encode("utf-16-le") + b"\x00\x00"
-            if len(data_bytes) == 2 * len(joined) + 2:  # BMP only: one code unit per char
-                data_desc = b"".join([desc_cache[2 * len(s) + 2] for s in data])
+            if len(data_bytes) == 2 * len(joined) + 2:  # BMP only: one UTF-16 unit per char
+                units = shape.lengths.pack(*map(len, data))
             else:
-                data_desc = b"".join([desc_cache[len(s.encode("utf-16-le")) + 2] for s in data])
+                units = shape.lengths.pack(*[len(s.encode("utf-16-le")) >> 1 for s in data])
+            if len(data_bytes) > 0xFFFE:
+                self._check_string_sizes(data)
+            data_desc = ((int.from_bytes(units, "little") << 1) + shape.desc_base).to_bytes(len(units), "little")
         else:
             data_bytes = data_desc = b""
 
@@ -308,18 +303,15 @@ class EvtxWriter:
                     event.event_id, event.version, event.level, event.task, event.opcode,
                     event.keywords, ticks, record_id, event.process_id, event.thread_id,
                 )  # fmt: skip
-                desc_q = _DESC_NULL
             else:
                 fixed = shape.fixed.pack(
                     qualifiers, event.event_id, event.version, event.level, event.task, event.opcode,
                     event.keywords, ticks, record_id, event.process_id, event.thread_id,
                 )  # fmt: skip
-                desc_q = _DESC_QUALIFIERS
         except struct.error as exc:
             raise ValueError(f"event field out of range for EVTX: {exc} in {event!r}") from exc
         if sid is None:
-            sid_bytes = b""
-            desc_sid = _DESC_NULL
+            sid_bytes = desc_sid = b""
         else:
             sid_bytes = self._sids.get(sid) or self._sid(sid)
             desc_sid = _DESC.pack(len(sid_bytes), T_SID)
@@ -357,9 +349,7 @@ class EvtxWriter:
                 shape.instance_prefix,
                 _U32.pack(definition_at),
                 definition,
-                shape.value_count,
-                desc_q,
-                _DESC_FIXED,
+                shape.desc_head,
                 desc_sid,
                 data_desc,
                 fixed,
@@ -401,8 +391,13 @@ class EvtxWriter:
             guid=guid,
             instance_prefix=FRAGMENT_HEADER + bytes((TOK_TEMPLATE_INSTANCE, 0x01)) + guid[:4],
             bucket=guid[0] % 32,
-            value_count=_U32.pack(_IX_DATA + n_data),
+            desc_head=_U32.pack(_IX_DATA + n_data)
+            + (_DESC_QUALIFIERS if with_q else _DESC_NULL)
+            + _DESC_FIXED
+            + (b"" if with_sid else _DESC_NULL),
             fixed=_FIXED_WITH_Q if with_q else _FIXED_NO_Q,
+            lengths=struct.Struct(f"<{n_data}I"),
+            desc_base=int.from_bytes(_DESC.pack(0, T_STRING) * n_data, "little") + sum(2 << (32 * i) for i in range(n_data)),
         )
         return shape
 
@@ -419,6 +414,13 @@ class EvtxWriter:
         if fresh:
             self._fresh_definitions[shape.guid] = result  # its NameTable is only ever copied, never mutated
         return result
+
+    @staticmethod
+    def _check_string_sizes(data: Sequence[str]) -> None:
+        for text in data:
+            size = len(text.encode("utf-16-le")) + 2
+            if size > 0xFFFF:
+                raise ValueError(f"a string value of {size} bytes exceeds the 65535-byte EVTX limit")
 
     def _sid(self, sid: str) -> bytes:
         if len(self._sids) > 4096:
