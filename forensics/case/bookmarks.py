@@ -1,12 +1,15 @@
 """Bookmarks: tag rows with a name and a comment, and find them again in any later load.
 
-Rows are identified by (evidence id, record id, raw_ref, ordinal) — stable across reloads
-because the evidence id is the file's content hash and the others come from the file itself.
-All matching is vectorized (one merge), never a Python loop over the frame.
+A row is identified by (evidence id, record id, raw_ref) — stable across reloads because the
+evidence id is the file's content hash and the others come from the file itself — plus a
+fingerprint of its fields for the rare records that become several rows. Matching is one
+vectorized merge on the first three; fingerprints are computed only for the few candidate
+rows that merge returns, so sorting, filtering or reloading never moves a tag.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 
@@ -15,30 +18,40 @@ import pandas as pd
 
 from forensics.case.model import Bookmark
 
-KEY_COLUMNS = ["evidence", "record_id", "raw_ref", "ordinal"]
+LOCATOR = ["evidence", "record_id", "raw_ref"]
+FINGERPRINT_COLUMNS = ["time", "operation", "mailbox", "actor", "folder", "item", "client_ip"]
 SUMMARY_COLUMNS = ["time", "operation", "mailbox", "actor", "folder", "item"]
 TAG_COLUMN = "tag"
 
 
-def row_keys(frame: pd.DataFrame) -> pd.DataFrame:
-    """The stable key of every row of ``frame`` (same index), missing ids as -1."""
-    keys = pd.DataFrame(
+def locators(frame: pd.DataFrame) -> pd.DataFrame:
+    """(evidence, record_id, raw_ref) of every row, missing ids as -1, positions as index."""
+    return pd.DataFrame(
         {
             "evidence": frame["evidence"].astype("string").fillna("").to_numpy(dtype=object),
             "record_id": frame["record_id"].astype("Int64").fillna(-1).to_numpy(dtype=np.int64),
             "raw_ref": frame["raw_ref"].astype("Int64").fillna(-1).to_numpy(dtype=np.int64),
-        },
-        index=frame.index,
+        }
     )
-    keys["ordinal"] = keys.groupby(["evidence", "record_id", "raw_ref"], sort=False).cumcount().astype(np.int64)
-    return keys
+
+
+def fingerprints(frame: pd.DataFrame, positions: Sequence[int]) -> list[str]:
+    """Hash of a few fields of the rows at ``positions`` (called for a handful of rows only)."""
+    part = frame.iloc[list(positions)]
+    pieces = []
+    for col in FINGERPRINT_COLUMNS:
+        if col not in part.columns:
+            pieces.append(pd.Series([""] * len(part)))
+        else:
+            pieces.append(pd.Series(part[col].astype("string").fillna("").to_numpy()))
+    joined = pieces[0].str.cat(pieces[1:], sep="\x1f") if pieces else pd.Series([], dtype="string")
+    return [hashlib.sha256(text.encode("utf-8")).hexdigest()[:16] for text in joined.tolist()]
 
 
 def _summary(frame: pd.DataFrame, positions: Sequence[int]) -> list[dict[str, str]]:
     cols = [c for c in SUMMARY_COLUMNS if c in frame.columns]
-    part = frame.iloc[list(positions)][cols]
     out = []
-    for record in part.to_dict("records"):  # only the handful of rows being tagged
+    for record in frame.iloc[list(positions)][cols].to_dict("records"):  # only the rows being tagged
         summary = {}
         for key, value in record.items():
             if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
@@ -57,7 +70,7 @@ class BookmarkBook:
         self._items: list[Bookmark] = list(bookmarks)
 
     def __iter__(self):
-        return iter(self._items)
+        return iter(list(self._items))
 
     def __len__(self) -> int:
         return len(self._items)
@@ -85,17 +98,20 @@ class BookmarkBook:
         positions = list(positions)
         if not positions:
             return []
-        keys = row_keys(frame).iloc[positions]
+        keys = locators(frame).iloc[positions]
+        prints = fingerprints(frame, positions)
         summaries = _summary(frame, positions)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
         existing = {(b.key, b.tag): b for b in self._items}
         added: list[Bookmark] = []
-        for (evidence, record_id, raw_ref, ordinal), summary in zip(keys.itertuples(index=False), summaries):
+        for (evidence, record_id, raw_ref), fingerprint, summary in zip(
+            keys.itertuples(index=False), prints, summaries
+        ):
             bookmark = Bookmark(
                 evidence=str(evidence),
                 record_id=None if record_id < 0 else int(record_id),
                 raw_ref=None if raw_ref < 0 else int(raw_ref),
-                ordinal=int(ordinal),
+                fingerprint=fingerprint,
                 tag=tag,
                 comment=comment,
                 created=now,
@@ -118,34 +134,38 @@ class BookmarkBook:
         self._items = [b for b in self._items if (b.key, b.tag) not in doomed]
         return before - len(self._items)
 
-    def _table(self) -> pd.DataFrame:
-        rows = [(*b.key, b.tag, b.comment, i) for i, b in enumerate(self._items)]
-        return pd.DataFrame(rows, columns=[*KEY_COLUMNS, "tag", "comment", "bookmark"]).astype(
-            {"record_id": np.int64, "raw_ref": np.int64, "ordinal": np.int64, "bookmark": np.int64}
-        )
-
     def locate(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """One line per bookmark: its index in ``items``, tag, comment and the row's position
-        in ``frame`` (-1 when the row is not in this frame, e.g. filtered out or evidence gone)."""
-        table = self._table()
-        if table.empty:
-            return table.assign(position=pd.Series([], dtype=np.int64))
-        keys = row_keys(frame)
+        """Every (bookmark, row) match: the bookmark's index in ``items``, tag, comment and the
+        row's position in ``frame``; a bookmark whose row is not in ``frame`` (filtered out,
+        evidence gone) appears once with position -1."""
+        columns = ["bookmark", "tag", "comment", "position"]
+        if not self._items:
+            return pd.DataFrame({c: pd.Series([], dtype=np.int64 if c in ("bookmark", "position") else object) for c in columns})
+        table = pd.DataFrame(
+            [(i, b.evidence, b.key[1], b.key[2], b.fingerprint, b.tag, b.comment) for i, b in enumerate(self._items)],
+            columns=["bookmark", *LOCATOR, "fingerprint", "tag", "comment"],
+        ).astype({"record_id": np.int64, "raw_ref": np.int64})
+        keys = locators(frame)
         keys["position"] = np.arange(len(keys), dtype=np.int64)
-        merged = table.merge(keys, on=KEY_COLUMNS, how="left")
-        merged["position"] = merged["position"].fillna(-1).astype(np.int64)
-        return merged.sort_values("bookmark", kind="stable").reset_index(drop=True)
+        candidates = table.merge(keys, on=LOCATOR, how="inner")
+        if len(candidates):
+            unique_positions = np.unique(candidates["position"].to_numpy())
+            prints = dict(zip(unique_positions.tolist(), fingerprints(frame, unique_positions.tolist())))
+            candidates = candidates[candidates["position"].map(prints) == candidates["fingerprint"]]
+        found = candidates[columns]
+        missing = table[~table["bookmark"].isin(found["bookmark"])].assign(position=-1)[columns]
+        out = pd.concat([found, missing], ignore_index=True)
+        out["position"] = out["position"].astype(np.int64)
+        return out.sort_values(["bookmark", "position"], kind="stable").reset_index(drop=True)
 
     def tag_column(self, frame: pd.DataFrame) -> pd.Series:
         """The ``tag`` value of every row: its tags, sorted and joined by ", "; NA if none."""
-        result = pd.Series(pd.NA, index=frame.index, dtype="string")
         located = self.locate(frame)
         located = located[located["position"] >= 0]
-        if located.empty:
-            return result
-        joined = located.groupby("position")["tag"].agg(lambda tags: ", ".join(sorted(set(tags))))
-        values = result.to_numpy(dtype=object)
-        values[joined.index.to_numpy()] = joined.to_numpy()
+        values = np.full(len(frame), None, dtype=object)
+        if len(located):
+            joined = located.groupby("position")["tag"].agg(lambda tags: ", ".join(sorted(set(tags))))
+            values[joined.index.to_numpy()] = joined.to_numpy()
         return pd.Series(values, index=frame.index, dtype="string")
 
     def with_tags(self, frame: pd.DataFrame) -> pd.DataFrame:

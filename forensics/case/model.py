@@ -74,15 +74,16 @@ class SavedQuery:
 class Bookmark:
     """A tagged row, named by where it came from (never by its position in a grid).
 
-    ``ordinal`` tells apart rows that share (evidence, record_id, raw_ref), which happens when
-    one source record becomes several rows (e.g. one MailItemsAccessed record per item).
+    ``fingerprint`` (a hash of the row's fields) tells apart rows that share (evidence,
+    record_id, raw_ref), which happens when one source record becomes several rows (e.g. one
+    MailItemsAccessed record per item); unlike a position it survives sorting and filtering.
     ``summary`` keeps a few fields so the bookmark stays readable when its evidence is gone.
     """
 
     evidence: str
     record_id: int | None
     raw_ref: int | None
-    ordinal: int
+    fingerprint: str
     tag: str
     comment: str = ""
     created: str = ""
@@ -90,8 +91,8 @@ class Bookmark:
     summary: dict[str, str] = field(default_factory=dict)
 
     @property
-    def key(self) -> tuple[str, int, int, int]:
-        return (self.evidence, _int(self.record_id), _int(self.raw_ref), int(self.ordinal))
+    def key(self) -> tuple[str, int, int, str]:
+        return (self.evidence, _int(self.record_id), _int(self.raw_ref), self.fingerprint)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Bookmark":

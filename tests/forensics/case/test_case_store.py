@@ -12,13 +12,7 @@ from helpers.fake_parser import SAMPLE  # registers the test-only "#TESTLOG" par
 from forensics.case import Case, CaseError
 from forensics.case import verification
 from forensics.custody.hashing import hash_file
-from forensics.parsers import registry
 from forensics.parsers.base import LoadOptions
-
-try:  # the real built-in parsers are optional for these tests
-    registry.all_parsers()
-except ImportError:  # pragma: no cover - only while a built-in parser module is missing
-    registry._builtin_loaded = True
 
 
 @pytest.fixture
