@@ -548,3 +548,28 @@ def test_streaming_memory_does_not_grow_with_record_count(tmp_path: Path) -> Non
     assert large < 2 * 2**20, large  # a couple of chunks, not the file
     assert large < small + 256 * 2**10, (small, large)
     assert len(read_evtx_rs(tmp_path / "large.evtx")) == 50_000
+
+
+# ---- property: arbitrary Data strings survive byte-exactly -------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# XML 1.0 cannot carry control characters, lone surrogates or non-characters, so the XML-based
+# comparison leaves those out; everything else (any plane, markup characters, spaces) is fair.
+xml_text = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cn")), max_size=40)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(xml_text, max_size=8), min_size=1, max_size=6))
+def test_any_data_strings_round_trip_in_all_parsers(tmp_path: Path, batches: list[list[str]]) -> None:
+    path = tmp_path / "prop.evtx"
+    events = [
+        ClassicEvent(provider="MSExchangeIS Auditing", event_id=10100 + i, qualifiers=16384,
+                     time=T0 + timedelta(milliseconds=i), data=data)
+        for i, data in enumerate(batches)
+    ]  # fmt: skip
+    write(path, events)
+    want = expected_rows(events)
+    assert_rows_equal(read_evtx_rs(path, validate_checksums=True), want)
+    assert_rows_equal(read_python_evtx(path), want, python_evtx=True)
+    assert_rows_equal(read_libevtx(path)[0], want)
