@@ -1,0 +1,161 @@
+"""EVTX ingest speed: raw ``evtx`` iteration vs our full load vs python-evtx, same file.
+
+Usage::
+
+    .venv/bin/python benchmarks/ingest_evtx.py [--file F.evtx] [--copies 45] [--repeats 3]
+                                               [--pyevtx-records 2000]
+
+Without ``--file`` it builds ``benchmarks/corpus/security_x<copies>.evtx`` (git-ignored): the
+header of the public sample ``omerbenamram-evtx/security.evtx`` followed by its 33 chunks
+repeated ``copies`` times (45 copies = 101,745 records, 97 MB). ``--file`` takes any .evtx,
+e.g. a synthetic Exchange log from ``mailbox-audit synth``.
+
+Each measurement runs in its own child process, so "peak RSS" is that method's own peak
+(``resource.getrusage``), next to the RSS of an idle interpreter with the same imports.
+Timings are the median of ``--repeats`` runs. Our load is ``forensics.ingest.load_evidence``
+(hash SHA-256+SHA-1+MD5, parse, map, conform, identity resolution), with and without
+``--all-events``. python-evtx renders ~200 records/s, so it is timed on the first
+``--pyevtx-records`` records only (the rate is what is compared).
+Target (issue 2): our default load >= 0.5x the raw evtx iteration rate on 100k+ records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "benchmarks" / "corpus"
+SAMPLE = ROOT.parent / "shared" / "samples" / "evtx" / "omerbenamram-evtx" / "security.evtx"
+HEADER, CHUNK = 4096, 65536
+
+
+def build_corpus(copies: int) -> Path:
+    """Header of a real log + its chunks ``copies`` times (evtx reads past the header count)."""
+    out = CORPUS / f"security_x{copies}.evtx"
+    if out.exists():
+        return out
+    if not SAMPLE.is_file():
+        sys.exit(f"ingest_evtx: {SAMPLE} is absent; pass --file")
+    data = SAMPLE.read_bytes()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data[:HEADER])
+        for _ in range(copies):
+            handle.write(data[HEADER:])
+    tmp.replace(out)
+    return out
+
+
+# -- measurements, each run in a child process ----------------------------------------------
+
+
+def _peak_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _measure(method: str, path: Path, repeats: int, limit: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    import evtx
+
+    from forensics.ingest import load_evidence
+    from forensics.parsers.base import LoadOptions
+
+    idle = _peak_mib()
+
+    def raw() -> int:
+        n = 0
+        for _ in evtx.PyEvtxParser(str(path)).records():
+            n += 1
+        return n
+
+    def ours(all_events: bool) -> int:
+        result = load_evidence([path], options=LoadOptions(all_events=all_events))
+        report = result.files[0]
+        if report.status != "loaded":
+            raise SystemExit(f"load failed: {report.error}")
+        return report.records
+
+    def python_evtx() -> int:
+        import Evtx.Evtx as pyevtx
+
+        n = 0
+        with pyevtx.Evtx(str(path)) as log:
+            for record in log.records():
+                try:
+                    record.xml()
+                except Exception:  # noqa: BLE001 - python-evtx fails on some records
+                    pass
+                n += 1
+                if n >= limit:
+                    break
+        return n
+
+    func = {"raw": raw, "ours": lambda: ours(False), "ours-all": lambda: ours(True), "python-evtx": python_evtx}[method]
+    times, n = [], 0
+    for _ in range(repeats if method != "python-evtx" else 1):
+        start = time.perf_counter()
+        n = func()
+        times.append(time.perf_counter() - start)
+    return {"method": method, "records": n, "seconds": statistics.median(times), "times": times,
+            "peak_mib": _peak_mib(), "idle_mib": idle}
+
+
+def _child(method: str, path: Path, repeats: int, limit: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--_measure", method, "--file", str(path), "--repeats", str(repeats),
+         "--pyevtx-records", str(limit)],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--file", type=Path, help="an .evtx to measure (default: build from the shared sample)")
+    parser.add_argument("--copies", type=int, default=45, help="chunk copies when building (45 = 101,745 records)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--pyevtx-records", type=int, default=2000)
+    parser.add_argument("--skip-pyevtx", action="store_true")
+    parser.add_argument("--_measure", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args._measure:
+        print(json.dumps(_measure(args._measure, args.file, args.repeats, args.pyevtx_records)))
+        return
+    path = args.file or build_corpus(args.copies)
+    size = path.stat().st_size
+    print(f"file: {path} ({size / 1e6:.1f} MB); median of {args.repeats} runs; one child process per method")
+    methods = ["raw", "ours", "ours-all"] + ([] if args.skip_pyevtx else ["python-evtx"])
+    results = {m: _child(m, path, args.repeats, args.pyevtx_records) for m in methods}
+    labels = {
+        "raw": "raw evtx iteration",
+        "ours": "our load (default)",
+        "ours-all": "our load (--all-events)",
+        "python-evtx": f"python-evtx (first {args.pyevtx_records})",
+    }
+    print(f"{'':28}{'records':>10}{'seconds':>10}{'records/s':>12}{'peak RSS MiB':>14}{'idle RSS':>10}")
+    for method, r in results.items():
+        rate = r["records"] / r["seconds"]
+        print(f"{labels[method]:28}{r['records']:>10,}{r['seconds']:>10.3f}{rate:>12,.0f}{r['peak_mib']:>14.0f}{r['idle_mib']:>10.0f}")
+    raw_rate = results["raw"]["records"] / results["raw"]["seconds"]
+    for method in ("ours", "ours-all"):
+        rate = results[method]["records"] / results[method]["seconds"]
+        print(f"ratio {labels[method]} / raw evtx: {rate / raw_rate:.2f}x (target >= 0.5x)")
+    if "python-evtx" in results:
+        rate = results["python-evtx"]["records"] / results["python-evtx"]["seconds"]
+        print(f"python-evtx is {raw_rate / rate:,.0f}x slower than raw evtx (rate on its first records)")
+    print("raw run times:", ", ".join(f"{t:.3f}" for t in results["raw"]["times"]),
+          "| ours:", ", ".join(f"{t:.3f}" for t in results["ours"]["times"]),
+          "| ours-all:", ", ".join(f"{t:.3f}" for t in results["ours-all"]["times"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,490 @@
+"""Windows ``.evtx`` event logs, parsed by the ``evtx`` engine (Rust), in batches of chunks.
+
+The evidence is read only through ``ctx.reader`` (the hashing stream): the 4096-byte file
+header, then batches of 64 KiB chunks. Each batch is parsed as a small stand-alone file
+(header + those chunks), which keeps memory bounded, gives every row its chunk index as
+``raw_ref`` (so ``raw_record`` re-reads just that chunk), lets a cancel stop between batches,
+and reads every chunk present even when the header states fewer (dirty files). The next
+batch is read and hashed in a helper thread while the engine parses the current one.
+
+Exchange events become access rows through event maps (``forensics.evtx``); other events
+are counted per provider/event id, or become generic ``Event`` rows with ``--all-events``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import evtx
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from forensics.errors import EvidenceError, ParseError
+from forensics.evtx.classify import parse_bool
+from forensics.schema import COLUMNS, STRING_DTYPE
+from forensics.evtx import xml_fields
+from forensics.evtx.chunks import (
+    CHUNK_SIZE,
+    FILE_MAGIC,
+    HEADER_SIZE,
+    chunk_ranges,
+    header_chunk_count,
+    locate,
+)
+from forensics.evtx.exchange import map_group, map_with
+from forensics.evtx.handlers import handler_for
+from forensics.evtx.maps import EventMap, MapSet, load_maps
+from forensics.parsers import registry
+from forensics.parsers.base import ParseContext, Parser
+
+#: chunks read (and hashed) together and mapped as one vectorized batch: 4 MiB of evidence
+BATCH_CHUNKS = 64
+#: chunks handed to the engine at once inside a batch (keeps its strings cache-warm)
+ENGINE_CHUNKS = 8
+#: the engine's worker threads (one is as fast here, and leaves a core for hashing)
+ENGINE_THREADS = 1
+#: stop a batch after this many errors in a row without a record (a runaway corrupt region)
+MAX_CONSECUTIVE_ERRORS = 10_000
+
+_CHUNK_ERROR = re.compile(r"chunk number (\d+)")
+_RECORD_ERROR = re.compile(r"record number (\d+)")
+_RECORD_ID = re.compile(r"<EventRecordID>(\d+)</EventRecordID>")
+
+#: columns ``_frame`` fills from the records themselves, not from the mapped fields
+_NATIVE = frozenset({"provider", "event_id", "time", "record_id", "server", "raw_ref", "time_basis", "source_format"})
+
+
+class EvtxParser(Parser):
+    name = "evtx"
+    description = "Windows event log (.evtx), parsed with the evtx engine"
+    source_format = "evtx"
+    extensions = (".evtx",)
+
+    @classmethod
+    def sniff(cls, head: bytes, path: Path) -> int:
+        return 95 if head.startswith(FILE_MAGIC) else 0
+
+    # -- parse ----------------------------------------------------------------------------
+    def parse(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
+        maps = load_maps(ctx.options.maps_dir)
+        header = ctx.reader.read(HEADER_SIZE)
+        if len(header) < HEADER_SIZE or not header.startswith(FILE_MAGIC):
+            raise ParseError(f"{ctx.path}: not an EVTX file (no 'ElfFile' header)")
+        stated = header_chunk_count(header) or 0
+        chunks_with_magic = 0
+        first_chunk = 0
+        for batch in _read_batches(ctx):
+            ctx.check_cancel()
+            valid, first, last = chunk_ranges(batch)
+            chunks_with_magic += int(valid.sum())
+            frame = self._parse_batch(ctx, maps, header, batch, first_chunk, valid, first, last)
+            first_chunk += len(valid)
+            if frame is not None and len(frame):
+                yield frame
+        if chunks_with_magic > stated:
+            ctx.report.warn(
+                "file header",
+                f"header states {stated} chunks but {chunks_with_magic} chunks are present "
+                "(dirty file: tools that trust the header, such as python-evtx, miss records)",
+            )
+
+    def _parse_batch(
+        self,
+        ctx: ParseContext,
+        maps: MapSet,
+        header: bytes,
+        batch: bytes,
+        first_chunk: int,
+        valid: np.ndarray,
+        first: np.ndarray,
+        last: np.ndarray,
+    ) -> pd.DataFrame | None:
+        parts, errors = _engine_records(header, batch)
+        xml = pa.chunked_array(parts, pa.string())
+        for position, message in errors:
+            location, text = _error_location(message, position, xml, first_chunk, valid, first, last)
+            ctx.report.bad_record(location, text)
+        if len(xml) == 0:
+            return None
+        providers, codes, events = xml_fields.provider_event(xml)
+        for _ in np.flatnonzero(codes < 0):
+            ctx.report.bad_record(
+                f"chunks {first_chunk}-{first_chunk + len(valid) - 1}",
+                "damaged record: its XML has no provider name or event id",
+            )
+        keep = np.zeros(len(codes), dtype=bool)
+        plans: list[tuple[str, int, str, Any, np.ndarray]] = []  # provider, event id, how, map/handler, rows
+        generic: list[np.ndarray] = []
+        readable = np.flatnonzero(codes >= 0)
+        if len(readable):
+            key = codes[readable] * 70000 + events[readable]
+            uniq, inverse = np.unique(key, return_inverse=True)
+            order = np.argsort(inverse, kind="stable")
+            bounds = np.searchsorted(inverse[order], np.arange(len(uniq) + 1))
+            for group, value in enumerate(uniq):
+                provider, event_id = providers[int(value // 70000)], int(value % 70000)
+                rows = readable[order[bounds[group] : bounds[group + 1]]]
+                event_map = maps.get(provider, event_id)
+                handler = None if event_map is not None else handler_for(provider)
+                if event_map is not None:
+                    plans.append((provider, event_id, "map", event_map, rows))
+                elif handler is not None:
+                    plans.append((provider, event_id, "handler", handler, rows))
+                elif ctx.options.all_events:
+                    generic.append(rows)
+                else:
+                    ctx.report.skip(f"{provider}/{event_id}", len(rows))
+                    continue
+                keep[rows] = True
+        if not keep.any():
+            return None
+        kept_rows = np.flatnonzero(keep)
+        position = np.full(len(codes), -1, dtype=np.int64)
+        position[kept_rows] = np.arange(len(kept_rows))
+        kept_xml = xml.combine_chunks() if len(kept_rows) == len(codes) else xml.take(pa.array(kept_rows)).combine_chunks()
+        system = xml_fields.system_fields(kept_xml)
+        values, names, has_data = xml_fields.data_items(kept_xml)
+        record_ids = system["record_id"].fill_null(-1).to_numpy(zero_copy_only=False)
+        chunk = _fill_forward(locate(record_ids, valid, first, last)) + first_chunk
+        counts = pc.list_value_length(values).to_numpy(zero_copy_only=False)
+
+        pieces: list[tuple[np.ndarray, dict[str, Any]]] = []
+        for provider, event_id, how, target, rows in plans:
+            local = position[rows]
+            if how == "map":
+                n_accepted = self._map_rows(ctx, target, local, values, counts, pieces)
+            else:
+                n_accepted = self._handler_rows(ctx, provider, event_id, target, local, values, pieces)
+            ctx.report.accept(n_accepted)
+            if n_accepted < len(local):
+                ctx.report.skip(f"{provider}/{event_id}", len(local) - n_accepted)
+        if generic:
+            local = np.sort(position[np.concatenate(generic)])
+            ctx.report.accept(len(local))
+            pieces.append((local, _generic_fields(local, values, names, has_data, kept_xml)))
+        if not pieces:
+            return None
+        return _frame(pieces, system, chunk, providers, codes[kept_rows], events[kept_rows])
+
+    def _map_rows(
+        self,
+        ctx: ParseContext,
+        event_map: EventMap,
+        local: np.ndarray,
+        values: pa.ListArray,
+        counts: np.ndarray,
+        pieces: list[tuple[np.ndarray, dict[str, Any]]],
+    ) -> int:
+        """Rows of one mapped provider/event id: vectorized where strings fit the map."""
+        width = len(event_map.fields)
+        exact = local[counts[local] == width]
+        slow = local[counts[local] != width]
+        if len(exact):
+            group = values.take(pa.array(exact))
+            columns = [pc.list_element(group, i) for i in range(width)]
+            ok, fields = map_group(event_map, columns)
+            fit_rows = exact[ok]
+            if len(fit_rows):
+                picked = pa.array(np.flatnonzero(ok))
+                arrays = {name: array.take(picked) for name, array in fields.items()}
+                arrays["operation"] = _repeat(event_map.operation, len(fit_rows))
+                arrays["outcome"] = _repeat(event_map.outcome, len(fit_rows))
+                arrays["mapping"] = _repeat(event_map.mapping, len(fit_rows))
+                pieces.append((fit_rows, arrays))
+            slow = np.concatenate([slow, exact[~ok]])
+        if len(slow):  # records that do not fit: classify their strings one by one (rare)
+            strings = values.take(pa.array(slow)).to_pylist()
+            rows = [map_with(event_map, s) for s in strings]
+            pieces.append((slow, _columns(rows)))
+        return len(local)
+
+    def _handler_rows(
+        self,
+        ctx: ParseContext,
+        provider: str,
+        event_id: int,
+        handler: Any,
+        local: np.ndarray,
+        values: pa.ListArray,
+        pieces: list[tuple[np.ndarray, dict[str, Any]]],
+    ) -> int:
+        """Rows of a provider handled in code (e.g. MSExchange CmdletLogs): per record."""
+        strings = values.take(pa.array(local)).to_pylist()
+        rows: list[dict[str, Any]] = []
+        used: list[int] = []
+        for index, data in zip(local, strings):
+            try:
+                row = handler(event_id, list(data))
+            except Exception as exc:  # noqa: BLE001 - a handler bug must not lose the file
+                ctx.report.warn(f"{provider}/{event_id}", f"handler failed: {type(exc).__name__}: {exc}")
+                row = None
+            if row is not None:
+                rows.append(dict(row))
+                used.append(index)
+        if rows:
+            pieces.append((np.array(used, dtype=np.int64), _columns(rows)))
+        return len(rows)
+
+    # -- raw record ------------------------------------------------------------------------
+    @classmethod
+    def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:
+        """Re-read the record's chunk from the evidence (read-only) and return its XML."""
+        if record_id is None:
+            raise EvidenceError(f"{path}: no record id to look up")
+        try:
+            with open(path, "rb") as handle:
+                header = handle.read(HEADER_SIZE)
+                if raw_ref is not None and raw_ref >= 0:
+                    handle.seek(HEADER_SIZE + int(raw_ref) * CHUNK_SIZE)
+                    found = _find_record(header + handle.read(CHUNK_SIZE), int(record_id))
+                    if found is not None:
+                        return found
+                handle.seek(0)
+                found = _find_record(handle.read(), int(record_id))  # locator missing or stale
+        except OSError as exc:
+            raise EvidenceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+        if found is None:
+            raise EvidenceError(f"{path}: record {record_id} not found")
+        return found
+
+
+registry.register(EvtxParser)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _read_batches(ctx: ParseContext) -> Iterator[bytes]:
+    """Batches of chunks from the hashing reader; the next one is read (and hashed, which
+    releases the GIL) in a helper thread while the caller parses the current one."""
+    size = BATCH_CHUNKS * CHUNK_SIZE
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evtx-read") as pool:
+        pending = pool.submit(ctx.reader.read, size)
+        while True:
+            batch = pending.result()
+            if not batch:
+                return
+            pending = pool.submit(ctx.reader.read, size)
+            yield batch
+
+
+def _engine_records(header: bytes, batch: bytes) -> tuple[list[pa.Array], list[tuple[int, str]]]:
+    """XML of every record the engine reads from ``batch``, and its errors (position, text).
+
+    The engine raises one ``RuntimeError`` per bad record or chunk and then goes on. It is
+    fed ``ENGINE_CHUNKS`` chunks at a time and each slice's strings go to Arrow at once: the
+    Python strings are freed while still in cache, which is measurably faster.
+    """
+    parts: list[pa.Array] = []
+    errors: list[tuple[int, str]] = []
+    done = 0
+    step = ENGINE_CHUNKS * CHUNK_SIZE
+    for offset in range(0, len(batch), step):
+        xmls: list[str] = []
+        append = xmls.append
+        data = io.BytesIO(header + batch[offset : offset + step])
+        records = evtx.PyEvtxParser(data, number_of_threads=ENGINE_THREADS, indent=False).records()
+        consecutive = 0
+        while True:
+            try:
+                for record in records:
+                    append(record["data"])
+                break
+            except RuntimeError as exc:
+                position = done + len(xmls)
+                consecutive = consecutive + 1 if errors and errors[-1][0] == position else 1
+                message = " ".join(str(exc).split())
+                chunk_in_slice = _CHUNK_ERROR.search(message)
+                if chunk_in_slice:  # the engine numbers chunks within the slice it was given
+                    number = offset // CHUNK_SIZE + int(chunk_in_slice.group(1))
+                    message = _CHUNK_ERROR.sub(f"chunk number {number}", message, count=1)
+                errors.append((position, message))
+                if consecutive >= MAX_CONSECUTIVE_ERRORS:
+                    errors.append((position, "too many consecutive errors; rest of this slice abandoned"))
+                    break
+        done += len(xmls)
+        parts.append(pa.array(xmls, pa.string()))
+    return parts, errors
+
+
+def _error_location(
+    message: str,
+    position: int,
+    xmls: pa.ChunkedArray,
+    first_chunk: int,
+    valid: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+) -> tuple[str, str]:
+    """Where an engine error happened: its chunk (file-wide index) and record."""
+    match = _CHUNK_ERROR.search(message)
+    if match:
+        return f"chunk {first_chunk + int(match.group(1))}", message
+    match = _RECORD_ERROR.search(message)
+    if match:
+        record = int(match.group(1))
+        chunk = locate(np.array([record]), valid, first, last)[0]
+        where = f"chunk {first_chunk + chunk}, record {record}" if chunk >= 0 else f"record {record}"
+        return where, message
+    if position > 0:
+        previous = _RECORD_ID.search(xmls[position - 1].as_py())
+        if previous:
+            record = int(previous.group(1))
+            chunk = locate(np.array([record]), valid, first, last)[0]
+            where = f"chunk {first_chunk + chunk}" if chunk >= 0 else f"chunks from {first_chunk}"
+            return where, f"{message} (after record {record})"
+    return f"chunks from {first_chunk}", message
+
+
+def _fill_forward(chunk: np.ndarray) -> np.ndarray:
+    """Give records no chunk header claims the chunk of the record before them."""
+    if len(chunk) == 0 or (chunk >= 0).all():
+        return np.where(chunk < 0, 0, chunk)
+    index = np.where(chunk >= 0, np.arange(len(chunk)), 0)
+    np.maximum.accumulate(index, out=index)
+    filled = chunk[index]
+    return np.where(filled < 0, 0, filled)
+
+
+def _repeat(value: str | None, n: int) -> pa.Array:
+    return pa.array([value] * n, pa.string())
+
+
+def _columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Row dicts (from map_with or a handler) -> column lists."""
+    names = set().union(*(row.keys() for row in rows))
+    return {name: [row.get(name) for row in rows] for name in names}
+
+
+def _generic_fields(
+    local: np.ndarray,
+    values: pa.ListArray,
+    names: pa.ListArray,
+    has_data: pa.Array,
+    kept_xml: pa.Array,
+) -> dict[str, Any]:
+    """Generic ``Event`` rows: details = the data strings ("Name=value" where named)."""
+    take = pa.array(local)
+    group_values = values.take(take)
+    group_names = names.take(take)
+    offsets = group_values.offsets
+    flat_values = pc.list_flatten(group_values)
+    flat_names = pc.list_flatten(group_names)
+    named = pc.fill_null(pc.greater(pc.utf8_length(flat_names), 0), False)
+    labelled = pc.if_else(named, pc.binary_join_element_wise(flat_names, flat_values, "="), flat_values)
+    base = offsets[0].as_py()
+    rebased = pa.array(np.asarray(offsets.to_numpy(zero_copy_only=False)) - base, pa.int32())
+    joined = pc.binary_join(pa.ListArray.from_arrays(rebased, labelled), "; ")
+    without = pc.invert(has_data.take(take))
+    if pc.any(without).as_py():
+        user = xml_fields.user_data_text(kept_xml.take(take))
+        joined = pc.if_else(without, user, joined)
+    n = len(local)
+    return {
+        "details": joined,
+        "operation": _repeat("Event", n),
+        "outcome": pa.nulls(n, pa.string()),
+        "mapping": pa.nulls(n, pa.string()),
+    }
+
+
+def _as_arrow(values: Any, name: str, n: int) -> pa.Array:
+    """A piece's column as an Arrow array of the column's plain type."""
+    if values is None:
+        values = [None] * n
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        if pa.types.is_dictionary(values.type):
+            values = values.cast(values.type.value_type)
+        return values
+    if name == "admin_rights":
+        return pa.array([v if v is None or isinstance(v, bool) else parse_bool(str(v)) for v in values], pa.bool_())
+    if name in ("event_id", "record_id", "raw_ref"):
+        return pa.array([None if v is None else int(v) for v in values], pa.int64())
+    if name == "time":
+        return pa.array(pd.to_datetime(pd.Series(values), utc=True, errors="coerce"), pa.timestamp("ns", tz="UTC"))
+    return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def _category(values: pa.Array) -> pd.Categorical:
+    """String array -> a Categorical exactly as ``schema.conform`` makes it ("" = not recorded)."""
+    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    encoded = pc.dictionary_encode(values)
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+    categories = pd.Index(pd.array(encoded.dictionary.to_pylist(), dtype=STRING_DTYPE))
+    return pd.Categorical.from_codes(codes, categories=categories)
+
+
+def _frame(
+    pieces: list[tuple[np.ndarray, dict[str, Any]]],
+    system: dict[str, pa.Array],
+    chunk: np.ndarray,
+    providers: list[str],
+    provider_codes: np.ndarray,
+    events: np.ndarray,
+) -> pd.DataFrame:
+    """One frame of every schema column, fully typed, rows in record order."""
+    rows = np.concatenate([piece_rows for piece_rows, _ in pieces])
+    order = np.argsort(rows, kind="stable")
+    rows = rows[order]
+    take_rows = pa.array(rows)
+    n = len(rows)
+    out: dict[str, Any] = {}
+    for name, dtype in COLUMNS.items():
+        if name in _NATIVE:
+            continue
+        provided = [name in fields for _, fields in pieces]
+        if not any(provided):
+            if dtype == "category":
+                out[name] = pd.Categorical.from_codes(np.full(n, -1, np.int32), categories=pd.Index([], dtype=STRING_DTYPE))
+            elif dtype == "boolean":
+                out[name] = pd.array([None] * n, dtype="boolean")
+            else:
+                out[name] = pd.array([None] * n, dtype=dtype)
+            continue
+        arrays = [_as_arrow(fields.get(name), name, len(piece_rows)) for piece_rows, fields in pieces]
+        target = arrays[0].type if all(a.type == arrays[0].type for a in arrays) else None
+        if target is None:
+            arrays = [a.cast(pa.string()) for a in arrays]
+        column = pa.concat_arrays(arrays).take(pa.array(order))
+        if dtype == "category":
+            out[name] = _category(column.cast(pa.string()))
+        elif dtype == "boolean":
+            out[name] = pd.array(column.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get), dtype="boolean")
+        elif dtype is STRING_DTYPE:
+            out[name] = pd.array(column.cast(pa.string()).to_pandas(types_mapper={pa.string(): STRING_DTYPE}.get), dtype=STRING_DTYPE)
+        else:
+            out[name] = pd.array(column.to_pandas(), dtype=dtype)
+    provider_rows = provider_codes[rows]
+    out["provider"] = pd.Categorical.from_codes(
+        provider_rows.astype(np.int32), categories=pd.Index(pd.array(providers, dtype=STRING_DTYPE))
+    ).remove_unused_categories()
+    out["event_id"] = pd.array(events[rows], dtype="Int32")
+    out["time"] = system["time"].take(take_rows).to_pandas()
+    out["record_id"] = pd.array(system["record_id"].take(take_rows).to_pandas(), dtype="Int64")
+    out["server"] = _category(system["computer"].take(take_rows).cast(pa.string()))
+    out["raw_ref"] = pd.array(chunk[rows], dtype="Int64")
+    out["time_basis"] = pd.Categorical.from_codes(np.zeros(n, np.int32), categories=pd.Index(pd.array(["utc"], dtype=STRING_DTYPE)))
+    out["source_format"] = pd.Categorical.from_codes(np.zeros(n, np.int32), categories=pd.Index(pd.array([EvtxParser.source_format], dtype=STRING_DTYPE)))
+    return pd.DataFrame({name: out[name] for name in COLUMNS})
+
+
+def _find_record(data: bytes, record_id: int) -> str | None:
+    parser = evtx.PyEvtxParser(io.BytesIO(data), number_of_threads=1)
+    records = parser.records()
+    while True:
+        try:
+            for record in records:
+                if record["event_record_id"] == record_id:
+                    return record["data"]
+            return None
+        except RuntimeError:
+            continue
