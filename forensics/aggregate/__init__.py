@@ -7,11 +7,21 @@
 
 Drill-down contract: ``compile_query(all_of(current_query, pivot.cell_query(r, c)), tz)``
 on the unfiltered frame selects exactly ``pivot.counts[r, c]`` rows.
+
+Findings (who accessed whose mailbox, admin changes): ``findings(frame, tz, WorkHours())``.
 """
 
 from __future__ import annotations
 
 from forensics.aggregate.bins import BINS, choose_bin
+from forensics.aggregate.findings import (
+    ADMIN_CHANGE_OPERATIONS,
+    Findings,
+    WorkHours,
+    access_pairs,
+    admin_changes,
+    findings,
+)
 from forensics.aggregate.pivot import CellStats, Pivot
 from forensics.aggregate.views import (
     NOT_RECORDED,
@@ -22,6 +32,7 @@ from forensics.aggregate.views import (
 )
 
 __all__ = [
+    "ADMIN_CHANGE_OPERATIONS", "Findings", "WorkHours", "access_pairs", "admin_changes", "findings",
     "BINS", "NOT_RECORDED", "AggregateError", "CellStats", "Pivot", "choose_bin", "hour_by_weekday",
     "mailbox_by_actor", "mailbox_by_time",
 ]

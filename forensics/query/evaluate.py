@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from forensics.errors import QueryError
-from forensics.query.fields import SPECIAL_KEYS, WEEKDAYS, resolve_field
+from forensics.query.fields import CHANGE_OPERATIONS, SPECIAL_KEYS, WEEKDAYS, resolve_field
 from forensics.query.zone import hour_of_day, local_ns, weekday
 from forensics.query.nodes import (
     All,
@@ -244,6 +244,12 @@ class Evaluator:
             if "admin_rights" in self.frame.columns:
                 mask = mask | _as_bool(self.frame["admin_rights"] == True)  # noqa: E712 - nullable
             return mask
+        if node.name == "change":
+            series = self._column("operation", node.pos)
+            if isinstance(series.dtype, pd.CategoricalDtype):
+                pred = np.isin(np.asarray(series.cat.categories.astype(str)), CHANGE_OPERATIONS)
+                return _category_mask(series, pred)
+            return _as_bool(series.isin(CHANGE_OPERATIONS))
         if node.name in ("failure", "success"):
             return _equals(self._column("outcome", node.pos), node.name.capitalize(), case=False)
         raise QueryError(f"unknown is:{node.name}", node.pos)  # pragma: no cover

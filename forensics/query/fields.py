@@ -38,7 +38,14 @@ SHORTHANDS: dict[str, str] = {
     "admin": "logon_type is Admin, or the source set the administrative-rights flag",
     "failure": "outcome is Failure",
     "success": "outcome is Success",
+    "change": "operation is an administrative change or command, not a mailbox access "
+              "(AuditConfigChange, PermissionChange, ForwardingChange, InboxRuleChange, MailboxExport, AdminCommand)",
 }
+
+#: Operations ``is:change`` matches (administrative changes bearing on access, and commands).
+CHANGE_OPERATIONS: tuple[str, ...] = (
+    "AuditConfigChange", "PermissionChange", "ForwardingChange", "InboxRuleChange", "MailboxExport", "AdminCommand",
+)
 
 #: Keys that are not columns: time comparisons and predicates on a field's presence.
 SPECIAL_KEYS: tuple[str, ...] = ("is", "after", "before", "on", "hour", "weekday", "has", "missing")

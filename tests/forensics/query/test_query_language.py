@@ -79,6 +79,8 @@ def rows(query: str, frame: pd.DataFrame, tz: str = "UTC") -> list[int]:
         ("MAILBOX:CEO", [0, 1]),  # field names are case-insensitive
         ("ip:10.0", [0]),
         ("user:mallory", [3]),
+        ("is:change", []),
+        ("-is:change", [0, 1, 2, 3]),
         ("hour:7", [0]),  # 2024-03-05 07:30 UTC
         ("hour:>=17", [1, 2]),
         ("weekday:tue", [0, 1]),  # 2024-03-05 was a Tuesday

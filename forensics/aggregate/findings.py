@@ -1,0 +1,240 @@
+"""Who accessed whose mailbox: one line per (actor, mailbox) pair with non-owner access,
+and the administrative changes that bear on mailbox access.
+
+The reports and the GUI's Findings table both call :func:`findings`; each line carries the
+query (in the query language) that selects exactly its rows, so a report's numbers and a
+drill-down in the GUI come from one definition. Grouping runs on category codes with
+numpy (``unique``/``bincount``); only the per-pair summaries (a few thousand at most)
+are assembled in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time as clock
+from datetime import tzinfo
+
+import numpy as np
+import pandas as pd
+
+from forensics.query import all_of, compile_query, exact
+from forensics.query.fields import CHANGE_OPERATIONS
+from forensics.query.zone import DAY_NS, NAT, local_ns, resolve_tz
+
+#: Changes shown below the pairs; AuditConfigChange comes first and is marked, because an
+#: account exempted from auditing (or lowered logging) hides everything that follows.
+ADMIN_CHANGE_OPERATIONS: tuple[str, ...] = (
+    "AuditConfigChange", "PermissionChange", "ForwardingChange", "InboxRuleChange", "MailboxExport",
+)
+#: Operations that are not mailbox accesses (administration), left out of the pairs:
+#: exactly what the query shorthand ``is:change`` matches.
+NOT_ACCESS_OPERATIONS: tuple[str, ...] = CHANGE_OPERATIONS
+NOT_RECORDED = "(not recorded)"
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class WorkHours:
+    """Working time: ``start``–``end`` on ``days`` (Monday=0) in ``tz`` (None = display zone)."""
+
+    start: clock = clock(8, 0)
+    end: clock = clock(18, 0)
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    tz: str | tzinfo | None = None
+
+    def zone(self, display_tz: str | tzinfo) -> tzinfo:
+        return resolve_tz(self.tz if self.tz is not None else display_tz)
+
+    def after_hours(self, times: pd.Series, display_tz: str | tzinfo = "UTC") -> np.ndarray:
+        """True where a time falls outside working time (NaT -> False)."""
+        local = local_ns(times, self.zone(display_tz)) if len(times) else np.zeros(0, dtype=np.int64)
+        valid = local != NAT
+        of_day = local % DAY_NS
+        start = _ns(self.start)
+        end = _ns(self.end)
+        within = (of_day >= start) & (of_day < end) if start <= end else (of_day >= start) | (of_day < end)
+        day = (local // DAY_NS + 3) % 7
+        workday = np.isin(day, np.asarray(self.days, dtype=np.int64))
+        return valid & ~(within & workday)
+
+    def describe(self, display_tz: str | tzinfo = "UTC") -> str:
+        days = ", ".join(WEEKDAY_NAMES[d] for d in sorted(self.days)) or "no days"
+        zone = self.zone(display_tz)
+        return f"{self.start:%H:%M}–{self.end:%H:%M} on {days} ({getattr(zone, 'key', None) or zone})"
+
+
+def _ns(moment: clock) -> int:
+    return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1_000_000_000
+
+
+@dataclass(frozen=True)
+class Findings:
+    """The pairs table, the admin-changes table, and the settings they were computed with."""
+
+    pairs: pd.DataFrame
+    changes: pd.DataFrame
+    operations: list[str] = field(default_factory=list)  # the per-operation count columns of ``pairs``
+    work_hours: WorkHours = WorkHours()
+    tz: tzinfo | None = None
+    base_query: str = ""
+
+
+def _codes(series: pd.Series) -> tuple[np.ndarray, list[object]]:
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype("category")
+    codes = series.cat.codes.to_numpy().astype(np.int64)
+    values = list(series.cat.categories)
+    n = len(values)
+    return np.where(codes < 0, n, codes), [*values, None]
+
+
+def _label(value: object) -> str:
+    return NOT_RECORDED if value is None else str(value)
+
+
+def _joined_values(pair: np.ndarray, n_pairs: int, series: pd.Series | None, limit: int = 8) -> list[str]:
+    """Per pair: the distinct recorded values of ``series``, most frequent first, joined."""
+    if series is None or not len(pair):
+        return [""] * n_pairs
+    codes, values = _codes(series)
+    n_values = len(values)
+    keys = pair * n_values + codes
+    uniq, counts = np.unique(keys, return_counts=True)
+    out: list[list[tuple[int, str]]] = [[] for _ in range(n_pairs)]
+    for key, count in zip(uniq.tolist(), counts.tolist()):
+        value = values[key % n_values]
+        if value is not None:
+            out[key // n_values].append((-count, str(value)))
+    joined = []
+    for items in out:
+        items.sort()
+        names = [name for _, name in items[:limit]]
+        more = len(items) - limit
+        joined.append(", ".join(names) + (f" (+{more} more)" if more > 0 else ""))
+    return joined
+
+
+def access_pairs(
+    frame: pd.DataFrame, tz: str | tzinfo = "UTC", work_hours: WorkHours | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """One row per (actor, mailbox) with non-owner access (``is:nonowner -is:change``).
+
+    Columns: actor, mailbox, events, one count column per operation (most frequent first),
+    first_seen, last_seen (UTC), after_hours (count), after_hours_share (0..1), admin
+    (any row is:admin), logon_types, client_ips, client_hosts, sources (source formats),
+    evidence (ids), query (selects exactly the pair's rows in ``frame``).
+    Ordered by events, largest first. Returns the table and the operation column names.
+    """
+    work_hours = work_hours or WorkHours()
+    base = "is:nonowner -is:change"
+    mask = compile_query(base).mask(frame)
+    sub = frame[mask]
+    actor_codes, actors = _codes(sub["actor"])
+    mailbox_codes, mailboxes = _codes(sub["mailbox"])
+    combined = actor_codes * len(mailboxes) + mailbox_codes
+    uniq, pair = np.unique(combined, return_inverse=True)
+    n = len(uniq)
+    pair = pair.astype(np.int64)
+    events = np.bincount(pair, minlength=n)
+    op_codes, ops = _codes(sub["operation"]) if "operation" in sub.columns else (np.zeros(len(sub), np.int64), [None])
+    op_counts = np.bincount(pair * len(ops) + op_codes, minlength=n * len(ops)).reshape(n, len(ops))
+    op_order = [int(i) for i in np.argsort(-op_counts.sum(axis=0), kind="stable") if op_counts[:, i].sum()]
+    op_names = [_label(ops[i]) for i in op_order]
+    utc = sub["time"]
+    t_ns = utc.array.asi8 if isinstance(utc.dtype, pd.DatetimeTZDtype) else utc.to_numpy().view(np.int64)
+    valid = t_ns != NAT
+    first = np.full(n, np.iinfo(np.int64).max)
+    last = np.full(n, NAT)
+    np.minimum.at(first, pair[valid], t_ns[valid])
+    np.maximum.at(last, pair[valid], t_ns[valid])
+    after = np.bincount(pair, weights=work_hours.after_hours(utc, tz), minlength=n).astype(np.int64)
+    timed = np.bincount(pair, weights=valid, minlength=n)
+    admin_mask = compile_query("is:admin").mask(sub) if len(sub) else np.zeros(0, bool)
+    admin = np.bincount(pair, weights=admin_mask, minlength=n) > 0
+    pair_actor = uniq // len(mailboxes)
+    pair_mailbox = uniq % len(mailboxes)
+    table = {
+        "actor": [_label(actors[i]) for i in pair_actor],
+        "mailbox": [_label(mailboxes[i]) for i in pair_mailbox],
+        "events": events,
+    }
+    for name, i in zip(op_names, op_order):
+        table[name] = op_counts[:, i]
+    table["first_seen"] = pd.to_datetime(np.where(first == np.iinfo(np.int64).max, NAT, first), utc=True)
+    table["last_seen"] = pd.to_datetime(last, utc=True)
+    table["after_hours"] = after
+    table["after_hours_share"] = np.divide(after, timed, out=np.zeros(n), where=timed > 0)
+    table["admin"] = admin
+    column = sub.get
+    table["logon_types"] = _joined_values(pair, n, column("logon_type"))
+    table["client_ips"] = _joined_values(pair, n, column("client_ip"))
+    table["client_hosts"] = _joined_values(pair, n, column("client_host"))
+    table["sources"] = _joined_values(pair, n, column("source_format"))
+    table["evidence"] = _joined_values(pair, n, column("evidence"))
+    table["query"] = [
+        all_of(base, exact("actor", actors[a]), exact("mailbox", mailboxes[m])) for a, m in zip(pair_actor, pair_mailbox)
+    ]
+    out = pd.DataFrame(table)
+    out["first_seen"] = out["first_seen"].astype("datetime64[ns, UTC]")
+    out["last_seen"] = out["last_seen"].astype("datetime64[ns, UTC]")
+    out = out.sort_values(["events", "actor", "mailbox"], ascending=[False, True, True], kind="stable")
+    return out.reset_index(drop=True), op_names
+
+
+def admin_changes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Administrative changes bearing on mailbox access: who, on which mailbox, when, what.
+
+    AuditConfigChange rows come first with ``marked`` True (auditing exempted or lowered),
+    then the others by time. ``query`` selects the row itself (evidence + record id when
+    recorded, else operation, actor, mailbox and the exact time).
+    """
+    columns = ["marked", "time", "operation", "actor", "mailbox", "outcome", "what", "evidence", "query"]
+    if "operation" not in frame.columns or not len(frame):
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    mask = compile_query(" OR ".join(f"operation:={op}" for op in ADMIN_CHANGE_OPERATIONS)).mask(frame)
+    sub = frame[mask]
+    if not len(sub):
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    marked = (sub["operation"].astype(object) == "AuditConfigChange").to_numpy(bool)
+    order = np.lexsort((sub["time"].array.asi8 if isinstance(sub["time"].dtype, pd.DatetimeTZDtype) else np.arange(len(sub)), ~marked))
+    sub = sub.iloc[order]
+    marked = marked[order]
+
+    def text(name: str) -> pd.Series:
+        if name not in sub.columns:
+            return pd.Series([""] * len(sub), index=sub.index, dtype=object)
+        return sub[name].astype(object).where(sub[name].notna(), "")
+
+    what = text("item")
+    for extra in ("folder", "details"):
+        more = text(extra)
+        what = what.where(more == "", what.where(what == "", what + " · ") + more)
+    queries = []
+    for row in sub.itertuples(index=False):  # admin changes are few (tens); not a hot path
+        record = getattr(row, "record_id", None)
+        evidence = getattr(row, "evidence", None)
+        if record is not None and not pd.isna(record) and evidence is not None and not pd.isna(evidence):
+            queries.append(all_of(exact("evidence", evidence), f"record_id:{int(record)}", exact("operation", row.operation)))
+        else:
+            queries.append(all_of(exact("operation", row.operation), exact("actor", row.actor), exact("mailbox", row.mailbox),
+                                  f"time:={pd.Timestamp(row.time).isoformat()}" if not pd.isna(row.time) else "missing:time"))
+    return pd.DataFrame(
+        {
+            "marked": marked,
+            "time": sub["time"].to_numpy(),
+            "operation": text("operation").to_numpy(),
+            "actor": [v if v != "" else NOT_RECORDED for v in text("actor")],
+            "mailbox": [v if v != "" else NOT_RECORDED for v in text("mailbox")],
+            "outcome": text("outcome").to_numpy(),
+            "what": what.to_numpy(),
+            "evidence": text("evidence").to_numpy(),
+            "query": queries,
+        }
+    )
+
+
+def findings(frame: pd.DataFrame, tz: str | tzinfo = "UTC", work_hours: WorkHours | None = None) -> Findings:
+    """Both tables for ``frame`` (the current filtered frame, or the whole case)."""
+    work_hours = work_hours or WorkHours()
+    pairs, operations = access_pairs(frame, tz, work_hours)
+    return Findings(pairs, admin_changes(frame), operations, work_hours, resolve_tz(tz))
