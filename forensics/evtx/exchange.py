@@ -174,8 +174,17 @@ def _nullify_empty(values: pa.Array) -> pa.Array:
 
 
 def _join(parts: list[pa.Array], sep: str) -> pa.Array:
-    joined = pc.binary_join_element_wise(*parts, sep, null_handling="skip")
-    return _nullify_empty(joined)
+    """Join non-null, non-empty values element-wise with ``sep``; null when none.
+
+    (Not ``binary_join_element_wise(null_handling="skip")``: in pyarrow 2x it drops rows whose
+    values are all null, shifting everything after them.)
+    """
+    joined = _nullify_empty(parts[0])
+    for part in parts[1:]:
+        part = _nullify_empty(part)
+        both = pc.binary_join_element_wise(joined, part, sep)  # null where either is null
+        joined = pc.coalesce(both, joined, part)
+    return joined
 
 
 def _prefixed(prefix: str, values: pa.Array, suffix: str = "") -> pa.Array:
