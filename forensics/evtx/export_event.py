@@ -64,6 +64,9 @@ def export_event_row(
         values, status = parse_rendered(emap, message) if message else ({}, "none")
         if strings is None and message:
             strings = strings_without_description(message)
+            if strings is not None and len(strings) < len(emap.fields):
+                # trailing empty strings cannot be told from the text's trailing blank lines
+                strings = strings + [""] * (len(emap.fields) - len(strings))
         if status == "full":
             row = build_row(emap, values, mapping=RENDERED)
         elif strings:
