@@ -19,7 +19,15 @@ from forensics.errors import ForensicsError
 def _subcommands() -> list[ModuleType]:
     from forensics.cli import load_cmd, verify_cmd
 
-    return [load_cmd, verify_cmd]
+    from forensics.cli import case_cmd, report_cmd  # cases and reports
+
+    from forensics.cli import learn_map_cmd  # learned event maps (issue 4)
+
+    from forensics.cli import synth_cmd  # synthetic evidence with ground truth (issue 3)
+
+    from forensics.cli import crosscheck_cmd  # evtx vs python-evtx, record by record (issue 2)
+
+    return [load_cmd, verify_cmd, case_cmd, report_cmd, learn_map_cmd, synth_cmd, crosscheck_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

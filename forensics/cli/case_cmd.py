@@ -1,0 +1,131 @@
+"""``mailbox-audit case``: create a case, add evidence, tag rows, keep notes and queries,
+and show what a case holds (with a quick look at its evidence) — all without a display."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from forensics.cli.common import add_load_options, load_options
+from forensics.errors import EvidenceError, QueryError
+from forensics.ingest import check_readable
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("case", help="create and edit a case: evidence, bookmarks, notes, saved queries")
+    actions = p.add_subparsers(dest="case_action", metavar="ACTION")
+    actions.required = True
+
+    new = actions.add_parser("new", help="create a case folder")
+    new.add_argument("case", type=Path, metavar="DIR")
+    new.add_argument("--name", default="", help="case name (default: the folder name)")
+    new.add_argument("--number", default="", help="case number")
+    new.add_argument("--examiner", default="", metavar="NAME")
+    new.add_argument("--tz", default="UTC", metavar="ZONE", help="display time zone of the case")
+
+    add = actions.add_parser("add", help="add evidence to a case (hashed, logged, never loaded twice)")
+    add.add_argument("case", type=Path, metavar="DIR")
+    add.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE")
+    add.add_argument("--examiner", default="", metavar="NAME")
+    add_load_options(add)
+
+    show = actions.add_parser("show", help="print the case: evidence (quick check), bookmarks, queries, notes")
+    show.add_argument("case", type=Path, metavar="DIR")
+
+    tag = actions.add_parser("tag", help="bookmark every row matching a query with a tag and comment")
+    tag.add_argument("case", type=Path, metavar="DIR")
+    tag.add_argument("--filter", required=True, metavar="QUERY")
+    tag.add_argument("--tag", required=True, metavar="NAME")
+    tag.add_argument("--comment", default="", metavar="TEXT")
+    tag.add_argument("--examiner", default="", metavar="NAME")
+
+    untag = actions.add_parser("untag", help="remove every bookmark with a tag")
+    untag.add_argument("case", type=Path, metavar="DIR")
+    untag.add_argument("--tag", required=True, metavar="NAME")
+
+    note = actions.add_parser("note", help="append a paragraph to the case notes")
+    note.add_argument("case", type=Path, metavar="DIR")
+    note.add_argument("text", metavar="TEXT")
+
+    query = actions.add_parser("query", help="save a named query in the case")
+    query.add_argument("case", type=Path, metavar="DIR")
+    query.add_argument("name", metavar="NAME")
+    query.add_argument("text", metavar="QUERY")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from forensics.case import Case
+
+    action = args.case_action
+    if action == "new":
+        case = Case.create(args.case, args.name, number=args.number, examiner=args.examiner, display_tz=args.tz)
+        print(f"created case '{case.name}' in {case.folder}")
+        return 0
+    case = Case.open(args.case, examiner=getattr(args, "examiner", "") or "")
+    for problem in case.integrity_problems:
+        print(f"CUSTODY LOG: {problem}")
+    if action == "add":
+        for path in args.evidence:
+            if not path.is_dir():
+                check_readable(path)
+        ids = {c.entry.evidence_id for c in case.quick_checks() if not c.problem}
+        result = case.add_evidence(args.evidence, load_options(args), already_loaded=ids)
+        for report in result.files:
+            print(f"{report.path}: {report.status}, {report.rows} rows, sha256 {report.hashes.sha256 if report.hashes else '-'}")
+        case.save()
+        return 1 if result.failed else 0
+    if action == "show":
+        print(f"case: {case.name}  number: {case.number or '-'}  examiner: {case.examiner or '-'}  zone: {case.display_tz}")
+        print(f"evidence ({len(case.evidence)}):")
+        for check in case.quick_checks():
+            print(f"  [{check.status}] {check.path}  sha256 {check.entry.sha256}  {check.message}".rstrip())
+        print(f"bookmarks ({len(case.bookmarks)}):")
+        for b in case.bookmarks:
+            what = " ".join(b.summary.get(k, "") for k in ("time", "operation", "mailbox", "actor"))
+            print(f"  {b.tag}: {what}  (evidence {b.evidence} record {b.record_id})  {b.comment}")
+        print(f"saved queries ({len(case.queries)}):")
+        for q in case.queries:
+            print(f"  {q.name}: {q.text}")
+        print("notes:" + ("\n" + case.notes if case.notes else " -"))
+        case.save()
+        return 1 if case.integrity_problems else 0
+    if action == "tag":
+        from forensics.query import compile_query
+
+        query = compile_query(args.filter, tz=case.display_tz)
+        loaded = case.load()
+        if not len(loaded.frame):
+            raise EvidenceError(f"{args.case}: no rows loaded from the case's evidence")
+        frame = case.bookmarks.with_tags(loaded.frame)
+        try:
+            positions = query.mask(frame).nonzero()[0].tolist()
+        except QueryError:
+            raise
+        added = case.bookmarks.add(loaded.frame, positions, args.tag, args.comment, examiner=case.custody.examiner)
+        case.custody.append("bookmarks-added", tag=args.tag, query=args.filter, rows=len(added))
+        case.save()
+        print(f"tagged {len(added)} rows '{args.tag}'")
+        for check in loaded.problems:
+            print(f"EVIDENCE {check.status}: {check.path}: {check.message}")
+        return 0
+    if action == "untag":
+        removed = case.bookmarks.remove([b for b in case.bookmarks if b.tag == args.tag])
+        case.custody.append("bookmarks-removed", tag=args.tag, rows=removed)
+        case.save()
+        print(f"removed {removed} bookmarks '{args.tag}'")
+        return 0
+    if action == "note":
+        case.notes = (case.notes + "\n\n" if case.notes else "") + args.text
+        case.save()
+        print("note added")
+        return 0
+    if action == "query":
+        from forensics.query import compile_query
+
+        compile_query(args.text, tz=case.display_tz)  # refuse a query that does not parse
+        case.save_query(args.name, args.text)
+        case.save()
+        print(f"saved query '{args.name}'")
+        return 0
+    return 2  # pragma: no cover - argparse restricts the actions

@@ -1,0 +1,115 @@
+"""``mailbox-audit report``: load (or reload) evidence, filter, and export a court-ready report.
+
+With ``--case DIR`` the case's recorded evidence is reloaded and verified against its
+hashes first, new EVIDENCE is added to the case, bookmarks and notes go into the report,
+and the report is logged in the case's custody log. Exit code 1 when evidence is modified
+or missing (the report is still written and says so loudly).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from forensics import schema
+from forensics.cli.common import add_load_options, load_options
+from forensics.custody.log import CustodyLog
+from forensics.errors import EvidenceError, ReportError
+from forensics.ingest import check_readable, load_evidence
+from forensics.reports import DEFAULT_EVENT_CAP, FORMATS, build_report, export_report
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="export a report (html, pdf, xlsx, csv) of evidence or a case")
+    p.add_argument("evidence", nargs="*", type=Path, metavar="EVIDENCE",
+                   help="files or folders (optional with --case: its recorded evidence is reloaded)")
+    p.add_argument("--case", type=Path, metavar="DIR", help="case folder (created if it does not exist)")
+    p.add_argument("--examiner", metavar="NAME", help="examiner named in the report and custody entries")
+    p.add_argument("--format", choices=FORMATS, help="report format (default: from --out's extension)")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE", help="report file to write")
+    p.add_argument("--filter", metavar="QUERY", default="", help="report only rows matching a query")
+    p.add_argument("--tz", metavar="ZONE", help="display time zone (default: the case's, else UTC)")
+    p.add_argument("--max-events", type=int, default=DEFAULT_EVENT_CAP, metavar="N",
+                   help=f"events listed in HTML/PDF (default {DEFAULT_EVENT_CAP}; the CSV alongside has all)")
+    p.add_argument("--name", metavar="TEXT", help="case name (for a new case, or a report without a case)")
+    p.add_argument("--number", metavar="TEXT", default="", help="case number (new case or no case)")
+    add_load_options(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    for path in args.evidence:
+        if not path.is_dir():
+            check_readable(path)
+    if not args.evidence and args.case is None:
+        raise EvidenceError("give EVIDENCE files, or --case DIR with recorded evidence")
+    if args.max_events < 0:
+        raise ReportError("--max-events must be 0 or more")
+    options = load_options(args)
+    case = None
+    checks = []
+    files = []
+    if args.case is not None:
+        from forensics.case import Case
+
+        case = Case.open_or_create(args.case, name=args.name or "", examiner=args.examiner or "", number=args.number)
+        custody = case.custody
+        loaded = case.load()
+        checks, files, frames, sources = loaded.checks, list(loaded.files), [loaded.frame], dict(loaded.sources)
+        recorded = {e.path for e in case.evidence}
+        new = [p for p in args.evidence if p.is_dir() or str(p.resolve()) not in recorded]
+        if new:
+            added = case.add_evidence(new, options, already_loaded=sources)
+            files += added.files
+            frames.append(added.frame)
+            sources.update(added.sources)
+        frame = schema.concat(frames)
+        frame = case.bookmarks.with_tags(frame)
+        display_tz = args.tz or case.display_tz
+    else:
+        custody = CustodyLog(None, examiner=args.examiner)
+        result = load_evidence(args.evidence, options=options, custody=custody)
+        files, frame, sources = result.files, result.frame, result.sources
+        display_tz = args.tz or "UTC"
+        print("note: no --case given; custody entries (and this report's hash) are not saved", file=sys.stderr)
+    if not files and not checks:
+        raise EvidenceError("no supported evidence files found")
+
+    view = frame
+    if args.filter:
+        from forensics.query import compile_query
+
+        view = frame[compile_query(args.filter, tz=display_tz).mask(frame)]
+    toggles = {f"load option {k}": v for k, v in options.as_dict().items()}
+    data = build_report(
+        frame=frame,
+        view=view,
+        files=files,
+        checks=checks,
+        custody=custody,
+        case_name=case.name if case else (args.name or ""),
+        case_number=case.number if case else args.number,
+        examiner=args.examiner or (case.examiner if case else ""),
+        display_tz=display_tz,
+        query=args.filter,
+        toggles=toggles,
+        bookmarks=case.bookmarks if case else None,
+        notes=case.notes if case else "",
+        integrity_problems=case.integrity_problems if case else None,
+        event_cap=args.max_events,
+    )
+    evidence_paths = [str(s.path) for s in sources.values()] + [c.entry.path for c in checks]
+    exported = export_report(data, args.out, fmt=args.format, custody=custody, evidence_paths=evidence_paths)
+    if case is not None:
+        case.save()
+    print(f"wrote {exported.path} ({exported.format}, sha256 {exported.sha256})")
+    if exported.companion is not None:
+        print(f"wrote {exported.companion} (all {len(view)} events, sha256 {exported.companion_sha256})")
+    print(f"rows in view: {len(view)} of {len(frame)}; custody entry {exported.custody_seq}")
+    problems = data.evidence_problems
+    for e in problems:
+        print(f"mailbox-audit: EVIDENCE {e.verification}: {e.path}: {e.verification_detail}", file=sys.stderr)
+    for problem in data.integrity_problems:
+        print(f"mailbox-audit: CUSTODY LOG: {problem}", file=sys.stderr)
+    return 1 if problems or data.integrity_problems else 0

@@ -1,0 +1,88 @@
+"""The numbers a report states about the rows in view: summary counts, the non-owner
+access pairs, administrative changes, and the audit level the evidence implies.
+
+The heatmap pivots come from ``forensics.aggregate`` (see ``charts``), so the report and
+the GUI count alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from forensics.aggregate.findings import admin_changes, findings
+
+
+
+@dataclass
+class SummaryCounts:
+    rows: int
+    mailboxes: int
+    actors: int
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+    by_operation: list[tuple[str, int]] = field(default_factory=list)
+    by_logon_type: list[tuple[str, int]] = field(default_factory=list)
+    by_outcome: list[tuple[str, int]] = field(default_factory=list)
+    non_owner_rows: int = 0
+
+
+def _counts(series: pd.Series) -> list[tuple[str, int]]:
+    counts = series.astype("string").fillna("(not recorded)").value_counts(sort=True)
+    return [(str(k), int(v)) for k, v in counts.items()]
+
+
+def summary_counts(view: pd.DataFrame) -> SummaryCounts:
+    times = view["time"].dropna()
+    return SummaryCounts(
+        rows=len(view),
+        mailboxes=int(view["mailbox"].nunique(dropna=True)),
+        actors=int(view["actor"].nunique(dropna=True)),
+        first=times.min() if len(times) else None,
+        last=times.max() if len(times) else None,
+        by_operation=_counts(view["operation"]),
+        by_logon_type=_counts(view["logon_type"]),
+        by_outcome=_counts(view["outcome"]),
+        non_owner_rows=int((view["logon_type"].astype("string") != "Owner").fillna(True).sum()),
+    )
+
+
+def findings_tables(view: pd.DataFrame, frame: pd.DataFrame, tz: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(pairs, admin changes): the GUI's findings definition (``forensics.aggregate``).
+
+    Pairs come from the rows in view; administrative changes from everything loaded,
+    because a change outside the query's window can still explain what the view shows.
+    The pairs table gains an ``operations`` column ("MessageOpen 13, FolderOpen 4") for
+    printed reports, where one column per operation would not fit.
+    """
+    result = findings(view, tz)
+    pairs = result.pairs.copy()
+    if len(pairs):
+        pieces = [
+            np.where(pairs[op].to_numpy() > 0, op + " " + pairs[op].astype(str), "") for op in result.operations
+        ]
+        joined = [", ".join(p for p in parts if p) for parts in zip(*pieces)] if pieces else [""] * len(pairs)
+        pairs["operations"] = joined
+    else:
+        pairs["operations"] = pd.Series([], dtype=object)
+    return pairs, admin_changes(frame)
+
+
+def implied_audit_level(frame: pd.DataFrame) -> str:
+    """What the Exchange 2007/2010 access-auditing events (10100-10106) imply about the
+    diagnostic logging level: owner access logged means 3 or 5; only cross-mailbox access
+    means 2 or 4; only administrative access means 1."""
+    ids = frame["event_id"].astype("Int64")
+    audit = frame[ids.isin([10100, 10102, 10104, 10106]).fillna(False).to_numpy()]
+    if audit.empty:
+        return ("no Exchange access-auditing events (10100-10106) in the evidence: the "
+                "access-auditing logging level cannot be inferred from it")
+    logon = audit["logon_type"].astype("string")
+    n = len(audit)
+    if (logon == "Owner").any():
+        return f"owner access is logged ({int((logon == 'Owner').sum())} of {n} access-auditing events): level 3 or 5"
+    if (logon == "Delegate").any() or (logon == "Unknown").any():
+        return f"only cross-mailbox access is logged ({n} access-auditing events, none by owners): level 2 or 4"
+    return f"only administrative access is logged ({n} access-auditing events): level 1"

@@ -1,0 +1,122 @@
+"""Write a report in one of the four formats, hash it, and log it in custody.
+
+The report states the custody log's head (last entry hash) as it was just before the
+export; the export itself is then appended as a ``report-exported`` entry carrying the
+report's SHA-256, so the two vouch for each other.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from forensics.custody.hashing import hash_file
+from forensics.custody.log import CustodyLog
+from forensics.errors import ReportError
+from forensics.reports.content import ReportData
+
+FORMATS = ("html", "pdf", "xlsx", "csv")
+SUFFIX = {"html": ".html", "pdf": ".pdf", "xlsx": ".xlsx", "csv": ".csv"}
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    format: str
+    sha256: str
+    companion: Path | None = None  # the all-events CSV written beside an HTML/PDF report
+    companion_sha256: str | None = None
+    custody_seq: int | None = None
+
+
+def format_for(path: Path, requested: str | None) -> str:
+    """The format asked for, else the one the file name implies."""
+    fmt = (requested or path.suffix.lstrip(".")).lower()
+    if fmt == "htm":
+        fmt = "html"
+    if fmt not in FORMATS:
+        raise ReportError(f"unknown report format '{fmt}' (use {', '.join(FORMATS)})")
+    return fmt
+
+
+def companion_path(out: Path) -> Path:
+    return out.with_name(out.stem + ".events.csv")
+
+
+def check_destination(out: Path, evidence_paths: Iterable[str | os.PathLike[str]]) -> None:
+    """Refuse to write over, or next to, evidence (reports belong in the case folder or elsewhere)."""
+    target = out.resolve()
+    for raw in evidence_paths:
+        evidence = Path(raw).resolve()
+        if target == evidence:
+            raise ReportError(f"{out}: is an evidence file; refusing to overwrite evidence")
+        if target.parent == evidence.parent:
+            raise ReportError(f"{out}: would be written next to evidence in {evidence.parent}; choose another folder")
+    if out.exists() and out.is_dir():
+        raise ReportError(f"{out}: is a folder; give a file name")
+
+
+def _render(data: ReportData, fmt: str, path: Path) -> None:
+    if fmt == "html":
+        from forensics.reports.html_report import write_html
+
+        write_html(data, path)
+    elif fmt == "pdf":
+        from forensics.reports.pdf_report import write_pdf
+
+        write_pdf(data, path)
+    elif fmt == "xlsx":
+        from forensics.reports.xlsx_report import write_xlsx
+
+        write_xlsx(data, path)
+    else:
+        from forensics.reports.csv_report import write_csv
+
+        write_csv(data.events, path)
+
+
+def export_report(
+    data: ReportData,
+    out: str | os.PathLike[str],
+    *,
+    fmt: str | None = None,
+    custody: CustodyLog | None = None,
+    evidence_paths: Iterable[str | os.PathLike[str]] = (),
+) -> ExportResult:
+    """Write ``data`` to ``out``; HTML/PDF get the all-events CSV alongside."""
+    out = Path(out)
+    fmt = format_for(out, fmt)
+    custody = custody or CustodyLog(None)
+    evidence_paths = list(evidence_paths)
+    check_destination(out, evidence_paths)
+    data.custody_head = custody.head()
+    data.custody_entries = len(custody.lines())
+    companion = companion_path(out) if fmt in ("html", "pdf") else None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if companion is not None:
+            check_destination(companion, evidence_paths)
+            data.events_csv_name = companion.name
+            _render(data, "csv", companion)
+        _render(data, fmt, out)
+    except OSError as exc:
+        raise ReportError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    result = ExportResult(out.resolve(), fmt, hash_file(out).sha256)
+    if companion is not None:
+        result.companion, result.companion_sha256 = companion.resolve(), hash_file(companion).sha256
+    entry = custody.append(
+        "report-exported",
+        path=str(result.path),
+        format=fmt,
+        sha256=result.sha256,
+        companion_csv=str(result.companion) if result.companion else None,
+        companion_sha256=result.companion_sha256,
+        rows_in_view=data.summary.rows,
+        query=data.query,
+        toggles=data.toggles or None,
+        custody_head_stated=data.custody_head,
+    )
+    result.custody_seq = entry["seq"]
+    return result

@@ -1,0 +1,72 @@
+"""Turn report tables into display strings (times in the display zone), shared by the
+HTML and PDF renderers so both show exactly the same text."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+import pandas as pd
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def fmt_time(value: Any, tz: tzinfo) -> str:
+    if value is None or (not isinstance(value, datetime) and pd.isna(value)):
+        return ""
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    return stamp.tz_convert(tz).strftime(TIME_FORMAT)
+
+
+def fmt_utc(value: datetime) -> str:
+    return pd.Timestamp(value).tz_convert("UTC").strftime(TIME_FORMAT) + " UTC"
+
+
+def fmt_size(size: int | None) -> str:
+    return "" if size is None else f"{size:,} bytes"
+
+
+def table_strings(frame: pd.DataFrame, columns: list[str], tz: tzinfo) -> list[list[str]]:
+    """Rows of display strings for ``columns`` (missing columns give empty cells)."""
+    if frame.empty:
+        return []
+    out: dict[str, list[str]] = {}
+    for col in columns:
+        if col not in frame.columns:
+            out[col] = [""] * len(frame)
+            continue
+        series = frame[col]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            text = series.dt.tz_convert(tz).dt.strftime(TIME_FORMAT)
+        elif series.dtype == object and len(series) and isinstance(series.dropna().iloc[0] if series.notna().any() else None, datetime):
+            text = series.map(lambda v: fmt_time(v, tz))
+        elif str(series.dtype) in ("bool", "boolean"):
+            text = series.map({True: "yes", False: "no"})
+            if col == "marked":  # AuditConfigChange rows in the admin-changes table
+                text = series.map({True: "AUDIT CHANGE", False: ""})
+        else:
+            text = series.astype("string")
+        out[col] = text.astype("string").fillna("").tolist()
+    return [list(row) for row in zip(*(out[c] for c in columns))]
+
+
+FINDINGS_COLUMNS = ["actor", "mailbox", "logon_types", "events", "operations", "first_seen", "last_seen",
+                    "after_hours", "admin", "client_ips", "sources", "evidence"]
+ADMIN_COLUMNS = ["marked", "time", "operation", "actor", "mailbox", "outcome", "what", "evidence"]
+BOOKMARK_COLUMNS = ["tag", "comment", "time", "operation", "mailbox", "actor", "item", "evidence",
+                    "record_id", "examiner", "in_evidence"]
+
+
+def display_tables(data: Any, tz: tzinfo) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """(columns, rows of strings) of every table a printed report shows."""
+    from forensics.reports.content import EVENT_COLUMNS
+
+    findings_cols = [c for c in FINDINGS_COLUMNS if c in data.findings.columns] or list(data.findings.columns)
+    return {
+        "findings": (findings_cols, table_strings(data.findings, findings_cols, tz)),
+        "admin": (ADMIN_COLUMNS, table_strings(data.admin_changes, ADMIN_COLUMNS, tz)),
+        "bookmarks": (BOOKMARK_COLUMNS, table_strings(data.bookmarks, BOOKMARK_COLUMNS, tz)),
+        "events": (EVENT_COLUMNS, table_strings(data.events_shown, EVENT_COLUMNS, tz)),
+    }

@@ -1,0 +1,47 @@
+"""One self-contained HTML file: styles inline, heatmaps as data: URIs, no script, and a
+Content-Security-Policy that forbids loading anything. Jinja2 autoescape turns every piece
+of evidence text into inert text (``<script>`` stays visible characters)."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from forensics.paths import resource_path
+from forensics.reports.content import ReportData
+from forensics.reports.formatting import display_tables, fmt_size, fmt_time, fmt_utc
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(resource_path("templates"))),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(data: ReportData) -> str:
+    from forensics.query import resolve_tz
+
+    tz = resolve_tz(data.display_tz)
+    tables = display_tables(data, tz)
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        d=data,
+        css=resource_path("templates", "report.css").read_text(encoding="utf-8"),
+        generated=f"{fmt_time(data.generated_utc, tz)} {data.display_tz} ({fmt_utc(data.generated_utc)})",
+        time=lambda v: fmt_time(v, tz),
+        size=fmt_size,
+        b64=lambda raw: base64.b64encode(raw).decode("ascii"),
+        findings_cols=tables["findings"][0], findings=tables["findings"][1],
+        admin_cols=tables["admin"][0], admin=tables["admin"][1],
+        bookmark_cols=tables["bookmarks"][0], bookmarks=tables["bookmarks"][1],
+        event_cols=tables["events"][0], events=tables["events"][1],
+    )
+
+
+def write_html(data: ReportData, path: Path) -> None:
+    path.write_text(render_html(data), encoding="utf-8")

@@ -1,0 +1,132 @@
+"""The "methodology and limits" section: what the evidence can and cannot show, and how
+this report's rows were derived (time conversion, event maps, identity rules).
+
+The fixed statements are facts about Exchange auditing every reader must weigh; the
+derived ones are computed from the loaded rows so they describe this evidence, not a
+typical one.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from forensics.parsers.base import FileReport
+
+SUCCESS_ONLY = (
+    "Exchange mailbox access auditing (events 10100-10106 of the \"Exchange Auditing\" log) "
+    "records successful access only: failed attempts are not logged there, and mailbox "
+    "logons are deliberately not logged as access. Failures appear only where another "
+    "source records them (MSExchangeIS logon failures 1022/1023, access denied 1029, IIS "
+    "status codes, Microsoft 365 audit records)."
+)
+BYPASS = (
+    "Accounts holding the ms-Exch-Store-Bypass-Access-Auditing right (by default some service "
+    "and system accounts; any account an administrator exempts) produce no access events at "
+    "all, and auditing can be switched off or its level lowered per category. Absence of "
+    "events is therefore not proof of absence of access: see the AuditConfigChange rows in "
+    "the administrative changes section, which can explain silence."
+)
+HANDLING = (
+    "Evidence files were opened read-only; the bytes parsed are the bytes hashed (SHA-256, "
+    "SHA-1 and MD5 computed in the same single read). Every opening, verification and "
+    "exported report is appended to a hash-chained custody log in the case folder; each "
+    "entry carries the SHA-256 of the previous one, so editing, deleting or reordering "
+    "entries is detectable with `mailbox-audit verify`."
+)
+
+
+def _value_counts(frame: pd.DataFrame, column: str) -> list[tuple[str, int]]:
+    if column not in frame or frame.empty:
+        return []
+    counts = frame[column].astype("string").fillna("(not recorded)").value_counts()
+    return [(str(k), int(v)) for k, v in counts.items()]
+
+
+def _listing(pairs: list[tuple[str, int]]) -> str:
+    return "; ".join(f"{name}: {count} rows" for name, count in pairs)
+
+
+def time_statement(frame: pd.DataFrame, display_tz: str) -> str:
+    basis = _value_counts(frame, "time_basis")
+    text = (
+        "All times are stored in UTC. They are displayed in this report in the display time "
+        f"zone {display_tz}; the CSV and XLSX exports keep UTC (ISO 8601 with Z). "
+    )
+    if basis:
+        text += "How each row's time was obtained: " + _listing(basis) + ". "
+    converted = [name for name, _ in basis if name.startswith("converted")]
+    if converted:
+        text += (
+            "Rows marked \"converted\" come from text exports written in the exporting "
+            "machine's local time and were converted to UTC using the source zone stated when "
+            "loading; a wrong source zone shifts them all by the same offset."
+        )
+    return text.strip()
+
+
+def mapping_statement(frame: pd.DataFrame) -> str:
+    mapping = _value_counts(frame, "mapping")
+    if not mapping:
+        return "No rows were loaded, so no event map was used."
+    maps = [name for name, _ in mapping if name.startswith("map:")]
+    inferred = sum(count for name, count in mapping if "inferred" in name)
+    text = "How each row's fields were obtained (column `mapping`): " + _listing(mapping) + ". "
+    if maps:
+        text += "Event maps used: " + ", ".join(m[4:] for m in maps) + ". "
+    text += (
+        "The order of the Data strings of events 10100-10106 is not published by Microsoft; "
+        "fields come from the rendered message whenever the evidence carries it, otherwise "
+        "from an editable event map. "
+    )
+    if inferred:
+        text += (
+            f"WARNING: {inferred} rows were mapped by inference (no rendered message and no "
+            "confirmed map): check them against the raw records before relying on their "
+            "actor and mailbox fields."
+        )
+    else:
+        text += "No row was mapped by inference."
+    return text.strip()
+
+
+def identity_statement(frame: pd.DataFrame) -> str:
+    rules = _value_counts(frame, "logon_rule")
+    text = (
+        "The logon type (Owner / Delegate / Admin / Unknown) is taken from the source when it "
+        "states one; otherwise the actor's and the mailbox's identity forms (display name, "
+        "SMTP address, alias, DOMAIN\\user, legacyExchangeDN, SID) are compared, exactly with "
+        "a directory export, else by the alias heuristic. "
+    )
+    if rules:
+        text += "Rules that decided the logon type (column `logon_rule`): " + _listing(rules) + "."
+    return text.strip()
+
+
+def files_statement(files: list[FileReport]) -> str:
+    if not files:
+        return "No evidence file was read for this report."
+    bad = sum(f.bad for f in files)
+    skipped = sum(sum(f.skipped.values()) for f in files)
+    warnings = sum(f.warning_count for f in files)
+    failed = [f for f in files if f.status == "failed"]
+    text = (
+        f"{len(files)} file(s) read: {bad} bad records (counted and described, not rowed), "
+        f"{skipped} records deliberately skipped (e.g. events unrelated to mailbox access), "
+        f"{warnings} parse warnings in total; the per-file counts are in the evidence section."
+    )
+    if failed:
+        text += f" {len(failed)} file(s) could not be parsed at all: " + ", ".join(f.path.name for f in failed) + "."
+    return text
+
+
+def sections(frame: pd.DataFrame, files: list[FileReport], display_tz: str) -> list[tuple[str, str]]:
+    """(heading, paragraph) pairs, in reading order."""
+    return [
+        ("Success-only auditing", SUCCESS_ONLY),
+        ("Accounts that are not audited", BYPASS),
+        ("Time conversion", time_statement(frame, display_tz)),
+        ("Event maps and field mapping", mapping_statement(frame)),
+        ("Identity resolution", identity_statement(frame)),
+        ("Records read, skipped and bad", files_statement(files)),
+        ("Evidence handling and custody", HANDLING),
+    ]

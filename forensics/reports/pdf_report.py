@@ -1,0 +1,267 @@
+"""The PDF report, drawn with reportlab (no display needed): the same content as the HTML,
+landscape A4, a header with the case name and "page X of Y" on every page.
+
+Evidence text goes through ``esc`` before it reaches a ``Paragraph``: reportlab parses a
+small XML markup there, so an unescaped ``<font>`` or ``&`` in a subject would be markup.
+Text is set in DejaVu Sans (shipped with matplotlib) so non-Latin subjects print.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import matplotlib
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+from reportlab.platypus import (
+    Image, KeepTogether, LongTable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, TableStyle,
+)
+
+from forensics.reports.content import ReportData
+from forensics.reports.formatting import display_tables, fmt_size, fmt_time, fmt_utc
+
+PAGE = landscape(A4)
+MARGIN = 12 * mm
+BODY_WIDTH = PAGE[0] - 2 * MARGIN
+
+
+def esc(value: object) -> str:
+    """Escape text for reportlab Paragraph markup; keep line breaks visible."""
+    return escape("" if value is None else str(value)).replace("\n", "<br/>")
+
+
+def _fonts() -> tuple[str, str, str]:
+    """(regular, bold, mono) font names: DejaVu when available, else the PDF base fonts."""
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    faces = {"DejaVuSans": "DejaVuSans.ttf", "DejaVuSans-Bold": "DejaVuSans-Bold.ttf",
+             "DejaVuSansMono": "DejaVuSansMono.ttf"}
+    try:
+        for name, file in faces.items():
+            if name not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont(name, str(folder / file)))
+        return "DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono"
+    except Exception:  # noqa: BLE001 - fonts missing in an odd build: fall back, still print
+        return "Helvetica", "Helvetica-Bold", "Courier"
+
+
+class _Styles:
+    def __init__(self) -> None:
+        regular, bold, mono = _fonts()
+        base = getSampleStyleSheet()
+        self.body = ParagraphStyle("body", parent=base["BodyText"], fontName=regular, fontSize=8.5, leading=11)
+        self.small = ParagraphStyle("small", parent=self.body, fontSize=6.8, leading=8.2)
+        self.cell = ParagraphStyle("cell", parent=self.body, fontSize=6.8, leading=8.2, splitLongWords=1)
+        self.head = ParagraphStyle("head", parent=self.cell, fontName=bold)
+        self.mono = ParagraphStyle("mono", parent=self.cell, fontName=mono, fontSize=6.5)
+        self.h1 = ParagraphStyle("h1", parent=base["Title"], fontName=bold, fontSize=16, alignment=0)
+        self.h2 = ParagraphStyle("h2", parent=base["Heading2"], fontName=bold, fontSize=12, spaceBefore=10)
+        self.h3 = ParagraphStyle("h3", parent=base["Heading3"], fontName=bold, fontSize=9.5, spaceBefore=6)
+        self.alert = ParagraphStyle("alert", parent=self.body, fontName=bold, textColor=colors.HexColor("#A4161A"),
+                                    borderColor=colors.HexColor("#A4161A"), borderWidth=1, borderPadding=4,
+                                    backColor=colors.HexColor("#FDECEA"), spaceBefore=4, spaceAfter=6)
+        self.regular, self.bold = regular, bold
+
+
+def _numbered_canvas(case_title: str, font: str) -> type[canvas.Canvas]:
+    """A canvas that holds pages back until the end so each can say "page X of Y"."""
+
+    class NumberedCanvas(canvas.Canvas):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab API
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._decorate(total)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, total: int) -> None:
+            width, height = PAGE
+            self.saveState()
+            self.setFont(font, 7.5)
+            self.setFillColor(colors.HexColor("#5A6370"))
+            self.drawString(MARGIN, height - 8 * mm, case_title)
+            self.drawRightString(width - MARGIN, height - 8 * mm, "Mailbox Audit report")
+            self.setStrokeColor(colors.HexColor("#C9CED6"))
+            self.line(MARGIN, height - 9.5 * mm, width - MARGIN, height - 9.5 * mm)
+            self.drawRightString(width - MARGIN, 7 * mm, f"Page {self._pageNumber} of {total}")
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+def _table(columns: list[str], rows: list[list[str]], styles: _Styles, widths: list[float] | None = None,
+           mono: set[int] | None = None) -> LongTable:
+    mono = mono or set()
+    data = [[Paragraph(esc(c), styles.head) for c in columns]]
+    for row in rows:
+        data.append([Paragraph(esc(v), styles.mono if i in mono else styles.cell) for i, v in enumerate(row)])
+    if widths is None:
+        widths = [BODY_WIDTH / max(len(columns), 1)] * len(columns)
+    table = LongTable(data, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#C9CED6")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEF1F5")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]))
+    return table
+
+
+def _weights(weights: list[float]) -> list[float]:
+    total = sum(weights)
+    return [BODY_WIDTH * w / total for w in weights]
+
+
+def build_story(data: ReportData, styles: _Styles) -> list:
+    from forensics.query import resolve_tz
+
+    tz = resolve_tz(data.display_tz)
+    tables = display_tables(data, tz)
+    generated = f"{fmt_time(data.generated_utc, tz)} {data.display_tz} ({fmt_utc(data.generated_utc)})"
+    s, story = data.summary, []
+    p = lambda text, style=styles.body: story.append(Paragraph(text, style))  # noqa: E731
+
+    p(esc(data.title), styles.h1)
+    meta = [
+        ("Case name", data.case_name), ("Case number", data.case_number or "—"), ("Examiner", data.examiner),
+        ("Report date", generated), ("Display time zone", f"{data.display_tz} (times in this zone unless marked UTC)"),
+        ("Tool", data.tool),
+        ("Custody log at export", f"{data.custody_entries} entries; last entry SHA-256 {data.custody_head}"),
+    ]
+    story.append(_table(["Item", "Value"], [[k, v] for k, v in meta], styles, _weights([1, 5])))
+    for e in data.evidence_problems:
+        p(esc(f"EVIDENCE {e.verification}: {e.name} — {e.verification_detail} {e.error}".strip()), styles.alert)
+    for problem in data.integrity_problems:
+        p(esc(f"CUSTODY LOG: {problem}"), styles.alert)
+
+    p("1. Evidence", styles.h2)
+    p(esc(f"{len(data.evidence)} file(s). Hashes computed from the bytes parsed; verification at report "
+          "time against the hashes recorded in the case."))
+    rows = [[f"{e.name}\n{e.path}", e.evidence_id, e.parser, fmt_size(e.size),
+             f"SHA-256 {e.sha256}\nSHA-1 {e.sha1}\nMD5 {e.md5}", f"{e.verification}\n{e.verification_detail}"]
+            for e in data.evidence]
+    story.append(_table(["File", "Evidence id", "Format", "Size", "Hashes", "Verification at report time"], rows,
+                        styles, _weights([3, 1.4, 1, 1.1, 5.2, 2.6]), mono={1, 4}))
+
+    p("2. Parse warnings and skipped records", styles.h2)
+    rows = [[e.name, e.status, str(e.records), str(e.rows), str(e.bad), str(e.skipped_total), str(e.warning_count)]
+            for e in data.evidence]
+    story.append(_table(["File", "Load status", "Records", "Rows", "Bad", "Skipped", "Warnings"], rows, styles,
+                        _weights([4, 1.2, 1, 1, 1, 1, 1])))
+    for e in data.evidence:
+        if not (e.skipped or e.warnings or e.notes or e.error):
+            continue
+        p(esc(e.name), styles.h3)
+        if e.error:
+            p(esc(f"Error: {e.error}"), styles.alert)
+        for note in e.notes:
+            p(esc(f"Note: {note}"), styles.alert)
+        if e.skipped:
+            p(esc("Skipped: " + "; ".join(f"{k}: {v}" for k, v in sorted(e.skipped.items()))))
+        for warning in e.warnings:
+            p(esc(warning), styles.mono)
+        if e.warning_count > len(e.warnings):
+            p(esc(f"… and {e.warning_count - len(e.warnings)} more warnings."), styles.small)
+
+    p("3. Query and toggles", styles.h2)
+    p("Exact query applied to the rows in view:")
+    p(esc(data.query or "(none: every loaded row)"), styles.mono)
+    if data.toggles:
+        story.append(_table(["Toggle / option", "Value"], [[k, str(v)] for k, v in sorted(data.toggles.items())],
+                            styles, _weights([1, 3])))
+    else:
+        p("No toggles applied.")
+
+    p("4. Summary", styles.h2)
+    first = fmt_time(s.first, tz) or "—"
+    last = fmt_time(s.last, tz) or "—"
+    story.append(_table(["Rows in view", "Non-owner rows", "Mailboxes", "Actors", "Time span"],
+                        [[str(s.rows), str(s.non_owner_rows), str(s.mailboxes), str(s.actors), f"{first} to {last}"]],
+                        styles, _weights([1, 1, 1, 1, 3])))
+    p("By operation", styles.h3)
+    story.append(_table(["Operation", "Rows"], [[k, str(v)] for k, v in s.by_operation], styles, _weights([3, 1])))
+    p("By logon type", styles.h3)
+    story.append(_table(["Logon type", "Rows"], [[k, str(v)] for k, v in s.by_logon_type], styles, _weights([3, 1])))
+
+    p("5. Heatmaps", styles.h2)
+    if not data.heatmaps:
+        p("No rows with a mailbox and a time: nothing to plot.")
+    for heatmap in data.heatmaps:
+        if not heatmap.png:
+            p(esc(heatmap.caption), styles.small)
+            continue
+        image = Image(io.BytesIO(heatmap.png))
+        scale = min(BODY_WIDTH * 0.85 / image.imageWidth, (PAGE[1] - 55 * mm) / image.imageHeight)
+        image.drawWidth, image.drawHeight = image.imageWidth * scale, image.imageHeight * scale
+        story.append(KeepTogether([image, Paragraph(esc(heatmap.caption), styles.small), Spacer(1, 6)]))
+
+    p("6. Findings: non-owner access", styles.h2)
+    p("One line per (actor, mailbox) pair with access by someone other than the mailbox owner, in the rows in view.")
+    cols, rows = tables["findings"]
+    story.append(_table(cols, rows, styles) if rows else Paragraph("No non-owner access in the rows in view.", styles.body))
+
+    p("7. Administrative changes", styles.h2)
+    p("Changes that bear on mailbox access (AuditConfigChange first: an account exempted from auditing, or "
+      "logging lowered, can explain silence).")
+    cols, rows = tables["admin"]
+    story.append(_table(cols, rows, styles, _weights([1.6, 1.3, 1.6, 1.6, 2, 3, 1.2, 0.8]))
+                 if rows else Paragraph("None in the loaded evidence.", styles.body))
+
+    p("8. Bookmarks", styles.h2)
+    cols, rows = tables["bookmarks"]
+    story.append(_table(cols, rows, styles, _weights([1, 2.5, 1.5, 1.1, 1.6, 1.6, 2, 1.2, 0.8, 1, 0.7]))
+                 if rows else Paragraph("No bookmarks in this case.", styles.body))
+
+    story.append(PageBreak())
+    p("9. Events in view", styles.h2)
+    cols, rows = tables["events"]
+    text = f"{s.rows} rows in view; {len(rows)} shown here"
+    if s.rows > len(rows):
+        text += f" (cap {data.event_cap})"
+    text += "."
+    if data.events_csv_name:
+        text += f" All {s.rows} rows are in the CSV alongside this report: {data.events_csv_name}."
+    p(esc(text))
+    if rows:
+        story.append(_table(cols, rows, styles, _weights([1.55, 1.2, 1.8, 1.8, 0.9, 1.5, 2.2, 1.1, 1.3, 0.8, 1.2, 0.8])))
+
+    p("10. Methodology and limits", styles.h2)
+    p("Audit logging level implied by the evidence", styles.h3)
+    p(esc(data.audit_level))
+    for heading, body in data.methodology:
+        p(esc(heading), styles.h3)
+        p(esc(body))
+
+    p("11. Case notes", styles.h2)
+    p(esc(data.notes) if data.notes else "No notes.", styles.body)
+
+    p("12. Versions", styles.h2)
+    story.append(_table(["Component", "Version"], [["tool", data.tool], *[[n, v] for n, v in data.dependencies]],
+                        styles, _weights([1, 3])))
+    return story
+
+
+def write_pdf(data: ReportData, path: Path) -> None:
+    styles = _Styles()
+    case_title = f"{data.case_name}" + (f" ({data.case_number})" if data.case_number else "")
+    doc = SimpleDocTemplate(
+        str(path), pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=14 * mm, bottomMargin=12 * mm,
+        title=data.title, author=data.examiner, creator=data.tool, subject="Mailbox access report",
+    )
+    doc.build(build_story(data, styles), canvasmaker=_numbered_canvas(case_title, styles.regular))

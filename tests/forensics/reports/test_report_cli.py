@@ -1,0 +1,81 @@
+"""`mailbox-audit report` and `mailbox-audit case` end to end (headless), with a case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers.fake_parser import SAMPLE  # registers the test-only parser
+from forensics.case import Case
+from forensics.cli.main import main
+from forensics.custody.hashing import hash_file
+
+
+@pytest.fixture
+def evidence(tmp_path: Path) -> Path:
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    path = folder / "a.testlog"
+    path.write_text(SAMPLE.replace("CONTOSO\\pat", "<script>alert(1)</script>"))
+    return path
+
+
+def test_case_workflow_and_report(tmp_path: Path, evidence: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case = tmp_path / "case"
+    assert main(["case", "new", str(case), "--name", "Quill", "--number", "17", "--examiner", "E", "--tz", "+02:00"]) == 0
+    assert main(["case", "add", str(case), str(evidence), "--examiner", "E"]) == 0
+    assert main(["case", "tag", str(case), "--filter", "is:nonowner", "--tag", "suspicious", "--comment", "night reads"]) == 0
+    assert main(["case", "note", str(case), "Called the CEO."]) == 0
+    assert main(["case", "query", str(case), "night", "is:nonowner after:2024-03-05"]) == 0
+    assert main(["case", "show", str(case)]) == 0
+    shown = capsys.readouterr().out
+    assert "tagged 2 rows 'suspicious'" in shown and "[size/mtime unchanged" in shown and "Called the CEO." in shown
+
+    out = tmp_path / "reports" / "quill.html"
+    code = main(["report", "--case", str(case), "--format", "html", "--out", str(out), "--filter", "tag:suspicious"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    html = out.read_text(encoding="utf-8")
+    assert hash_file(evidence).sha256 in html and "night reads" in html and "Called the CEO." in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+    assert "tag:suspicious" in html and "2 rows in view" in html
+    assert "UTC+02:00" in html or "+02:00" in html
+    assert f"sha256 {hash_file(out).sha256}" in printed
+    reopened = Case.open(case)
+    assert reopened.integrity_problems == []
+    exported = [e for e in reopened.custody.entries() if e["kind"] == "report-exported"]
+    assert exported[-1]["sha256"] == hash_file(out).sha256
+    assert main(["verify", "--case", str(case)]) == 0
+
+
+def test_report_without_case_and_every_format(tmp_path: Path, evidence: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for fmt in ("csv", "xlsx", "pdf"):
+        out = tmp_path / "out" / f"r.{fmt}"
+        assert main(["report", str(evidence), "--out", str(out), "--name", "Ad hoc"]) == 0
+        assert out.stat().st_size > 0
+    assert "no --case given" in capsys.readouterr().err
+
+
+def test_modified_evidence_fails_loudly(tmp_path: Path, evidence: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case = tmp_path / "case"
+    out = tmp_path / "out" / "r.html"
+    assert main(["report", str(evidence), "--case", str(case), "--out", str(out)]) == 0
+    evidence.write_text(SAMPLE + "2024-03-06T09:00:00Z,CONTOSO\\pat,cfo@contoso.com,MessageOpen\n")
+    capsys.readouterr()
+    assert main(["report", "--case", str(case), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "EVIDENCE MODIFIED" in err and "Traceback" not in err
+    html = out.read_text(encoding="utf-8")
+    assert "EVIDENCE MODIFIED" in html and hash_file(evidence).sha256 in html
+
+
+def test_user_errors_are_one_line(tmp_path: Path, evidence: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--out", str(tmp_path / "r.html")]) == 2
+    assert main(["report", str(evidence), "--out", str(evidence.parent / "r.html")]) == 2
+    assert main(["report", str(evidence), "--out", str(tmp_path / "r.docx")]) == 2
+    assert main(["report", str(evidence), "--out", str(tmp_path / "r.html"), "--filter", '"unterminated']) == 2
+    assert main(["case", "show", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "next to evidence" in err and "unknown report format" in err and "not a case folder" in err
