@@ -19,12 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
+from forensics.parsers.arrowtext import as_array
 from forensics.parsers.iis_requests import classify
-from forensics.parsers.textcols import STR
 
 BLOCK = 32 << 20  # bytes per read; the tail of a partial line carries over
 ROWS_PER_BATCH = 500_000
@@ -48,7 +49,7 @@ class _State:
     byte_base: int = 0  # file offset of the current block
     offsets_valid: bool = True  # false after transcoding a UTF-16 file
     legacy_warned: bool = False
-    frames: list[pd.DataFrame] = field(default_factory=list)
+    tables: list[pa.Table] = field(default_factory=list)
 
 
 def _unique_names(names: list[str]) -> list[str]:
@@ -135,17 +136,11 @@ class IisParser(Parser):
         starts = np.empty(count, dtype=np.int64)
         starts[0] = 0
         starts[1:] = ends_all[:-1] + 1
-        last = np.maximum(ends_all - 1, 0)
-        has_cr = (ends_all > starts) & (buf[last] == 13)
+        has_cr = (ends_all > starts) & (buf[np.maximum(ends_all - 1, 0)] == 13)
         ends = ends_all - has_cr
         blank = ends <= starts
-        first = buf[np.minimum(starts, len(buf) - 1)]
-        directive = ~blank & (first == 35)
-        spaces = np.bincount(np.searchsorted(ends_all, np.flatnonzero(buf == 32)), minlength=count)
-        crs = np.bincount(np.searchsorted(ends_all, np.flatnonzero(buf == 13)), minlength=count)
-        stray_cr = crs > has_cr
-        info = _Lines(chunk, starts, ends, ends_all, blank, directive, spaces, stray_cr)
-
+        directive = ~blank & (buf[np.minimum(starts, len(buf) - 1)] == 35)
+        info = _Lines(chunk, buf, starts, ends, ends_all, has_cr, blank)
         seg_start = 0
         for d in np.flatnonzero(directive).tolist():
             self._run(ctx, state, info, seg_start, d)
@@ -170,74 +165,103 @@ class IisParser(Parser):
             state.date = value.strip()[:10] or None
 
     def _run(self, ctx: ParseContext, state: _State, info: "_Lines", a: int, b: int) -> None:
-        """Parse lines [a, b) of the block, all under the current #Fields header."""
-        if b <= a:
+        """Parse lines [a, b) of the block, all under the current #Fields header.
+
+        Fast path: hand the run to pyarrow as is; if pyarrow met no malformed row and
+        returned one row per data line, every line was good. Otherwise count fields per
+        line with numpy, report the bad lines, and parse only the good ones.
+        """
+        idx = np.flatnonzero(~info.blank[a:b]) + a
+        if not len(idx):
             return
-        report = ctx.report
-        sl = slice(a, b)
-        data = ~info.blank[sl]
-        if not data.any():
-            return
-        numbers = np.arange(a, b) + state.line_base + 1
+        numbers = idx + state.line_base + 1
         if state.fields is None:
-            for i in np.flatnonzero(data).tolist():
-                report.bad_record(f"line {numbers[i]}", "data line before any #Fields: header")
+            for number in numbers.tolist():
+                ctx.report.bad_record(f"line {number}", "data line before any #Fields: header")
             return
-        expected = len(state.fields) - 1
-        good = data & (info.spaces[sl] == expected) & ~info.stray_cr[sl]
-        for i in np.flatnonzero(data & ~good).tolist():
-            line = a + i
-            if info.stray_cr[line]:
+        table = self._read_table(ctx, state, info, idx, numbers, strict=False)
+        if table is None or table.num_rows != len(idx):
+            good = self._check_lines(ctx, state, info, idx, numbers)
+            idx, numbers = idx[good], numbers[good]
+            if not len(idx):
+                return
+            table = self._read_table(ctx, state, info, idx, numbers, strict=True)
+            if table is None:
+                return
+        extra = {"record_id": pa.array(numbers, pa.int64())}
+        if state.offsets_valid:
+            extra["raw_ref"] = pa.array(info.starts[idx] + state.byte_base, pa.int64())
+        if "date" not in table.column_names and state.date:
+            extra["date"] = pa.array(np.full(len(idx), state.date, dtype=object), pa.string())
+        for name, values in extra.items():
+            table = table.append_column(name, values)
+        state.tables.append(table)
+
+    def _check_lines(
+        self, ctx: ParseContext, state: _State, info: "_Lines", idx: np.ndarray, numbers: np.ndarray
+    ) -> np.ndarray:
+        """Per-line field counts and stray carriage returns; report bad lines, return the good mask."""
+        lo, hi = int(info.starts[idx[0]]), int(info.ends_all[idx[-1]])
+        part = info.buf[lo:hi]
+        local_ends = info.ends_all[idx[0] : idx[-1] + 1] - lo
+        spaces = np.bincount(np.searchsorted(local_ends, np.flatnonzero(part == 32)), minlength=len(local_ends))
+        crs = np.bincount(np.searchsorted(local_ends, np.flatnonzero(part == 13)), minlength=len(local_ends))
+        rel = idx - idx[0]
+        spaces, stray = spaces[rel], crs[rel] > info.has_cr[idx]
+        expected = len(state.fields or []) - 1
+        good = (spaces == expected) & ~stray
+        for i in np.flatnonzero(~good).tolist():
+            if stray[i]:
                 why = "carriage return inside the line"
             else:
-                why = f"{info.spaces[line] + 1} fields where #Fields: names {expected + 1} (truncated or corrupt line)"
-            report.bad_record(f"line {numbers[i]}", why)
-        idx = np.flatnonzero(good) + a
-        if len(idx) == 0:
-            return
-        payload = info.select(idx)
-        table = self._read_table(ctx, state, payload, idx, info, numbers[idx - a])
-        if table is None:
-            return
-        frame = table.to_pandas(types_mapper=lambda t: STR if t == pa.string() else None)
-        if state.offsets_valid:
-            frame["raw_ref"] = info.starts[idx] + state.byte_base
-        frame["record_id"] = numbers[idx - a]
-        if "date" not in frame.columns and state.date:
-            frame["date"] = state.date
-        state.frames.append(frame)
+                why = f"{spaces[i] + 1} fields where #Fields: names {expected + 1} (truncated or corrupt line)"
+            ctx.report.bad_record(f"line {numbers[i]}", why)
+        return good
 
     def _read_table(
         self,
         ctx: ParseContext,
         state: _State,
-        payload: bytes,
-        idx: np.ndarray,
         info: "_Lines",
+        idx: np.ndarray,
         numbers: np.ndarray,
+        strict: bool,
     ) -> pa.Table | None:
+        """pyarrow CSV over the given lines; ``None`` (fast path) when a row is malformed."""
         fields = state.fields or []
         include = [f for f in fields if f in WANTED]
         if not include:
-            for n in numbers.tolist():
-                ctx.report.bad_record(f"line {n}", "#Fields: header names none of the fields an access needs")
+            for number in numbers.tolist():
+                ctx.report.bad_record(f"line {number}", "#Fields: header names none of the fields an access needs")
             return None
+        malformed: list[int] = []
+
+        def on_invalid(row: pacsv.InvalidRow) -> str:
+            malformed.append(1)
+            return "skip"
+
         options = dict(
             read_options=pacsv.ReadOptions(column_names=fields, block_size=8 << 20),
             parse_options=pacsv.ParseOptions(
-                delimiter=" ", quote_char=False, escape_char=False, ignore_empty_lines=True
+                delimiter=" ", quote_char=False, escape_char=False, ignore_empty_lines=True,
+                invalid_row_handler=None if strict else on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={f: pa.string() for f in include},
                 include_columns=include,
                 null_values=["-", ""],
                 strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
             ),
         )
+        payload = info.select(idx)
         try:
             table = pacsv.read_csv(io.BytesIO(payload), **options)
-        except pa.ArrowInvalid:
+        except pa.ArrowInvalid as exc:
+            if not strict or "UTF8" not in str(exc).upper().replace("-", ""):
+                if strict:
+                    for number in numbers.tolist():
+                        ctx.report.bad_record(f"line {number}", f"line could not be split: {exc}")
+                return None
             # not UTF-8 (IIS 6 "ex*.log" files are ANSI): decode line by line, UTF-8 first
             lines = [_decode_line(info.chunk[info.starts[i] : info.ends[i]]) for i in idx.tolist()]
             if not state.legacy_warned:
@@ -246,37 +270,43 @@ class IisParser(Parser):
                 )
                 state.legacy_warned = True
             table = pacsv.read_csv(io.BytesIO("\n".join(lines).encode("utf-8") + b"\n"), **options)
-        if table.num_rows != len(idx):  # cannot happen with the checks above; never guess
-            for n in numbers.tolist():
-                ctx.report.bad_record(f"line {n}", "line could not be split consistently")
+        if malformed:
+            return None
+        if strict and table.num_rows != len(idx):  # cannot happen after _check_lines; never guess
+            for number in numbers.tolist():
+                ctx.report.bad_record(f"line {number}", "line could not be split consistently")
             return None
         return table
 
     # -- meaning ----------------------------------------------------------------------------
     def _finish(self, ctx: ParseContext, state: _State) -> Iterator[pd.DataFrame]:
-        if not state.frames:
+        if not state.tables:
             return
-        fields = pd.concat(state.frames, ignore_index=True) if len(state.frames) > 1 else state.frames[0]
-        state.frames.clear()
-        date = fields["date"] if "date" in fields.columns else pd.Series(pd.NA, index=fields.index, dtype=STR)
-        time = fields["time"] if "time" in fields.columns else pd.Series(pd.NA, index=fields.index, dtype=STR)
-        times = pd.to_datetime(date + " " + time, format="ISO8601", errors="coerce", utc=True)
-        bad_time = times.isna().to_numpy()
-        for n in fields["record_id"].to_numpy()[bad_time].tolist():
-            ctx.report.bad_record(f"line {n}", "date/time missing or not a valid UTC date and time")
-        if bad_time.any():
-            fields = fields.loc[~bad_time].reset_index(drop=True)
-            times = times.loc[~bad_time].reset_index(drop=True)
-        rows = classify(fields, times, ctx.options.all_events)
-        rows["record_id"] = fields["record_id"]
-        rows["raw_ref"] = fields["raw_ref"] if "raw_ref" in fields.columns else pd.NA
-        skipped = rows["skip"].notna()
-        for reason, n in rows.loc[skipped, "skip"].value_counts().items():
-            ctx.report.skip(str(reason), int(n))
-        kept = rows.loc[~skipped].drop(columns="skip").reset_index(drop=True)
-        ctx.report.accept(len(kept))
-        for start in range(0, len(kept), ROWS_PER_BATCH):
-            yield kept.iloc[start : start + ROWS_PER_BATCH]
+        table = pa.concat_tables(state.tables, promote_options="default")
+        state.tables.clear()
+        names = table.column_names
+        date = table.column("date") if "date" in names else pa.nulls(table.num_rows, pa.string())
+        clock = table.column("time") if "time" in names else pa.nulls(table.num_rows, pa.string())
+        stamp = pc.binary_join_element_wise(date, clock, " ")
+        times = pc.strptime(stamp, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+        bad = pc.is_null(times).to_numpy(zero_copy_only=False)
+        if bad.any():  # fractional seconds are legal W3C too: retry those rows leniently
+            retry = pd.to_datetime(pd.Series(stamp.filter(pa.array(bad)).to_pylist()), format="ISO8601", errors="coerce")
+            fixed = pa.array(retry.dt.tz_localize(None).astype("datetime64[ns]"), pa.timestamp("ns"))
+            times = pc.replace_with_mask(times.cast(pa.timestamp("ns")), pa.array(bad), fixed)
+            bad = pc.is_null(times).to_numpy(zero_copy_only=False)
+        times = pc.assume_timezone(times.cast(pa.timestamp("ns")), "UTC")
+        if bad.any():
+            for number in as_array(table.column("record_id")).to_numpy()[bad].tolist():
+                ctx.report.bad_record(f"line {number}", "date/time missing or not a valid date and time")
+            keep = pa.array(~bad)
+            table, times = table.filter(keep), times.filter(keep)
+        result = classify(table, times, ctx.options.all_events)
+        for reason, count in result.skipped.items():
+            ctx.report.skip(reason, count)
+        ctx.report.accept(len(result.frame))
+        for start in range(0, len(result.frame), ROWS_PER_BATCH):
+            yield result.frame.iloc[start : start + ROWS_PER_BATCH]
 
     @classmethod
     def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:
@@ -296,28 +326,26 @@ class IisParser(Parser):
 
 @dataclass
 class _Lines:
-    """Line geometry of one block (all arrays are per line)."""
+    """Line geometry of one block (arrays are per line)."""
 
     chunk: bytes
+    buf: np.ndarray  # the block as uint8
     starts: np.ndarray
     ends: np.ndarray  # content end, without CR/LF
     ends_all: np.ndarray  # position of the LF (or block end)
+    has_cr: np.ndarray
     blank: np.ndarray
-    directive: np.ndarray
-    spaces: np.ndarray
-    stray_cr: np.ndarray
 
     def select(self, idx: np.ndarray) -> bytes:
         """The bytes of lines ``idx`` (each with its line end), as one buffer."""
         first, last = int(idx[0]), int(idx[-1])
-        if last - first + 1 == len(idx):  # contiguous: a plain slice, no copy work
+        if last - first + 1 == len(idx):  # contiguous: a plain slice
             return self.chunk[self.starts[first] : self.ends_all[last] + 1]
-        buf = np.frombuffer(self.chunk, dtype=np.uint8)
-        marks = np.zeros(len(buf) + 2, dtype=np.int8)
+        marks = np.zeros(len(self.buf) + 2, dtype=np.int8)
         np.add.at(marks, self.starts[idx], 1)
-        np.add.at(marks, np.minimum(self.ends_all[idx] + 1, len(buf)), -1)
-        keep = np.cumsum(marks[: len(buf)], dtype=np.int8) > 0
-        return buf[keep].tobytes()
+        np.add.at(marks, np.minimum(self.ends_all[idx] + 1, len(self.buf)), -1)
+        keep = np.cumsum(marks[: len(self.buf)], dtype=np.int8) > 0
+        return self.buf[keep].tobytes()
 
 
 registry.register(IisParser)

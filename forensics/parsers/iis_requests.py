@@ -1,10 +1,10 @@
 """What an Exchange web request in an IIS log means: whose mailbox, which folder and item,
 which operation, or why it is not an access at all.
 
-Input is one frame of W3C fields (already split and named by ``iis.py``); everything here
-is column-wise pandas/Arrow work, so a million-line log costs a few dozen kernels, not a
-million Python calls. The URL shapes per Exchange version are in
-``reference/evidence-formats.md`` §3:
+Input is one Arrow table of W3C fields (split and named by ``iis.py``); the work is
+column-wise (Arrow kernels, numpy masks, Python only per *distinct* path / user / agent),
+so a million-line log costs a few dozen kernels, not a million Python calls. URL shapes
+per Exchange version (``reference/evidence-formats.md`` §3):
 
 * Exchange 2003 OWA / WebDAV: ``/exchange/<mailbox>/<folder…>/<item>.EML`` (+ ``Cmd=``),
   WebDAV verbs (PROPFIND, SEARCH, MOVE, …); ``/public/…``; ``/exadmin/…/MBX/<mailbox>/…``.
@@ -15,10 +15,27 @@ million Python calls. The URL shapes per Exchange version are in
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from forensics.parsers.textcols import STR, joined, query_param, url_decode
+from forensics.parsers.arrowtext import (
+    S,
+    Scatter,
+    Uniq,
+    as_array,
+    extract,
+    join,
+    query_param,
+    query_params,
+    to_categorical,
+    to_string_series,
+    url_decode_text,
+)
 
 #: seconds within which a 401 followed by the same request succeeding is one access
 CHALLENGE_WINDOW_S = 30
@@ -29,262 +46,296 @@ SKIP_SIGNIN = "sign-in page (no mailbox named)"
 SKIP_CHALLENGE = "401 challenge answered by the authenticated retry"
 SKIP_NO_MAILBOX = "request names no mailbox or user"
 SKIP_OTHER = "request names no mailbox (autodiscover, OAB, PowerShell, other path)"
+SKIP_REASONS = (SKIP_OTHER, SKIP_NO_MAILBOX, SKIP_SIGNIN, SKIP_CHALLENGE, SKIP_STATIC, SKIP_PROBE)
 
 _STATIC = (
     r"(?i)(?:\.(?:css|js|gif|png|jpe?g|ico|woff2?|ttf|eot|svg|map|xap|wav|mp3|manifest|htc|cur|txt)$"
     r"|/(?:resources|themes|scripts|fonts|images)/)"
 )
 _PROBE_UA = r"(?i)(?:activemonitoring|msexchmonitoring|amprobe|exchange.*monitoring)"
-_WEBDAV_LIST = ("PROPFIND", "SEARCH")
-_WEBDAV_READ = ("GET", "X-MS-ENUMATTS")
 
-# protocol labels (kept in client_app, before the user agent)
-P_2003, P_PUBLIC, P_EXADMIN = "OWA/WebDAV", "Public folders", "Exchange System Manager"
-P_OWA, P_EAS, P_EWS, P_MAPI, P_RPC, P_ECP = "OWA", "ActiveSync", "EWS", "MAPI/HTTP", "RPC/HTTP", "ECP"
-P_OTHER = "HTTP"
-
-
-def _col(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name in frame.columns:
-        return frame[name].astype(STR).replace("", np.nan)
-    return pd.Series(pd.array([None] * len(frame), dtype=STR), index=frame.index)
-
-
-def _na(n: int, index: pd.Index) -> pd.Series:
-    return pd.Series(pd.array([None] * n, dtype=STR), index=index)
+# protocol labels, kept in client_app before the user agent; index = protocol code
+PROTOCOLS = (
+    "HTTP", "OWA/WebDAV", "Public folders", "Exchange System Manager", "OWA", "ActiveSync",
+    "EWS", "MAPI/HTTP", "RPC/HTTP", "ECP",
+)
+(P_OTHER, P_2003, P_PUBLIC, P_EXADMIN, P_OWA, P_EAS, P_EWS, P_MAPI, P_RPC, P_ECP) = range(len(PROTOCOLS))
+_FIRST_SEGMENT = {
+    "exchange": P_2003, "public": P_PUBLIC, "exadmin": P_EXADMIN, "owa": P_OWA,
+    "microsoft-server-activesync": P_EAS, "ews": P_EWS, "mapi": P_MAPI, "rpc": P_RPC, "ecp": P_ECP,
+}
+OPERATIONS = ("WebRequest", "MessageOpen", "FolderOpen")
+OP_WEB, OP_MESSAGE, OP_FOLDER = range(3)
+MAPPINGS = ("native", "inferred")
 
 
-def _set(target: pd.Series, mask: pd.Series, values: pd.Series | str) -> None:
-    """target[mask] = values (aligned), in place."""
-    if not mask.any():
-        return
-    target[mask] = values[mask] if isinstance(values, pd.Series) else values
+@dataclass
+class Classified:
+    frame: pd.DataFrame  # rowed requests, table columns
+    skipped: Counter[str]
 
 
-def classify(fields: pd.DataFrame, times: pd.Series, all_events: bool) -> pd.DataFrame:
-    """Turn named W3C fields into table columns plus ``skip`` (a reason, or NA when rowed).
+def _text(table: pa.Table, name: str) -> pa.ChunkedArray | pa.Array:
+    if name in table.column_names:
+        return table.column(name)
+    return pa.nulls(table.num_rows, S)
 
-    ``fields`` holds the W3C columns by their lower-case names (``cs-uri-stem``, …) as
-    strings with NA for ``-``; ``times`` the parsed UTC times of the same rows.
+
+def classify(table: pa.Table, times: pa.Array, all_events: bool) -> Classified:
+    """Turn named W3C fields into table rows; count what is not an access by reason.
+
+    ``table`` holds W3C columns by lower-case name (``cs-uri-stem``, …; ``-`` already
+    null) plus ``record_id`` and ``raw_ref``; ``times`` the parsed UTC times.
     """
-    n, index = len(fields), fields.index
-    method = _col(fields, "cs-method").str.upper()
-    stem = url_decode(_col(fields, "cs-uri-stem"))
-    low = stem.str.lower().fillna("")
-    query = _col(fields, "cs-uri-query")
-    actor = url_decode(_col(fields, "cs-username"))
-    agent = url_decode(_col(fields, "cs(user-agent)"))
-    status = pd.to_numeric(_col(fields, "sc-status"), errors="coerce")
+    n = table.num_rows
+    method = Uniq.encode(_text(table, "cs-method"), str.upper)
+    stem = Uniq.encode(_text(table, "cs-uri-stem"), url_decode_text)
+    actor = Uniq.encode(_text(table, "cs-username"), url_decode_text)
+    agent = Uniq.encode(_text(table, "cs(user-agent)"), url_decode_text)
+    query = _text(table, "cs-uri-query")
+    status_text = _text(table, "sc-status")
+    status = pc.cast(
+        pc.if_else(pc.match_substring_regex(status_text, r"^\d{1,4}$"), status_text, pa.scalar(None, S)), pa.int32()
+    ).to_numpy(zero_copy_only=False)
+    status = np.where(np.isnan(status.astype(float)), -1, status).astype(np.int32)
 
-    is_2003 = low.str.startswith("/exchange/") | (low == "/exchange")
-    is_public = low.str.startswith("/public/") | (low == "/public")
-    is_exadmin = low.str.startswith("/exadmin/")
-    is_owa = low.str.startswith("/owa/") | (low == "/owa")
-    is_eas = low.str.startswith("/microsoft-server-activesync")
-    is_ews = low.str.startswith("/ews/")
-    is_mapi = low.str.startswith("/mapi/")
-    is_rpc = low.str.startswith("/rpc/")
-    is_ecp = low.str.startswith("/ecp/") | (low == "/ecp")
-    protocol = pd.Series(
-        np.select(
-            [is_2003, is_public, is_exadmin, is_owa, is_eas, is_ews, is_mapi, is_rpc, is_ecp],
-            [P_2003, P_PUBLIC, P_EXADMIN, P_OWA, P_EAS, P_EWS, P_MAPI, P_RPC, P_ECP],
-            default=P_OTHER,
-        ),
-        index=index,
-        dtype=STR,
-    )
+    first = stem.derive(lambda v: pc.utf8_lower(extract(v, r"^/(?P<v>[^/?]*)")))
+    codes = np.array([_FIRST_SEGMENT.get(s, P_OTHER) for s in first.values.to_pylist()] + [P_OTHER], dtype=np.int8)
+    protocol = codes[first.index]
+    is_ = {p: protocol == p for p in range(len(PROTOCOLS))}
+    dav = is_[P_2003] | is_[P_PUBLIC] | is_[P_EXADMIN]
 
-    mailbox, folder, item = _na(n, index), _na(n, index), _na(n, index)
-    client_host = _na(n, index)
-    operation = pd.Series("WebRequest", index=index, dtype=STR)
-    mapping = pd.Series("native", index=index, dtype=STR)
-    notes = _na(n, index)
-    admin = pd.Series(pd.array([None] * n, dtype="boolean"), index=index)
+    mailbox, folder, item = Scatter(n), Scatter(n), Scatter(n)
+    client_host, notes = Scatter(n), Scatter(n)
+    admin = np.zeros(n, dtype=bool)
+    operation = np.full(n, OP_WEB, dtype=np.int8)
+    mapping = np.zeros(n, dtype=np.int8)  # 0 native, 1 inferred
+    methods = method.values.to_pylist()
+
+    def method_is(*names: str) -> np.ndarray:
+        hits = np.array([m in names for m in methods] + [False], dtype=bool)
+        return hits[method.index]
 
     # -- Exchange 2003 OWA/WebDAV, public folders, ExAdmin: the URL names it all ------------
-    dav = is_2003 | is_public | is_exadmin
     if dav.any():
-        parts = stem.str.extract(r"(?i)^/(?:exchange|public)/(?P<m>[^/]*)/?(?P<rest>.*)$")
-        admin_parts = stem.str.extract(r"(?i)^/exadmin/.*?/mbx/(?P<m>[^/]*)/?(?P<rest>.*)$")
-        box = parts["m"].astype(STR).where(is_2003, admin_parts["m"].astype(STR))
-        box = box.where(~is_public, "Public Folders")
-        rest = parts["rest"].astype(STR).where(~is_exadmin, admin_parts["rest"].astype(STR))
-        rest = rest.where(~is_public, joined([parts["m"].astype(STR), parts["rest"].astype(STR)], "/"))
-        split = rest.str.extract(r"(?i)^(?P<f>(?:.*?/)?)(?P<i>[^/]*\.eml)(?P<a>/.*)?$")
-        has_item = split["i"].notna() & dav
-        item_text = joined([split["i"].astype(STR), split["a"].astype(STR)], "")
-        folder_text = ("/" + split["f"].astype(STR).str.rstrip("/")).where(has_item, "/" + rest.str.rstrip("/"))
-        _set(mailbox, dav, box.replace("", np.nan))
-        _set(folder, dav, folder_text.replace("/", np.nan))
-        _set(item, has_item, item_text)
-        cmd = query_param(query, "Cmd")
-        reading = method.isin(_WEBDAV_READ) & has_item
-        listing = (method.isin(_WEBDAV_LIST) | ((method == "GET") & ~has_item)) & dav
-        _set(operation, dav & reading, "MessageOpen")
-        _set(operation, dav & listing & ~reading, "FolderOpen")
-        _set(notes, dav, joined([("Cmd=" + cmd)]))
-        _set(admin, is_exadmin, pd.Series(True, index=index, dtype="boolean"))
+        box = stem.derive(lambda v: extract(v, r"(?i)^/exchange/(?P<v>[^/]*)"))
+        admin_box = stem.derive(lambda v: extract(v, r"(?i)^/exadmin/.*?/mbx/(?P<v>[^/]*)"))
+        rest = stem.derive(
+            lambda v: extract(v, r"(?i)^/(?:exchange/[^/]*|public|exadmin/.*?/mbx/[^/]*)/?(?P<v>.*)$")
+        )
+        rest = Uniq(rest.values, np.where(dav, rest.index, -1))
+        item_part = rest.derive(lambda v: extract(v, r"(?i)^(?:[^/]*/)*?(?P<v>[^/]*\.eml(?:/.*)?)$"))
+        folder_part = rest.derive(lambda v: _dav_folder(v, item_part.values))
+        has_item = item_part.notna() & dav
+        mailbox.set_where_valid(is_[P_2003], box)
+        mailbox.set_where_valid(is_[P_EXADMIN], admin_box)
+        mailbox.set(is_[P_PUBLIC], "Public Folders")
+        folder.set_where_valid(dav, folder_part)
+        item.set(has_item, item_part)
+        reading = method_is("GET", "X-MS-ENUMATTS") & has_item
+        listing = (method_is("PROPFIND", "SEARCH") | (method_is("GET") & ~has_item)) & dav
+        operation[dav & listing] = OP_FOLDER
+        operation[dav & reading] = OP_MESSAGE
+        admin |= is_[P_EXADMIN]
+        dav_rows = np.flatnonzero(dav)
+        cmd = query_param(query.take(pa.array(dav_rows)), "Cmd")
+        notes.set(dav & _spread(n, dav_rows, cmd.notna()), pc.binary_join_element_wise("Cmd=", cmd.rows(cmd.notna()), ""))
 
     # -- OWA 2007+: explicit logon names the mailbox; otherwise it is the user's own ---------
-    if is_owa.any():
-        explicit = stem.str.extract(r"(?i)^/owa/(?P<m>[^/?]+@[^/?]+)(?:/|$)", expand=False).astype(STR)
-        ae = query_param(query, "ae")
-        ident = query_param(query, "id")
-        kind = query_param(query, "t")
-        action = query_param(query, "action").fillna(query_param(query, "ev"))
-        cmd = query_param(query, "Cmd")
-        ae_low = ae.str.lower()
-        is_item = is_owa & ((ae_low == "item") | (cmd.str.lower() == "open"))
-        is_folder = is_owa & (ae_low == "folder") & ~is_item
-        own = is_owa & explicit.isna() & actor.notna()
-        _set(mailbox, is_owa, explicit)
-        _set(mailbox, own, actor)
-        _set(mapping, own, "inferred")
-        _set(notes, own, "mailbox: the signed-in user's own (no explicit logon in the URL)")
-        _set(operation, is_item, "MessageOpen")
-        _set(operation, is_folder, "FolderOpen")
-        _set(item, is_item, ident.fillna(kind))
-        _set(folder, is_folder, ident.fillna(kind))
-        tail = stem.str.extract(r"/(?P<t>[^/]+)/?$", expand=False).astype(STR)
-        command = action.fillna(ae).fillna(tail)
-        _set(item, is_owa & ~is_item & ~is_folder, command)
+    owa = is_[P_OWA]
+    if owa.any():
+        rows = np.flatnonzero(owa)
+        q = query.take(pa.array(rows))
+        explicit = stem.derive(lambda v: extract(v, r"(?i)^/owa/(?P<v>[^/?]+@[^/?]+)(?:/|$)"))
+        params = query_params(q, ("ae", "id", "t", "action", "ev", "Cmd"))
+        ae = pc.utf8_lower(params["ae"].rows())
+        ident, kind = params["id"].rows(), params["t"].rows()
+        action = pc.coalesce(params["action"].rows(), params["ev"].rows())
+        cmd = pc.utf8_lower(params["Cmd"].rows())
+        sub_item = pc.fill_null(pc.or_kleene(pc.equal(ae, "item"), pc.equal(cmd, "open")), False).to_numpy(zero_copy_only=False)
+        sub_folder = pc.fill_null(pc.equal(ae, "folder"), False).to_numpy(zero_copy_only=False) & ~sub_item
+        is_item, is_folder = _spread(n, rows, sub_item), _spread(n, rows, sub_folder)
+        own = owa & ~explicit.notna() & actor.notna()
+        mailbox.set(owa, explicit)
+        mailbox.set(own, actor)
+        mapping[own] = 1
+        notes.set(own, "mailbox: the signed-in user's own (no explicit logon in the URL)")
+        operation[is_item] = OP_MESSAGE
+        operation[is_folder] = OP_FOLDER
+        target = pc.coalesce(ident, kind)
+        item.set(is_item, target.filter(pa.array(sub_item)))
+        folder.set(is_folder, target.filter(pa.array(sub_folder)))
+        tail = stem.derive(lambda v: extract(v, r"/(?P<v>[^/]+)/?$")).rows(owa)
+        command = pc.coalesce(action, params["ae"].rows(), tail)
+        other = ~sub_item & ~sub_folder
+        item.set(owa & _spread(n, rows, other), command.filter(pa.array(other)))
 
     # -- ActiveSync: the query names user, device and command ------------------------------
-    if is_eas.any():
-        user = query_param(query, "User")
-        smtp = query_param(query, "Log", decode=False).str.extract(
-            r"(?i)_SmtpAdrs:(?P<s>[^_&]+)", expand=False
-        ).astype(STR)
-        smtp = url_decode(smtp.replace("", np.nan))
-        box = smtp.fillna(user)
-        inferred = is_eas & box.isna() & actor.notna()
-        _set(mailbox, is_eas, box)
-        _set(mailbox, inferred, actor)
-        _set(mapping, inferred, "inferred")
-        eas_cmd = query_param(query, "Cmd")
-        _set(item, is_eas, eas_cmd.fillna(method))
-        _set(client_host, is_eas, query_param(query, "DeviceId"))
-        _set(notes, is_eas, "DeviceType=" + query_param(query, "DeviceType"))
+    eas = is_[P_EAS]
+    if eas.any():
+        rows = np.flatnonzero(eas)
+        q = query.take(pa.array(rows))
+        params = query_params(q, ("User", "DeviceId", "DeviceType", "Cmd", "Log"))
+        smtp = params["Log"].derive(lambda v: extract(v, r"(?i)_SmtpAdrs:(?P<v>[^_&]+)")).rows()
+        box = pc.coalesce(smtp, params["User"].rows())
+        named = pc.is_valid(box).to_numpy(zero_copy_only=False)
+        mailbox.set(eas, box)
+        inferred = eas & ~_spread(n, rows, named, default=True) & actor.notna()
+        mailbox.set(inferred, actor)
+        mapping[inferred] = 1
+        item.set(eas, pc.coalesce(params["Cmd"].rows(), method.rows(eas)))
+        client_host.set(eas, params["DeviceId"].rows())
+        notes.set(eas, pc.binary_join_element_wise("DeviceType=", params["DeviceType"].rows(), ""))
 
-    # -- MAPI/HTTP and RPC/HTTP: MailboxId= / <guid>@<domain>:port name the mailbox ----------
-    if is_mapi.any():
-        _set(mailbox, is_mapi, query_param(query, "MailboxId"))
-        endpoint = stem.str.extract(r"(?i)^/mapi/(?P<e>[^/]+)", expand=False).astype(STR)
-        _set(item, is_mapi, endpoint)
-    if is_rpc.any():
-        target = query.str.extract(r"^(?P<t>[^:&]+@[^:&]+)", expand=False).astype(STR)
-        _set(mailbox, is_rpc, url_decode(target.replace("", np.nan)))
-        _set(item, is_rpc, method)
-        server_target = query.str.extract(r"^(?P<t>[^:&@]+):\d+", expand=False).astype(STR)
-        _set(notes, is_rpc & target.isna(), "RPC target " + server_target)
-    if is_ews.any():
-        _set(item, is_ews, stem.str.extract(r"/(?P<t>[^/]+)/?$", expand=False).astype(STR))
-        _set(notes, is_ews & ~notes.notna(), "target mailbox is not in IIS (see the EWS protocol log)")
-    if is_ecp.any():
-        _set(item, is_ecp, stem.str.extract(r"/(?P<t>[^/]+)/?$", expand=False).astype(STR))
+    # -- MAPI/HTTP, RPC/HTTP: MailboxId= / <guid>@<domain>:port name the mailbox; EWS, ECP ---
+    if is_[P_MAPI].any():
+        rows = np.flatnonzero(is_[P_MAPI])
+        mailbox.set(is_[P_MAPI], query_param(query.take(pa.array(rows)), "MailboxId").rows())
+        item.set(is_[P_MAPI], stem.derive(lambda v: extract(v, r"(?i)^/mapi/(?P<v>[^/]+)")).rows(is_[P_MAPI]))
+    if is_[P_RPC].any():
+        rows = np.flatnonzero(is_[P_RPC])
+        q = query.take(pa.array(rows))
+        target = Uniq.encode(extract(q, r"^(?P<v>[^:&]+@[^:&]+)"), url_decode_text).rows()
+        mailbox.set(is_[P_RPC], target)
+        item.set(is_[P_RPC], method.rows(is_[P_RPC]))
+        notes.set(is_[P_RPC], pc.binary_join_element_wise("RPC target ", extract(q, r"^(?P<v>[^&]+)"), ""))
+    for p, note in ((P_EWS, "target mailbox is not in IIS (see the EWS protocol log)"), (P_ECP, None)):
+        if is_[p].any():
+            item.set(is_[p], stem.derive(lambda v: extract(v, r"/(?P<v>[^/]+)/?$")).rows(is_[p]))
+            if note:
+                notes.set(is_[p], note)
 
     # -- what is not an access -------------------------------------------------------------
-    skip = _na(n, index)
-    probe = actor.str.lower().str.contains("healthmailbox", regex=False).fillna(False)
-    probe |= agent.str.contains(_PROBE_UA, regex=True).fillna(False)
-    probe |= low.str.contains("healthcheck.htm", regex=False)
-    static = ~dav & low.str.contains(_STATIC, regex=True)
-    signin = is_owa & (low.str.startswith("/owa/auth") | low.str.contains("/logoff.owa", regex=False))
-    known = dav | is_owa | is_eas | is_ews | is_mapi | is_rpc | is_ecp
-    challenge = _challenges(fields, times, status, method, low, agent)
-    _set(skip, ~known, SKIP_OTHER)
-    _set(skip, known & mailbox.isna() & actor.isna(), SKIP_NO_MAILBOX)
-    _set(skip, signin, SKIP_SIGNIN)
-    _set(skip, challenge, SKIP_CHALLENGE)
-    _set(skip, static, SKIP_STATIC)
-    _set(skip, probe, SKIP_PROBE)
-    if all_events:  # keep them, but never as accesses
-        _set(operation, skip.notna(), "WebRequest")
-        _set(notes, skip.notna(), "not an access: " + skip)
-        skip = _na(n, index)
+    mailbox_values = mailbox.build()
+    has_mailbox = pc.is_valid(mailbox_values).to_numpy(zero_copy_only=False)
+    probe = actor.mask(lambda v: pc.match_substring(v, "healthmailbox", ignore_case=True))
+    probe |= agent.mask(lambda v: pc.match_substring_regex(v, _PROBE_UA))
+    probe |= stem.mask(lambda v: pc.match_substring(v, "healthcheck.htm", ignore_case=True))
+    static = ~dav & stem.mask(lambda v: pc.match_substring_regex(v, _STATIC))
+    signin = owa & stem.mask(lambda v: pc.match_substring_regex(v, r"(?i)^/owa/(?:auth(?:/|\.owa|$)|logoff\.owa)"))
+    known = protocol != P_OTHER
+    challenge = _challenges(table, times, status, method, stem, agent)
+    skip = np.full(n, -1, dtype=np.int8)  # index into SKIP_REASONS; later rules win
+    for code, mask in enumerate(
+        (~known, known & ~has_mailbox & ~actor.notna(), signin, challenge, static, probe)
+    ):
+        skip[mask] = code
+    skipped: Counter[str] = Counter()
+    for code, count in zip(*np.unique(skip[skip >= 0], return_counts=True)):
+        skipped[SKIP_REASONS[code]] = int(count)
+    if all_events and (skip >= 0).any():  # keep them, but never as accesses
+        notes.set(skip >= 0, pa.array(np.array(["not an access: " + r for r in SKIP_REASONS])[skip[skip >= 0]], S))
+        operation[skip >= 0] = OP_WEB
+        skip[:] = -1
+        skipped.clear()
+    keep = skip < 0
+    keep_arrow = pa.array(keep)
 
-    outcome = pd.Series(np.where(status < 400, "Success", "Failure"), index=index, dtype=STR)
-    outcome = outcome.where(status.notna(), np.nan)
-    server = _col(fields, "s-computername").fillna(_col(fields, "s-ip"))
-    client_app = joined([protocol, agent], ": ")
-    status_text = joined(
-        [_col(fields, "sc-status"), _col(fields, "sc-substatus"), _col(fields, "sc-win32-status")], "."
-    )
-    proxied = agent.str.startswith("Exchange-Server-Frontend-Proxy").fillna(False)
-    xff = _col(fields, "x-forwarded-for").fillna(_col(fields, "cs(x-forwarded-for)"))
-    details = joined(
+    outcome = np.where(status < 0, -1, np.where(status < 400, 0, 1))[keep]
+    server = pc.coalesce(_text(table, "s-computername"), _text(table, "s-ip")).filter(keep_arrow)
+    app_codes = protocol.astype(np.int64) * (len(agent.values) + 1) + (agent.index + 1)
+    client_app = _client_app(app_codes[keep], agent)
+    status_full = join([_text(table, "sc-status"), _text(table, "sc-substatus"), _text(table, "sc-win32-status")], ".")
+    xff = pc.coalesce(_text(table, "x-forwarded-for"), _text(table, "cs(x-forwarded-for)"))
+    proxied = agent.mask(lambda v: pc.starts_with(v, "Exchange-Server-Frontend-Proxy"))
+    details = join(
         [
-            "HTTP " + method.fillna("?") + " " + status_text.fillna("?"),
-            "site=" + _col(fields, "s-sitename"),
-            "X-Forwarded-For=" + xff,
-            pd.Series(np.where(proxied, "c-ip is the front-end server", None), index=index, dtype=STR),
-            notes,
+            pc.binary_join_element_wise("HTTP ", pc.fill_null(method.rows(), "?"), " ", pc.fill_null(status_full, "?"), ""),
+            pc.binary_join_element_wise("site=", _text(table, "s-sitename"), ""),
+            pc.binary_join_element_wise("X-Forwarded-For=", xff, ""),
+            pc.if_else(pa.array(proxied), "c-ip is the front-end server", pa.scalar(None, S)),
+            notes.build(),
         ],
         "; ",
-    )
-    return pd.DataFrame(
+    ).filter(keep_arrow)
+    frame = pd.DataFrame(
         {
-            "time": times,
-            "operation": operation,
-            "mailbox": mailbox,
-            "actor": actor,
-            "admin_rights": admin,
-            "folder": folder,
-            "item": item,
-            "client_ip": _col(fields, "c-ip"),
-            "client_host": client_host,
+            "time": pd.Series(times.filter(keep_arrow).to_pandas(), dtype="datetime64[ns, UTC]"),
+            "operation": pd.Categorical.from_codes(operation[keep], categories=OPERATIONS),
+            "mailbox": to_categorical(mailbox_values.filter(keep_arrow)),
+            "actor": Uniq(actor.values, actor.index[keep]).categorical(),
+            "admin_rights": pd.array(np.where(admin[keep], True, None), dtype="boolean"),
+            "folder": to_string_series(folder.build().filter(keep_arrow)),
+            "item": to_string_series(item.build().filter(keep_arrow)),
+            "client_ip": to_categorical(_text(table, "c-ip").filter(keep_arrow)),
+            "client_host": to_categorical(client_host.build().filter(keep_arrow)),
             "client_app": client_app,
-            "outcome": outcome,
-            "server": server,
-            "provider": "IIS",
-            "mapping": mapping,
-            "time_basis": "utc",
-            "details": details,
-            "skip": skip,
-        },
-        index=index,
+            "outcome": pd.Categorical.from_codes(outcome, categories=("Success", "Failure")),
+            "server": to_categorical(server),
+            "record_id": table.column("record_id").filter(keep_arrow).to_numpy(),
+            "provider": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), categories=["IIS"]),
+            "mapping": pd.Categorical.from_codes(mapping[keep], categories=MAPPINGS),
+            "time_basis": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), categories=["utc"]),
+            "details": to_string_series(details),
+        }
     )
+    if "raw_ref" in table.column_names:
+        frame["raw_ref"] = table.column("raw_ref").filter(keep_arrow).to_numpy()
+    return Classified(frame, skipped)
+
+
+def _dav_folder(rest: pa.Array, items: pa.Array) -> pa.Array:
+    """"/<folder path>" of each distinct URL remainder: what precedes the item, if any."""
+    prefix = pc.fill_null(pc.struct_field(pc.extract_regex(rest, r"(?i)^(?P<v>(?:[^/]*/)*?)[^/]*\.eml(?:/.*)?$"), [0]), "")
+    path = pc.utf8_rtrim(pc.if_else(pc.is_valid(items), prefix, rest), characters="/")
+    path = pc.binary_join_element_wise("/", path, "")
+    return pc.if_else(pc.equal(path, "/"), pa.scalar(None, S), path)
+
+
+def _spread(n: int, rows: np.ndarray, sub: np.ndarray, default: bool = False) -> np.ndarray:
+    """A full-length mask from a mask over ``rows``."""
+    out = np.full(n, default, dtype=bool)
+    out[rows] = sub
+    return out
+
+
+def _client_app(codes: np.ndarray, agent: Uniq) -> pd.Categorical:
+    """"<protocol>: <user agent>" built once per distinct (protocol, agent) pair."""
+    uniques, inverse = np.unique(codes, return_inverse=True)
+    agents = agent.values.to_pylist() + [None]
+    width = len(agent.values) + 1
+    labels = []
+    for code in uniques.tolist():
+        proto, ua = PROTOCOLS[code // width], agents[code % width - 1] if code % width else None
+        labels.append(f"{proto}: {ua}" if ua else proto)
+    return categorical_labels(labels, inverse)
+
+
+def categorical_labels(labels: list[str], inverse: np.ndarray) -> pd.Categorical:
+    codes, categories = pd.factorize(pd.array(labels, dtype="string"))
+    return pd.Categorical.from_codes(codes[inverse.ravel()], categories=pd.Index(categories, dtype="string"))
 
 
 def _challenges(
-    fields: pd.DataFrame,
-    times: pd.Series,
-    status: pd.Series,
-    method: pd.Series,
-    low: pd.Series,
-    agent: pd.Series,
-) -> pd.Series:
+    table: pa.Table, times: pa.Array, status: np.ndarray, method: Uniq, stem: Uniq, agent: Uniq
+) -> np.ndarray:
     """401s answered by the same client's same request succeeding within the window.
 
     "Same request" = same client address, method, path and user agent; the next such line
     (in file order) that is not a 401 must be a success (< 400) within
     ``CHALLENGE_WINDOW_S`` seconds. NTLM's 401-401-200 handshakes count once as well.
     """
-    n = len(fields)
-    is401 = (status == 401).to_numpy()
+    n = table.num_rows
+    is401 = status == 401
+    result = np.zeros(n, dtype=bool)
     if not is401.any():
-        return pd.Series(False, index=fields.index)
-    key = pd.DataFrame(
-        {"ip": _col(fields, "c-ip"), "m": method, "p": low, "ua": agent}, index=fields.index
-    )
-    group = key.groupby(list(key.columns), dropna=False, sort=False).ngroup().to_numpy()
-    order = np.lexsort((np.arange(n), group))  # by group, then file order
-    g = group[order]
-    t = times.to_numpy(dtype="datetime64[ns]")[order]
-    st = status.to_numpy(dtype="float64", na_value=np.nan)[order]
-    answered = ~np.isnan(st) & (st != 401)
-    # for each position: index (in `order`) of the next answered row, within the same group
-    pos = np.where(answered, np.arange(n), n)
-    next_pos = np.minimum.accumulate(pos[::-1])[::-1]
-    nxt = np.empty(n, dtype=np.int64)
-    nxt[:-1] = next_pos[1:]
-    nxt[-1] = n
-    found = nxt < n
-    safe = np.where(found, nxt, 0)
-    ok = found & (g[safe] == g) & (st[safe] < 400)
+        return result
+    ip = Uniq.encode(_text(table, "c-ip")).index
+    candidates = np.flatnonzero(np.isin(ip, np.unique(ip[is401])))  # same client as some 401
+    key = np.zeros(len(candidates), dtype=np.int64)
+    for part in (ip, method.index, stem.index, agent.index):
+        key = pd.factorize(key * (int(part.max(initial=0)) + 2) + part[candidates] + 1)[0].astype(np.int64)
+    order = np.lexsort((candidates, key))  # by request key, then file order
+    g, rows = key[order], candidates[order]
+    t = as_array(times).to_numpy(zero_copy_only=False)[rows].astype("datetime64[ns]")
+    st = status[rows]
+    answered = st != 401
+    m = len(rows)
+    pos = np.where(answered, np.arange(m), m)
+    nxt = np.append(np.minimum.accumulate(pos[::-1])[::-1][1:], m)  # next answered after each
+    safe = np.minimum(nxt, m - 1)
+    ok = (nxt < m) & (g[safe] == g) & (st[safe] >= 0) & (st[safe] < 400) & (st == 401)
     delta = (t[safe] - t) / np.timedelta64(1, "s")
     ok &= (delta >= 0) & (delta <= CHALLENGE_WINDOW_S)
-    result = np.zeros(n, dtype=bool)
-    result[order] = ok & (st == 401)
-    return pd.Series(result, index=fields.index)
+    result[rows[ok]] = True
+    return result

@@ -1,0 +1,93 @@
+"""IIS ingest speed: our parser (hash + parse + normalize) against a bare ``pandas.read_csv``.
+
+Usage: ``.venv/bin/python benchmarks/ingest_iis.py [--lines 1000000] [--repeats 3]``.
+Generates ``benchmarks/corpus/iis_<lines>.log`` (git-ignored) once: a realistic Exchange
+2013+ mix (OWA, EAS, MAPI, EWS, static files, 401 challenges, health probes) plus an
+Exchange 2003 WebDAV block. Target (issue 4): at least 0.3x the speed of the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._common import CORPUS, ingest_file, median_seconds, print_table  # noqa: E402
+from forensics.parsers.iis import IisParser  # noqa: E402
+
+FIELDS = (
+    "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
+    "cs(Referer) sc-status sc-substatus sc-win32-status time-taken"
+)
+USERS = [f"alias{i:04d}" for i in range(400)]
+TEMPLATES = [
+    ("POST", "/owa/service.svc", "action=GetItem&UA=0&ID=-{n}&AC=1&CorrelationID=<empty>;&cafeReqId={g};", "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36", 200),
+    ("GET", "/owa/{u}@contoso.com/", "ae=Item&t=IPM.Note&id=RgAAAAD{g}", "Mozilla/5.0+(Windows+NT+10.0)", 200),
+    ("POST", "/Microsoft-Server-ActiveSync/default.eas", "User={u}&DeviceId=DEV{n}&DeviceType=iPhone&Cmd=Sync&CorrelationID=<empty>;&cafeReqId={g};", "Apple-iPhone14C2/2001.67", 200),
+    ("POST", "/mapi/emsmdb/", "MailboxId={g}@contoso.com&CorrelationID=<empty>;&cafeReqId={g};", "Microsoft+Office/16.0+(Windows+NT+10.0;+Microsoft+Outlook+16.0.4549;+Pro)", 200),
+    ("POST", "/EWS/Exchange.asmx", "&CorrelationID=<empty>;&cafeReqId={g};", "Microsoft+Office/16.0+(Windows+NT+10.0;+Microsoft+Outlook+16.0.4549;+Pro)", 200),
+    ("GET", "/owa/prem/15.2.1118.7/scripts/boot.worker.min.js", "-", "Mozilla/5.0+(Windows+NT+10.0)", 200),
+    ("GET", "/owa/healthcheck.htm", "-", "AMProbe/Local/ClientAccess", 200),
+]
+
+
+def generate(path: Path, lines: int, seed: int = 7) -> None:
+    """Write ``lines`` W3C data lines (one header block) reproducibly."""
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(TEMPLATES), size=lines, p=[0.35, 0.1, 0.2, 0.15, 0.1, 0.07, 0.03])
+    users = rng.integers(0, len(USERS), size=lines)
+    secs = np.sort(rng.integers(0, 86400, size=lines))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\r\n") as out:
+        out.write("#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n")
+        out.write("#Date: 2024-03-05 00:00:00\n#Fields: " + FIELDS + "\n")
+        for i in range(lines):
+            method, stem, query, agent, status = TEMPLATES[pick[i]]
+            u = USERS[users[i]]
+            s = int(secs[i])
+            g = f"{i:08x}-5b2f-4e86-9a0c-7d4b1f3e6c25"
+            if stem == "/owa/healthcheck.htm":
+                user = "-"
+            else:
+                user = f"CONTOSO\\{u}"
+            if i % 50 == 0 and stem.startswith("/mapi"):
+                status, user = 401, "-"
+            out.write(
+                f"2024-03-05 {s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d} 10.0.0.1 {method} "
+                f"{stem.format(u=u)} {query.format(u=u, n=i, g=g)} 443 {user} 203.0.113.{i % 250} "
+                f"{agent} - {status} 0 0 {i % 900}\n"
+            )
+
+
+def baseline(path: Path) -> int:
+    frame = pd.read_csv(
+        path, sep=" ", comment=None, skiprows=4, header=None, names=FIELDS.split(), quoting=csv.QUOTE_NONE
+    )
+    return len(frame)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    path = CORPUS / f"iis_{args.lines}.log"
+    if not path.exists():
+        print(f"generating {path} ...")
+        generate(path, args.lines)
+    print(f"{path} ({path.stat().st_size / 1e6:.0f} MB, {args.lines:,} lines), median of {args.repeats}")
+    base, n = median_seconds(lambda: baseline(path), args.repeats)
+    ours, (frame, report) = median_seconds(lambda: ingest_file(IisParser, path), args.repeats)
+    assert n == args.lines and report.records == args.lines and report.balanced, report
+    print_table("lines", args.lines, ours, base, "ours (hash+parse+normalize)")
+    print(f"rows {len(frame):,}; skipped {dict(report.skipped)}; bad {report.bad}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
