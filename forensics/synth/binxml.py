@@ -82,6 +82,8 @@ class Subst:
 
 @dataclass(frozen=True)
 class Element:
+    """An XML element of a template: attributes hold one value each, children mix freely."""
+
     name: str
     attrs: tuple[tuple[str, Text | Subst], ...] = ()
     children: tuple["Element | Text | Subst", ...] = ()
