@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QPushButton,
-    QVBoxLayout,
+    QToolBar,
     QWidget,
 )
 
@@ -52,8 +52,8 @@ log = logging.getLogger(__name__)
 
 #: provenance columns hidden until the user asks for them (View > Columns)
 DEFAULT_HIDDEN = {"mapping", "logon_rule", "time_basis", "actor_ids", "mailbox_ids", "raw_ref", "provider"}
-DEFAULT_WIDTHS = {"time": 175, "operation": 125, "mailbox": 190, "actor": 190, "logon_type": 90,
-                  "admin_rights": 90, "folder": 150, "item": 220, "client_ip": 110, "outcome": 80,
+DEFAULT_WIDTHS = {"time": 170, "operation": 120, "mailbox": 170, "actor": 170, "logon_type": 90,
+                  "admin_rights": 105, "folder": 150, "item": 220, "client_ip": 110, "outcome": 80,
                   "event_id": 70, "record_id": 80, "evidence": 130, "details": 260}
 SETTINGS_GEOMETRY = "window/geometry"
 SETTINGS_STATE = "window/state"
@@ -74,13 +74,15 @@ class MainWindow(QMainWindow):
         self.model = EventTableModel(self.session, self)
         self.table = EventTable(self.model, self)
         self.query_bar = QueryBar(self.session, self)
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.query_bar)
-        layout.addWidget(self.table, 1)
-        self.setCentralWidget(central)
+        # the query bar spans the whole window width (above the side docks)
+        self.query_toolbar = QToolBar("Query", self)
+        self.query_toolbar.setObjectName("QueryToolbar")
+        self.query_toolbar.setMovable(False)
+        self.query_toolbar.setFloatable(False)
+        self.query_toolbar.toggleViewAction().setEnabled(False)
+        self.query_toolbar.addWidget(self.query_bar)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.query_toolbar)
+        self.setCentralWidget(self.table)
 
         self.evidence_panel = EvidencePanel(self.session, self)
         self.detail_panel = DetailPanel(self.session, self)
@@ -93,6 +95,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.evidence_dock, self.custody_dock)
         self.evidence_dock.raise_()
         self.detail_dock = self.add_dock(self.detail_panel, Qt.DockWidgetArea.RightDockWidgetArea, "Detail")
+        self.resizeDocks([self.evidence_dock], [170], Qt.Orientation.Vertical)
+        self.resizeDocks([self.detail_dock], [460], Qt.Orientation.Horizontal)
 
         self.table.filter_requested.connect(self.add_query_term)
         self.table.detail_requested.connect(self.show_detail)

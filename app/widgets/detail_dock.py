@@ -36,6 +36,8 @@ class DetailPanel(QWidget):
         self.fields.setObjectName("DetailFields")
         self.fields.setHorizontalHeaderLabels(["Field", "Value"])
         self.fields.verticalHeader().hide()
+        self.fields.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.fields.setAlternatingRowColors(True)
         self.fields.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.fields.horizontalHeader().setStretchLastSection(True)
         self.fields.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

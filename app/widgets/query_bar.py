@@ -103,7 +103,8 @@ class QueryBar(QWidget):
 
         self.edit = QueryEdit(session, self)
         self.edit.setObjectName("QueryEdit")
-        self.edit.setPlaceholderText('Filter: words, field:value, -field:value, "phrases", OR, after:2024-03-05, is:nonowner …  (Ctrl+F)')
+        self.edit.setPlaceholderText('Query (Ctrl+F) — e.g.  mailbox:ceo -actor:svc-backup after:2024-03-05 is:nonowner   (Help > Query syntax)')
+        self.edit.setMinimumWidth(420)
         self.edit.setClearButtonEnabled(True)
         self.edit.returnPressed.connect(self.apply)
         self.edit.escape_pressed.connect(self.clear)

@@ -54,7 +54,7 @@ class TimeRangeControl(QWidget):
 
     def _to_edit(self, stamp: pd.Timestamp) -> QDateTime:
         local = pd.Timestamp(stamp).tz_convert(self.session.zone.tzinfo())
-        wall = local.tz_localize(None).to_pydatetime().replace(microsecond=0)
+        wall = local.floor("s").tz_localize(None).to_pydatetime()
         return QDateTime(wall.date(), wall.time(), QTimeZone.utc())
 
     def _from_edit(self, edit: QDateTimeEdit) -> pd.Timestamp:
