@@ -54,7 +54,9 @@ EVENT_XMLNS = "http://schemas.microsoft.com/win/2004/08/events/event"
 _EPOCH_1601 = datetime(1601, 1, 1, tzinfo=timezone.utc)
 _ONE_US = timedelta(microseconds=1)
 
-_RECORD_HEAD = struct.Struct("<IIQQ")  # magic, size, record id, written time
+# record header (magic, size, record id, written time) + fragment header, template instance
+# head (0x0C 0x01, template id) and the chunk offset of the template definition
+_RECORD_START = struct.Struct("<IIQQ10sI")
 _RECORD_MAGIC = 0x00002A2A
 _U32 = struct.Struct("<I")
 _DESC = struct.Struct("<HBx")  # value descriptor: size, type, 0
@@ -345,9 +347,7 @@ class EvtxWriter:
         chunk.last_offset = offset
         chunk.buf += b"".join(
             (
-                _RECORD_HEAD.pack(_RECORD_MAGIC, size, record_id, ticks),
-                shape.instance_prefix,
-                _U32.pack(definition_at),
+                _RECORD_START.pack(_RECORD_MAGIC, size, record_id, ticks, shape.instance_prefix, definition_at),
                 definition,
                 shape.desc_head,
                 desc_sid,
