@@ -33,6 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"formats to write (default all: {' '.join(FORMATS)})")
     p.add_argument("--logs", nargs="+", choices=("exchange-auditing", "application"),
                    default=["exchange-auditing", "application"], help="which Windows logs evtx/xml/csv hold")
+    p.add_argument("--identities-out", type=Path, metavar="FILE",
+                   help="where to write the directory export (default OUT/identities.csv)")
     p.add_argument("--staff", type=int, metavar="N", help="extra generic users (default: grows with --events)")
     p.set_defaults(run=run)
 
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         result = generate(args.scenario, args.out, seed=args.seed, events=args.events, formats=args.formats,
-                          logs=args.logs, staff=args.staff, command=command,
+                          logs=args.logs, staff=args.staff, identities=args.identities_out, command=command,
                           progress=lambda n: print(f"  {n:,} accesses", file=sys.stderr))
     except ValueError as exc:
         raise SynthError(str(exc)) from exc
@@ -62,5 +64,5 @@ def run(args: argparse.Namespace) -> int:
           f"({truth['events']:,} store accesses) in {result.seconds:.1f} s")
     for name, fmt in truth["formats"].items():
         print(f"  {name:24} {fmt['records']:>10,} records {fmt['rows']:>10,} rows  {len(fmt['files'])} file(s)")
-    print(f"wrote {args.out / 'truth.json'} and {args.out / 'identities.csv'}; load {args.out / 'evidence'}")
+    print(f"wrote {args.out / 'truth.json'} and {args.out / truth['identities_csv']}; load {args.out / 'evidence'}")
     return 0
