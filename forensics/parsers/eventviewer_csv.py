@@ -221,6 +221,9 @@ class EventViewerCsvParser(Parser):
             yield self._finish(rows, stamps, maps, zone, fmt_state, ctx)
         if layout is None and report.records == 0:
             raise ParseError(f"{ctx.path.name}: no event rows (empty or header only)")
+        if fmt_state.get("ambiguous"):
+            report.warn("file", f"date order is ambiguous (no day above 12 in the whole file); read as "
+                                f"{fmt_state['format']}")
         if continuation:
             report.warn("file", f"{continuation} unquoted continuation line(s) joined to the description above")
         if decoding.switched_at is not None:
@@ -261,8 +264,16 @@ class EventViewerCsvParser(Parser):
         if "format" not in fmt_state:
             fmt, ambiguous = choose_format(text.head(5000))
             fmt_state["format"] = fmt
-            if ambiguous:
-                report.warn("file", f"date order is ambiguous (day and month both <= 12); read as {fmt}")
+            fmt_state["ambiguous"] = ambiguous
+        if fmt_state["ambiguous"]:
+            # a later day > 12 settles it: the chosen reading parses, the swapped one does not
+            fmt = fmt_state["format"]
+            swapped = fmt.replace("%m", "\0").replace("%d", "%m").replace("\0", "%d")
+            sample = text.dropna()
+            if pd.to_datetime(sample, format=swapped, errors="coerce").isna().any() and pd.to_datetime(
+                sample, format=fmt, errors="coerce"
+            ).notna().all():
+                fmt_state["ambiguous"] = False
         naive = parse_local(text, fmt_state["format"])
         bad = naive.isna() & text.str.strip().ne("")
         if bad.any():

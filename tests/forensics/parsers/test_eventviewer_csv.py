@@ -97,6 +97,12 @@ def test_day_first_locale(tmp_path: Path) -> None:
     assert list(frame.time) == [pd.Timestamp("2010-12-25T22:05:00Z"), pd.Timestamp("2011-01-02T13:00:00Z")]
 
 
+def test_ambiguous_date_order_is_reported(tmp_path: Path) -> None:
+    frame, report = parse(write(tmp_path, HEADER + folder_row("3/4/2010 3:22:41 PM")), source_tz="UTC")
+    assert frame.time.iloc[0] == pd.Timestamp("2010-03-04T15:22:41Z")
+    assert any("ambiguous" in str(w) for w in report.warnings)
+
+
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-8-sig", "utf-16-be"])
 def test_bom_encodings(tmp_path: Path, encoding: str) -> None:
     text = HEADER + folder_row().replace("Pat Assistant", "Pät Åssistant")
