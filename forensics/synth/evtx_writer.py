@@ -215,7 +215,9 @@ class EvtxWriter:
     Damage options for reader tests (a clean file is the default):
     ``declare_chunks=N`` writes a header that claims only N chunks (and their last record) as on
     a log copied while Windows had it open; ``dirty`` sets the header's dirty flag (default: on
-    exactly when ``declare_chunks`` is given). See ``forensics.synth.evtx_damage`` for more.
+    exactly when ``declare_chunks`` is given). ``spare_chunks=N`` appends N all-zero chunk slots,
+    as Windows pre-allocates them (not damage: the header does not count them). See
+    ``forensics.synth.evtx_damage`` for broken chunks.
     """
 
     def __init__(
@@ -227,11 +229,15 @@ class EvtxWriter:
         first_record_id: int = 1,
         declare_chunks: int | None = None,
         dirty: bool | None = None,
+        spare_chunks: int = 0,
     ) -> None:
         if first_record_id < 1:
             raise ValueError("record ids start at 1 or more")
         if declare_chunks is not None and declare_chunks < 0:
             raise ValueError("declare_chunks cannot be negative")
+        if spare_chunks < 0:
+            raise ValueError("spare_chunks cannot be negative")
+        self._spare = spare_chunks
         self.path = path
         self.channel = channel
         self.computer = computer
@@ -372,6 +378,8 @@ class EvtxWriter:
                 # An empty log still gets one initialised, record-less chunk, so that the header's
                 # chunk count (1) agrees with its first/last chunk numbers (0..0).
                 self._flush_chunk()
+            for _ in range(self._spare):
+                self._file.write(bytes(CHUNK_SIZE))
             self._file.seek(0)
             self._file.write(self._file_header())
         finally:

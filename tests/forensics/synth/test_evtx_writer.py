@@ -621,3 +621,19 @@ def test_output_is_deterministic(tmp_path: Path) -> None:
     write(tmp_path / "a.evtx", events)
     write(tmp_path / "b.evtx", events)
     assert (tmp_path / "a.evtx").read_bytes() == (tmp_path / "b.evtx").read_bytes()
+
+
+def test_spare_zero_chunks_are_ignored_like_windows_preallocation(tmp_path: Path) -> None:
+    events = varied_events(150, seed=12)
+    path = tmp_path / "spare.evtx"
+    writer = write(path, events, spare_chunks=3)
+    used = writer.chunks_written
+    assert path.stat().st_size == FILE_HEADER_SIZE + (used + 3) * CHUNK_SIZE
+    head = file_header(path)
+    assert (head["count"], head["last"], head["flags"]) == (used, used - 1, 0)
+    want = expected_rows(events)
+    assert_rows_equal(read_evtx_rs(path, validate_checksums=True), want)
+    assert_rows_equal(read_python_evtx(path), want, python_evtx=True)
+    rows, log = read_libevtx(path)
+    assert_rows_equal(rows, want)
+    assert not log.is_corrupted() and log.number_of_recovered_records == 0
