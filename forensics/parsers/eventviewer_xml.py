@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+import xml.etree.ElementTree as FastET
 from xml.etree.ElementTree import Element, ParseError as XmlSyntaxError
 
 import defusedxml.ElementTree as SafeET
@@ -87,8 +88,15 @@ def _local(tag: object) -> str:
 
 
 def _child(element: Element | None, name: str) -> Element | None:
+    """The first child named ``name`` in the element's own namespace (fast, C ``find``),
+    else in any namespace."""
     if element is None:
         return None
+    tag = element.tag if isinstance(element.tag, str) else ""
+    namespace = tag[: tag.index("}") + 1] if tag.startswith("{") else ""
+    found = element.find(namespace + name)
+    if found is not None:
+        return found
     for child in element:
         if _local(child.tag) == name:
             return child
@@ -377,16 +385,26 @@ class EventViewerXmlParser(Parser):
 
 
 
+def _fromstring(text: str) -> Element:
+    """Parse one element safely. Entities (the XML bomb) and external entities can only be
+    declared in a DTD, and any DTD construct starts with ``<!``: an element without ``<!``
+    goes to the C-accelerated stdlib parser (about 2.5x faster than defusedxml's pure-Python
+    one), anything holding ``<!`` (comments, CDATA, DTDs) to defusedxml, which refuses DTDs."""
+    if "<!" not in text:
+        return FastET.fromstring(text)
+    return SafeET.fromstring(text, forbid_dtd=True)
+
+
 def _parse_element(text: str, root_tag: str | None) -> Element:
     """Parse one ``<Event>``; if it uses a prefix declared on the root element, parse it
     inside a copy of the root start tag."""
     try:
-        return SafeET.fromstring(text, forbid_dtd=True)
+        return _fromstring(text)
     except XmlSyntaxError as exc:
         if "unbound prefix" not in str(exc) or not root_tag:
             raise
     name = re.match(r"<([^\s>/]+)", root_tag)
-    wrapped = SafeET.fromstring(f"{root_tag}{text}</{name.group(1)}>", forbid_dtd=True)
+    wrapped = _fromstring(f"{root_tag}{text}</{name.group(1)}>")
     return wrapped[0]
 
 

@@ -202,3 +202,14 @@ def test_many_records_stream_in_batches(tmp_path: Path) -> None:
     events = [event_xml(i, AUDITING, 10100, FOLDER_OPEN) for i in range(1, 12001)]
     frame, report = parse(write(tmp_path, export_xml(events)))
     assert len(frame) == 12000 and frame.record_id.is_monotonic_increasing and report.balanced
+
+
+def test_invalid_bytes_and_comments(tmp_path: Path) -> None:
+    good = event_xml(1, AUDITING, 10100, FOLDER_OPEN)
+    commented = event_xml(2, AUDITING, 10100, FOLDER_OPEN).replace("<System>", "<System><!-- exported -->")
+    text = export_xml([good, commented]).encode("utf-8").replace(b"CEO Mailbox", b"CEO \xff Mailbox", 1)
+    path = tmp_path / "bytes.xml"
+    path.write_bytes(text)
+    frame, report = parse(path)
+    assert list(frame.mailbox) == ["CEO \ufffd Mailbox", "CEO Mailbox"]
+    assert report.balanced and any("replaced by U+FFFD" in str(w) for w in report.warnings)
