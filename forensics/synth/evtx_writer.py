@@ -393,7 +393,7 @@ class EvtxWriter:
             self._shapes.clear()
             self._fresh_definitions.clear()
         # A stable, shape-specific GUID: the same shape gets the same template id in every file.
-        guid = hashlib.md5(repr(("mailbox-audit classic", key, self.channel)).encode("utf-8")).digest()
+        guid = hashlib.md5(repr(("mailbox-audit classic", key, self.channel)).encode("utf-8"), usedforsecurity=False).digest()
         shape = self._shapes[key] = _Shape(
             root=_classic_template(n_data, with_q, with_sid, provider, self.channel, computer),
             guid=guid,
