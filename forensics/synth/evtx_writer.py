@@ -335,14 +335,14 @@ class EvtxWriter:
         size = (payload + len(definition) + 11) & ~7
         if offset + size > CHUNK_END:
             if offset == CHUNK_HEADER_SIZE:
-                raise ValueError(f"event {record_id} needs {size} bytes; an EVTX record holds at most {MAX_RECORD_SIZE}")
+                raise ValueError(f"event {record_id} needs {size} bytes; EVTX records hold {MAX_RECORD_SIZE} at most")
             self._flush_chunk()
             chunk = self._chunk
             offset = CHUNK_HEADER_SIZE
             definition_at, definition, names = self._define(shape, chunk, offset)
             size = (payload + len(definition) + 11) & ~7
             if size > MAX_RECORD_SIZE:
-                raise ValueError(f"event {record_id} needs {size} bytes; an EVTX record holds at most {MAX_RECORD_SIZE}")
+                raise ValueError(f"event {record_id} needs {size} bytes; EVTX records hold {MAX_RECORD_SIZE} at most")
         if definition:
             chunk.names = names
             chunk.template_offsets[key] = definition_at
@@ -393,7 +393,8 @@ class EvtxWriter:
             self._shapes.clear()
             self._fresh_definitions.clear()
         # A stable, shape-specific GUID: the same shape gets the same template id in every file.
-        guid = hashlib.md5(repr(("mailbox-audit classic", key, self.channel)).encode("utf-8"), usedforsecurity=False).digest()
+        seed = repr(("mailbox-audit classic", key, self.channel)).encode("utf-8")
+        guid = hashlib.md5(seed, usedforsecurity=False).digest()
         shape = self._shapes[key] = _Shape(
             root=_classic_template(n_data, with_q, with_sid, provider, self.channel, computer),
             guid=guid,
@@ -405,7 +406,7 @@ class EvtxWriter:
             + (b"" if with_sid else _DESC_NULL),
             fixed=_FIXED_WITH_Q if with_q else _FIXED_NO_Q,
             lengths=struct.Struct(f"<{n_data}I"),
-            desc_base=int.from_bytes(_DESC.pack(0, T_STRING) * n_data, "little") + sum(2 << (32 * i) for i in range(n_data)),
+            desc_base=sum((0x10000 * T_STRING + 2) << (32 * i) for i in range(n_data)),
         )
         return shape
 

@@ -78,7 +78,8 @@ def varied_events(n: int, seed: int = 7) -> list[ClassicEvent]:
             data.append("L" * rng.randint(2_000, 12_000))  # long strings, some records several KiB
         events.append(
             ClassicEvent(
-                provider=rng.choice(["MSExchangeIS Auditing", "MSExchangeIS", "Odd <&'> Prövider"]),  # no '"': python-evtx/libevtx leave it raw in attributes
+                # no '"' in names: python-evtx and libevtx leave it unescaped inside attributes
+                provider=rng.choice(["MSExchangeIS Auditing", "MSExchangeIS", "Odd <&'> Prövider"]),
                 event_id=rng.choice([10100, 10102, 10104, 1016, 1009, 65535]),
                 qualifiers=rng.choice([16384, 49152, 0, None]),
                 level=rng.choice([2, 3, 4]),
