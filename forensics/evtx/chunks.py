@@ -46,3 +46,38 @@ def locate(record_ids: np.ndarray, valid: np.ndarray, first: np.ndarray, last: n
     inside = (ids >= first[None, :]) & (ids <= last[None, :]) & valid[None, :]
     found = inside.any(axis=1)
     return np.where(found, inside.argmax(axis=1), -1).astype(np.int64)
+
+
+def assign(record_ids: np.ndarray, valid: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Chunk index (within the batch) of each record, for records in the engine's output order.
+
+    The engine yields chunks in file order and, inside a chunk, strictly increasing record
+    ids; so each chunk's records are one run whose ids lie in the chunk header's range and
+    increase. Walking the chunks in order keeps duplicated id ranges (copied or recovered
+    chunks) apart. Records no header claims (-1 ids, damaged headers) join the run before
+    them. Work is per chunk (vectorized over the records), not per record.
+    """
+    n = len(record_ids)
+    out = np.full(n, -1, dtype=np.int64)
+    chunks = np.flatnonzero(valid)
+    position, k, current = 0, 0, -1
+    while position < n:
+        rest = record_ids[position:]
+        while k < len(chunks) and not (first[chunks[k]] <= rest[0] <= last[chunks[k]]):
+            k += 1
+        if k >= len(chunks):  # nothing claims this record: keep it with the chunk before
+            out[position] = current
+            position += 1
+            k = int(np.searchsorted(chunks, current, side="left")) if current >= 0 else 0
+            continue
+        chunk = chunks[k]
+        inside = (rest >= first[chunk]) & (rest <= last[chunk])
+        rising = np.ones(len(rest), dtype=bool)
+        rising[1:] = rest[1:] > rest[:-1]
+        run_ok = inside & rising
+        run = len(rest) if run_ok.all() else max(1, int(np.argmin(run_ok)))
+        out[position : position + run] = chunk
+        current = chunk
+        position += run
+        k += 1
+    return out

@@ -33,6 +33,7 @@ from forensics.evtx import xml_fields
 from forensics.evtx.chunks import (
     CHUNK_SIZE,
     FILE_MAGIC,
+    assign,
     HEADER_SIZE,
     chunk_ranges,
     header_chunk_count,
@@ -152,7 +153,7 @@ class EvtxParser(Parser):
         system = xml_fields.system_fields(kept_xml)
         values, names, has_data = xml_fields.data_items(kept_xml)
         record_ids = system["record_id"].fill_null(-1).to_numpy(zero_copy_only=False)
-        chunk = _fill_forward(locate(record_ids, valid, first, last)) + first_chunk
+        chunk = _fill_forward(assign(record_ids, valid, first, last)) + first_chunk
         counts = pc.list_value_length(values).to_numpy(zero_copy_only=False)
 
         pieces: list[tuple[np.ndarray, dict[str, Any]]] = []
