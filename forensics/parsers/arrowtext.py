@@ -189,6 +189,21 @@ def to_string_series(values: pa.Array | pa.ChunkedArray) -> pd.Series:
 
 
 def join(parts: list[pa.Array], sep: str) -> pa.Array:
-    """Element-wise join of text columns, skipping nulls (null when all parts are)."""
-    joined = pc.binary_join_element_wise(*[p.cast(S) for p in parts], sep, null_handling="skip")
-    return pc.if_else(pc.equal(joined, ""), pa.scalar(None, S), joined)
+    """Element-wise join of text columns, skipping nulls and empties (null when all are).
+
+    (Not ``binary_join_element_wise(null_handling="skip")``: in the pyarrow we ship (26) it drops the
+    rows whose parts are all null, misaligning the column.)
+    """
+    none = pa.scalar(None, S)
+    out: pa.Array | None = None
+    for part in parts:
+        part = part.cast(S)
+        part = pc.if_else(pc.equal(part, ""), none, part)
+        if out is None:
+            out = part
+            continue
+        both = pc.binary_join_element_wise(out, part, sep)
+        out = pc.coalesce(both, out, part)
+    if out is None:
+        raise ValueError("join() needs at least one column")
+    return out

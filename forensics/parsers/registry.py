@@ -24,6 +24,7 @@ def _load_builtin() -> None:
     from forensics.parsers import eventviewer_xml  # noqa: F401
     from forensics.parsers import eventviewer_csv  # noqa: F401
     from forensics.parsers import iis  # noqa: F401
+    from forensics.parsers import ual  # noqa: F401
 
 
 def all_parsers() -> list[type[Parser]]:
