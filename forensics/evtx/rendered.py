@@ -37,7 +37,10 @@ def _literal(text: str, before_slot: bool, after_slot: bool) -> str:
     pieces = _WS.split(text)
     gaps = _WS.findall(text)
     for i, piece in enumerate(pieces):
-        out.append(re.escape(piece))
+        escaped = re.escape(piece)
+        if piece.endswith(".") and i < len(gaps) and "\n" in gaps[i]:
+            escaped = escaped[:-2] + r"\.?"  # a sentence that ends a line may lose its period
+        out.append(escaped)
         if i < len(gaps):
             at_edge = (i == 0 and not pieces[0] and after_slot) or (
                 i == len(gaps) - 1 and not pieces[-1] and before_slot
