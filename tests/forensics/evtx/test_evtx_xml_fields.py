@@ -1,0 +1,61 @@
+"""Vectorized extraction from evtx XML: System fields, data items, unescaping, chunk runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from forensics.evtx import xml_fields
+from forensics.evtx.chunks import assign
+
+HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System>'
+
+
+def record(provider: str, event_id: int, record_id: int, data: str, computer: str = "EX01") -> str:
+    return (
+        f'{HEAD}<Provider Name="{provider}"></Provider><EventID Qualifiers="0">{event_id}</EventID><Version>0</Version>'
+        f'<TimeCreated SystemTime="2010-03-04T15:22:41.123456Z"></TimeCreated><EventRecordID>{record_id}</EventRecordID>'
+        f"<Channel>Application</Channel><Computer>{computer}</Computer><Security></Security></System>{data}</Event>"
+    )
+
+
+def test_provider_event_and_system_fields() -> None:
+    long_name = "P" * 500  # longer than the head window: read from the whole record
+    xml = pa.array([
+        record("MSExchangeIS Auditing", 10100, 7, "<EventData><Data>/Inbox</Data></EventData>"),
+        record("A &amp; B", 5, 8, "<EventData></EventData>", computer="srv&lt;1&gt;"),
+        record(long_name, 1, 9, ""),
+        '<?xml version="1.0"?>\n<Event><System><Provider></Provider></System></Event>',
+    ])
+    providers, codes, events = xml_fields.provider_event(xml)
+    assert [providers[c] if c >= 0 else None for c in codes] == ["MSExchangeIS Auditing", "A & B", long_name, None]
+    assert events.tolist() == [10100, 5, 1, -1]
+    system = xml_fields.system_fields(xml.slice(0, 2))
+    assert system["record_id"].to_pylist() == [7, 8]
+    assert system["computer"].to_pylist() == ["EX01", "srv<1>"]
+    assert str(system["time"][0].as_py()) == "2010-03-04 15:22:41.123456+00:00"
+
+
+def test_data_items_named_unnamed_empty_and_escaped() -> None:
+    xml = pa.array([
+        record("P", 1, 1, "<EventData><Data>/Inbox/Q &amp; A &lt;x&gt; &#x41;&#66;</Data><Data></Data><Data>last</Data><Binary>00</Binary></EventData>"),
+        record("P", 1, 2, '<EventData><Data Name="User">CONTOSO\\x</Data><Data Name="Empty"></Data></EventData>'),
+        record("P", 1, 3, "<UserData><Thing xmlns='x'><A>one</A><B>two &amp; three</B></Thing></UserData>"),
+    ])
+    values, names, has = xml_fields.data_items(xml)
+    assert values.to_pylist() == [["/Inbox/Q & A <x> AB", "", "last"], ["CONTOSO\\x", ""], []]
+    assert names.to_pylist()[1] == ["User", "Empty"]
+    assert has.to_pylist() == [True, True, False]
+    assert xml_fields.user_data_text(xml).to_pylist()[2] == "one two & three"
+
+
+def test_unescape_order() -> None:
+    assert xml_fields.unescape(pa.array(["&amp;lt;", "a&quot;b&apos;", None, "&#233;"])).to_pylist() == ["&lt;", "a\"b'", None, "é"]
+
+
+def test_assign_keeps_duplicate_ranges_apart() -> None:
+    valid = np.array([True, False, True, True])
+    first = np.array([1, 0, 1, 200])
+    last = np.array([100, 0, 100, 300])
+    ids = np.array([1, 2, 3, 1, 2, 250, -1, 251])
+    assert assign(ids, valid, first, last).tolist() == [0, 0, 0, 2, 2, 3, 3, 3]
