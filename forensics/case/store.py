@@ -314,6 +314,7 @@ class Case:
             frames.append(result.frame)
         out.checks = [checks[i] for i in range(len(self.evidence))]
         out.frame = schema.concat(frames)
+        self._annotate(out)
         for check in out.problems:
             self.custody.append(
                 "evidence-mismatch",
@@ -326,6 +327,21 @@ class Case:
             )
         self.last_checks = out.checks
         return out
+
+    @staticmethod
+    def _annotate(out: CaseLoad) -> None:
+        """Make problems loud where files are listed (Evidence dock, CLI summaries): a
+        modified file gets a note, a missing or unreadable one a failed file report."""
+        reports = {str(Path(f.path).resolve()): f for f in out.files}
+        for check in out.problems:
+            report = reports.get(str(Path(check.path).resolve()))
+            text = f"{check.status} since it was added to the case: {check.message}"
+            if report is None:
+                report = FileReport(path=Path(check.path), status="failed", error=text,
+                                    evidence_id=check.entry.evidence_id, parser=check.entry.parser)
+                out.files.append(report)
+            elif check.status == verification.MODIFIED and not any("EVIDENCE CHANGED" in n for n in report.notes):
+                report.notes.append("EVIDENCE CHANGED: " + text)
 
     def rehash_all(self) -> list[EvidenceCheck]:
         """Full re-hash of every evidence file without parsing (for reports and Verify)."""

@@ -1,0 +1,436 @@
+"""Cases in the GUI: File > New / Open / Save / Recent cases and Export report, Ctrl+B
+bookmarks, the Tag column, and the Bookmarks and Case notes docks.
+
+All case logic lives in ``forensics.case`` and ``forensics.reports``; this class only wires
+it to the window. Reloading a case and exporting a report (both re-hash evidence) run on
+worker threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
+
+from app import settings as app_settings
+from app.cases.dialogs import NewCaseDialog, TagDialog
+from app.cases.panels import BookmarksPanel, NotesPanel
+from app.workers import Task
+from forensics.case import Case, CaseLoad
+from forensics.case.bookmarks import TAG_COLUMN
+from forensics.errors import ForensicsError
+from forensics.ingest import LoadResult
+from forensics.parsers.base import LoadOptions
+
+if TYPE_CHECKING:
+    from app.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+RECENT_KEY = "cases/recent"
+MAX_RECENT = 8
+REPORT_FILTERS = "HTML report (*.html);;PDF report (*.pdf);;Excel workbook (*.xlsx);;CSV table (*.csv)"
+
+
+class CaseController(QObject):
+    """Owns the open case (if any) and keeps the window's session in step with it."""
+
+    case_loaded = Signal(object)  # CaseLoad, after a case's evidence was reloaded
+    report_exported = Signal(object)  # ExportResult
+    failed = Signal(str)
+
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = window.session
+        self.case: Case | None = None
+        self.task: Task | None = None
+        self._build_actions()
+        self.bookmarks_panel = BookmarksPanel(window)
+        self.bookmarks_panel.activated.connect(self.jump_to_bookmark)
+        self.bookmarks_panel.remove_requested.connect(self.remove_bookmarks)
+        self.notes_panel = NotesPanel(window)
+        self.notes_panel.changed.connect(self._notes_changed)
+        self.notes_panel.set_text("", enabled=False)
+        self.bookmarks_dock = window.add_dock(self.bookmarks_panel, Qt.DockWidgetArea.RightDockWidgetArea, "Bookmarks")
+        self.notes_dock = window.add_dock(self.notes_panel, Qt.DockWidgetArea.RightDockWidgetArea, "Case notes")
+        window.tabifyDockWidget(self.bookmarks_dock, self.notes_dock)
+        self.session.loaded.connect(self._apply_tags)
+        self.session.loader.finished.connect(self._record_load)
+
+    # ------------------------------------------------------------------ menus
+    def _action(self, text: str, slot, shortcut: Any = None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self.window)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        w = self.window
+        self.action_new = self._action("&New case…", self.new_case_dialog, "Ctrl+Shift+N",
+                                       "Create a case folder: evidence hashes, bookmarks, notes, custody log")
+        self.action_open = self._action("Open &case…", self.open_case_dialog, "Ctrl+Shift+K",
+                                        "Open a case folder and reload (and re-verify) its evidence")
+        self.action_save = self._action("&Save case", self.save_case, QKeySequence.StandardKey.Save,
+                                        "Save bookmarks, notes and the current query in the case")
+        self.action_export = self._action("&Export report…", self.export_dialog, "Ctrl+Shift+E",
+                                          "Export what the grid shows, with its query: HTML, PDF, XLSX or CSV")
+        self.action_save_query = self._action("Save &query in case…", self.save_query_dialog, None,
+                                              "Keep the current query under a name in the case")
+        self.menu_recent = QMenu("&Recent cases", w)
+        self.menu_recent.aboutToShow.connect(self._fill_recent)
+        self.menu_queries = QMenu("Case &queries", w)
+        self.menu_queries.aboutToShow.connect(self._fill_queries)
+        before = getattr(w, "_quit_separator_target", None)
+        menu = w.menu_file
+        entries: list[Any] = [None, self.action_new, self.action_open, self.menu_recent, self.action_save,
+                              None, self.action_save_query, self.menu_queries, None, self.action_export]
+        for entry in entries:
+            if entry is None:
+                menu.insertSeparator(before) if before is not None else menu.addSeparator()
+            elif isinstance(entry, QMenu):
+                menu.insertMenu(before, entry) if before is not None else menu.addMenu(entry)
+            else:
+                menu.insertAction(before, entry) if before is not None else menu.addAction(entry)
+        self.action_tag = self._action("&Bookmark selected rows…", self.tag_selected_dialog, "Ctrl+B",
+                                       "Tag the selected rows with a name and a comment")
+        w.menu_edit.addSeparator()
+        w.menu_edit.addAction(self.action_tag)
+        for action in (self.action_save, self.action_save_query):
+            action.setEnabled(False)
+
+    def _fill_recent(self) -> None:
+        self.menu_recent.clear()
+        for folder in recent_cases():
+            action = self.menu_recent.addAction(folder)
+            action.triggered.connect(lambda _c=False, f=folder: self.open_case(f))
+        if self.menu_recent.isEmpty():
+            self.menu_recent.addAction("(none)").setEnabled(False)
+
+    def _fill_queries(self) -> None:
+        self.menu_queries.clear()
+        for query in self.case.queries if self.case else []:
+            action = self.menu_queries.addAction(f"{query.name}: {query.text}")
+            action.triggered.connect(lambda _c=False, t=query.text: self.window.set_query(t))
+        if self.menu_queries.isEmpty():
+            self.menu_queries.addAction("(none)").setEnabled(False)
+
+    # ------------------------------------------------------------------ case lifecycle
+    def new_case_dialog(self) -> None:
+        dialog = NewCaseDialog(self.session.examiner or "", self.window)
+        if dialog.exec():
+            self.new_case(dialog.folder.text().strip(), dialog.name.text().strip(), dialog.number.text().strip(),
+                          dialog.examiner.text().strip())
+
+    def new_case(self, folder: str | Path, name: str = "", number: str = "", examiner: str = "") -> Case | None:
+        """Create a case; evidence already open in the window is recorded in it."""
+        try:
+            case = Case.create(folder, name, number=number, examiner=examiner or self.session.examiner or "",
+                               display_tz=self.session.zone.query_tz())
+        except ForensicsError as exc:
+            self.window.error_dialog("New case", exc.user_message)
+            return None
+        self._adopt(case)
+        case.record_files([f for f in self.session.files if f.status in ("loaded", "duplicate")], LoadOptions())
+        case.save()
+        self._apply_tags()
+        return case
+
+    def open_case_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self.window, "Open case folder")
+        if folder:
+            self.open_case(folder)
+
+    def open_case(self, folder: str | Path) -> Task | None:
+        """Open a case and reload its evidence on a worker thread (re-hashing every file)."""
+        if self.task is not None and self.task.is_running():
+            self.window.warning_dialog("Open case", "Wait for the current case task to finish.")
+            return None
+        try:
+            case = Case.open(folder, examiner=self.session.examiner or "")
+        except ForensicsError as exc:
+            self.window.error_dialog("Open case", exc.user_message)
+            return None
+        self.session.clear()
+        self._adopt(case)
+        if case.integrity_problems:
+            self.window.warning_dialog("Custody log problem", "The custody log of this case has been altered.",
+                                       "\n".join(case.integrity_problems))
+        quick = [c for c in case.quick_checks() if not c.ok]
+        if quick:
+            self.window.statusBar().showMessage(
+                f"{len(quick)} evidence file(s) missing or changed (size/mtime); re-hashing…", 8000)
+        self.window.statusBar().showMessage(f"Reloading {len(case.evidence)} evidence file(s) of the case…")
+        self.task = Task(case.load, self)
+        self.task.done.connect(self._case_loaded)
+        self.task.error.connect(self._task_failed)
+        self.task.start()
+        return self.task
+
+    def _adopt(self, case: Case) -> None:
+        self.case = case
+        self.session.set_case_dir(case.folder)
+        remember_case(case.folder)
+        self.notes_panel.set_text(case.notes, enabled=True)
+        for action in (self.action_save, self.action_save_query):
+            action.setEnabled(True)
+        self.refresh_bookmarks()
+
+    def _case_loaded(self, loaded: CaseLoad) -> None:
+        self.session.add_result(LoadResult(frame=loaded.frame, files=loaded.files, sources=loaded.sources))
+        self.session.custody_changed.emit()
+        if self.case is not None and self.case.current_query:
+            self.window.set_query(self.case.current_query)
+        self.refresh_bookmarks()
+        problems = loaded.problems
+        if problems:
+            self.window.warning_dialog(
+                "EVIDENCE DOES NOT MATCH THE CASE",
+                f"{len(problems)} evidence file(s) are missing or no longer match the hashes recorded in the case. "
+                "This is logged in the custody log and will be stated in every report.",
+                "\n".join(f"{c.status}: {c.path}: {c.message}" for c in problems),
+            )
+        self.window.statusBar().showMessage(
+            f"Case '{self.case.name if self.case else ''}': {len(loaded.frame):,} rows; "
+            f"{sum(1 for c in loaded.checks if c.ok)} of {len(loaded.checks)} file(s) verified", 8000)
+        self.case_loaded.emit(loaded)
+
+    def _task_failed(self, message: str) -> None:
+        self.window.error_dialog("Case", message)
+        self.failed.emit(message)
+
+    def save_case(self) -> None:
+        if self.case is None:
+            return
+        self.notes_panel.flush()
+        self.case.current_query = self.session.query_text
+        try:
+            self.case.save()
+        except ForensicsError as exc:
+            self.window.error_dialog("Save case", exc.user_message)
+            return
+        self.window.statusBar().showMessage(f"Saved case '{self.case.name}'", 4000)
+
+    def save_query_dialog(self) -> None:
+        if self.case is None or not self.session.query_text:
+            return
+        name, ok = QInputDialog.getText(self.window, "Save query", "Name:")
+        if ok and name.strip():
+            self.case.save_query(name.strip(), self.session.query_text, self.current_toggles())
+            self.case.save()
+
+    def _notes_changed(self, text: str) -> None:
+        if self.case is not None and text != self.case.notes:
+            self.case.notes = text
+            self.case.save()
+
+    def _record_load(self, result: LoadResult) -> None:
+        """Evidence opened through File > Open while a case is open becomes part of it."""
+        if self.case is not None:
+            if self.case.record_files(result.files, LoadOptions()):
+                self.case.save()
+
+    # ------------------------------------------------------------------ bookmarks
+    def _apply_tags(self) -> None:
+        """Give the frame its ``tag`` column (so ``tag:NAME`` queries and the Tag column work)."""
+        session = self.session
+        if self.case is None or not len(session.frame):
+            return
+        frame = session.frame.copy(deep=False)
+        tags = self.case.bookmarks.tag_column(frame)
+        if TAG_COLUMN in frame.columns:
+            frame[TAG_COLUMN] = tags
+        else:
+            frame.insert(1, TAG_COLUMN, tags)  # right after time
+        session.frame = frame
+        # the session caches masks and sort keys per frame; this frame has a new column
+        session._invalidate()  # noqa: SLF001
+        session.columns_changed.emit()
+        session._refresh(force=True)  # noqa: SLF001
+
+    def tag_selected_dialog(self) -> None:
+        rows = self.window.selected_frame_rows()
+        if not rows:
+            self.window.statusBar().showMessage("Select rows in the grid first, then press Ctrl+B", 5000)
+            return
+        if self.case is None:
+            answer = QMessageBox.question(self.window, "Bookmarks need a case",
+                                          "Bookmarks are kept in a case folder. Create a case now?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            self.new_case_dialog()
+            if self.case is None:
+                return
+        dialog = TagDialog(len(rows), self.case.bookmarks.tags(), self.window)
+        if dialog.exec():
+            self.tag_rows(rows, dialog.tag.currentText().strip(), dialog.comment.toPlainText().strip())
+
+    def tag_rows(self, frame_rows: list[int], tag: str, comment: str = "") -> int:
+        """Bookmark rows (positions in ``session.frame``) and save the case."""
+        if self.case is None or not frame_rows:
+            return 0
+        added = self.case.bookmarks.add(self.session.frame, frame_rows, tag, comment,
+                                        examiner=self.session.examiner or "")
+        self.case.custody.append("bookmarks-added", tag=tag, rows=len(added))
+        self.case.save()
+        self.session.custody_changed.emit()
+        self._apply_tags()
+        self.refresh_bookmarks()
+        return len(added)
+
+    def remove_bookmarks(self, indexes: list[int]) -> None:
+        if self.case is None:
+            return
+        items = self.case.bookmarks.items
+        self.case.bookmarks.remove([items[i] for i in indexes if 0 <= i < len(items)])
+        self.case.save()
+        self._apply_tags()
+        self.refresh_bookmarks()
+
+    def refresh_bookmarks(self) -> None:
+        if self.case is None:
+            self.bookmarks_panel.show_bookmarks([])
+            return
+        located = self.case.bookmarks.locate(self.session.frame)
+        first = located.drop_duplicates("bookmark").set_index("bookmark")["position"]
+        rows = []
+        for index, bookmark in enumerate(self.case.bookmarks.items):
+            s = bookmark.summary
+            rows.append((bookmark.tag, bookmark.comment, s.get("time", "").replace("T", " ")[:19],
+                         s.get("operation", ""), s.get("mailbox", ""), s.get("actor", ""), s.get("item", ""),
+                         int(first.get(index, -1)) >= 0))
+        self.bookmarks_panel.show_bookmarks(rows)
+
+    def jump_to_bookmark(self, index: int) -> bool:
+        """Select the bookmarked row in the grid (narrowing the query to it if it is hidden)."""
+        if self.case is None or not 0 <= index < len(self.case.bookmarks):
+            return False
+        located = self.case.bookmarks.locate(self.session.frame)
+        positions = located.loc[(located["bookmark"] == index) & (located["position"] >= 0), "position"]
+        if positions.empty:
+            self.window.statusBar().showMessage("That bookmark's row is not in the loaded evidence", 6000)
+            return False
+        target = int(positions.iloc[0])
+        view_rows = np.flatnonzero(self.session.view == target)
+        if not len(view_rows):
+            from forensics.query import all_of, exact
+
+            bookmark = self.case.bookmarks.items[index]
+            self.window.set_query(all_of(exact("evidence", bookmark.evidence),
+                                         f"record_id:{bookmark.record_id}" if bookmark.record_id is not None else ""))
+            view_rows = np.flatnonzero(self.session.view == target)
+            if not len(view_rows):
+                self.window.statusBar().showMessage("The bookmarked row is hidden by the quick filters", 6000)
+                return False
+        row = int(view_rows[0])
+        table = self.window.table
+        table.selectRow(row)
+        table.scrollTo(table.model().index(row, 0))
+        self.window.show_detail(target)
+        return True
+
+    # ------------------------------------------------------------------ reports
+    def current_toggles(self) -> dict[str, Any]:
+        s = self.session
+        toggles: dict[str, Any] = {}
+        from app.session import TOGGLE_QUERIES
+
+        for name in sorted(s.toggles):
+            toggles[f"quick filter {name}"] = TOGGLE_QUERIES[name]
+        if s.operations is not None:
+            toggles["operations"] = ", ".join(sorted(s.operations))
+        if s.time_from is not None:
+            toggles["time from (UTC, inclusive)"] = s.time_from.isoformat()
+        if s.time_to is not None:
+            toggles["time to (UTC, inclusive)"] = s.time_to.isoformat()
+        if s.sort_column:
+            toggles["sorted by"] = f"{s.sort_column} {'descending' if s.sort_descending else 'ascending'}"
+        return toggles
+
+    def export_dialog(self) -> None:
+        start = str((self.case.folder / "reports") if self.case else Path.home())
+        path, chosen = QFileDialog.getSaveFileName(self.window, "Export report", start, REPORT_FILTERS)
+        if path:
+            fmt = {"HTML": "html", "PDF ": "pdf", "Exce": "xlsx", "CSV ": "csv"}.get(chosen[:4])
+            if fmt and not Path(path).suffix:
+                path += "." + fmt
+            self.export_report(path, fmt)
+
+    def export_report(self, path: str | Path, fmt: str | None = None) -> Task | None:
+        """Export what the grid shows (its rows, query and toggles) on a worker thread."""
+        from forensics.reports import build_report, export_report
+
+        if self.task is not None and self.task.is_running():
+            self.window.warning_dialog("Export report", "Wait for the current case task to finish.")
+            return None
+        session, case = self.session, self.case
+        frame = session.frame
+        view = session.view_frame()
+        files = list(session.files)
+        custody = case.custody if case else session.custody_log()
+        query, toggles = session.query_text, self.current_toggles()
+        zone = session.zone.query_tz()
+        examiner = session.examiner or (case.examiner if case else "")
+        evidence_paths = [str(s.path) for s in session.sources.values()]
+
+        def work() -> Any:
+            checks = case.rehash_all() if case else []
+            data = build_report(
+                frame=frame, view=view, files=files, checks=checks, custody=custody,
+                case_name=case.name if case else "", case_number=case.number if case else "",
+                examiner=examiner, display_tz=zone, query=query, toggles=toggles,
+                bookmarks=case.bookmarks if case else None, notes=case.notes if case else "",
+                integrity_problems=case.integrity_problems if case else None,
+            )
+            result = export_report(data, path, fmt=fmt, custody=custody,
+                                   evidence_paths=evidence_paths + [c.entry.path for c in checks])
+            if case is not None:
+                case.save()
+            return result
+
+        self.window.statusBar().showMessage(f"Exporting report to {path}…")
+        self.task = Task(work, self)
+        self.task.done.connect(self._exported)
+        self.task.error.connect(self._task_failed)
+        self.task.start()
+        return self.task
+
+    def _exported(self, result: Any) -> None:
+        self.session.custody_changed.emit()
+        message = f"Report written: {result.path}\nSHA-256 {result.sha256} (logged in custody entry {result.custody_seq})"
+        if result.companion is not None:
+            message += f"\nAll events: {result.companion}"
+        self.window.statusBar().showMessage(f"Report written: {result.path}", 8000)
+        if self.window.quiet:
+            print(f"mailbox-audit-gui: {message}", file=sys.stderr)
+        else:
+            QMessageBox.information(self.window, "Report exported", message)
+        self.report_exported.emit(result)
+
+    def shutdown(self) -> None:
+        if self.task is not None:
+            self.task.wait()
+
+
+def recent_cases() -> list[str]:
+    store = app_settings.settings()
+    value = store.value(RECENT_KEY, [])
+    items = [value] if isinstance(value, str) else list(value or [])
+    return [p for p in items if p]
+
+
+def remember_case(folder: Path) -> None:
+    items = [str(folder)] + [p for p in recent_cases() if p != str(folder)]
+    store = app_settings.settings()
+    store.setValue(RECENT_KEY, items[:MAX_RECENT])
+    store.sync()

@@ -1,0 +1,120 @@
+"""Cases in the GUI: new/open case, Ctrl+B tags, Tag column and tag: queries, Bookmarks dock
+jump, notes, a modified file shown loudly, and File > Export report of what the grid shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from forensics.case import Case
+from forensics.custody.hashing import hash_file
+
+pytestmark = pytest.mark.gui
+
+
+def _load(qtbot, window, paths) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.session.loader.idle, timeout=20000):
+        assert window.open_paths(paths)
+
+
+def _wait(qtbot, task) -> None:  # type: ignore[no-untyped-def]
+    assert task is not None
+    qtbot.waitUntil(lambda: not task.is_running(), timeout=30000)
+    qtbot.wait(50)  # let the done signal reach the GUI thread
+
+
+def _select_rows(window, rows: list[int]) -> None:  # type: ignore[no-untyped-def]
+    table = window.table
+    table.clearSelection()
+    for row in rows:
+        table.selectionModel().select(
+            table.model().index(row, 0),
+            table.selectionModel().SelectionFlag.Select | table.selectionModel().SelectionFlag.Rows,
+        )
+
+
+def test_case_menus_and_docks_installed(window) -> None:  # type: ignore[no-untyped-def]
+    cases = window.cases
+    texts = [a.text() for a in window.menu_file.actions()]
+    for wanted in ("&New case…", "Open &case…", "&Save case", "&Recent cases", "&Export report…"):
+        assert wanted in texts
+    assert cases.action_tag.shortcut().toString() == "Ctrl+B"
+    assert cases.bookmarks_dock.windowTitle() == "Bookmarks"
+    assert cases.notes_dock.windowTitle() == "Case notes"
+
+
+def test_tag_rows_query_reopen_and_jump(qtbot, make_window, evidence_folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.show()
+    _load(qtbot, window, [evidence_folder])
+    cases = window.cases
+    case = cases.new_case(tmp_path / "case", "Quill", "17")
+    assert case is not None and len(case.evidence) == 2  # already-open evidence is recorded
+    window.set_query("is:nonowner")
+    shown = len(window.session.view)
+    _select_rows(window, [0, 1])
+    rows = window.selected_frame_rows()
+    assert cases.tag_rows(rows, "suspicious", "night reads <b>x</b>") == 2
+    assert "tag" in window.session.columns()
+    tagged = window.session.frame["tag"]
+    assert sorted(tagged.dropna().index.tolist()) == sorted(rows)
+    assert cases.bookmarks_panel.table.rowCount() == 2
+    assert cases.bookmarks_panel.table.item(0, 1).text() == "night reads <b>x</b>"
+    window.set_query("tag:suspicious")
+    assert len(window.session.view) == 2
+    window.set_query("is:nonowner")
+    assert len(window.session.view) == shown
+    cases.notes_panel.edit.setPlainText("Interviewed pat.")
+    cases.save_case()
+
+    # reopen in a fresh window: evidence, tags, notes and the last query come back
+    again = make_window()
+    again.show()
+    _wait(qtbot, again.cases.open_case(tmp_path / "case"))
+    assert len(again.session.frame) == len(window.session.frame)
+    assert again.session.query_text == "is:nonowner"
+    assert again.cases.notes_panel.edit.toPlainText() == "Interviewed pat."
+    assert sorted(again.session.frame["tag"].dropna().index.tolist()) == sorted(rows)
+    again.set_query("mailbox:hr")  # hides the bookmarked rows
+    assert again.cases.jump_to_bookmark(1)
+    target = again.table.selected_rows()
+    assert len(target) == 1
+    frame_row = int(again.session.view[target[0]])
+    assert again.session.frame["tag"].iloc[frame_row] == "suspicious"
+
+
+def test_modified_evidence_is_loud_on_open(qtbot, make_window, evidence_folder, tmp_path, dialogs) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    _load(qtbot, window, [evidence_folder])
+    window.cases.new_case(tmp_path / "case", "Quill")
+    victim = evidence_folder / "server1.guitest"
+    victim.write_text(victim.read_text() + "2024-03-07T10:00:00Z,CONTOSO\\x,ceo@contoso.com,MessageOpen,Delegate,Success\n")
+    again = make_window()
+    _wait(qtbot, again.cases.open_case(tmp_path / "case"))
+    assert "EVIDENCE DOES NOT MATCH THE CASE" in dialogs.texts()
+    report = next(f for f in again.session.files if f.path.name == "server1.guitest")
+    assert any("EVIDENCE CHANGED" in n for n in report.notes)
+    kinds = [e["kind"] for e in Case.open(tmp_path / "case").custody.entries()]
+    assert "evidence-mismatch" in kinds
+
+
+def test_export_report_of_grid_view(qtbot, make_window, evidence_folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(quiet=True)
+    _load(qtbot, window, [evidence_folder])
+    window.cases.new_case(tmp_path / "case", "Quill")
+    window.set_query("is:nonowner")
+    window.session.set_toggle("admin", True)
+    out = tmp_path / "reports" / "view.html"
+    with qtbot.waitSignal(window.cases.report_exported, timeout=60000) as blocker:
+        window.cases.export_report(out)
+    result = blocker.args[0]
+    html = out.read_text(encoding="utf-8")
+    assert result.sha256 == hash_file(out).sha256
+    assert "is:nonowner" in html and "quick filter admin" in html
+    assert f"{len(window.session.view)} rows in view" in html
+    for f in (evidence_folder / "server1.guitest", evidence_folder / "server2" / "server2.guitest"):
+        assert hash_file(f).sha256 in html
+    entries = window.cases.case.custody.entries()
+    assert entries[-1]["kind"] == "report-exported" and entries[-1]["sha256"] == result.sha256
