@@ -126,6 +126,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ extension API
     def _install_extensions(self) -> None:
         """Features install themselves here, one line each (heatmap, cases & bookmarks)."""
+        from app.heatmap import install as install_heatmap; install_heatmap(self)  # noqa: E702
+        from app.cases import install as install_cases; install_cases(self)  # noqa: E702
 
     def set_query(self, text: str) -> None:
         """Put ``text`` in the query bar and apply it now."""
