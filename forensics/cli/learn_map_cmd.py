@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from forensics.cli.common import add_case_options, custody_log
 from forensics.custody.hashing import HashingReader
 from forensics.errors import EvidenceError, ParseError
 from forensics.evtx.learn import events_from_export, learn, write_maps
@@ -24,6 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("learned-maps"), metavar="DIR",
                    help="folder for the learned map files (default: ./learned-maps)")
     p.add_argument("--maps", type=Path, metavar="DIR", help="start from these maps instead of the bundled ones")
+    add_case_options(p)
     p.set_defaults(run=run)
 
 
@@ -36,12 +38,14 @@ def run(args: argparse.Namespace) -> int:
     if target == evidence_dir or evidence_dir in target.parents:
         raise EvidenceError(f"--out {out}: refusing to write next to evidence ({evidence_dir}); choose another folder")
     maps = load_maps(args.maps)
+    log = custody_log(args)
     bad: list[str] = []
     with HashingReader(export) as reader:
         head = reader.peek(SNIFF_BYTES)
         events = events_from_export(reader.read, head, export.name, lambda off, why: bad.append(f"offset {off}: {why}"))
         results = learn(events, maps)
         hashes = reader.finish()
+        mtime = reader.mtime
     print(f"{export}: sha256 {hashes.sha256}")
     for line in bad[:10]:
         print(f"  warning: {line}")
@@ -71,5 +75,12 @@ def run(args: argparse.Namespace) -> int:
     written = write_maps(results, out, origin)
     for path in written:
         print(f"wrote {path}")
+    log.record_open(
+        export, hashes, mtime or 0.0, evidence_id=hashes.sha256[:16], parser="learn-map",
+        purpose="learn event-map field positions", records=sum(r.records for r in results),
+        bad_records=len(bad), maps_written=[str(p.resolve()) for p in written],
+    )
+    if log.path is None:
+        print("note: no --case given; custody entries were not saved")
     print(f"use them with: mailbox-audit load --maps {out} EVIDENCE…")
     return 0

@@ -26,6 +26,8 @@ from forensics.evtx.maps import EventMap, FieldSpec, MapSet
 from forensics.evtx.rendered import match_slots
 
 _PLACEHOLDER = re.compile(r"%(\d+)")
+#: Records kept per event id for voting: plenty for a majority, bounded memory on huge exports.
+MAX_OBSERVATIONS = 50_000
 
 
 @dataclass
@@ -155,9 +157,12 @@ def learn(events: Iterable[tuple[str, int, list[str] | None, str | None]], maps:
             else:
                 learned.unmatched += 1
             continue
+        kept = observations.setdefault(key, [])
+        if len(kept) >= MAX_OBSERVATIONS:
+            continue
         learned.records += 1
         learned.string_counts[len(strings)] += 1
-        observations.setdefault(key, []).append(Observation(list(strings), slots))
+        kept.append(Observation(list(strings), slots))
     for key, learned in found.items():
         obs = observations.get(key, [])
         if not obs:

@@ -187,3 +187,14 @@ def test_export_without_messages_is_a_clear_error(tmp_path: Path, capsys: pytest
     assert main(["learn-map", str(export), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "no Exchange event with both <Data> strings and a rendered message" in err and "Traceback" not in err
+
+
+def test_export_is_hashed_into_the_custody_log(tmp_path: Path) -> None:
+    (tmp_path / "evidence").mkdir()
+    export = tmp_path / "evidence" / "export.xml"
+    make_export(export, n=5)
+    case = tmp_path / "case"
+    assert main(["learn-map", str(export), "--out", str(tmp_path / "maps"), "--case", str(case)]) == 0
+    entries = [json.loads(line) for line in (case / "custody.jsonl").read_text(encoding="utf-8").splitlines()]
+    opened = [e for e in entries if e.get("kind") == "evidence-opened" or e.get("event") == "evidence-opened"]
+    assert opened and opened[-1]["parser"] == "learn-map" and opened[-1]["path"] == str(export.resolve())
