@@ -44,6 +44,7 @@ W2003_HEADER = ("date", "time", "source", "type", "category", "event", "user", "
 _LEVELS = r"(?:Information|Warning|Error|Critical|Verbose|Audit Success|Audit Failure)"
 _DATE = r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}"
 _VISTA_ROW = re.compile(rf'^"?{_LEVELS}"?[,\t]"?{_DATE}[ T][^,\t]*[,\t][^,\t]*[,\t]"?\d+"?[,\t]', re.IGNORECASE)
+_ANY_LEVEL_ROW = re.compile(rf'^"?[^,\t"]+"?[,\t]"?{_DATE}[ T][^,\t]*[,\t][^,\t]*[,\t]"?\d+"?[,\t]')
 _W2003_ROW = re.compile(
     rf'^"?{_DATE}"?[,\t]"?\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s?[AP]M)?"?[,\t][^,\t]*[,\t]'
     r'"?(?:Information|Warning|Error|Success Audit|Failure Audit)"?[,\t][^,\t]*[,\t]"?\d+"?[,\t]',
@@ -164,6 +165,10 @@ class EventViewerCsvParser(Parser):
             return 90
         if _VISTA_ROW.match(first) or _W2003_ROW.match(first):
             return 70
+        # a localized Vista+ header (5 names) followed by a row of level, date, source, id
+        lines_ = [line.strip() for line in text.lstrip("\ufeff").split("\n")[:3]]
+        if len(cells) == 5 and len(lines_) > 1 and _ANY_LEVEL_ROW.match(lines_[1]):
+            return 60
         return 0
 
     def parse(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:

@@ -192,3 +192,22 @@ def test_detection_by_content(tmp_path: Path) -> None:
     for text in (HEADER + folder_row(), folder_row(), W2003_HEADER):
         path = write(tmp_path, text, name="export.dat")
         assert registry.detect(path.read_bytes(), path) is EventViewerCsvParser
+
+
+def test_localized_header_and_unquoted_txt_continuations(tmp_path: Path) -> None:
+    german = "Ebene,Datum und Uhrzeit,Quelle,Ereignis-ID,Aufgabenkategorie\r\n"
+    row = ",".join(["Informationen", "14.03.2010 15:22:41", "MSExchangeIS Mailbox Store", "1016", "Anmeldungen",
+                    csv_field(KB_1016)])
+    path = write(tmp_path, german + row + "\r\n", name="export.dat")
+    assert registry.detect(path.read_bytes(), path) is EventViewerCsvParser
+    frame, _ = parse(path, source_tz="+01:00")
+    assert frame.time.iloc[0] == pd.Timestamp("2010-03-14T14:22:41Z") and frame.actor.iloc[0] == "NT AUTHORITY\\SYSTEM"
+    # a tab-separated export whose description lines were not quoted
+    lines = FOLDER_MESSAGE.split("\r\n")
+    txt = HEADER.replace(",", "\t") + "\t".join(["Information", "3/14/2010 3:22:41 PM", "MSExchangeIS Auditing",
+                                                  "10100", "Folder Access", lines[0]]) + "\r\n"
+    txt += "\r\n".join(lines[1:]) + "\r\n" + folder_row(sep="\t")
+    frame, report = parse(write(tmp_path, txt, name="export.txt"), source_tz="UTC")
+    assert list(frame.mailbox) == ["CEO Mailbox", "CEO Mailbox"]
+    assert frame.client_ip.iloc[0] == "10.1.2.3" and report.balanced and report.records == 2
+    assert any("continuation" in str(w) for w in report.warnings)
