@@ -81,7 +81,7 @@ class Tally:
         self.records = 0
         self.noise_records = 0
         self.challenge_records = 0
-        self.by: dict[str, Counter[str]] = {
+        self.by: dict[str, Counter] = {
             name: Counter()
             for name in ("operation", "source_operation", "mailbox", "actor", "mailbox_person",
                          "actor_person", "logon_type", "client_ip", "event_id", "day")
@@ -107,7 +107,7 @@ class Tally:
         by["client_ip"][client_ip] += n
         if event_id is not None:
             by["event_id"][str(event_id)] += n
-        by["day"][time.strftime("%Y-%m-%d")] += n
+        by["day"][time.date()] += n  # date objects here (cheap); ISO strings in as_dict
         if self.first is None or time < self.first:
             self.first = time
         if self.last is None or time > self.last:
@@ -125,7 +125,8 @@ class Tally:
         for name, counter in self.by.items():
             if name == "event_id" and not counter:
                 continue
-            out[f"by_{name}"] = dict(sorted(counter.items()))
+            items = ((k.isoformat() if name == "day" else k, v) for k, v in counter.items())
+            out[f"by_{name}"] = dict(sorted(items))
         out["first"] = iso(self.first) if self.first else None
         out["last"] = iso(self.last) if self.last else None
         out["epoch_seconds_sum"] = self.epoch_sum

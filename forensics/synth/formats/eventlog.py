@@ -58,10 +58,26 @@ def load_map(provider: str, event_id: int) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def compile_template(template: str) -> tuple[str | int, ...]:
+    """Split a message template into literal text and 0-based insertion indexes."""
+    parts: list[str | int] = []
+    pos = 0
+    for m in _PERCENT.finditer(template):
+        parts.append(template[pos:m.start()])
+        parts.append(int(m.group(1)) - 1)
+        pos = m.end()
+    parts.append(template[pos:])
+    return tuple(parts)
+
+
+def render_compiled(parts: tuple[str | int, ...], data: list[str]) -> str:
+    n = len(data)
+    return "".join(p if isinstance(p, str) else (data[p] if 0 <= p < n else f"%{p + 1}") for p in parts)
+
+
 def render(template: str, data: list[str]) -> str:
     """Substitute ``%1``..``%n`` as the EventLog service does."""
-    return _PERCENT.sub(lambda m: data[int(m.group(1)) - 1] if 0 < int(m.group(1)) <= len(data) else m.group(0),
-                        template)
+    return render_compiled(compile_template(template), data)
 
 
 @dataclass(slots=True)
@@ -72,11 +88,15 @@ class LogEvent:
     event_id: int
     time: datetime
     data: list[str]
-    message: str
+    template: tuple[str | int, ...]  # compiled message template (rendered only by the exports)
     level: int = 4
     keywords: int = KEYWORDS_CLASSIC
     qualifiers: int = QUALIFIERS_INFO
     record_id: int = 0
+
+    @property
+    def message(self) -> str:
+        return render_compiled(self.template, self.data)
 
     @property
     def task(self) -> int:
@@ -100,6 +120,8 @@ class EventBuilder:
         self.maps = {eid: load_map(AUDIT_PROVIDER, eid) for eid in AUDIT_EVENTS.values()}
         self.maps.update({eid: load_map(STORE_PROVIDER, eid) for eid in (1009, 1016)})
         self.fields = {eid: [f["name"] for f in m["fields"]] for eid, m in self.maps.items()}
+        self.templates = {eid: compile_template(m["message"]) for eid, m in self.maps.items()}
+        self.templates[1221] = compile_template(DEFRAG_MESSAGE)
 
     @staticmethod
     def identifier(a: Access) -> str:
@@ -120,7 +142,7 @@ class EventBuilder:
         eid = AUDIT_EVENTS[a.operation]
         v = self.values(a)
         data = [v.get(name, "") for name in self.fields[eid]]
-        return LogEvent(AUDIT_PROVIDER, eid, a.time, data, render(self.maps[eid]["message"], data))
+        return LogEvent(AUDIT_PROVIDER, eid, a.time, data, self.templates[eid])
 
     def logon(self, a: Access) -> LogEvent:
         if a.actor is a.mailbox:
@@ -128,12 +150,11 @@ class EventBuilder:
         else:
             eid, values = 1016, {"actor": a.actor.account, "mailbox": a.mailbox.smtp}
         data = [values.get(name, "") for name in self.fields[eid]]
-        return LogEvent(STORE_PROVIDER, eid, a.time, data, render(self.maps[eid]["message"], data),
-                        level=0, keywords=KEYWORDS_CLASSIC | KEYWORDS_AUDIT_SUCCESS)
+        return LogEvent(STORE_PROVIDER, eid, a.time, data, self.templates[eid], level=0, keywords=KEYWORDS_CLASSIC | KEYWORDS_AUDIT_SUCCESS)
 
     def defrag(self, moment: datetime, day: int) -> LogEvent:
         data = [self.org.database, str(80 + (day * 37) % 400)]
-        return LogEvent(STORE_PROVIDER, 1221, moment, data, render(DEFRAG_MESSAGE, data))
+        return LogEvent(STORE_PROVIDER, 1221, moment, data, self.templates[1221])
 
 
 # ---- sinks ---------------------------------------------------------------------------------
