@@ -124,3 +124,37 @@ def test_registered_as_provider_handler() -> None:
     row = map_event("MSExchange CmdletLogs", 1, ["Set-Mailbox", "-Identity ceo -ForwardingAddress eve", CALLER],
                     load_maps())
     assert row["operation"] == "ForwardingChange" and row["provider"] == "MSExchange CmdletLogs"
+
+
+def test_cmdlet_log_evtx_end_to_end(tmp_path) -> None:
+    """A synthetic MSExchange Management .evtx read by the .evtx parser through the handler."""
+    from datetime import datetime, timezone
+
+    from forensics.parsers.base import LoadOptions
+    from forensics.parsers.evtx_parser import EvtxParser
+    from forensics.synth.evtx_writer import ClassicEvent, EvtxWriter
+    from helpers.run_parser import run_parser
+
+    calls = [
+        (1, "Add-MailboxPermission", "-Identity ceo -User CONTOSO\\eve -AccessRights FullAccess"),
+        (1, "Add-ADPermission", '-Identity "DB01" -User CONTOSO\\eve -ExtendedRights ms-Exch-Store-Bypass-Access-Auditing'),
+        (6, "New-MailboxExportRequest", "-Mailbox ceo -FilePath \\\\srv\\x.pst"),
+        (1, "Get-Mailbox", "-ResultSize Unlimited"),
+    ]
+    path = tmp_path / "MSExchange Management.evtx"
+    writer = EvtxWriter(path, channel="MSExchange Management", computer="EX01.contoso.com")
+    for i, (event_id, cmdlet, params) in enumerate(calls):
+        strings = [cmdlet, params, CALLER, SID, SID, "Exchange Management Shell", "4242", "", "1", "00:00:01"]
+        if event_id == 6:
+            strings += ["", "System.UnauthorizedAccessException: access denied to \\\\srv\\x.pst", "Context", ""]
+        writer.write(ClassicEvent(provider="MSExchange CmdletLogs", event_id=event_id,
+                                  qualifiers=16384 if event_id == 1 else 49152, level=4 if event_id == 1 else 2,
+                                  task=1, time=datetime(2024, 3, 4, 10, i, tzinfo=timezone.utc), data=strings,
+                                  keywords=0x80000000000000))
+    writer.close()
+    frame, report = run_parser(EvtxParser, path, LoadOptions())
+    assert list(frame.operation) == ["PermissionChange", "AuditConfigChange", "MailboxExport", "AdminCommand"]
+    assert list(frame.outcome) == ["Success", "Success", "Failure", "Success"]
+    assert frame.mailbox.iloc[0] == "ceo" and (frame.actor == CALLER).all()
+    assert "UnauthorizedAccessException" in frame.details.iloc[2]
+    assert report.balanced and report.accepted == 4
