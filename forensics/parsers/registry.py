@@ -25,6 +25,7 @@ def _load_builtin() -> None:
     from forensics.parsers import eventviewer_csv  # noqa: F401
     from forensics.parsers import iis  # noqa: F401
     from forensics.parsers import ual  # noqa: F401
+    from forensics.parsers import mailbox_audit  # noqa: F401
 
 
 def all_parsers() -> list[type[Parser]]:

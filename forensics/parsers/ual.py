@@ -12,8 +12,6 @@ warning and the others still load. Mapping to the table: ``ual_mapping``.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,12 +21,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
 from forensics.errors import ParseError
 from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
+from forensics.parsers.csvtable import decode_head, header_names, raw_csv_record, read_all, read_csv_text
 from forensics.parsers.ual_mapping import AUDIT_SCHEMA, map_records
 
 SLICE_ROWS = 100_000  # CSV rows whose JSON is parsed (and yielded) together
@@ -37,25 +35,6 @@ LAYOUTS = {
     "export-csv-10": ("recordtype", "creationdate", "userids", "operations", "auditdata", "resultindex"),
     "purview-8": ("recordid", "creationdate", "recordtype", "operation", "userid", "auditdata"),
 }
-_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
-
-
-def _header_names(head: bytes) -> list[str]:
-    """Lower-case column names of the header row (after an optional ``#TYPE`` line)."""
-    text = head
-    for bom, encoding in _BOMS:
-        if head.startswith(bom):
-            text = head[len(bom) :].decode(encoding, errors="ignore").encode("utf-8")
-            break
-    lines = text.decode("utf-8", errors="replace").splitlines()
-    if lines and lines[0].startswith("#TYPE"):
-        lines = lines[1:]
-    if not lines:
-        return []
-    try:
-        return [name.strip().lower() for name in next(csv.reader([lines[0]]))]
-    except (csv.Error, StopIteration):
-        return []
 
 
 def layout_of(names: list[str]) -> str | None:
@@ -73,87 +52,32 @@ class UalParser(Parser):
 
     @classmethod
     def sniff(cls, head: bytes, path: Path) -> int:
-        names = _header_names(head[:8192])
+        names, _ = header_names(decode_head(head[:16384]))
         if "auditdata" not in names:
             return 0
         return 95 if layout_of(names) else 70
 
     def parse(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
-        data = self._read_all(ctx)
-        encoding = "utf-8"
-        for bom, name in _BOMS:
-            if data.startswith(bom):
-                data, encoding = data[len(bom) :], name
-                break
-        if encoding != "utf-8":
-            data = data.decode(encoding, errors="replace").encode("utf-8")
-            ctx.report.warn("file", f"{encoding.upper()} export transcoded to UTF-8")
-        if data.startswith(b"#TYPE"):
-            data = data[data.find(b"\n") + 1 :] if b"\n" in data else b""
-        names = _header_names(data[:8192])
-        layout = layout_of(names)
+        parsed = read_csv_text(ctx, read_all(ctx))
+        names = [n.strip().lower() for n in parsed.names]
         if "auditdata" not in names:
             raise ParseError(f"{ctx.path.name}: no AuditData column; not a unified audit log export")
+        layout = layout_of(names)
         if layout is None:
-            ctx.report.warn("file", f"unknown column layout {names}; reading AuditData and CreationDate only")
-        table, bad_rows = self._read_csv(ctx, data)
-        del data
-        for number, text in bad_rows:
+            ctx.report.warn("file", f"unknown column layout {parsed.names}; reading AuditData, CreationDate, UserId")
+        for number, text in parsed.bad:
             where = f"record {number}" if number else "record ?"
             ctx.report.bad_record(where, f"wrong number of CSV fields (truncated or corrupt row): {text[:120]!r}")
-        physical = _physical_numbers(table.num_rows, [n for n, _ in bad_rows])
-        columns = {name.lower(): table.column(name) for name in table.column_names}
+        table, numbers = parsed.table, parsed.numbers
+        columns = {name.strip().lower(): table.column(name) for name in table.column_names}
+        del parsed
         for start in range(0, table.num_rows, SLICE_ROWS):
             ctx.check_cancel()
             stop = min(start + SLICE_ROWS, table.num_rows)
             part = {name: col.slice(start, stop - start) for name, col in columns.items()}
-            frame = self._slice(ctx, part, physical[start:stop])
+            frame = self._slice(ctx, part, numbers[start:stop])
             if frame is not None and len(frame):
                 yield frame
-
-    @staticmethod
-    def _read_all(ctx: ParseContext) -> bytes:
-        blocks = []
-        while block := ctx.reader.read(16 << 20):
-            ctx.check_cancel()
-            blocks.append(block)
-        return b"".join(blocks)
-
-    def _read_csv(self, ctx: ParseContext, data: bytes) -> tuple[pa.Table, list[tuple[int | None, str]]]:
-        """All columns as text. Malformed rows are skipped and returned with their number."""
-        names = next(csv.reader([data[: data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8", "replace")]), [])
-        bad: list[tuple[int | None, str]] = []
-
-        def on_invalid(row: pacsv.InvalidRow) -> str:
-            bad.append((row.number, row.text or ""))
-            return "skip"
-
-        def read(threads: bool) -> pa.Table:
-            bad.clear()
-            return pacsv.read_csv(
-                io.BytesIO(data),
-                read_options=pacsv.ReadOptions(use_threads=threads, block_size=16 << 20),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={n.strip(): pa.string() for n in names}, strings_can_be_null=False
-                ),
-            )
-
-        try:
-            table = read(threads=True)
-            if bad:  # only a serial read numbers the malformed rows
-                table = read(threads=False)
-        except pa.ArrowInvalid as exc:
-            if "utf8" not in str(exc).lower().replace("-", ""):
-                raise ParseError(f"{ctx.path.name}: CSV cannot be read: {exc}") from exc
-            data = data.decode("cp1252", errors="replace").encode("utf-8")
-            ctx.report.warn("file", "text is not valid UTF-8; decoded as Windows-1252")
-            table = read(threads=True)
-            if bad:
-                table = read(threads=False)
-        # CSV record numbers: the header is record 1, so data record k is number k + 1
-        bad = [((n - 1) if n else None, t) for n, t in bad]
-        return table, bad
 
     def _slice(self, ctx: ParseContext, cols: dict[str, pa.ChunkedArray], numbers: np.ndarray) -> pd.DataFrame | None:
         audit = cols["auditdata"]
@@ -220,44 +144,10 @@ class UalParser(Parser):
 
     @classmethod
     def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:
-        """The CSV record (re-joined), found by its data-record number."""
-        target = record_id if record_id is not None and not pd.isna(record_id) else None
-        if target is None:
+        """The CSV record (re-joined as one line), found by its data-record number."""
+        if record_id is None or pd.isna(record_id):
             raise ValueError("a UAL row needs its record number")
-        raw = path.read_bytes()
-        for bom, encoding in _BOMS:
-            if raw.startswith(bom):
-                text = raw[len(bom) :].decode(encoding, errors="replace")
-                break
-        else:
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                text = raw.decode("cp1252", errors="replace")
-        if text.startswith("#TYPE"):
-            text = text.split("\n", 1)[1] if "\n" in text else ""
-        csv.field_size_limit(1 << 30)
-        rows = (row for row in csv.reader(io.StringIO(text, newline="")) if row)
-        next(rows, None)  # header
-        for number, row in enumerate(rows, start=1):
-            if number == int(target):
-                out = io.StringIO()
-                csv.writer(out, lineterminator="").writerow(row)
-                return out.getvalue()
-        raise ValueError(f"record {target} not found in {path.name}")
-
-
-def _physical_numbers(rows: int, bad: list[int | None]) -> np.ndarray:
-    """Data-record numbers (1-based) of the rows pyarrow kept, given the skipped ones."""
-    known = sorted(n for n in bad if n)
-    total = rows + len(bad)
-    valid = np.ones(total + 1, dtype=bool)
-    valid[0] = False
-    for n in known:
-        if n <= total:
-            valid[n] = False
-    numbers = np.flatnonzero(valid)
-    return numbers[:rows].astype(np.int64)
+        return raw_csv_record(path.read_bytes(), int(record_id))
 
 
 def _fit(value: Any, kind: pa.DataType | pa.Schema) -> Any:

@@ -1,0 +1,170 @@
+"""Read a whole CSV export (PowerShell ``Export-Csv``, Purview downloads) as text columns.
+
+Why shared: the UAL and mailbox-audit parsers meet the same exports: a BOM or none, UTF-16
+from ``-Encoding Unicode``, ANSI from Windows PowerShell 5.1, a ``#TYPE`` first line,
+quoted values with newlines, and truncated or damaged rows. pyarrow reads the CSV (multi-
+threaded); a malformed row is skipped, counted and named by its record number (a serial
+re-read numbers them, only when there is one).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from forensics.errors import ParseError
+from forensics.parsers.base import ParseContext
+
+BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+@dataclass
+class CsvText:
+    table: pa.Table  # every column as text ("" for empty)
+    names: list[str]  # header names as written
+    numbers: np.ndarray  # data-record number (1-based, header excluded) of each table row
+    bad: list[tuple[int | None, str]] = field(default_factory=list)  # (record number, text)
+    type_line: str = ""  # the "#TYPE …" line, when present
+
+
+def decode_head(head: bytes) -> str:
+    """Best-effort text of a file's first bytes (for sniffing)."""
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return head[len(bom) :].decode(encoding, errors="ignore")
+    if head[:200].count(b"\x00") > 20:  # UTF-16 without a BOM
+        return head.decode("utf-16-le", errors="ignore")
+    return head.decode("utf-8", errors="replace")
+
+
+def header_names(text: str) -> tuple[list[str], str]:
+    """Lower-case header names (after an optional ``#TYPE`` line) and that line."""
+    lines = text.splitlines()
+    type_line = ""
+    if lines and lines[0].startswith("#TYPE"):
+        type_line, lines = lines[0], lines[1:]
+    if not lines:
+        return [], type_line
+    try:
+        return [name.strip().lower() for name in next(csv.reader([lines[0]]))], type_line
+    except (csv.Error, StopIteration):
+        return [], type_line
+
+
+def read_all(ctx: ParseContext) -> bytes:
+    blocks = []
+    while block := ctx.reader.read(16 << 20):
+        ctx.check_cancel()
+        blocks.append(block)
+    return b"".join(blocks)
+
+
+def read_csv_text(ctx: ParseContext, data: bytes) -> CsvText:
+    """Parse ``data`` (the whole file) into text columns; warn about encodings used."""
+    encoding = "utf-8"
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            data, encoding = data[len(bom) :], name
+            break
+    if encoding != "utf-8":
+        data = data.decode(encoding, errors="replace").encode("utf-8")
+        ctx.report.warn("file", f"{encoding.upper()} export transcoded to UTF-8")
+    type_line = ""
+    if data.startswith(b"#TYPE"):
+        cut = data.find(b"\n")
+        type_line = data[: cut if cut >= 0 else len(data)].decode("utf-8", "replace").strip()
+        data = data[cut + 1 :] if cut >= 0 else b""
+    first = data[: data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8", "replace")
+    names = next(csv.reader([first]), []) if first.strip() else []
+    if not names:
+        raise ParseError(f"{ctx.path.name}: no header row")
+    unique = _unique(names)
+    bad: list[tuple[int | None, str]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number, row.text or ""))
+        return "skip"
+
+    def read(payload: bytes, threads: bool) -> pa.Table:
+        bad.clear()
+        return pacsv.read_csv(
+            io.BytesIO(payload),
+            read_options=pacsv.ReadOptions(use_threads=threads, block_size=16 << 20, skip_rows=1,
+                                           column_names=unique),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in unique},
+                                                 strings_can_be_null=False),
+        )
+
+    def read_numbered(payload: bytes) -> pa.Table:
+        table = read(payload, threads=True)
+        if bad:  # only a serial read numbers the malformed rows
+            table = read(payload, threads=False)
+        return table
+
+    try:
+        table = read_numbered(data)
+    except pa.ArrowInvalid as exc:
+        if "utf8" not in str(exc).lower().replace("-", ""):
+            raise ParseError(f"{ctx.path.name}: CSV cannot be read: {exc}") from exc
+        data = data.decode("cp1252", errors="replace").encode("utf-8")
+        ctx.report.warn("file", "text is not valid UTF-8; decoded as Windows-1252")
+        table = read_numbered(data)
+    # pyarrow numbers rows from the file's first row (the header is 1): data record = n - 1
+    numbered = [((n - 1) if n else None, t) for n, t in bad]
+    numbers = _kept_numbers(table.num_rows, [n for n, _ in numbered])
+    return CsvText(table, names, numbers, numbered, type_line)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        key = name.strip() or "column"
+        if key in seen:
+            seen[key] += 1
+            key = f"{key}.{seen[key]}"
+        else:
+            seen[key] = 0
+        out.append(key)
+    return out
+
+
+def _kept_numbers(rows: int, bad: list[int | None]) -> np.ndarray:
+    """Data-record numbers (1-based) of the rows pyarrow kept, given the skipped ones."""
+    total = rows + len(bad)
+    valid = np.ones(total + 1, dtype=bool)
+    valid[0] = False
+    for number in bad:
+        if number and number <= total:
+            valid[number] = False
+    return np.flatnonzero(valid)[:rows].astype(np.int64)
+
+
+def raw_csv_record(raw: bytes, number: int) -> str:
+    """Data record ``number`` (1-based) of a CSV export, re-joined as one CSV line."""
+    for bom, encoding in BOMS:
+        if raw.startswith(bom):
+            text = raw[len(bom) :].decode(encoding, errors="replace")
+            break
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+    if text.startswith("#TYPE"):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    csv.field_size_limit(1 << 30)
+    rows = (row for row in csv.reader(io.StringIO(text, newline="")) if row)
+    next(rows, None)  # header
+    for index, row in enumerate(rows, start=1):
+        if index == number:
+            out = io.StringIO()
+            csv.writer(out, lineterminator="").writerow(row)
+            return out.getvalue()
+    raise ValueError(f"record {number} not found")
