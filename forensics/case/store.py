@@ -111,7 +111,9 @@ class Case:
             case.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CaseError(f"cannot create case folder {folder}: {exc.strerror or exc}") from exc
-        case.custody.append("case-created", case_name=case.name, case_number=number)
+        adopted = case.adopt_custody_evidence()
+        case.custody.append("case-created", case_name=case.name, case_number=number,
+                            evidence_from_custody=len(adopted) or None)
         case.save()
         return case
 
@@ -243,6 +245,37 @@ class Case:
             known.add((path, entry.sha256))
             added.append(entry)
         return added
+
+    def adopt_custody_evidence(self) -> list[EvidenceEntry]:
+        """Record the evidence a custody log already in the folder lists (e.g. from
+        ``mailbox-audit load --case DIR``), so a case made later covers that evidence."""
+        latest: dict[str, dict[str, Any]] = {}
+        for entry in self.custody.entries():
+            if entry.get("kind") == "evidence-opened" and entry.get("sha256") and entry.get("path"):
+                if entry.get("status") in ("loaded", "duplicate", None):
+                    latest[entry["path"]] = entry
+        known = {(e.path, e.sha256) for e in self.evidence}
+        adopted = []
+        for path, entry in latest.items():
+            if (path, entry["sha256"]) in known:
+                continue
+            try:
+                mtime = datetime.fromisoformat(str(entry.get("mtime", "")).replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                mtime = 0.0
+            try:
+                relative = os.path.relpath(path, self.folder)
+            except ValueError:
+                relative = None
+            record = EvidenceEntry(
+                path=path, evidence_id=entry.get("evidence_id") or entry["sha256"][:16], sha256=entry["sha256"],
+                sha1=entry.get("sha1", ""), md5=entry.get("md5", ""), size=int(entry.get("size", 0)),
+                mtime=mtime, parser=entry.get("parser", ""), options=dict(entry.get("options") or {}),
+                relative=relative, added=str(entry.get("time", "")), added_by=str(entry.get("examiner", "")),
+            )
+            self.evidence.append(record)
+            adopted.append(record)
+        return adopted
 
     def add_evidence(
         self,

@@ -16,7 +16,7 @@ from forensics import schema
 from forensics.cli.common import add_load_options, load_options
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ReportError
-from forensics.ingest import check_readable, load_evidence
+from forensics.ingest import check_readable, expand_paths, load_evidence
 from forensics.reports import DEFAULT_EVENT_CAP, FORMATS, build_report, export_report
 
 
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         loaded = case.load()
         checks, files, frames, sources = loaded.checks, list(loaded.files), [loaded.frame], dict(loaded.sources)
         recorded = {e.path for e in case.evidence}
-        new = [p for p in args.evidence if p.is_dir() or str(p.resolve()) not in recorded]
+        new = [p for p in expand_paths(args.evidence) if str(p.resolve()) not in recorded]
         if new:
             added = case.add_evidence(new, options, already_loaded=sources)
             files += added.files

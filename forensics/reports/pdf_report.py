@@ -112,7 +112,7 @@ def _table(columns: list[str], rows: list[list[str]], styles: _Styles, widths: l
         data.append([Paragraph(esc(v), styles.mono if i in mono else styles.cell) for i, v in enumerate(row)])
     if widths is None:
         widths = [BODY_WIDTH / max(len(columns), 1)] * len(columns)
-    table = LongTable(data, colWidths=widths, repeatRows=1)
+    table = LongTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#C9CED6")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEF1F5")),
@@ -195,9 +195,10 @@ def build_story(data: ReportData, styles: _Styles) -> list:
                         [[str(s.rows), str(s.non_owner_rows), str(s.mailboxes), str(s.actors), f"{first} to {last}"]],
                         styles, _weights([1, 1, 1, 1, 3])))
     p("By operation", styles.h3)
-    story.append(_table(["Operation", "Rows"], [[k, str(v)] for k, v in s.by_operation], styles, _weights([3, 1])))
+    narrow = [BODY_WIDTH * 0.3, BODY_WIDTH * 0.1]
+    story.append(_table(["Operation", "Rows"], [[k, str(v)] for k, v in s.by_operation], styles, narrow))
     p("By logon type", styles.h3)
-    story.append(_table(["Logon type", "Rows"], [[k, str(v)] for k, v in s.by_logon_type], styles, _weights([3, 1])))
+    story.append(_table(["Logon type", "Rows"], [[k, str(v)] for k, v in s.by_logon_type], styles, narrow))
 
     p("5. Heatmaps", styles.h2)
     if not data.heatmaps:
@@ -253,7 +254,7 @@ def build_story(data: ReportData, styles: _Styles) -> list:
 
     p("12. Versions", styles.h2)
     story.append(_table(["Component", "Version"], [["tool", data.tool], *[[n, v] for n, v in data.dependencies]],
-                        styles, _weights([1, 3])))
+                        styles, [BODY_WIDTH * 0.2, BODY_WIDTH * 0.25]))
     return story
 
 

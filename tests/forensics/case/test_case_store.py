@@ -141,3 +141,15 @@ def test_moved_case_finds_evidence_by_relative_path(case: Case, evidence: Path, 
     os.rename(evidence.parent, moved / "evidence")
     reopened = Case.open(moved / "case")
     assert [c.status for c in reopened.load().checks] == [verification.VERIFIED]
+
+
+def test_case_adopts_evidence_from_an_existing_custody_log(tmp_path: Path, evidence: Path) -> None:
+    from forensics.custody.log import CustodyLog
+    from forensics.ingest import load_evidence
+
+    folder = tmp_path / "loaded-first"
+    load_evidence([evidence], options=LoadOptions(source_tz="-05:00"), custody=CustodyLog(folder, examiner="E"))
+    case = Case.create(folder, "Later")
+    (entry,) = case.evidence
+    assert entry.sha256 == hash_file(evidence).sha256 and entry.options == {"source_tz": "-05:00"}
+    assert [c.status for c in case.load().checks] == [verification.VERIFIED]

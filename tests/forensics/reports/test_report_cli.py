@@ -79,3 +79,15 @@ def test_user_errors_are_one_line(tmp_path: Path, evidence: Path, capsys: pytest
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "next to evidence" in err and "unknown report format" in err and "not a case folder" in err
+
+
+def test_load_then_report_on_the_same_case_lists_each_file_once(tmp_path: Path, evidence: Path) -> None:
+    case = tmp_path / "case"
+    assert main(["load", str(evidence.parent), "--case", str(case)]) == 0
+    out = tmp_path / "out" / "r.xlsx"
+    assert main(["report", str(evidence.parent), "--case", str(case), "--out", str(out)]) == 0
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(out)["Evidence"]
+    assert sheet.max_row == 2 and sheet["I2"].value == "verified"
+    assert len(Case.open(case).evidence) == 1
