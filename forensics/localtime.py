@@ -129,13 +129,22 @@ def choose_format(sample: pd.Series) -> tuple[str | None, bool]:
     return winners[0], month_first and day_first
 
 
+def to_ns(times: pd.Series) -> pd.Series:
+    """Times outside the table's nanosecond range (year 1, 9999: damaged text) become NaT
+    instead of failing the whole batch when the table converts to ``datetime64[ns]``."""
+    inside = times.notna() & (times >= pd.Timestamp.min.tz_localize(getattr(times.dt, "tz", None))) & (
+        times <= pd.Timestamp.max.tz_localize(getattr(times.dt, "tz", None)))
+    unit_ns = "datetime64[ns]" if getattr(times.dt, "tz", None) is None else pd.DatetimeTZDtype("ns", times.dt.tz)
+    return times.where(inside).astype(unit_ns)
+
+
 def parse_local(values: pd.Series, fmt: str | None) -> pd.Series:
     """Naive datetimes from text with the file's format (falls back to a mixed parse)."""
     text = values.astype("string").str.strip()
     if fmt is None:
-        return pd.to_datetime(text, errors="coerce", format="mixed")
-    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        return to_ns(pd.to_datetime(text, errors="coerce", format="mixed"))
+    parsed = to_ns(pd.to_datetime(text, format=fmt, errors="coerce"))
     missing = parsed.isna() & text.notna() & (text != "")
     if missing.any():
-        parsed[missing] = pd.to_datetime(text[missing], errors="coerce", format="mixed")
+        parsed[missing] = to_ns(pd.to_datetime(text[missing], errors="coerce", format="mixed"))
     return parsed

@@ -26,6 +26,7 @@ from defusedxml import DefusedXmlException
 from forensics.errors import ParseError
 from forensics.evtx.export_event import export_event_row
 from forensics.evtx.maps import load_maps
+from forensics.localtime import to_ns
 from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
 
@@ -328,11 +329,11 @@ class EventViewerXmlParser(Parser):
             if row is not None:
                 rows.append(row)
             if len(rows) >= BATCH:
-                yield _frame(rows)
+                yield _frame(rows, report)
                 rows = []
                 ctx.check_cancel()
         if rows:
-            yield _frame(rows)
+            yield _frame(rows, report)
 
     def _row(self, parts: EventParts, offset: int, maps, ctx: ParseContext) -> dict | None:
         report = ctx.report
@@ -408,9 +409,13 @@ def _parse_element(text: str, root_tag: str | None) -> Element:
     return wrapped[0]
 
 
-def _frame(rows: list[dict]) -> pd.DataFrame:
+def _frame(rows: list[dict], report) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(rows)
-    frame["time"] = pd.to_datetime(frame["time"], utc=True, errors="coerce", format="ISO8601")
+    raw = frame["time"]
+    frame["time"] = to_ns(pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601"))
+    unreadable = frame["time"].isna() & raw.notna()
+    for offset, text in zip(frame.loc[unreadable, "raw_ref"], raw[unreadable]):
+        report.warn(f"offset {offset}", f"unreadable TimeCreated/@SystemTime {str(text)[:40]!r}; row kept without a time")
     return frame
 
 

@@ -213,3 +213,12 @@ def test_invalid_bytes_and_comments(tmp_path: Path) -> None:
     frame, report = parse(path)
     assert list(frame.mailbox) == ["CEO \ufffd Mailbox", "CEO Mailbox"]
     assert report.balanced and any("replaced by U+FFFD" in str(w) for w in report.warnings)
+
+
+def test_unreadable_time_is_kept_and_reported(tmp_path: Path) -> None:
+    events = [event_xml(1, AUDITING, 10100, FOLDER_OPEN, time="0001-01-01T00:00:00Z"),
+              event_xml(2, AUDITING, 10100, FOLDER_OPEN, time="yesterday"),
+              event_xml(3, AUDITING, 10100, FOLDER_OPEN)]
+    frame, report = parse(write(tmp_path, export_xml(events)))
+    assert frame.time.isna().tolist() == [True, True, False]
+    assert sum("unreadable TimeCreated" in str(w) for w in report.warnings) == 2
