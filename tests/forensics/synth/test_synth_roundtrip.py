@@ -1,8 +1,8 @@
 """Round trip: generate, load with our parsers, and the normalized rows equal truth.json.
 
-Covers every format the project parses at the time of writing (.evtx, Event Viewer XML
-and CSV exports, IIS 2003 and 2013+). The mailbox-audit and UAL parsers (issue 4) get the
-same comparison in their own tests; ``assert_rows_match_truth`` is written to be reused.
+Covers every format the generator writes: .evtx, Event Viewer XML and CSV exports, IIS 2003
+and 2013+, the mailbox-audit CSV and the Purview UAL CSV (each loaded on its own, with the
+case's ``--source-tz`` and ``--identities``). ``assert_rows_match_truth`` can be reused.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from forensics.ingest import load_evidence
 from forensics.parsers.base import LoadOptions
 
 PARSED_NOW = ["evtx-exchangeauditing", "evtx-application", "xml-exchangeauditing", "xml-application",
-              "csv-exchangeauditing", "csv-application", "iis", "iis-2003"]
+              "csv-exchangeauditing", "csv-application", "iis", "iis-2003", "mailbox-audit", "ual"]
 COMPARED = {"operation": "by_operation", "mailbox": "by_mailbox", "actor": "by_actor",
             "logon_type": "by_logon_type", "client_ip": "by_client_ip"}
 
@@ -55,7 +55,7 @@ def test_round_trip(contoso_case: tuple[Path, dict], name: str) -> None:
     assert_rows_match_truth(load_format(root, truth, name), truth["formats"][name])
 
 
-@pytest.mark.parametrize("name", ["evtx-exchangeauditing", "iis"])
+@pytest.mark.parametrize("name", ["evtx-exchangeauditing", "iis", "iis-2003", "ual"])
 def test_incident_rows_are_found(contoso_case: tuple[Path, dict], name: str) -> None:
     """The compromised-account story is visible with its external address in both sources."""
     root, truth = contoso_case
