@@ -16,7 +16,7 @@ from forensics.identity.directory import load_directory
 from forensics.identity.resolve import resolve_logon_types
 from forensics.parsers.base import FileReport, LoadOptions, Parser
 
-from run_parser import run_parser  # noqa: E402  (tests/helpers is on sys.path via conftest)
+from helpers.run_parser import run_parser
 
 
 def load_format(case: Path, truth: dict[str, Any], name: str, parser: type[Parser],
