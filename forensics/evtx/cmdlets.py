@@ -194,6 +194,9 @@ def classify(cmdlet: str, params: dict[str, str | bool]) -> tuple[str, list[str]
         identity = str(_get(params, "Identity", "_positional0") or "").lower().replace("/", "\\")
         if identity.startswith("msexchangeis\\9000 private"):
             flags.append("AuditConfigChange: mailbox access auditing category level")
+    if name == "set-mailboxauditbypassassociation" and _get(params, "AuditBypassEnabled") not in (None, False, "$false"):
+        # the Exchange 2010+ mailbox-audit counterpart of the bypass right
+        flags.append("AuditConfigChange: AUDIT BYPASS GRANTED (mailbox audit bypass association)")
     if name == "set-adminauditlogconfig":
         flags.append("AuditConfigChange: admin audit log configuration")
     if name == "set-mailbox" and "auditenabled" in keys:

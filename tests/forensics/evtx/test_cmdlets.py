@@ -68,6 +68,10 @@ def test_real_failure_sample() -> None:
          "AuditConfigChange", None),
         ("Set-EventLogLevel", '-Identity "MSExchange ActiveSync\\Requests" -Level High', "AdminCommand", None),
         ("Get-Mailbox", "-Identity ceo", "AdminCommand", "ceo"),
+        ("Set-MailboxAuditBypassAssociation", "-Identity svc-backup -AuditBypassEnabled $true", "AuditConfigChange",
+         "svc-backup"),
+        ("Set-MailboxAuditBypassAssociation", "-Identity svc-backup -AuditBypassEnabled:$false", "AdminCommand",
+         "svc-backup"),
         ("Set-Mailbox", "-Identity ceo -ForwardingSmtpAddress x@y.example -AuditEnabled:$false", "AuditConfigChange", "ceo"),
     ],
 )
