@@ -15,10 +15,12 @@ round-trip tests compare against. Layout (all times ISO-8601 UTC with ``Z``)::
       "identities_csv": "identities.csv",                     # the same as a directory export
       "accesses": {<tally of the underlying accesses, see below>},
       "incidents": [{"id", "title", "kind", "description",
-                     "actor": <person key>, "actor_account", "mailboxes": [<person key>...],
+                     "actor": <person key>, "actor_account", "actor_display_name",
+                     "mailboxes": [<person key>...], "mailbox_aliases": [...],
                      "channel", "client_ip", "client_host", "client_app", "logon_type",
-                     "admin_rights", "first", "last", "operations": {"FolderOpen": 4, ...},
-                     "items": [subjects...],
+                     "admin_rights", "first", "last",          # store accesses, UTC
+                     "logons": n, "operations": {"FolderOpen": 4, ...},
+                     "items": [subjects...], "folders": [...],
                      "rows": {<format>: <rows of this incident in that format>}}],
       "formats": {<format name>: {
           "files": ["evidence/evtx/Exchange Auditing.evtx", ...],   # relative to truth.json
@@ -32,6 +34,27 @@ round-trip tests compare against. Layout (all times ISO-8601 UTC with ``Z``)::
           "challenge_records": 0,           # IIS 401 halves of challenge pairs (not rowed)
           <tally>}}
     }
+
+Format names (``formats`` keys) and their ``source_format``:
+
+=========================  ============  =============================================
+``evtx-exchangeauditing``  evtx          ``evidence/evtx/Exchange Auditing.evtx``
+``evtx-application``       evtx          ``evidence/evtx/Application.evtx``
+``xml-exchangeauditing``   evtx-xml      ``evidence/exports/ExchangeAuditing.xml``
+``xml-application``        evtx-xml      ``evidence/exports/Application.xml``
+``csv-exchangeauditing``   evtx-csv      ``evidence/exports/ExchangeAuditing.csv`` (UTF-16LE)
+``csv-application``        evtx-csv      ``evidence/exports/Application.csv`` (UTF-8 BOM)
+``iis``                    iis           ``evidence/iis/W3SVC1/u_ex*.log`` (2013+)
+``iis-2003``               iis           ``evidence/iis2003/W3SVC1/ex*.log``
+``mailbox-audit``          mailbox-audit ``evidence/mailbox-audit/SearchMailboxAuditLog.csv``
+``ual``                    ual           ``evidence/ual/AuditLog_Purview.csv``
+=========================  ============  =============================================
+
+The three representations of one Windows log share one tally. Extra keys where they apply:
+``encoding``, ``timezone`` (local-time formats), ``layout`` (UAL), ``bind_records`` and
+``rows_by_mail_access_type`` (UAL MailItemsAccessed). What each format carries is its
+``carries`` sentence and the docstring of its emitter in ``forensics.synth.formats``.
+``identities_csv`` is relative to truth.json (the demo keeps it beside the folder).
 
 A *tally* describes the normalized rows a correct parser produces (one per access; a
 MailItemsAccessed Bind record gives one row per item, a Sync record one per folder)::
