@@ -44,6 +44,9 @@ TOGGLE_QUERIES: dict[str, str] = {
 }
 
 
+COMPLETION_SAMPLE = 200_000
+
+
 @dataclass
 class ExtraColumn:
     values: pd.Series  # aligned with the full frame (same length, positional)
@@ -81,6 +84,7 @@ class Session(QObject):
         self._query_mask: np.ndarray | None = None  # last good query's mask (None = all rows)
         self._mask_cache: dict[tuple[str, str], np.ndarray] = {}
         self._sort_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._completion: tuple[pd.DataFrame, pd.DataFrame] | None = None
         self.loader = Loader(self)
         self.loader.finished.connect(self._on_loaded)
         self.loader.cancelled.connect(self.custody_changed)
@@ -249,6 +253,15 @@ class Session(QObject):
         self.sort_column = column
         self.sort_descending = descending
         self._refresh(force=True)
+
+    def completion_frame(self) -> pd.DataFrame:
+        """The frame the query bar suggests values from: an even sample of at most
+        ``COMPLETION_SAMPLE`` rows (frequent values survive sampling; typing stays instant
+        on millions of rows, where counting every distinct subject takes seconds)."""
+        if self._completion is None or self._completion[0] is not self.frame:
+            step = max(1, -(-len(self.frame) // COMPLETION_SAMPLE))
+            self._completion = (self.frame, self.frame if step == 1 else self.frame.iloc[::step])
+        return self._completion[1]
 
     def operations_present(self) -> list[str]:
         col = self.frame["operation"]

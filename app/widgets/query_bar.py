@@ -43,12 +43,16 @@ class QueryEdit(QLineEdit):
         self._completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self._completer.activated.connect(self._insert_completion)
         self._span = (0, 0)
-        self.textEdited.connect(self._update_completions)
+        self._complete_timer = QTimer(self)
+        self._complete_timer.setSingleShot(True)
+        self._complete_timer.setInterval(120)
+        self._complete_timer.timeout.connect(self._update_completions)
+        self.textEdited.connect(lambda _text: self._complete_timer.start())
 
     def completions(self) -> list[str]:
         return self._model.stringList()
 
-    def _update_completions(self, _text: str = "") -> None:
+    def _update_completions(self) -> None:
         from forensics.query import complete, token_span
 
         text, cursor = self.text(), self.cursorPosition()
@@ -57,7 +61,7 @@ class QueryEdit(QLineEdit):
             self._completer.popup().hide()
             return
         try:
-            options = complete(text, cursor, self.session.frame)
+            options = complete(text, cursor, self.session.completion_frame())
         except Exception:  # noqa: BLE001 - completion must never disturb typing
             options = []
         token = text[self._span[0] : self._span[1]]

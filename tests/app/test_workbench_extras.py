@@ -20,13 +20,24 @@ def test_completion_of_fields_and_values(qtbot, loaded_window) -> None:
     edit.setFocus()
     edit.clear()
     qtbot.keyClicks(edit, "mailb")
-    assert "mailbox:" in edit.completions()
+    qtbot.waitUntil(lambda: "mailbox:" in edit.completions(), timeout=3000)
     edit.clear()
     qtbot.keyClicks(edit, "mailbox:cf")
-    assert any("cfo@contoso.com" in c for c in edit.completions())
+    qtbot.waitUntil(lambda: any("cfo@contoso.com" in c for c in edit.completions()), timeout=3000)
     # accepting a completion replaces only the token being typed
     edit._insert_completion("mailbox:cfo@contoso.com")
     assert edit.text() == "mailbox:cfo@contoso.com"
+
+
+def test_completion_samples_large_frames(loaded_window, monkeypatch) -> None:
+    import app.session as session_module
+
+    s = loaded_window.session
+    assert s.completion_frame() is s.frame
+    monkeypatch.setattr(session_module, "COMPLETION_SAMPLE", 3)
+    s._completion = None
+    sample = s.completion_frame()
+    assert len(sample) == 3 and list(sample.index) == [0, 3, 6]
 
 
 def test_custody_verify_button(qtbot, loaded_window) -> None:
