@@ -18,9 +18,9 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from forensics.synth.scenario import STORE_OPERATIONS, Incident, Person, Scenario
+from forensics.synth.scenario import Incident, Normal, Person, Scenario
 
 USER_AGENTS = {
     "outlook": "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328; Pro)",
@@ -139,7 +139,7 @@ class _Factory:
                       logon_type, admin, folder, subject, message_id, item_id, size, session, incident, purpose)
 
 
-def _hour_weight(local: datetime, normal) -> float:
+def _hour_weight(local: datetime, normal: Normal) -> float:
     weekday = local.weekday() < 5
     h = local.hour
     if normal.work_start <= h < normal.work_end:
@@ -236,12 +236,13 @@ class _Background:
         while left > 0:
             t = start + timedelta(seconds=rng.randrange(0, 3600))
             r = rng.random()
-            if work and self.delegations and r < 0.06:
+            if work and self.delegations and r < normal.delegate_share:
                 d = rng.choices(self.delegations, self.delegation_weights)[0]
                 actor, mailbox = self.by_key[d.delegate], self.by_key[d.mailbox]
                 folders = [rng.choice(d.folders)]
                 left -= self._session(t, actor, mailbox, "outlook", folders, "Delegate", "delegate", left, out)
-            elif self.services and r < (0.12 if work else 0.5):
+            elif self.services and r < (normal.delegate_share + normal.service_share_work if work
+                                        else normal.service_share_off):
                 actor, mailbox = rng.choice(self.services), rng.choice(self.served)
                 left -= self._session(t, actor, mailbox, "outlook", ["/Inbox"], "Delegate", "service", left, out)
             else:
@@ -317,9 +318,3 @@ def generate_accesses(scenario: Scenario, seed: int = 1, events: int | None = No
     while heap:
         yield heapq.heappop(heap)[2]
 
-
-def span_of(scenario: Scenario) -> tuple[datetime, datetime]:
-    return scenario.start_utc, scenario.end_utc
-
-
-__all__ = ["Access", "STORE_OPERATIONS", "generate_accesses", "incident_store_count", "span_of", "timezone"]

@@ -176,9 +176,12 @@ class Normal:
 
     work_start: int = 8  # local hour
     work_end: int = 18
-    owner_sessions_per_day: float = 3.0
     messages_per_folder: float = 3.0  # mean MessageOpens after a FolderOpen
-    service_sessions_per_day: float = 2.0  # svc-bes style readers, per mailbox they serve
+    # of the sessions that make up the store accesses: delegates (work hours only, weighted by
+    # Delegation.sessions_per_day), service readers (svc-bes style); the rest are owners
+    delegate_share: float = 0.06
+    service_share_work: float = 0.06
+    service_share_off: float = 0.5
     freebusy_logons_per_hour: float = 2.0  # SYSTEM 1016 logons during work hours
     backup_hour: int = 1  # local hour of the nightly backup logons
     owa_share: float = 0.15  # of owner sessions via OWA
