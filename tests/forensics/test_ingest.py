@@ -29,7 +29,7 @@ def test_load_accounts_for_every_record(evidence: Path, tmp_path: Path) -> None:
     result = load_evidence([evidence], custody=log)
     (report,) = result.files
     assert report.status == "loaded"
-    assert report.records == 4 and report.accepted == 3 and report.bad == 1 and report.skipped["noise"] == 1
+    assert report.records == 5 and report.accepted == 3 and report.bad == 1 and report.skipped["noise"] == 1
     assert report.balanced
     assert report.warnings[0].location == "line 4"
     frame = result.frame
@@ -40,7 +40,7 @@ def test_load_accounts_for_every_record(evidence: Path, tmp_path: Path) -> None:
     assert frame["logon_type"].tolist() == ["Delegate", "Owner", "Delegate"]
     assert frame["source_format"].unique().tolist() == ["testlog"]
     entry = log.entries()[-1]
-    assert entry["sha256"] == sha and entry["records"] == 4 and entry["rows"] == 3
+    assert entry["sha256"] == sha and entry["records"] == 5 and entry["rows"] == 3
     assert entry["examiner"] == "Examiner A"
 
 

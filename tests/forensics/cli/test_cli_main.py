@@ -19,7 +19,7 @@ def test_load_writes_table_and_custody(tmp_path: Path, capsys: pytest.CaptureFix
     code = main(["load", str(evidence), "--case", str(case), "--examiner", "E", "--out", str(out)])
     printed = capsys.readouterr().out
     assert code == 0
-    assert "records read: 4, rows: 3, bad records: 1" in printed
+    assert "records read: 5, rows: 3, bad records: 1" in printed
     assert "sha256:" in printed and "skipped" in printed
     table = pd.read_csv(out)
     assert len(table) == 3 and list(table.columns)[:3] == ["time", "operation", "mailbox"]
