@@ -1,0 +1,32 @@
+"""Heatmap and findings docks. ``install(window)`` adds them to the main window.
+
+Imports PySide6 before pyqtgraph so pyqtgraph binds to the same Qt.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import PySide6  # noqa: E402,F401  - before pyqtgraph, on purpose
+from PySide6.QtCore import Qt  # noqa: E402
+
+from app.heatmap.findings_panel import FindingsPanel  # noqa: E402
+from app.heatmap.panel import HeatmapPanel  # noqa: E402
+
+__all__ = ["FindingsPanel", "HeatmapPanel", "install"]
+
+
+def install(window) -> None:  # type: ignore[no-untyped-def]
+    """Add the Heatmap and Findings docks; drill-downs and clicks go through the query bar."""
+    window.heatmap_panel = HeatmapPanel(window.session, window, apply_query=window.set_query)
+    window.findings_panel = FindingsPanel(window.session, window, apply_query=window.set_query)
+    area = Qt.DockWidgetArea.BottomDockWidgetArea
+    window.heatmap_dock = window.add_dock(window.heatmap_panel, area, "Heatmap")
+    window.findings_dock = window.add_dock(window.findings_panel, area, "Findings")
+    anchor = getattr(window, "evidence_dock", None)
+    if anchor is not None:
+        window.tabifyDockWidget(anchor, window.heatmap_dock)
+        window.tabifyDockWidget(window.heatmap_dock, window.findings_dock)
+    window.heatmap_dock.raise_()

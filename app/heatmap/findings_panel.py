@@ -1,0 +1,173 @@
+"""Findings dock: who accessed whose mailbox (pairs), and the admin changes below them.
+
+Computed over the whole loaded case (not the current filter), so the list stays a stable
+overview while the grid is narrowed; clicking a line puts that line's query in the query
+bar, which shows exactly its rows. Work hours are a setting (button above the table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.heatmap.frame_model import SORT_ROLE, FrameModel
+from app.heatmap.work_hours import WorkHoursDialog, load_work_hours, save_work_hours
+from forensics.aggregate import Findings, WorkHours, findings
+
+
+def _text(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def _count(value: object) -> str:
+    return f"{int(value):,}" if value else ""
+
+
+def _share(value: object) -> str:
+    return f"{float(value):.0%}"
+
+
+def _flag(value: object) -> str:
+    return "yes" if bool(value) else ""
+
+
+class FindingsPanel(QWidget):
+    """Pairs table + admin-changes table; ``query_requested`` carries a line's query."""
+
+    query_requested = Signal(str)
+
+    def __init__(self, session, parent: QWidget | None = None,  # type: ignore[no-untyped-def]
+                 apply_query: Callable[[str], None] | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("FindingsPanel")
+        self.session = session
+        self.apply_query = apply_query or session.set_query
+        self.work_hours: WorkHours = load_work_hours()
+        self.result: Findings | None = None
+
+        self.summary = QLabel(self)
+        self.hours_button = QPushButton("Work hours…", self)
+        self.hours_button.clicked.connect(self.edit_work_hours)
+        top = QHBoxLayout()
+        top.setContentsMargins(4, 2, 4, 2)
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.hours_button)
+
+        self.pairs_model = FrameModel(self)
+        self.changes_model = FrameModel(self)
+        self.pairs_view = self._table(self.pairs_model, "FindingsPairs")
+        self.changes_view = self._table(self.changes_model, "FindingsChanges")
+        self.changes_title = QLabel("Administrative changes bearing on mailbox access", self)
+        lower = QWidget(self)
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.changes_title)
+        lower_layout.addWidget(self.changes_view)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.pairs_view)
+        splitter.addWidget(lower)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+        self.pairs_view.clicked.connect(lambda index: self._clicked(self.pairs_view, self.pairs_model, index))
+        self.changes_view.clicked.connect(lambda index: self._clicked(self.changes_view, self.changes_model, index))
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(200)
+        self.timer.timeout.connect(self.recompute)
+        session.loaded.connect(self.timer.start)
+        session.zone_changed.connect(self.timer.start)
+        self.recompute()
+
+    def _table(self, model: FrameModel, name: str) -> QTableView:
+        proxy = QSortFilterProxyModel(self)
+        proxy.setSourceModel(model)
+        proxy.setSortRole(SORT_ROLE)
+        view = QTableView(self)
+        view.setObjectName(name)
+        view.setModel(proxy)
+        view.setSortingEnabled(True)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.verticalHeader().setVisible(False)
+        view.verticalHeader().setDefaultSectionSize(22)
+        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        view.setToolTip("Click a line to show exactly its rows in the grid")
+        return view
+
+    # -- computing -----------------------------------------------------------------------
+    def _time(self, value: object) -> str:
+        if value is None or pd.isna(value):
+            return ""
+        return pd.Timestamp(value).tz_convert(self.session.zone.tzinfo()).strftime("%Y-%m-%d %H:%M:%S")
+
+    def recompute(self) -> None:
+        frame = self.session.frame
+        zone = self.session.zone.tzinfo()
+        self.result = result = findings(frame, zone, self.work_hours)
+        pair_columns = [("actor", "Actor", _text), ("mailbox", "Mailbox", _text), ("events", "Events", _count)]
+        pair_columns += [(op, op, _count) for op in result.operations]
+        pair_columns += [
+            ("first_seen", "First seen", self._time), ("last_seen", "Last seen", self._time),
+            ("after_hours_share", "After hours", _share), ("admin", "Admin", _flag),
+            ("logon_types", "Logon types", _text), ("client_ips", "Client addresses", _text),
+            ("client_hosts", "Client hosts", _text), ("sources", "Sources", _text),
+        ]
+        self.pairs_model.set_frame(result.pairs, pair_columns)
+        change_columns = [
+            ("flag", "", _text), ("time", "Time", self._time), ("operation", "Change", _text), ("actor", "By", _text),
+            ("mailbox", "Mailbox", _text), ("outcome", "Outcome", _text), ("what", "What", _text),
+        ]
+        changes = result.changes.copy()
+        changes["flag"] = ["⚠ audit" if m else "" for m in changes["marked"]] if len(changes) else []
+        self.changes_model.set_frame(changes, change_columns, highlight=changes["marked"] if len(changes) else None)
+        for view in (self.pairs_view, self.changes_view):
+            view.resizeColumnsToContents()
+            for col in range(view.model().columnCount()):
+                view.setColumnWidth(col, min(view.columnWidth(col), 260))
+        self.pairs_view.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+        n_pairs, n_changes = len(result.pairs), len(result.changes)
+        marked = int(result.changes["marked"].sum()) if n_changes else 0
+        self.summary.setText(
+            f"{n_pairs:,} actor–mailbox pairs with non-owner access · {n_changes:,} admin changes"
+            + (f" ({marked} audit-configuration)" if marked else "")
+            + f" · work hours {self.work_hours.describe(zone)}"
+        )
+        self.changes_title.setVisible(True)
+
+    def edit_work_hours(self) -> None:
+        dialog = WorkHoursDialog(self.work_hours, self)
+        if dialog.exec():
+            self.set_work_hours(dialog.value())
+
+    def set_work_hours(self, hours: WorkHours) -> None:
+        self.work_hours = hours
+        save_work_hours(hours)
+        self.recompute()
+
+    # -- click to filter -----------------------------------------------------------------
+    def _clicked(self, view: QTableView, model: FrameModel, index) -> None:  # type: ignore[no-untyped-def]
+        source = view.model().mapToSource(index)
+        query = str(model.row_value(source.row(), "query"))
+        self.query_requested.emit(query)
+        self.apply_query(query)

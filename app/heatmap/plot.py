@@ -1,0 +1,267 @@
+"""One heatmap: a pyqtgraph image of a ``Pivot`` with labelled axes, colour bar, hover and click.
+
+Rows are drawn top-down in the pivot's order (largest total first); the view shows a
+window of rows and the scroll bar beside it reaches the rest. Empty cells are left blank
+(NaN) so a single event stands out from none. Log scale draws log10(count) and labels the
+colour bar in counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics
+from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QToolTip, QWidget
+
+import pyqtgraph as pg
+from forensics.aggregate import Pivot
+
+#: light yellow -> orange -> dark red: reads well on white, and in grey print
+COLORMAP = pg.ColorMap(
+    pos=[0.0, 0.35, 0.7, 1.0],
+    color=[(255, 240, 170), (254, 178, 76), (240, 59, 32), (128, 0, 38)],
+)
+VISIBLE_ROWS = 30
+MAX_LABEL_CHARS = 34
+
+
+def _elide(text: str, limit: int = MAX_LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class LabelAxis(pg.AxisItem):
+    """An axis whose ticks are category labels at cell centres, thinned so they never overlap."""
+
+    label_clicked = Signal(int)
+
+    def __init__(self, orientation: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(orientation, **kwargs)
+        self.labels: list[str] = []
+        self.setStyle(autoExpandTextSpace=False, autoReduceTextSpace=False)
+
+    def set_labels(self, labels: list[str]) -> None:
+        self.labels = labels
+        self.picture = None
+        self.update()
+
+    def _spacing_needed(self) -> float:
+        metrics = QFontMetrics(self.font() if hasattr(self, "font") else QFont())
+        if self.orientation in ("left", "right"):
+            return metrics.height() + 2
+        longest = max((len(label) for label in self.labels[:200]), default=4)
+        return metrics.averageCharWidth() * min(longest, MAX_LABEL_CHARS) + 16
+
+    def tickValues(self, minVal: float, maxVal: float, size: float):  # type: ignore[no-untyped-def]  # noqa: N802
+        n = len(self.labels)
+        if not n or size <= 0 or maxVal <= minVal:
+            return []
+        lo = max(0, int(np.floor(minVal)))
+        hi = min(n - 1, int(np.ceil(maxVal)))
+        per_cell = size / (maxVal - minVal)
+        step = max(1, int(np.ceil(self._spacing_needed() / max(per_cell, 1e-6))))
+        for nice in (1, 2, 3, 4, 6, 7, 12, 24, 48, 168):
+            if nice >= step:
+                step = nice
+                break
+        first = (lo // step) * step
+        values = [v + 0.5 for v in range(first, hi + 1, step) if lo <= v <= hi]
+        return [(float(step), values)]
+
+    def tickStrings(self, values, scale, spacing):  # type: ignore[no-untyped-def]  # noqa: N802
+        out = []
+        for value in values:
+            index = int(np.floor(value))
+            out.append(_elide(self.labels[index]) if 0 <= index < len(self.labels) else "")
+        return out
+
+    def mouseClickEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton or self.linkedView() is None:
+            return super().mouseClickEvent(event)
+        view = self.linkedView()
+        point = view.mapSceneToView(event.scenePos())
+        value = point.y() if self.orientation in ("left", "right") else point.x()
+        index = int(np.floor(value))
+        if 0 <= index < len(self.labels):
+            event.accept()
+            self.label_clicked.emit(index)
+
+
+class CellImage(pg.ImageItem):
+    """Reports the cell under the mouse and clicks on cells (row, column)."""
+
+    hovered = Signal(int, int)
+    clicked = Signal(int, int)
+
+    def _cell(self, pos: QPointF) -> tuple[int, int]:
+        image = self.image
+        if image is None:
+            return -1, -1
+        col, row = int(np.floor(pos.x())), int(np.floor(pos.y()))
+        if 0 <= col < image.shape[0] and 0 <= row < image.shape[1]:
+            return row, col
+        return -1, -1
+
+    def hoverEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        if event.isExit():
+            self.hovered.emit(-1, -1)
+            return
+        self.hovered.emit(*self._cell(event.pos()))
+
+    def mouseClickEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        row, col = self._cell(event.pos())
+        if row >= 0:
+            event.accept()
+            self.clicked.emit(row, col)
+
+
+class HeatmapPlot(QWidget):
+    """A heatmap of one pivot. Signals carry pivot coordinates (row, column)."""
+
+    cell_clicked = Signal(int, int)
+    row_label_clicked = Signal(int)
+    hover_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.pivot: Pivot | None = None
+        self.log_scale = False
+        self.graphics = pg.GraphicsLayoutWidget(self)
+        self.graphics.setBackground("w")
+        self.left_axis = LabelAxis("left")
+        self.bottom_axis = LabelAxis("bottom")
+        for axis in (self.left_axis, self.bottom_axis):
+            axis.setPen(pg.mkPen("#555"))
+            axis.setTextPen(pg.mkPen("#222"))
+        self.plot = self.graphics.addPlot(row=0, col=0, axisItems={"left": self.left_axis, "bottom": self.bottom_axis})
+        self.plot.invertY(True)
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        self.plot.getViewBox().setBackgroundColor(QColor("#f7f7f7"))
+        self.image = CellImage(axisOrder="col-major")
+        self.plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(colorMap=COLORMAP, interactive=False, width=14)
+        self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        self.scroll = QScrollBar(Qt.Orientation.Vertical, self)
+        self.scroll.valueChanged.connect(self._scrolled)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.scroll)
+        self.image.hovered.connect(self._hovered)
+        self.image.clicked.connect(self.cell_clicked)
+        self.left_axis.label_clicked.connect(self.row_label_clicked)
+        self.plot.getViewBox().sigYRangeChanged.connect(self._view_moved)
+        self._syncing = False
+
+    # -- data --------------------------------------------------------------------------------
+    def set_pivot(self, pivot: Pivot | None, keep_view: bool = False) -> None:
+        self.pivot = pivot
+        if pivot is None or pivot.shape[0] == 0 or pivot.shape[1] == 0:
+            self.image.clear()
+            self.left_axis.set_labels([])
+            self.bottom_axis.set_labels([])
+            self.scroll.setRange(0, 0)
+            return
+        rows, cols = pivot.shape
+        self.left_axis.set_labels(list(pivot.row_labels))
+        self.bottom_axis.set_labels(list(pivot.col_labels))
+        longest = max((len(label) for label in self.left_axis.labels), default=4)
+        metrics = QFontMetrics(self.font())
+        self.left_axis.setWidth(min(metrics.averageCharWidth() * min(longest, MAX_LABEL_CHARS) + 20, 280))
+        self._draw()
+        viewbox = self.plot.getViewBox()
+        viewbox.setLimits(xMin=0, xMax=cols, yMin=0, yMax=rows, minXRange=min(1, cols), minYRange=min(1, rows))
+        if not keep_view:
+            visible = min(rows, VISIBLE_ROWS)
+            viewbox.setRange(xRange=(0, cols), yRange=(0, visible), padding=0)
+        self._update_scroll()
+
+    def set_log_scale(self, on: bool) -> None:
+        self.log_scale = on
+        if self.pivot is not None and self.pivot.shape[0] and self.pivot.shape[1]:
+            self._draw()
+
+    def display_values(self) -> np.ndarray:
+        """What is drawn, (rows, cols): counts or log10(counts); empty cells NaN."""
+        assert self.pivot is not None
+        counts = self.pivot.counts.astype(np.float64)
+        values = np.log10(np.where(counts > 0, counts, np.nan)) if self.log_scale else counts
+        return np.where(counts > 0, values, np.nan)
+
+    def _draw(self) -> None:
+        values = self.display_values()
+        finite = values[np.isfinite(values)]
+        top = float(finite.max()) if finite.size else 1.0
+        low = 0.0
+        if top <= low:
+            top = low + 1.0
+        self.image.setImage(values.T, autoLevels=False)
+        self.image.setRect(0, 0, values.shape[1], values.shape[0])
+        self.colorbar.setLevels((low, top))
+        self.colorbar.axis.setLabel("events (log scale)" if self.log_scale else "events")
+        axis = self.colorbar.axis
+        if self.log_scale:
+            decades = range(0, int(np.ceil(top)) + 1)
+            axis.setTicks([[(float(d), f"{10 ** d:,}") for d in decades]])
+        else:
+            axis.setTicks(None)
+
+    # -- scrolling ---------------------------------------------------------------------------
+    def _update_scroll(self) -> None:
+        if self.pivot is None:
+            return
+        rows = self.pivot.shape[0]
+        (y0, y1) = self.plot.getViewBox().viewRange()[1]
+        page = max(1, int(round(y1 - y0)))
+        self._syncing = True
+        self.scroll.setRange(0, max(0, rows - page))
+        self.scroll.setPageStep(page)
+        self.scroll.setValue(int(round(max(0.0, y0))))
+        self.scroll.setVisible(rows > page)
+        self._syncing = False
+
+    def _view_moved(self, *_args) -> None:  # type: ignore[no-untyped-def]
+        if not self._syncing:
+            self._update_scroll()
+
+    def _scrolled(self, value: int) -> None:
+        if self._syncing or self.pivot is None:
+            return
+        viewbox = self.plot.getViewBox()
+        (y0, y1) = viewbox.viewRange()[1]
+        height = y1 - y0
+        self._syncing = True
+        viewbox.setYRange(value, value + height, padding=0)
+        self._syncing = False
+
+    def visible_rows(self) -> tuple[int, int]:
+        """First and last (exclusive) pivot rows in view."""
+        (y0, y1) = self.plot.getViewBox().viewRange()[1]
+        rows = self.pivot.shape[0] if self.pivot is not None else 0
+        return max(0, int(np.floor(y0))), min(rows, int(np.ceil(y1)))
+
+    # -- hover and click ---------------------------------------------------------------------
+    def tooltip_text(self, row: int, col: int) -> str:
+        return "" if self.pivot is None else self.pivot.tooltip(row, col)
+
+    def _hovered(self, row: int, col: int) -> None:
+        if row < 0 or self.pivot is None:
+            QToolTip.hideText()
+            self.hover_changed.emit("")
+            return
+        text = self.tooltip_text(row, col)
+        self.hover_changed.emit(text.replace("\n", "   "))
+        QToolTip.showText(QCursor.pos(), text, self.graphics)
+
+    def cell_center_in_viewport(self, row: int, col: int):  # type: ignore[no-untyped-def]
+        """Where cell (row, col) is drawn, in the graphics view's viewport coordinates."""
+        scene = self.image.mapToScene(QPointF(col + 0.5, row + 0.5))
+        return self.graphics.mapFromScene(scene)
+
+    def row_label_in_viewport(self, row: int):  # type: ignore[no-untyped-def]
+        view_point = self.plot.getViewBox().mapViewToScene(QPointF(0, row + 0.5))
+        axis_rect = self.left_axis.sceneBoundingRect()
+        return self.graphics.mapFromScene(QPointF(axis_rect.center().x(), view_point.y()))
