@@ -91,7 +91,7 @@ def _coerce(series: pd.Series, dtype: Any) -> pd.Series:
         return _to_utc(series)
     if dtype == "category":
         if isinstance(series.dtype, pd.CategoricalDtype):
-            return series
+            return _string_categories(series)
         # categories as plain python strings: empty strings mean "not recorded"
         as_str = series.astype(STRING_DTYPE).replace("", pd.NA)
         return as_str.astype("category")
@@ -104,6 +104,18 @@ def _coerce(series: pd.Series, dtype: Any) -> pd.Series:
     if dtype is STRING_DTYPE:
         return series.astype(STRING_DTYPE)
     return series.astype(dtype)
+
+
+def _string_categories(series: pd.Series) -> pd.Series:
+    """Categoricals must all have string categories so frames from any parser concatenate."""
+    categories = series.cat.categories
+    if categories.dtype == STRING_DTYPE:
+        return series
+    as_text = categories.astype(STRING_DTYPE)
+    if as_text.is_unique and not as_text.isna().any():
+        codes = series.cat.codes.to_numpy()
+        return pd.Series(pd.Categorical.from_codes(codes, categories=as_text), index=series.index)
+    return series.astype(STRING_DTYPE).astype("category")
 
 
 _TRUE = {"true", "yes", "1", "y", "t"}
@@ -162,6 +174,7 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     if len(frames) == 1:
         return frames[0].reset_index(drop=True)
     cat_cols = [c for c, d in COLUMNS.items() if d == "category"]
+    frames = [f.assign(**{c: _string_categories(f[c]) for c in cat_cols}) for f in frames]
     unified: list[pd.DataFrame] = []
     categories = {
         c: pd.api.types.union_categoricals([f[c] for f in frames], ignore_order=True).categories
