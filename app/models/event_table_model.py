@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
 
 from app.session import Session
 
@@ -51,6 +52,13 @@ HEADERS: dict[str, str] = {
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # trimmed to milliseconds below
 
+#: restrained row highlighting, like a conditional format: failures in dark red text,
+#: administrative access on a faint amber background
+FLAG_FAILURE = 1
+FLAG_ADMIN = 2
+_FAILURE_BRUSH = QBrush(QColor("#a93226"))
+_ADMIN_BRUSH = QBrush(QColor("#fdf3dc"))
+
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
@@ -80,6 +88,7 @@ class EventTableModel(QAbstractTableModel):
         self._columns: list[str] = session.columns()
         self._numeric = self._numeric_columns()
         self._cache: OrderedDict[tuple[int, int], list[str]] = OrderedDict()
+        self._flag_cache: dict[int, np.ndarray] = {}
         self._tz = session.zone.tzinfo()
         session.view_changed.connect(self._reset)
         session.loaded.connect(self._reset)
@@ -136,6 +145,11 @@ class EventTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.ToolTipRole:
                 return text if len(text) > 40 else None
             return text
+        if role == Qt.ItemDataRole.ForegroundRole or role == Qt.ItemDataRole.BackgroundRole:
+            flags = self._flags(index.row())
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return _FAILURE_BRUSH if flags & FLAG_FAILURE else None
+            return _ADMIN_BRUSH if flags & FLAG_ADMIN else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT if index.column() in self._numeric else _LEFT
         if role == self.FrameRowRole:
@@ -151,6 +165,22 @@ class EventTableModel(QAbstractTableModel):
         if len(self._cache) > MAX_CACHED_BLOCKS:
             self._cache.popitem(last=False)
         return strings
+
+    def _flags(self, row: int) -> int:
+        block = row // BLOCK_ROWS
+        flags = self._flag_cache.get(block)
+        if flags is None:
+            start = block * BLOCK_ROWS
+            rows = self.session.view[start : start + BLOCK_ROWS]
+            frame = self.session.frame
+            outcome = frame["outcome"].take(rows).to_numpy(dtype=object, na_value="")
+            logon = frame["logon_type"].take(rows).to_numpy(dtype=object, na_value="")
+            admin = frame["admin_rights"].take(rows).fillna(False).to_numpy(dtype=bool)
+            flags = np.where(outcome == "Failure", FLAG_FAILURE, 0) | np.where((logon == "Admin") | admin, FLAG_ADMIN, 0)
+            self._flag_cache[block] = flags
+            if len(self._flag_cache) > MAX_CACHED_BLOCKS:
+                self._flag_cache.pop(next(iter(self._flag_cache)))
+        return int(flags[row - block * BLOCK_ROWS])
 
     def display_text(self, row: int, col: int) -> str:
         return self.data(self.index(row, col)) or ""
@@ -180,6 +210,7 @@ class EventTableModel(QAbstractTableModel):
         self._numeric = self._numeric_columns()
         self._tz = self.session.zone.tzinfo()
         self._cache.clear()
+        self._flag_cache.clear()
         self.endResetModel()
 
 

@@ -27,6 +27,7 @@ def _frame(n: int = 1000) -> pd.DataFrame:
             "event_id": rng.integers(10100, 10107, n),
             "record_id": np.arange(n),
             "admin_rights": np.array([True, False, None], dtype=object)[rng.integers(0, 3, n)],
+            "outcome": np.array(["Success", "Failure", None], dtype=object)[rng.integers(0, 3, n)],
         }
     )
 
@@ -111,3 +112,17 @@ def test_format_values_times_in_zone() -> None:
 
     values = pd.Series(pd.to_datetime(["2024-03-05T23:30:00.123456Z", None], utc=True))
     assert format_values(values, timezone(timedelta(hours=1))) == ["2024-03-06 00:30:00.123", ""]
+
+
+def test_failures_and_admin_rows_are_highlighted(session) -> None:
+    model = EventTableModel(session)
+    frame = session.frame
+    view = session.view
+    fg = Qt.ItemDataRole.ForegroundRole
+    bg = Qt.ItemDataRole.BackgroundRole
+    for row in range(0, 600, 7):
+        r = frame.iloc[int(view[row])]
+        is_admin = r["logon_type"] == "Admin" or (pd.notna(r["admin_rights"]) and bool(r["admin_rights"]))
+        assert (model.data(model.index(row, 1), bg) is not None) == is_admin
+        failed = pd.notna(r["outcome"]) and r["outcome"] == "Failure"
+        assert (model.data(model.index(row, 1), fg) is not None) == failed
