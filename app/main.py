@@ -11,6 +11,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mailbox-audit-gui", description="Mailbox Audit workbench (offline).")
     parser.add_argument("evidence", nargs="*", metavar="EVIDENCE", help="evidence files or folders to open")
     parser.add_argument("--case", metavar="DIR", help="case folder for the custody log (default: a session folder)")
+    parser.add_argument("--source-tz", metavar="ZONE", help="zone of local-time exports (e.g. +02:00, Europe/Berlin)")
+    parser.add_argument("--identities", metavar="CSV", help="directory export linking identities")
+    parser.add_argument("--maps", metavar="DIR", help="extra event-map folder (searched first)")
+    parser.add_argument("--all-events", action="store_true", help="also keep non-access events as generic rows")
     parser.add_argument(
         "--exit-after-load",
         action="store_true",
@@ -30,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app = create_application([sys.argv[0], *qt_args])
     window = MainWindow(quiet=args.exit_after_load)
+    window.session.load_options = _load_options(args)
     if args.case:
         window.session.set_case_dir(args.case)
     window.show()
@@ -47,6 +52,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         QTimer.singleShot(0, app.quit)
     code = app.exec()
     return status["code"] or code
+
+
+def _load_options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from app.dialogs.load_options import validate
+    from forensics.parsers.base import LoadOptions
+
+    options = LoadOptions(
+        all_events=args.all_events,
+        source_tz=args.source_tz,
+        identities=Path(args.identities) if args.identities else None,
+        maps_dir=Path(args.maps) if args.maps else None,
+    )
+    problem = validate(options)
+    if problem:
+        raise SystemExit(f"mailbox-audit-gui: error: {problem}")
+    return options
 
 
 def _exit_after_load(window: "MainWindow", status: dict[str, int]) -> None:  # type: ignore[name-defined]  # noqa: F821

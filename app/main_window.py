@@ -199,10 +199,12 @@ class MainWindow(QMainWindow):
                                         "Open evidence files (each is hashed into the custody log)")
         self.action_open_folder = self._action("Open evidence &folder…", self.open_folder_dialog, "Ctrl+Shift+O",
                                                "Open every supported file in a folder, recursively")
+        self.action_load_options = self._action("Load &options…", self.edit_load_options, None,
+                                                "Source time zone of local-time exports, directory export, event maps")
         self.action_close_all = self._action("&Close all evidence", self.session.clear, None,
                                              "Remove all rows from the view (the custody log is kept)")
         self.action_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        for a in (self.action_open, self.action_open_folder, self.action_close_all):
+        for a in (self.action_open, self.action_open_folder, self.action_load_options, self.action_close_all):
             self.menu_file.addAction(a)
         self.menu_file.addSeparator()
         self._quit_separator_target = self.menu_file.addAction(self.action_quit)
@@ -324,6 +326,13 @@ class MainWindow(QMainWindow):
             self.session.set_examiner(ensure_examiner(self))
         self.session.open_paths(paths)
         return True
+
+    def edit_load_options(self) -> None:
+        from app.dialogs.load_options import LoadOptionsDialog
+
+        chosen = LoadOptionsDialog.ask(self, self.session.load_options)
+        if chosen is not None:
+            self.session.load_options = chosen
 
     def cancel_load(self) -> None:
         self.cancel_button.setEnabled(False)

@@ -79,6 +79,7 @@ class Session(QObject):
         self.sort_column: str | None = None
         self.sort_descending = False
         self.case_dir: Path | None = None
+        self.load_options = LoadOptions()  # used for every load unless one is passed
         self._custody: CustodyLog | None = None
         self._extra: dict[str, ExtraColumn] = {}
         self._query_mask: np.ndarray | None = None  # last good query's mask (None = all rows)
@@ -117,7 +118,7 @@ class Session(QObject):
         self.loader.start(
             [Path(p) for p in paths],
             custody=self.custody_log(),
-            options=options,
+            options=options or self.load_options,
             already_loaded=self.sources.keys(),
         )
 

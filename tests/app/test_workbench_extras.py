@@ -162,3 +162,36 @@ def test_selection_status_and_frame_rows(loaded_window) -> None:
     w.table.selectRow(0)
     assert w.selected_frame_rows() == [len(ROWS) - 1]
     assert w.selected_label.text() == "Selected: 1"
+
+
+def test_load_options_dialog_validates_and_applies(qtbot, window, evidence_folder, monkeypatch, tmp_path) -> None:
+    from app.dialogs.load_options import LoadOptionsDialog, validate
+    from forensics.parsers.base import LoadOptions
+
+    dialog = LoadOptionsDialog(window, LoadOptions())
+    qtbot.addWidget(dialog)
+    dialog.source_tz.setText("Mars/Olympus")
+    dialog._accept()
+    assert dialog.problem.isVisibleTo(dialog) and "unknown time zone" in dialog.problem.text()
+    dialog.source_tz.setText("+02:00")
+    dialog.identities.setText(str(tmp_path / "missing.csv"))
+    assert "not found" in validate(dialog.options())
+    dialog.identities.setText("")
+    assert validate(dialog.options()) is None
+    assert dialog.options().source_tz == "+02:00"
+
+    monkeypatch.setattr(LoadOptionsDialog, "ask", classmethod(lambda cls, parent, current: LoadOptions(source_tz="+02:00")))
+    window.action_load_options.trigger()
+    assert window.session.load_options.source_tz == "+02:00"
+    load(qtbot, window, [evidence_folder])
+    opened = [e for e in window.session.custody_log().entries() if e["kind"] == "evidence-opened"]
+    assert opened and all(e["options"] == {"source_tz": "+02:00"} for e in opened)
+
+
+def test_gui_command_line_rejects_bad_zone(tmp_path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MAILBOX_AUDIT_SETTINGS=str(tmp_path / "s.ini"),
+               MAILBOX_AUDIT_DATA_DIR=str(tmp_path / "data"))
+    proc = subprocess.run([sys.executable, "-m", "app", "--exit-after-load", "--source-tz", "Mars/Olympus", str(tmp_path)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "unknown time zone" in proc.stderr and "Traceback" not in proc.stderr
