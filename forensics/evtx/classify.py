@@ -68,10 +68,13 @@ def classify(value: str | None) -> str:
 
 
 def fits(kind: str, value: str | None) -> bool:
-    """Does ``value`` look like what a map field of ``kind`` expects? (empty never fits)"""
+    """Does ``value`` look like what a map field of ``kind`` expects? (blank never fits)
+
+    The value is checked as recorded (no trimming), exactly like ``fits_vector``.
+    """
     if value is None or not value.strip():
         return False
-    text = value.strip()
+    text = value
     if kind == "text":
         return True
     if kind == "host":
@@ -83,8 +86,8 @@ def fits(kind: str, value: str | None) -> bool:
 
 def fits_vector(kind: str, values: pa.Array) -> pa.Array:
     """``fits`` for a whole string array at once (RE2 in C++); nulls give False."""
-    stripped = pc.utf8_trim_whitespace(values)
-    nonempty = pc.fill_null(pc.greater(pc.utf8_length(stripped), 0), False)
+    stripped = values
+    nonempty = pc.invert(blank_vector(values))
     if kind == "text":
         return nonempty
 
@@ -104,6 +107,11 @@ def fits_vector(kind: str, values: pa.Array) -> pa.Array:
         for name in classes[1:]:
             result = pc.or_(result, match(PATTERNS[name]))
     return pc.and_(nonempty, result)
+
+
+def blank_vector(values: pa.Array) -> pa.Array:
+    """True where a value is null, empty or whitespace only (an anchored, early-exit scan)."""
+    return pc.fill_null(pc.match_substring_regex(values, r"^\s*$"), True)
 
 
 def class_fits(content_class: str, kind: str) -> bool:

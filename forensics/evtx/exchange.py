@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from forensics.evtx.classify import SPECIFIC, class_fits, classify, fits, fits_vector, parse_bool
+from forensics.evtx.classify import SPECIFIC, class_fits, classify, fits, fits_vector, parse_bool, blank_vector
 from forensics.evtx.handlers import handler_for
 from forensics.evtx.maps import EventMap, FieldSpec, MapSet
 
@@ -169,7 +169,7 @@ def map_event(provider: str, event_id: int, data_strings: Sequence[str | None], 
 
 
 def _nullify_empty(values: pa.Array) -> pa.Array:
-    blank = pc.fill_null(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(values)), 0), True)
+    blank = blank_vector(values)
     return pc.if_else(blank, pa.scalar(None, pa.string()), values)
 
 
@@ -190,9 +190,7 @@ def _join(parts: list[pa.Array], sep: str) -> pa.Array:
 def _prefixed(prefix: str, values: pa.Array, suffix: str = "") -> pa.Array:
     """prefix + value + suffix, null where value is null."""
     n = len(values)
-    return pc.binary_join_element_wise(
-        pa.array([prefix] * n, pa.string()), values, pa.array([suffix] * n, pa.string()), ""
-    )
+    return pc.binary_join_element_wise(pa.repeat(prefix, n), values, pa.repeat(suffix, n), "")
 
 
 def map_group(event_map: EventMap, columns: list[pa.Array]) -> tuple[np.ndarray, dict[str, pa.Array]]:
@@ -205,38 +203,48 @@ def map_group(event_map: EventMap, columns: list[pa.Array]) -> tuple[np.ndarray,
     """
     n = len(columns[0]) if columns else 0
     ok = np.ones(n, dtype=bool)
-    values: dict[str, pa.Array] = {}
+    # every single-field step runs once per distinct value, then is spread to the rows:
+    # most columns repeat a few names, hosts and flags
+    encoded: dict[str, tuple[pa.Array, pa.Array]] = {}  # name -> (distinct values, row indices)
     for spec, column in zip(event_map.fields, columns):
         if spec.name == "ignored":
             continue
-        column = column.cast(pa.string())
-        fit = fits_vector(spec.kind, column)
-        if spec.name not in REQUIRED:
-            blank = pc.fill_null(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0), True)
-            fit = pc.or_(fit, blank)
-        ok &= fit.to_numpy(zero_copy_only=False)
-        values[spec.name] = _nullify_empty(column)
+        codes = pc.dictionary_encode(column.cast(pa.string()))
+        distinct, indices = codes.dictionary, codes.indices
+        optional = spec.name not in REQUIRED
+        if not (optional and spec.kind == "text"):  # an optional text field always fits
+            fit = fits_vector(spec.kind, distinct)
+            if optional:
+                fit = pc.or_(fit, blank_vector(distinct))
+            fit_rows = pc.fill_null(pc.take(fit, indices), optional)
+            ok &= fit_rows.to_numpy(zero_copy_only=False)
+        encoded[spec.name] = (_nullify_empty(distinct), indices)
+
+    def rows(distinct: pa.Array, name: str) -> pa.Array:
+        return pc.take(distinct, encoded[name][1])
+
+    values = {name: rows(distinct, name) for name, (distinct, _) in encoded.items()}
     null = pa.nulls(n, pa.string())
     kinds = {spec.name: spec.kind for spec in event_map.fields}
     folder = values.get("folder", null)
     item = values.get("item", null)
-    if "item" in values and kinds.get("item") == "message-path":
-        parts = pc.extract_regex(item, r"(?s)^(?P<head>.*)/(?P<tail>[^/]*)$")
+    if "item" in encoded and kinds.get("item") == "message-path":
+        parts = pc.extract_regex(encoded["item"][0], r"(?s)^(?P<head>.*)/(?P<tail>[^/]*)$")
         head = pc.struct_field(parts, "head")
         head = pc.if_else(pc.equal(head, ""), pa.scalar("/", pa.string()), head)
-        item = pc.struct_field(parts, "tail")
-        folder = pc.coalesce(folder, head) if "folder" in values else head
+        item = rows(pc.struct_field(parts, "tail"), "item")
+        folder = pc.coalesce(folder, rows(head, "item")) if "folder" in values else rows(head, "item")
     name = values.get("process_name", null)
-    pid = values.get("process_id", null)
-    client_app = _join([name, _prefixed("(pid ", pid, ")")], " ")
+    pid = rows(_prefixed("(pid ", encoded["process_id"][0], ")"), "process_id") if "process_id" in encoded else null
+    client_app = _join([name, pid], " ")
     actor_ids = _join([values.get(f, null) for f in ACTOR_FORMS], "|")
-    details = _join([_prefixed(f"{f}=", values[f]) for f in DETAIL_FIELDS if f in values] or [null], "; ")
-    admin = values.get("admin_rights")
-    if admin is not None:
-        low = pc.utf8_lower(pc.utf8_trim_whitespace(admin))
+    details = _join([rows(_prefixed(f"{f}=", encoded[f][0]), f) for f in DETAIL_FIELDS if f in encoded] or [null], "; ")
+    if "admin_rights" in encoded:
+        low = pc.utf8_lower(pc.utf8_trim_whitespace(encoded["admin_rights"][0]))
         truthy = pc.is_in(low, pa.array(["true", "yes"]))
         falsy = pc.is_in(low, pa.array(["false", "no"]))
-        admin_rights = pc.if_else(truthy, True, pc.if_else(falsy, False, pa.scalar(None, pa.bool_())))
+        flags = pc.if_else(truthy, True, pc.if_else(falsy, False, pa.scalar(None, pa.bool_())))
+        admin_rights = rows(flags, "admin_rights")
     else:
         admin_rights = pa.nulls(n, pa.bool_())
     fields = {

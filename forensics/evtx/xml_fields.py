@@ -22,11 +22,12 @@ import pyarrow.compute as pc
 #: <EventID> (and, for short provider names, a few more low-variety System elements)
 HEAD_WINDOW = 360
 
-_PROVIDER_EVENT = r'<Provider Name="(?P<provider>[^"]*)"[^>]*>(?:</Provider>)?\s*<EventID[^>]*>\s*(?P<event_id>\d+)\s*</EventID>'
+_PROVIDER_EVENT = r'<Provider Name="(?P<provider>[^"]*)"[^>]*>(?:</Provider>)?\s*<EventID[^>]*>\s*(?P<event_id>\d+)\s*(?:</EventID>|$)'
 _PROVIDER_EVENT_RE = re.compile(_PROVIDER_EVENT)
-_TIME = r'<TimeCreated SystemTime="(?P<time>[^"]*)"'
-_RECORD_ID = r"<EventRecordID>(?P<record_id>\d+)</EventRecordID>"
-_COMPUTER = r"<Computer>(?P<computer>[^<]*)</Computer>"
+# (patterns start with a letter that is rare in event XML: RE2 skips ahead to it quickly)
+_TIME = r'SystemTime="(?P<time>[^"]*)"'
+_RECORD_ID = r"RecordID>(?P<record_id>\d+)</EventRecordID>"
+_COMPUTER = r"Computer>(?P<computer>[^<]*)</Computer>"
 _EVENT_DATA = r"(?s)<EventData>(?P<data>.*)</EventData>"
 _USER_DATA = r"(?s)<UserData>(?P<data>.*)</UserData>"
 _DATA_ITEM = r'(?s)^(?: Name="(?P<name>[^"]*)")?\s*(?:/>|>(?P<value>.*?)</Data>)'
@@ -43,9 +44,9 @@ def unescape(values: pa.Array) -> pa.Array:
     Numeric character references are rare; only the strings holding one go through Python.
     """
     values = _text(values)
-    if not pc.any(pc.match_substring(values, "&")).as_py():
+    if not pc.any(pc.match_substring_regex(values, "&")).as_py():  # RE2 literal search is the fast one
         return values
-    numeric = pc.fill_null(pc.match_substring(values, "&#"), False)
+    numeric = pc.fill_null(pc.match_substring_regex(values, "&#"), False)
     if pc.any(numeric).as_py():
         py = values.to_pylist()
         for index in np.flatnonzero(numeric.to_numpy(zero_copy_only=False)):
@@ -76,6 +77,8 @@ def provider_event(xml: pa.Array | pa.ChunkedArray) -> tuple[list[str], np.ndarr
     heads = pc.binary_slice(xml.cast(pa.binary()), 0, HEAD_WINDOW)
     if isinstance(heads, pa.ChunkedArray):
         heads = heads.combine_chunks()
+    # cut after </EventID>: what follows (time, record id) differs in every record
+    heads = pc.list_element(pc.split_pattern(heads, b"</EventID>", max_splits=1), 0)
     encoded = pc.dictionary_encode(heads)
     uniques = encoded.dictionary.to_pylist()
     head_index = encoded.indices.to_numpy(zero_copy_only=False)
@@ -145,18 +148,64 @@ def data_items(xml: pa.Array) -> tuple[pa.ListArray, pa.ListArray, pa.Array]:
     """The <EventData> items of each record: (values, names, has_event_data).
 
     ``values``/``names`` are list arrays (one list per record, in document order; names are
-    null for unnamed classic-event strings). Values are XML-unescaped.
+    empty/null for unnamed classic-event strings). Values are XML-unescaped.
+
+    Classic events (every Exchange provider) carry only unnamed ``<Data>`` items: those
+    records are cut with plain substring splits; records with named items go through a
+    pattern per item.
     """
+    has = pc.fill_null(pc.match_substring_regex(xml, "<EventData>"), False)
+    plain = pc.and_(has, pc.invert(pc.fill_null(pc.match_substring_regex(xml, r"<Data[ /]"), False)))
+    plain_np = plain.to_numpy(zero_copy_only=False)
+    if plain_np.all():
+        values, names = _plain_items(xml)
+    elif not plain_np.any():
+        values, names = _patterned_items(xml)
+    else:
+        fast_rows = np.flatnonzero(plain_np)
+        slow_rows = np.flatnonzero(~plain_np)
+        fast_values, fast_names = _plain_items(xml.take(pa.array(fast_rows)))
+        slow_values, slow_names = _patterned_items(xml.take(pa.array(slow_rows)))
+        back = np.empty(len(xml), dtype=np.int64)
+        back[np.concatenate([fast_rows, slow_rows])] = np.arange(len(xml))
+        order = pa.array(back)
+        values = pa.concat_arrays([fast_values, slow_values]).take(order)
+        names = pa.concat_arrays([fast_names, slow_names]).take(order)
+    return values, names, has
+
+
+def _list(lengths: np.ndarray, flat: pa.Array) -> pa.ListArray:
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), flat)
+
+
+def _plain_items(xml: pa.Array) -> tuple[pa.ListArray, pa.ListArray]:
+    """Records whose EventData holds only ``<Data>value</Data>`` items."""
+    parts = pc.list_slice(pc.split_pattern(xml, "<Data>"), 1)  # "value</Data>" (+ tail on the last)
+    lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
+    flat = pc.list_flatten(parts)
+    values = pc.utf8_slice_codeunits(flat, 0, -len("</Data>"))
+    last = np.cumsum(lengths)[lengths > 0] - 1  # each record's last item carries the closing tail
+    if len(last):
+        tails = pc.list_element(pc.split_pattern(flat.take(pa.array(last)), "</Data>", max_splits=1), 0)
+        mask = np.zeros(len(flat), dtype=bool)
+        mask[last] = True
+        values = pc.replace_with_mask(values, pa.array(mask), tails)
+    values = unescape(values)
+    return _list(lengths, values), _list(lengths, pa.nulls(len(values), pa.string()))
+
+
+def _patterned_items(xml: pa.Array) -> tuple[pa.ListArray, pa.ListArray]:
+    """Any EventData (named items, self-closing items), one pattern match per item."""
     event_data = pc.struct_field(pc.extract_regex(xml, _EVENT_DATA), "data")
-    has = pc.is_valid(event_data)
     parts = pc.list_slice(pc.split_pattern(pc.fill_null(event_data, ""), "<Data"), 1)
     lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
     flat = pc.list_flatten(parts)
     items = pc.extract_regex(flat, _DATA_ITEM)
     values = unescape(pc.fill_null(pc.struct_field(items, "value"), ""))
     names = unescape(pc.struct_field(items, "name"))
-    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
-    return pa.ListArray.from_arrays(offsets, values), pa.ListArray.from_arrays(offsets, names), has
+    return _list(lengths, values), _list(lengths, names)
 
 
 def user_data_text(xml: pa.Array) -> pa.Array:

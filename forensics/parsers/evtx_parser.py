@@ -355,7 +355,7 @@ def _fill_forward(chunk: np.ndarray) -> np.ndarray:
 
 
 def _repeat(value: str | None, n: int) -> pa.Array:
-    return pa.array([value] * n, pa.string())
+    return pa.repeat(pa.scalar(value, pa.string()), n)
 
 
 def _columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
