@@ -225,7 +225,7 @@ class HeatmapPanel(QWidget):
             self._show_empty(EMPTY_TEXT + note)
         else:
             self.stack.setCurrentWidget(self.tabs)
-            plot.set_pivot(pivot)
+            plot.set_pivot(pivot, axis_titles=self._axis_titles(pivot))
             self.info.setText(self._describe(pivot))
         self.pivot_changed.emit(tab)
 
@@ -233,6 +233,14 @@ class HeatmapPanel(QWidget):
         self.empty_label.setText(text)
         self.stack.setCurrentWidget(self.empty_label)
         self.info.setText("")
+
+    def _axis_titles(self, pivot: Pivot) -> tuple[str, str]:
+        zone = self.session.zone.label()
+        if pivot.kind == "mailbox_time":
+            return "mailbox", f"{pivot.bin} ({zone})"
+        if pivot.kind == "mailbox_actor":
+            return "mailbox", "actor"
+        return "weekday", f"hour of day ({zone})"
 
     def _describe(self, pivot: Pivot) -> str:
         parts = [f"{pivot.full_total:,} events", f"{pivot.full_rows:,} {pivot.row_field} rows"]

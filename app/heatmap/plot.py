@@ -37,7 +37,8 @@ class LabelAxis(pg.AxisItem):
     def __init__(self, orientation: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(orientation, **kwargs)
         self.labels: list[str] = []
-        self.setStyle(autoExpandTextSpace=False, autoReduceTextSpace=False)
+        # our tickValues already thin the labels so they never overlap: draw every one of them
+        self.setStyle(autoExpandTextSpace=False, autoReduceTextSpace=False, textFillLimits=[(0, 1.0)], hideOverlappingLabels=False)
 
     def set_labels(self, labels: list[str]) -> None:
         self.labels = labels
@@ -53,6 +54,8 @@ class LabelAxis(pg.AxisItem):
 
     def tickValues(self, minVal: float, maxVal: float, size: float):  # type: ignore[no-untyped-def]  # noqa: N802
         n = len(self.labels)
+        if minVal > maxVal:  # an inverted axis (rows top-down) passes its range reversed
+            minVal, maxVal = maxVal, minVal
         if not n or size <= 0 or maxVal <= minVal:
             return []
         lo = max(0, int(np.floor(minVal)))
@@ -157,8 +160,11 @@ class HeatmapPlot(QWidget):
         self._syncing = False
 
     # -- data --------------------------------------------------------------------------------
-    def set_pivot(self, pivot: Pivot | None, keep_view: bool = False) -> None:
+    def set_pivot(self, pivot: Pivot | None, keep_view: bool = False, axis_titles: tuple[str, str] | None = None) -> None:
         self.pivot = pivot
+        if axis_titles is not None:
+            self.plot.setLabel("bottom", axis_titles[1])
+            self.plot.setLabel("left", axis_titles[0])
         if pivot is None or pivot.shape[0] == 0 or pivot.shape[1] == 0:
             self.image.clear()
             self.left_axis.set_labels([])
@@ -168,14 +174,19 @@ class HeatmapPlot(QWidget):
         rows, cols = pivot.shape
         self.left_axis.set_labels(list(pivot.row_labels))
         self.bottom_axis.set_labels(list(pivot.col_labels))
-        longest = max((len(label) for label in self.left_axis.labels), default=4)
-        metrics = QFontMetrics(self.font())
-        self.left_axis.setWidth(min(metrics.averageCharWidth() * min(longest, MAX_LABEL_CHARS) + 20, 280))
+        # pyqtgraph drops a label that does not fit the axis: size the axis to the widest one
+        metrics = QFontMetrics(self.left_axis.font())
+        widest = max((metrics.horizontalAdvance(_elide(label)) for label in self.left_axis.labels[:2000]), default=40)
+        self.left_axis.setWidth(min(widest + 24, 320))
         self._draw()
         viewbox = self.plot.getViewBox()
         viewbox.setLimits(xMin=0, xMax=cols, yMin=0, yMax=rows, minXRange=min(1, cols), minYRange=min(1, rows))
         if not keep_view:
-            visible = min(rows, VISIBLE_ROWS)
+            # as many rows as can each carry a readable label; the scroll bar reaches the rest
+            height = viewbox.height()
+            per_row = QFontMetrics(self.left_axis.font()).height() + 3
+            fit = int(height // per_row) if height > 80 else VISIBLE_ROWS
+            visible = min(rows, max(8, fit))
             viewbox.setRange(xRange=(0, cols), yRange=(0, visible), padding=0)
         self._update_scroll()
 

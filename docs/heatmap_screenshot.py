@@ -1,0 +1,54 @@
+"""Take docs/heatmap.png: the main window on the demo case with the Heatmap dock raised.
+
+Run under a display (``xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python docs/heatmap_screenshot.py``).
+Settings and session data go to a temporary folder, so a developer's settings are untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def main() -> int:
+    scratch = Path(tempfile.mkdtemp(prefix="heatmap-shot-"))
+    os.environ["MAILBOX_AUDIT_SETTINGS"] = str(scratch / "settings.ini")
+    os.environ["MAILBOX_AUDIT_DATA_DIR"] = str(scratch / "data")
+    from PySide6.QtCore import Qt, QTimer
+
+    from app.application import create_application
+    from app.dialogs.examiner import remember_examiner
+    from app.main_window import MainWindow
+    from forensics.parsers.base import LoadOptions
+
+    app = create_application([sys.argv[0]])
+    remember_examiner("Screenshot")
+    window = MainWindow(quiet=True)
+    window.session.load_options = LoadOptions(identities=REPO / "resources" / "demo-identities.csv")
+    window.resize(1600, 1000)
+    window.show()
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "heatmap.png"
+    tab = int(os.environ.get("HEATMAP_TAB", "0"))
+
+    def shoot() -> None:
+        panel = window.heatmap_panel
+        window.heatmap_dock.raise_()
+        window.resizeDocks([window.heatmap_dock], [560], Qt.Orientation.Vertical)
+        panel.count_combo.setCurrentIndex(int(os.environ.get("HEATMAP_NONOWNER", "1")))
+        panel.scale_combo.setCurrentIndex(int(os.environ.get("HEATMAP_LOG", "0")))
+        panel.tabs.setCurrentIndex(tab)
+        panel.recompute()
+        QTimer.singleShot(800, lambda: (window.grab().save(str(out)), print(f"wrote {out}"), app.quit()))
+
+    window.session.loader.idle.connect(lambda: QTimer.singleShot(500, shoot))
+    QTimer.singleShot(0, lambda: window.open_paths([REPO / "resources" / "demo" / "evidence"]))
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
