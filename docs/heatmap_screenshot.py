@@ -1,5 +1,6 @@
 """Take docs/heatmap.png: the main window on the demo case with the Heatmap dock raised.
 
+Environment: HEATMAP_TAB (0-2), HEATMAP_NONOWNER (0/1), HEATMAP_LOG (0/1), HEATMAP_DOCK=findings.
 Run under a display (``xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python docs/heatmap_screenshot.py``).
 Settings and session data go to a temporary folder, so a developer's settings are untouched.
 """
@@ -37,8 +38,9 @@ def main() -> int:
 
     def shoot() -> None:
         panel = window.heatmap_panel
-        window.heatmap_dock.raise_()
-        window.resizeDocks([window.heatmap_dock], [560], Qt.Orientation.Vertical)
+        dock = window.findings_dock if os.environ.get("HEATMAP_DOCK") == "findings" else window.heatmap_dock
+        dock.raise_()
+        window.resizeDocks([dock], [560], Qt.Orientation.Vertical)
         panel.count_combo.setCurrentIndex(int(os.environ.get("HEATMAP_NONOWNER", "1")))
         panel.scale_combo.setCurrentIndex(int(os.environ.get("HEATMAP_LOG", "0")))
         panel.tabs.setCurrentIndex(tab)

@@ -149,11 +149,17 @@ class FindingsPanel(QWidget):
         n_pairs, n_changes = len(result.pairs), len(result.changes)
         marked = int(result.changes["marked"].sum()) if n_changes else 0
         self.summary.setText(
-            f"{n_pairs:,} actor–mailbox pairs with non-owner access · {n_changes:,} admin changes"
+            f"Whole case: {n_pairs:,} actor–mailbox pairs with non-owner access · {n_changes:,} admin changes"
             + (f" ({marked} audit-configuration)" if marked else "")
             + f" · work hours {self.work_hours.describe(zone)}"
         )
-        self.changes_title.setVisible(True)
+        if n_changes:
+            self.changes_title.setText("Administrative changes bearing on mailbox access (audit-configuration changes first)")
+        else:
+            self.changes_title.setText(
+                "Administrative changes bearing on mailbox access: none in the loaded evidence "
+                "(no PermissionChange, ForwardingChange, InboxRuleChange, MailboxExport or AuditConfigChange rows)"
+            )
 
     def edit_work_hours(self) -> None:
         dialog = WorkHoursDialog(self.work_hours, self)

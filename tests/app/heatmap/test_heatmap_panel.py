@@ -186,6 +186,7 @@ def test_findings_panel_click_filters(qtbot, session) -> None:
     source_row = view.model().mapToSource(index).row()
     assert len(session.view) == int(p.pairs_model.row_value(source_row, "events"))
     assert p.changes_model.rowCount() == 1
+    assert "none" not in p.changes_title.text()
     # sortable: by events ascending
     view.sortByColumn(2, view.horizontalHeader().sortIndicatorOrder().__class__.AscendingOrder)
     first = view.model().index(0, 2).data()
