@@ -73,7 +73,8 @@ def export_event_row(
             row = map_with(emap, strings)
             if status == "partial":  # what the message does say beats positional guesses
                 rendered = build_row(emap, values, mapping=RENDERED)
-                row.update({k: v for k, v in rendered.items() if v is not None and k != "operation"})
+                row.update({k: v for k, v in rendered.items() if v is not None and k not in ("operation", "mapping")})
+                row["mapping"] = f"{RENDERED}+{row['mapping']}"  # e.g. "rendered+inferred"
         elif status == "partial":
             row = build_row(emap, values, mapping=RENDERED)
             missing = sorted({f.name for f in emap.fields} - set(values) - {"ignored"})

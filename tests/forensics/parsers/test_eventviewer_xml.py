@@ -222,3 +222,12 @@ def test_unreadable_time_is_kept_and_reported(tmp_path: Path) -> None:
     frame, report = parse(write(tmp_path, export_xml(events)))
     assert frame.time.isna().tolist() == [True, True, False]
     assert sum("unreadable TimeCreated" in str(w) for w in report.warnings) == 2
+
+
+def test_partly_matching_message_is_merged_with_the_data(tmp_path: Path) -> None:
+    message = rendered(AUDITING, 10100, FOLDER_OPEN).replace("Address: 10.1.2.3", "Client Address (IPv4): 10.1.2.3")
+    path = write(tmp_path, export_xml([event_xml(1, AUDITING, 10100, FOLDER_OPEN, message)]))
+    frame, report = parse(path)
+    row = frame.iloc[0]
+    assert row.mapping == "rendered+map:MSExchangeIS_Auditing-10100.json"
+    assert (row.mailbox, row.client_ip, row.client_host) == ("CEO Mailbox", "10.1.2.3", "WKS042")
