@@ -15,7 +15,7 @@ class SynthError(ForensicsError):
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from forensics.synth.generate import FORMATS
+    from forensics.synth.generate import FORMATS, LOGS
     from forensics.synth.scenarios import SCENARIOS
 
     p = sub.add_parser(
@@ -31,8 +31,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
     p.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS), metavar="FMT",
                    help=f"formats to write (default all: {' '.join(FORMATS)})")
-    p.add_argument("--logs", nargs="+", choices=("exchange-auditing", "application"),
-                   default=["exchange-auditing", "application"], help="which Windows logs evtx/xml/csv hold")
+    p.add_argument("--logs", nargs="+", choices=LOGS, default=list(LOGS),
+                   help="which Windows logs evtx/xml/csv hold (management: .evtx only)")
     p.add_argument("--identities-out", type=Path, metavar="FILE",
                    help="where to write the directory export (default OUT/identities.csv)")
     p.add_argument("--staff", type=int, metavar="N", help="extra generic users (default: grows with --events)")

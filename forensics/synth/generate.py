@@ -4,7 +4,7 @@ Output layout (``OUT``)::
 
     truth.json          what happened and what each file must yield (forensics.synth.truth)
     identities.csv      directory export of every person (for exact Owner/Delegate/Admin)
-    evidence/evtx/      Exchange Auditing.evtx, Application.evtx
+    evidence/evtx/      Exchange Auditing.evtx, Application.evtx, MSExchange Management.evtx
     evidence/exports/   ExchangeAuditing.xml/.csv, Application.xml/.csv (Event Viewer exports)
     evidence/iis/       W3SVC1/u_exYYMMDD.log (Exchange 2013+ client access)
     evidence/iis2003/   W3SVC1/exYYMMDD.log (Exchange 2003 OWA/WebDAV)
@@ -27,7 +27,7 @@ from typing import Any
 
 from forensics.synth.accesses import Access, generate_accesses
 from forensics.synth.formats.base import Emitter
-from forensics.synth.formats.eventlog import ApplicationEmitter, ExchangeAuditingEmitter
+from forensics.synth.formats.eventlog import ApplicationEmitter, ExchangeAuditingEmitter, ManagementEmitter
 from forensics.synth.formats.iis import Iis2003Emitter, IisEmitter
 from forensics.synth.formats.mailbox_audit import MailboxAuditEmitter
 from forensics.synth.formats.ual import UalEmitter
@@ -38,6 +38,8 @@ from forensics.synth.truth import TRUTH_VERSION, Tally, iso, write_truth
 #: format groups the CLI accepts, in output order
 FORMATS = ("evtx", "xml", "csv", "iis", "iis2003", "mailbox-audit", "ual")
 EVENT_LOG_KINDS = ("evtx", "xml", "csv")
+#: Windows logs; "management" (the admin cmdlet log) is written as .evtx only
+LOGS = ("exchange-auditing", "application", "management")
 
 
 @dataclass
@@ -56,6 +58,8 @@ def _emitters(scenario: Scenario, out: Path, formats: Sequence[str], seed: int, 
         emitters.append(ExchangeAuditingEmitter(scenario, out, kinds))
     if kinds and "application" in logs:
         emitters.append(ApplicationEmitter(scenario, out, kinds))
+    if "evtx" in kinds and "management" in logs:
+        emitters.append(ManagementEmitter(scenario, out, kinds, seed))
     if "iis" in formats:
         emitters.append(IisEmitter(scenario, out, seed))
     if "iis2003" in formats:
@@ -141,7 +145,7 @@ def generate(
     seed: int = 1,
     events: int | None = None,
     formats: Sequence[str] = FORMATS,
-    logs: Sequence[str] = ("exchange-auditing", "application"),
+    logs: Sequence[str] = LOGS,
     staff: int | None = None,
     identities: Path | None = None,
     command: str = "",
@@ -201,6 +205,13 @@ def generate(
         "identities_csv": os.path.relpath(identities, out).replace(os.sep, "/"),
         "accesses": underlying.as_dict(with_records=False),
         "incidents": incidents.as_list(emitters),
+        "admin_changes": [
+            {"time": iso(scenario.local_time(c.day, c.at)), "actor": c.actor,
+             "actor_account": scenario.person(c.actor).account, "cmdlet": c.cmdlet, "parameters": c.parameters,
+             "outcome": "Failure" if c.error else "Success", "operation": c.operation, "target": c.target,
+             "mailbox": c.mailbox, "incident": c.incident, "note": c.note}
+            for c in scenario.admin_changes
+        ],
         "formats": {t.name: t.as_dict(out) for e in emitters for t in e.truths},
     }
     write_truth(out / "truth.json", truth)

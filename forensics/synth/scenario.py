@@ -171,6 +171,27 @@ class Incident:
 
 
 @dataclass(frozen=True)
+class AdminChange:
+    """An Exchange Management Shell cmdlet run by an administrator (the cmdlet log).
+
+    ``parameters`` is the PowerShell-like argument string as Exchange 2013+ logs it;
+    ``error`` non-empty makes it a failure (event 6). Times are local, like incidents.
+    """
+
+    day: int
+    at: str  # "HH:MM" local
+    actor: str
+    cmdlet: str
+    parameters: str
+    operation: str = "AdminCommand"  # the normalized operation a parser must give it
+    target: str = ""  # the mailbox as written in the parameters ("" = none)
+    mailbox: str = ""  # that mailbox's person key
+    error: str = ""
+    incident: str = ""  # the incident it belongs to, if any
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Normal:
     """Knobs of everyday background activity."""
 
@@ -205,6 +226,8 @@ class Scenario:
     staff: int = 0  # extra generic mailbox users (user0001…), added to the named people
     export_timezone: str = "America/New_York"  # zone of the machine that made CSV exports
     service_mailboxes: tuple[str, ...] = ()  # mailboxes svc readers touch (empty: all users)
+    admin_changes: tuple[AdminChange, ...] = ()
+    routine_admin: str = ""  # person key who runs harmless Get-MailboxStatistics on workdays
 
     def person(self, key: str) -> Person:
         for p in self.people:
@@ -244,6 +267,11 @@ class Scenario:
         for d in self.delegations:
             if d.delegate not in known or d.mailbox not in known:
                 raise ValueError(f"scenario {self.name}: delegation names an unknown person")
+        for change in self.admin_changes:
+            if change.actor not in known or not 0 <= change.day < self.days or (change.mailbox and change.mailbox not in known):
+                raise ValueError(f"scenario {self.name}: admin change {change.cmdlet} is invalid")
+        if self.routine_admin and self.routine_admin not in known:
+            raise ValueError(f"scenario {self.name}: unknown routine admin")
         for inc in self.incidents:
             if inc.actor not in known or not set(inc.mailboxes) <= known:
                 raise ValueError(f"scenario {self.name}: incident {inc.id} names an unknown person")

@@ -18,7 +18,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from forensics.synth.scenario import Delegation, Incident, Normal, Organization, Person, Scenario, Step
+from forensics.synth.scenario import (
+    AdminChange, Delegation, Incident, Normal, Organization, Person, Scenario, Step,
+)
 
 ORG = Organization()
 
@@ -151,12 +153,57 @@ _COMPROMISED = Incident(
 
 ALL_INCIDENTS = (_AFTER_HOURS, _ADMIN_SWEEP, _SEND_AS, _SEND_ON_BEHALF, _COMPROMISED)
 
+#: Cmdlets in the MSExchange Management log: the grants behind the delegations, the bypass
+#: right of the backup account, and the administrator's evening (auditing switched down,
+#: refused; then an export of the General Counsel's mailbox).
+ADMIN_CHANGES = (
+    AdminChange(0, "09:10", "admin", "Add-MailboxPermission",
+                "-Identity \"amorgan\" -User 'CONTOSO\\pquinn' -AccessRights FullAccess -InheritanceType All",
+                "PermissionChange", "amorgan", "ceo", note="the assistant's FullAccess on the CEO"),
+    AdminChange(0, "09:12", "admin", "Add-ADPermission",
+                "-Identity \"Alex Morgan\" -User 'CONTOSO\\pquinn' -ExtendedRights Send-As",
+                "PermissionChange", "Alex Morgan", "ceo", note="the assistant's Send-As on the CEO"),
+    AdminChange(0, "09:15", "admin", "Set-Mailbox", "-Identity \"jlee\" -GrantSendOnBehalfTo 'CONTOSO\\pquinn'",
+                "PermissionChange", "jlee", "cfo", note="the assistant's send-on-behalf on the CFO"),
+    AdminChange(1, "10:02", "admin", "Add-MailboxPermission",
+                "-Identity \"jlee\" -User 'CONTOSO\\dwhite' -AccessRights FullAccess -InheritanceType All",
+                "PermissionChange", "jlee", "cfo", note="the FullAccess grant later abused from outside"),
+    AdminChange(2, "14:30", "admin", "Add-ADPermission",
+                "-Identity \"Mailbox Database\" -User 'CONTOSO\\svc-backup' "
+                "-ExtendedRights ms-Exch-Store-Bypass-Access-Auditing",
+                "AuditConfigChange", note="the backup account stops generating access-audit events"),
+    AdminChange(16, "19:01", "admin", "Set-EventLogLevel",
+                "-Identity \"MSExchangeIS\\9000 Private\\Folder Access\" -Level Lowest",
+                "AuditConfigChange", error="Microsoft.Exchange.Configuration.Tasks.TaskAccessDeniedException: Access is denied. The "
+                      "user does not have the rights to change diagnostic logging on EXMBX01.",
+                incident="admin-exec-sweep", note="an attempt to switch folder-access auditing off, refused"),
+    AdminChange(16, "19:40", "admin", "New-MailboxExportRequest",
+                "-Mailbox \"srivera\" -FilePath \"\\\\ADMIN01\\pst$\\srivera.pst\"",
+                "MailboxExport", "srivera", "gc", incident="admin-exec-sweep", note="the General Counsel's mailbox exported to a PST"),
+)
+
+
+def _changes(incidents: tuple[Incident, ...], days: int) -> tuple[AdminChange, ...]:
+    """The setup grants that fit the span, and the cmdlets of the included incidents (moved
+    to the day the incident was moved to)."""
+    day_of = {i.id: i.day for i in incidents}
+    original = {i.id: i.day for i in ALL_INCIDENTS}
+    out = []
+    for change in ADMIN_CHANGES:
+        if change.incident:
+            if change.incident in day_of:
+                out.append(dataclasses.replace(change, day=change.day - original[change.incident] + day_of[change.incident]))
+        elif change.day < days:
+            out.append(change)
+    return tuple(out)
+
 
 def _scenario(name: str, description: str, incidents: tuple[Incident, ...], days: int, staff: int) -> Scenario:
     return Scenario(
         name=name, description=description, org=ORG, people=CAST, delegations=DELEGATIONS,
         incidents=incidents, start=date(2024, 3, 4), days=days, normal=Normal(), staff=staff,
-        service_mailboxes=("ceo", "cfo", "sales", "cto"),
+        service_mailboxes=("ceo", "cfo", "sales", "cto"), admin_changes=_changes(incidents, days),
+        routine_admin="admin",
     )
 
 

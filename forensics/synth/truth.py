@@ -22,6 +22,10 @@ round-trip tests compare against. Layout (all times ISO-8601 UTC with ``Z``)::
                      "logons": n, "operations": {"FolderOpen": 4, ...},
                      "items": [subjects...], "folders": [...],
                      "rows": {<format>: <rows of this incident in that format>}}],
+      "admin_changes": [{"time", "actor", "actor_account", "cmdlet", "parameters", "outcome",
+                         "operation", "target", "mailbox", "incident", "note"}],
+                                                      # the scenario's cmdlets (the routine
+                                                      # Get-MailboxStatistics are only counted)
       "formats": {<format name>: {
           "files": ["evidence/evtx/Exchange Auditing.evtx", ...],   # relative to truth.json
           "source_format": "evtx",          # the schema's source_format of its rows
@@ -35,20 +39,19 @@ round-trip tests compare against. Layout (all times ISO-8601 UTC with ``Z``)::
           <tally>}}
     }
 
-Format names (``formats`` keys) and their ``source_format``:
+Format names (``formats`` keys), their ``source_format`` and files::
 
-=========================  ============  =============================================
-``evtx-exchangeauditing``  evtx          ``evidence/evtx/Exchange Auditing.evtx``
-``evtx-application``       evtx          ``evidence/evtx/Application.evtx``
-``xml-exchangeauditing``   evtx-xml      ``evidence/exports/ExchangeAuditing.xml``
-``xml-application``        evtx-xml      ``evidence/exports/Application.xml``
-``csv-exchangeauditing``   evtx-csv      ``evidence/exports/ExchangeAuditing.csv`` (UTF-16LE)
-``csv-application``        evtx-csv      ``evidence/exports/Application.csv`` (UTF-8 BOM)
-``iis``                    iis           ``evidence/iis/W3SVC1/u_ex*.log`` (2013+)
-``iis-2003``               iis           ``evidence/iis2003/W3SVC1/ex*.log``
-``mailbox-audit``          mailbox-audit ``evidence/mailbox-audit/SearchMailboxAuditLog.csv``
-``ual``                    ual           ``evidence/ual/AuditLog_Purview.csv``
-=========================  ============  =============================================
+    evtx-exchangeauditing       evtx           evidence/evtx/Exchange Auditing.evtx
+    evtx-application            evtx           evidence/evtx/Application.evtx
+    evtx-msexchangemanagement   evtx           evidence/evtx/MSExchange Management.evtx (admin cmdlets)
+    xml-exchangeauditing        evtx-xml       evidence/exports/ExchangeAuditing.xml
+    xml-application             evtx-xml       evidence/exports/Application.xml
+    csv-exchangeauditing        evtx-csv       evidence/exports/ExchangeAuditing.csv (UTF-16LE)
+    csv-application             evtx-csv       evidence/exports/Application.csv (UTF-8 BOM)
+    iis                         iis            evidence/iis/W3SVC1/u_ex*.log (2013+)
+    iis-2003                    iis            evidence/iis2003/W3SVC1/ex*.log
+    mailbox-audit               mailbox-audit  evidence/mailbox-audit/SearchMailboxAuditLog.csv
+    ual                         ual            evidence/ual/AuditLog_Purview.csv
 
 The three representations of one Windows log share one tally. Extra keys where they apply:
 ``encoding``, ``timezone`` (local-time formats), ``layout`` (UAL), ``bind_records`` and

@@ -41,10 +41,12 @@ KEYWORDS_CLASSIC = 0x80000000000000
 KEYWORDS_AUDIT_SUCCESS = 0x20000000000000
 QUALIFIERS_INFO = 16384
 
+CMDLET_PROVIDER = "MSExchange CmdletLogs"
 AUDIT_EVENTS = {"FolderOpen": 10100, "MessageOpen": 10102, "SendOnBehalf": 10104, "SendAs": 10106}
 # classic category numbers and their names (CategoryMessageFile); numbers are our choice
 TASKS = {10100: (1, "Folder Access"), 10102: (2, "Message Access"), 10104: (4, "Extended Send On Behalf Of"),
-         10106: (3, "Extended Send As"), 1009: (7, "Logons"), 1016: (7, "Logons"), 1221: (6, "General")}
+         10106: (3, "Extended Send As"), 1009: (7, "Logons"), 1016: (7, "Logons"), 1221: (6, "General"),
+         1: (1, "General"), 6: (1, "General")}
 APP_IDS = {"outlook": "MSExchangeRPC", "owa": "OWA", "ews": "EWS", "eas": "AirSync"}
 DEFRAG_MESSAGE = ('The database "%1" has %2 megabytes of free space after online defragmentation has '
                   "terminated.")
@@ -122,6 +124,8 @@ class EventBuilder:
         self.fields = {eid: [f["name"] for f in m["fields"]] for eid, m in self.maps.items()}
         self.templates = {eid: compile_template(m["message"]) for eid, m in self.maps.items()}
         self.templates[1221] = compile_template(DEFRAG_MESSAGE)
+        self.templates[1] = compile_template("Cmdlet succeeded. Cmdlet %1, parameters %2.")
+        self.templates[6] = compile_template("Cmdlet failed. Cmdlet %1, parameters %2.\r\n%12")
 
     @staticmethod
     def identifier(a: Access) -> str:
@@ -360,6 +364,69 @@ class ApplicationEmitter(_LogEmitter):
 
     def close(self) -> None:
         self._noise_until(None)
+        super().close()
+
+
+class ManagementEmitter(_LogEmitter):
+    """The ``MSExchange Management`` log (admin cmdlets), as ``.evtx`` only.
+
+    Rows: every cmdlet event (1 success, 6 failure) is one row with the operation declared
+    in the scenario; actor = the caller's AD canonical path (its SID is the 4th and 5th
+    string); mailbox = the -Identity/-Mailbox target as written ("" when the target is no
+    mailbox: a database, an event-log category); logon type Admin when a mailbox is named
+    (a cmdlet runs with administrative rights), else Unknown. Not driven by the accesses:
+    the scenario's ``admin_changes`` plus one harmless ``Get-MailboxStatistics`` per workday.
+    """
+
+    log_name = "MSExchange Management"
+    file_stem = "MSExchangeManagement"
+    carries = ("the scenario's admin cmdlets (1 success, 6 failure) and one Get-MailboxStatistics per workday; "
+               "actor = caller AD path, mailbox = -Identity/-Mailbox as written, logon type Admin (Unknown "
+               "without a mailbox)")
+
+    def __init__(self, scenario: Scenario, out: Path, kinds: list[str], seed: int) -> None:
+        super().__init__(scenario, out, [k for k in kinds if k == "evtx"])
+        self.seed = seed
+        self.changes: list[Access] = []
+
+    def add(self, a: Access) -> None:  # the cmdlet log is not driven by mailbox accesses
+        return
+
+    def _calls(self) -> list[tuple[datetime, object]]:
+        import random
+
+        from forensics.synth.scenario import AdminChange
+
+        s = self.scenario
+        calls: list[tuple[datetime, AdminChange]] = [(s.local_time(c.day, c.at), c) for c in s.admin_changes]
+        if s.routine_admin:
+            rng = random.Random(f"{s.name}:{self.seed}:management")
+            users = [p for p in s.people if p.has_mailbox]
+            for day in range(s.days):
+                if (s.start + timedelta(days=day)).weekday() >= 5:
+                    continue
+                who = rng.choice(users)
+                at = f"{rng.randrange(9, 17):02d}:{rng.randrange(60):02d}"
+                calls.append((s.local_time(day, at), AdminChange(day, at, s.routine_admin, "Get-MailboxStatistics",
+                                                                   f'-Identity "{who.alias}"', target=who.alias,
+                                                                   mailbox=who.key)))
+        return sorted(calls, key=lambda tc: (tc[0], tc[1].cmdlet))
+
+    def close(self) -> None:
+        org = self.scenario.org
+        for n, (moment, change) in enumerate(self._calls()):
+            actor = self.scenario.person(change.actor)
+            caller = f"{org.smtp_domain}/Users/{actor.display_name}"
+            eid = 6 if change.error else 1
+            data = [change.cmdlet, change.parameters, caller, actor.sid, actor.sid, "Exchange Management Shell",
+                    str(4000 + n), "", str(30 + n), f"00:00:0{n % 10}.{(n * 7919) % 10**7:07d}",
+                    f"DC01.{org.smtp_domain}", change.error, "Context" if change.error else "", ""]
+            self.emit(LogEvent(CMDLET_PROVIDER, eid, moment, data, self.builder.templates[eid],
+                               level=2 if change.error else 4, qualifiers=49152 if change.error else QUALIFIERS_INFO))
+            mailbox = self.scenario.person(change.mailbox) if change.mailbox else None
+            self.tally.row(moment, change.operation, change.target, caller, change.mailbox, actor.key,
+                           "Admin" if mailbox is not None else "Unknown", "", event_id=eid,
+                           source_operation=change.cmdlet, incident=change.incident)
         super().close()
 
 

@@ -20,7 +20,7 @@ def test_synth_writes_the_case_and_is_deterministic(tmp_path: Path, capsys: pyte
     assert "evtx-exchangeauditing" in out and "400 records" in out
     assert main([*args, "--out", str(tmp_path / "b")]) == 0
     truth = json.loads((tmp_path / "a" / "truth.json").read_text(encoding="utf-8"))
-    assert set(truth["formats"]) == {"evtx-exchangeauditing", "evtx-application", "iis", "ual"}
+    assert set(truth["formats"]) == {"evtx-exchangeauditing", "evtx-application", "evtx-msexchangemanagement", "iis", "ual"}
     assert truth["command"].startswith("mailbox-audit synth --scenario=compromised-owa --seed=9")
     for path in (tmp_path / "a").rglob("*"):
         if path.is_file():

@@ -46,6 +46,9 @@ def test_validate_rejects_unknown_people_and_operations() -> None:
     bad = dataclasses.replace(s.incidents[0], steps=(Step("Delete", "/Inbox"),))
     with pytest.raises(ValueError, match="unknown operation"):
         dataclasses.replace(s, incidents=(bad,)).validate()
+    bad_change = dataclasses.replace(s.admin_changes[0], actor="nobody")
+    with pytest.raises(ValueError, match="admin change"):
+        dataclasses.replace(s, admin_changes=(bad_change,)).validate()
     with pytest.raises(KeyError, match="known: "):
         get_scenario("nope")
 

@@ -52,6 +52,7 @@ def test_every_format_is_present(contoso_case: tuple[Path, dict]) -> None:
     root, truth = contoso_case
     assert set(truth["formats"]) == {
         "evtx-exchangeauditing", "xml-exchangeauditing", "csv-exchangeauditing", "evtx-application",
+        "evtx-msexchangemanagement",
         "xml-application", "csv-application", "iis", "iis-2003", "mailbox-audit", "ual"}
     for name, fmt in truth["formats"].items():
         assert fmt["rows"] > 0, name
@@ -93,6 +94,30 @@ def test_evtx_readable_and_counts_match_truth(contoso_case: tuple[Path, dict], l
     assert dict(mailboxes) == fmt["by_mailbox"]
     assert epoch == fmt["epoch_seconds_sum"]
     assert sum(ids.values()) == fmt["rows"] == fmt["records"] - fmt["noise_records"]
+
+
+def test_cmdlet_log_holds_the_admin_changes(contoso_case: tuple[Path, dict]) -> None:
+    root, truth = contoso_case
+    fmt = truth["formats"]["evtx-msexchangemanagement"]
+    events = _evtx_records(_files(root, fmt)[0])
+    assert len(events) == fmt["records"] == fmt["rows"]
+    ids, cmdlets, callers = Counter(), Counter(), Counter()
+    for e in events:
+        system = e["System"]
+        assert system["Provider"]["#attributes"]["Name"] == "MSExchange CmdletLogs"
+        assert system["Channel"] == "MSExchange Management"
+        eid = system["EventID"]["#text"] if isinstance(system["EventID"], dict) else system["EventID"]
+        data = e["EventData"]["Data"]["#text"]
+        ids[str(eid)] += 1
+        cmdlets[data[0]] += 1
+        callers[data[2]] += 1
+        assert (eid == 6) == bool(data[11])  # failures carry the error as the 12th string
+    assert dict(ids) == fmt["by_event_id"] and ids["6"] == 1
+    assert dict(cmdlets) == fmt["by_source_operation"]
+    assert dict(callers) == fmt["by_actor"]
+    changes = truth["admin_changes"]
+    assert any("Bypass-Access-Auditing" in c["parameters"] and c["operation"] == "AuditConfigChange" for c in changes)
+    assert sum(c["operation"] == "PermissionChange" for c in changes) == fmt["by_operation"]["PermissionChange"]
 
 
 @pytest.mark.parametrize("log", ["exchangeauditing", "application"])
