@@ -21,7 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -180,48 +180,42 @@ class EventViewerCsvParser(Parser):
         line_iter = lines(text_blocks(ctx.reader, decoding))
         first_line = next(line_iter, "")
         delimiter = "\t" if first_line.count("\t") >= max(4, first_line.count(",")) else ","
-        reader = csv.reader(_chain(first_line, line_iter), delimiter=delimiter, quotechar='"', strict=False)
         rows: list[dict] = []
         stamps: list[str] = []
         layout: Layout | None = None
         fmt_state: dict = {}
-        prev_end = 0
         continuation = 0
-        try:
-            for fields in reader:
-                start, prev_end = prev_end + 1, reader.line_num
-                if not fields or all(not f.strip() for f in fields):
-                    continue
-                if layout is None:
-                    found = _layout_of(fields, delimiter)
-                    if found is None:
-                        raise ParseError(
-                            f"{ctx.path.name}: not an Event Viewer CSV/TXT export "
-                            f"(first row has {len(fields)} fields: {delimiter.join(fields)[:80]!r})"
-                        )
-                    layout, is_header = found
-                    if is_header:
-                        continue
-                if len(fields) < layout.min_fields or not fields[layout.id_field].strip().isdigit():
-                    if layout.delimiter == "\t" and rows and len(fields) < layout.min_fields:
-                        # TXT exports may leave multi-line descriptions unquoted
-                        rows[-1]["_message"] = (rows[-1].get("_message") or "") + "\n" + delimiter.join(fields)
-                        continuation += 1
-                        continue
-                    report.bad_record(
-                        f"line {start}",
-                        f"{len(fields)} fields (expected {layout.min_fields + 1}) or no numeric event id: "
-                        f"{delimiter.join(fields)[:120]!r}",
+        for fields, start in csv_records(_chain(first_line, line_iter), delimiter, report.bad_record):
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            if layout is None:
+                found = _layout_of(fields, delimiter)
+                if found is None:
+                    raise ParseError(
+                        f"{ctx.path.name}: not an Event Viewer CSV/TXT export "
+                        f"(first row has {len(fields)} fields: {delimiter.join(fields)[:80]!r})"
                     )
+                layout, is_header = found
+                if is_header:
                     continue
-                rows.append(_record(fields, layout, start))
-                stamps.append(rows[-1].pop("_stamp"))
-                if len(rows) >= BATCH:
-                    yield self._finish(rows, stamps, maps, zone, fmt_state, ctx)
-                    rows, stamps = [], []
-                    ctx.check_cancel()
-        except csv.Error as exc:
-            report.bad_record(f"line {reader.line_num}", f"unreadable CSV from here on: {exc}")
+            if len(fields) < layout.min_fields or not fields[layout.id_field].strip().isdigit():
+                if layout.delimiter == "\t" and rows and len(fields) < layout.min_fields:
+                    # TXT exports may leave multi-line descriptions unquoted
+                    rows[-1]["_message"] = (rows[-1].get("_message") or "") + "\n" + delimiter.join(fields)
+                    continuation += 1
+                    continue
+                report.bad_record(
+                    f"line {start}",
+                    f"{len(fields)} fields (expected {layout.min_fields + 1}) or no numeric event id: "
+                    f"{delimiter.join(fields)[:120]!r}",
+                )
+                continue
+            rows.append(_record(fields, layout, start))
+            stamps.append(rows[-1].pop("_stamp"))
+            if len(rows) > BATCH:  # the last record stays: continuation lines may follow
+                yield self._finish(rows[:-1], stamps[:-1], maps, zone, fmt_state, ctx)
+                rows, stamps = rows[-1:], stamps[-1:]
+                ctx.check_cancel()
         if rows:
             yield self._finish(rows, stamps, maps, zone, fmt_state, ctx)
         if layout is None and report.records == 0:
@@ -317,14 +311,29 @@ class EventViewerCsvParser(Parser):
             if first is None:
                 raise ParseError(f"{path.name}: empty file")
             delimiter = "\t" if first.count("\t") >= max(4, first.count(",")) else ","
-            reader = csv.reader(_chain(first, tap()), delimiter=delimiter, strict=False)
-            prev_end = 0
-            for _ in reader:
-                start, prev_end = prev_end + 1, reader.line_num
+            for _, start in csv_records(_chain(first, tap()), delimiter, lambda where, why: None):
                 if start == target:
-                    text = "".join(physical[start - 1:prev_end])
-                    return text.lstrip("\r\n").rstrip("\r\n")
+                    return "".join(physical[start - 1:]).lstrip("\r\n").rstrip("\r\n")
         raise ParseError(f"{path.name}: no record at line {target}")
+
+
+def csv_records(
+    source: Iterator[str], delimiter: str, on_bad: Callable[[str, str], None]
+) -> Iterator[tuple[list[str], int]]:
+    """``(fields, first physical line)`` of every CSV record; a line the csv module cannot
+    read is reported through ``on_bad`` and reading goes on with the next line."""
+    base = 0
+    while True:
+        reader = csv.reader(source, delimiter=delimiter, quotechar='"', strict=False)
+        prev = 0
+        try:
+            for fields in reader:
+                yield fields, base + prev + 1
+                prev = reader.line_num
+            return
+        except csv.Error as exc:
+            on_bad(f"line {base + reader.line_num}", f"unreadable CSV line: {exc}")
+            base += reader.line_num
 
 
 def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:

@@ -211,3 +211,10 @@ def test_localized_header_and_unquoted_txt_continuations(tmp_path: Path) -> None
     assert list(frame.mailbox) == ["CEO Mailbox", "CEO Mailbox"]
     assert frame.client_ip.iloc[0] == "10.1.2.3" and report.balanced and report.records == 2
     assert any("continuation" in str(w) for w in report.warnings)
+
+
+def test_a_line_the_csv_module_rejects_is_one_bad_record(tmp_path: Path) -> None:
+    broken = "Information,3/14/2010 3:22:41 PM,MSExchangeIS Auditing,10100,Folder\rAccess,x\r\n"
+    frame, report = parse(write(tmp_path, HEADER + folder_row() + broken + folder_row()), source_tz="UTC")
+    assert len(frame) == 2 and report.bad == 1 and report.records == 3 and report.balanced
+    assert any("unreadable CSV line" in str(w) for w in report.warnings)
