@@ -198,3 +198,19 @@ def test_export_is_hashed_into_the_custody_log(tmp_path: Path) -> None:
     entries = [json.loads(line) for line in (case / "custody.jsonl").read_text(encoding="utf-8").splitlines()]
     opened = [e for e in entries if e.get("kind") == "evidence-opened" or e.get("event") == "evidence-opened"]
     assert opened and opened[-1]["parser"] == "learn-map" and opened[-1]["path"] == str(export.resolve())
+
+
+def test_extra_data_strings_become_ignored_positions(tmp_path: Path) -> None:
+    rng = random.Random(9)
+    events = []
+    for i in range(12):
+        values = values_10100(rng, i + 1)
+        data = ["EXTRA-" + str(i)] + server_order(values, SERVER_10100)  # the server logs one more string first
+        events.append((AUDITING, 10100, data, rendered(AUDITING, 10100, values)))
+    (result,) = learn(events, load_maps())
+    from forensics.evtx.learn import learned_map
+
+    doc = learned_map(result, "test")
+    assert result.n_strings == 13 and doc["fields"][0] == {"name": "ignored", "kind": "text"}
+    assert [f["name"] for f in doc["fields"][1:4]] == ["mailbox", "actor", "folder"]
+    assert doc["message"].startswith("The folder %4 in Mailbox '%2' was opened by user %3.")
