@@ -72,6 +72,7 @@ class Person:
     account_override: str = ""  # e.g. NT AUTHORITY\\SYSTEM
     device_type: str = "iPhone"  # ActiveSync
     process: str = ""  # desktop client process (default OUTLOOK.EXE)
+    outlook_transport: str = "mapi"  # how Outlook reaches the CAS: "mapi" (MAPI/HTTP) or "rpc" (RPC/HTTP)
     org: Organization = field(default_factory=Organization, repr=False, compare=False)
 
     @property

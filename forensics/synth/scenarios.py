@@ -42,7 +42,7 @@ def _user(key: str, name: str, alias: str, rid: int, title: str, host_no: int, *
 CAST: tuple[Person, ...] = (
     _user("ceo", "Alex Morgan", "amorgan", 1101, "Chief Executive Officer", 11, channels=("outlook", "eas")),
     _user("cfo", "Jordan Lee", "jlee", 1102, "Chief Financial Officer", 12, channels=("outlook", "owa")),
-    _user("gc", "Sam Rivera", "srivera", 1103, "General Counsel", 13),
+    _user("gc", "Sam Rivera", "srivera", 1103, "General Counsel", 13, outlook_transport="rpc"),
     _user("cto", "Taylor Kim", "tkim", 1104, "Chief Technology Officer", 14, channels=("outlook", "ews")),
     _user("assistant", "Pat Quinn", "pquinn", 1105, "Executive Assistant", 15),
     _user("sales", "Dana White", "dwhite", 1106, "Sales Manager", 16, channels=("outlook", "owa", "eas")),
@@ -51,7 +51,7 @@ CAST: tuple[Person, ...] = (
     _user("eng1", "Casey Brooks", "cbrooks", 1109, "Engineer", 19, channels=("outlook", "ews")),
     _user("eng2", "Drew Patel", "dpatel", 1110, "Engineer", 20),
     _user("fin1", "Jesse Nguyen", "jnguyen", 1111, "Accountant", 21, channels=("outlook", "owa")),
-    _user("legal1", "Riley Cohen", "rcohen", 1112, "Paralegal", 22),
+    _user("legal1", "Riley Cohen", "rcohen", 1112, "Paralegal", 22, outlook_transport="rpc"),
     _user("admin", "Jamie Smith (Admin)", "adm-jsmith", 1500, "Exchange Administrator", 50,
           kind="admin", workstation="ADMIN01", ip="10.0.0.50", has_mailbox=False),
     Person(key="svc-bes", display_name="BlackBerry Service", alias="svc-bes", rid=1601, kind="service",
@@ -245,5 +245,6 @@ def with_staff(scenario: Scenario, staff: int) -> Scenario:
             key=f"user{i:04d}", display_name=f"{first} {last} {i:04d}", alias=f"user{i:04d}",
             rid=5000 + i, title="Staff", workstation=f"PC{i:04d}",
             ip=f"10.{2 + i // 62500}.{(i // 250) % 250}.{i % 250 + 1}", channels=channels, org=scenario.org,
+            outlook_transport="rpc" if i % 3 == 0 else "mapi",
         ))
     return dataclasses.replace(scenario, people=scenario.people + tuple(extra))

@@ -11,8 +11,10 @@ Which accesses each log carries (``Logon`` accesses never produce a line of thei
   no mailbox recorded: logon type Unknown); ActiveSync ``Cmd=Sync`` for FolderOpen and
   ``Cmd=ItemOperations`` for MessageOpen (``WebRequest``, mailbox = ``User=``); Outlook
   (``OUTLOOK.EXE``) over MAPI/HTTP, one ``POST /mapi/emsmdb/`` per store access (``WebRequest``,
-  mailbox = ``<mailbox GUID>@domain``). Services and MAPI tools other than Outlook (RPC) and
-  sends through web clients do not appear.
+  mailbox = ``<mailbox GUID>@domain``); Outlook Anywhere (RPC/HTTP) users instead open one
+  ``RPC_IN_DATA`` + ``RPC_OUT_DATA`` pair per session (two ``WebRequest`` rows at the logon,
+  mailbox = ``<GUID>@domain`` of ``<GUID>@domain:6001``). Services and MAPI tools other than
+  Outlook (plain RPC) and sends through web clients do not appear.
 
 Both carry noise that is no mailbox access (health probes, static files) and 401 challenge
 pairs: about one request in ten is first logged anonymously with 401 in the same second.
@@ -46,7 +48,9 @@ CARRIES_2003 = ("OWA FolderOpen (GET or PROPFIND of /exchange/<smtp>/<folder>/) 
 CARRIES_2013 = ("OWA FolderOpen/MessageOpen (ae=Folder/ae=Item; /owa/<smtp>/ only when another mailbox is "
                 "opened, else the expected mailbox is the actor's cs-username); EWS POSTs (WebRequest, no "
                 "mailbox, Unknown); ActiveSync Cmd=Sync/ItemOperations (WebRequest, mailbox = User=); Outlook "
-                "MAPI/HTTP POST /mapi/emsmdb/ per store access (WebRequest, mailbox = <GUID>@domain); plus "
+                "MAPI/HTTP POST /mapi/emsmdb/ per store access (WebRequest, mailbox = <GUID>@domain); Outlook "
+                "Anywhere users: RPC_IN_DATA + RPC_OUT_DATA /rpc/rpcproxy.dll per session (2 WebRequest rows at the "
+                "logon, mailbox = <GUID>@domain from <GUID>@domain:6001, their store accesses have no line); plus "
                 "noise (probes, static files) and 401 challenge halves, which are not rows")
 _SUBJECT_SAFE = ":()-,'!&"
 
@@ -204,11 +208,29 @@ class IisEmitter(_IisEmitter):
         h = f"{bits:032x}"
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
+    def _rpc(self, a: Access) -> None:
+        """Outlook Anywhere: one RPC_IN_DATA + RPC_OUT_DATA channel pair per session."""
+        target = f"{a.mailbox.mailbox_guid}@{self.domain}"
+        query = f"{target}:6001&CorrelationID=<empty>;&cafeReqId={self._cafe()};"
+        logon = expected_logon_type(a.actor, a.mailbox, None)
+        for method in ("RPC_IN_DATA", "RPC_OUT_DATA"):
+            if self.rng.random() < 0.1:
+                self._line(a.time, method, "/rpc/rpcproxy.dll", query, "", a.client_ip, "MSRPC", status="401 1 2148074254",
+                           taken=1)
+                self.truth.tally.challenge_records += 1
+            self._line(a.time, method, "/rpc/rpcproxy.dll", query, a.actor.account, a.client_ip, "MSRPC",
+                       taken=self.rng.randrange(60_000, 900_000))
+            self.count(a, "WebRequest", f"RPC {method}", target, a.mailbox.key, logon)
+
     def add(self, a: Access) -> None:
-        if not a.is_store:
-            return
         ch = a.channel
-        if ch == "outlook" and a.process != "OUTLOOK.EXE":
+        rpc = ch == "outlook" and a.process == "OUTLOOK.EXE" and a.actor.outlook_transport == "rpc"
+        if not a.is_store:
+            if rpc:
+                self.probes_until(a.time)
+                self._rpc(a)
+            return
+        if ch == "outlook" and (a.process != "OUTLOOK.EXE" or rpc):
             return
         if ch in ("owa", "eas") and a.operation not in ("FolderOpen", "MessageOpen"):
             return
