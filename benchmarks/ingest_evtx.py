@@ -10,9 +10,10 @@ header of the public sample ``omerbenamram-evtx/security.evtx`` followed by its 
 repeated ``copies`` times (45 copies = 101,745 records, 97 MB). ``--file`` takes any .evtx,
 e.g. a synthetic Exchange log from ``mailbox-audit synth``.
 
-Each measurement runs in its own child process, so "peak RSS" is that method's own peak
+Each run is its own child process, so "peak RSS" is that method's own peak
 (``resource.getrusage``), next to the RSS of an idle interpreter with the same imports.
-Timings are the median of ``--repeats`` runs. Our load is ``forensics.ingest.load_evidence``
+Timings are the median of ``--repeats`` runs, interleaved across methods so that load from
+other processes hits them alike; ``/proc/loadavg`` is printed before and after. Our load is ``forensics.ingest.load_evidence``
 (hash SHA-256+SHA-1+MD5, parse, map, conform, identity resolution), with and without
 ``--all-events``. python-evtx renders ~200 records/s, so it is timed on the first
 ``--pyevtx-records`` records only (the rate is what is compared).
@@ -118,6 +119,13 @@ def _child(method: str, path: Path, repeats: int, limit: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--file", type=Path, help="an .evtx to measure (default: build from the shared sample)")
@@ -132,9 +140,21 @@ def main() -> None:
         return
     path = args.file or build_corpus(args.copies)
     size = path.stat().st_size
-    print(f"file: {path} ({size / 1e6:.1f} MB); median of {args.repeats} runs; one child process per method")
-    methods = ["raw", "ours", "ours-all"] + ([] if args.skip_pyevtx else ["python-evtx"])
-    results = {m: _child(m, path, args.repeats, args.pyevtx_records) for m in methods}
+    print(f"file: {path} ({size / 1e6:.1f} MB); median of {args.repeats} interleaved runs; one child process per run")
+    print(f"load average before: {_loadavg()}")
+    methods = ["raw", "ours", "ours-all"]
+    # repeats interleaved (raw, ours, ours-all, raw, ...): each method sees the same machine load
+    runs: dict[str, list[dict]] = {m: [] for m in methods}
+    for _ in range(args.repeats):
+        for method in methods:
+            runs[method].append(_child(method, path, 1, args.pyevtx_records))
+    results = {
+        m: {"records": r[-1]["records"], "seconds": statistics.median(x["seconds"] for x in r),
+            "times": [x["seconds"] for x in r], "peak_mib": max(x["peak_mib"] for x in r), "idle_mib": r[-1]["idle_mib"]}
+        for m, r in runs.items()
+    }
+    if not args.skip_pyevtx:
+        results["python-evtx"] = _child("python-evtx", path, 1, args.pyevtx_records)
     labels = {
         "raw": "raw evtx iteration",
         "ours": "our load (default)",
@@ -152,6 +172,7 @@ def main() -> None:
     if "python-evtx" in results:
         rate = results["python-evtx"]["records"] / results["python-evtx"]["seconds"]
         print(f"python-evtx is {raw_rate / rate:,.0f}x slower than raw evtx (rate on its first records)")
+    print(f"load average after: {_loadavg()}")
     print("raw run times:", ", ".join(f"{t:.3f}" for t in results["raw"]["times"]),
           "| ours:", ", ".join(f"{t:.3f}" for t in results["ours"]["times"]),
           "| ours-all:", ", ".join(f"{t:.3f}" for t in results["ours-all"]["times"]))

@@ -155,22 +155,27 @@ def data_items(xml: pa.Array) -> tuple[pa.ListArray, pa.ListArray, pa.Array]:
     pattern per item.
     """
     has = pc.fill_null(pc.match_substring_regex(xml, "<EventData>"), False)
-    plain = pc.and_(has, pc.invert(pc.fill_null(pc.match_substring_regex(xml, r"<Data[ /]"), False)))
-    plain_np = plain.to_numpy(zero_copy_only=False)
-    if plain_np.all():
-        values, names = _plain_items(xml)
-    elif not plain_np.any():
-        values, names = _patterned_items(xml)
+
+    def matches(pattern: str) -> np.ndarray:
+        return pc.fill_null(pc.match_substring_regex(xml, pattern), False).to_numpy(zero_copy_only=False)
+
+    has_np = has.to_numpy(zero_copy_only=False)
+    other_tags = matches(r"<Data[ /]")
+    plain = has_np & ~other_tags
+    named = has_np & other_tags
+    if named.any():  # only <Data Name="…">value</Data> items, none self-closing or unnamed
+        named &= ~matches(r"<Data>|<Data(?:[^ >]| [^N]| N[^a])|<Data Name=\"[^\"]*\"\s*/>")
+    paths = [(plain, _plain_items), (named, _named_items), (~(plain | named), _patterned_items)]
+    used = [(np.flatnonzero(mask), cut) for mask, cut in paths if mask.any()]
+    if len(used) == 1:
+        values, names = used[0][1](xml)
     else:
-        fast_rows = np.flatnonzero(plain_np)
-        slow_rows = np.flatnonzero(~plain_np)
-        fast_values, fast_names = _plain_items(xml.take(pa.array(fast_rows)))
-        slow_values, slow_names = _patterned_items(xml.take(pa.array(slow_rows)))
+        pieces = [cut(xml.take(pa.array(rows))) for rows, cut in used]
         back = np.empty(len(xml), dtype=np.int64)
-        back[np.concatenate([fast_rows, slow_rows])] = np.arange(len(xml))
+        back[np.concatenate([rows for rows, _ in used])] = np.arange(len(xml))
         order = pa.array(back)
-        values = pa.concat_arrays([fast_values, slow_values]).take(order)
-        names = pa.concat_arrays([fast_names, slow_names]).take(order)
+        values = pa.concat_arrays([v for v, _ in pieces]).take(order)
+        names = pa.concat_arrays([n for _, n in pieces]).take(order)
     return values, names, has
 
 
@@ -196,6 +201,24 @@ def _plain_items(xml: pa.Array) -> tuple[pa.ListArray, pa.ListArray]:
     return _list(lengths, values), _list(lengths, pa.nulls(len(values), pa.string()))
 
 
+def _named_items(xml: pa.Array) -> tuple[pa.ListArray, pa.ListArray]:
+    """Records whose EventData holds only ``<Data Name="n">value</Data>`` items."""
+    parts = pc.list_slice(pc.split_pattern(xml, '<Data Name="'), 1)  # 'n">value</Data>' (+ tail)
+    lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
+    flat = pc.list_flatten(parts)
+    name_value = pc.split_pattern(flat, '">', max_splits=1)  # a name never holds '">' (escaped)
+    names = unescape(pc.list_element(name_value, 0))
+    rest = pc.list_element(name_value, 1)
+    values = pc.utf8_slice_codeunits(rest, 0, -len("</Data>"))
+    last = np.cumsum(lengths)[lengths > 0] - 1
+    if len(last):
+        tails = pc.list_element(pc.split_pattern(rest.take(pa.array(last)), "</Data>", max_splits=1), 0)
+        mask = np.zeros(len(flat), dtype=bool)
+        mask[last] = True
+        values = pc.replace_with_mask(values, pa.array(mask), tails)
+    return _list(lengths, unescape(values)), _list(lengths, names)
+
+
 def _patterned_items(xml: pa.Array) -> tuple[pa.ListArray, pa.ListArray]:
     """Any EventData (named items, self-closing items), one pattern match per item."""
     event_data = pc.struct_field(pc.extract_regex(xml, _EVENT_DATA), "data")
@@ -206,6 +229,35 @@ def _patterned_items(xml: pa.Array) -> tuple[pa.ListArray, pa.ListArray]:
     values = unescape(pc.fill_null(pc.struct_field(items, "value"), ""))
     names = unescape(pc.struct_field(items, "name"))
     return _list(lengths, values), _list(lengths, names)
+
+
+def data_text(xml: pa.Array) -> pa.Array:
+    """The data strings of each record as one text: "Name=value; Name=value" (named items),
+    "value; value" (unnamed); for events without <EventData>, the text of <UserData>.
+
+    For the generic rows of ``--all-events``: the EventData text is rewritten with literal
+    substitutions (no per-item lists). evtx escapes ``<``, ``>`` and quotes in values, so the
+    markup strings replaced here only occur as markup.
+    """
+    has = pc.fill_null(pc.match_substring_regex(xml, "<EventData>"), False)
+    out = pa.nulls(len(xml), pa.string())
+    if pc.any(has).as_py():
+        inner = pc.list_element(pc.split_pattern(xml.filter(has), "<EventData>", max_splits=1), 1)
+        inner = pc.list_element(pc.split_pattern(inner, "</EventData>", max_splits=1, reverse=True), 0)
+        text = pc.replace_substring(inner, '<Data Name="', "")
+        text = pc.replace_substring(text, '"/>', "=; ")
+        text = pc.replace_substring(text, '">', "=")
+        text = pc.replace_substring(text, "<Data>", "")
+        text = pc.replace_substring(text, "</Data>", "; ")
+        if pc.any(pc.match_substring_regex(text, "<")).as_py():  # <Binary>, other markup
+            text = pc.replace_substring_regex(text, r"<Binary>[^<]*</Binary>", "")
+            text = pc.replace_substring_regex(text, r"<[^>]*>", "")
+        text = pc.if_else(pc.ends_with(text, "; "), pc.utf8_slice_codeunits(text, 0, -2), text)
+        out = pc.replace_with_mask(out, has, unescape(text))
+    without = pc.invert(has)
+    if pc.any(without).as_py():
+        out = pc.if_else(without, user_data_text(xml), out)
+    return out
 
 
 def user_data_text(xml: pa.Array) -> pa.Array:

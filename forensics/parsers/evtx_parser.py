@@ -14,6 +14,7 @@ are counted per provider/event id, or become generic ``Event`` rows with ``--all
 from __future__ import annotations
 
 import io
+import operator
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -57,6 +58,7 @@ MAX_CONSECUTIVE_ERRORS = 10_000
 _CHUNK_ERROR = re.compile(r"chunk number (\d+)")
 _RECORD_ERROR = re.compile(r"record number (\d+)")
 _RECORD_ID = re.compile(r"<EventRecordID>(\d+)</EventRecordID>")
+_XML = operator.itemgetter("data")
 
 #: columns ``_frame`` fills from the records themselves, not from the mapped fields
 _NATIVE = frozenset({"provider", "event_id", "time", "record_id", "server", "raw_ref", "time_basis", "source_format"})
@@ -151,25 +153,31 @@ class EvtxParser(Parser):
         position[kept_rows] = np.arange(len(kept_rows))
         kept_xml = xml.combine_chunks() if len(kept_rows) == len(codes) else xml.take(pa.array(kept_rows)).combine_chunks()
         system = xml_fields.system_fields(kept_xml)
-        values, names, has_data = xml_fields.data_items(kept_xml)
         record_ids = system["record_id"].fill_null(-1).to_numpy(zero_copy_only=False)
         chunk = _fill_forward(assign(record_ids, valid, first, last)) + first_chunk
+        # data strings as lists only for records a map or handler reads (generic rows get text)
+        listed = np.sort(np.concatenate([position[rows] for *_, rows in plans])) if plans else np.zeros(0, np.int64)
+        values = pa.array([], pa.list_(pa.string()))
+        if len(listed):
+            values, _, _ = xml_fields.data_items(kept_xml.take(pa.array(listed)))
+        slot = np.full(len(kept_rows), -1, dtype=np.int64)  # kept position -> index in values
+        slot[listed] = np.arange(len(listed))
         counts = pc.list_value_length(values).to_numpy(zero_copy_only=False)
 
         pieces: list[tuple[np.ndarray, dict[str, Any]]] = []
         for provider, event_id, how, target, rows in plans:
             local = position[rows]
             if how == "map":
-                n_accepted = self._map_rows(ctx, target, local, values, counts, pieces)
+                n_accepted = self._map_rows(ctx, target, local, slot, values, counts, pieces)
             else:
-                n_accepted = self._handler_rows(ctx, provider, event_id, target, local, values, pieces)
+                n_accepted = self._handler_rows(ctx, provider, event_id, target, local, slot, values, pieces)
             ctx.report.accept(n_accepted)
             if n_accepted < len(local):
                 ctx.report.skip(f"{provider}/{event_id}", len(local) - n_accepted)
         if generic:
             local = np.sort(position[np.concatenate(generic)])
             ctx.report.accept(len(local))
-            pieces.append((local, _generic_fields(local, values, names, has_data, kept_xml)))
+            pieces.append((local, _generic_fields(kept_xml.take(pa.array(local)))))
         if not pieces:
             return None
         return _frame(pieces, system, chunk, providers, codes[kept_rows], events[kept_rows])
@@ -179,16 +187,17 @@ class EvtxParser(Parser):
         ctx: ParseContext,
         event_map: EventMap,
         local: np.ndarray,
+        slot: np.ndarray,
         values: pa.ListArray,
         counts: np.ndarray,
         pieces: list[tuple[np.ndarray, dict[str, Any]]],
     ) -> int:
         """Rows of one mapped provider/event id: vectorized where strings fit the map."""
         width = len(event_map.fields)
-        exact = local[counts[local] == width]
-        slow = local[counts[local] != width]
+        exact = local[counts[slot[local]] == width]
+        slow = local[counts[slot[local]] != width]
         if len(exact):
-            group = values.take(pa.array(exact))
+            group = values.take(pa.array(slot[exact]))
             columns = [pc.list_element(group, i) for i in range(width)]
             ok, fields = map_group(event_map, columns)
             fit_rows = exact[ok]
@@ -201,7 +210,7 @@ class EvtxParser(Parser):
                 pieces.append((fit_rows, arrays))
             slow = np.concatenate([slow, exact[~ok]])
         if len(slow):  # records that do not fit: classify their strings one by one (rare)
-            strings = values.take(pa.array(slow)).to_pylist()
+            strings = values.take(pa.array(slot[slow])).to_pylist()
             rows = [map_with(event_map, s) for s in strings]
             pieces.append((slow, _columns(rows)))
         return len(local)
@@ -213,11 +222,12 @@ class EvtxParser(Parser):
         event_id: int,
         handler: Any,
         local: np.ndarray,
+        slot: np.ndarray,
         values: pa.ListArray,
         pieces: list[tuple[np.ndarray, dict[str, Any]]],
     ) -> int:
         """Rows of a provider handled in code (e.g. MSExchange CmdletLogs): per record."""
-        strings = values.take(pa.array(local)).to_pylist()
+        strings = values.take(pa.array(slot[local])).to_pylist()
         rows: list[dict[str, Any]] = []
         used: list[int] = []
         for index, data in zip(local, strings):
@@ -289,14 +299,12 @@ def _engine_records(header: bytes, batch: bytes) -> tuple[list[pa.Array], list[t
     step = ENGINE_CHUNKS * CHUNK_SIZE
     for offset in range(0, len(batch), step):
         xmls: list[str] = []
-        append = xmls.append
         data = io.BytesIO(header + batch[offset : offset + step])
         records = evtx.PyEvtxParser(data, number_of_threads=ENGINE_THREADS, indent=False).records()
         consecutive = 0
         while True:
             try:
-                for record in records:
-                    append(record["data"])
+                xmls.extend(map(_XML, records))  # C-level loop; items before an error are kept
                 break
             except RuntimeError as exc:
                 position = done + len(xmls)
@@ -364,32 +372,11 @@ def _columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {name: [row.get(name) for row in rows] for name in names}
 
 
-def _generic_fields(
-    local: np.ndarray,
-    values: pa.ListArray,
-    names: pa.ListArray,
-    has_data: pa.Array,
-    kept_xml: pa.Array,
-) -> dict[str, Any]:
+def _generic_fields(xml: pa.Array) -> dict[str, Any]:
     """Generic ``Event`` rows: details = the data strings ("Name=value" where named)."""
-    take = pa.array(local)
-    group_values = values.take(take)
-    group_names = names.take(take)
-    offsets = group_values.offsets
-    flat_values = pc.list_flatten(group_values)
-    flat_names = pc.list_flatten(group_names)
-    named = pc.fill_null(pc.greater(pc.utf8_length(flat_names), 0), False)
-    labelled = pc.if_else(named, pc.binary_join_element_wise(flat_names, flat_values, "="), flat_values)
-    base = offsets[0].as_py()
-    rebased = pa.array(np.asarray(offsets.to_numpy(zero_copy_only=False)) - base, pa.int32())
-    joined = pc.binary_join(pa.ListArray.from_arrays(rebased, labelled), "; ")
-    without = pc.invert(has_data.take(take))
-    if pc.any(without).as_py():
-        user = xml_fields.user_data_text(kept_xml.take(take))
-        joined = pc.if_else(without, user, joined)
-    n = len(local)
+    n = len(xml)
     return {
-        "details": joined,
+        "details": xml_fields.data_text(xml),
         "operation": _repeat("Event", n),
         "outcome": pa.nulls(n, pa.string()),
         "mapping": pa.nulls(n, pa.string()),
