@@ -518,5 +518,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
-        self.session.loader.shutdown()
+        self.session.shutdown()
         super().closeEvent(event)

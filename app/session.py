@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app import settings as app_settings
 from app.display_tz import DisplayZone
-from app.workers import Loader
+from app.workers import Loader, Task
 from forensics import schema
 from forensics.custody.log import CustodyLog
 from forensics.errors import QueryError
@@ -45,6 +45,8 @@ TOGGLE_QUERIES: dict[str, str] = {
 
 
 COMPLETION_SAMPLE = 200_000
+#: frames at least this long evaluate typed queries on a worker thread
+ASYNC_QUERY_ROWS = 250_000
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Session(QObject):
     zone_changed = Signal()
     query_state_changed = Signal()  # query text or error changed (see ``query_error``)
     custody_changed = Signal()  # entries were appended to the custody log
+    query_busy = Signal(bool)  # a query is being evaluated in the background
     case_changed = Signal()
 
     def __init__(self, examiner: str | None = None, parent: QObject | None = None) -> None:
@@ -86,6 +89,8 @@ class Session(QObject):
         self._mask_cache: dict[tuple[str, str], np.ndarray] = {}
         self._sort_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._completion: tuple[pd.DataFrame, pd.DataFrame] | None = None
+        self._query_seq = 0
+        self._tasks: list[Task] = []
         self.loader = Loader(self)
         self.loader.finished.connect(self._on_loaded)
         self.loader.cancelled.connect(self.custody_changed)
@@ -210,12 +215,11 @@ class Session(QObject):
     def set_query(self, text: str) -> bool:
         """Apply a query; on a syntax error keep the last good view and expose the error."""
         text = text.strip()
+        self._query_seq += 1  # supersedes any query still running in the background
         try:
             mask = self._compile_mask(text) if text else None
         except QueryError as exc:
-            self.query_text = text
-            self.query_error = exc
-            self.query_state_changed.emit()
+            self._show_query_error(text, exc)
             return False
         self.query_text = text
         self.query_error = None
@@ -223,6 +227,75 @@ class Session(QObject):
         self.query_state_changed.emit()
         self._refresh()
         return True
+
+    def apply_query_async(self, text: str) -> None:
+        """Like ``set_query`` but, on large frames, evaluates the mask on a worker thread so
+        typing never freezes the window; a newer query supersedes an older one."""
+        from forensics.query import compile_query
+
+        text = text.strip()
+        key = (text, self.zone.storage())
+        if not text or key in self._mask_cache or len(self.frame) < ASYNC_QUERY_ROWS:
+            self.set_query(text)
+            return
+        self._query_seq += 1
+        seq, frame = self._query_seq, self.frame
+        try:
+            query = compile_query(text, tz=self.zone.tzinfo())  # syntax errors: at once
+        except QueryError as exc:
+            self._show_query_error(text, exc)
+            return
+
+        def evaluate() -> object:
+            try:
+                return np.asarray(query.mask(frame), dtype=bool)
+            except QueryError as exc:  # e.g. an unknown field: found while evaluating
+                return exc
+
+        task = Task(evaluate, self)
+        self._tasks.append(task)
+        self.query_busy.emit(True)
+
+        def done(result: object) -> None:
+            self._tasks.remove(task)
+            if not self._tasks:
+                self.query_busy.emit(False)
+            if seq != self._query_seq or frame is not self.frame:
+                return  # superseded
+            if isinstance(result, QueryError):
+                self._show_query_error(text, result)
+                return
+            self._mask_cache[key] = result  # type: ignore[assignment]
+            self.query_text, self.query_error, self._query_mask = text, None, result  # type: ignore[assignment]
+            self.query_state_changed.emit()
+            self._refresh()
+
+        def failed(message: str) -> None:
+            self._tasks.remove(task)
+            if not self._tasks:
+                self.query_busy.emit(False)
+            if seq == self._query_seq:
+                self._show_query_error(text, QueryError(message, 0))
+
+        task.done.connect(done)
+        task.error.connect(failed)
+        task.start()
+
+    def _show_query_error(self, text: str, exc: QueryError) -> None:
+        self.query_text = text
+        self.query_error = exc
+        self.query_state_changed.emit()
+
+    def wait_idle(self, timeout_ms: int = 30000) -> None:
+        """Join background query threads (tests, shutdown); their results are dropped."""
+        self._query_seq += 1
+        for task in list(self._tasks):
+            task.wait(timeout_ms)
+
+    def shutdown(self) -> None:
+        """Cancel loading and join every worker thread (window close, test teardown)."""
+        self.loader.shutdown()
+        self.wait_idle()
 
     def set_toggle(self, name: str, on: bool) -> None:
         if name not in TOGGLE_QUERIES:

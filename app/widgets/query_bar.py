@@ -110,13 +110,18 @@ class QueryBar(QWidget):
         self.edit.setPlaceholderText('Query (Ctrl+F) — e.g.  mailbox:ceo -actor:svc-backup after:2024-03-05 is:nonowner   (Help > Query syntax)')
         self.edit.setMinimumWidth(420)
         self.edit.setClearButtonEnabled(True)
-        self.edit.returnPressed.connect(self.apply)
+        self.edit.returnPressed.connect(self.apply_typed)
         self.edit.escape_pressed.connect(self.clear)
         self.edit.textChanged.connect(self._schedule_apply)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(300)
-        self._debounce.timeout.connect(self.apply)
+        self._debounce.timeout.connect(self.apply_typed)
+
+        self.busy_label = QLabel("Filtering…", self)
+        self.busy_label.setObjectName("QueryBusy")
+        self.busy_label.hide()
+        session.query_busy.connect(self.busy_label.setVisible)
 
         self.error_label = QLabel(self)
         self.error_label.setObjectName("QueryError")
@@ -128,6 +133,7 @@ class QueryBar(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
         row.addWidget(self.edit, 1)
+        row.addWidget(self.busy_label)
         for key, label, tip in TOGGLES:
             button = QToolButton(self)
             button.setText(label)
@@ -171,6 +177,11 @@ class QueryBar(QWidget):
     def apply(self) -> None:
         self._debounce.stop()
         self.session.set_query(self.edit.text())
+
+    def apply_typed(self) -> None:
+        """Apply what was typed (in the background on large frames)."""
+        self._debounce.stop()
+        self.session.apply_query_async(self.edit.text())
 
     def clear(self) -> None:
         self.set_text("")

@@ -154,7 +154,7 @@ def make_window(qtbot):  # type: ignore[no-untyped-def]
 
     yield factory
     for window in windows:
-        window.session.loader.shutdown()
+        window.session.shutdown()
         task = window.custody_panel.task
         if task is not None:
             task.wait()

@@ -195,3 +195,28 @@ def test_gui_command_line_rejects_bad_zone(tmp_path) -> None:
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0
     assert "unknown time zone" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_typed_queries_run_in_background_on_large_frames(qtbot, loaded_window, monkeypatch) -> None:
+    import app.session as session_module
+
+    monkeypatch.setattr(session_module, "ASYNC_QUERY_ROWS", 0)  # treat the test frame as large
+    w = loaded_window
+    s = w.session
+    busy: list[bool] = []
+    s.query_busy.connect(busy.append)
+    w.query_bar.edit.setText("mailbox:ceo")
+    w.query_bar.apply_typed()
+    qtbot.waitUntil(lambda: w.model.rowCount() == 3, timeout=5000)
+    assert busy[0] is True and busy[-1] is False
+    # an unknown field is found while evaluating: shown inline, view kept
+    w.query_bar.edit.setText("nosuchfield:x")
+    w.query_bar.apply_typed()
+    qtbot.waitUntil(lambda: s.query_error is not None, timeout=5000)
+    assert w.query_bar.error_label.isVisible() and w.model.rowCount() == 3
+    # a newer query supersedes one still running
+    s.apply_query_async("mailbox:cfo")
+    w.set_query("mailbox:hr")
+    s.wait_idle()
+    qtbot.wait(50)
+    assert w.model.rowCount() == 1 and s.query_text == "mailbox:hr"
