@@ -59,3 +59,31 @@ def test_assign_keeps_duplicate_ranges_apart() -> None:
     last = np.array([100, 0, 100, 300])
     ids = np.array([1, 2, 3, 1, 2, 250, -1, 251])
     assert assign(ids, valid, first, last).tolist() == [0, 0, 0, 2, 2, 3, 3, 3]
+
+
+def test_data_text_for_generic_rows() -> None:
+    xml = pa.array([
+        record("P", 1, 1, '<EventData><Data Name="User">CONTOSO\\x</Data><Data Name="Empty"></Data><Data Name="Q">a &amp; b; c</Data></EventData>'),
+        record("P", 1, 2, "<EventData><Data>one</Data><Data></Data><Data>three</Data><Binary>00FF</Binary></EventData>"),
+        record("P", 1, 3, "<UserData><Thing xmlns='x'><A>one</A></Thing></UserData>"),
+        record("P", 1, 4, "<EventData></EventData>"),
+    ])
+    assert xml_fields.data_text(xml).to_pylist() == [
+        "User=CONTOSO\\x; Empty=; Q=a & b; c",
+        "one; ; three",
+        "one",
+        "",
+    ]
+    values, names, _ = xml_fields.data_items(xml)
+    assert values.to_pylist()[0] == ["CONTOSO\\x", "", "a & b; c"] and names.to_pylist()[0] == ["User", "Empty", "Q"]
+
+
+def test_mixed_named_and_unnamed_items_use_the_pattern_path() -> None:
+    xml = pa.array([
+        record("P", 1, 1, '<EventData><Data>u1</Data><Data Name="n">v</Data></EventData>'),
+        record("P", 1, 2, '<EventData><Data Name="a"/><Data Name="b">x</Data></EventData>'),
+        record("P", 1, 3, "<EventData><Data>plain</Data></EventData>"),
+    ])
+    values, names, _ = xml_fields.data_items(xml)
+    assert values.to_pylist() == [["u1", "v"], ["", "x"], ["plain"]]
+    assert names.to_pylist()[1] == ["a", "b"]
