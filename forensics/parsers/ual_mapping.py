@@ -62,6 +62,7 @@ _PERMISSION = {"Add-MailboxPermission", "Remove-MailboxPermission", "Add-Recipie
 _EXPORT = {"New-MailboxExportRequest", "New-ComplianceSearch", "New-ComplianceSearchAction"}
 _AUDIT = {"Set-AdminAuditLogConfig", "Set-MailboxAuditBypassAssociation", "Set-OrganizationConfig"}
 _FORWARDING_PARAMS = {"forwardingsmtpaddress", "forwardingaddress", "delivertomailboxandforward"}
+_CSV_FALLBACKS = ("operation", "operations", "userid", "userids", "creationdate")
 _OUTCOMES = {"succeeded": "Success", "success": "Success", "true": "Success", "partiallysucceeded": "Success",
              "failed": "Failure", "failure": "Failure", "false": "Failure"}
 
@@ -186,26 +187,22 @@ def map_records(
     """Rows for one slice of parsed records. Returns (frame, skipped by reason, accepted)."""
     n = records.num_rows
     skipped: Counter[str] = Counter()
+    cols = {k: v for k, v in cols.items() if k in _CSV_FALLBACKS}  # never carry AuditData along
     operation_raw = pc.coalesce(_field(records, "Operation"), _csv_text(cols, "operation", "operations", n=n))
     record_type = _field(records, "RecordType")
     workload = _field(records, "Workload")
     rt = pc.fill_null(record_type, -1).to_numpy()
     is_exchange = pc.fill_null(pc.equal(workload, "Exchange"), False).to_numpy(zero_copy_only=False)
     is_exchange |= pc.is_null(workload).to_numpy(zero_copy_only=False) & np.isin(rt, EXCHANGE_RECORD_TYPES)
+    active = np.ones(n, dtype=bool)  # records that become rows (others: counted, skipped)
     if not all_events and not is_exchange.all():
         other = Uniq.encode(workload.filter(pa.array(~is_exchange)))
         names = other.values.to_pylist() + [None]
         for code, count in zip(*np.unique(other.index, return_counts=True)):
             skipped[f"non-Exchange workload ({names[code] or 'unknown'})"] += int(count)
-        keep = pa.array(is_exchange)
-        records = records.filter(keep)
-        cols = {k: v.filter(keep) for k, v in cols.items()}
-        numbers, operation_raw, record_type, workload = (
-            numbers[is_exchange], operation_raw.filter(keep), record_type.filter(keep), workload.filter(keep)
-        )
-        n = records.num_rows
-    accepted = n
-    if n == 0:
+        active = is_exchange
+    accepted = int(active.sum())
+    if accepted == 0:
         return pd.DataFrame(), skipped, 0
 
     # -- per record ------------------------------------------------------------------------
@@ -299,11 +296,11 @@ def map_records(
     has_items[item_parent] = True
     has_folders = np.zeros(n, dtype=bool)
     has_folders[folder_parent] = True
-    per_item = is_mia & ~sync & has_items
-    per_folder = is_mia & ~per_item & has_folders
+    per_item = is_mia & ~sync & has_items & active
+    per_folder = is_mia & ~per_item & has_folders & active
     use_item = per_item[item_parent] if len(items) else np.zeros(0, dtype=bool)
     use_folder = per_folder[folder_parent] if len(folders) else np.zeros(0, dtype=bool)
-    single = ~per_item & ~per_folder
+    single = ~per_item & ~per_folder & active
 
     rec = np.concatenate([np.flatnonzero(single), item_parent[use_item], folder_parent[use_folder]])
     sub = np.concatenate([np.zeros(single.sum(), dtype=np.int64), np.flatnonzero(use_item) + 1, np.flatnonzero(use_folder) + 1])
