@@ -235,3 +235,17 @@ def test_round_trip_with_generated_case(case: tuple[Path, dict]) -> None:
     assert all(r.balanced and r.bad == 0 for r in reports)
     assert tally(frame) == expected(truth, "ual")
     assert (frame["operation"] == "MailItemsAccessed").sum() == sum(spec["rows_by_mail_access_type"].values())
+
+
+def test_multiline_values_and_concatenated_objects_take_the_careful_path(tmp_path: Path) -> None:
+    pretty = json.dumps(COMPOSITE_SEND_AS, indent=2)  # newlines inside the CSV value
+    glued = json.dumps({**COMPOSITE_SEND_AS, "Id": "g1"}) + json.dumps({**COMPOSITE_SEND_AS, "Id": "g2"})
+    text = purview_csv([COMPOSITE_BIND], extra_rows=[
+        ["0d9e1a55-2b77-4f08-8c41-5e6f7a8b9c0d", "x", "2", "SendAs", "u", pretty, "", ""],
+        ["g1", "x", "2", "SendAs", "u", glued, "", ""],
+        ["mismatch", "x", "2", "SendAs", "u", json.dumps(COMPOSITE_SEND_AS), "", ""],
+    ])
+    frame, report, _ = parse(tmp_path, text)
+    assert report.records == 4 and report.bad == 1 and "record 3" in {w.location for w in report.warnings}
+    assert frame["record_id"].tolist() == [1, 1, 2, 4]
+    assert frame["item"].tolist()[2:] == ["Wire transfer today", "Wire transfer today"]
