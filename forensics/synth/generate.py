@@ -5,10 +5,11 @@ Output layout (``OUT``)::
     truth.json          what happened and what each file must yield (forensics.synth.truth)
     identities.csv      directory export of every person (for exact Owner/Delegate/Admin)
     evidence/evtx/      Exchange Auditing.evtx, Application.evtx, MSExchange Management.evtx
-    evidence/exports/   ExchangeAuditing.xml/.csv, Application.xml/.csv (Event Viewer exports)
+    evidence/exports/   ExchangeAuditing.xml/.csv/-w2003.csv, Application.xml/.csv/-w2003.csv
+                        (Event Viewer exports: Vista+ XML and CSV, Windows 2003 CSV)
     evidence/iis/       W3SVC1/u_exYYMMDD.log (Exchange 2013+ client access)
     evidence/iis2003/   W3SVC1/exYYMMDD.log (Exchange 2003 OWA/WebDAV)
-    evidence/mailbox-audit/SearchMailboxAuditLog.csv
+    evidence/mailbox-audit/SearchMailboxAuditLog.csv, SearchResult.xml
     evidence/ual/AuditLog_Purview.csv
 
 Load ``OUT/evidence`` as evidence; ``truth.json`` and ``identities.csv`` are not evidence.
@@ -29,15 +30,15 @@ from forensics.synth.accesses import Access, generate_accesses
 from forensics.synth.formats.base import Emitter
 from forensics.synth.formats.eventlog import ApplicationEmitter, ExchangeAuditingEmitter, ManagementEmitter
 from forensics.synth.formats.iis import Iis2003Emitter, IisEmitter
-from forensics.synth.formats.mailbox_audit import MailboxAuditEmitter
+from forensics.synth.formats.mailbox_audit import MailboxAuditEmitter, MailboxAuditXmlEmitter
 from forensics.synth.formats.ual import UalEmitter
 from forensics.synth.scenario import Scenario
 from forensics.synth.scenarios import get_scenario, with_staff
 from forensics.synth.truth import TRUTH_VERSION, Tally, iso, write_truth
 
 #: format groups the CLI accepts, in output order
-FORMATS = ("evtx", "xml", "csv", "iis", "iis2003", "mailbox-audit", "ual")
-EVENT_LOG_KINDS = ("evtx", "xml", "csv")
+FORMATS = ("evtx", "xml", "csv", "csv2003", "iis", "iis2003", "mailbox-audit", "mailbox-audit-xml", "ual")
+EVENT_LOG_KINDS = ("evtx", "xml", "csv", "csv2003")
 #: Windows logs; "management" (the admin cmdlet log) is written as .evtx only
 LOGS = ("exchange-auditing", "application", "management")
 
@@ -66,6 +67,8 @@ def _emitters(scenario: Scenario, out: Path, formats: Sequence[str], seed: int, 
         emitters.append(Iis2003Emitter(scenario, out, seed))
     if "mailbox-audit" in formats:
         emitters.append(MailboxAuditEmitter(scenario, out))
+    if "mailbox-audit-xml" in formats:
+        emitters.append(MailboxAuditXmlEmitter(scenario, out))
     if "ual" in formats:
         emitters.append(UalEmitter(scenario, out, seed))
     return emitters

@@ -48,12 +48,15 @@ Format names (``formats`` keys), their ``source_format`` and files::
     xml-application             evtx-xml       evidence/exports/Application.xml
     csv-exchangeauditing        evtx-csv       evidence/exports/ExchangeAuditing.csv (UTF-16LE)
     csv-application             evtx-csv       evidence/exports/Application.csv (UTF-8 BOM)
+    csv2003-exchangeauditing    evtx-csv       evidence/exports/ExchangeAuditing-w2003.csv (9 columns, cp1252)
+    csv2003-application         evtx-csv       evidence/exports/Application-w2003.csv
     iis                         iis            evidence/iis/W3SVC1/u_ex*.log (2013+)
     iis-2003                    iis            evidence/iis2003/W3SVC1/ex*.log
     mailbox-audit               mailbox-audit  evidence/mailbox-audit/SearchMailboxAuditLog.csv
+    mailbox-audit-xml           mailbox-audit  evidence/mailbox-audit/SearchResult.xml (times with offset)
     ual                         ual            evidence/ual/AuditLog_Purview.csv
 
-The three representations of one Windows log share one tally. Extra keys where they apply:
+The representations of one Windows log (evtx, xml, csv, csv2003) share one tally. Extra keys where they apply:
 ``encoding``, ``timezone`` (local-time formats), ``layout`` (UAL), ``bind_records`` and
 ``rows_by_mail_access_type`` (UAL MailItemsAccessed). What each format carries is its
 ``carries`` sentence and the docstring of its emitter in ``forensics.synth.formats``.

@@ -250,13 +250,34 @@ class CsvSink:
         self._f.close()
 
 
+class Csv2003Sink:
+    """Windows Server 2003 Event Viewer CSV: ``Date,Time,Source,Type,Category,Event,User,
+    Computer,Description``, no header row, ANSI (cp1252), local time."""
+
+    def __init__(self, path: Path, zone: ZoneInfo, computer: str) -> None:
+        self._f = open(path, "w", encoding="cp1252", errors="replace", newline="")  # noqa: SIM115 - closed in close()
+        self._w = csv.writer(self._f, lineterminator="\r\n")
+        self.zone = zone
+        self.computer = computer.split(".")[0]
+
+    def write(self, e: LogEvent) -> None:
+        date, time_ = us_local(e.time, self.zone).split(" ", 1)
+        kind = "Success Audit" if e.keywords & KEYWORDS_AUDIT_SUCCESS else ("Error" if e.level == 2 else "Information")
+        self._w.writerow([date, time_, e.provider, kind, e.task_name, e.event_id, "N/A", self.computer, e.message])
+
+    def close(self) -> None:
+        self._f.close()
+
+
 # ---- emitters -------------------------------------------------------------------------------
 
-#: (kind, description) of the three representations of one log
+#: (kind, description) of the representations of one log
 SINKS = {
     "evtx": ("evtx", "the .evtx file"),
     "xml": ("evtx-xml", "an Event Viewer XML export (raw <Data> and rendered Message)"),
     "csv": ("evtx-csv", "an Event Viewer CSV export (rendered description, local time)"),
+    "csv2003": ("evtx-csv", "a Windows Server 2003 Event Viewer CSV export (9 columns, no header, cp1252, "
+                            "local time)"),
 }
 
 
@@ -281,6 +302,9 @@ class _LogEmitter(Emitter):
             if kind == "evtx":
                 path = out / "evidence" / "evtx" / f"{self.log_name}.evtx"
                 basis = "utc"
+            elif kind == "csv2003":
+                path = out / "evidence" / "exports" / f"{self.file_stem}-w2003.csv"
+                basis = f"local:{scenario.export_timezone}"
             else:
                 path = out / "evidence" / "exports" / f"{self.file_stem}.{kind}"
                 basis = "utc" if kind == "xml" else f"local:{scenario.export_timezone}"
@@ -289,6 +313,8 @@ class _LogEmitter(Emitter):
                 sink = EvtxSink(path, self.log_name, computer)
             elif kind == "xml":
                 sink = XmlSink(path, self.log_name, computer)
+            elif kind == "csv2003":
+                sink = Csv2003Sink(path, zone, computer)
             else:
                 sink = CsvSink(path, zone, self.csv_encoding)
             self.sinks.append(sink)
@@ -298,6 +324,8 @@ class _LogEmitter(Emitter):
             if kind == "csv":
                 truth.extra["encoding"] = "utf-16le-bom" if self.csv_encoding == "utf-16" else "utf-8-bom"
                 truth.extra["timezone"] = scenario.export_timezone
+            if kind == "csv2003":
+                truth.extra.update(encoding="cp1252", timezone=scenario.export_timezone, layout="w2003-9-columns")
             self.truths.append(truth)
 
     def emit(self, e: LogEvent) -> None:

@@ -52,7 +52,7 @@ def test_every_format_is_present(contoso_case: tuple[Path, dict]) -> None:
     root, truth = contoso_case
     assert set(truth["formats"]) == {
         "evtx-exchangeauditing", "xml-exchangeauditing", "csv-exchangeauditing", "evtx-application",
-        "evtx-msexchangemanagement",
+        "evtx-msexchangemanagement", "csv2003-exchangeauditing", "csv2003-application", "mailbox-audit-xml",
         "xml-application", "csv-application", "iis", "iis-2003", "mailbox-audit", "ual"}
     for name, fmt in truth["formats"].items():
         assert fmt["rows"] > 0, name
@@ -166,6 +166,38 @@ def test_csv_export_shape_encoding_and_local_times(contoso_case: tuple[Path, dic
     assert epoch == fmt["epoch_seconds_sum"]  # local times convert back to the truth's UTC
     if log == "exchangeauditing":
         assert all("\n" in r[5] for r in body)  # multi-line descriptions
+
+
+@pytest.mark.parametrize("log", ["exchangeauditing", "application"])
+def test_windows_2003_csv_export(contoso_case: tuple[Path, dict], log: str) -> None:
+    root, truth = contoso_case
+    fmt = truth["formats"][f"csv2003-{log}"]
+    raw = _files(root, fmt)[0].read_bytes()
+    assert not raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe"))
+    rows = list(csv.reader(io.StringIO(raw.decode("cp1252"), newline="")))
+    assert len(rows) == fmt["records"] and all(len(r) == 9 for r in rows)  # no header row
+    zone = ZoneInfo(truth["timezones"]["export"])
+    epoch, ids = 0, Counter()
+    for r in rows:
+        if int(r[5]) in OPS:
+            ids[r[5]] += 1
+            local = datetime.strptime(f"{r[0]} {r[1]}", "%m/%d/%Y %I:%M:%S %p").replace(tzinfo=zone)
+            epoch += int(local.timestamp())
+    assert dict(ids) == fmt["by_event_id"] and epoch == fmt["epoch_seconds_sum"]
+    assert {r[3] for r in rows} <= {"Information", "Success Audit"}
+
+
+def test_mailbox_audit_xml_report(contoso_case: tuple[Path, dict]) -> None:
+    root, truth = contoso_case
+    fmt = truth["formats"]["mailbox-audit-xml"]
+    events = DET.parse(_files(root, fmt)[0]).getroot().findall("Event")
+    assert len(events) == fmt["records"] == truth["formats"]["mailbox-audit"]["records"]
+    assert dict(Counter(e.get("Operation") for e in events)) == fmt["by_source_operation"]
+    assert dict(Counter(e.get("LogonUserDN") for e in events)) == fmt["by_actor"]
+    epoch = sum(int(datetime.fromisoformat(e.get("LastAccessed")).timestamp()) for e in events)
+    assert epoch == fmt["epoch_seconds_sum"]
+    binds = [e for e in events if e.get("Operation") == "MessageBind"]
+    assert binds and all(e.find("SourceItems/SourceItem").get("Subject") for e in binds)
 
 
 @pytest.mark.parametrize("name", ["iis", "iis-2003"])
