@@ -10,7 +10,7 @@ Output layout (``OUT``)::
     evidence/iis/       W3SVC1/u_exYYMMDD.log (Exchange 2013+ client access)
     evidence/iis2003/   W3SVC1/exYYMMDD.log (Exchange 2003 OWA/WebDAV)
     evidence/mailbox-audit/SearchMailboxAuditLog.csv, SearchResult.xml
-    evidence/ual/AuditLog_Purview.csv
+    evidence/ual/AuditLog_Purview.csv, AuditLog_Classic.csv, SearchUnifiedAuditLog.csv
 
 Load ``OUT/evidence`` as evidence; ``truth.json`` and ``identities.csv`` are not evidence.
 """
@@ -37,7 +37,8 @@ from forensics.synth.scenarios import get_scenario, with_staff
 from forensics.synth.truth import TRUTH_VERSION, Tally, iso, write_truth
 
 #: format groups the CLI accepts, in output order
-FORMATS = ("evtx", "xml", "csv", "csv2003", "iis", "iis2003", "mailbox-audit", "mailbox-audit-xml", "ual")
+FORMATS = ("evtx", "xml", "csv", "csv2003", "iis", "iis2003", "mailbox-audit", "mailbox-audit-xml", "ual",
+           "ual-classic", "ual-powershell")
 EVENT_LOG_KINDS = ("evtx", "xml", "csv", "csv2003")
 #: Windows logs; "management" (the admin cmdlet log) is written as .evtx only
 LOGS = ("exchange-auditing", "application", "management")
@@ -69,8 +70,9 @@ def _emitters(scenario: Scenario, out: Path, formats: Sequence[str], seed: int, 
         emitters.append(MailboxAuditEmitter(scenario, out))
     if "mailbox-audit-xml" in formats:
         emitters.append(MailboxAuditXmlEmitter(scenario, out))
-    if "ual" in formats:
-        emitters.append(UalEmitter(scenario, out, seed))
+    for layout, name in (("purview", "ual"), ("classic", "ual-classic"), ("powershell", "ual-powershell")):
+        if name in formats:
+            emitters.append(UalEmitter(scenario, out, seed, layout))
     return emitters
 
 

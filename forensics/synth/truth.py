@@ -54,7 +54,9 @@ Format names (``formats`` keys), their ``source_format`` and files::
     iis-2003                    iis            evidence/iis2003/W3SVC1/ex*.log
     mailbox-audit               mailbox-audit  evidence/mailbox-audit/SearchMailboxAuditLog.csv
     mailbox-audit-xml           mailbox-audit  evidence/mailbox-audit/SearchResult.xml (times with offset)
-    ual                         ual            evidence/ual/AuditLog_Purview.csv
+    ual                         ual            evidence/ual/AuditLog_Purview.csv (8 columns)
+    ual-classic                 ual            evidence/ual/AuditLog_Classic.csv (4 columns)
+    ual-powershell              ual            evidence/ual/SearchUnifiedAuditLog.csv (10 columns)
 
 The representations of one Windows log (evtx, xml, csv, csv2003) share one tally. Extra keys where they apply:
 ``encoding``, ``timezone`` (local-time formats), ``layout`` (UAL), ``bind_records`` and

@@ -60,19 +60,40 @@ class _Bind:
         self.items: list[Access] = [first]
 
 
+#: layout -> (format name, file name, header, csv quoting, truth layout label)
+LAYOUTS = {
+    "purview": ("ual", "AuditLog_Purview.csv", COLUMNS, csv.QUOTE_MINIMAL, "purview-8"),
+    "classic": ("ual-classic", "AuditLog_Classic.csv", ("CreationDate", "UserIds", "Operations", "AuditData"),
+                csv.QUOTE_MINIMAL, "classic-4"),
+    "powershell": ("ual-powershell", "SearchUnifiedAuditLog.csv",
+                   ("RecordType", "CreationDate", "UserIds", "Operations", "AuditData", "ResultIndex", "ResultCount",
+                    "Identity", "IsValid", "ObjectState"), csv.QUOTE_ALL, "search-unifiedauditlog-10"),
+}
+RECORD_TYPE_NAMES = {1: "ExchangeAdmin", 2: "ExchangeItem", 3: "ExchangeItemGroup", 15: "AzureActiveDirectoryStsLogon",
+                     50: "ExchangeItemAggregated"}
+
+
 class UalEmitter(Emitter):
-    def __init__(self, scenario: Scenario, out: Path, seed: int) -> None:
+    """The same records in one of three CSV wrappers (``LAYOUTS``): the Purview 8-column
+    export, the classic compliance-center 4-column export (ISO ``CreationDate`` with 7
+    decimals and Z) and ``Search-UnifiedAuditLog | Export-Csv`` (10 quoted columns,
+    ``RecordType`` by name)."""
+
+    def __init__(self, scenario: Scenario, out: Path, seed: int, layout: str = "purview") -> None:
         super().__init__(scenario, out)
-        path = out / "evidence" / "ual" / "AuditLog_Purview.csv"
+        name, file_name, header, quoting, label = LAYOUTS[layout]
+        self.layout = layout
+        path = out / "evidence" / "ual" / file_name
         path.parent.mkdir(parents=True, exist_ok=True)
         carries = " ".join((__doc__ or "").split("Which accesses it carries")[1].split("``LogonType``")[0].split())
-        self.truth = FormatTruth("ual", "ual", carries.lstrip("(): "), "utc", [path],
-                                 extra={"layout": "purview-8", "encoding": "utf-8-bom"})
+        self.truth = FormatTruth(name, "ual", carries.lstrip("(): "), "utc", [path],
+                                 extra={"layout": label, "encoding": "utf-8-bom"})
         self.truths = [self.truth]
-        self.rng = random.Random(f"{scenario.name}:{seed}:ual")
+        self.rng = random.Random(f"{scenario.name}:{seed}:ual")  # same records in every layout
         self.f = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed in close()
-        self.w = csv.writer(self.f, lineterminator="\r\n")
-        self.w.writerow(COLUMNS)
+        self.w = csv.writer(self.f, lineterminator="\r\n", quoting=quoting)
+        self.w.writerow(header)
+        self.index = 0
         self.org = scenario.org
         self.binds: OrderedDict[str, _Bind] = OrderedDict()
         self.bind_records = 0
@@ -108,8 +129,15 @@ class UalEmitter(Emitter):
 
     def _write(self, record: dict, user: str) -> None:
         created = datetime.strptime(record["CreationTime"], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
-        self.w.writerow([record["Id"], us_utc(created), record["RecordType"], record["Operation"], user,
-                         json.dumps(record, ensure_ascii=False, separators=(",", ":")), "", ""])
+        audit = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        if self.layout == "purview":
+            self.w.writerow([record["Id"], us_utc(created), record["RecordType"], record["Operation"], user, audit, "", ""])
+        elif self.layout == "classic":
+            self.w.writerow([created.strftime("%Y-%m-%dT%H:%M:%S.0000000Z"), user, record["Operation"], audit])
+        else:
+            self.index += 1
+            self.w.writerow([RECORD_TYPE_NAMES.get(record["RecordType"], str(record["RecordType"])), us_utc(created),
+                             user, record["Operation"], audit, self.index, "", record["Id"], "True", "Unchanged"])
         self.truth.tally.records += 1
 
     def _row(self, a: Access, time: datetime, operation: str, source_op: str, mailbox: str) -> None:

@@ -53,6 +53,7 @@ def test_every_format_is_present(contoso_case: tuple[Path, dict]) -> None:
     assert set(truth["formats"]) == {
         "evtx-exchangeauditing", "xml-exchangeauditing", "csv-exchangeauditing", "evtx-application",
         "evtx-msexchangemanagement", "csv2003-exchangeauditing", "csv2003-application", "mailbox-audit-xml",
+        "ual-classic", "ual-powershell",
         "xml-application", "csv-application", "iis", "iis-2003", "mailbox-audit", "ual"}
     for name, fmt in truth["formats"].items():
         assert fmt["rows"] > 0, name
@@ -275,6 +276,26 @@ def test_ual_csv_counts_match_and_mail_items_accessed_has_several_items(contoso_
     assert epoch == fmt["epoch_seconds_sum"]
     assert max_items >= 3 and types["Sync"] > 0
     assert fmt["noise_records"] > 0 and fmt["by_operation"]["SendAs"] == 1
+
+
+def test_ual_layouts_wrap_the_same_records(contoso_case: tuple[Path, dict]) -> None:
+    root, truth = contoso_case
+
+    def read(name: str) -> tuple[list[str], list[list[str]]]:
+        with open(_files(root, truth["formats"][name])[0], encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))
+        return rows[0], rows[1:]
+
+    _, purview = read("ual")
+    head4, classic = read("ual-classic")
+    head10, ps = read("ual-powershell")
+    assert head4 == ["CreationDate", "UserIds", "Operations", "AuditData"] and len(head10) == 10
+    assert [r[5] for r in purview] == [r[3] for r in classic] == [r[4] for r in ps]
+    assert all(r[0].endswith(".0000000Z") for r in classic)
+    assert {r[0] for r in ps} >= {"ExchangeItemAggregated", "ExchangeItem"}
+    for name in ("ual-classic", "ual-powershell"):
+        assert {k: v for k, v in truth["formats"][name].items() if k not in ("files", "layout")} == \
+            {k: v for k, v in truth["formats"]["ual"].items() if k not in ("files", "layout")}
 
 
 def test_incident_truth(contoso_case: tuple[Path, dict]) -> None:

@@ -1,7 +1,7 @@
 """Round trip: generate, load with our parsers, and the normalized rows equal truth.json.
 
 Covers every format the generator writes: .evtx, Event Viewer XML and CSV exports (Vista+
-and Windows 2003), IIS 2003 and 2013+, the mailbox-audit CSV and XML, the Purview UAL CSV (each loaded on its own, with the
+and Windows 2003), IIS 2003 and 2013+, the mailbox-audit CSV and XML, the UAL CSV in its three layouts (each loaded on its own, with the
 case's ``--source-tz`` and ``--identities``). ``assert_rows_match_truth`` can be reused.
 """
 
@@ -19,7 +19,7 @@ from forensics.parsers.base import LoadOptions
 PARSED_NOW = ["evtx-exchangeauditing", "evtx-application", "evtx-msexchangemanagement",
               "xml-exchangeauditing", "xml-application",
               "csv-exchangeauditing", "csv-application", "csv2003-exchangeauditing", "csv2003-application",
-              "iis", "iis-2003", "mailbox-audit", "mailbox-audit-xml", "ual"]
+              "iis", "iis-2003", "mailbox-audit", "mailbox-audit-xml", "ual", "ual-classic", "ual-powershell"]
 COMPARED = {"operation": "by_operation", "mailbox": "by_mailbox", "actor": "by_actor",
             "logon_type": "by_logon_type", "client_ip": "by_client_ip"}
 
