@@ -22,7 +22,6 @@ import csv
 import hashlib
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -457,5 +456,3 @@ class ManagementEmitter(_LogEmitter):
                            source_operation=change.cmdlet, incident=change.incident)
         super().close()
 
-
-EventFactory = Callable[[Scenario, Path, list[str]], _LogEmitter]
