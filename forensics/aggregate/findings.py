@@ -171,9 +171,9 @@ def access_pairs(
     table["client_hosts"] = _joined_values(pair, n, column("client_host"))
     table["sources"] = _joined_values(pair, n, column("source_format"))
     table["evidence"] = _joined_values(pair, n, column("evidence"))
-    table["query"] = [
-        all_of(base, exact("actor", actors[a]), exact("mailbox", mailboxes[m])) for a, m in zip(pair_actor, pair_mailbox)
-    ]
+    actor_terms = [exact("actor", v) for v in actors]  # once per value, not per pair
+    mailbox_terms = [exact("mailbox", v) for v in mailboxes]
+    table["query"] = [f"{base} {actor_terms[a]} {mailbox_terms[m]}" for a, m in zip(pair_actor.tolist(), pair_mailbox.tolist())]
     out = pd.DataFrame(table)
     out["first_seen"] = out["first_seen"].astype("datetime64[ns, UTC]")
     out["last_seen"] = out["last_seen"].astype("datetime64[ns, UTC]")

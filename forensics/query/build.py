@@ -6,19 +6,21 @@ string through these helpers; running that string gives exactly the rows they de
 
 from __future__ import annotations
 
+import re
 from datetime import tzinfo
 
 import pandas as pd
 
 from forensics.query.zone import resolve_tz
 
-_BARE_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.@\\/+-,#=*!?&%$~'")
+#: characters a bare (unquoted) value may hold; anything else is quoted
+_BARE = re.compile(r"[A-Za-z0-9_.@\\/+\-,#=*!?&%$~']+")
 
 
 def quote(value: str) -> str:
     """``value`` as a query value: bare when safe, else double-quoted with escapes."""
     text = str(value)
-    if text and all(ch in _BARE_SAFE for ch in text) and text not in ("OR", "AND", "NOT") and not text.startswith("-"):
+    if _BARE.fullmatch(text) and text not in ("OR", "AND", "NOT") and not text.startswith("-"):
         return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

@@ -59,10 +59,16 @@ def as_dict(pivot) -> dict:
     return out
 
 
-def check_cells_by_query(pivot, frame: pd.DataFrame, tz: str, base: str = "") -> None:
-    """bucket -> query -> row count equals the cell count, for every cell (empty ones too)."""
+def check_cells_by_query(pivot, frame: pd.DataFrame, tz: str, base: str = "", empty_cells: int | None = None) -> None:
+    """bucket -> query -> row count equals the cell count, for every non-empty cell and
+    every empty one (or the first ``empty_cells`` empty ones, to keep 7x24 grids quick)."""
+    empty_seen = 0
     for r in range(pivot.shape[0]):
         for c in range(pivot.shape[1]):
+            if pivot.counts[r, c] == 0:
+                empty_seen += 1
+                if empty_cells is not None and empty_seen > empty_cells:
+                    continue
             text = all_of(base, pivot.cell_query(r, c))
             got = compile_query(text, tz).count(frame)
             assert got == pivot.counts[r, c], (text, got, pivot.counts[r, c])
@@ -126,7 +132,7 @@ def test_hour_by_weekday_matches_groupby(records, tz, nonowner, one) -> None:
     for (d, h), n in ref.items():
         expected[d, h] = n
     np.testing.assert_array_equal(pivot.counts, expected)
-    check_cells_by_query(pivot, frame, tz)
+    check_cells_by_query(pivot, frame, tz, empty_cells=6)
 
 
 def test_cell_queries_compose_with_the_current_query() -> None:

@@ -25,3 +25,22 @@ def test_million_row_query_is_fast() -> None:
     assert mask.dtype == bool and mask.shape == (n,)
     assert 0 < mask.sum() < n
     assert elapsed < 0.5, f"{elapsed:.3f}s"
+
+
+def test_large_string_columns_are_encoded_once_and_stay_correct() -> None:
+    from forensics.query import encoded as enc
+
+    n = enc.MIN_ROWS * 2
+    rng = np.random.default_rng(2)
+    folders = np.array(["/Inbox", "/Sent Items", "/Inbox/Legal", None], dtype=object)
+    frame = pd.DataFrame({"folder": pd.array(folders[rng.integers(0, 4, n)], dtype=pd.StringDtype())})
+    reference = frame["folder"].str.lower().str.contains("legal").fillna(False).to_numpy(bool)
+    np.testing.assert_array_equal(compile_query("legal").mask(frame), reference)
+    assert enc.encoded(frame["folder"]) is not None
+    cached = enc.encoded(frame["folder"])[0]
+    assert enc.encoded(frame["folder"])[0] is cached  # reused, not re-encoded
+    frame.loc[0, "folder"] = "/Inbox/Legal/NEW"  # a write swaps the Arrow data: no stale answer
+    assert compile_query("legal/new").mask(frame)[0]
+    np.testing.assert_array_equal(
+        compile_query("LEGAL").mask(frame), frame["folder"].str.lower().str.contains("legal").fillna(False).to_numpy(bool)
+    )
