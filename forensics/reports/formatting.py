@@ -52,6 +52,9 @@ def table_strings(frame: pd.DataFrame, columns: list[str], tz: tzinfo) -> list[l
     return [list(row) for row in zip(*(out[c] for c in columns))]
 
 
+#: lines of the findings and admin-changes tables printed in HTML/PDF (XLSX has them all)
+TABLE_CAP = 500
+
 FINDINGS_COLUMNS = ["actor", "mailbox", "logon_types", "events", "operations", "first_seen", "last_seen",
                     "after_hours", "admin", "client_ips", "sources", "evidence"]
 ADMIN_COLUMNS = ["marked", "time", "operation", "actor", "mailbox", "outcome", "what", "evidence"]
@@ -65,8 +68,8 @@ def display_tables(data: Any, tz: tzinfo) -> dict[str, tuple[list[str], list[lis
 
     findings_cols = [c for c in FINDINGS_COLUMNS if c in data.findings.columns] or list(data.findings.columns)
     return {
-        "findings": (findings_cols, table_strings(data.findings, findings_cols, tz)),
-        "admin": (ADMIN_COLUMNS, table_strings(data.admin_changes, ADMIN_COLUMNS, tz)),
+        "findings": (findings_cols, table_strings(data.findings.head(TABLE_CAP), findings_cols, tz)),
+        "admin": (ADMIN_COLUMNS, table_strings(data.admin_changes.head(TABLE_CAP), ADMIN_COLUMNS, tz)),
         "bookmarks": (BOOKMARK_COLUMNS, table_strings(data.bookmarks, BOOKMARK_COLUMNS, tz)),
         "events": (EVENT_COLUMNS, table_strings(data.events_shown, EVENT_COLUMNS, tz)),
     }

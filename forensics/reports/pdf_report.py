@@ -213,14 +213,20 @@ def build_story(data: ReportData, styles: _Styles) -> list:
         story.append(KeepTogether([image, Paragraph(esc(heatmap.caption), styles.small), Spacer(1, 6)]))
 
     p("6. Findings: non-owner access", styles.h2)
-    p("One line per (actor, mailbox) pair with access by someone other than the mailbox owner, in the rows in view.")
     cols, rows = tables["findings"]
+    text = ("One line per (actor, mailbox) pair with access by someone other than the mailbox owner, in the rows "
+            f"in view: {len(data.findings)} pair(s)")
+    if len(data.findings) > len(rows):
+        text += f"; the {len(rows)} with the most events are shown here, all are in the XLSX report"
+    p(esc(text + "."))
     story.append(_table(cols, rows, styles) if rows else Paragraph("No non-owner access in the rows in view.", styles.body))
 
     p("7. Administrative changes", styles.h2)
     p("Changes that bear on mailbox access (AuditConfigChange first: an account exempted from auditing, or "
       "logging lowered, can explain silence).")
     cols, rows = tables["admin"]
+    if len(data.admin_changes) > len(rows):
+        p(esc(f"{len(data.admin_changes)} changes; the first {len(rows)} are shown here, all are in the XLSX report."))
     story.append(_table(cols, rows, styles, _weights([1.6, 1.3, 1.6, 1.6, 2, 3, 1.2, 0.8]))
                  if rows else Paragraph("None in the loaded evidence.", styles.body))
 

@@ -20,6 +20,7 @@ from forensics.reports.formatting import fmt_utc
 from forensics.reports.sanitize import neutralize, neutralize_value
 
 MAX_ROWS = 1_048_575  # data rows below the header
+CHUNK = 50_000  # rows converted to Python values at a time
 SHEETS = ("Summary", "Evidence", "Findings", "Bookmarks", "Events")
 
 
@@ -52,29 +53,35 @@ class _Book:
         self.book = xlsxwriter.Workbook(
             str(path),
             {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-             "constant_memory": False, "remove_timezone": True},
+             "constant_memory": True, "remove_timezone": True},
         )
         self.header = self.book.add_format({"bold": True, "bg_color": "#EEF1F5", "border": 1})
         self.bold = self.book.add_format({"bold": True})
         self.alert = self.book.add_format({"bold": True, "font_color": "#A4161A"})
 
-    def table(self, name: str, columns: list[str], rows: list[list[Any]], widths: dict[str, int] | None = None) -> None:
+    def table(self, name: str, columns: list[str], rows: Any, widths: dict[str, int] | None = None) -> None:
+        """Write a sheet: header, rows (a list of rows, or an iterable of lists of rows),
+        frozen header, autofilter over every row."""
         sheet = self.book.add_worksheet(name)
-        sheet.write_row(0, 0, columns, self.header)
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row):
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    sheet.write_string(r, c, value)
-                elif isinstance(value, bool):
-                    sheet.write_boolean(r, c, value)
-                else:
-                    sheet.write_number(r, c, value)
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(len(rows), 1), max(len(columns) - 1, 0))
         for c, col in enumerate(columns):
             sheet.set_column(c, c, (widths or {}).get(col, 18))
+        sheet.freeze_panes(1, 0)
+        sheet.write_row(0, 0, columns, self.header)
+        chunks = [rows] if isinstance(rows, list) else rows
+        r = 0
+        for chunk in chunks:
+            for row in chunk:
+                r += 1
+                for c, value in enumerate(row):
+                    if value is None:
+                        continue
+                    if isinstance(value, str):
+                        sheet.write_string(r, c, value)
+                    elif isinstance(value, bool):
+                        sheet.write_boolean(r, c, value)
+                    else:
+                        sheet.write_number(r, c, value)
+        sheet.autofilter(0, 0, max(r, 1), max(len(columns) - 1, 0))
 
     def close(self) -> None:
         self.book.close()
@@ -128,5 +135,6 @@ def write_xlsx(data: ReportData, path: Path) -> None:
     widths = {"time": 28, "item": 40, "folder": 30, "details": 40}
     for number, start in enumerate(range(0, max(len(events), 1), MAX_ROWS), start=1):
         part = events.iloc[start:start + MAX_ROWS]
-        book.table("Events" if number == 1 else f"Events {number}", columns, _cells(part, tz), widths)
+        chunks = (_cells(part.iloc[i:i + CHUNK]) for i in range(0, len(part), CHUNK))  # bounded memory
+        book.table("Events" if number == 1 else f"Events {number}", columns, chunks, widths)
     book.close()
