@@ -18,7 +18,7 @@ from typing import Any
 from forensics.evtx.exchange import build_row, map_with
 from forensics.evtx.handlers import handler_for
 from forensics.evtx.maps import MapSet
-from forensics.evtx.rendered import parse_rendered, strings_without_description
+from forensics.evtx.rendered import match_many, named, parse_rendered, strings_without_description
 
 RENDERED = "rendered"
 #: Longest message text kept in ``details`` of a row whose message could not be read.
@@ -46,6 +46,31 @@ def _generic(provider: str, event_id: int | None, strings: Sequence[str] | None,
             "mapping": "native"}
 
 
+#: One exported event: (provider, event id, data strings or None, message or None).
+ExportEvent = tuple[str, int, Sequence[str] | None, str | None]
+
+
+def export_rows(events: Sequence[ExportEvent], maps: MapSet, all_events: bool) -> list[ExportRow]:
+    """``export_event_row`` for a batch: the messages of each event map are read together
+    (one RE2 pass per map, ``rendered.match_many``)."""
+    by_map: dict[str, list[int]] = {}
+    emaps = {}
+    for index, (provider, event_id, _, message) in enumerate(events):
+        emap = maps.get(provider, event_id) if provider and message else None
+        if emap is not None:
+            by_map.setdefault(emap.file, []).append(index)
+            emaps[emap.file] = emap
+    rendered: dict[int, tuple[dict[str, str], str]] = {}
+    for file, indexes in by_map.items():
+        emap = emaps[file]
+        for index, (slots, status) in zip(indexes, match_many(emap, [events[i][3] for i in indexes])):
+            rendered[index] = (named(emap, slots), status)
+    return [
+        export_event_row(provider, event_id, strings, message, maps, all_events, rendered.get(index))
+        for index, (provider, event_id, strings, message) in enumerate(events)
+    ]
+
+
 def export_event_row(
     provider: str,
     event_id: int,
@@ -53,15 +78,20 @@ def export_event_row(
     message: str | None,
     maps: MapSet,
     all_events: bool,
+    rendered_values: tuple[dict[str, str], str] | None = None,
 ) -> ExportRow:
     """Fields of the row for one exported event (see the module docstring).
 
     ``strings`` is None when the export has no raw strings (CSV/TXT); ``message`` is None
-    when it has no rendered text (XML saved without display information).
+    when it has no rendered text (XML saved without display information);
+    ``rendered_values`` is the message already read (``export_rows``).
     """
     emap = maps.get(provider, event_id) if provider else None
     if emap is not None:
-        values, status = parse_rendered(emap, message) if message else ({}, "none")
+        if rendered_values is not None:
+            values, status = rendered_values
+        else:
+            values, status = parse_rendered(emap, message) if message else ({}, "none")
         if strings is None and message:
             strings = strings_without_description(message)
             if strings is not None and len(strings) < len(emap.fields):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forensics.evtx.maps import EventMap, FieldSpec, MapSet
-from forensics.evtx.rendered import match_slots
+from forensics.evtx.rendered import match_many
 
 _PLACEHOLDER = re.compile(r"%(\d+)")
 #: Records kept per event id for voting: plenty for a majority, bounded memory on huge exports.
@@ -141,6 +141,23 @@ def learn(events: Iterable[tuple[str, int, list[str] | None, str | None]], maps:
     """Learn every mapped provider/event id seen in ``events`` = (provider, id, strings, message)."""
     found: dict[tuple[str, int], Learned] = {}
     observations: dict[tuple[str, int], list[Observation]] = {}
+    pending: dict[tuple[str, int], list[tuple[list[str], str]]] = {}
+
+    def read(key: tuple[str, int]) -> None:
+        """Match the pending messages of one event id in one RE2 pass."""
+        learned, batch = found[key], pending.pop(key, [])
+        kept = observations.setdefault(key, [])
+        for (strings, _), (slots, status) in zip(batch, match_many(learned.base, [m for _, m in batch])):
+            if status != "full":
+                if status == "partial":
+                    learned.partial += 1
+                else:
+                    learned.unmatched += 1
+            elif len(kept) < MAX_OBSERVATIONS:
+                learned.records += 1
+                learned.string_counts[len(strings)] += 1
+                kept.append(Observation(strings, slots))
+
     for provider, event_id, strings, message in events:
         base = maps.get(provider, event_id) if provider else None
         if base is None or not base.message or not message:
@@ -150,19 +167,14 @@ def learn(events: Iterable[tuple[str, int, list[str] | None, str | None]], maps:
         if strings is None or not strings:
             learned.no_data += 1
             continue
-        slots, status = match_slots(base, message)
-        if status != "full":
-            if status == "partial":
-                learned.partial += 1
-            else:
-                learned.unmatched += 1
+        if len(observations.get(key, ())) >= MAX_OBSERVATIONS:
             continue
-        kept = observations.setdefault(key, [])
-        if len(kept) >= MAX_OBSERVATIONS:
-            continue
-        learned.records += 1
-        learned.string_counts[len(strings)] += 1
-        kept.append(Observation(list(strings), slots))
+        batch = pending.setdefault(key, [])
+        batch.append((list(strings), message))
+        if len(batch) >= 5000:
+            read(key)
+    for key in list(pending):
+        read(key)
     for key, learned in found.items():
         obs = observations.get(key, [])
         if not obs:

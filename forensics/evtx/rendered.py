@@ -1,4 +1,4 @@
-"""Event maps as data, and reading a *rendered* event message back into its fields.
+"""Reading a *rendered* event message back into its fields, with the event map's template.
 
 Event Viewer exports (XML ``RenderingInfo/Message``, CSV/TXT description) carry the message
 Windows rendered from the provider's template. Each event map (``resources/maps/*.json``)
@@ -11,13 +11,19 @@ same template serves to parse, to learn a layout (``forensics.evtx.learn``) and 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from forensics.evtx.maps import EventMap
 
 _PLACEHOLDER = re.compile(r"%(\d+)")
 _WS = re.compile(r"\s+")
 
+MAX_NO_DESCRIPTION = 1 << 16  # longest message searched for the "description cannot be found" text
 #: Event Viewer's text when the message DLL is missing; the insertion strings follow it.
 _NO_DESCRIPTION = re.compile(
     r"The description for Event ID .{0,80}? cannot be found.*?"
@@ -56,8 +62,8 @@ def _slot_pattern(template: str) -> str:
     for i, part in enumerate(parts):
         if i % 2 == 0:
             regex.append(_literal(part, before_slot=i + 1 < len(parts), after_slot=i > 0))
-        elif part in seen:  # the same string twice: must be equal
-            regex.append(f"(?P=p{part})")
+        elif part in seen:  # the same string again (RE2 has no backreferences)
+            regex.append("(?:.*?)")
         else:
             seen.add(part)
             regex.append(f"(?P<p{part}>.*?)")
@@ -69,60 +75,87 @@ def slot_name(emap: EventMap, slot: int) -> str:
     return emap.fields[slot - 1].name if 0 < slot <= len(emap.fields) else "ignored"
 
 
-@lru_cache(maxsize=256)
-def template_regex(template: str) -> re.Pattern[str]:
-    """Regex matching a whole rendered message of ``template``; group ``pN`` = ``%N``."""
+def _body(template: str) -> str:
     body = _slot_pattern(template.strip())
-    body = body[:-2] if body.endswith(r"\.") else body  # a final period may be dropped
-    return re.compile(r"\s*" + body + r"\.?\s*", re.IGNORECASE)
+    return body[:-2] if body.endswith(r"\.") else body  # a final period may be dropped
 
 
 @lru_cache(maxsize=256)
-def line_regexes(template: str) -> tuple[re.Pattern[str], ...]:
-    """One regex per template line holding placeholders (the labelled lines and the
-    sentences), searched line-anchored: the fallback when a message has extra or missing
-    lines, so each label and sentence is still read where present."""
-    out = []
-    for line in re.split(r"\r?\n", template):
-        line = line.strip()
-        if not _PLACEHOLDER.search(line):
-            continue
-        body = _slot_pattern(line)
-        body = body[:-2] if body.endswith(r"\.") else body
-        out.append(re.compile(r"^[ \t]*" + body + r"\.?[ \t]*$", re.IGNORECASE | re.MULTILINE))
-    return tuple(out)
+def template_pattern(template: str) -> str:
+    """RE2 pattern matching a whole rendered message of ``template``; group ``pN`` = ``%N``."""
+    return r"(?i)^\s*" + _body(template) + r"\.?\s*$"
 
 
-def match_slots(emap: EventMap, message: str) -> tuple[dict[int, str], str]:
-    """Read ``message`` with ``emap``'s template: ``({slot: value}, "full"|"partial"|"none")``.
+@lru_cache(maxsize=256)
+def line_patterns(template: str) -> tuple[str, ...]:
+    """One RE2 pattern per template line holding placeholders (the labelled lines and the
+    sentences), line-anchored: the fallback when a message has extra or missing lines, so
+    each label and sentence is still read where present."""
+    return tuple(
+        r"(?im)^[ \t]*" + _body(line) + r"\.?[ \t]*$"
+        for line in (raw.strip() for raw in re.split(r"\r?\n", template))
+        if _PLACEHOLDER.search(line)
+    )
 
-    ``partial`` means some lines matched (e.g. the first sentence but not every label);
-    values are stripped; an empty label value stays ``""`` (recorded as empty).
+
+def _extract(texts: pa.Array, pattern: str) -> tuple[np.ndarray, dict[int, list[str | None]]]:
+    """``(matched mask, {slot: values})`` of one pattern over many texts (RE2: linear time)."""
+    found = pc.extract_regex(texts, pattern)
+    matched = found.is_valid().to_numpy(zero_copy_only=False)
+    groups = {int(f.name[1:]): found.field(i).to_pylist() for i, f in enumerate(found.type)}
+    return matched, groups
+
+
+def match_many(emap: EventMap, messages: Sequence[str | None]) -> list[tuple[dict[int, str], str]]:
+    """Read many messages of one event map: ``({slot: value}, "full"|"partial"|"none")`` each.
+
+    Why RE2 (``pyarrow.compute``) and not Python's ``re``: the templates become patterns of
+    many lazy groups, and a hostile message makes a backtracking engine take minutes; RE2
+    runs in linear time, over the whole batch in C++. ``partial`` means some lines matched
+    (e.g. the first sentence but not every label); values are stripped.
     """
-    if not emap.message or not message:
-        return {}, "none"
-    text = message.replace("\r\n", "\n").replace("\r", "\n").strip()
-    found = template_regex(emap.message).fullmatch(text)
-    if found:
-        return {int(k[1:]): (v or "").strip() for k, v in found.groupdict().items()}, "full"
-    slots: dict[int, str] = {}
-    for regex in line_regexes(emap.message):
-        hit = regex.search(text)
-        if hit:
-            for k, v in hit.groupdict().items():
-                slots.setdefault(int(k[1:]), (v or "").strip())
-    return slots, ("partial" if slots else "none")
+    out: list[tuple[dict[int, str], str]] = [({}, "none")] * len(messages)
+    if not emap.message or not messages:
+        return out
+    texts = pa.array([m if m else None for m in messages], pa.string())
+    texts = pc.utf8_trim_whitespace(pc.replace_substring(pc.replace_substring(texts, "\r\n", "\n"), "\r", "\n"))
+    matched, groups = _extract(texts, template_pattern(emap.message))
+    for i in np.flatnonzero(matched):
+        out[i] = ({slot: (values[i] or "").strip() for slot, values in groups.items()}, "full")
+    rest = np.flatnonzero(~matched & texts.is_valid().to_numpy(zero_copy_only=False))
+    if len(rest):
+        subset = texts.take(pa.array(rest))
+        partial: list[dict[int, str]] = [{} for _ in rest]
+        for pattern in line_patterns(emap.message):
+            hit, line_groups = _extract(subset, pattern)
+            for j in np.flatnonzero(hit):
+                for slot, values in line_groups.items():
+                    partial[j].setdefault(slot, (values[j] or "").strip())
+        for j, i in enumerate(rest):
+            if partial[j]:
+                out[i] = (partial[j], "partial")
+    return out
 
 
-def parse_rendered(emap: EventMap, message: str) -> tuple[dict[str, str], str]:
-    """Named field values read from a rendered message: ``({name: value}, status)``."""
-    slots, status = match_slots(emap, message)
+def match_slots(emap: EventMap, message: str | None) -> tuple[dict[int, str], str]:
+    """``match_many`` for one message."""
+    return match_many(emap, [message])[0]
+
+
+def named(emap: EventMap, slots: dict[int, str]) -> dict[str, str]:
+    """Slot values keyed by the map's field names (``ignored`` ones dropped)."""
     values: dict[str, str] = {}
     for slot in sorted(slots):
         name = slot_name(emap, slot)
         if name != "ignored":
             values.setdefault(name, slots[slot])
-    return values, status
+    return values
+
+
+def parse_rendered(emap: EventMap, message: str | None) -> tuple[dict[str, str], str]:
+    """Named field values read from a rendered message: ``({name: value}, status)``."""
+    slots, status = match_slots(emap, message)
+    return named(emap, slots), status
 
 
 def strings_without_description(message: str) -> list[str] | None:
@@ -130,7 +163,7 @@ def strings_without_description(message: str) -> list[str] | None:
     ("The description for Event ID … cannot be found … included with the event:"), else None."""
     if not message:
         return None
-    hit = _NO_DESCRIPTION.search(message.replace("\r\n", "\n").replace("\r", "\n"))
+    hit = _NO_DESCRIPTION.search(message[:MAX_NO_DESCRIPTION].replace("\r\n", "\n").replace("\r", "\n"))
     if not hit:
         return None
     lines = hit.group("strings").strip("\n").split("\n")

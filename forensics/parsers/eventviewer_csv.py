@@ -29,7 +29,7 @@ from typing import BinaryIO
 import pandas as pd
 
 from forensics.errors import ParseError
-from forensics.evtx.export_event import export_event_row
+from forensics.evtx.export_event import export_rows
 from forensics.evtx.maps import load_maps
 from forensics.localtime import choose_format, parse_local, parse_source_tz, to_utc
 from forensics.parsers import registry
@@ -238,9 +238,8 @@ class EventViewerCsvParser(Parser):
         report = ctx.report
         out: list[dict] = []
         keep: list[int] = []
-        for i, rec in enumerate(records):
-            result = export_event_row(rec["provider"], rec["event_id"], None, rec.pop("_message"), maps,
-                                      ctx.options.all_events)
+        events = [(rec["provider"], rec["event_id"], None, rec.pop("_message")) for rec in records]
+        for i, (rec, result) in enumerate(zip(records, export_rows(events, maps, ctx.options.all_events))):
             where = f"line {rec['record_id']}"
             for warning in result.warnings:
                 report.warn(where, warning)

@@ -24,7 +24,7 @@ import pandas as pd
 from defusedxml import DefusedXmlException
 
 from forensics.errors import ParseError
-from forensics.evtx.export_event import export_event_row
+from forensics.evtx.export_event import export_rows
 from forensics.evtx.maps import load_maps
 from forensics.localtime import to_ns
 from forensics.parsers import registry
@@ -308,7 +308,7 @@ class EventViewerXmlParser(Parser):
         report = ctx.report
         maps = load_maps(ctx.options.maps_dir)
         scanner = EventScanner(ctx.reader.peek(4096), ctx.path.name)
-        rows: list[dict] = []
+        pending: list[tuple[EventParts, int]] = []
         for kind, offset, payload in scanner.scan(ctx.reader.read):
             where = f"offset {offset}"
             if kind == "warn":
@@ -325,42 +325,45 @@ class EventViewerXmlParser(Parser):
                 continue
             for warning in warnings:
                 report.warn(where, warning)
-            row = self._row(parts, offset, maps, ctx)
-            if row is not None:
-                rows.append(row)
-            if len(rows) >= BATCH:
-                yield _frame(rows, report)
-                rows = []
+            pending.append((parts, offset))
+            if len(pending) >= BATCH:
+                rows = self._rows(pending, maps, ctx)
+                pending = []
+                if rows:
+                    yield _frame(rows, report)
                 ctx.check_cancel()
+        rows = self._rows(pending, maps, ctx)
         if rows:
             yield _frame(rows, report)
 
-    def _row(self, parts: EventParts, offset: int, maps, ctx: ParseContext) -> dict | None:
+    def _rows(self, pending: list[tuple[EventParts, int]], maps, ctx: ParseContext) -> list[dict]:
+        """Rows of a batch of events; every event is accepted or skipped here."""
         report = ctx.report
-        where = f"offset {offset}"
-        outcome = export_event_row(
-            parts.provider, parts.event_id, parts.strings, parts.message, maps, ctx.options.all_events
-        )
-        for warning in outcome.warnings:
-            report.warn(where, warning)
-        if outcome.row is None:
-            report.skip(f"{parts.provider or '?'}/{parts.event_id}")
-            return None
-        row = outcome.row
-        if row.get("operation") == "Event" and (parts.named or parts.user_data is not None):
-            details = parts.named or _leaf_texts(parts.user_data)
-            row["details"] = " | ".join(details) or row.get("details")
-        if not parts.system_time:
-            report.warn(where, "<Event> has no TimeCreated/@SystemTime; row kept without a time")
-        report.accept()
-        row.update(
-            time=parts.system_time,
-            server=parts.computer,
-            record_id=parts.record_id,
-            raw_ref=offset,
-            time_basis="utc",
-        )
-        return row
+        events = [(p.provider, p.event_id, p.strings, p.message) for p, _ in pending]
+        rows = []
+        for (parts, offset), outcome in zip(pending, export_rows(events, maps, ctx.options.all_events)):
+            where = f"offset {offset}"
+            for warning in outcome.warnings:
+                report.warn(where, warning)
+            if outcome.row is None:
+                report.skip(f"{parts.provider or '?'}/{parts.event_id}")
+                continue
+            row = outcome.row
+            if row.get("operation") == "Event" and (parts.named or parts.user_data is not None):
+                details = parts.named or _leaf_texts(parts.user_data)
+                row["details"] = " | ".join(details) or row.get("details")
+            if not parts.system_time:
+                report.warn(where, "<Event> has no TimeCreated/@SystemTime; row kept without a time")
+            report.accept()
+            row.update(
+                time=parts.system_time,
+                server=parts.computer,
+                record_id=parts.record_id,
+                raw_ref=offset,
+                time_basis="utc",
+            )
+            rows.append(row)
+        return rows
 
     @classmethod
     def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:

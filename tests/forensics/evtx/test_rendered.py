@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from forensics.evtx.maps import load_maps
+import time
+
 from forensics.evtx.rendered import (
-    line_regexes,
+    line_patterns,
+    match_many,
     match_slots,
     parse_rendered,
     render,
     strings_without_description,
-    template_regex,
 )
 from helpers.eventviewer_export import FOLDER_OPEN
 
@@ -73,8 +75,9 @@ def test_regexes_follow_the_template_not_the_code() -> None:
                       fields=(FOLDER.fields[1], FOLDER.fields[0], *FOLDER.fields[2:]))
     values, _ = parse_rendered(learned, render(FOLDER, FOLDER_OPEN))
     assert (values["folder"], values["mailbox"]) == ("/Inbox", "CEO Mailbox")
-    assert len(line_regexes(FOLDER.message)) == 10
-    assert template_regex("%1 and %1.").fullmatch("a and a") and not template_regex("%1 and %1.").fullmatch("a and b")
+    assert len(line_patterns(FOLDER.message)) == 10
+    repeated = replace(FOLDER, message="%1 and %1.")
+    assert match_slots(repeated, "a and b") == ({1: "a"}, "full")
 
 
 def test_strings_printed_when_the_message_dll_is_missing() -> None:
@@ -86,3 +89,20 @@ def test_strings_printed_when_the_message_dll_is_missing() -> None:
             "resource is present but the message is not found in the string/message table\n")
     assert strings_without_description(text) == ["/Inbox", "CEO Mailbox", "CONTOSO\\pat"]
     assert strings_without_description("The folder /Inbox was opened.") is None
+
+
+def test_hostile_messages_take_linear_time() -> None:
+    # a backtracking engine needs minutes for these; RE2 answers at once
+    repeated = "The folder " + "/x in Mailbox 'a' was opened by user b. Display Name: " * 4000
+    many_lines = "The folder /a in Mailbox 'b' was opened by user c.\n" + "Display Name: x\n" * 20000
+    started = time.monotonic()
+    assert match_slots(FOLDER, repeated)[1] in ("partial", "none")
+    assert match_slots(FOLDER, many_lines)[1] == "partial"
+    assert time.monotonic() - started < 5
+
+
+def test_batches_mix_full_partial_and_missing() -> None:
+    full = render(FOLDER, FOLDER_OPEN)
+    results = match_many(FOLDER, [full, None, "", full.replace("Address: 10.1.2.3", "IP: 10.1.2.3"), "junk"])
+    assert [status for _, status in results] == ["full", "none", "none", "partial", "none"]
+    assert results[0][0][2] == "CEO Mailbox" and 9 not in results[3][0] and results[3][0][8] == "WKS042"
