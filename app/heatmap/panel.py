@@ -199,6 +199,9 @@ class HeatmapPanel(QWidget):
         tab = self.tabs.currentIndex()
         if only_dirty and tab not in self._dirty:
             return
+        if not self.isVisible():  # a hidden dock costs nothing; showEvent catches up
+            self._dirty.add(tab)
+            return
         if self._frame is None:
             self._frame = self.view_frame()
         frame = self._frame
@@ -228,6 +231,11 @@ class HeatmapPanel(QWidget):
             plot.set_pivot(pivot, axis_titles=self._axis_titles(pivot))
             self.info.setText(self._describe(pivot))
         self.pivot_changed.emit(tab)
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().showEvent(event)
+        if self.tabs.currentIndex() in self._dirty or self._view_signature() != self._signature:
+            self.timer.start()
 
     def _show_empty(self, text: str) -> None:
         self.empty_label.setText(text)

@@ -144,8 +144,21 @@ def test_empty_session_shows_message(qtbot) -> None:
 
     p = HeatmapPanel(Session(examiner="T"), debounce_ms=10)
     qtbot.addWidget(p)
+    p.show()
     p.recompute()
     assert p.stack.currentWidget() is p.empty_label
+
+
+def test_hidden_panel_waits_until_shown(qtbot, session) -> None:
+    from app.heatmap import HeatmapPanel
+
+    p = HeatmapPanel(session, debounce_ms=10)
+    qtbot.addWidget(p)
+    p.recompute()
+    assert p.pivot(0) is None  # hidden: nothing computed
+    p.show()
+    qtbot.waitUntil(lambda: p.pivot(0) is not None, timeout=2000)
+    assert p.pivot(0).full_total == len(session.frame)
 
 
 def test_other_tabs(qtbot, panel, session) -> None:
