@@ -32,9 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.application import create_application
     from app.main_window import MainWindow
 
+    options = _load_options(args)  # a bad option fails before any window appears
     app = create_application([sys.argv[0], *qt_args])
     window = MainWindow(quiet=args.exit_after_load)
-    window.session.load_options = _load_options(args)
+    window.session.load_options = options
     if args.case:
         window.session.set_case_dir(args.case)
     window.show()

@@ -91,6 +91,11 @@ class _LoadJob(QObject):
             self.failed.emit(f"loading failed: {type(exc).__name__}: {exc}")
         else:
             self.finished.emit(result)
+        finally:
+            # end the thread's event loop from inside, so joining it never needs the GUI thread
+            thread = self.thread()
+            if thread is not None:
+                thread.quit()
 
 
 class Loader(QObject):
@@ -200,6 +205,10 @@ class _TaskJob(QObject):
             self.error.emit(f"{type(exc).__name__}: {exc}")
         else:
             self.done.emit(value)
+        finally:
+            thread = self.thread()
+            if thread is not None:
+                thread.quit()
 
 
 class Task(QObject):
