@@ -104,21 +104,24 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_DIMENSIONS = ("operation", "source_operation", "mailbox", "actor", "mailbox_person", "actor_person",
+               "logon_type", "client_ip", "event_id", "day")
+
+
 class Tally:
-    """Counts the rows one format (or the underlying stream) must yield."""
+    """Counts the rows one format (or the underlying stream) must yield.
+
+    ``row`` is on the generator's hot path: it bumps one counter keyed by the row's whole
+    combination of dimensions; the per-dimension counts (``by``) are folded from it on demand.
+    """
 
     def __init__(self) -> None:
         self.rows = 0
         self.records = 0
         self.noise_records = 0
         self.challenge_records = 0
-        self.by: dict[str, Counter] = {
-            name: Counter()
-            for name in ("operation", "source_operation", "mailbox", "actor", "mailbox_person",
-                         "actor_person", "logon_type", "client_ip", "event_id", "day")
-        }
-        self.first: datetime | None = None
-        self.last: datetime | None = None
+        self._combos: Counter[tuple] = Counter()
+        self._first = self._last = None  # epoch seconds
         self.epoch_sum = 0
         self.incident_rows: Counter[str] = Counter()
 
@@ -126,26 +129,35 @@ class Tally:
             actor_person: str, logon_type: str, client_ip: str, *, source_operation: str | None = None,
             event_id: int | None = None, incident: str = "", n: int = 1) -> None:
         """Count ``n`` identical rows."""
-        by = self.by
         self.rows += n
-        by["operation"][operation] += n
-        by["source_operation"][source_operation or operation] += n
-        by["mailbox"][mailbox] += n
-        by["actor"][actor] += n
-        by["mailbox_person"][mailbox_person] += n
-        by["actor_person"][actor_person] += n
-        by["logon_type"][logon_type] += n
-        by["client_ip"][client_ip] += n
-        if event_id is not None:
-            by["event_id"][str(event_id)] += n
-        by["day"][time.date()] += n  # date objects here (cheap); ISO strings in as_dict
-        if self.first is None or time < self.first:
-            self.first = time
-        if self.last is None or time > self.last:
-            self.last = time
-        self.epoch_sum += int(time.timestamp()) * n
+        self._combos[(operation, source_operation or operation, mailbox, actor, mailbox_person, actor_person,
+                      logon_type, client_ip, event_id, time.date())] += n
+        ts = int(time.timestamp())
+        self.epoch_sum += ts * n
+        if self._first is None or ts < self._first:
+            self._first = ts
+        if self._last is None or ts > self._last:
+            self._last = ts
         if incident:
             self.incident_rows[incident] += n
+
+    @property
+    def by(self) -> dict[str, Counter]:
+        """Row counts per value of each dimension (``day`` keys are dates)."""
+        out: dict[str, Counter] = {name: Counter() for name in _DIMENSIONS}
+        for combo, n in self._combos.items():
+            for name, value in zip(_DIMENSIONS, combo):
+                if value is not None:
+                    out[name][value if name != "event_id" else str(value)] += n
+        return out
+
+    @property
+    def first(self) -> datetime | None:
+        return None if self._first is None else datetime.fromtimestamp(self._first, timezone.utc)
+
+    @property
+    def last(self) -> datetime | None:
+        return None if self._last is None else datetime.fromtimestamp(self._last, timezone.utc)
 
     def as_dict(self, with_records: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -153,7 +165,7 @@ class Tally:
             out.update(records=self.records, noise_records=self.noise_records,
                        challenge_records=self.challenge_records)
         out["rows"] = self.rows
-        for name, counter in self.by.items():
+        for name, counter in self.by.items():  # folded once here
             if name == "event_id" and not counter:
                 continue
             items = ((k.isoformat() if name == "day" else k, v) for k, v in counter.items())
