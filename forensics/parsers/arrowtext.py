@@ -134,6 +134,38 @@ def query_param(query: pa.Array | pa.ChunkedArray, name: str) -> Uniq:
     return query_params(query, (name,))[name]
 
 
+class QueryParams:
+    """Parameters of a column of URL query strings, split once and looked up by name.
+
+    ``get(name)`` is the URL-decoded value of the first ``name=`` (case-insensitive) of each
+    row, as a full-length ``Uniq``; a prefix test per name replaces a regex per name.
+    """
+
+    def __init__(self, query: pa.Array | pa.ChunkedArray) -> None:
+        query = as_array(query).cast(S)
+        self.n = len(query)
+        lists = pc.split_pattern(query, "&")
+        self.tokens = pc.list_flatten(lists)
+        self.parent = pc.list_parent_indices(lists).to_numpy()
+        self._cache: dict[str, Uniq] = {}
+
+    def get(self, name: str) -> Uniq:
+        key = name.lower()
+        if key not in self._cache:
+            prefix = name + "="
+            hit = pc.fill_null(pc.starts_with(self.tokens, prefix, ignore_case=True), False)
+            idx = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+            source = np.full(self.n, -1, dtype=np.int64)
+            if len(idx):
+                parents = self.parent[idx]
+                first = np.ones(len(idx), dtype=bool)
+                first[1:] = parents[1:] != parents[:-1]  # tokens are in row order
+                source[parents[first]] = idx[first]
+            values = self.tokens.take(pa.array(source, mask=source < 0))
+            self._cache[key] = Uniq.encode(pc.utf8_slice_codeunits(values, len(prefix)), url_decode_text)
+        return self._cache[key]
+
+
 class Scatter:
     """Assemble one output column from per-row-subset parts; later parts win.
 
@@ -198,7 +230,8 @@ def join(parts: list[pa.Array], sep: str) -> pa.Array:
     out: pa.Array | None = None
     for part in parts:
         part = part.cast(S)
-        part = pc.if_else(pc.equal(part, ""), none, part)
+        if pc.any(pc.equal(part, "")).as_py():
+            part = pc.if_else(pc.equal(part, ""), none, part)
         if out is None:
             out = part
             continue

@@ -30,8 +30,7 @@ from forensics.parsers.arrowtext import (
     as_array,
     extract,
     join,
-    query_param,
-    query_params,
+    QueryParams,
     to_categorical,
     to_string_series,
     url_decode_text,
@@ -93,6 +92,7 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> Classified:
     actor = Uniq.encode(_text(table, "cs-username"), url_decode_text)
     agent = Uniq.encode(_text(table, "cs(user-agent)"), url_decode_text)
     query = _text(table, "cs-uri-query")
+    params = QueryParams(query)
     status_text = _text(table, "sc-status")
     status = pc.cast(
         pc.if_else(pc.match_substring_regex(status_text, r"^\d{1,4}$"), status_text, pa.scalar(None, S)), pa.int32()
@@ -137,21 +137,19 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> Classified:
         operation[dav & listing] = OP_FOLDER
         operation[dav & reading] = OP_MESSAGE
         admin |= is_[P_EXADMIN]
-        dav_rows = np.flatnonzero(dav)
-        cmd = query_param(query.take(pa.array(dav_rows)), "Cmd")
-        notes.set(dav & _spread(n, dav_rows, cmd.notna()), pc.binary_join_element_wise("Cmd=", cmd.rows(cmd.notna()), ""))
+        cmd = params.get("Cmd")
+        with_cmd = dav & cmd.notna()
+        notes.set(with_cmd, pc.binary_join_element_wise("Cmd=", cmd.rows(with_cmd), ""))
 
     # -- OWA 2007+: explicit logon names the mailbox; otherwise it is the user's own ---------
     owa = is_[P_OWA]
     if owa.any():
         rows = np.flatnonzero(owa)
-        q = query.take(pa.array(rows))
         explicit = stem.derive(lambda v: extract(v, r"(?i)^/owa/(?P<v>[^/?]+@[^/?]+)(?:/|$)"))
-        params = query_params(q, ("ae", "id", "t", "action", "ev", "Cmd"))
-        ae = pc.utf8_lower(params["ae"].rows())
-        ident, kind = params["id"].rows(), params["t"].rows()
-        action = pc.coalesce(params["action"].rows(), params["ev"].rows())
-        cmd = pc.utf8_lower(params["Cmd"].rows())
+        ae = pc.utf8_lower(params.get("ae").rows(owa))
+        ident, kind = params.get("id").rows(owa), params.get("t").rows(owa)
+        action = pc.coalesce(params.get("action").rows(owa), params.get("ev").rows(owa))
+        cmd = pc.utf8_lower(params.get("Cmd").rows(owa))
         sub_item = pc.fill_null(pc.or_kleene(pc.equal(ae, "item"), pc.equal(cmd, "open")), False).to_numpy(zero_copy_only=False)
         sub_folder = pc.fill_null(pc.equal(ae, "folder"), False).to_numpy(zero_copy_only=False) & ~sub_item
         is_item, is_folder = _spread(n, rows, sub_item), _spread(n, rows, sub_folder)
@@ -166,7 +164,7 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> Classified:
         item.set(is_item, target.filter(pa.array(sub_item)))
         folder.set(is_folder, target.filter(pa.array(sub_folder)))
         tail = stem.derive(lambda v: extract(v, r"/(?P<v>[^/]+)/?$")).rows(owa)
-        command = pc.coalesce(action, params["ae"].rows(), tail)
+        command = pc.coalesce(action, params.get("ae").rows(owa), tail)
         other = ~sub_item & ~sub_folder
         item.set(owa & _spread(n, rows, other), command.filter(pa.array(other)))
 
@@ -174,23 +172,20 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> Classified:
     eas = is_[P_EAS]
     if eas.any():
         rows = np.flatnonzero(eas)
-        q = query.take(pa.array(rows))
-        params = query_params(q, ("User", "DeviceId", "DeviceType", "Cmd", "Log"))
-        smtp = params["Log"].derive(lambda v: extract(v, r"(?i)_SmtpAdrs:(?P<v>[^_&]+)")).rows()
-        box = pc.coalesce(smtp, params["User"].rows())
+        smtp = params.get("Log").derive(lambda v: extract(v, r"(?i)_SmtpAdrs:(?P<v>[^_&]+)")).rows(eas)
+        box = pc.coalesce(smtp, params.get("User").rows(eas))
         named = pc.is_valid(box).to_numpy(zero_copy_only=False)
         mailbox.set(eas, box)
         inferred = eas & ~_spread(n, rows, named, default=True) & actor.notna()
         mailbox.set(inferred, actor)
         mapping[inferred] = 1
-        item.set(eas, pc.coalesce(params["Cmd"].rows(), method.rows(eas)))
-        client_host.set(eas, params["DeviceId"].rows())
-        notes.set(eas, pc.binary_join_element_wise("DeviceType=", params["DeviceType"].rows(), ""))
+        item.set(eas, pc.coalesce(params.get("Cmd").rows(eas), method.rows(eas)))
+        client_host.set(eas, params.get("DeviceId").rows(eas))
+        notes.set(eas, pc.binary_join_element_wise("DeviceType=", params.get("DeviceType").rows(eas), ""))
 
     # -- MAPI/HTTP, RPC/HTTP: MailboxId= / <guid>@<domain>:port name the mailbox; EWS, ECP ---
     if is_[P_MAPI].any():
-        rows = np.flatnonzero(is_[P_MAPI])
-        mailbox.set(is_[P_MAPI], query_param(query.take(pa.array(rows)), "MailboxId").rows())
+        mailbox.set(is_[P_MAPI], params.get("MailboxId").rows(is_[P_MAPI]))
         item.set(is_[P_MAPI], stem.derive(lambda v: extract(v, r"(?i)^/mapi/(?P<v>[^/]+)")).rows(is_[P_MAPI]))
     if is_[P_RPC].any():
         rows = np.flatnonzero(is_[P_RPC])
@@ -235,19 +230,7 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> Classified:
     server = pc.coalesce(_text(table, "s-computername"), _text(table, "s-ip")).filter(keep_arrow)
     app_codes = protocol.astype(np.int64) * (len(agent.values) + 1) + (agent.index + 1)
     client_app = _client_app(app_codes[keep], agent)
-    status_full = join([_text(table, "sc-status"), _text(table, "sc-substatus"), _text(table, "sc-win32-status")], ".")
-    xff = pc.coalesce(_text(table, "x-forwarded-for"), _text(table, "cs(x-forwarded-for)"))
-    proxied = agent.mask(lambda v: pc.starts_with(v, "Exchange-Server-Frontend-Proxy"))
-    details = join(
-        [
-            pc.binary_join_element_wise("HTTP ", pc.fill_null(method.rows(), "?"), " ", pc.fill_null(status_full, "?"), ""),
-            pc.binary_join_element_wise("site=", _text(table, "s-sitename"), ""),
-            pc.binary_join_element_wise("X-Forwarded-For=", xff, ""),
-            pc.if_else(pa.array(proxied), "c-ip is the front-end server", pa.scalar(None, S)),
-            notes.build(),
-        ],
-        "; ",
-    ).filter(keep_arrow)
+    details = _details(table, keep, method, agent, notes.build())
     frame = pd.DataFrame(
         {
             "time": pd.Series(times.filter(keep_arrow).to_pandas(), dtype="datetime64[ns, UTC]"),
@@ -280,6 +263,44 @@ def _dav_folder(rest: pa.Array, items: pa.Array) -> pa.Array:
     path = pc.utf8_rtrim(pc.if_else(pc.is_valid(items), prefix, rest), characters="/")
     path = pc.binary_join_element_wise("/", path, "")
     return pc.if_else(pc.equal(path, "/"), pa.scalar(None, S), path)
+
+
+def _combine(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct combinations of several per-row code arrays: (first row of each, inverse)."""
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for part in codes:
+        key = pd.factorize(key * (int(part.max(initial=0)) + 2) + part + 1)[0].astype(np.int64)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first, inverse
+
+
+def _details(table: pa.Table, keep: np.ndarray, method: Uniq, agent: Uniq, notes: pa.Array) -> pa.Array:
+    """``HTTP <verb> <status>.<sub>.<win32>; site=…; X-Forwarded-For=…; <notes>`` of the kept rows.
+
+    The fixed part is built once per distinct (verb, status, site, front-end proxy) combination.
+    """
+    parts = [method] + [Uniq.encode(_text(table, f)) for f in ("sc-status", "sc-substatus", "sc-win32-status", "s-sitename")]
+    proxied = agent.mask(lambda v: pc.starts_with(v, "Exchange-Server-Frontend-Proxy")).astype(np.int64)
+    codes = [p.index[keep] for p in parts] + [proxied[keep]]
+    if not len(codes[0]):
+        return pa.array([], S)
+    first, inverse = _combine(codes)
+    texts = [p.values.to_pylist() + [None] for p in parts]
+    labels = []
+    for row in first.tolist():
+        verb, status, sub, win32, site = (texts[i][codes[i][row]] for i in range(5))
+        label = f"HTTP {verb or '?'} " + (".".join(x for x in (status, sub, win32) if x) or "?")
+        if site:
+            label += f"; site={site}"
+        if codes[5][row]:
+            label += "; c-ip is the front-end server"
+        labels.append(label)
+    prefix = pa.array(labels, S).take(pa.array(inverse.ravel()))
+    extra = [notes.filter(pa.array(keep))]
+    xff = pc.coalesce(_text(table, "x-forwarded-for"), _text(table, "cs(x-forwarded-for)"))
+    if pc.any(pc.is_valid(xff)).as_py():
+        extra.insert(0, pc.binary_join_element_wise("X-Forwarded-For=", xff.filter(pa.array(keep)), ""))
+    return join([prefix, *extra], "; ")
 
 
 def _spread(n: int, rows: np.ndarray, sub: np.ndarray, default: bool = False) -> np.ndarray:
