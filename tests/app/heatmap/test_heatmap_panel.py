@@ -219,3 +219,15 @@ def test_work_hours_setting_round_trip(qtbot, session) -> None:
     p.set_work_hours(everything)
     assert load_work_hours() == everything
     assert "Europe/Berlin" in p.summary.text()
+
+
+def test_real_mouse_click_on_a_mailbox_label(qtbot, panel, session) -> None:
+    from PySide6.QtCore import Qt
+
+    pivot = panel.pivot(0)
+    qtbot.wait(50)
+    point = panel.plots[0].row_label_in_viewport(1)
+    with qtbot.waitSignal(panel.drilled, timeout=2000):
+        qtbot.mouseClick(panel.plots[0].graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert session.query_text == pivot.row_queries[1]
+    assert len(session.view) == int(pivot.row_totals[1])
