@@ -60,10 +60,12 @@ def _tokens(text: str) -> list[tuple[str, bool]]:
         ch = text[i]
         if depth == 0 and ch.isspace():
             if buf:
-                # an array continues over ", " / " ,"
-                rest = text[i:].lstrip()
-                if "".join(buf).endswith(",") or rest.startswith(","):
-                    i += 1
+                # an array continues over ", " / " ," (look ahead without copying the text)
+                j = i
+                while j < n and text[j].isspace():
+                    j += 1
+                if buf[-1] == "," or (j < n and text[j] == ","):
+                    i = j
                     continue
                 tokens.append(("".join(buf), quoted))
                 buf, quoted = [], False

@@ -163,7 +163,8 @@ def strings_without_description(message: str) -> list[str] | None:
     ("The description for Event ID … cannot be found … included with the event:"), else None."""
     if not message:
         return None
-    hit = _NO_DESCRIPTION.search(message[:MAX_NO_DESCRIPTION].replace("\r\n", "\n").replace("\r", "\n"))
+    # Event Viewer starts the description with it: one anchored match, linear time
+    hit = _NO_DESCRIPTION.match(message[:MAX_NO_DESCRIPTION].lstrip().replace("\r\n", "\n").replace("\r", "\n"))
     if not hit:
         return None
     lines = hit.group("strings").strip("\n").split("\n")

@@ -74,11 +74,14 @@ class _Markers:
         self.end = re.compile(enc("</Event") + b"(?:" + b"|".join(enc(c) for c in (">", " ", "\t", "\r", "\n")) + b")")
         self.close = ">".encode(codec)
 
-    def find(self, pattern: re.Pattern[bytes], buf: bytes, pos: int, base: int = 0) -> re.Match[bytes] | None:
-        """First match at or after ``pos``; in UTF-16 only at character boundaries
+    def find(
+        self, pattern: re.Pattern[bytes], buf: bytes, pos: int, base: int = 0, endpos: int | None = None
+    ) -> re.Match[bytes] | None:
+        """First match in ``buf[pos:endpos]``; in UTF-16 only at character boundaries
         (``base`` = file offset of ``buf[0]``)."""
+        endpos = len(buf) if endpos is None else endpos
         while True:
-            hit = pattern.search(buf, pos)
+            hit = pattern.search(buf, pos, endpos)
             if hit is None or self.width == 1 or (base + hit.start() - self.bom) % 2 == 0:
                 return hit
             pos = hit.start() + 1
@@ -185,9 +188,11 @@ class EventScanner:
                 more()
                 continue
             where = base + start.start()
-            end = marks.find(marks.end, buf, start.end(), base)
+            # the next <Event> bounds the search for this one's end: linear even when
+            # hostile input opens many elements and closes none
             following = marks.find(marks.start, buf, start.end(), base)
-            if following is not None and (end is None or following.start() < end.start()):
+            end = marks.find(marks.end, buf, start.end(), base, following.start() if following else None)
+            if following is not None and end is None:
                 yield "bad", where, "<Event> element is not closed (damaged record)"
                 pos = following.start()
                 continue
@@ -224,14 +229,26 @@ class EventScanner:
         raise ParseError(f"{self.name}: refused: the XML declares a DTD")
 
     def _root_tag(self, prolog: bytes) -> str | None:
-        """The root element's start tag (its namespace declarations serve the records)."""
+        """The root element's start tag (its namespace declarations serve the records).
+        A plain scan, linear in the prolog (no regex that could backtrack on hostile text)."""
         text = prolog.decode(self.codec, errors="replace")
-        root = re.search(r"<([A-Za-z_][\w.:-]*)\b[^>]*>", re.sub(r"<\?.*?\?>|<!--.*?-->", "", text, flags=re.S))
-        return root.group(0) if root else None
+        i = 0
+        while True:
+            i = text.find("<", i)
+            if i < 0:
+                return None
+            closer = "?>" if text.startswith("<?", i) else "-->" if text.startswith("<!--", i) else ">"
+            j = text.find(closer, i + 1)
+            if j < 0:
+                return None
+            if closer == ">" and i + 1 < len(text) and (text[i + 1].isalpha() or text[i + 1] == "_"):
+                return text[i : j + 1]
+            i = j + len(closer)
 
     def _trailer(self, tail: bytes) -> str:
-        text = tail.decode(self.codec, errors="replace")
-        return re.sub(r"</?Events[^>]*>|<\?.*?\?>|<!--.*?-->|\s+", "", text, flags=re.S).strip("\x00")
+        """What is left after the last ``<Event>`` besides ``</Events>`` and whitespace."""
+        text = tail.decode(self.codec, errors="replace").replace("\x00", "").replace("</Events>", "")
+        return "".join(text.split())
 
     def decode(self, chunk: bytes) -> tuple[EventParts | None, list[str]]:
         """``(parts, warnings)``; parts is None when the element is malformed (the reason

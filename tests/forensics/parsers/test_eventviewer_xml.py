@@ -231,3 +231,11 @@ def test_partly_matching_message_is_merged_with_the_data(tmp_path: Path) -> None
     row = frame.iloc[0]
     assert row.mapping == "rendered+map:MSExchangeIS_Auditing-10100.json"
     assert (row.mailbox, row.client_ip, row.client_host) == ("CEO Mailbox", "10.1.2.3", "WKS042")
+
+
+def test_hostile_unclosed_elements_take_linear_time(tmp_path: Path) -> None:
+    text = "<Events><Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>" + "<Event>" * 50000
+    started = time.monotonic()
+    frame, report = parse(write(tmp_path, text))
+    assert time.monotonic() - started < 10
+    assert len(frame) == 0 and report.records == report.bad == 50001 and report.balanced
