@@ -23,8 +23,12 @@ from forensics.reports.content import Heatmap
 TOP_MAILBOXES = 30
 
 
-def _short(text: str, n: int = 38) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+def _short(text: str, n: int = 40) -> str:
+    """Shorten in the middle: both a DN's prefix and its distinguishing tail stay readable."""
+    if len(text) <= n:
+        return text
+    tail = n * 2 // 3
+    return text[: n - tail - 1] + "…" + text[-tail:]
 
 
 def render_pivot(pivot: Pivot, title: str, xlabel: str, ylabel: str = "") -> bytes:

@@ -121,7 +121,8 @@ def _evidence_rows(files: list[FileReport], checks: list[EvidenceCheck]) -> list
             continue
         h = report.hashes
         verdict = "hashed at load" if h is not None else "not read"
-        detail = "no earlier hash recorded in a case to compare with" if h is not None else report.error
+        detail = ("no earlier record to compare with; these hashes are recorded now" if h is not None
+                  else report.error)
         rows.append(_row(str(report.path), report.evidence_id, report.parser, h.size if h else None,
                          h.sha256 if h else "", h.sha1 if h else "", h.md5 if h else "",
                          verdict, detail, h is None, report))

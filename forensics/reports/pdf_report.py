@@ -107,7 +107,7 @@ def _numbered_canvas(case_title: str, font: str) -> type[canvas.Canvas]:
 def _table(columns: list[str], rows: list[list[str]], styles: _Styles, widths: list[float] | None = None,
            mono: set[int] | None = None) -> LongTable:
     mono = mono or set()
-    data = [[Paragraph(esc(c), styles.head) for c in columns]]
+    data = [[Paragraph(esc(c.replace("_", " ")), styles.head) for c in columns]]
     for row in rows:
         data.append([Paragraph(esc(v), styles.mono if i in mono else styles.cell) for i, v in enumerate(row)])
     if widths is None:

@@ -44,8 +44,10 @@ class _Collector(HTMLParser):
         self.text.append(data)
 
 
-@pytest.fixture
-def scene(tmp_path: Path):
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory: pytest.TempPathFactory):
+    """One case and one gathered report shared by the format tests (rendering is the slow part)."""
+    tmp_path = tmp_path_factory.mktemp("scene")
     case, evidence = make_case(tmp_path)
     loaded = case.load()
     evidence_id = case.evidence[0].evidence_id
