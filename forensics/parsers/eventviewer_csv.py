@@ -37,6 +37,7 @@ from forensics.parsers.base import ParseContext, Parser
 
 BLOCK = 1 << 20
 BATCH = 20000
+MAX_LINE = 1 << 26
 csv.field_size_limit(1 << 26)  # descriptions carry stack traces; a huge field is still one record
 
 VISTA_HEADER = ("level", "date and time", "source", "event id", "task category")
@@ -109,14 +110,23 @@ def text_blocks(stream: BinaryIO, decoding: Decoding) -> Iterator[str]:
 
 def lines(blocks: Iterable[str]) -> Iterator[str]:
     """Lines split at ``\\n`` only (keeping it), so csv sees every other character as data."""
-    rest = ""
+    rest: list[str] = []  # pieces of the unfinished line (no quadratic concatenation)
+    size = 0
     for block in blocks:
-        parts = (rest + block).split("\n")
-        rest = parts.pop()
-        for part in parts:
-            yield part + "\n"
+        parts = block.split("\n")
+        tail = parts.pop()
+        for k, part in enumerate(parts):
+            yield ("".join(rest) + part if k == 0 and rest else part) + "\n"
+            if k == 0:
+                rest, size = [], 0
+        if tail:
+            rest.append(tail)
+            size += len(tail)
+            if size > MAX_LINE:  # a "line" this long is damage: hand it on, bounded memory
+                yield "".join(rest)
+                rest, size = [], 0
     if rest:
-        yield rest
+        yield "".join(rest)
 
 
 # --- layout ------------------------------------------------------------------------------------
