@@ -3,9 +3,8 @@
     >>> q = compile_query('mailbox:ceo is:nonowner after:2024-03-05', tz="Europe/Berlin")
     >>> rows = frame[q.mask(frame)]
 
-Syntax: ``SYNTAX.md`` next to this file (also ``SYNTAX`` below, shown by Help > Query
-syntax). Errors raise ``forensics.errors.QueryError(message, position)``: at compile time
-for syntax, at ``mask`` time for a field the frame does not have or a value of the wrong
+Syntax: ``SYNTAX`` (``syntax.py``, Markdown, shown by Help > Query syntax). Errors raise
+``forensics.errors.QueryError(message, position)``: at compile time for syntax, at ``mask`` time for a field the frame does not have or a value of the wrong
 kind (a date that is not a date).
 """
 
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import tzinfo
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,6 +23,7 @@ from forensics.query.evaluate import Evaluator
 from forensics.query.fields import ALIASES, SHORTHANDS
 from forensics.query.nodes import All, Node
 from forensics.query.parser import parse
+from forensics.query.syntax import SYNTAX
 from forensics.query.zone import resolve_tz
 
 __all__ = [
@@ -33,7 +32,6 @@ __all__ = [
     "time_range", "token_span",
 ]
 
-SYNTAX: str = (Path(__file__).with_name("SYNTAX.md")).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)

@@ -175,3 +175,14 @@ def test_empty_frame_and_empty_query() -> None:
     empty = conform([])
     assert compile_query("mailbox:ceo is:nonowner after:2024-01-01").mask(empty).shape == (0,)
     assert compile_query("   ").is_empty
+
+
+def test_syntax_reference_covers_every_construct() -> None:
+    from forensics.query import ALIASES, SHORTHANDS, SYNTAX
+
+    for token in ("mailbox:=", "OR", "after:", "before:", "on:", "hour:", "weekday:", "has:", "missing:", '\\"'):
+        assert token in SYNTAX, token
+    for name in SHORTHANDS:
+        assert f"is:{name}" in SYNTAX, name
+    for alias in ALIASES:
+        assert f"`{alias}`" in SYNTAX, alias

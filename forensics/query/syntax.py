@@ -1,3 +1,9 @@
+"""The query-language reference shown by Help > Query syntax (Markdown).
+
+Kept as Python, not a data file, so wheels and frozen builds always carry it.
+"""
+
+SYNTAX = """\
 # Query syntax
 
 Type terms separated by spaces; a row must match **all** of them. Matching is
@@ -12,7 +18,7 @@ Type terms separated by spaces; a row must match **all** of them. Matching is
 | `mailbox:=ceo@contoso.com` | the mailbox is **exactly** that value (case-sensitive) — used by drill-downs |
 | `-operation:Logon` | NOT (operation contains "Logon"); `-` works before any term or `( … )` |
 | `NOT is:owner` | same as `-is:owner` |
-| `mailbox:ceo OR mailbox:cfo` | either; `OR` must be upper case (`\|` also works) |
+| `mailbox:ceo OR mailbox:cfo` | either; `OR` must be upper case (`\\|` also works) |
 | `(mailbox:ceo OR mailbox:cfo) is:nonowner` | parentheses group; AND binds tighter than OR |
 | `a AND b` | same as `a b` |
 | `after:2024-03-05` | time ≥ 2024-03-05 00:00 in the display zone |
@@ -54,7 +60,7 @@ case-insensitive. Short aliases:
 | `file` | evidence |
 | `format`, `source` | source_format |
 
-**Quoting.** Inside `"…"` write `\"` for a quote and `\\` for a backslash. A word that
+**Quoting.** Inside `"…"` write `\\"` for a quote and `\\\\` for a backslash. A word that
 starts with `-` is a negation: quote it (`"-x"`) to search for it literally.
 
 **Times** are stored in UTC; what you type and see is in the display zone (View menu).
@@ -63,3 +69,4 @@ starts with `-` is a negation: quote it (`"-x"`) to search for it literally.
 
 **Errors** are shown in the bar with the position of the problem (for example
 `unterminated quote (at position 9)`); the previous result stays on screen.
+"""
