@@ -208,7 +208,6 @@ def map_records(
     # -- per record ------------------------------------------------------------------------
     op_uniq = Uniq.encode(operation_raw)
     op_names = op_uniq.values.to_pylist()
-    rt = pc.fill_null(record_type, -1).to_numpy()
     admin_cmd = rt == 1
     norm = np.array(
         [_normal_operation(name, 1) for name in op_names] + [None], dtype=object

@@ -75,3 +75,25 @@ def test_decide_directly_and_work_is_per_combination(tmp_path: Path) -> None:
     out = resolve_logon_types(big, directory=directory)
     assert out["logon_type"].value_counts().to_dict() == {"Delegate": 5000, "Owner": 1}
     assert schema.validate(out) == []
+
+
+def test_load_with_identities_file_end_to_end(tmp_path: Path) -> None:
+    from forensics.ingest import load_evidence
+    from forensics.parsers.base import LoadOptions
+
+    ids = tmp_path / "ids.csv"
+    ids.write_text(IDS, encoding="utf-8")
+    log = tmp_path / "u_ex240305.log"
+    log.write_text(
+        "#Software: Microsoft Internet Information Services 10.0\n"
+        "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status\n"
+        "2024-03-05 10:00:00 10.0.0.1 POST /mapi/emsmdb/ MailboxId=a3e7c1d9-5b2f-4e86-9a0c-7d4b1f3e6c25@contoso.com 443 CONTOSO\\ceo 10.0.0.9 Outlook 200\n"
+        "2024-03-05 10:00:01 10.0.0.1 POST /mapi/emsmdb/ MailboxId=a3e7c1d9-5b2f-4e86-9a0c-7d4b1f3e6c25@contoso.com 443 CONTOSO\\pat 10.0.0.8 Outlook 200\n",
+        encoding="utf-8",
+    )
+    result = load_evidence([log], options=LoadOptions(identities=ids))
+    frame = result.frame
+    assert frame["logon_type"].tolist() == ["Owner", "Delegate"]
+    assert frame["logon_rule"].tolist() == ["directory", "directory"]
+    plain = load_evidence([log]).frame  # without the directory the GUID hides the owner
+    assert plain["logon_type"].tolist() == ["Delegate", "Delegate"] and plain["logon_rule"].tolist() == ["no-match"] * 2
