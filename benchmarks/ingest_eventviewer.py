@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._common import CORPUS, median_seconds  # noqa: E402
+from benchmarks._common import CORPUS  # noqa: E402
 from forensics import schema  # noqa: E402
 from forensics.custody.hashing import HashingReader  # noqa: E402
 from forensics.parsers.base import FileReport, LoadOptions, ParseContext  # noqa: E402
@@ -54,18 +55,23 @@ def main() -> None:
     if not (exports / "ExchangeAuditing.xml").exists():
         generate("contoso", out, seed=3, events=args.events, formats=("xml", "csv"), logs=("exchange-auditing",))
     xml_path, csv_path = exports / "ExchangeAuditing.xml", exports / "ExchangeAuditing.csv"
-    rows = [
-        ("XML: ElementTree.iterparse (bare)", *median_seconds(lambda: bare_xml(xml_path), args.repeats)),
-        ("XML: our parser", *median_seconds(lambda: ours(EventViewerXmlParser, xml_path, None), args.repeats)),
-        ("CSV: pandas.read_csv (bare)", *median_seconds(
-            lambda: len(pd.read_csv(csv_path, encoding="utf-16", header=None, skiprows=1)), args.repeats)),
-        ("CSV: our parser", *median_seconds(
-            lambda: ours(EventViewerCsvParser, csv_path, "America/New_York"), args.repeats)),
+    runs = [
+        ("XML: ElementTree.iterparse (bare)", lambda: bare_xml(xml_path)),
+        ("XML: our parser", lambda: ours(EventViewerXmlParser, xml_path, None)),
+        ("CSV: pandas.read_csv (bare)", lambda: len(pd.read_csv(csv_path, encoding="utf-16", header=None, skiprows=1))),
+        ("CSV: our parser", lambda: ours(EventViewerCsvParser, csv_path, "America/New_York")),
     ]
     print(f"{args.events} events; XML {xml_path.stat().st_size / 1e6:.0f} MB, CSV {csv_path.stat().st_size / 1e6:.0f} MB")
-    print(f"{'':36}{'seconds':>10}{'records/s':>14}")
-    for label, seconds, n in rows:
-        print(f"{label:36}{seconds:>10.2f}{n / seconds:>14,.0f}")
+    print(f"{'':36}{'wall s':>8}{'CPU s':>8}{'records/s (wall)':>18}{'(CPU)':>10}")
+    for label, func in runs:
+        best = None
+        for _ in range(args.repeats):  # best of N: the machine is shared
+            wall, cpu = time.perf_counter(), time.process_time()
+            n = func()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            best = min(best or (wall, cpu), (wall, cpu))
+        wall, cpu = best
+        print(f"{label:36}{wall:>8.2f}{cpu:>8.2f}{n / wall:>18,.0f}{n / cpu:>10,.0f}")
 
 
 if __name__ == "__main__":
