@@ -21,7 +21,7 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 
-demo: $(STAMP) ; rm -rf resources/demo && $(PY) -m forensics.cli.main synth --scenario contoso --events 1500 --seed 1 --formats evtx iis2003 ual --out resources/demo --identities-out resources/demo-identities.csv
+demo: $(STAMP) ; rm -rf resources/demo && $(PY) -m forensics.cli.main synth --scenario contoso --events 1500 --seed 1 --formats evtx iis2003 mailbox-audit-xml ual --out resources/demo --identities-out resources/demo-identities.csv
 
 PLATFORM       ?= win_amd64
 PYTHON_VERSION ?= 3.11

@@ -40,7 +40,7 @@ def test_demo_loads_without_failures_and_holds_the_incidents() -> None:
     assert [r.path.name for r in result.files if r.status != "loaded"] == []
     frame = result.frame
     assert len(frame) == sum(f["rows"] for f in truth["formats"].values()) >= 3000
-    assert set(frame["source_format"].astype(str)) == {"evtx", "iis", "ual"}
+    assert set(frame["source_format"].astype(str)) == {"evtx", "iis", "mailbox-audit", "ual"}
     owa = next(i for i in truth["incidents"] if i["id"] == "compromised-owa")
     assert (frame["client_ip"] == owa["client_ip"]).sum() == sum(owa["rows"].values()) - owa["rows"]["evtx-application"]
     readme = (DEMO / "README.md").read_text(encoding="utf-8")
