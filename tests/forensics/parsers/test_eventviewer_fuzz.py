@@ -51,7 +51,7 @@ def test_damaged_exports(tmp_path: Path, parser, make) -> None:
     rng = random.Random(20241129)
     original = make()
     path = tmp_path / "damaged"
-    for _ in range(150):
+    for _ in range(100):
         path.write_bytes(mutate(original, rng))
         try:
             frame, report = run_parser(parser, path, LoadOptions(source_tz="UTC", all_events=True))
