@@ -138,7 +138,8 @@ class QueryParams:
     """Parameters of a column of URL query strings, split once and looked up by name.
 
     ``get(name)`` is the URL-decoded value of the first ``name=`` (case-insensitive) of each
-    row, as a full-length ``Uniq``; a prefix test per name replaces a regex per name.
+    row, as a full-length ``Uniq``. Every token's name is lower-cased and dictionary-encoded
+    once, so a lookup is an integer comparison, not a text scan.
     """
 
     def __init__(self, query: pa.Array | pa.ChunkedArray) -> None:
@@ -147,14 +148,17 @@ class QueryParams:
         lists = pc.split_pattern(query, "&")
         self.tokens = pc.list_flatten(lists)
         self.parent = pc.list_parent_indices(lists).to_numpy()
+        names = pc.list_element(pc.split_pattern(self.tokens, "=", max_splits=1), 0)
+        has_value = pc.match_substring(self.tokens, "=")
+        self.names = Uniq.encode(pc.if_else(has_value, pc.utf8_lower(names), pa.scalar(None, S)))
+        self._codes = {name: code for code, name in enumerate(self.names.values.to_pylist())}
         self._cache: dict[str, Uniq] = {}
 
     def get(self, name: str) -> Uniq:
         key = name.lower()
         if key not in self._cache:
-            prefix = name + "="
-            hit = pc.fill_null(pc.starts_with(self.tokens, prefix, ignore_case=True), False)
-            idx = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+            code = self._codes.get(key)
+            idx = np.flatnonzero(self.names.index == code) if code is not None else np.zeros(0, dtype=np.int64)
             source = np.full(self.n, -1, dtype=np.int64)
             if len(idx):
                 parents = self.parent[idx]
@@ -162,7 +166,7 @@ class QueryParams:
                 first[1:] = parents[1:] != parents[:-1]  # tokens are in row order
                 source[parents[first]] = idx[first]
             values = self.tokens.take(pa.array(source, mask=source < 0))
-            self._cache[key] = Uniq.encode(pc.utf8_slice_codeunits(values, len(prefix)), url_decode_text)
+            self._cache[key] = Uniq.encode(pc.utf8_slice_codeunits(values, len(key) + 1), url_decode_text)
         return self._cache[key]
 
 
