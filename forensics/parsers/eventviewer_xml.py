@@ -156,6 +156,7 @@ class EventScanner:
         base = pos = 0
         eof = False
         prolog_checked = False
+        seen_event = False
 
         def more() -> None:
             nonlocal buf, base, pos, eof
@@ -184,9 +185,15 @@ class EventScanner:
                     if self.trailer:
                         yield "warn", base + pos, f"unrecognised text after the last <Event>: {self.trailer[:80]!r}"
                     return
-                pos = max(pos, len(buf) - 64)  # a marker may straddle the block boundary
+                keep = max(pos, len(buf) - 64)  # a marker may straddle the block boundary
+                if seen_event and keep > pos and (junk := self._trailer(buf[pos:keep])):
+                    yield "warn", base + pos, f"unrecognised text between records: {junk[:80]!r}"
+                pos = keep
                 more()
                 continue
+            if seen_event and start.start() > pos and (junk := self._trailer(buf[pos:start.start()])):
+                yield "warn", base + pos, f"unrecognised text between records: {junk[:80]!r}"
+            seen_event = True
             where = base + start.start()
             # the next <Event> bounds the search for this one's end: linear even when
             # hostile input opens many elements and closes none
@@ -246,9 +253,15 @@ class EventScanner:
             i = j + len(closer)
 
     def _trailer(self, tail: bytes) -> str:
-        """What is left after the last ``<Event>`` besides ``</Events>`` and whitespace."""
+        """Text between or after records other than whitespace, ``</Events>``, and (in
+        concatenated exports) a new XML declaration and ``<Events>`` start tag."""
         text = tail.decode(self.codec, errors="replace").replace("\x00", "").replace("</Events>", "")
-        return "".join(text.split())
+        text = "".join(text.split())
+        if text.startswith("<?xml") and "?>" in text:
+            text = text[text.index("?>") + 2 :]
+        if text.startswith("<Events") and text.endswith(">") and text.count(">") == 1:
+            text = ""
+        return text
 
     def decode(self, chunk: bytes) -> tuple[EventParts | None, list[str]]:
         """``(parts, warnings)``; parts is None when the element is malformed (the reason

@@ -239,3 +239,13 @@ def test_hostile_unclosed_elements_take_linear_time(tmp_path: Path) -> None:
     frame, report = parse(write(tmp_path, text))
     assert time.monotonic() - started < 10
     assert len(frame) == 0 and report.records == report.bad == 50001 and report.balanced
+
+
+def test_text_between_records_is_reported(tmp_path: Path) -> None:
+    events = [event_xml(i, AUDITING, 10100, FOLDER_OPEN) for i in (1, 2, 3)]
+    text = (export_xml(events[:1]) + export_xml(events[1:2])  # two exports concatenated: fine
+            + '<!DOCTYPE x [<!ENTITY e "boom">]>GARBAGE' + events[2] + "</Events>")
+    frame, report = parse(write(tmp_path, text))
+    assert list(frame.record_id) == [1, 2, 3]
+    assert report.warning_count == 1 and "between records" in str(report.warnings[0])
+    assert "ENTITY" in str(report.warnings[0])
