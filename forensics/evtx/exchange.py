@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from forensics.evtx.classify import SPECIFIC, class_fits, classify, fits, fits_vector, parse_bool, blank_vector
+from forensics.evtx.classify import SPECIFIC, blank_vector, class_fits, classify, fits, fits_vector, parse_bool
 from forensics.evtx.handlers import handler_for
 from forensics.evtx.maps import EventMap, FieldSpec, MapSet
 

@@ -28,8 +28,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from forensics.errors import EvidenceError, ParseError
-from forensics.evtx.classify import parse_bool
-from forensics.schema import COLUMNS, STRING_DTYPE
 from forensics.evtx import xml_fields
 from forensics.evtx.chunks import (
     CHUNK_SIZE,
@@ -40,11 +38,13 @@ from forensics.evtx.chunks import (
     header_chunk_count,
     locate,
 )
+from forensics.evtx.classify import parse_bool
 from forensics.evtx.exchange import map_group, map_with
 from forensics.evtx.handlers import handler_for
 from forensics.evtx.maps import EventMap, MapSet, load_maps
 from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
+from forensics.schema import COLUMNS, STRING_DTYPE
 
 #: chunks read (and hashed) together and mapped as one vectorized batch: 4 MiB of evidence
 BATCH_CHUNKS = 64
