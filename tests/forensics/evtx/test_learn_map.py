@@ -214,3 +214,23 @@ def test_extra_data_strings_become_ignored_positions(tmp_path: Path) -> None:
     assert result.n_strings == 13 and doc["fields"][0] == {"name": "ignored", "kind": "text"}
     assert [f["name"] for f in doc["fields"][1:4]] == ["mailbox", "actor", "folder"]
     assert doc["message"].startswith("The folder %4 in Mailbox '%2' was opened by user %3.")
+
+
+def test_synthetic_export_confirms_the_bundled_layouts(tmp_path: Path) -> None:
+    """On the generator's XML export (written with the bundled layouts) learning finds
+    exactly those layouts back, with no conflict."""
+    from forensics.evtx.learn import events_from_export
+    from forensics.synth.generate import generate
+
+    generate("contoso", tmp_path / "case", seed=5, events=400, formats=("xml",))
+    results = []
+    for name in ("ExchangeAuditing.xml", "Application.xml"):
+        data = (tmp_path / "case" / "evidence" / "exports" / name).read_bytes()
+        chunks = iter([data])
+        events = events_from_export(lambda n: next(chunks, b""), data[:4096], name, lambda *a: None)
+        results += learn(events, load_maps())
+    learned = {(r.base.providers[0], r.event_id): r for r in results if r.records}
+    assert {key[1] for key in learned} >= {10100, 10102, 1009, 1016}
+    for result in learned.values():
+        assert not result.differs and not result.conflicts, (result.event_id, result.conflicts)
+        assert result.positions == {slot: slot - 1 for slot in result.positions}
