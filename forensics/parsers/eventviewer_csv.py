@@ -45,6 +45,7 @@ W2003_HEADER = ("date", "time", "source", "type", "category", "event", "user", "
 _LEVELS = r"(?:Information|Warning|Error|Critical|Verbose|Audit Success|Audit Failure)"
 _DATE = r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}"
 _VISTA_ROW = re.compile(rf'^"?{_LEVELS}"?[,\t]"?{_DATE}[ T][^,\t]*[,\t][^,\t]*[,\t]"?\d+"?[,\t]', re.IGNORECASE)
+_STARTS_WITH_DATE = re.compile(rf"^\s*{_DATE}\s*$")
 _ANY_LEVEL_ROW = re.compile(rf'^"?[^,\t"]+"?[,\t]"?{_DATE}[ T][^,\t]*[,\t][^,\t]*[,\t]"?\d+"?[,\t]')
 _W2003_ROW = re.compile(
     rf'^"?{_DATE}"?[,\t]"?\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s?[AP]M)?"?[,\t][^,\t]*[,\t]'
@@ -209,8 +210,10 @@ class EventViewerCsvParser(Parser):
                 if is_header:
                     continue
             if len(fields) < layout.min_fields or not fields[layout.id_field].strip().isdigit():
-                if layout.delimiter == "\t" and rows and len(fields) < layout.min_fields:
-                    # TXT exports may leave multi-line descriptions unquoted
+                if rows and len(fields) < layout.min_fields and (
+                    layout.delimiter == "\t" or (layout.name == W2003 and not _STARTS_WITH_DATE.match(fields[0]))
+                ):
+                    # TXT exports, and Windows 2003 CSV, may leave multi-line descriptions unquoted
                     rows[-1]["_message"] = (rows[-1].get("_message") or "") + "\n" + delimiter.join(fields)
                     continuation += 1
                     continue

@@ -218,3 +218,18 @@ def test_a_line_the_csv_module_rejects_is_one_bad_record(tmp_path: Path) -> None
     frame, report = parse(write(tmp_path, HEADER + folder_row() + broken + folder_row()), source_tz="UTC")
     assert len(frame) == 2 and report.bad == 1 and report.records == 3 and report.balanced
     assert any("unreadable CSV line" in str(w) for w in report.warnings)
+
+
+def test_windows_2003_unquoted_description_lines(tmp_path: Path) -> None:
+    first, second = KB_1022.split("\r\n")
+    text = (W2003_HEADER
+            + f"3/4/2010,3:22:41 PM,MSExchangeIS Mailbox Store,Failure Audit,Logons,1022,N/A,EXSRV01,{first}\r\n"
+            + second + "\r\n"
+            + "3/4/2010,3:23:00 PM,MSExchangeIS Mailbox Store,Success Audit,Logons,1016,N/A,EXSRV01,"
+            + KB_1016 + "\r\n"
+            + "3/4/2010,oops\r\n")
+    frame, report = parse(write(tmp_path, text), source_tz="UTC")
+    assert list(frame.operation) == ["LogonFailure", "Logon"]
+    assert "error=-2147221231" in frame.details.iloc[0]
+    assert frame.mailbox.iloc[1] == "mailbox@domain.com"  # the description's own comma did not split it
+    assert report.bad == 1 and report.records == 3 and report.balanced
