@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
 
         self.resize(1500, 900)
         self._install_extensions()
+        self._keep_quit_last()
         self._restore_settings()
         self._update_title()
         self._update_status()
@@ -128,6 +129,13 @@ class MainWindow(QMainWindow):
         """Features install themselves here, one line each (heatmap, cases & bookmarks)."""
         from app.heatmap import install as install_heatmap; install_heatmap(self)  # noqa: E702
         from app.cases import install as install_cases; install_cases(self)  # noqa: E702
+
+    def _keep_quit_last(self) -> None:
+        """Extensions append to the File menu; Quit stays at the bottom."""
+        for action in (self._quit_separator, self.action_quit):
+            self.menu_file.removeAction(action)
+        self.menu_file.addAction(self._quit_separator)
+        self.menu_file.addAction(self.action_quit)
 
     def set_query(self, text: str) -> None:
         """Put ``text`` in the query bar and apply it now."""
@@ -203,11 +211,11 @@ class MainWindow(QMainWindow):
                                                 "Source time zone of local-time exports, directory export, event maps")
         self.action_close_all = self._action("&Close all evidence", self.session.clear, None,
                                              "Remove all rows from the view (the custody log is kept)")
-        self.action_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.action_quit = self._action("&Quit", self.close, "Ctrl+Q")
         for a in (self.action_open, self.action_open_folder, self.action_load_options, self.action_close_all):
             self.menu_file.addAction(a)
-        self.menu_file.addSeparator()
-        self._quit_separator_target = self.menu_file.addAction(self.action_quit)
+        self._quit_separator = self.menu_file.addSeparator()
+        self.menu_file.addAction(self.action_quit)
 
         self.menu_edit = bar.addMenu("&Edit")
         self.action_copy = self._action("&Copy cells", self.table.copy_selection, QKeySequence.StandardKey.Copy)

@@ -112,6 +112,10 @@ class Session(QObject):
             self._custody = CustodyLog(self.case_dir, examiner=self.examiner)
         return self._custody
 
+    def custody_if_open(self) -> CustodyLog | None:
+        """The custody log if one is in use, without creating a session folder."""
+        return self._custody
+
     def set_examiner(self, name: str) -> None:
         self.examiner = name
         if self._custody is not None:

@@ -42,9 +42,3 @@ def new_session_dir() -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
 
-
-def read_bool(store: QSettings, key: str, default: bool) -> bool:
-    value = store.value(key, default)
-    if isinstance(value, str):
-        return value.lower() in ("1", "true", "yes")
-    return bool(value)

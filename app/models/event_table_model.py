@@ -213,6 +213,3 @@ class EventTableModel(QAbstractTableModel):
         self._flag_cache.clear()
         self.endResetModel()
 
-
-def view_rows_to_frame(model: EventTableModel, rows: list[int]) -> np.ndarray:
-    return model.session.frame_rows(rows)

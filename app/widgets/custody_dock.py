@@ -72,7 +72,7 @@ class CustodyPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        log = self.session._custody  # do not create a session folder just to display it
+        log = self.session.custody_if_open()  # do not create a session folder just to display it
         if log is None:
             self.location.setText("Custody log: created when the first file is opened")
             self.table.setRowCount(0)

@@ -266,6 +266,8 @@ def test_keyboard_shortcuts_in_menus(loaded_window) -> None:
     assert w.action_find.shortcut().toString() == "Ctrl+F"
     assert w.action_clear_query.shortcut().toString() == "Esc"
     assert w.action_copy.shortcut().toString() == "Ctrl+C"
+    assert w.menu_file.actions()[-1] is w.action_quit  # extensions never push Quit up
+    assert w.action_quit.shortcut().toString() == "Ctrl+Q"
     w.table.setFocus()
     w.action_find.trigger()
     assert w.query_bar.edit.hasFocus()
