@@ -15,13 +15,14 @@ from forensics.localtime import UNKNOWN_BASIS
 from forensics.parsers.base import LoadOptions
 from forensics.synth.generate import generate
 
-FORMATS = ["xml-exchangeauditing", "csv-exchangeauditing", "xml-application", "csv-application"]
+FORMATS = ["xml-exchangeauditing", "csv-exchangeauditing", "csv2003-exchangeauditing",
+           "xml-application", "csv-application", "csv2003-application"]
 
 
 @pytest.fixture(scope="module")
 def case(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("eventviewer-case")
-    generate("contoso", out, seed=11, events=1500, formats=("xml", "csv"), command="test")
+    generate("contoso", out, seed=11, events=1500, formats=("xml", "csv", "csv2003"), command="test")
     return out, json.loads((out / "truth.json").read_text(encoding="utf-8"))
 
 
@@ -51,6 +52,11 @@ def test_rows_equal_the_truth(case: tuple[Path, dict], name: str) -> None:
     assert int((frame.time.astype("int64") // 10**9).sum()) == fmt["epoch_seconds_sum"]
     assert frame.time.min() == pd.Timestamp(fmt["first"]) and frame.time.max() == pd.Timestamp(fmt["last"])
     assert (frame.mapping == "rendered").all()
+    server = truth["organization"]["mailbox_server"]
+    if name.startswith("xml"):
+        assert (frame.server == server).all()
+    elif name.startswith("csv2003"):  # the 2003 layout has a Computer column (short name)
+        assert (frame.server == server.split(".")[0]).all()
     expected_basis = "utc" if fmt["time_basis"] == "utc" else f"converted from {fmt['timezone']}"
     assert (frame.time_basis == expected_basis).all()
 
