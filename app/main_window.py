@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
 
         self.table.filter_requested.connect(self.add_query_term)
         self.table.detail_requested.connect(self.show_detail)
+        self.table.copy_refused.connect(lambda message: self.warning_dialog("Copy", message))
         self.table.selectionModel().selectionChanged.connect(self._update_status)
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         # column order / widths / visibility are kept by name across model resets
@@ -173,8 +174,8 @@ class MainWindow(QMainWindow):
 
     def selected_frame_rows(self) -> list[int]:
         """Positions in ``session.frame`` of the selected grid rows."""
-        rows = self.table.selected_rows()
-        return [int(r) for r in self.session.frame_rows(rows)] if rows else []
+        rows = self.table.selected_row_array()
+        return self.session.view[rows].tolist()
 
     def error_dialog(self, title: str, message: str, details: str = "") -> None:
         log.error("%s: %s %s", title, message, details)
@@ -290,7 +291,7 @@ class MainWindow(QMainWindow):
     def _update_status(self, *_args: object) -> None:
         shown, total = len(self.session.view), len(self.session.frame)
         self.rows_label.setText(f"Rows: {shown:,} of {total:,}")
-        self.selected_label.setText(f"Selected: {len(self.table.selected_rows()):,}")
+        self.selected_label.setText(f"Selected: {self.table.selected_count():,}")
         self.zone_label.setText(f"Time zone: {self.session.zone.label()}")
 
     def _update_title(self) -> None:

@@ -3,17 +3,23 @@ menu (Filter to this value / Exclude this value / Copy / Copy row) and Ctrl+C co
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
-from app.models.event_table_model import EventTableModel
+from app.models.event_table_model import EventTableModel, format_values
+
+
+SMALL_SELECTION_CELLS = 20_000
+MAX_COPY_ROWS = 1_000_000
 
 
 class EventTable(QTableView):
     filter_requested = Signal(str)  # a query fragment to AND into the bar
     detail_requested = Signal(int)  # a frame row to show in Detail
+    copy_refused = Signal(str)  # the selection is too large for the clipboard
 
     def __init__(self, model: EventTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,21 +131,44 @@ class EventTable(QTableView):
         return "\t".join(model.display_text(row, c) for c in self.visible_columns())
 
     def selection_text(self) -> str:
-        """Selected cells as tab-separated lines, in the on-screen column order."""
+        """Selected cells as tab-separated lines, in the on-screen column order.
+
+        Small selections copy exactly the selected cells (blanks elsewhere); large ones
+        (e.g. Ctrl+A over millions of rows) copy selected rows x selected columns, formatted
+        column by column without touching per-cell model indexes.
+        """
         model = self.event_model()
-        indexes = self.selectionModel().selectedIndexes() if self.selectionModel() else []
-        if not indexes:
+        selection = self.selectionModel().selection() if self.selectionModel() else None
+        if selection is None or selection.isEmpty():
             return ""
-        rows = sorted({i.row() for i in indexes})
-        selected = {(i.row(), i.column()) for i in indexes}
-        cols = [c for c in self.visible_columns() if any((r, c) in selected for r in rows)]
-        lines = []
-        for r in rows:
-            lines.append("\t".join(model.display_text(r, c) if (r, c) in selected else "" for c in cols))
-        return "\n".join(lines)
+        cells = sum((r.bottom() - r.top() + 1) * (r.right() - r.left() + 1) for r in selection)
+        if cells <= SMALL_SELECTION_CELLS:
+            indexes = self.selectionModel().selectedIndexes()
+            rows = sorted({i.row() for i in indexes})
+            selected = {(i.row(), i.column()) for i in indexes}
+            cols = [c for c in self.visible_columns() if any((r, c) in selected for r in rows)]
+            return "\n".join(
+                "\t".join(model.display_text(r, c) if (r, c) in selected else "" for c in cols) for r in rows
+            )
+        rows = self.selected_row_array()
+        if len(rows) > MAX_COPY_ROWS:
+            raise CopyTooLarge(len(rows))
+        wanted = {c for r in selection for c in range(r.left(), r.right() + 1)}
+        cols = [c for c in self.visible_columns() if c in wanted]
+        frame_rows = model.session.view[rows]
+        tz = model.session.zone.tzinfo()
+        texts = [pd.Series(format_values(model.session.column_values(model.column_name(c)).take(frame_rows), tz))
+                 for c in cols]
+        if not texts:
+            return ""
+        joined = texts[0].str.cat(texts[1:], sep="\t") if len(texts) > 1 else texts[0]
+        return "\n".join(joined.tolist())
 
     def copy_selection(self) -> None:
-        QGuiApplication.clipboard().setText(self.selection_text())
+        try:
+            QGuiApplication.clipboard().setText(self.selection_text())
+        except CopyTooLarge as exc:
+            self.copy_refused.emit(str(exc))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Copy):
@@ -156,10 +185,31 @@ class EventTable(QTableView):
         if index.isValid():
             self.detail_requested.emit(int(self.event_model().session.view[index.row()]))
 
+    def selected_row_array(self) -> np.ndarray:
+        """View rows with at least one selected cell, from the selection's ranges (fast even
+        when millions of rows are selected)."""
+        model = self.selectionModel()
+        if model is None:
+            return np.empty(0, dtype=np.int64)
+        spans = [np.arange(r.top(), r.bottom() + 1, dtype=np.int64) for r in model.selection()]
+        if not spans:
+            return np.empty(0, dtype=np.int64)
+        return spans[0] if len(spans) == 1 else np.unique(np.concatenate(spans))
+
     def selected_rows(self) -> list[int]:
         """View rows with at least one selected cell."""
-        model = self.selectionModel()
-        return sorted({i.row() for i in model.selectedIndexes()}) if model else []
+        return self.selected_row_array().tolist()
+
+    def selected_count(self) -> int:
+        return len(self.selected_row_array())
+
+
+class CopyTooLarge(Exception):
+    def __init__(self, rows: int) -> None:
+        super().__init__(
+            f"{rows:,} rows are selected: too many to copy to the clipboard (at most {MAX_COPY_ROWS:,}). "
+            "Narrow the selection or the query, or export a report instead."
+        )
 
 
 def filter_terms(name: str, value: object, tz: object) -> tuple[str | None, str | None]:

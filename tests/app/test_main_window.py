@@ -367,3 +367,21 @@ def test_demo_case_loads(qtbot, window) -> None:
     assert not [f for f in window.session.files if f.status == "failed"]
     window.query_bar.toggle_buttons["nonowner"].click()
     assert 0 < window.model.rowCount() < len(window.session.frame)
+
+
+def test_copy_large_selection_is_vectorized_and_capped(qtbot, loaded_window, monkeypatch, dialogs) -> None:
+    import app.widgets.event_table as event_table
+
+    w = loaded_window
+    monkeypatch.setattr(event_table, "SMALL_SELECTION_CELLS", 0)  # force the column-wise path
+    w.table.selectAll()
+    assert w.selected_label.text() == f"Selected: {len(ROWS)}"
+    text = w.table.selection_text()
+    lines = text.split("\n")
+    assert len(lines) == len(ROWS)
+    first_visible = w.table.visible_columns()[0]
+    assert lines[0].split("\t")[0] == w.model.display_text(0, first_visible)
+    assert lines[3].count("\t") == len(w.table.visible_columns()) - 1
+    monkeypatch.setattr(event_table, "MAX_COPY_ROWS", 3)
+    w.table.copy_selection()
+    assert "too many to copy" in dialogs.texts()
