@@ -71,8 +71,8 @@ def format_values(values: pd.Series, tz: Any) -> list[str]:
     elif pd.api.types.is_bool_dtype(dtype):
         text = values.map({True: "Yes", False: "No"}, na_action="ignore")
     else:
-        text = values.astype(object).where(values.notna(), None)
-        return ["" if v is None else str(v) for v in text.to_numpy()]  # one block only
+        text = values.astype(pd.StringDtype())  # vectorized (pyarrow), NA stays NA
+        return text.fillna("").tolist()
     return text.astype(object).where(text.notna(), "").tolist()
 
 
