@@ -34,7 +34,7 @@ def _short(text: str, n: int = 40) -> str:
 def render_pivot(pivot: Pivot, title: str, xlabel: str, ylabel: str = "") -> bytes:
     """PNG bytes of one pivot as a heatmap (log colour scale: counts span decades)."""
     rows, cols = pivot.counts.shape
-    fig = Figure(figsize=(max(7.0, min(11.0, 4.0 + 0.12 * cols)), max(2.6, min(14.0, 1.6 + 0.28 * rows))), dpi=110)
+    fig = Figure(figsize=(max(7.0, min(11.0, 4.0 + 0.12 * cols)), max(2.6, min(12.0, 1.5 + 0.2 * rows))), dpi=140)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     values = pivot.counts.astype(float)
@@ -96,9 +96,9 @@ def _weekly_rhythm(view: pd.DataFrame, tz: tzinfo, display_tz: str) -> Heatmap |
 
 def heatmaps(view: pd.DataFrame, tz: tzinfo, display_tz: str) -> list[Heatmap]:
     """All-access and non-owner heatmaps per mailbox, and the non-owner weekly rhythm."""
-    candidates = [
-        _mailbox_time(view, tz, display_tz, nonowner=False),
-        _mailbox_time(view, tz, display_tz, nonowner=True),
-        _weekly_rhythm(view, tz, display_tz),
-    ]
+    all_access = _mailbox_time(view, tz, display_tz, nonowner=False)
+    non_owner_rows = int((view["logon_type"].astype("string") != "Owner").fillna(True).sum())
+    # when every row in view is non-owner access (e.g. the query is:nonowner) both would be equal
+    non_owner = _mailbox_time(view, tz, display_tz, nonowner=True) if non_owner_rows < len(view) else None
+    candidates = [all_access, non_owner, _weekly_rhythm(view, tz, display_tz)]
     return [h for h in candidates if h is not None]

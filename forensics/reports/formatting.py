@@ -60,6 +60,30 @@ FINDINGS_COLUMNS = ["actor", "mailbox", "logon_types", "events", "operations", "
 ADMIN_COLUMNS = ["marked", "time", "operation", "actor", "mailbox", "outcome", "what", "evidence"]
 BOOKMARK_COLUMNS = ["tag", "comment", "time", "operation", "mailbox", "actor", "item", "evidence",
                     "record_id", "examiner", "in_evidence"]
+#: columns of each bookmark group's table (tag and comment head the group)
+BOOKMARK_ROW_COLUMNS = ["time", "operation", "mailbox", "actor", "folder", "item", "evidence", "record_id",
+                        "in_evidence"]
+
+
+def bookmark_groups(bookmarks: Any, tz: tzinfo) -> list[tuple[str, str, str, list[list[str]]]]:
+    """(tag, comment, examiner, rows) per distinct (tag, comment), rows sorted by time: the
+    comment is printed once above its rows instead of on every row."""
+    if bookmarks.empty:
+        return []
+    groups = []
+    frame = bookmarks.copy()
+    frame["_order"] = range(len(frame))
+    for (tag, comment), part in frame.groupby(["tag", "comment"], sort=False, dropna=False):
+        part = part.sort_values(["time", "_order"], kind="stable", na_position="last")
+        examiners = ", ".join(sorted({str(e) for e in part["examiner"].dropna() if str(e)}))
+        groups.append((str(tag), "" if comment is None else str(comment), examiners,
+                       table_strings(part, BOOKMARK_ROW_COLUMNS, tz)))
+    return groups
+
+
+def skipped_rows(evidence: list[Any]) -> list[list[str]]:
+    """(file, reason, count) for every skipped reason of every file."""
+    return [[e.name, reason, f"{count:,}"] for e in evidence for reason, count in sorted(e.skipped.items())]
 
 
 def display_tables(data: Any, tz: tzinfo) -> dict[str, tuple[list[str], list[list[str]]]]:
@@ -70,6 +94,5 @@ def display_tables(data: Any, tz: tzinfo) -> dict[str, tuple[list[str], list[lis
     return {
         "findings": (findings_cols, table_strings(data.findings.head(TABLE_CAP), findings_cols, tz)),
         "admin": (ADMIN_COLUMNS, table_strings(data.admin_changes.head(TABLE_CAP), ADMIN_COLUMNS, tz)),
-        "bookmarks": (BOOKMARK_COLUMNS, table_strings(data.bookmarks, BOOKMARK_COLUMNS, tz)),
         "events": (EVENT_COLUMNS, table_strings(data.events_shown, EVENT_COLUMNS, tz)),
     }

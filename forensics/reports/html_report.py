@@ -11,7 +11,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from forensics.paths import resource_path
 from forensics.reports.content import ReportData
-from forensics.reports.formatting import display_tables, fmt_size, fmt_time, fmt_utc
+from forensics.reports.formatting import (
+    BOOKMARK_ROW_COLUMNS, bookmark_groups, display_tables, fmt_size, fmt_time, fmt_utc, skipped_rows,
+)
 
 
 def _environment() -> Environment:
@@ -38,7 +40,8 @@ def render_html(data: ReportData) -> str:
         b64=lambda raw: base64.b64encode(raw).decode("ascii"),
         findings_cols=tables["findings"][0], findings=tables["findings"][1],
         admin_cols=tables["admin"][0], admin=tables["admin"][1],
-        bookmark_cols=tables["bookmarks"][0], bookmarks=tables["bookmarks"][1],
+        groups=bookmark_groups(data.bookmarks, tz), bookmark_row_cols=BOOKMARK_ROW_COLUMNS,
+        skipped=skipped_rows(data.evidence),
         event_cols=tables["events"][0], events=tables["events"][1],
     )
 

@@ -31,7 +31,7 @@ HANDLING = (
     "SHA-1 and MD5 computed in the same single read). Every opening, verification and "
     "exported report is appended to a hash-chained custody log in the case folder; each "
     "entry carries the SHA-256 of the previous one, so editing, deleting or reordering "
-    "entries is detectable with `mailbox-audit verify`."
+    "entries is detectable with the command mailbox-audit verify."
 )
 
 
@@ -70,7 +70,7 @@ def mapping_statement(frame: pd.DataFrame) -> str:
         return "No rows were loaded, so no event map was used."
     maps = [name for name, _ in mapping if name.startswith("map:")]
     inferred = sum(count for name, count in mapping if "inferred" in name)
-    text = "How each row's fields were obtained (column `mapping`): " + _listing(mapping) + ". "
+    text = "How each row's fields were obtained (column mapping): " + _listing(mapping) + ". "
     if maps:
         text += "Event maps used: " + ", ".join(m[4:] for m in maps) + ". "
     text += (
@@ -98,7 +98,7 @@ def identity_statement(frame: pd.DataFrame) -> str:
         "a directory export, else by the alias heuristic. "
     )
     if rules:
-        text += "Rules that decided the logon type (column `logon_rule`): " + _listing(rules) + "."
+        text += "Rules that decided the logon type (column logon_rule): " + _listing(rules) + "."
     return text.strip()
 
 

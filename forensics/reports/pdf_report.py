@@ -25,7 +25,9 @@ from reportlab.platypus import (
 )
 
 from forensics.reports.content import ReportData
-from forensics.reports.formatting import display_tables, fmt_size, fmt_time, fmt_utc
+from forensics.reports.formatting import (
+    BOOKMARK_ROW_COLUMNS, bookmark_groups, display_tables, fmt_size, fmt_time, fmt_utc, skipped_rows,
+)
 
 PAGE = landscape(A4)
 MARGIN = 12 * mm
@@ -61,8 +63,12 @@ class _Styles:
         self.head = ParagraphStyle("head", parent=self.cell, fontName=bold)
         self.mono = ParagraphStyle("mono", parent=self.cell, fontName=mono, fontSize=6.5)
         self.h1 = ParagraphStyle("h1", parent=base["Title"], fontName=bold, fontSize=16, alignment=0)
-        self.h2 = ParagraphStyle("h2", parent=base["Heading2"], fontName=bold, fontSize=12, spaceBefore=10)
-        self.h3 = ParagraphStyle("h3", parent=base["Heading3"], fontName=bold, fontSize=9.5, spaceBefore=6)
+        self.h2 = ParagraphStyle("h2", parent=base["Heading2"], fontName=bold, fontSize=12, spaceBefore=10,
+                                 keepWithNext=1)
+        self.h3 = ParagraphStyle("h3", parent=base["Heading3"], fontName=bold, fontSize=9.5, spaceBefore=6,
+                                 keepWithNext=1)
+        self.comment = ParagraphStyle("comment", parent=self.body, leftIndent=6, borderPadding=(1, 0, 1, 4),
+                                      borderColor=colors.HexColor("#C9CED6"), borderWidth=0, keepWithNext=1)
         self.alert = ParagraphStyle("alert", parent=self.body, fontName=bold, textColor=colors.HexColor("#A4161A"),
                                     borderColor=colors.HexColor("#A4161A"), borderWidth=1, borderPadding=4,
                                     backColor=colors.HexColor("#FDECEA"), spaceBefore=4, spaceAfter=6)
@@ -157,23 +163,25 @@ def build_story(data: ReportData, styles: _Styles) -> list:
              f"SHA-256 {e.sha256}\nSHA-1 {e.sha1}\nMD5 {e.md5}", f"{e.verification}\n{e.verification_detail}"]
             for e in data.evidence]
     story.append(_table(["File", "Evidence id", "Format", "Size", "Hashes", "Verification at report time"], rows,
-                        styles, _weights([3, 1.4, 1, 1.1, 5.2, 2.6]), mono={1, 4}))
+                        styles, _weights([2.6, 1.35, 0.7, 1.1, 6.1, 2.4]), mono={1, 4}))
 
     p("2. Parse warnings and skipped records", styles.h2)
     rows = [[e.name, e.status, str(e.records), str(e.rows), str(e.bad), str(e.skipped_total), str(e.warning_count)]
             for e in data.evidence]
     story.append(_table(["File", "Load status", "Records", "Rows", "Bad", "Skipped", "Warnings"], rows, styles,
                         _weights([4, 1.2, 1, 1, 1, 1, 1])))
+    skipped = skipped_rows(data.evidence)
+    if skipped:
+        p("Skipped records by reason", styles.h3)
+        story.append(_table(["File", "Reason", "Records"], skipped, styles, _weights([3, 8, 1])))
     for e in data.evidence:
-        if not (e.skipped or e.warnings or e.notes or e.error):
+        if not (e.warnings or e.notes or e.error):
             continue
         p(esc(e.name), styles.h3)
         if e.error:
             p(esc(f"Error: {e.error}"), styles.alert)
         for note in e.notes:
             p(esc(f"Note: {note}"), styles.alert)
-        if e.skipped:
-            p(esc("Skipped: " + "; ".join(f"{k}: {v}" for k, v in sorted(e.skipped.items()))))
         for warning in e.warnings:
             p(esc(warning), styles.mono)
         if e.warning_count > len(e.warnings):
@@ -200,17 +208,20 @@ def build_story(data: ReportData, styles: _Styles) -> list:
     p("By logon type", styles.h3)
     story.append(_table(["Logon type", "Rows"], [[k, str(v)] for k, v in s.by_logon_type], styles, narrow))
 
-    p("5. Heatmaps", styles.h2)
+    heading = Paragraph("5. Heatmaps", styles.h2)
     if not data.heatmaps:
+        story.append(heading)
         p("No rows with a mailbox and a time: nothing to plot.")
     for heatmap in data.heatmaps:
+        lead, heading = ([heading] if heading is not None else []), None  # the heading stays with the first image
         if not heatmap.png:
+            story.extend(lead)
             p(esc(heatmap.caption), styles.small)
             continue
         image = Image(io.BytesIO(heatmap.png))
-        scale = min(BODY_WIDTH * 0.85 / image.imageWidth, (PAGE[1] - 55 * mm) / image.imageHeight)
+        scale = min(BODY_WIDTH * 0.85 / image.imageWidth, (PAGE[1] - 80 * mm) / image.imageHeight)
         image.drawWidth, image.drawHeight = image.imageWidth * scale, image.imageHeight * scale
-        story.append(KeepTogether([image, Paragraph(esc(heatmap.caption), styles.small), Spacer(1, 6)]))
+        story.append(KeepTogether([*lead, image, Paragraph(esc(heatmap.caption), styles.small), Spacer(1, 6)]))
 
     p("6. Findings: non-owner access", styles.h2)
     cols, rows = tables["findings"]
@@ -219,7 +230,10 @@ def build_story(data: ReportData, styles: _Styles) -> list:
     if len(data.findings) > len(rows):
         text += f"; the {len(rows)} with the most events are shown here, all are in the XLSX report"
     p(esc(text + "."))
-    story.append(_table(cols, rows, styles) if rows else Paragraph("No non-owner access in the rows in view.", styles.body))
+    weights = {"actor": 2, "mailbox": 2, "logon_types": 1.1, "events": 0.7, "operations": 2.2, "first_seen": 1.4,
+               "last_seen": 1.4, "after_hours": 0.8, "admin": 0.6, "client_ips": 1.5, "sources": 0.8, "evidence": 1.7}
+    story.append(_table(cols, rows, styles, _weights([weights.get(c, 1.0) for c in cols]))
+                 if rows else Paragraph("No non-owner access in the rows in view.", styles.body))
 
     p("7. Administrative changes", styles.h2)
     p("Changes that bear on mailbox access (AuditConfigChange first: an account exempted from auditing, or "
@@ -231,9 +245,16 @@ def build_story(data: ReportData, styles: _Styles) -> list:
                  if rows else Paragraph("None in the loaded evidence.", styles.body))
 
     p("8. Bookmarks", styles.h2)
-    cols, rows = tables["bookmarks"]
-    story.append(_table(cols, rows, styles, _weights([1, 2.5, 1.5, 1.1, 1.6, 1.6, 2, 1.2, 0.8, 1, 0.7]))
-                 if rows else Paragraph("No bookmarks in this case.", styles.body))
+    groups = bookmark_groups(data.bookmarks, tz)
+    if not groups:
+        p("No bookmarks in this case.")
+    else:
+        p(esc(f"{len(data.bookmarks)} bookmarked row(s) in {len(groups)} group(s) (tag and comment)."))
+    for tag, comment, examiner, rows in groups:
+        by = f", by {examiner}" if examiner else ""
+        p(esc(f"Tag “{tag}” — {len(rows)} row(s){by}"), styles.h3)
+        p(esc(comment or "(no comment)"), styles.comment)
+        story.append(_table(BOOKMARK_ROW_COLUMNS, rows, styles, _weights([1.5, 1.2, 2, 2, 1.4, 2.6, 1.4, 0.8, 0.8])))
 
     story.append(PageBreak())
     p("9. Events in view", styles.h2)

@@ -78,6 +78,7 @@ def test_html_has_every_section_and_hash_and_inert_payloads(scene) -> None:
     for digest in (hashes.sha256, hashes.sha1, hashes.md5):
         assert digest in text
     assert "verified" in text and "Operation <Quill>" in text
+    assert "comment <b>with</b> markup =1+1" in text and "Tag “suspicious” — 2 row(s)" in text
     # hostile text stays text: no script element, the only images are our data: heatmaps
     assert [t for t, _ in parsed.tags if t == "script"] == []
     images = [a for t, a in parsed.tags if t == "img"]
@@ -111,6 +112,7 @@ def test_pdf_text_has_sections_hashes_and_literal_markup(scene) -> None:
         assert digest in flat
     assert "".join("<font color=red>f</font> & <b>b</b> &amp;".split()) in flat  # escaped, not markup
     assert "".join("<script>alert(1)</script>".split()) in flat
+    assert "".join("comment <b>with</b> markup =1+1".split()) in flat  # bookmark comment, escaped
     assert f"Page 1 of {len(pages)}" in pages[0] and f"Page {len(pages)} of {len(pages)}" in pages[-1]
     assert all("Operation <Quill>" in p for p in pages)  # header with the case name on every page
     assert reader.metadata.title.startswith("Mailbox access report")
