@@ -26,7 +26,7 @@ _PROVIDER_EVENT = r'<Provider Name="(?P<provider>[^"]*)"[^>]*>(?:</Provider>)?\s
 _PROVIDER_EVENT_RE = re.compile(_PROVIDER_EVENT)
 # (patterns start with a letter that is rare in event XML: RE2 skips ahead to it quickly)
 _TIME = r'SystemTime="(?P<time>[^"]*)"'
-_RECORD_ID = r"RecordID>(?P<record_id>\d+)</EventRecordID>"
+_RECORD_ID = r"RecordID>(?P<record_id>\d{1,18})</EventRecordID>"  # longer = damaged: null
 _COMPUTER = r"Computer>(?P<computer>[^<]*)</Computer>"
 _EVENT_DATA = r"(?s)<EventData>(?P<data>.*)</EventData>"
 _USER_DATA = r"(?s)<UserData>(?P<data>.*)</UserData>"
@@ -92,11 +92,14 @@ def provider_event(xml: pa.Array | pa.ChunkedArray) -> tuple[list[str], np.ndarr
         if match is None:
             unresolved[i] = True
             continue
+        event_id = int(match.group("event_id")[:9])
+        if event_id > 0xFFFF:  # event ids are 16-bit: a larger one is a damaged record
+            continue
         name = unescape_text(match.group("provider"))
         unique_code[i] = provider_code.setdefault(name, len(providers))
         if unique_code[i] == len(providers):
             providers.append(name)
-        unique_event[i] = int(match.group("event_id"))
+        unique_event[i] = event_id
     codes = unique_code[head_index]
     events = unique_event[head_index]
     if unresolved.any():  # head window too short (very long provider name): read the whole record
@@ -106,7 +109,7 @@ def provider_event(xml: pa.Array | pa.ChunkedArray) -> tuple[list[str], np.ndarr
         ids = pc.struct_field(found, "event_id").to_pylist()
         valid = pc.is_valid(found).to_pylist()
         for row, ok, name, event_id in zip(rows, valid, names, ids):
-            if not ok:
+            if not ok or len(event_id) > 5 or int(event_id) > 0xFFFF:
                 continue
             if name not in provider_code:
                 provider_code[name] = len(providers)

@@ -56,7 +56,8 @@ ENGINE_THREADS = 1
 MAX_CONSECUTIVE_ERRORS = 10_000
 
 _CHUNK_ERROR = re.compile(r"chunk number (\d+)")
-_RECORD_ERROR = re.compile(r"record number (\d+)")
+_RECORD_ERROR = re.compile(r"record number (\d{1,18})\b")
+_RECORD_RANGE_ERROR = re.compile(r"record IDs (\d+)\.\.")
 _RECORD_ID = re.compile(r"<EventRecordID>(\d+)</EventRecordID>")
 _XML = operator.itemgetter("data")
 
@@ -83,7 +84,9 @@ class EvtxParser(Parser):
         stated = header_chunk_count(header) or 0
         chunks_with_magic = 0
         first_chunk = 0
+        total = 0
         for batch in _read_batches(ctx):
+            total += len(batch)
             ctx.check_cancel()
             valid, first, last = chunk_ranges(batch)
             chunks_with_magic += int(valid.sum())
@@ -91,6 +94,12 @@ class EvtxParser(Parser):
             first_chunk += len(valid)
             if frame is not None and len(frame):
                 yield frame
+        if total % CHUNK_SIZE:
+            ctx.report.warn(
+                f"chunk {first_chunk - 1}",
+                f"the file ends {total % CHUNK_SIZE} bytes into this 65536-byte chunk (truncated copy?): "
+                "records in the missing part cannot be read",
+            )
         if chunks_with_magic > stated:
             ctx.report.warn(
                 "file header",
@@ -336,6 +345,11 @@ def _error_location(
     match = _CHUNK_ERROR.search(message)
     if match:
         return f"chunk {first_chunk + int(match.group(1))}", message
+    match = _RECORD_RANGE_ERROR.search(message)
+    if match:
+        chunk = locate(np.array([int(match.group(1)[:18])]), valid, first, last)[0]
+        if chunk >= 0:
+            return f"chunk {first_chunk + chunk}", message
     match = _RECORD_ERROR.search(message)
     if match:
         record = int(match.group(1))

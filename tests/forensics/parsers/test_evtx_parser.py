@@ -263,3 +263,42 @@ def test_shared_corpus_counts_equal_engine(shared_samples: Path) -> None:
         assert report.balanced, path.name
         assert report.records == records + errors, path.name
         assert report.accepted == records - (report.bad - errors), path.name
+
+
+# -- hostile input: damaged copies of a real log never crash and stay accounted -------------
+
+
+def _damaged(tmp_path: Path) -> dict[str, Path]:
+    import random
+
+    data = (DATA / "system_dirty.evtx").read_bytes()
+    rng = random.Random(1)
+    flipped = bytearray(data)
+    for index in range(4096, len(flipped)):
+        if rng.random() < 0.001:
+            flipped[index] ^= 0xFF
+    variants = {
+        "truncated": data[: 4096 + 65536 * 2 + 30000],
+        "garbage": data[:4096] + bytes(rng.getrandbits(8) for _ in range(65536 * 2)),
+        "flipped": bytes(flipped),
+        "header_only": data[:4096],
+    }
+    paths = {}
+    for name, content in variants.items():
+        paths[name] = tmp_path / f"{name}.evtx"
+        paths[name].write_bytes(content)
+    return paths
+
+
+@pytest.mark.parametrize("all_events", [False, True])
+def test_damaged_copies_are_accounted(tmp_path: Path, all_events: bool) -> None:
+    for name, path in _damaged(tmp_path).items():
+        records, errors = engine_counts(path)
+        result = load_evidence([path], options=LoadOptions(all_events=all_events))
+        report = result.files[0]
+        assert report.status == "loaded", (name, report.error)
+        assert report.balanced and report.records == records + errors, name
+        if all_events:
+            assert len(result.frame) == report.accepted
+    _, report = load(tmp_path / "truncated.evtx")
+    assert any("ends 30000 bytes into this 65536-byte chunk" in w.message for w in report.warnings)
