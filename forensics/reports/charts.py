@@ -34,7 +34,7 @@ def _short(text: str, n: int = 40) -> str:
 def render_pivot(pivot: Pivot, title: str, xlabel: str, ylabel: str = "") -> bytes:
     """PNG bytes of one pivot as a heatmap (log colour scale: counts span decades)."""
     rows, cols = pivot.counts.shape
-    fig = Figure(figsize=(max(7.0, min(11.0, 4.0 + 0.12 * cols)), max(2.6, min(12.0, 1.5 + 0.2 * rows))), dpi=140)
+    fig = Figure(figsize=(max(8.0, min(11.0, 4.0 + 0.15 * cols)), max(2.8, min(11.0, 1.5 + 0.17 * rows))), dpi=140)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     values = pivot.counts.astype(float)
@@ -43,13 +43,13 @@ def render_pivot(pivot: Pivot, title: str, xlabel: str, ylabel: str = "") -> byt
                       norm=LogNorm(vmin=1, vmax=vmax))
     ax.set_facecolor("#f2f2f2")
     ax.set_yticks(range(rows))
-    ax.set_yticklabels([_short(str(label)) for label in pivot.row_labels], fontsize=7)
+    ax.set_yticklabels([_short(str(label)) for label in pivot.row_labels], fontsize=8)
     step = max(1, cols // 14)
     ticks = list(range(0, cols, step))
     ax.set_xticks(ticks)
     labels = [str(pivot.col_labels[i]) for i in ticks]
     crowded = sum(len(label) for label in labels) > 70  # would overlap when set level
-    ax.set_xticklabels(labels, fontsize=7, rotation=35 if crowded else 0, ha="right" if crowded else "center")
+    ax.set_xticklabels(labels, fontsize=8, rotation=35 if crowded else 0, ha="right" if crowded else "center")
     ax.set_xlabel(xlabel, fontsize=8)
     if ylabel:
         ax.set_ylabel(ylabel, fontsize=8)

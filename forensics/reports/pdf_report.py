@@ -267,7 +267,7 @@ def build_story(data: ReportData, styles: _Styles) -> list:
         text += f" All {s.rows} rows are in the CSV alongside this report: {data.events_csv_name}."
     p(esc(text))
     if rows:
-        story.append(_table(cols, rows, styles, _weights([1.55, 1.2, 1.8, 1.8, 0.9, 1.5, 2.2, 1.1, 1.3, 0.8, 1.2, 0.8])))
+        story.append(_table(cols, rows, styles, _weights([1.55, 1.2, 1.8, 1.8, 0.9, 1.4, 2.0, 1.1, 1.3, 0.8, 1.5, 0.7])))
 
     p("10. Methodology and limits", styles.h2)
     p("Audit logging level implied by the evidence", styles.h3)
