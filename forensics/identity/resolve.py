@@ -16,6 +16,12 @@ import pandas as pd
 from forensics.identity.directory import Directory, load_directory
 from forensics.identity.keys import all_keys, split_ids
 
+#: Operations that are administrative acts in themselves (cmdlets, permission changes...).
+ADMIN_OPERATIONS = (
+    "AdminCommand", "PermissionChange", "ForwardingChange", "InboxRuleChange", "MailboxExport",
+    "AuditConfigChange",
+)
+
 _KEY_COLUMNS = ["actor", "mailbox", "actor_ids", "mailbox_ids", "admin_rights"]
 
 
@@ -75,6 +81,11 @@ def resolve_logon_types(
         ]
         types = np.array([d[0] for d in decided], dtype=object)[inverse]
         why = np.array([d[1] for d in decided], dtype=object)[inverse]
+        # An administrative command on someone else's mailbox is Admin, never Delegate: the
+        # cmdlet log has no admin flag, but running the cmdlet is the administrative act.
+        admin_command = frame.loc[todo, "operation"].isin(ADMIN_OPERATIONS).to_numpy() & (types == "Delegate")
+        types = np.where(admin_command, "Admin", types)
+        why = np.where(admin_command, "admin-command", why)
         logon = frame["logon_type"].astype("string")
         logon[todo.to_numpy()] = types
         rules[todo.to_numpy()] = why

@@ -60,8 +60,6 @@ def test_round_trip(contoso_case: tuple[Path, dict], name: str) -> None:
     assert_rows_match_truth(load_format(root, truth, name), truth["formats"][name], skip)
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: cmdlet-log rows carry no admin flag, so identity "
-                   "resolution calls an administrator's cmdlet on another mailbox Delegate; truth says Admin")
 def test_cmdlet_rows_are_admin(contoso_case: tuple[Path, dict]) -> None:
     root, truth = contoso_case
     fmt = truth["formats"]["evtx-msexchangemanagement"]
