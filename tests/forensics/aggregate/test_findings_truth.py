@@ -46,7 +46,7 @@ def load_format(truth: dict, name: str) -> pd.DataFrame:
     return result.frame
 
 
-@pytest.mark.parametrize("fmt", ["evtx-exchangeauditing", "ual", "iis-2003", "mailbox-audit"])
+@pytest.mark.parametrize("fmt", ["evtx-exchangeauditing", "ual", "iis-2003", "mailbox-audit-xml"])
 def test_every_incident_is_listed_with_its_counts(truth: dict, fmt: str) -> None:
     if fmt not in truth["formats"]:
         pytest.skip(f"{fmt} not in the demo case")
