@@ -25,7 +25,7 @@ TAG_COLUMN = "tag"
 
 
 def locators(frame: pd.DataFrame) -> pd.DataFrame:
-    """(evidence, record_id, raw_ref) of every row, missing ids as -1, positions as index."""
+    """(evidence, record_id, raw_ref) of every row, missing ids as -1 (for the rows being tagged)."""
     return pd.DataFrame(
         {
             "evidence": frame["evidence"].astype("string").fillna("").to_numpy(dtype=object),
@@ -98,7 +98,7 @@ class BookmarkBook:
         positions = list(positions)
         if not positions:
             return []
-        keys = locators(frame).iloc[positions]
+        keys = locators(frame.iloc[positions])
         prints = fingerprints(frame, positions)
         summaries = _summary(frame, positions)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -145,8 +145,19 @@ class BookmarkBook:
             [(i, b.evidence, b.key[1], b.key[2], b.fingerprint, b.tag, b.comment) for i, b in enumerate(self._items)],
             columns=["bookmark", *LOCATOR, "fingerprint", "tag", "comment"],
         ).astype({"record_id": np.int64, "raw_ref": np.int64})
-        keys = locators(frame)
-        keys["position"] = np.arange(len(keys), dtype=np.int64)
+        # narrow to candidate rows with two vectorized isin tests before touching strings
+        record = frame["record_id"].astype("Int64").to_numpy(dtype=np.int64, na_value=-1)
+        raw = frame["raw_ref"].astype("Int64").to_numpy(dtype=np.int64, na_value=-1)
+        mask = np.isin(record, table["record_id"].unique()) & np.isin(raw, table["raw_ref"].unique())
+        positions = np.flatnonzero(mask)
+        keys = pd.DataFrame(
+            {
+                "evidence": frame["evidence"].iloc[positions].astype("string").fillna("").to_numpy(dtype=object),
+                "record_id": record[positions],
+                "raw_ref": raw[positions],
+                "position": positions.astype(np.int64),
+            }
+        )
         candidates = table.merge(keys, on=LOCATOR, how="inner")
         if len(candidates):
             unique_positions = np.unique(candidates["position"].to_numpy())
@@ -159,14 +170,18 @@ class BookmarkBook:
         return out.sort_values(["bookmark", "position"], kind="stable").reset_index(drop=True)
 
     def tag_column(self, frame: pd.DataFrame) -> pd.Series:
-        """The ``tag`` value of every row: its tags, sorted and joined by ", "; NA if none."""
+        """The ``tag`` value of every row: its tags, sorted and joined by ", "; NA if none.
+        Categorical, so millions of untagged rows cost one small integer each."""
         located = self.locate(frame)
         located = located[located["position"] >= 0]
-        values = np.full(len(frame), None, dtype=object)
+        codes = np.full(len(frame), -1, dtype=np.int32)
+        labels: list[str] = []
         if len(located):
             joined = located.groupby("position")["tag"].agg(lambda tags: ", ".join(sorted(set(tags))))
-            values[joined.index.to_numpy()] = joined.to_numpy()
-        return pd.Series(values, index=frame.index, dtype="string")
+            labels = sorted(set(joined.tolist()))
+            lookup = {label: i for i, label in enumerate(labels)}
+            codes[joined.index.to_numpy()] = [lookup[label] for label in joined.tolist()]
+        return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype="string")), index=frame.index)
 
     def with_tags(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` plus the derived ``tag`` column (so the query ``tag:NAME`` works)."""
