@@ -26,6 +26,7 @@ from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
 from forensics.parsers.arrowtext import as_array
 from forensics.parsers.iis_requests import classify
+from forensics.parsers.prefetch import blocks
 
 BLOCK = 32 << 20  # bytes per read; the tail of a partial line carries over
 ROWS_PER_BATCH = 500_000
@@ -102,20 +103,22 @@ class IisParser(Parser):
                 ctx.reader.read(3)
                 state.byte_base = 3
             carry = b""
-            while True:
+            for data in blocks(ctx.reader, BLOCK):
                 ctx.check_cancel()
-                data = ctx.reader.read(BLOCK)
-                buf = carry + data if carry else data
-                if not data:
-                    if buf:
-                        self._block(ctx, state, buf)
-                    break
-                cut = buf.rfind(b"\n")
-                if cut < 0:
-                    carry = buf
+                first, last = data.find(b"\n"), data.rfind(b"\n")
+                if first < 0:  # no line end in this block: the line goes on
+                    carry += data
                     continue
-                carry = buf[cut + 1 :]
-                self._block(ctx, state, buf[: cut + 1])
+                view = memoryview(data)  # whole lines of the block parsed in place, no copy
+                if carry:
+                    self._block(ctx, state, carry + data[: first + 1])
+                    view = view[first + 1 :]
+                    last -= first + 1
+                if last >= 0:
+                    self._block(ctx, state, view[: last + 1])
+                carry = bytes(view[last + 1 :])
+            if carry:
+                self._block(ctx, state, carry)
         yield from self._finish(ctx, state)
 
     def _parse_utf16(self, ctx: ParseContext, state: _State) -> None:
@@ -126,11 +129,11 @@ class IisParser(Parser):
         state.offsets_valid = False
         self._block(ctx, state, text.encode("utf-8"))
 
-    def _block(self, ctx: ParseContext, state: _State, chunk: bytes) -> None:
+    def _block(self, ctx: ParseContext, state: _State, chunk: bytes | memoryview) -> None:
         """Split one block of whole lines into header runs and parse each run."""
         buf = np.frombuffer(chunk, dtype=np.uint8)
         ends_all = np.flatnonzero(buf == 10)
-        if chunk[-1:] != b"\n":
+        if bytes(chunk[-1:]) != b"\n":
             ends_all = np.append(ends_all, len(buf))
         count = len(ends_all)
         starts = np.empty(count, dtype=np.int64)
@@ -144,7 +147,7 @@ class IisParser(Parser):
         seg_start = 0
         for d in np.flatnonzero(directive).tolist():
             self._run(ctx, state, info, seg_start, d)
-            self._directive(ctx, state, chunk[starts[d] : ends[d]], state.line_base + d + 1)
+            self._directive(ctx, state, bytes(chunk[starts[d] : ends[d]]), state.line_base + d + 1)
             seg_start = d + 1
         self._run(ctx, state, info, seg_start, count)
         state.line_base += count
@@ -255,7 +258,7 @@ class IisParser(Parser):
         )
         payload = info.select(idx)
         try:
-            table = pacsv.read_csv(io.BytesIO(payload), **options)
+            table = pacsv.read_csv(pa.BufferReader(pa.py_buffer(payload)), **options)
         except pa.ArrowInvalid as exc:
             if not strict or "UTF8" not in str(exc).upper().replace("-", ""):
                 if strict:
@@ -263,7 +266,7 @@ class IisParser(Parser):
                         ctx.report.bad_record(f"line {number}", f"line could not be split: {exc}")
                 return None
             # not UTF-8 (IIS 6 "ex*.log" files are ANSI): decode line by line, UTF-8 first
-            lines = [_decode_line(info.chunk[info.starts[i] : info.ends[i]]) for i in idx.tolist()]
+            lines = [_decode_line(bytes(info.chunk[info.starts[i] : info.ends[i]])) for i in idx.tolist()]
             if not state.legacy_warned:
                 ctx.report.warn(
                     f"line {numbers[0]}", "text is not valid UTF-8; such lines were decoded as Windows-1252"
@@ -328,7 +331,7 @@ class IisParser(Parser):
 class _Lines:
     """Line geometry of one block (arrays are per line)."""
 
-    chunk: bytes
+    chunk: bytes | memoryview
     buf: np.ndarray  # the block as uint8
     starts: np.ndarray
     ends: np.ndarray  # content end, without CR/LF
@@ -336,7 +339,7 @@ class _Lines:
     has_cr: np.ndarray
     blank: np.ndarray
 
-    def select(self, idx: np.ndarray) -> bytes:
+    def select(self, idx: np.ndarray) -> bytes | memoryview:
         """The bytes of lines ``idx`` (each with its line end), as one buffer."""
         first, last = int(idx[0]), int(idx[-1])
         if last - first + 1 == len(idx):  # contiguous: a plain slice
