@@ -390,7 +390,7 @@ class CaseController(QObject):
                 case_name=case.name if case else "", case_number=case.number if case else "",
                 examiner=examiner, display_tz=zone, query=query, toggles=toggles,
                 bookmarks=case.bookmarks if case else None, notes=case.notes if case else "",
-                integrity_problems=case.integrity_problems if case else None,
+                integrity_problems=case.integrity_problems if case else None, keep_order=True,
             )
             result = export_report(data, path, fmt=fmt, custody=custody,
                                    evidence_paths=evidence_paths + [c.entry.path for c in checks])

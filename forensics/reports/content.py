@@ -193,6 +193,7 @@ def build_report(
     integrity_problems: list[str] | None = None,
     event_cap: int = DEFAULT_EVENT_CAP,
     heatmaps: bool = True,
+    keep_order: bool = False,
 ) -> ReportData:
     """Gather a report. ``frame`` is everything loaded; ``view`` the rows the query keeps
     (defaults to ``frame``). Only schema columns of the view are reported as events."""
@@ -203,7 +204,7 @@ def build_report(
     custody = custody or CustodyLog(None)
     lines = custody.lines()
     events = view[[c for c in schema.COLUMNS if c in view.columns]]
-    if "time" in events:
+    if "time" in events and not keep_order:  # keep_order: exactly as the grid shows them
         events = events.sort_values("time", kind="stable")
     findings, changes = analysis.findings_tables(view, frame, tz)
     data = ReportData(
