@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +20,9 @@ import pyarrow.csv as pacsv
 
 from forensics.errors import ParseError
 from forensics.parsers.base import ParseContext
+from forensics.parsers.prefetch import blocks
 
+BLOCK = 32 << 20  # bytes per streamed block
 BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 
@@ -64,7 +67,7 @@ def read_all(ctx: ParseContext) -> bytes:
     return b"".join(blocks)
 
 
-def read_csv_text(ctx: ParseContext, data: bytes) -> CsvText:
+def read_csv_text(ctx: ParseContext, data: bytes, type_line: str = "") -> CsvText:
     """Parse ``data`` (the whole file) into text columns; warn about encodings used."""
     encoding = "utf-8"
     for bom, name in BOMS:
@@ -74,7 +77,6 @@ def read_csv_text(ctx: ParseContext, data: bytes) -> CsvText:
     if encoding != "utf-8":
         data = data.decode(encoding, errors="replace").encode("utf-8")
         ctx.report.warn("file", f"{encoding.upper()} export transcoded to UTF-8")
-    type_line = ""
     if data.startswith(b"#TYPE"):
         cut = data.find(b"\n")
         type_line = data[: cut if cut >= 0 else len(data)].decode("utf-8", "replace").strip()
@@ -124,6 +126,89 @@ def read_csv_text(ctx: ParseContext, data: bytes) -> CsvText:
     numbered = [((n - 1) if n else None, t) for n, t in bad]
     numbers = _kept_numbers(table.num_rows, [n for n, _ in numbered])
     return CsvText(table, names, numbers, numbered, type_line)
+
+
+def iter_csv_text(ctx: ParseContext, block_size: int | None = None) -> Iterator[CsvText]:
+    """Stream a CSV export as ``CsvText`` pieces of whole records, numbered across the file.
+
+    Why: a large export need not sit in memory, and reading (hashing) the next block runs
+    on the other core while this one is parsed (``prefetch.blocks``). Each block is cut at
+    its last line break and read line-per-record; that reading is proven by its row count.
+    A block that is not (a value with a line break, a malformed row) and everything after
+    it are read as one whole with the careful quote-aware reader instead. UTF-16 and
+    non-UTF-8 exports are read whole as well.
+    """
+    head = ctx.reader.peek(65536)
+    if not head.startswith(b"\xef\xbb\xbf") and any(head.startswith(bom) for bom, _ in BOMS):
+        yield read_csv_text(ctx, read_all(ctx))
+        return
+    if head.startswith(b"\xef\xbb\xbf"):
+        ctx.reader.read(3)
+        head = head[3:]
+    type_line = ""
+    if head.startswith(b"#TYPE"):
+        cut = head.find(b"\n")
+        line = ctx.reader.read(cut + 1 if cut >= 0 else len(head))
+        type_line = line.decode("utf-8", "replace").strip()
+        head = head[len(line) :]
+    cut = head.find(b"\n")
+    header = ctx.reader.read(cut + 1 if cut >= 0 else len(head))
+    names = next(csv.reader([header.decode("utf-8", "replace").rstrip("\r\n")]), []) if header.strip() else []
+    if not names:
+        raise ParseError(f"{ctx.path.name}: no header row")
+    unique = _unique(names)
+    done = 0  # data records so far
+    carry = b""
+    stream = blocks(ctx.reader, block_size or BLOCK)
+    for data in stream:
+        ctx.check_cancel()
+        buf = carry + data if carry else data
+        cut = buf.rfind(b"\n")
+        if cut < 0:
+            carry = buf
+            continue
+        part, carry = buf[: cut + 1], buf[cut + 1 :]
+        table = _lines_as_records(part, unique)
+        if table is None:  # the careful reader takes it from here, to the end of the file
+            rest = read_csv_text(ctx, header + part + carry + b"".join(stream), type_line)
+            rest.numbers += done
+            rest.bad = [((n + done) if n else None, t) for n, t in rest.bad]
+            yield rest
+            return
+        yield CsvText(table, names, np.arange(done + 1, done + table.num_rows + 1, dtype=np.int64), [], type_line)
+        done += table.num_rows
+    if carry.strip():
+        table = _lines_as_records(carry + b"\n", unique)
+        if table is None:
+            rest = read_csv_text(ctx, header + carry, type_line)
+            rest.numbers += done
+            rest.bad = [((n + done) if n else None, t) for n, t in rest.bad]
+            yield rest
+        else:
+            yield CsvText(table, names, np.array([done + 1], dtype=np.int64)[: table.num_rows], [], type_line)
+
+
+def _lines_as_records(part: bytes, unique: list[str]) -> pa.Table | None:
+    """Read whole lines as one record each; ``None`` unless that is provably right."""
+    invalid: list[int] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append(1)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(part)),
+            read_options=pacsv.ReadOptions(block_size=16 << 20, column_names=unique),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in unique},
+                                                 strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if invalid or table.num_rows != part.count(b"\n"):
+        return None
+    return table
 
 
 def _unique(names: list[str]) -> list[str]:

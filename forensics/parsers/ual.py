@@ -26,7 +26,7 @@ import pyarrow.json as pajson
 from forensics.errors import ParseError
 from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
-from forensics.parsers.csvtable import decode_head, header_names, raw_csv_record, read_all, read_csv_text
+from forensics.parsers.csvtable import decode_head, header_names, iter_csv_text, raw_csv_record
 from forensics.parsers.ual_mapping import AUDIT_SCHEMA, map_records
 
 SLICE_ROWS = 100_000  # CSV rows whose JSON is parsed (and yielded) together
@@ -58,26 +58,28 @@ class UalParser(Parser):
         return 95 if layout_of(names) else 70
 
     def parse(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
-        parsed = read_csv_text(ctx, read_all(ctx))
-        names = [n.strip().lower() for n in parsed.names]
-        if "auditdata" not in names:
-            raise ParseError(f"{ctx.path.name}: no AuditData column; not a unified audit log export")
-        layout = layout_of(names)
-        if layout is None:
-            ctx.report.warn("file", f"unknown column layout {parsed.names}; reading AuditData, CreationDate, UserId")
-        for number, text in parsed.bad:
-            where = f"record {number}" if number else "record ?"
-            ctx.report.bad_record(where, f"wrong number of CSV fields (truncated or corrupt row): {text[:120]!r}")
-        table, numbers = parsed.table, parsed.numbers
-        columns = {name.strip().lower(): table.column(name) for name in table.column_names}
-        del parsed
-        for start in range(0, table.num_rows, SLICE_ROWS):
-            ctx.check_cancel()
-            stop = min(start + SLICE_ROWS, table.num_rows)
-            part = {name: col.slice(start, stop - start) for name, col in columns.items()}
-            frame = self._slice(ctx, part, numbers[start:stop])
-            if frame is not None and len(frame):
-                yield frame
+        checked = False
+        for piece in iter_csv_text(ctx):
+            if not checked:
+                names = [n.strip().lower() for n in piece.names]
+                if "auditdata" not in names:
+                    raise ParseError(f"{ctx.path.name}: no AuditData column; not a unified audit log export")
+                if layout_of(names) is None:
+                    ctx.report.warn("file", f"unknown column layout {piece.names}; reading AuditData, CreationDate, UserId")
+                checked = True
+            for number, text in piece.bad:
+                where = f"record {number}" if number else "record ?"
+                ctx.report.bad_record(where, f"wrong number of CSV fields (truncated or corrupt row): {text[:120]!r}")
+            table, numbers = piece.table, piece.numbers
+            columns = {name.strip().lower(): table.column(name) for name in table.column_names}
+            del piece
+            for start in range(0, table.num_rows, SLICE_ROWS):
+                ctx.check_cancel()
+                stop = min(start + SLICE_ROWS, table.num_rows)
+                part = {name: col.slice(start, stop - start) for name, col in columns.items()}
+                frame = self._slice(ctx, part, numbers[start:stop])
+                if frame is not None and len(frame):
+                    yield frame
 
     def _slice(self, ctx: ParseContext, cols: dict[str, pa.ChunkedArray], numbers: np.ndarray) -> pd.DataFrame | None:
         audit = cols["auditdata"]

@@ -249,3 +249,21 @@ def test_multiline_values_and_concatenated_objects_take_the_careful_path(tmp_pat
     assert report.records == 4 and report.bad == 1 and "record 3" in {w.location for w in report.warnings}
     assert frame["record_id"].tolist() == [1, 1, 2, 4]
     assert frame["item"].tolist()[2:] == ["Wire transfer today", "Wire transfer today"]
+
+
+def test_streamed_blocks_number_records_across_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from forensics.parsers import csvtable
+
+    records = [{**COMPOSITE_SEND_AS, "Id": f"s{i}", "Item": {**COMPOSITE_SEND_AS["Item"], "Subject": f"m{i}"}}
+               for i in range(40)]
+    pretty = json.dumps({**COMPOSITE_SEND_AS, "Id": "p1"}, indent=1)  # a value with line breaks, late in the file
+    text = purview_csv(records[:30], extra_rows=[["p1", "x", "2", "SendAs", "u", pretty, "", ""], ["r", "x"]])
+    text += purview_csv(records[30:]).split("\r\n", 1)[1]
+    whole, whole_report, path = parse(tmp_path, text)
+    monkeypatch.setattr(csvtable, "BLOCK", 3000)  # a few records per block
+    streamed, report = run_parser(UalParser, path, LoadOptions())
+    assert report.balanced and report.records == 42 and report.bad == 1
+    assert {w.location for w in report.warnings} == {"record 32"}
+    pd.testing.assert_frame_equal(streamed, whole)
+    assert streamed["record_id"].tolist() == list(range(1, 32)) + list(range(33, 43))
+    assert streamed["item"].tolist()[30] == "Wire transfer today" and streamed["item"].tolist()[-1] == "m39"
