@@ -119,11 +119,32 @@ def files_statement(files: list[FileReport]) -> str:
     return text
 
 
+def audit_config_statement(frame: pd.DataFrame, limit: int = 20) -> str:
+    """The AuditConfigChange rows themselves: each can explain why events are missing."""
+    if "operation" not in frame or frame.empty:
+        return "No AuditConfigChange rows in the loaded evidence."
+    rows = frame[(frame["operation"].astype("string") == "AuditConfigChange").fillna(False).to_numpy()]
+    if rows.empty:
+        return ("No AuditConfigChange rows in the loaded evidence (no account exempted from auditing and no "
+                "logging level lowered is recorded in it; changes made before the evidence begins are not visible).")
+    rows = rows.sort_values("time", kind="stable")
+    parts = []
+    for _, row in rows.head(limit).iterrows():  # a handful of rows: readable text, not a hot path
+        when = row["time"].strftime("%Y-%m-%d %H:%M:%S UTC") if pd.notna(row["time"]) else "time not recorded"
+        what = " ".join(str(row[c]) for c in ("item", "details") if c in row and pd.notna(row[c]))
+        who = row["actor"] if pd.notna(row["actor"]) else "actor not recorded"
+        parts.append(f"{when}: {who}: {what}".strip())
+    more = f" (and {len(rows) - limit} more, listed in the administrative changes section)" if len(rows) > limit else ""
+    return (f"{len(rows)} AuditConfigChange row(s) in the loaded evidence{more}. Events that such a change "
+            "stopped from being written cannot appear in this report: " + "; ".join(parts) + ".")
+
+
 def sections(frame: pd.DataFrame, files: list[FileReport], display_tz: str) -> list[tuple[str, str]]:
     """(heading, paragraph) pairs, in reading order."""
     return [
         ("Success-only auditing", SUCCESS_ONLY),
         ("Accounts that are not audited", BYPASS),
+        ("Audit configuration changes", audit_config_statement(frame)),
         ("Time conversion", time_statement(frame, display_tz)),
         ("Event maps and field mapping", mapping_statement(frame)),
         ("Identity resolution", identity_statement(frame)),

@@ -176,3 +176,5 @@ def test_methodology_states_limits_maps_and_level(scene) -> None:
     assert "Europe/Berlin" in text
     assert "level 3 or 5" in data.audit_level  # owner access events are present
     assert data.admin_changes["operation"].tolist() == ["AuditConfigChange"]
+    config = dict(data.methodology)["Audit configuration changes"]
+    assert "1 AuditConfigChange row(s)" in config and "Bypass-Access-Auditing" in config
