@@ -52,6 +52,9 @@ def test_tag_rows_query_reopen_and_jump(qtbot, make_window, evidence_folder, tmp
     cases = window.cases
     case = cases.new_case(tmp_path / "case", "Quill", "17")
     assert case is not None and len(case.evidence) == 2  # already-open evidence is recorded
+    from app.cases.controller import recent_cases
+
+    assert recent_cases()[0] == str(case.folder)
     window.set_query("is:nonowner")
     shown = len(window.session.view)
     _select_rows(window, [0, 1])
