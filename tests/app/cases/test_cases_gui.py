@@ -121,3 +121,32 @@ def test_export_report_of_grid_view(qtbot, make_window, evidence_folder, tmp_pat
         assert hash_file(f).sha256 in html
     entries = window.cases.case.custody.entries()
     assert entries[-1]["kind"] == "report-exported" and entries[-1]["sha256"] == result.sha256
+
+
+def test_ctrl_b_and_file_export_go_through_their_dialogs(qtbot, make_window, evidence_folder, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.cases import dialogs
+
+    window = make_window(quiet=True)
+    window.show()
+    _load(qtbot, window, [evidence_folder])
+    window.cases.new_case(tmp_path / "case", "Quill")
+
+    def fake_exec(dialog) -> int:  # type: ignore[no-untyped-def]
+        dialog.tag.setCurrentText("night")
+        dialog.comment.setPlainText("after 22:00")
+        return 1
+
+    monkeypatch.setattr(dialogs.TagDialog, "exec", fake_exec)
+    _select_rows(window, [3])
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    (bookmark,) = window.cases.case.bookmarks.items
+    assert (bookmark.tag, bookmark.comment) == ("night", "after 22:00")
+
+    out = tmp_path / "exported"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "PDF report (*.pdf)"))
+    with qtbot.waitSignal(window.cases.report_exported, timeout=60000):
+        window.cases.action_export.trigger()
+    assert (tmp_path / "exported.pdf").stat().st_size > 1000
