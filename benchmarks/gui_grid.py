@@ -181,6 +181,12 @@ def main() -> int:
     page = median_ms(samples)
     print(f"\nscroll one page + repaint, uncached rows (median of {len(samples)}, target <= 30 ms): {page:.1f} ms "
           f"({bar.pageStep()} rows/page)")
+    t0 = time.perf_counter()
+    table.selectAll()
+    app.processEvents()
+    select_ms = (time.perf_counter() - t0) * 1000
+    print(f"select all ({window.selected_label.text()}): {select_ms:.0f} ms")
+    table.clearSelection()
     print(f"\nSUMMARY rows={len(frame):,} query_median_ms={statistics.median(all_query):.1f} "
           f"query_max_ms={max(all_query):.1f} sort_max_ms={max(sort_figs.values()):.0f} scroll_page_ms={page:.1f}")
     window.close()

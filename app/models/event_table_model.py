@@ -122,10 +122,8 @@ class EventTableModel(QAbstractTableModel):
             return None
         return str(section + 1)
 
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    # flags(): Qt's C++ default (selectable, enabled) is exactly right; not overriding it
+    # keeps Qt from calling into Python once per cell when millions of rows are selected.
 
     # -- data -----------------------------------------------------------------------------
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

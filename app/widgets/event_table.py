@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
@@ -24,7 +24,7 @@ class EventTable(QTableView):
     def __init__(self, model: EventTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("EventTable")
-        self.setModel(model)
+        self.setModel(model)  # also installs the headers' selection model (see below)
         self.setSortingEnabled(True)
         self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
@@ -49,6 +49,18 @@ class EventTable(QTableView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._cell_menu)
         self.doubleClicked.connect(self._open_detail)
+
+    def setSelectionModel(self, selection_model: QItemSelectionModel) -> None:  # noqa: N802 - Qt override
+        """Keep the headers on a private, empty selection model.
+
+        A header paints each section's "selected position" through
+        ``QItemSelectionModel.isColumnSelected``, which walks every row of the model; with
+        millions of rows (each step a Python ``rowCount`` call) Ctrl+A froze the window for
+        minutes. Our headers never show selection, so they get a selection model of their own.
+        """
+        super().setSelectionModel(selection_model)
+        for header in (self.horizontalHeader(), self.verticalHeader()):
+            header.setSelectionModel(QItemSelectionModel(self.model(), header))
 
     def event_model(self) -> EventTableModel:
         model = self.model()

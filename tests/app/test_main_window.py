@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QModelIndex, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 
 from conftest import ROWS, load, write_guitest
@@ -385,3 +385,35 @@ def test_copy_large_selection_is_vectorized_and_capped(qtbot, loaded_window, mon
     monkeypatch.setattr(event_table, "MAX_COPY_ROWS", 3)
     w.table.copy_selection()
     assert "too many to copy" in dialogs.texts()
+
+
+def test_select_all_does_not_walk_rows_through_python(qtbot, window, monkeypatch) -> None:
+    """Headers use a private selection model: painting them after Ctrl+A must not call the
+    model once per row (it froze the window for minutes on millions of rows)."""
+    import pandas as pd
+
+    from forensics import schema
+    from forensics.ingest import LoadResult
+
+    n = 20_000
+    frame = schema.conform({"time": pd.date_range("2024-03-05", periods=n, freq="s", tz="UTC"),
+                            "actor": ["CONTOSO\\pat"] * n, "mailbox": ["ceo@contoso.com"] * n})
+    w = window
+    w.session.add_result(LoadResult(frame=frame))
+    calls = []
+    original = type(w.model).rowCount
+    monkeypatch.setattr(type(w.model), "rowCount", lambda self, parent=QModelIndex(): calls.append(1) or original(self, parent))
+    w.table.selectAll()
+    w.table.horizontalHeader().repaint()
+    assert len(calls) < 1000
+    assert w.selected_label.text() == f"Selected: {n:,}"
+    assert w.table.horizontalHeader().selectionModel() is not w.table.selectionModel()
+
+
+def test_header_click_sorts(qtbot, loaded_window) -> None:
+    w = loaded_window
+    header = w.table.horizontalHeader()
+    col = w.model.column_index("actor")
+    x = header.sectionViewportPosition(col) + header.sectionSize(col) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    assert w.session.sort_column == "actor"
