@@ -138,8 +138,8 @@ class QueryParams:
     """Parameters of a column of URL query strings, split once and looked up by name.
 
     ``get(name)`` is the URL-decoded value of the first ``name=`` (case-insensitive) of each
-    row, as a full-length ``Uniq``. Every token's name is lower-cased and dictionary-encoded
-    once, so a lookup is an integer comparison, not a text scan.
+    row, as a full-length ``Uniq``. The position of each token's ``=`` is found once; a
+    lookup then compares only the tokens whose name has the right length.
     """
 
     def __init__(self, query: pa.Array | pa.ChunkedArray) -> None:
@@ -148,25 +148,30 @@ class QueryParams:
         lists = pc.split_pattern(query, "&")
         self.tokens = pc.list_flatten(lists)
         self.parent = pc.list_parent_indices(lists).to_numpy()
-        names = pc.list_element(pc.split_pattern(self.tokens, "=", max_splits=1), 0)
-        has_value = pc.match_substring(self.tokens, "=")
-        self.names = Uniq.encode(pc.if_else(has_value, pc.utf8_lower(names), pa.scalar(None, S)))
-        self._codes = {name: code for code, name in enumerate(self.names.values.to_pylist())}
+        self.equals_at = pc.fill_null(pc.find_substring(self.tokens, "="), -1).to_numpy()
         self._cache: dict[str, Uniq] = {}
 
     def get(self, name: str) -> Uniq:
         key = name.lower()
-        if key not in self._cache:
-            code = self._codes.get(key)
-            idx = np.flatnonzero(self.names.index == code) if code is not None else np.zeros(0, dtype=np.int64)
-            source = np.full(self.n, -1, dtype=np.int64)
-            if len(idx):
-                parents = self.parent[idx]
-                first = np.ones(len(idx), dtype=bool)
-                first[1:] = parents[1:] != parents[:-1]  # tokens are in row order
-                source[parents[first]] = idx[first]
-            values = self.tokens.take(pa.array(source, mask=source < 0))
-            self._cache[key] = Uniq.encode(pc.utf8_slice_codeunits(values, len(key) + 1), url_decode_text)
+        if key in self._cache:
+            return self._cache[key]
+        width = len(key.encode("utf-8"))
+        candidates = np.flatnonzero(self.equals_at == width)
+        if len(candidates):
+            names = pc.utf8_lower(pc.utf8_slice_codeunits(self.tokens.take(pa.array(candidates)), 0, width))
+            candidates = candidates[pc.fill_null(pc.equal(names, key), False).to_numpy(zero_copy_only=False)]
+        index = np.full(self.n, -1, dtype=np.int64)
+        values = pa.array([], S)
+        if len(candidates):
+            parents = self.parent[candidates]
+            first = np.ones(len(candidates), dtype=bool)
+            first[1:] = parents[1:] != parents[:-1]  # tokens are in row order
+            found = Uniq.encode(
+                pc.utf8_slice_codeunits(self.tokens.take(pa.array(candidates[first])), width + 1), url_decode_text
+            )
+            values = found.values
+            index[parents[first]] = found.index
+        self._cache[key] = Uniq(values, index)
         return self._cache[key]
 
 

@@ -277,9 +277,13 @@ def _combine(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 def _details(table: pa.Table, keep: np.ndarray, method: Uniq, agent: Uniq, notes: pa.Array) -> pa.Array:
     """``HTTP <verb> <status>.<sub>.<win32>; site=…; X-Forwarded-For=…; <notes>`` of the kept rows.
 
-    The fixed part is built once per distinct (verb, status, site, front-end proxy) combination.
+    Built once per distinct combination of its parts (few in practice), then spread to rows.
     """
-    parts = [method] + [Uniq.encode(_text(table, f)) for f in ("sc-status", "sc-substatus", "sc-win32-status", "s-sitename")]
+    xff = pc.coalesce(_text(table, "x-forwarded-for"), _text(table, "cs(x-forwarded-for)"))
+    parts = [method] + [
+        Uniq.encode(col) for col in (*(_text(table, f) for f in ("sc-status", "sc-substatus", "sc-win32-status",
+                                                                    "s-sitename")), xff, notes)
+    ]
     proxied = agent.mask(lambda v: pc.starts_with(v, "Exchange-Server-Frontend-Proxy")).astype(np.int64)
     codes = [p.index[keep] for p in parts] + [proxied[keep]]
     if not len(codes[0]):
@@ -288,19 +292,18 @@ def _details(table: pa.Table, keep: np.ndarray, method: Uniq, agent: Uniq, notes
     texts = [p.values.to_pylist() + [None] for p in parts]
     labels = []
     for row in first.tolist():
-        verb, status, sub, win32, site = (texts[i][codes[i][row]] for i in range(5))
+        verb, status, sub, win32, site, forwarded, note = (texts[i][codes[i][row]] for i in range(7))
         label = f"HTTP {verb or '?'} " + (".".join(x for x in (status, sub, win32) if x) or "?")
         if site:
             label += f"; site={site}"
-        if codes[5][row]:
+        if forwarded:
+            label += f"; X-Forwarded-For={forwarded}"
+        if codes[7][row]:
             label += "; c-ip is the front-end server"
+        if note:
+            label += f"; {note}"
         labels.append(label)
-    prefix = pa.array(labels, S).take(pa.array(inverse.ravel()))
-    extra = [notes.filter(pa.array(keep))]
-    xff = pc.coalesce(_text(table, "x-forwarded-for"), _text(table, "cs(x-forwarded-for)"))
-    if pc.any(pc.is_valid(xff)).as_py():
-        extra.insert(0, pc.binary_join_element_wise("X-Forwarded-For=", xff.filter(pa.array(keep)), ""))
-    return join([prefix, *extra], "; ")
+    return pa.array(labels, S).take(pa.array(inverse.ravel()))
 
 
 def _spread(n: int, rows: np.ndarray, sub: np.ndarray, default: bool = False) -> np.ndarray:
