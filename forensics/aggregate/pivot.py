@@ -56,6 +56,7 @@ class Pivot:
     full_total: int = -1
     # lazily-used internals for cell statistics
     _keys: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _counted: np.ndarray | None = field(default=None, repr=False, compare=False)  # rows counted (None = all)
     _row_ids: np.ndarray | None = field(default=None, repr=False, compare=False)
     _col_ids: np.ndarray | None = field(default=None, repr=False, compare=False)
     _n_col_ids: int = field(default=0, repr=False, compare=False)
@@ -154,6 +155,8 @@ class Pivot:
         if cache_key in self._cache:
             return self._cache[cache_key]
         selected = self._keys == key
+        if self._counted is not None:
+            selected &= self._counted
         frame = self._frame
         actors = 0
         if "actor" in frame.columns:

@@ -53,17 +53,18 @@ def _include_mask(frame: pd.DataFrame, nonowner_only: bool, extra: str = "") -> 
 
 def _count(
     row_codes: np.ndarray, n_rows: int, col_codes: np.ndarray, n_cols: int, include: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Dense (n_rows, n_cols) counts and each row's cell key (``n_rows*n_cols`` = not counted)."""
-    sentinel = n_rows * n_cols
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Dense (n_rows, n_cols) counts, each row's cell key, and the mask of counted rows
+    (None = every row). Excluded rows are left out by compressing the keys (one pass that
+    writes only the kept rows) rather than rewriting every key."""
     keys = row_codes * n_cols + col_codes
-    excluded = col_codes < 0
-    if include is not None:
-        excluded |= ~include
-    if excluded.any():
-        keys = np.where(excluded, sentinel, keys)
-    counts = np.bincount(keys, minlength=sentinel + 1)[:sentinel].reshape(n_rows, n_cols)
-    return counts, keys
+    missing = col_codes < 0 if col_codes.size and col_codes.min() < 0 else None
+    counted = include
+    if missing is not None:
+        counted = ~missing if include is None else (include & ~missing)
+    kept = keys if counted is None else keys[counted]
+    counts = np.bincount(kept, minlength=n_rows * n_cols)[: n_rows * n_cols].reshape(n_rows, n_cols)
+    return counts, keys, counted
 
 
 def _label(value: object) -> str:
@@ -105,15 +106,15 @@ def mailbox_by_time(
             "choose a coarser bin or narrow the query"
         )
     include = _include_mask(frame, nonowner_only)
-    counts, keys = _count(row_codes, n_rows, col_codes, max(bins.n, 1), include)
+    counts, keys, counted = _count(row_codes, n_rows, col_codes, max(bins.n, 1), include)
     counts = counts[:, : bins.n]
     unplaced_mask = ~valid if include is None else (~valid & include)
     order = _order(counts.sum(axis=1))
-    return _time_pivot(frame, zone, bins, counts[order], order, values, keys, nonowner_only, row_field,
+    return _time_pivot(frame, zone, bins, counts[order], order, values, keys, counted, nonowner_only, row_field,
                        int(np.count_nonzero(unplaced_mask)))
 
 
-def _time_pivot(frame, zone, bins: TimeBins, counts, order, values, keys, nonowner_only, row_field, unplaced) -> Pivot:
+def _time_pivot(frame, zone, bins: TimeBins, counts, order, values, keys, counted, nonowner_only, row_field, unplaced) -> Pivot:
     edges = bins.edges_utc
     labels = bins.labels() if bins.n <= 5000 else None
     return Pivot(
@@ -131,6 +132,7 @@ def _time_pivot(frame, zone, bins: TimeBins, counts, order, values, keys, nonown
         col_edges_utc=edges,
         unplaced=unplaced,
         _keys=keys,
+        _counted=counted,
         _row_ids=order,
         _col_ids=np.arange(bins.n),
         _n_col_ids=max(bins.n, 1),
@@ -146,13 +148,12 @@ def mailbox_by_actor(frame: pd.DataFrame, nonowner_only: bool = False, tz: str |
     include = _include_mask(frame, nonowner_only)
     n_rows, n_cols = len(rows), len(cols)
     if n_rows * n_cols <= MAX_DENSE_CELLS:
-        counts, keys = _count(row_codes, n_rows, col_codes, n_cols, include)
+        counts, keys, counted = _count(row_codes, n_rows, col_codes, n_cols, include)
     else:
         # sparse: count only the (mailbox, actor) pairs that occur, then densify the used ones
         keys = row_codes * n_cols + col_codes
-        if include is not None:
-            keys = np.where(include, keys, n_rows * n_cols)
-        pairs, pair_counts = np.unique(keys[keys < n_rows * n_cols], return_counts=True)
+        counted = include
+        pairs, pair_counts = np.unique(keys if include is None else keys[include], return_counts=True)
         used_r, r_idx = np.unique(pairs // n_cols, return_inverse=True)
         used_c, c_idx = np.unique(pairs % n_cols, return_inverse=True)
         if used_r.size * used_c.size > MAX_DENSE_CELLS:
@@ -162,13 +163,15 @@ def mailbox_by_actor(frame: pd.DataFrame, nonowner_only: bool = False, tz: str |
         row_order = _order(dense.sum(axis=1))
         col_order = _order(dense.sum(axis=0))
         ids_r, ids_c = used_r[row_order], used_c[col_order]
-        return _actor_pivot(frame, zone, dense[np.ix_(row_order, col_order)], ids_r, ids_c, rows, cols, keys, n_cols, nonowner_only)
+        return _actor_pivot(frame, zone, dense[np.ix_(row_order, col_order)], ids_r, ids_c, rows, cols, keys, counted,
+                            n_cols, nonowner_only)
     row_order = _order(counts.sum(axis=1))
     col_order = _order(counts.sum(axis=0))
-    return _actor_pivot(frame, zone, counts[np.ix_(row_order, col_order)], row_order, col_order, rows, cols, keys, n_cols, nonowner_only)
+    return _actor_pivot(frame, zone, counts[np.ix_(row_order, col_order)], row_order, col_order, rows, cols, keys, counted,
+                        n_cols, nonowner_only)
 
 
-def _actor_pivot(frame, zone, counts, row_ids, col_ids, rows, cols, keys, n_cols, nonowner_only) -> Pivot:
+def _actor_pivot(frame, zone, counts, row_ids, col_ids, rows, cols, keys, counted, n_cols, nonowner_only) -> Pivot:
     return Pivot(
         kind="mailbox_actor",
         row_field="mailbox",
@@ -181,6 +184,7 @@ def _actor_pivot(frame, zone, counts, row_ids, col_ids, rows, cols, keys, n_cols
         base_query="is:nonowner" if nonowner_only else "",
         tz=zone,
         _keys=keys,
+        _counted=counted,
         _row_ids=row_ids,
         _col_ids=col_ids,
         _n_col_ids=n_cols,
@@ -202,10 +206,12 @@ def hour_by_weekday(
     # hour of the week, Monday 00:00 = 0: the epoch (hour 0) was a Thursday, 72 h after Monday
     keys = (local // HOUR_NS + 72) % 168
     missing = local == NAT
-    excluded = missing if include is None else (missing | ~include)
-    if excluded.any():
-        keys = np.where(excluded, 168, keys)
-    counts = np.bincount(keys, minlength=169)[:168].reshape(7, 24)
+    any_missing = bool(missing.any())
+    counted = include
+    if any_missing:
+        counted = ~missing if include is None else (include & ~missing)
+    kept = keys if counted is None else keys[counted]
+    counts = np.bincount(kept, minlength=168)[:168].reshape(7, 24)
     unplaced_mask = missing if include is None else (missing & include)
     return Pivot(
         kind="hour_weekday",
@@ -220,6 +226,7 @@ def hour_by_weekday(
         tz=zone,
         unplaced=int(np.count_nonzero(unplaced_mask)),
         _keys=keys,
+        _counted=counted,
         _row_ids=np.arange(7),
         _col_ids=np.arange(24),
         _n_col_ids=24,

@@ -184,6 +184,14 @@ def test_cell_stats_and_tooltip() -> None:
     text = pivot.tooltip(0, 0)
     assert "mailbox: ceo" in text and "time: 2024-10-26 00:00" in text
     assert "count: 4" in text and "distinct actors: 3" in text and "non-owner: 3" in text
+    # counting only non-owner rows: the owner's row is in the same bin but not in the cell
+    only = mailbox_by_time(make_frame(records + [{"mailbox": "ceo", "minutes": None}]), "UTC", bin="hour",
+                           nonowner_only=True)
+    stats = only.cell_stats(0, 0)
+    assert (stats.count, stats.distinct_actors, stats.nonowner) == (3, 2, 3)
+    week = hour_by_weekday(make_frame(records + [{"mailbox": "ceo", "minutes": None}]), "UTC", nonowner_only=True)
+    r, c = np.argwhere(week.counts)[0]
+    assert week.cell_stats(int(r), int(c)).distinct_actors == 2
 
 
 def test_empty_frame_gives_empty_pivots() -> None:
