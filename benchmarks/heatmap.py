@@ -11,6 +11,7 @@ timing. Prints the median of the repeats for each view.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -99,6 +100,8 @@ def main() -> int:
         ours_fn(), base_fn()  # warm-up
         a, b = median_ms(ours_fn, args.repeats), median_ms(base_fn, args.repeats)
         print(f"{name:28s} {a:10.1f} {b:13.1f} {b / a:8.1f}x")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"(1-minute load average during the run: {load:.2f} on {os.cpu_count()} CPUs; other work skews medians)")
     return 0
 
 
