@@ -239,6 +239,7 @@ class CaseController(QObject):
         if self.case is not None:
             if self.case.record_files(result.files, LoadOptions()):
                 self.case.save()
+            self.case.remember_rows(result, LoadOptions())
 
     # ------------------------------------------------------------------ bookmarks
     def _apply_tags(self) -> None:

@@ -20,11 +20,13 @@ import pandas as pd
 
 from forensics import schema
 from forensics.case import verification
+from forensics.case.cache import FrameCache, cache_key
 from forensics.case.bookmarks import BookmarkBook
 from forensics.case.model import CASE_FORMAT, CASE_VERSION, Bookmark, EvidenceEntry, SavedQuery
 from forensics.case.verification import EvidenceCheck
+from forensics.custody.hashing import hash_file
 from forensics.custody.log import GENESIS, CustodyLog, line_hash
-from forensics.errors import ForensicsError
+from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
 from forensics.ingest import EvidenceSource, LoadResult, ProgressCallback, load_evidence
 from forensics.parsers.base import FileReport, LoadOptions
 
@@ -297,6 +299,7 @@ class Case:
             already_loaded=already_loaded,
         )
         self.record_files(result.files, options)
+        self.remember_rows(result, options)
         return result
 
     def quick_checks(self) -> list[EvidenceCheck]:
@@ -308,21 +311,25 @@ class Case:
         *,
         progress: ProgressCallback | None = None,
         cancel: Callable[[], bool] | None = None,
+        use_cache: bool = True,
     ) -> CaseLoad:
-        """Reload every evidence file with its recorded options, re-hashing it as it is read,
-        and judge each against its recorded hashes. Problems are logged in custody."""
+        """Reload every evidence file with its recorded options and judge each against its
+        recorded hashes; problems are logged in custody. Every file is re-hashed; one whose
+        parsed rows are cached (same content, parser, options, tool) is not parsed again."""
         quick = self.quick_checks()
         checks: dict[int, EvidenceCheck] = {}
         groups: dict[str, list[tuple[int, Path]]] = {}
+        frames: list[pd.DataFrame] = []
+        out = CaseLoad(frame=schema.empty_frame())
+        seen: set[str] = set()
         for index, (entry, check) in enumerate(zip(self.evidence, quick)):
             if check.status in (verification.MISSING, verification.UNREADABLE):
                 checks[index] = check
                 continue
+            if use_cache and self._load_cached(index, check.path, checks, out, frames, seen, cancel):
+                continue
             key = json.dumps(entry.options, sort_keys=True, default=str)
             groups.setdefault(key, []).append((index, check.path))
-        frames: list[pd.DataFrame] = []
-        out = CaseLoad(frame=schema.empty_frame())
-        seen: set[str] = set()
         for members in groups.values():
             options = self.evidence[members[0][0]].load_options()
             result = load_evidence(
@@ -341,6 +348,7 @@ class Case:
                     )
                 else:
                     checks[index] = verification.compare(entry, path, report.hashes)
+            self.remember_rows(result, options)
             out.files.extend(result.files)
             out.sources.update(result.sources)
             seen |= set(result.sources)
@@ -360,6 +368,77 @@ class Case:
             )
         self.last_checks = out.checks
         return out
+
+    # -- caches ---------------------------------------------------------------------------
+    @property
+    def frame_cache(self) -> FrameCache:
+        return FrameCache(self.cache_dir)
+
+    def remember_rows(self, result: LoadResult, options: LoadOptions) -> None:
+        """Cache the rows of every file a load parsed, for a fast reopen."""
+        cache = self.frame_cache
+        evidence = result.frame["evidence"].astype("string") if len(result.frame) else None
+        for report in result.files:
+            if report.status != "loaded" or report.hashes is None:
+                continue
+            key = cache_key(report.hashes.sha256, report.parser, options.as_dict())
+            if key is None or cache.has(key):
+                continue
+            rows = result.frame[(evidence == report.evidence_id).fillna(False).to_numpy()] if evidence is not None \
+                else result.frame.iloc[0:0]
+            cache.store(key, report, rows)
+
+    def _load_cached(
+        self,
+        index: int,
+        path: Path,
+        checks: dict[int, EvidenceCheck],
+        out: CaseLoad,
+        frames: list[pd.DataFrame],
+        seen: set[str],
+        cancel: Callable[[], bool] | None,
+    ) -> bool:
+        """Use the cached rows of evidence ``index`` if its fresh full hash still matches."""
+        entry = self.evidence[index]
+        key = cache_key(entry.sha256, entry.parser, entry.options)
+        cache = self.frame_cache
+        if not cache.has(key):
+            return False
+        if cancel is not None and cancel():
+            self.custody.append("load-cancelled", path=str(path), note="load cancelled by the user; no rows from this load were kept")
+            raise LoadCancelled(f"load cancelled while reading {path.name}")
+        try:
+            hashes = hash_file(path)  # the full re-hash is never skipped
+            mtime = path.stat().st_mtime
+        except (EvidenceError, OSError):
+            return False
+        if hashes.sha256 != entry.sha256:
+            return False  # modified: parse it for real (and report the mismatch)
+        cached = cache.fetch(key)
+        if cached is None:
+            return False
+        report = cached.file_report(path)
+        report.hashes, report.mtime = hashes, mtime
+        report.evidence_id = entry.evidence_id
+        if entry.evidence_id in seen:
+            report.status = "duplicate"
+            report.notes.append("same content already loaded; rows not added again")
+        record = self.custody.record_open(
+            path, hashes, mtime, evidence_id=entry.evidence_id, parser=report.parser, options=entry.options,
+            status=report.status, records=report.records, rows=report.rows, bad_records=report.bad,
+            skipped=dict(report.skipped), warnings=report.warning_count, error=None, notes=report.notes or None,
+            rows_from_cache=True,
+        )
+        report.custody_seq = record["seq"]
+        if report.status == "loaded":
+            frame = cached.frame
+            frame["evidence"] = pd.Categorical([entry.evidence_id] * len(frame))
+            frames.append(frame)
+            out.sources[entry.evidence_id] = EvidenceSource(entry.evidence_id, path.resolve(), report.parser)
+            seen.add(entry.evidence_id)
+        out.files.append(report)
+        checks[index] = verification.compare(entry, path, hashes)
+        return True
 
     @staticmethod
     def _annotate(out: CaseLoad) -> None:
