@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -159,24 +160,24 @@ def iter_csv_text(ctx: ParseContext, block_size: int | None = None) -> Iterator[
     unique = _unique(names)
     done = 0  # data records so far
     carry = b""
-    stream = blocks(ctx.reader, block_size or BLOCK)
-    for data in stream:
-        ctx.check_cancel()
-        buf = carry + data if carry else data
-        cut = buf.rfind(b"\n")
-        if cut < 0:
-            carry = buf
-            continue
-        part, carry = buf[: cut + 1], buf[cut + 1 :]
-        table = _lines_as_records(part, unique)
-        if table is None:  # the careful reader takes it from here, to the end of the file
-            rest = read_csv_text(ctx, header + part + carry + b"".join(stream), type_line)
-            rest.numbers += done
-            rest.bad = [((n + done) if n else None, t) for n, t in rest.bad]
-            yield rest
-            return
-        yield CsvText(table, names, np.arange(done + 1, done + table.num_rows + 1, dtype=np.int64), [], type_line)
-        done += table.num_rows
+    with closing(blocks(ctx.reader, block_size or BLOCK)) as stream:  # read-ahead joined on error too
+        for data in stream:
+            ctx.check_cancel()
+            buf = carry + data if carry else data
+            cut = buf.rfind(b"\n")
+            if cut < 0:
+                carry = buf
+                continue
+            part, carry = buf[: cut + 1], buf[cut + 1 :]
+            table = _lines_as_records(part, unique)
+            if table is None:  # the careful reader takes it from here, to the end of the file
+                rest = read_csv_text(ctx, header + part + carry + b"".join(stream), type_line)
+                rest.numbers += done
+                rest.bad = [((n + done) if n else None, t) for n, t in rest.bad]
+                yield rest
+                return
+            yield CsvText(table, names, np.arange(done + 1, done + table.num_rows + 1, dtype=np.int64), [], type_line)
+            done += table.num_rows
     if carry.strip():
         table = _lines_as_records(carry + b"\n", unique)
         if table is None:

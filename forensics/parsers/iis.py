@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,20 +104,21 @@ class IisParser(Parser):
                 ctx.reader.read(3)
                 state.byte_base = 3
             carry = b""
-            for data in blocks(ctx.reader, BLOCK):
-                ctx.check_cancel()
-                first, last = data.find(b"\n"), data.rfind(b"\n")
-                if first < 0:  # no line end in this block: the line goes on
-                    carry += data
-                    continue
-                view = memoryview(data)  # whole lines of the block parsed in place, no copy
-                if carry:
-                    self._block(ctx, state, carry + data[: first + 1])
-                    view = view[first + 1 :]
-                    last -= first + 1
-                if last >= 0:
-                    self._block(ctx, state, view[: last + 1])
-                carry = bytes(view[last + 1 :])
+            with closing(blocks(ctx.reader, BLOCK)) as stream:  # closed (read-ahead joined) on error too
+                for data in stream:
+                    ctx.check_cancel()
+                    first, last = data.find(b"\n"), data.rfind(b"\n")
+                    if first < 0:  # no line end in this block: the line goes on
+                        carry += data
+                        continue
+                    view = memoryview(data)  # whole lines of the block parsed in place, no copy
+                    if carry:
+                        self._block(ctx, state, carry + data[: first + 1])
+                        view = view[first + 1 :]
+                        last -= first + 1
+                    if last >= 0:
+                        self._block(ctx, state, view[: last + 1])
+                    carry = bytes(view[last + 1 :])
             if carry:
                 self._block(ctx, state, carry)
         yield from self._finish(ctx, state)

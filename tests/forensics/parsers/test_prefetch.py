@@ -30,3 +30,18 @@ def test_consumer_may_stop_early(tmp_path: Path) -> None:
         for _ in blocks(reader, 1000):
             break
         assert reader.finish().size == 50_000
+
+
+def test_finish_while_a_block_is_read_ahead_waits_for_it(tmp_path: Path) -> None:
+    """A cancel mid-load leaves the generator suspended with a read in flight; custody's
+    finish() must still hash every byte exactly once, in order."""
+    data = os.urandom(300_000)
+    path = tmp_path / "e.bin"
+    path.write_bytes(data)
+    with HashingReader(path) as reader:
+        stream = blocks(reader, 10_000)
+        next(stream)  # suspended: the next block is being read on the worker thread
+        hashes = reader.finish()
+        stream.close()
+    assert hashes.sha256 == hashlib.sha256(data).hexdigest() and hashes.size == len(data)
+    assert "finish" not in reader.__dict__
