@@ -267,3 +267,31 @@ def test_streamed_blocks_number_records_across_the_file(tmp_path: Path, monkeypa
     pd.testing.assert_frame_equal(streamed, whole)
     assert streamed["record_id"].tolist() == list(range(1, 32)) + list(range(33, 43))
     assert streamed["item"].tolist()[30] == "Wire transfer today" and streamed["item"].tolist()[-1] == "m39"
+
+
+def test_cancel_mid_stream_keeps_custody_hash_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from forensics.errors import LoadCancelled
+    from forensics.ingest import load_evidence
+    from forensics.parsers import csvtable, ual
+
+    records = [{**COMPOSITE_SEND_AS, "Id": f"s{i}"} for i in range(60)]
+    path = tmp_path / "big.csv"
+    path.write_text(purview_csv(records), encoding="utf-8")
+    monkeypatch.setattr(csvtable, "BLOCK", 4000)
+    monkeypatch.setattr(ual, "SLICE_ROWS", 2)
+    calls = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) > 2
+
+    from forensics.custody.log import CustodyLog
+
+    log = CustodyLog(tmp_path / "case")
+    with pytest.raises(LoadCancelled):
+        load_evidence([path], custody=log, cancel=cancel)
+    result = load_evidence([path], custody=log)
+    assert len(result.frame) == 60
+    assert result.files[0].hashes.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
