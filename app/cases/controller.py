@@ -174,8 +174,20 @@ class CaseController(QObject):
         self.task = Task(case.load, self)
         self.task.done.connect(self._case_loaded)
         self.task.error.connect(self._task_failed)
+        # one writer of the custody log at a time: no other load while the case reloads
+        self._set_open_enabled(False)
+        self.task.done.connect(lambda _value: self._set_open_enabled(True))
+        self.task.error.connect(lambda _message: self._set_open_enabled(True))
         self.task.start()
         return self.task
+
+    def _set_open_enabled(self, enabled: bool) -> None:
+        for name in ("action_open", "action_open_folder"):
+            action = getattr(self.window, name, None)
+            if action is not None:
+                action.setEnabled(enabled)
+        self.action_open.setEnabled(enabled)
+        self.action_new.setEnabled(enabled)
 
     def _adopt(self, case: Case) -> None:
         self.case = case
