@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from app import settings as app_settings
@@ -92,4 +93,7 @@ def apply_style(app: QApplication) -> None:
     if "Fusion" in QStyleFactory.keys():
         app.setStyle("Fusion")
     app.setStyleSheet(stylesheet())
+    icon = resource_path("icons", "mailbox-audit.svg")
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
     app.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, False)

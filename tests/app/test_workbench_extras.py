@@ -220,3 +220,12 @@ def test_typed_queries_run_in_background_on_large_frames(qtbot, loaded_window, m
     s.wait_idle()
     qtbot.wait(50)
     assert w.model.rowCount() == 1 and s.query_text == "mailbox:hr"
+
+
+def test_style_icon_and_stylesheet(window) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    assert app.style().name().lower() == "fusion"
+    assert "QueryEdit" in app.styleSheet()
+    assert not app.windowIcon().isNull()
