@@ -89,11 +89,15 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
-def apply_style(app: QApplication) -> None:
+def apply_style(app: QApplication) -> str:
+    """Fusion (the same look on every platform) plus our stylesheet; returns the style used."""
+    base = app.style().name()
     if "Fusion" in QStyleFactory.keys():
         app.setStyle("Fusion")
+        base = "Fusion"
     app.setStyleSheet(stylesheet())
     icon = resource_path("icons", "mailbox-audit.svg")
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
+    return base
     app.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, False)

@@ -226,6 +226,8 @@ def test_style_icon_and_stylesheet(window) -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
-    assert app.style().name().lower() == "fusion"
+    from app.application import apply_style
+
+    assert apply_style(app) == "Fusion"
     assert "QueryEdit" in app.styleSheet()
     assert not app.windowIcon().isNull()
