@@ -504,7 +504,7 @@ class MainWindow(QMainWindow):
         self._column_layout = layout if isinstance(layout, dict) else {}
         self._apply_column_layout(self._column_layout)
         try:
-            zone = DisplayZone.parse(str(store.value(SETTINGS_ZONE, "utc") or "utc").replace("utc", "UTC"))
+            zone = DisplayZone.parse(str(store.value(SETTINGS_ZONE, "UTC") or "UTC"))
         except ValueError:
             zone = DisplayZone()
         self.set_zone(zone)
