@@ -80,11 +80,29 @@ def _text(table: pa.Table, name: str) -> pa.ChunkedArray | pa.Array:
     return pa.nulls(table.num_rows, S)
 
 
-def classify(table: pa.Table, times: pa.Array, all_events: bool) -> Classified:
+def challenges(table: pa.Table, times: pa.Array) -> np.ndarray:
+    """The rows of ``table`` that are 401 challenges answered by their retry (see ``_challenges``)."""
+    status = _status(table)
+    if not (status == 401).any():
+        return np.zeros(table.num_rows, dtype=bool)
+    method = Uniq.encode(_text(table, "cs-method"), str.upper)
+    stem, agent = Uniq.encode(_text(table, "cs-uri-stem")), Uniq.encode(_text(table, "cs(user-agent)"))
+    return _challenges(table, times, status, method, stem, agent)
+
+
+def _status(table: pa.Table) -> np.ndarray:
+    """``sc-status`` as int32 (-1 where missing or not a number)."""
+    text = _text(table, "sc-status")
+    number = pc.cast(pc.if_else(pc.match_substring_regex(text, r"^\d{1,4}$"), text, pa.scalar(None, S)), pa.int32())
+    return pc.fill_null(number, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+
+
+def classify(table: pa.Table, times: pa.Array, all_events: bool, challenge: np.ndarray | None = None) -> Classified:
     """Turn named W3C fields into table rows; count what is not an access by reason.
 
     ``table`` holds W3C columns by lower-case name (``cs-uri-stem``, …; ``-`` already
-    null) plus ``record_id`` and ``raw_ref``; ``times`` the parsed UTC times.
+    null) plus ``record_id`` and ``raw_ref``; ``times`` the parsed UTC times; ``challenge``
+    the 401 challenge rows when decided over a larger log (else decided here).
     """
     n = table.num_rows
     method = Uniq.encode(_text(table, "cs-method"), str.upper)
@@ -93,11 +111,7 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> Classified:
     agent = Uniq.encode(_text(table, "cs(user-agent)"), url_decode_text)
     query = _text(table, "cs-uri-query")
     params = QueryParams(query)
-    status_text = _text(table, "sc-status")
-    status = pc.cast(
-        pc.if_else(pc.match_substring_regex(status_text, r"^\d{1,4}$"), status_text, pa.scalar(None, S)), pa.int32()
-    ).to_numpy(zero_copy_only=False)
-    status = np.where(np.isnan(status.astype(float)), -1, status).astype(np.int32)
+    status = _status(table)
 
     first = stem.derive(lambda v: pc.utf8_lower(extract(v, r"^/(?P<v>[^/?]*)")))
     codes = np.array([_FIRST_SEGMENT.get(s, P_OTHER) for s in first.values.to_pylist()] + [P_OTHER], dtype=np.int8)
@@ -209,7 +223,8 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> Classified:
     static = ~dav & stem.mask(lambda v: pc.match_substring_regex(v, _STATIC))
     signin = owa & stem.mask(lambda v: pc.match_substring_regex(v, r"(?i)^/owa/(?:auth(?:/|\.owa|$)|logoff\.owa)"))
     known = protocol != P_OTHER
-    challenge = _challenges(table, times, status, method, stem, agent)
+    if challenge is None:
+        challenge = _challenges(table, times, status, method, stem, agent)
     skip = np.full(n, -1, dtype=np.int8)  # index into SKIP_REASONS; later rules win
     for code, mask in enumerate(
         (~known, known & ~has_mailbox & ~actor.notna(), signin, challenge, static, probe)
