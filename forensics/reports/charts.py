@@ -23,8 +23,13 @@ from forensics.reports.content import Heatmap
 TOP_MAILBOXES = 30
 
 
+_CONTROL = dict.fromkeys(range(32), "\ufffd")
+
+
 def _short(text: str, n: int = 40) -> str:
-    """Shorten in the middle: both a DN's prefix and its distinguishing tail stay readable."""
+    """Shorten in the middle: both a DN's prefix and its distinguishing tail stay readable.
+    Control characters (hostile evidence) become U+FFFD so the label still renders."""
+    text = text.translate(_CONTROL)
     if len(text) <= n:
         return text
     tail = n * 2 // 3
