@@ -80,16 +80,6 @@ def _text(table: pa.Table, name: str) -> pa.ChunkedArray | pa.Array:
     return pa.nulls(table.num_rows, S)
 
 
-def challenges(table: pa.Table, times: pa.Array) -> np.ndarray:
-    """The rows of ``table`` that are 401 challenges answered by their retry (see ``_challenges``)."""
-    status = _status(table)
-    if not (status == 401).any():
-        return np.zeros(table.num_rows, dtype=bool)
-    method = Uniq.encode(_text(table, "cs-method"), str.upper)
-    stem, agent = Uniq.encode(_text(table, "cs-uri-stem")), Uniq.encode(_text(table, "cs(user-agent)"))
-    return _challenges(table, times, status, method, stem, agent)
-
-
 def _status(table: pa.Table) -> np.ndarray:
     """``sc-status`` as int32 (-1 where missing or not a number)."""
     text = _text(table, "sc-status")
@@ -102,7 +92,7 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool, challenge: np.n
 
     ``table`` holds W3C columns by lower-case name (``cs-uri-stem``, …; ``-`` already
     null) plus ``record_id`` and ``raw_ref``; ``times`` the parsed UTC times; ``challenge``
-    the 401 challenge rows when decided over a larger log (else decided here).
+    the 401 challenge rows when already decided (else decided here).
     """
     n = table.num_rows
     method = Uniq.encode(_text(table, "cs-method"), str.upper)
