@@ -231,5 +231,7 @@ def filter_terms(name: str, value: object, tz: object) -> tuple[str | None, str 
     if isinstance(value, pd.Timestamp):
         if pd.isna(value):
             return "missing:time", "has:time"
-        return time_range(value, value + pd.Timedelta(1, "ns"), tz), None  # type: ignore[arg-type]
+        # queries carry microseconds: the microsecond that holds this time
+        start = value.floor("us")
+        return time_range(start, start + pd.Timedelta(1, "us"), tz), None  # type: ignore[arg-type]
     return exact(name, value), exclude(name, value)

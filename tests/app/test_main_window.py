@@ -417,3 +417,16 @@ def test_header_click_sorts(qtbot, loaded_window) -> None:
     x = header.sectionViewportPosition(col) + header.sectionSize(col) // 2
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
     assert w.session.sort_column == "actor"
+
+
+def test_filter_to_time_and_missing_values(loaded_window) -> None:
+    w = loaded_window
+    actions = {a.text().split(" (")[0]: a for a in w.table.cell_actions(w.model.index(2, w.model.column_index("time")))}
+    assert not actions["Exclude this value"].isEnabled()
+    actions["Filter to this value"].trigger()
+    assert w.model.rowCount() == 1 and w.model.display_text(0, 0) == "2024-03-05 09:16:00.000"
+    w.clear_query()
+    # an empty cell filters to rows where the field is missing
+    actions = {a.text().split(" (")[0]: a for a in w.table.cell_actions(w.model.index(0, w.model.column_index("client_ip")))}
+    actions["Filter to this value"].trigger()
+    assert w.query_bar.edit.text() == "missing:client_ip" and w.model.rowCount() == len(ROWS)
