@@ -121,8 +121,10 @@ def _child(method: str, path: Path, repeats: int, limit: int) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--_measure", method, "--file", str(path), "--repeats", str(repeats),
          "--pyevtx-records", str(limit)],
-        check=True, capture_output=True, text=True,
+        capture_output=True, text=True,
     )
+    if out.returncode != 0:
+        sys.exit(f"ingest_evtx: {method} run failed:\n{out.stdout[-2000:]}{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
