@@ -16,6 +16,7 @@ Extension API (used by the heatmap, cases and bookmarks features):
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,8 @@ TOGGLE_QUERIES: dict[str, str] = {
 COMPLETION_SAMPLE = 200_000
 #: frames at least this long evaluate typed queries on a worker thread
 ASYNC_QUERY_ROWS = 250_000
+#: query masks kept for instant re-use (toggles, Back in drill-downs, retyping)
+MASK_CACHE_SIZE = 24
 
 
 @dataclass
@@ -86,7 +89,8 @@ class Session(QObject):
         self._custody: CustodyLog | None = None
         self._extra: dict[str, ExtraColumn] = {}
         self._query_mask: np.ndarray | None = None  # last good query's mask (None = all rows)
-        self._mask_cache: dict[tuple[str, str], np.ndarray] = {}
+        # recent query masks (one bool per row each): bounded, oldest dropped first
+        self._mask_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._sort_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._completion: tuple[pd.DataFrame, pd.DataFrame] | None = None
         self._query_seq = 0
@@ -269,7 +273,7 @@ class Session(QObject):
             if isinstance(result, QueryError):
                 self._show_query_error(text, result)
                 return
-            self._mask_cache[key] = result  # type: ignore[assignment]
+            self._remember_mask(key, result)  # type: ignore[arg-type]
             self.query_text, self.query_error, self._query_mask = text, None, result  # type: ignore[assignment]
             self.query_state_changed.emit()
             self._refresh()
@@ -352,8 +356,16 @@ class Session(QObject):
             from forensics.query import compile_query
 
             cached = np.asarray(compile_query(text, tz=self.zone.tzinfo()).mask(self.frame), dtype=bool)
-            self._mask_cache[key] = cached
+            self._remember_mask(key, cached)
+        else:
+            self._mask_cache.move_to_end(key)
         return cached
+
+    def _remember_mask(self, key: tuple[str, str], mask: np.ndarray) -> None:
+        self._mask_cache[key] = mask
+        self._mask_cache.move_to_end(key)
+        while len(self._mask_cache) > MASK_CACHE_SIZE:
+            self._mask_cache.popitem(last=False)
 
     def mask(self) -> np.ndarray | None:
         """The combined filter (None = every row)."""

@@ -231,3 +231,14 @@ def test_style_icon_and_stylesheet(window) -> None:
     assert apply_style(app) == "Fusion"
     assert "QueryEdit" in app.styleSheet()
     assert not app.windowIcon().isNull()
+
+
+def test_query_mask_cache_is_bounded(loaded_window, monkeypatch) -> None:
+    import app.session as session_module
+
+    monkeypatch.setattr(session_module, "MASK_CACHE_SIZE", 3)
+    s = loaded_window.session
+    for name in ("ceo", "cfo", "hr", "pat", "eve"):
+        s.set_query(f"actor:{name}")
+    assert len(s._mask_cache) == 3
+    assert ("actor:eve", "utc") in s._mask_cache and ("actor:ceo", "utc") not in s._mask_cache
