@@ -50,6 +50,8 @@ COMPLETION_SAMPLE = 200_000
 ASYNC_QUERY_ROWS = 250_000
 #: query masks kept for instant re-use (toggles, Back in drill-downs, retyping)
 MASK_CACHE_SIZE = 24
+#: columns whose sort order stays cached
+SORT_CACHE_SIZE = 4
 
 
 @dataclass
@@ -91,7 +93,8 @@ class Session(QObject):
         self._query_mask: np.ndarray | None = None  # last good query's mask (None = all rows)
         # recent query masks (one bool per row each): bounded, oldest dropped first
         self._mask_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-        self._sort_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # per-column sort orders (8 bytes per row each): the few most recent are kept
+        self._sort_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._completion: tuple[pd.DataFrame, pd.DataFrame] | None = None
         self._query_seq = 0
         self._tasks: list[Task] = []
@@ -409,6 +412,10 @@ class Session(QObject):
         if cached is None:
             cached = sort_keys(self.column_values(column))
             self._sort_cache[column] = cached
+            while len(self._sort_cache) > SORT_CACHE_SIZE:
+                self._sort_cache.popitem(last=False)
+        else:
+            self._sort_cache.move_to_end(column)
         ordered, missing = cached
         if descending:
             ordered = ordered[::-1]

@@ -242,3 +242,12 @@ def test_query_mask_cache_is_bounded(loaded_window, monkeypatch) -> None:
         s.set_query(f"actor:{name}")
     assert len(s._mask_cache) == 3
     assert ("actor:eve", "utc") in s._mask_cache and ("actor:ceo", "utc") not in s._mask_cache
+
+
+def test_sort_cache_is_bounded(loaded_window) -> None:
+    import app.session as session_module
+
+    s = loaded_window.session
+    for name in ("time", "actor", "mailbox", "operation", "outcome", "folder"):
+        s.sort(name)
+    assert list(s._sort_cache) == ["mailbox", "operation", "outcome", "folder"][-session_module.SORT_CACHE_SIZE:]
