@@ -75,9 +75,9 @@ class TimeBins:
     def n(self) -> int:
         return len(self.wall_starts)
 
-    def labels(self) -> list[str]:
-        """Readable labels in the display zone."""
-        stamps = pd.DatetimeIndex(self.wall_starts.astype("datetime64[ns]"))
+    def labels(self, start: int = 0, stop: int | None = None) -> list[str]:
+        """Readable labels of bins ``start..stop`` in the display zone."""
+        stamps = pd.DatetimeIndex(self.wall_starts[start:stop].astype("datetime64[ns]"))
         if self.bin == "hour":
             return list(stamps.strftime("%Y-%m-%d %H:00"))
         if self.bin == "day":

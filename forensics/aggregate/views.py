@@ -114,15 +114,19 @@ def mailbox_by_time(
                        int(np.count_nonzero(unplaced_mask)))
 
 
-def _time_pivot(frame, zone, bins: TimeBins, counts, order, values, keys, counted, nonowner_only, row_field, unplaced) -> Pivot:
+def _time_pivot(
+    frame: pd.DataFrame, zone: tzinfo, bins: TimeBins, counts: np.ndarray, order: np.ndarray, values: list[object],
+    keys: np.ndarray, counted: np.ndarray | None, nonowner_only: bool, row_field: str, unplaced: int,
+) -> Pivot:
     edges = bins.edges_utc
-    labels = bins.labels() if bins.n <= 5000 else None
+    # labels of a few thousand bins are cheap to make at once; beyond that, on demand
+    labels = bins.labels() if bins.n <= 5000 else LazySeq(lambda j: bins.labels(j, j + 1)[0], bins.n)
     return Pivot(
         kind="mailbox_time",
         row_field=row_field,
         col_field="time",
         row_labels=LazySeq(lambda i: _label(values[order[i]]), len(order)),
-        col_labels=labels if labels is not None else LazySeq(lambda j: TimeBins(bins.bin, 0, edges, bins.wall_starts[j:j + 1]).labels()[0], bins.n),
+        col_labels=labels,
         row_queries=LazySeq(lambda i: exact(row_field, values[order[i]]), len(order)),
         col_queries=LazySeq(lambda j: time_range(_utc(edges[j]), _utc(edges[j + 1]), zone), bins.n),
         counts=counts,
@@ -171,7 +175,11 @@ def mailbox_by_actor(frame: pd.DataFrame, nonowner_only: bool = False, tz: str |
                         n_cols, nonowner_only)
 
 
-def _actor_pivot(frame, zone, counts, row_ids, col_ids, rows, cols, keys, counted, n_cols, nonowner_only) -> Pivot:
+def _actor_pivot(
+    frame: pd.DataFrame, zone: tzinfo, counts: np.ndarray, row_ids: np.ndarray, col_ids: np.ndarray,
+    rows: list[object], cols: list[object], keys: np.ndarray, counted: np.ndarray | None, n_cols: int,
+    nonowner_only: bool,
+) -> Pivot:
     return Pivot(
         kind="mailbox_actor",
         row_field="mailbox",

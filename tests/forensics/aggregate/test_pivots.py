@@ -206,3 +206,20 @@ def test_auto_bin_choice_and_errors() -> None:
     assert choose_bin(day) == "hour" and choose_bin(30 * day) == "day" and choose_bin(400 * day) == "week"
     with pytest.raises(AggregateError):
         mailbox_by_time(make_frame([{"mailbox": "a", "minutes": 1}]), bin="fortnight")
+
+
+def test_sparse_actor_path_equals_dense(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of mailboxes x thousands of actors are counted sparsely, with the same result."""
+    import forensics.aggregate.views as views
+
+    records = [{"mailbox": m, "actor": a, "logon_type": l, "minutes": 1}
+               for m in MAILBOXES for a in ACTORS[:3] for l in LOGONS[:2]] + [{"mailbox": None, "actor": "x", "minutes": 2}]
+    frame = make_frame(records)
+    dense = mailbox_by_actor(frame, nonowner_only=True)
+    monkeypatch.setattr(views, "MAX_DENSE_CELLS", 20)  # 5 x 5 codes: sparse; 4 x 3 used: drawable
+    sparse = mailbox_by_actor(frame, nonowner_only=True)
+    assert as_dict(sparse) == as_dict(dense)
+    assert list(sparse.row_labels) == list(dense.row_labels)
+    check_cells_by_query(sparse, frame, "UTC")
+    assert sparse.cell_stats(0, 0).count == sparse.counts[0, 0]
+
