@@ -26,11 +26,11 @@ import pyarrow.csv as pacsv
 from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
 from forensics.parsers.arrowtext import as_array
-from forensics.parsers.iis_requests import classify
+from forensics.parsers.iis_requests import challenge_rows, classify
 from forensics.parsers.prefetch import blocks
 
 BLOCK = 32 << 20  # bytes per read; the tail of a partial line carries over
-ROWS_PER_BATCH = 500_000
+ROWS_PER_BATCH = 200_000  # rows classified (and yielded) together
 #: W3C fields the classifier uses (lower-case); others are not materialized
 WANTED = {
     "date", "time", "s-sitename", "s-computername", "s-ip", "cs-method", "cs-uri-stem",
@@ -306,12 +306,19 @@ class IisParser(Parser):
                 ctx.report.bad_record(f"line {number}", "date/time missing or not a valid date and time")
             keep = pa.array(~bad)
             table, times = table.filter(keep), times.filter(keep)
-        result = classify(table, times, ctx.options.all_events)
-        for reason, count in result.skipped.items():
-            ctx.report.skip(reason, count)
-        ctx.report.accept(len(result.frame))
-        for start in range(0, len(result.frame), ROWS_PER_BATCH):
-            yield result.frame.iloc[start : start + ROWS_PER_BATCH]
+        # Meaning is decided in row ranges (arrays that stay in cache: about a third faster on
+        # a million lines, and less memory); 401 pairs are decided over the whole log first.
+        challenge = challenge_rows(table, times)
+        for start in range(0, table.num_rows, ROWS_PER_BATCH):
+            ctx.check_cancel()
+            size = min(ROWS_PER_BATCH, table.num_rows - start)
+            result = classify(table.slice(start, size), times.slice(start, size), ctx.options.all_events,
+                              challenge[start : start + size])
+            for reason, count in result.skipped.items():
+                ctx.report.skip(reason, count)
+            ctx.report.accept(len(result.frame))
+            if len(result.frame):
+                yield result.frame
 
     @classmethod
     def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:

@@ -80,6 +80,17 @@ def _text(table: pa.Table, name: str) -> pa.ChunkedArray | pa.Array:
     return pa.nulls(table.num_rows, S)
 
 
+def challenge_rows(table: pa.Table, times: pa.Array) -> np.ndarray:
+    """The rows that are 401 challenges answered by their retry, decided over the whole log
+    (so a log classified in row ranges still pairs a 401 with a retry in the next range)."""
+    status = _status(table)
+    if not (status == 401).any():
+        return np.zeros(table.num_rows, dtype=bool)
+    method = Uniq.encode(_text(table, "cs-method"), str.upper)
+    stem, agent = Uniq.encode(_text(table, "cs-uri-stem")), Uniq.encode(_text(table, "cs(user-agent)"))
+    return _challenges(table, times, status, method, stem, agent)
+
+
 def _status(table: pa.Table) -> np.ndarray:
     """``sc-status`` as int32 (-1 where missing or not a number)."""
     text = _text(table, "sc-status")

@@ -275,3 +275,19 @@ def test_round_trip_with_generated_case(case: tuple[Path, dict], name: str) -> N
     assert sum(r.skipped[SKIP_CHALLENGE] for r in reports) == spec["challenge_records"]
     assert all(r.balanced and r.bad == 0 for r in reports)
     assert tally(frame) == expected(truth, name)
+
+
+def test_row_ranges_equal_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = []
+    for i in range(40):  # challenge pairs straddle every possible range boundary
+        t = f"2021-06-11 14:{i // 60:02d}:{i % 60:02d}"
+        lines += [L_MAPI_401.replace("2021-06-11 14:00:00", t), L_MAPI_200.replace("2021-06-11 14:00:00", t),
+                  L_EAS.replace("2021-06-11 13:58:41", t)]
+    path = write(tmp_path, HEAD + F_2013 + "\n" + "\n".join(lines) + "\n")
+    one, one_report = parse(path)
+    for rows in (2, 3, 7):
+        monkeypatch.setattr(iis_module, "ROWS_PER_BATCH", rows)
+        ranged, report = parse(path)
+        assert report.skipped == one_report.skipped and report.skipped[SKIP_CHALLENGE] == 40
+        assert len(ranged) == len(one) == 80
+        pd.testing.assert_frame_equal(ranged.astype(object), one.astype(object))
