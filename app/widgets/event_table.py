@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeyEvent, QKeySequence, QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from app.models.event_table_model import EventTableModel, format_values
@@ -61,6 +61,26 @@ class EventTable(QTableView):
         super().setSelectionModel(selection_model)
         for header in (self.horizontalHeader(), self.verticalHeader()):
             header.setSelectionModel(QItemSelectionModel(self.model(), header))
+
+    def empty_message(self) -> str:
+        """What the empty grid says (drawn in its viewport)."""
+        session = self.event_model().session
+        if self.event_model().rowCount() > 0:
+            return ""
+        if not session.files:
+            return "Drop evidence files or folders here\nor use File > Open evidence (Ctrl+O)"
+        if len(session.frame) == 0:
+            return "The loaded evidence holds no access events\n(see the Evidence panel for what each file contained)"
+        return "No rows match the current query and filters\n(Esc clears the query)"
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        message = self.empty_message()
+        if message:
+            painter = QPainter(self.viewport())
+            painter.setPen(QColor("#7a828a"))
+            painter.drawText(self.viewport().rect(), int(Qt.AlignmentFlag.AlignCenter), message)
+            painter.end()
 
     def event_model(self) -> EventTableModel:
         model = self.model()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from PySide6.QtCore import QDateTime, QTimeZone
+from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone
 from PySide6.QtWidgets import QCheckBox, QDateTimeEdit, QHBoxLayout, QWidget
 
 from app.session import Session
@@ -28,6 +28,11 @@ class TimeRangeControl(QWidget):
             edit.setDisplayFormat(EDIT_FORMAT)
             edit.setCalendarPopup(True)
             edit.setTimeZone(QTimeZone.utc())  # the wall-clock fields are in the display zone
+            # before any evidence is loaded the editors show a blank, not an arbitrary date
+            floor = QDateTime(QDate(1970, 1, 1), QTime(0, 0), QTimeZone.utc())
+            edit.setMinimumDateTime(floor)
+            edit.setSpecialValueText(" ")
+            edit.setDateTime(floor)
             edit.setEnabled(False)
             check.toggled.connect(edit.setEnabled)
             check.toggled.connect(self._apply)

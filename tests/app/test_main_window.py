@@ -430,3 +430,12 @@ def test_filter_to_time_and_missing_values(loaded_window) -> None:
     actions = {a.text().split(" (")[0]: a for a in w.table.cell_actions(w.model.index(0, w.model.column_index("client_ip")))}
     actions["Filter to this value"].trigger()
     assert w.query_bar.edit.text() == "missing:client_ip" and w.model.rowCount() == len(ROWS)
+
+
+def test_empty_grid_explains_itself(qtbot, window, evidence_folder) -> None:
+    assert "Drop evidence" in window.table.empty_message()
+    window.table.viewport().repaint()  # the hint is painted without errors
+    load(qtbot, window, [evidence_folder])
+    assert window.table.empty_message() == ""
+    window.set_query("actor:nobody-at-all")
+    assert "No rows match" in window.table.empty_message()
