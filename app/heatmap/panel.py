@@ -1,6 +1,7 @@
 """The heatmap dock: three pivots as tabs, following the query bar, drilling down into the grid.
 
-The pivots count the session's current view (query, toggles, operations, time range), so
+The pivots count the session's current view (query, toggles, operations, time range) as a
+mask over the full frame (no copy of millions of rows), so
 every cell's query AND-ed onto the current query gives the grid exactly that cell's rows.
 Clicking a cell does that and records the step in a breadcrumb with Back; clicking a
 mailbox label filters to the mailbox. Recomputing is debounced and only the visible tab
@@ -32,8 +33,6 @@ from forensics.query import all_of
 
 log = logging.getLogger(__name__)
 
-#: the columns the pivots and their tooltips read (the view is copied with these only)
-NEEDED = ("time", "mailbox", "actor", "logon_type", "admin_rights", "operation", "outcome")
 TABS = ("Mailbox × time", "Mailbox × actor", "Weekday × hour")
 BIN_CHOICES = (("Auto bin", None), ("Hour", "hour"), ("Day", "day"), ("Week", "week"))
 ALL_MAILBOXES = "All mailboxes"
@@ -55,7 +54,7 @@ class HeatmapPanel(QWidget):
         self.crumbs: list[tuple[str, str]] = []  # (label, query before the step)
         self._expected_query: str | None = None
         self._last_good_query = ""
-        self._frame: pd.DataFrame | None = None
+        self._rows_cache: tuple[np.ndarray | None] | None = None
         self._dirty = set(range(len(TABS)))
         self._signature: object = None
 
@@ -182,18 +181,11 @@ class HeatmapPanel(QWidget):
             plot.set_log_scale(index == 1)
 
     # -- computing -----------------------------------------------------------------------
-    def view_frame(self) -> pd.DataFrame:
-        """The session's current view (membership, not order), with the needed columns only."""
-        frame = self.session.frame
-        columns = [c for c in NEEDED if c in frame.columns]
-        mask = self.session.mask()
-        return frame[columns] if mask is None else frame.loc[mask, columns]
-
     def recompute(self, only_dirty: bool = False) -> None:
         """Recompute the visible tab's pivot (others when they are shown)."""
         signature = self._view_signature()
         if signature != self._signature:
-            self._frame = None
+            self._rows_cache = None
             self._dirty = set(range(len(TABS)))
             self._signature = signature
         tab = self.tabs.currentIndex()
@@ -202,19 +194,21 @@ class HeatmapPanel(QWidget):
         if not self.isVisible():  # a hidden dock costs nothing; showEvent catches up
             self._dirty.add(tab)
             return
-        if self._frame is None:
-            self._frame = self.view_frame()
-        frame = self._frame
+        frame = self.session.frame
+        if self._rows_cache is None:
+            # the grid's current filter as a mask over the full frame: nothing is copied
+            self._rows_cache = (self.session.mask(),)
+        rows = self._rows_cache[0]
         zone = self.session.zone.tzinfo()
         try:
             if tab == 0:
-                pivot = mailbox_by_time(frame, zone, bin=self.bin, nonowner_only=self.nonowner_only)
+                pivot = mailbox_by_time(frame, zone, bin=self.bin, nonowner_only=self.nonowner_only, rows=rows)
             elif tab == 1:
-                pivot = mailbox_by_actor(frame, nonowner_only=self.nonowner_only, tz=zone)
+                pivot = mailbox_by_actor(frame, nonowner_only=self.nonowner_only, tz=zone, rows=rows)
             else:
                 choice = self.mailbox_combo.currentText()
                 kwargs = {} if choice == ALL_MAILBOXES or self.mailbox_combo.currentIndex() == 0 else {"mailbox": choice}
-                pivot = hour_by_weekday(frame, zone, nonowner_only=self.nonowner_only, **kwargs)
+                pivot = hour_by_weekday(frame, zone, nonowner_only=self.nonowner_only, rows=rows, **kwargs)
         except AggregateError as exc:
             self._show_empty(exc.user_message)
             self._dirty.discard(tab)

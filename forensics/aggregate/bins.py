@@ -86,16 +86,18 @@ class TimeBins:
 
 
 def valid_range(local: np.ndarray, valid: np.ndarray, all_valid: bool | None = None) -> tuple[int, int]:
-    """Min and max of the recorded wall-clock times, without copying the column."""
+    """Min and max of the wall-clock times where ``valid`` (recorded, and in the caller's rows)."""
     if all_valid if all_valid is not None else bool(valid.all()):
         return int(local.min()), int(local.max())
     big = np.iinfo(np.int64).max
-    return int(np.where(valid, local, big).min()), int(local.max())  # NAT is the int64 minimum
+    return int(np.where(valid, local, big).min()), int(np.where(valid, local, NAT).max())
 
 
-def make_bins(local: np.ndarray, bin: str, tz: tzinfo) -> tuple[TimeBins, np.ndarray]:
-    """Bins spanning the recorded times, and each row's bin (0..n-1; -1 for NaT)."""
-    valid = local != NAT
+def make_bins(local: np.ndarray, bin: str, tz: tzinfo, span_rows: np.ndarray | None = None) -> tuple[TimeBins, np.ndarray]:
+    """Bins spanning the recorded times (of ``span_rows`` only, when given), and each row's
+    bin (0..n-1; -1 for NaT). Rows outside ``span_rows`` get bin numbers relative to the
+    same origin (possibly out of range): callers must not count them."""
+    valid = local != NAT if span_rows is None else span_rows
     all_valid = bool(valid.all())
     if not len(local) or (not all_valid and not valid.any()):
         empty = np.zeros(0, dtype=np.int64)
@@ -108,6 +110,8 @@ def make_bins(local: np.ndarray, bin: str, tz: tzinfo) -> tuple[TimeBins, np.nda
     wall = wall_bin_start(numbers, bin)
     edges = wall_to_utc(wall, tz)
     index = absolute - first
-    if not all_valid:
+    if span_rows is not None:
+        index = np.where(valid, index, -1)  # rows outside the span are never counted
+    elif not all_valid:
         index = np.where(valid, index, -1)
     return TimeBins(bin, first, edges, wall[:-1]), index

@@ -46,9 +46,18 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, list[object]]:
     return codes, [*values, None]
 
 
-def _include_mask(frame: pd.DataFrame, nonowner_only: bool, extra: str = "") -> np.ndarray | None:
+def _include_mask(
+    frame: pd.DataFrame, nonowner_only: bool, extra: str = "", rows: np.ndarray | None = None
+) -> np.ndarray | None:
+    """Rows to count: ``rows`` (the caller's filter) AND the pivot's own condition."""
     query = all_of("is:nonowner" if nonowner_only else "", extra)
-    return compile_query(query).mask(frame) if query else None
+    mask = compile_query(query).mask(frame) if query else None
+    if rows is not None:
+        rows = np.asarray(rows, dtype=bool)
+        if rows.shape != (len(frame),):
+            raise ValueError(f"rows mask has shape {rows.shape}, the frame has {len(frame)} rows")
+        mask = rows if mask is None else (mask & rows)
+    return mask
 
 
 def _count(
@@ -87,17 +96,24 @@ def mailbox_by_time(
     bin: str | None = None,
     nonowner_only: bool = False,
     row_field: str = "mailbox",
+    rows: np.ndarray | None = None,
 ) -> Pivot:
-    """Rows = mailboxes by total, columns = consecutive time bins (auto hour/day/week)."""
+    """Rows = mailboxes by total, columns = consecutive time bins (auto hour/day/week).
+
+    ``rows`` (a boolean mask) restricts the count to the caller's filtered rows without
+    copying the frame; cell queries are then relative to ``frame[rows]``.
+    """
     zone = resolve_tz(tz)
     if bin is not None and bin not in BINS:
         raise AggregateError(f"unknown bin {bin!r} (use one of {', '.join(BINS)})")
+    include = _include_mask(frame, nonowner_only, rows=rows)
     local = local_ns(frame["time"], zone) if len(frame) else np.zeros(0, dtype=np.int64)
     valid = local != NAT
+    span_rows = valid if rows is None else (valid & np.asarray(rows, dtype=bool))
     if bin is None:
-        lo, hi = valid_range(local, valid) if valid.any() else (0, 0)
+        lo, hi = valid_range(local, span_rows) if span_rows.any() else (0, 0)
         bin = choose_bin(hi - lo)
-    bins, col_codes = make_bins(local, bin, zone)
+    bins, col_codes = make_bins(local, bin, zone, None if rows is None else span_rows)
     row_codes, values = _codes(frame[row_field])
     n_rows = len(values)
     if n_rows * max(bins.n, 1) > MAX_DENSE_CELLS:
@@ -105,7 +121,6 @@ def mailbox_by_time(
             f"{n_rows:,} {row_field} values x {bins.n:,} {bin} bins is too many cells; "
             "choose a coarser bin or narrow the query"
         )
-    include = _include_mask(frame, nonowner_only)
     counts, keys, counted = _count(row_codes, n_rows, col_codes, max(bins.n, 1), include)
     counts = counts[:, : bins.n]
     unplaced_mask = ~valid if include is None else (~valid & include)
@@ -144,12 +159,14 @@ def _time_pivot(
     )
 
 
-def mailbox_by_actor(frame: pd.DataFrame, nonowner_only: bool = False, tz: str | tzinfo = "UTC") -> Pivot:
-    """Rows = mailboxes by total, columns = actors by total."""
+def mailbox_by_actor(
+    frame: pd.DataFrame, nonowner_only: bool = False, tz: str | tzinfo = "UTC", rows: np.ndarray | None = None
+) -> Pivot:
+    """Rows = mailboxes by total, columns = actors by total (``rows``: see mailbox_by_time)."""
     zone = resolve_tz(tz)
+    include = _include_mask(frame, nonowner_only, rows=rows)
     row_codes, rows = _codes(frame["mailbox"])
     col_codes, cols = _codes(frame["actor"])
-    include = _include_mask(frame, nonowner_only)
     n_rows, n_cols = len(rows), len(cols)
     if n_rows * n_cols <= MAX_DENSE_CELLS:
         counts, keys, counted = _count(row_codes, n_rows, col_codes, n_cols, include)
@@ -201,16 +218,18 @@ def _actor_pivot(
 
 
 def hour_by_weekday(
-    frame: pd.DataFrame, tz: str | tzinfo = "UTC", mailbox: object = ..., nonowner_only: bool = False
+    frame: pd.DataFrame, tz: str | tzinfo = "UTC", mailbox: object = ..., nonowner_only: bool = False,
+    rows: np.ndarray | None = None,
 ) -> Pivot:
     """Rows = Monday..Sunday, columns = hour 0..23 in the display zone; one mailbox or all.
 
     ``mailbox`` left out means every row; ``None`` means rows whose mailbox is not recorded.
+    ``rows``: see mailbox_by_time.
     """
     zone = resolve_tz(tz)
     local = local_ns(frame["time"], zone) if len(frame) else np.zeros(0, dtype=np.int64)
     mailbox_query = "" if mailbox is ... else exact("mailbox", mailbox)
-    include = _include_mask(frame, nonowner_only, mailbox_query)
+    include = _include_mask(frame, nonowner_only, mailbox_query, rows=rows)
     # hour of the week, Monday 00:00 = 0: the epoch (hour 0) was a Thursday, 72 h after Monday
     keys = (local // HOUR_NS + 72) % 168
     missing = local == NAT

@@ -223,3 +223,24 @@ def test_sparse_actor_path_equals_dense(monkeypatch: pytest.MonkeyPatch) -> None
     check_cells_by_query(sparse, frame, "UTC")
     assert sparse.cell_stats(0, 0).count == sparse.counts[0, 0]
 
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=rows, tz=st.sampled_from(ZONES), nonowner=st.booleans(), keep=st.lists(st.booleans(), min_size=60, max_size=60))
+def test_rows_mask_equals_filtering_the_frame(records, tz, nonowner, keep) -> None:
+    """Counting ``rows`` of the full frame = counting a copy of those rows (no copy needed)."""
+    frame = make_frame(records)
+    mask = np.array(keep[: len(frame)], dtype=bool)
+    sub = frame[mask].reset_index(drop=True)
+    for build in (
+        lambda f, **kw: mailbox_by_time(f, tz, nonowner_only=nonowner, **kw),
+        lambda f, **kw: mailbox_by_actor(f, nonowner_only=nonowner, **kw),
+        lambda f, **kw: hour_by_weekday(f, tz, nonowner_only=nonowner, **kw),
+    ):
+        masked, copied = build(frame, rows=mask), build(sub)
+        assert as_dict(masked) == as_dict(copied)
+        assert list(masked.col_labels) == list(copied.col_labels)
+        assert masked.unplaced == copied.unplaced
+        for r, c in zip(*np.nonzero(masked.counts)):
+            assert masked.cell_stats(int(r), int(c)) == copied.cell_stats(int(r), int(c))
+            assert masked.cell_query(int(r), int(c)) == copied.cell_query(int(r), int(c))
