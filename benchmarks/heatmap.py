@@ -88,10 +88,13 @@ def main() -> int:
     ref = ref.reindex(columns=got.columns, fill_value=0)
     assert np.array_equal(got.to_numpy(), ref.to_numpy()), "pivot differs from the pandas baseline"
 
+    half = np.random.default_rng(1).random(len(frame)) < 0.5  # a grid filter keeping half the rows
     cases = [
         ("mailbox x hour", lambda: mailbox_by_time(frame, args.tz, bin="hour"), lambda: baseline_time(frame)),
         ("mailbox x hour, non-owner", lambda: mailbox_by_time(frame, args.tz, bin="hour", nonowner_only=True),
          lambda: baseline_time(frame[frame["logon_type"] != "Owner"])),
+        ("mailbox x hour, 50% rows", lambda: mailbox_by_time(frame, args.tz, bin="hour", rows=half),
+         lambda: baseline_time(frame[half])),
         ("mailbox x actor", lambda: mailbox_by_actor(frame), lambda: baseline_actor(frame)),
         ("weekday x hour", lambda: hour_by_weekday(frame, args.tz), lambda: baseline_weekday(frame)),
     ]
