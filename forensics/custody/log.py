@@ -23,6 +23,7 @@ from forensics.custody.hashing import FileHashes, hash_file
 from forensics.errors import CustodyError, EvidenceError
 
 LOG_NAME = "custody.jsonl"
+HEAD_NAME = "custody.head.json"  # entry count + last entry hash: cutting the log's tail shows
 GENESIS = "0" * 64
 
 
@@ -39,6 +40,41 @@ def default_examiner() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name on some hosts
         return "unknown"
+
+
+class _FileLock:
+    """An exclusive, blocking lock on a small lock file (fcntl on POSIX, msvcrt on Windows)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh: Any = None
+
+    def __enter__(self) -> "_FileLock":
+        self._fh = open(self.path, "a+b")  # noqa: SIM115 - closed in __exit__
+        if os.name == "nt":
+            import msvcrt
+
+            self._fh.seek(0)
+            msvcrt.locking(self._fh.fileno(), msvcrt.LK_LOCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                self._fh.seek(0)
+                msvcrt.locking(self._fh.fileno(), msvcrt.LK_UNLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+        finally:
+            self._fh.close()
 
 
 @dataclass
@@ -64,6 +100,7 @@ class CustodyLog:
     def __init__(self, case_dir: str | os.PathLike[str] | None, examiner: str | None = None) -> None:
         self.case_dir = Path(case_dir) if case_dir is not None else None
         self.path = self.case_dir / LOG_NAME if self.case_dir is not None else None
+        self.head_path = self.case_dir / HEAD_NAME if self.case_dir is not None else None
         self.examiner = examiner or default_examiner()
         self._memory: list[str] = []
 
@@ -95,6 +132,18 @@ class CustodyLog:
 
     # -- writing ----------------------------------------------------------------------
     def append(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Append one entry. Read-chain-write happens under a lock so two writers (GUI and
+        CLI on the same case) can never fork the chain."""
+        if self.path is None:
+            return self._append_locked(kind, fields)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _FileLock(self.path.with_name(LOG_NAME + ".lock")):
+                return self._append_locked(kind, fields)
+        except OSError as exc:
+            raise CustodyError(f"cannot write custody log {self.path}: {exc}") from exc
+
+    def _append_locked(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
         lines = self.lines()
         entry: dict[str, Any] = {
             "seq": len(lines) + 1,
@@ -110,15 +159,34 @@ class CustodyLog:
         if self.path is None:
             self._memory.append(line)
             return entry
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8", newline="\n") as fh:
-                fh.write(line + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError as exc:
-            raise CustodyError(f"cannot write custody log {self.path}: {exc}") from exc
+        with open(self.path, "a", encoding="utf-8", newline="\n") as fh:
+            fh.write(line + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        self._write_head(len(lines) + 1, line_hash(line))
         return entry
+
+    def _write_head(self, entries: int, last_hash: str) -> None:
+        assert self.head_path is not None
+        tmp = self.head_path.with_name(HEAD_NAME + ".tmp")
+        tmp.write_text(json.dumps({"entries": entries, "last_hash": last_hash}) + "\n", encoding="utf-8")
+        os.replace(tmp, self.head_path)
+
+    def _head_problems(self, lines: list[str]) -> list[str]:
+        if self.head_path is None or not self.head_path.exists():
+            return []
+        try:
+            head = json.loads(self.head_path.read_text(encoding="utf-8"))
+            count, last = int(head["entries"]), str(head["last_hash"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return [f"{HEAD_NAME} is unreadable (edited?)"]
+        if len(lines) < count:
+            return [f"custody log has {len(lines)} entries but {count} were written: entries were removed from its end"]
+        if count and line_hash(lines[count - 1]) != last:
+            return [f"entry {count}: differs from the last entry recorded in {HEAD_NAME}"]
+        if len(lines) > count:
+            return [f"custody log has {len(lines) - count} entries after entry {count} that were not written by this tool"]
+        return []
 
     def record_open(
         self, path: Path, hashes: FileHashes, mtime: float, **fields: Any
@@ -162,7 +230,7 @@ class CustodyLog:
                     "(an earlier entry was edited, deleted or reordered)"
                 )
             prev = line_hash(line)
-        return problems
+        return problems + self._head_problems(self.lines())
 
     def verify(self, rehash: bool = True) -> VerifyResult:
         """Check the chain, then re-hash every evidence file against its latest entry."""

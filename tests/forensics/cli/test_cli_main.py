@@ -67,3 +67,19 @@ def test_bad_output_suffix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 def test_verify_without_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", "--case", str(tmp_path)]) == 2
     assert "no custody log" in capsys.readouterr().err
+
+
+def test_verify_detects_entries_cut_from_the_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "evidence").mkdir()
+    evidence = tmp_path / "evidence" / "a.testlog"
+    evidence.write_text(SAMPLE)
+    case = tmp_path / "case"
+    assert main(["case", "new", str(case), "--name", "Cut tail"]) == 0
+    assert main(["report", str(evidence), "--case", str(case), "--format", "csv", "--out", str(tmp_path / "r.csv")]) == 0
+    assert main(["verify", "--case", str(case)]) == 0
+    log = case / "custody.jsonl"
+    lines = log.read_text().splitlines()
+    log.write_text("\n".join(lines[:-1]) + "\n")  # a perfectly chained, shorter log
+    capsys.readouterr()
+    assert main(["verify", "--case", str(case)]) == 1
+    assert "removed from its end" in capsys.readouterr().out

@@ -80,3 +80,39 @@ def test_memory_log_without_case(tmp_path: Path) -> None:
     log.append("note", text="x")
     log.append("note", text="y")
     assert len(log.entries()) == 2 and log.verify_chain() == []
+
+
+def test_entries_cut_from_the_end_are_detected(tmp_path: Path) -> None:
+    log, _, _ = _case_with_two_files(tmp_path)
+    lines = log.lines()
+    log.path.write_text("\n".join(lines[:-1]) + "\n")  # still a perfect chain, one entry short
+    problems = log.verify_chain()
+    assert any("removed from its end" in p for p in problems)
+
+
+def test_appended_foreign_entry_is_detected(tmp_path: Path) -> None:
+    log, _, _ = _case_with_two_files(tmp_path)
+    forged = CustodyLog(None)
+    forged._memory = log.lines()
+    forged.append("note", text="forged")
+    log.path.write_text("\n".join(forged._memory) + "\n")
+    assert any("not written by this tool" in p for p in log.verify_chain())
+
+
+def test_concurrent_writers_keep_one_chain(tmp_path: Path) -> None:
+    import threading
+
+    case = tmp_path / "case"
+    logs = [CustodyLog(case, examiner=f"w{i}") for i in range(4)]
+
+    def write(log: CustodyLog) -> None:
+        for n in range(25):
+            log.append("note", n=n)
+
+    threads = [threading.Thread(target=write, args=(log,)) for log in logs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(logs[0].lines()) == 100
+    assert logs[0].verify_chain() == []
