@@ -89,29 +89,29 @@ def valid_range(local: np.ndarray, valid: np.ndarray, all_valid: bool | None = N
     """Min and max of the wall-clock times where ``valid`` (recorded, and in the caller's rows)."""
     if all_valid if all_valid is not None else bool(valid.all()):
         return int(local.min()), int(local.max())
-    big = np.iinfo(np.int64).max
-    return int(np.where(valid, local, big).min()), int(np.where(valid, local, NAT).max())
+    chosen = local[valid]  # one compressing pass, then min/max over the (smaller) result
+    return int(chosen.min()), int(chosen.max())
 
 
-def make_bins(local: np.ndarray, bin: str, tz: tzinfo, span_rows: np.ndarray | None = None) -> tuple[TimeBins, np.ndarray]:
+def make_bins(
+    local: np.ndarray, bin: str, tz: tzinfo, span_rows: np.ndarray | None = None, span: tuple[int, int] | None = None
+) -> tuple[TimeBins, np.ndarray]:
     """Bins spanning the recorded times (of ``span_rows`` only, when given), and each row's
-    bin (0..n-1; -1 for NaT). Rows outside ``span_rows`` get bin numbers relative to the
-    same origin (possibly out of range): callers must not count them."""
+    bin number 0..n-1. A row without a time gets a negative number; a row outside
+    ``span_rows`` may get any number (callers count only their rows). No per-row rewrite
+    marks them: that would be one more pass over millions of rows. ``span`` (min, max) saves
+    recomputing it when the caller already has it."""
     valid = local != NAT if span_rows is None else span_rows
     all_valid = bool(valid.all())
     if not len(local) or (not all_valid and not valid.any()):
         empty = np.zeros(0, dtype=np.int64)
         return TimeBins(bin, 0, np.zeros(1, dtype=np.int64), empty), np.full(len(local), -1, dtype=np.int64)
-    lo, hi = valid_range(local, valid, all_valid)
+    lo, hi = span if span is not None else valid_range(local, valid, all_valid)
     first = int(wall_bin_index(np.array([lo]), bin)[0])
     last = int(wall_bin_index(np.array([hi]), bin)[0])
     absolute = wall_bin_index(local, bin)
     numbers = np.arange(first, last + 2, dtype=np.int64)
     wall = wall_bin_start(numbers, bin)
     edges = wall_to_utc(wall, tz)
-    index = absolute - first
-    if span_rows is not None:
-        index = np.where(valid, index, -1)  # rows outside the span are never counted
-    elif not all_valid:
-        index = np.where(valid, index, -1)
+    index = absolute - first  # NaT: NAT // bin is far below any real bin, so negative
     return TimeBins(bin, first, edges, wall[:-1]), index

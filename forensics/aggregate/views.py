@@ -110,10 +110,10 @@ def mailbox_by_time(
     local = local_ns(frame["time"], zone) if len(frame) else np.zeros(0, dtype=np.int64)
     valid = local != NAT
     span_rows = valid if rows is None else (valid & np.asarray(rows, dtype=bool))
+    span = valid_range(local, span_rows) if span_rows.any() else None
     if bin is None:
-        lo, hi = valid_range(local, span_rows) if span_rows.any() else (0, 0)
-        bin = choose_bin(hi - lo)
-    bins, col_codes = make_bins(local, bin, zone, None if rows is None else span_rows)
+        bin = choose_bin(span[1] - span[0] if span else 0)
+    bins, col_codes = make_bins(local, bin, zone, None if rows is None else span_rows, span)
     row_codes, values = _codes(frame[row_field])
     n_rows = len(values)
     if n_rows * max(bins.n, 1) > MAX_DENSE_CELLS:
