@@ -33,6 +33,7 @@ from forensics.evtx.export_event import export_rows
 from forensics.evtx.maps import load_maps
 from forensics.localtime import choose_format, parse_local, parse_source_tz, to_utc
 from forensics.parsers import registry
+from forensics.parsers.encoding import detect_encoding
 from forensics.parsers.base import ParseContext, Parser
 
 BLOCK = 1 << 20
@@ -65,21 +66,7 @@ class Decoding:
 
 
 def detect_codec(head: bytes) -> tuple[str, int]:
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8", 3
-    if head.startswith(codecs.BOM_UTF16_LE):
-        return "utf-16-le", 2
-    if head.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16-be", 2
-    sample = head[:4096]
-    if len(sample) >= 8:
-        odd_nuls = sample[1::2].count(0)
-        even_nuls = sample[0::2].count(0)
-        if odd_nuls > len(sample) // 4 and even_nuls < len(sample) // 50:
-            return "utf-16-le", 0
-        if even_nuls > len(sample) // 4 and odd_nuls < len(sample) // 50:
-            return "utf-16-be", 0
-    return "utf-8", 0
+    return detect_encoding(head)
 
 
 def text_blocks(stream: BinaryIO, decoding: Decoding) -> Iterator[str]:

@@ -28,37 +28,18 @@ from forensics.evtx.export_event import export_rows
 from forensics.evtx.maps import load_maps
 from forensics.localtime import to_ns
 from forensics.parsers import registry
+from forensics.parsers.encoding import detect_encoding as detect_text_encoding
 from forensics.parsers.base import ParseContext, Parser
 
 BLOCK = 1 << 20
 BATCH = 5000
 MAX_EVENT_BYTES = 16 << 20  # one <Event> larger than this is not an event record
 _EVENT_NS = "schemas.microsoft.com/win/2004/08/events/event"
-_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
 def detect_encoding(head: bytes) -> tuple[str, int]:
     """``(codec, BOM length)`` from the byte-order mark, NUL pattern, or XML declaration."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8", 3
-    if head.startswith(codecs.BOM_UTF16_LE):
-        return "utf-16-le", 2
-    if head.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16-be", 2
-    if len(head) >= 4 and head[0] != 0 and head[1] == 0 and head[3] == 0:
-        return "utf-16-le", 0
-    if len(head) >= 4 and head[0] == 0 and head[1] != 0 and head[2] == 0:
-        return "utf-16-be", 0
-    declared = _DECL_ENCODING.match(head)
-    if declared:
-        name = declared.group(1).decode("ascii").lower()
-        try:
-            codec = codecs.lookup(name).name
-        except LookupError:
-            return "utf-8", 0
-        if not codec.startswith("utf-16") and not codec.startswith("utf-32"):
-            return codec, 0
-    return "utf-8", 0
+    return detect_text_encoding(head, xml=True)
 
 
 class _Markers:
