@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml setup.py
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m app resources/demo
+	$(PY) -m app --identities resources/demo-identities.csv resources/demo
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
