@@ -118,7 +118,7 @@ def read_csv_text(ctx: ParseContext, data: bytes, type_line: str = "") -> CsvTex
     try:
         table = read_numbered(data)
     except pa.ArrowInvalid as exc:
-        if "utf8" not in str(exc).lower().replace("-", ""):
+        if "utf8" not in str(exc).lower().replace("-", "") and _is_utf8(data):
             raise ParseError(f"{ctx.path.name}: CSV cannot be read: {exc}") from exc
         data = data.decode("cp1252", errors="replace").encode("utf-8")
         ctx.report.warn("file", "text is not valid UTF-8; decoded as Windows-1252")
@@ -210,6 +210,14 @@ def _lines_as_records(part: bytes, unique: list[str]) -> pa.Table | None:
     if invalid or table.num_rows != part.count(b"\n"):
         return None
     return table
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _unique(names: list[str]) -> list[str]:

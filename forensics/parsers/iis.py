@@ -232,24 +232,18 @@ class IisParser(Parser):
         numbers: np.ndarray,
         strict: bool,
     ) -> pa.Table | None:
-        """pyarrow CSV over the given lines; ``None`` (fast path) when a row is malformed."""
+        """pyarrow CSV over the given lines; ``None`` (fast path) when a row is malformed
+        (pyarrow raises on a wrong field count; the strict pass only sees checked lines)."""
         fields = state.fields or []
         include = [f for f in fields if f in WANTED]
         if not include:
             for number in numbers.tolist():
                 ctx.report.bad_record(f"line {number}", "#Fields: header names none of the fields an access needs")
             return None
-        malformed: list[int] = []
-
-        def on_invalid(row: pacsv.InvalidRow) -> str:
-            malformed.append(1)
-            return "skip"
-
         options = dict(
             read_options=pacsv.ReadOptions(column_names=fields, block_size=8 << 20),
             parse_options=pacsv.ParseOptions(
                 delimiter=" ", quote_char=False, escape_char=False, ignore_empty_lines=True,
-                invalid_row_handler=None if strict else on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={f: pa.string() for f in include},
@@ -275,8 +269,6 @@ class IisParser(Parser):
                 )
                 state.legacy_warned = True
             table = pacsv.read_csv(io.BytesIO("\n".join(lines).encode("utf-8") + b"\n"), **options)
-        if malformed:
-            return None
         if strict and table.num_rows != len(idx):  # cannot happen after _check_lines; never guess
             for number in numbers.tolist():
                 ctx.report.bad_record(f"line {number}", "line could not be split consistently")

@@ -40,6 +40,7 @@ _OPERATIONS = {
 _LOGON_TYPES = {"owner": "Owner", "delegate": "Delegate", "admin": "Admin"}
 _OUTCOMES = {"succeeded": "Success", "partiallysucceeded": "Success", "failed": "Failure"}
 _EVENT = re.compile(r"<Event\b(?P<attrs>[^<>]*?)(?P<empty>/)?>", re.IGNORECASE)
+_EVENT_OPEN = re.compile(r"<Event\b", re.IGNORECASE)
 _EVENT_END = re.compile(r"</Event\s*>", re.IGNORECASE)
 _ATTR = re.compile(r"([A-Za-z_][\w.:-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CHILD = re.compile(r"<(?!/)[^<>]*>")
@@ -115,26 +116,20 @@ class MailboxAuditParser(Parser):
         if re.search(r"<!DOCTYPE|<!ENTITY", text[:65536], re.IGNORECASE):
             ctx.report.warn("file", "document type declaration / entities ignored (never expanded)")
         records: list[dict[str, str]] = []
-        ordinal = 0
-        pos = 0
-        while (start := _EVENT.search(text, pos)) is not None:
-            ordinal += 1
+        starts = [m.start() for m in _EVENT_OPEN.finditer(text)]
+        for ordinal, at in enumerate(starts, start=1):
+            following = starts[ordinal] if ordinal < len(starts) else len(text)
+            start = _EVENT.match(text, at)
+            if start is None or start.end() > following:
+                ctx.report.bad_record(f"record {ordinal}", "unreadable <Event> start tag")
+                continue
             attrs = _attributes(start.group("attrs"))
-            body_end = start.end()
+            body = ""
             if not start.group("empty"):
-                end = _EVENT_END.search(text, start.end())
-                next_start = _EVENT.search(text, start.end())
-                if end is None or (next_start is not None and next_start.start() < end.start()):
+                end = _EVENT_END.search(text, start.end(), following)
+                if end is None:
                     ctx.report.warn(f"record {ordinal}", "<Event> not closed; read up to the next <Event>")
-                    body_end = next_start.start() if next_start is not None else len(text)
-                    body = text[start.end() : body_end]
-                    pos = body_end
-                else:
-                    body = text[start.end() : end.start()]
-                    pos = end.end()
-            else:
-                body = ""
-                pos = body_end
+                body = text[start.end() : end.start() if end is not None else following]
             if not attrs.get("Operation"):
                 ctx.report.bad_record(f"record {ordinal}", "<Event> without an Operation attribute")
                 continue
@@ -152,7 +147,7 @@ class MailboxAuditParser(Parser):
             attrs["SourceItemIdsList"] = " | ".join(ids)
             attrs["_number"] = str(ordinal)
             records.append(attrs)
-        if ordinal == 0:
+        if not starts:
             raise ParseError(f"{ctx.path.name}: no <Event> elements; not a mailbox audit search result")
         if not records:
             return None
@@ -220,11 +215,13 @@ class MailboxAuditParser(Parser):
 
     def _times(self, ctx: ParseContext, stamp: pd.Series, time_mode: str) -> tuple[pd.Series, pd.Series]:
         """UTC times and each row's ``time_basis``: exact where an offset is written, else local."""
+        utc = "datetime64[ns, UTC]"
         has_offset = stamp.str.strip().str.contains(_HAS_OFFSET, na=False)
-        times = pd.Series(pd.NaT, index=stamp.index, dtype="datetime64[ns, UTC]")
+        times = pd.Series(pd.NaT, index=stamp.index, dtype=utc)
         basis = pd.Series("utc (offset in source)", index=stamp.index, dtype="string")
         if has_offset.any():
-            times[has_offset] = pd.to_datetime(stamp[has_offset], utc=True, errors="coerce", format="mixed")
+            exact = pd.to_datetime(stamp.where(has_offset), utc=True, errors="coerce", format="mixed")
+            times = times.where(~has_offset, exact.astype(utc))
         local = ~has_offset & stamp.notna()
         if local.any():
             zone = parse_source_tz(ctx.options.source_tz)
@@ -232,7 +229,10 @@ class MailboxAuditParser(Parser):
             if ambiguous:
                 ctx.report.warn("file", f"LastAccessed date order is ambiguous (no day above 12); read as {fmt}")
             converted = to_utc(parse_local(stamp[local], fmt), zone)
-            times[local] = converted.times.to_numpy()
+            converted_times = converted.times
+            if not isinstance(converted_times.dtype, pd.DatetimeTZDtype):  # all unreadable: naive NaT
+                converted_times = converted_times.dt.tz_localize("UTC")
+            times = times.where(~local, converted_times.astype(utc).reindex(stamp.index))
             basis[local] = zone.basis
             if not zone.known:
                 ctx.report.notes.append(
@@ -256,13 +256,16 @@ class MailboxAuditParser(Parser):
         if not (head.startswith("<") or re.search(r"<Event\b", head, re.IGNORECASE)):
             return raw_csv_record(raw, int(number))
         text = _decode_xml(raw)
-        for ordinal, start in enumerate(_EVENT.finditer(text), start=1):
-            if ordinal == int(number):
-                end = _EVENT_END.search(text, start.end()) if not start.group("empty") else None
-                nxt = _EVENT.search(text, start.end())
-                stop = end.end() if end is not None and (nxt is None or end.start() < nxt.start()) else (
-                    nxt.start() if nxt is not None else len(text))
-                return text[start.start() : stop if not start.group("empty") else start.end()].strip()
+        starts = [m.start() for m in _EVENT_OPEN.finditer(text)]
+        index = int(number) - 1
+        if 0 <= index < len(starts):
+            at = starts[index]
+            following = starts[index + 1] if index + 1 < len(starts) else len(text)
+            start = _EVENT.match(text, at)
+            if start is not None and start.group("empty") and start.end() <= following:
+                return text[at : start.end()].strip()
+            end = _EVENT_END.search(text, at, following)
+            return text[at : end.end() if end is not None else following].strip()
         raise ValueError(f"record {number} not found in {path.name}")
 
 
