@@ -115,14 +115,13 @@ def read_csv_text(ctx: ParseContext, data: bytes, type_line: str = "") -> CsvTex
             table = read(payload, threads=False, newlines=True)
         return table
 
+    if not _is_utf8(data):  # checked first: pyarrow cannot show a malformed non-UTF-8 row to us
+        data = data.decode("cp1252", errors="replace").encode("utf-8")
+        ctx.report.warn("file", "text is not valid UTF-8; decoded as Windows-1252")
     try:
         table = read_numbered(data)
     except pa.ArrowInvalid as exc:
-        if "utf8" not in str(exc).lower().replace("-", "") and _is_utf8(data):
-            raise ParseError(f"{ctx.path.name}: CSV cannot be read: {exc}") from exc
-        data = data.decode("cp1252", errors="replace").encode("utf-8")
-        ctx.report.warn("file", "text is not valid UTF-8; decoded as Windows-1252")
-        table = read_numbered(data)
+        raise ParseError(f"{ctx.path.name}: CSV cannot be read: {exc}") from exc
     # pyarrow numbers rows from the file's first row (the header is 1): data record = n - 1
     numbered = [((n - 1) if n else None, t) for n, t in bad]
     numbers = _kept_numbers(table.num_rows, [n for n, _ in numbered])
@@ -190,24 +189,19 @@ def iter_csv_text(ctx: ParseContext, block_size: int | None = None) -> Iterator[
 
 
 def _lines_as_records(part: bytes, unique: list[str]) -> pa.Table | None:
-    """Read whole lines as one record each; ``None`` unless that is provably right."""
-    invalid: list[int] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        invalid.append(1)
-        return "skip"
-
+    """Read whole lines as one record each; ``None`` unless that is provably right
+    (pyarrow raises on a row with the wrong field count or on text that is not UTF-8)."""
     try:
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(part)),
             read_options=pacsv.ReadOptions(block_size=16 << 20, column_names=unique),
-            parse_options=pacsv.ParseOptions(newlines_in_values=False, invalid_row_handler=on_invalid),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in unique},
                                                  strings_can_be_null=False),
         )
     except pa.ArrowInvalid:
         return None
-    if invalid or table.num_rows != part.count(b"\n"):
+    if table.num_rows != part.count(b"\n"):
         return None
     return table
 

@@ -75,3 +75,18 @@ def test_mailbox_audit_xml_random_events(tmp_path_factory, body, attrs) -> None:
     path.write_text(text, encoding="utf-8")
     frame, report = run_parser(MailboxAuditParser, path)
     assert report.balanced and schema.validate(frame) == []
+
+
+@SETTINGS
+@given(rows=st.lists(st.lists(TEXT, min_size=0, max_size=6), min_size=1, max_size=6), cut=st.integers(0, 30))
+def test_mailbox_audit_csv_random_cells(tmp_path_factory, rows, cut) -> None:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(["LastAccessed", "Operation", "LogonType", "MailboxOwnerUPN", "LogonUserDisplayName", "ClientIPAddress"])
+    for row in rows:
+        w.writerow(row)
+    data = out.getvalue().encode("utf-8")
+    path = tmp_path_factory.mktemp("mbacsv") / "audit.csv"
+    path.write_bytes(data[: max(len(data) - cut, data.index(b"\n") + 1)])
+    frame, report = run_parser(MailboxAuditParser, path)
+    assert report.balanced and schema.validate(frame) == []
