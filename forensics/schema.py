@@ -52,6 +52,10 @@ EXTRA_COLUMNS: dict[str, Any] = {
     # every identity form seen for actor / mailbox, joined by "|", for identity resolution
     "actor_ids": STRING_DTYPE,
     "mailbox_ids": STRING_DTYPE,
+    # the person behind actor / mailbox, one label for every form of them (identity/people.py):
+    # what the heatmap and findings group by
+    "actor_key": "category",
+    "mailbox_key": "category",
     # free text the source carried that has no column (data strings, counts, parent ids)
     "details": STRING_DTYPE,
     # locator of the raw record inside its evidence file (chunk, byte offset or line)

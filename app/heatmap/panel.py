@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.heatmap.plot import HeatmapPlot
 from forensics.aggregate import AggregateError, Pivot, hour_by_weekday, mailbox_by_actor, mailbox_by_time
+from forensics.aggregate.people import person_field
 from forensics.query import all_of
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,8 @@ class HeatmapPanel(QWidget):
         self.timer.start()
 
     def _loaded(self) -> None:
-        counts = self.session.frame["mailbox"].value_counts() if len(self.session.frame) else pd.Series(dtype=int)
+        frame = self.session.frame
+        counts = frame[person_field(frame, "mailbox")].value_counts() if len(frame) else pd.Series(dtype=int)
         self.mailbox_combo.blockSignals(True)
         current = self.mailbox_combo.currentText()
         self.mailbox_combo.clear()
@@ -245,7 +247,7 @@ class HeatmapPanel(QWidget):
         return "weekday", f"hour of day ({zone})"
 
     def _describe(self, pivot: Pivot) -> str:
-        parts = [f"{pivot.full_total:,} events", f"{pivot.full_rows:,} {pivot.row_field} rows"]
+        parts = [f"{pivot.full_total:,} events", f"{pivot.full_rows:,} {pivot.row_field.removesuffix('_key')} rows"]
         if pivot.bin:
             parts.append(f"{pivot.bin} bins ({self.session.zone.label()})")
         if pivot.full_rows > 30:

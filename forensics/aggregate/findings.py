@@ -17,6 +17,7 @@ from datetime import tzinfo
 import numpy as np
 import pandas as pd
 
+from forensics.aggregate.people import person_field
 from forensics.query import all_of, compile_query, exact
 from forensics.query.fields import CHANGE_OPERATIONS
 from forensics.query.zone import DAY_NS, NAT, local_ns, resolve_tz
@@ -119,6 +120,8 @@ def access_pairs(
 ) -> tuple[pd.DataFrame, list[str]]:
     """One row per (actor, mailbox) with non-owner access (``is:nonowner -is:change``).
 
+    Pairs are of resolved persons (``actor_key``/``mailbox_key`` when the frame has them);
+    ``actor_forms``/``mailbox_forms`` list the forms the evidence used.
     Columns: actor, mailbox, events, one count column per operation (most frequent first),
     first_seen, last_seen (UTC), after_hours (count), after_hours_share (0..1), admin
     (any row is:admin), logon_types, client_ips, client_hosts, sources (source formats),
@@ -129,8 +132,9 @@ def access_pairs(
     base = "is:nonowner -is:change"
     mask = compile_query(base).mask(frame)
     sub = frame[mask]
-    actor_codes, actors = _codes(sub["actor"])
-    mailbox_codes, mailboxes = _codes(sub["mailbox"])
+    actor_field, mailbox_field = person_field(frame, "actor"), person_field(frame, "mailbox")
+    actor_codes, actors = _codes(sub[actor_field])
+    mailbox_codes, mailboxes = _codes(sub[mailbox_field])
     combined = actor_codes * len(mailboxes) + mailbox_codes
     uniq, pair = np.unique(combined, return_inverse=True)
     n = len(uniq)
@@ -166,13 +170,16 @@ def access_pairs(
     table["after_hours_share"] = np.divide(after, timed, out=np.zeros(n), where=timed > 0)
     table["admin"] = admin
     column = sub.get
+    # the forms the evidence named each person in (the pair itself is by resolved person)
+    table["actor_forms"] = _joined_values(pair, n, column("actor"))
+    table["mailbox_forms"] = _joined_values(pair, n, column("mailbox"))
     table["logon_types"] = _joined_values(pair, n, column("logon_type"))
     table["client_ips"] = _joined_values(pair, n, column("client_ip"))
     table["client_hosts"] = _joined_values(pair, n, column("client_host"))
     table["sources"] = _joined_values(pair, n, column("source_format"))
     table["evidence"] = _joined_values(pair, n, column("evidence"))
-    actor_terms = [exact("actor", v) for v in actors]  # once per value, not per pair
-    mailbox_terms = [exact("mailbox", v) for v in mailboxes]
+    actor_terms = [exact(actor_field, v) for v in actors]  # once per value, not per pair
+    mailbox_terms = [exact(mailbox_field, v) for v in mailboxes]
     table["query"] = [f"{base} {actor_terms[a]} {mailbox_terms[m]}" for a, m in zip(pair_actor.tolist(), pair_mailbox.tolist())]
     out = pd.DataFrame(table)
     out["first_seen"] = out["first_seen"].astype("datetime64[ns, UTC]")

@@ -14,6 +14,7 @@ from datetime import tzinfo
 import numpy as np
 import pandas as pd
 
+from forensics.aggregate.people import person_field
 from forensics.query import all_of, compile_query
 
 
@@ -160,7 +161,7 @@ class Pivot:
         frame = self._frame
         actors = 0
         if "actor" in frame.columns:
-            actor = frame["actor"]
+            actor = frame[person_field(frame, "actor")]
             if isinstance(actor.dtype, pd.CategoricalDtype):
                 codes = actor.cat.codes.to_numpy()[selected]
                 actors = int(np.unique(codes[codes >= 0]).size)

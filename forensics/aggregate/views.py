@@ -13,6 +13,7 @@ from datetime import tzinfo
 import numpy as np
 import pandas as pd
 
+from forensics.aggregate.people import person_field
 from forensics.aggregate.bins import BINS, TimeBins, choose_bin, make_bins, valid_range
 from forensics.aggregate.lazy import LazySeq
 from forensics.aggregate.pivot import Pivot
@@ -95,7 +96,7 @@ def mailbox_by_time(
     tz: str | tzinfo = "UTC",
     bin: str | None = None,
     nonowner_only: bool = False,
-    row_field: str = "mailbox",
+    row_field: str | None = None,
     rows: np.ndarray | None = None,
 ) -> Pivot:
     """Rows = mailboxes by total, columns = consecutive time bins (auto hour/day/week).
@@ -114,6 +115,7 @@ def mailbox_by_time(
     if bin is None:
         bin = choose_bin(span[1] - span[0] if span else 0)
     bins, col_codes = make_bins(local, bin, zone, None if rows is None else span_rows, span)
+    row_field = row_field or person_field(frame, "mailbox")
     row_codes, values = _codes(frame[row_field])
     n_rows = len(values)
     if n_rows * max(bins.n, 1) > MAX_DENSE_CELLS:
@@ -165,8 +167,9 @@ def mailbox_by_actor(
     """Rows = mailboxes by total, columns = actors by total (``rows``: see mailbox_by_time)."""
     zone = resolve_tz(tz)
     include = _include_mask(frame, nonowner_only, rows=rows)
-    row_codes, rows = _codes(frame["mailbox"])
-    col_codes, cols = _codes(frame["actor"])
+    row_field, col_field = person_field(frame, "mailbox"), person_field(frame, "actor")
+    row_codes, rows = _codes(frame[row_field])
+    col_codes, cols = _codes(frame[col_field])
     n_rows, n_cols = len(rows), len(cols)
     if n_rows * n_cols <= MAX_DENSE_CELLS:
         counts, keys, counted = _count(row_codes, n_rows, col_codes, n_cols, include)
@@ -185,26 +188,26 @@ def mailbox_by_actor(
         col_order = _order(dense.sum(axis=0))
         ids_r, ids_c = used_r[row_order], used_c[col_order]
         return _actor_pivot(frame, zone, dense[np.ix_(row_order, col_order)], ids_r, ids_c, rows, cols, keys, counted,
-                            n_cols, nonowner_only)
+                            n_cols, nonowner_only, row_field, col_field)
     row_order = _order(counts.sum(axis=1))
     col_order = _order(counts.sum(axis=0))
     return _actor_pivot(frame, zone, counts[np.ix_(row_order, col_order)], row_order, col_order, rows, cols, keys, counted,
-                        n_cols, nonowner_only)
+                        n_cols, nonowner_only, row_field, col_field)
 
 
 def _actor_pivot(
     frame: pd.DataFrame, zone: tzinfo, counts: np.ndarray, row_ids: np.ndarray, col_ids: np.ndarray,
     rows: list[object], cols: list[object], keys: np.ndarray, counted: np.ndarray | None, n_cols: int,
-    nonowner_only: bool,
+    nonowner_only: bool, row_field: str = "mailbox", col_field: str = "actor",
 ) -> Pivot:
     return Pivot(
         kind="mailbox_actor",
-        row_field="mailbox",
-        col_field="actor",
+        row_field=row_field,
+        col_field=col_field,
         row_labels=LazySeq(lambda i: _label(rows[row_ids[i]]), len(row_ids)),
         col_labels=LazySeq(lambda j: _label(cols[col_ids[j]]), len(col_ids)),
-        row_queries=LazySeq(lambda i: exact("mailbox", rows[row_ids[i]]), len(row_ids)),
-        col_queries=LazySeq(lambda j: exact("actor", cols[col_ids[j]]), len(col_ids)),
+        row_queries=LazySeq(lambda i: exact(row_field, rows[row_ids[i]]), len(row_ids)),
+        col_queries=LazySeq(lambda j: exact(col_field, cols[col_ids[j]]), len(col_ids)),
         counts=counts,
         base_query="is:nonowner" if nonowner_only else "",
         tz=zone,
@@ -228,7 +231,7 @@ def hour_by_weekday(
     """
     zone = resolve_tz(tz)
     local = local_ns(frame["time"], zone) if len(frame) else np.zeros(0, dtype=np.int64)
-    mailbox_query = "" if mailbox is ... else exact("mailbox", mailbox)
+    mailbox_query = "" if mailbox is ... else exact(person_field(frame, "mailbox"), mailbox)
     include = _include_mask(frame, nonowner_only, mailbox_query, rows=rows)
     # hour of the week, Monday 00:00 = 0: the epoch (hour 0) was a Thursday, 72 h after Monday
     keys = (local // HOUR_NS + 72) % 168

@@ -15,6 +15,7 @@ import pandas as pd
 
 from forensics.identity.directory import Directory, load_directory
 from forensics.identity.keys import all_keys, split_ids
+from forensics.identity.people import add_person_keys
 
 #: Operations that are administrative acts in themselves (cmdlets, permission changes...).
 ADMIN_OPERATIONS = (
@@ -56,11 +57,13 @@ def resolve_logon_types(
     directory: Directory | None = None,
     directory_path: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Fill ``logon_type``/``logon_rule`` where the source left them empty."""
+    """Fill ``logon_type``/``logon_rule`` where the source left them empty, and the
+    person keys (``actor_key``/``mailbox_key``) of every row."""
     if directory is None and directory_path:
         directory = load_directory(directory_path)
     if frame.empty:
         return frame
+    frame = add_person_keys(frame, directory)
     frame = frame.copy()
     given = frame["logon_type"].notna()
     rules = frame["logon_rule"].astype("string")

@@ -38,7 +38,9 @@ def test_findings_click_filters_grid(qtbot, loaded_window) -> None:
     panel.recompute()
     pairs = panel.result.pairs
     # ROWS: pat -> ceo (2), admin -> cfo (1), eve -> cfo (1, a failed logon)
-    assert set(zip(pairs["actor"], pairs["mailbox"])) == {
+    # pairs are of persons; the forms the evidence used are listed beside them
+    assert set(zip(pairs["actor"], pairs["mailbox"])) == {("pat", "ceo"), ("admin", "cfo"), ("eve", "cfo")}
+    assert set(zip(pairs["actor_forms"], pairs["mailbox_forms"])) == {
         ("CONTOSO\\pat", "ceo@contoso.com"), ("CONTOSO\\admin", "cfo@contoso.com"), ("CONTOSO\\eve", "cfo@contoso.com")
     }
     view = panel.pairs_view

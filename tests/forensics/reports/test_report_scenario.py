@@ -59,7 +59,7 @@ def test_xlsx_findings_count_the_incident(scenario) -> None:  # type: ignore[no-
     header = [c.value for c in sheet[1]]
     rows = [dict(zip(header, [c.value for c in row])) for row in sheet.iter_rows(min_row=2)]
     ip = incident["client_ip"]
-    hits = [r for r in rows if r["actor"] and incident["actor_account"].lower() in r["actor"].lower()
+    hits = [r for r in rows if r["actor"] and incident["actor_account"].lower() in (r["actor_forms"] or "").lower()
             and ip in (r.get("client_ips") or "")]
     assert hits, rows[:3]
     for op, count in incident["operations"].items():
