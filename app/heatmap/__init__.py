@@ -30,3 +30,6 @@ def install(window) -> None:  # type: ignore[no-untyped-def]
         window.tabifyDockWidget(anchor, window.heatmap_dock)
         window.tabifyDockWidget(window.heatmap_dock, window.findings_dock)
     window.heatmap_dock.raise_()
+    # the bottom area holds the heatmap now: give it room for a screenful of mailbox rows
+    # (a saved layout, restored after this, still wins)
+    window.resizeDocks([window.heatmap_dock], [max(330, window.height() * 2 // 5)], Qt.Orientation.Vertical)
