@@ -99,5 +99,5 @@ def apply_style(app: QApplication) -> str:
     icon = resource_path("icons", "mailbox-audit.svg")
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
-    return base
     app.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, False)
+    return base

@@ -34,7 +34,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     options = _load_options(args)  # a bad option fails before any window appears
     app = create_application([sys.argv[0], *qt_args])
-    window = MainWindow(quiet=args.exit_after_load)
+    try:
+        window = MainWindow(quiet=args.exit_after_load)
+    except Exception as exc:  # noqa: BLE001 - no window to keep running: say why and stop
+        import logging
+        import traceback
+
+        logging.getLogger("app").error("the main window could not be built\n%s", traceback.format_exc())
+        print(f"mailbox-audit-gui: error: the main window could not be built: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        if not args.exit_after_load:
+            from app.dialogs.messages import show_error
+
+            show_error(None, "Mailbox Audit cannot start", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        return 1
     window.session.load_options = options
     if args.case:
         window.session.set_case_dir(args.case)

@@ -439,3 +439,15 @@ def test_empty_grid_explains_itself(qtbot, window, evidence_folder) -> None:
     assert window.table.empty_message() == ""
     window.set_query("actor:nobody-at-all")
     assert "No rows match" in window.table.empty_message()
+
+
+def test_exit_after_load_reports_a_broken_window_instead_of_hanging(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import app.main as gui_main
+    import app.main_window as main_window
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ImportError("No module named 'PySide6.QtOpenGL'")
+
+    monkeypatch.setattr(main_window, "MainWindow", broken)
+    assert gui_main.main(["--exit-after-load"]) == 1
+    assert "could not be built" in capsys.readouterr().err
