@@ -3,8 +3,9 @@
 Why: web logs hold millions of lines but few *distinct* paths, user names and user agents.
 ``Uniq`` dictionary-encodes such a column once, so URL decoding, lower-casing and pattern
 tests run on the distinct values (Python is allowed there) and reach every row through
-an integer index. High-cardinality text (query strings) goes through RE2 kernels
-(``pyarrow.compute``), restricted to the rows that need them. No Python loop over rows.
+an integer index. High-cardinality text (query strings) goes through Arrow kernels
+(``pyarrow.compute``: one split, then per-name integer tests in ``QueryParams``). No Python
+loop over rows.
 """
 
 from __future__ import annotations
@@ -96,44 +97,6 @@ def extract(values: pa.Array, pattern: str) -> pa.Array:
     return pc.if_else(pc.equal(found, ""), pa.scalar(None, S), found)
 
 
-def query_params(query: pa.Array | pa.ChunkedArray, names: tuple[str, ...]) -> dict[str, Uniq]:
-    """URL-decoded values of ``name=`` parameters (names case-insensitive; first one wins).
-
-    One split on ``&`` and one anchored split of each ``k=v`` token serve every name,
-    instead of one unanchored regex scan of every query string per name.
-    """
-    query = as_array(query)
-    n = len(query)
-    empty = {name: Uniq(pa.array([], S), np.full(n, -1, dtype=np.int64)) for name in names}
-    if n == 0:
-        return empty
-    lists = pc.split_pattern(query, "&")
-    tokens = pc.list_flatten(lists)
-    if not len(tokens):
-        return empty
-    parent = pc.list_parent_indices(lists).to_numpy()
-    pairs = pc.extract_regex(tokens, r"^(?P<k>[^=]*)=(?P<v>.*)$")
-    keys = Uniq.encode(pc.utf8_lower(pc.struct_field(pairs, [0])))
-    values = pc.struct_field(pairs, [1])
-    known = {k: i for i, k in enumerate(keys.values.to_pylist())}
-    out = {}
-    for name in names:
-        code = known.get(name.lower())
-        if code is None:
-            out[name] = empty[name]
-            continue
-        hits = np.flatnonzero(keys.index == code)
-        rows, first = np.unique(parent[hits], return_index=True)
-        source = np.full(n, -1, dtype=np.int64)
-        source[rows] = hits[first]
-        out[name] = Uniq.encode(values.take(pa.array(source, mask=source < 0)), url_decode_text)
-    return out
-
-
-def query_param(query: pa.Array | pa.ChunkedArray, name: str) -> Uniq:
-    return query_params(query, (name,))[name]
-
-
 class QueryParams:
     """Parameters of a column of URL query strings, split once and looked up by name.
 
@@ -217,8 +180,6 @@ class Scatter:
         pool = pa.concat_arrays(self.pool)
         return pool.take(pa.array(self.source, mask=self.source < 0))
 
-    def filled(self) -> np.ndarray:
-        return self.source >= 0
 
 
 def to_categorical(values: pa.Array | pa.ChunkedArray) -> pd.Categorical:
