@@ -210,3 +210,28 @@ def join(parts: list[pa.Array], sep: str) -> pa.Array:
     if out is None:
         raise ValueError("join() needs at least one column")
     return out
+
+
+def complete_columns(frame: pd.DataFrame, source_format: str) -> pd.DataFrame:
+    """Add every schema column ``frame`` lacks as an all-missing column of its final dtype
+    (and ``source_format``), so ``schema.conform`` has nothing left to convert row by row."""
+    from forensics.schema import COLUMNS, STRING_DTYPE, TIME_DTYPE  # schema imports nothing of ours
+
+    n = len(frame)
+    frame["source_format"] = pd.Categorical.from_codes(
+        np.zeros(n, dtype=np.int8), categories=pd.Index([source_format], dtype="string")
+    )
+    for name, dtype in COLUMNS.items():
+        if name in frame.columns:
+            continue
+        if dtype == "category":
+            frame[name] = pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=pd.Index([], dtype="string"))
+        elif dtype == "boolean":
+            frame[name] = pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+        elif dtype in ("Int32", "Int64"):
+            frame[name] = pd.arrays.IntegerArray(np.zeros(n, dtype=dtype.lower()), np.ones(n, dtype=bool))
+        elif dtype is STRING_DTYPE:
+            frame[name] = pd.array(pa.nulls(n, S), dtype=STRING_DTYPE)
+        elif dtype is TIME_DTYPE:
+            frame[name] = pd.Series(pd.NaT, index=frame.index, dtype=TIME_DTYPE)
+    return frame

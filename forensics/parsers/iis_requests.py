@@ -28,6 +28,7 @@ from forensics.parsers.arrowtext import (
     Scatter,
     Uniq,
     as_array,
+    complete_columns,
     extract,
     join,
     QueryParams,
@@ -89,6 +90,11 @@ def challenge_rows(table: pa.Table, times: pa.Array) -> np.ndarray:
     method = Uniq.encode(_text(table, "cs-method"), str.upper)
     stem, agent = Uniq.encode(_text(table, "cs-uri-stem")), Uniq.encode(_text(table, "cs(user-agent)"))
     return _challenges(table, times, status, method, stem, agent)
+
+
+def _labels(values: tuple[str, ...] | list[str]) -> pd.Index:
+    """Categories as the schema's string dtype (what every parser's categoricals share)."""
+    return pd.Index(list(values), dtype="string")
 
 
 def _status(table: pa.Table) -> np.ndarray:
@@ -250,7 +256,7 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool, challenge: np.n
     frame = pd.DataFrame(
         {
             "time": pd.Series(times.filter(keep_arrow).to_pandas(), dtype="datetime64[ns, UTC]"),
-            "operation": pd.Categorical.from_codes(operation[keep], categories=OPERATIONS),
+            "operation": pd.Categorical.from_codes(operation[keep], categories=_labels(OPERATIONS)),
             "mailbox": to_categorical(mailbox_values.filter(keep_arrow)),
             "actor": Uniq(actor.values, actor.index[keep]).categorical(),
             "admin_rights": pd.array(np.where(admin[keep], True, None), dtype="boolean"),
@@ -259,18 +265,18 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool, challenge: np.n
             "client_ip": to_categorical(_text(table, "c-ip").filter(keep_arrow)),
             "client_host": to_categorical(client_host.build().filter(keep_arrow)),
             "client_app": client_app,
-            "outcome": pd.Categorical.from_codes(outcome, categories=("Success", "Failure")),
+            "outcome": pd.Categorical.from_codes(outcome, categories=_labels(("Success", "Failure"))),
             "server": to_categorical(server),
             "record_id": table.column("record_id").filter(keep_arrow).to_numpy(),
-            "provider": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), categories=["IIS"]),
-            "mapping": pd.Categorical.from_codes(mapping[keep], categories=MAPPINGS),
-            "time_basis": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), categories=["utc"]),
+            "provider": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), categories=_labels(["IIS"])),
+            "mapping": pd.Categorical.from_codes(mapping[keep], categories=_labels(MAPPINGS)),
+            "time_basis": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), categories=_labels(["utc"])),
             "details": to_string_series(details),
         }
     )
     if "raw_ref" in table.column_names:
         frame["raw_ref"] = table.column("raw_ref").filter(keep_arrow).to_numpy()
-    return Classified(frame, skipped)
+    return Classified(complete_columns(frame, "iis"), skipped)
 
 
 def _dav_folder(rest: pa.Array, items: pa.Array) -> pa.Array:

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from forensics.parsers.arrowtext import S, Uniq, join, to_categorical, to_string_series
+from forensics.parsers.arrowtext import S, Uniq, complete_columns, join, to_categorical, to_string_series
 
 _NV = pa.list_(pa.struct([("Name", S), ("Value", S)]))
 AUDIT_SCHEMA = pa.schema(
@@ -387,4 +387,4 @@ def map_records(
             "raw_ref": numbers[rec],
         }
     )
-    return frame, skipped, accepted
+    return complete_columns(frame, "ual"), skipped, accepted
