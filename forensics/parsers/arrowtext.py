@@ -235,3 +235,32 @@ def complete_columns(frame: pd.DataFrame, source_format: str) -> pd.DataFrame:
         elif dtype is TIME_DTYPE:
             frame[name] = pd.Series(pd.NaT, index=frame.index, dtype=TIME_DTYPE)
     return frame
+
+
+def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate frames with the same columns into one, categoricals recoded once.
+
+    Why not ``pd.concat``/``schema.concat``: those copy every batch and re-map each
+    categorical per batch; here each categorical's distinct values are merged (few) and
+    only integer codes are concatenated, so a parser can hand ingest one frame per file.
+    """
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame()
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    out: dict[str, object] = {}
+    for column in frames[0].columns:
+        parts = [f[column] for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            values = pd.unique(np.concatenate([p.cat.categories.to_numpy(dtype=object) for p in parts]))
+            categories = pd.Index(values, dtype="string")
+            codes = []
+            for p in parts:
+                own = p.cat.codes.to_numpy().astype(np.int64)
+                remap = categories.get_indexer(p.cat.categories.astype("string"))
+                codes.append(np.where(own >= 0, remap[np.maximum(own, 0)] if len(remap) else -1, -1))
+            out[column] = pd.Categorical.from_codes(np.concatenate(codes), categories=categories)
+        else:
+            out[column] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(out)

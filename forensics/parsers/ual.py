@@ -25,6 +25,7 @@ import pyarrow.json as pajson
 
 from forensics.errors import ParseError
 from forensics.parsers import registry
+from forensics.parsers.arrowtext import concat_frames
 from forensics.parsers.base import ParseContext, Parser
 from forensics.parsers.csvtable import decode_head, header_names, iter_csv_text, raw_csv_record
 from forensics.parsers.ual_mapping import AUDIT_SCHEMA, map_records
@@ -58,6 +59,12 @@ class UalParser(Parser):
         return 95 if layout_of(names) else 70
 
     def parse(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
+        frames = [frame for frame in self._frames(ctx) if len(frame)]
+        frame = concat_frames(frames)  # one frame per file: nothing left for ingest to merge
+        if len(frame):
+            yield frame
+
+    def _frames(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
         checked = False
         for piece in iter_csv_text(ctx):
             if not checked:
