@@ -7,6 +7,7 @@ plain ``progress`` and ``cancel`` callables so it runs anywhere (no Qt).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,12 +111,17 @@ def _parse_one(
         report.source_format = parser_cls.source_format
         ctx = ParseContext(reader=reader, path=path, options=options, report=report, cancelled=cancelled)
         frames = []
+        # Hashing runs on helper threads that give up the GIL while they work; with the
+        # default 5 ms switch interval they then wait for the parser to hand it back.
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, 0.0005))
         try:
             for batch in parser_cls().parse(ctx):
                 ctx.check_cancel()
                 if len(batch):
                     frames.append(schema.conform(batch, defaults={"source_format": parser_cls.source_format}))
         finally:
+            sys.setswitchinterval(switch)
             report.hashes = reader.finish()
     frame = schema.concat(frames)
     report.rows = len(frame)

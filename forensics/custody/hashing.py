@@ -9,6 +9,7 @@ always covers the whole file from one single read.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 import io
 import os
 from dataclasses import dataclass
@@ -17,6 +18,15 @@ from pathlib import Path
 from forensics.errors import EvidenceError
 
 BLOCK = 1 << 20
+PARALLEL_MIN = 256 << 10  # below this a thread hand-off costs more than it saves
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _md5_pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="md5")
+    return _POOL
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,14 @@ class HashingReader(io.RawIOBase):
     # -- raw reading -------------------------------------------------------------------
     def _read_file(self, n: int) -> bytes:
         data = self._fh.read(n)
-        if data:
+        if len(data) >= PARALLEL_MIN:
+            # MD5 has no CPU acceleration and costs as much as SHA-256 and SHA-1 together:
+            # run it beside them (hashlib releases the GIL on large buffers)
+            md5 = _md5_pool().submit(self._md5.update, data)
+            self._sha256.update(data)
+            self._sha1.update(data)
+            md5.result()
+        elif data:
             self._sha256.update(data)
             self._sha1.update(data)
             self._md5.update(data)

@@ -17,7 +17,6 @@ import io
 import operator
 import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +42,12 @@ from forensics.evtx.exchange import map_group, map_with
 from forensics.evtx.handlers import handler_for
 from forensics.evtx.maps import EventMap, MapSet, load_maps
 from forensics.parsers import registry
+from forensics.parsers.prefetch import blocks
 from forensics.parsers.base import ParseContext, Parser
 from forensics.schema import COLUMNS, STRING_DTYPE
 
 #: chunks read (and hashed) together and mapped as one vectorized batch: 4 MiB of evidence
-BATCH_CHUNKS = 64
+BATCH_CHUNKS = 128
 #: chunks handed to the engine at once inside a batch (keeps its strings cache-warm)
 ENGINE_CHUNKS = 8
 #: the engine's worker threads (one is as fast here, and leaves a core for hashing)
@@ -282,17 +282,9 @@ registry.register(EvtxParser)
 
 
 def _read_batches(ctx: ParseContext) -> Iterator[bytes]:
-    """Batches of chunks from the hashing reader; the next one is read (and hashed, which
-    releases the GIL) in a helper thread while the caller parses the current one."""
-    size = BATCH_CHUNKS * CHUNK_SIZE
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evtx-read") as pool:
-        pending = pool.submit(ctx.reader.read, size)
-        while True:
-            batch = pending.result()
-            if not batch:
-                return
-            pending = pool.submit(ctx.reader.read, size)
-            yield batch
+    """Batches of chunks from the hashing reader, the next one read (and hashed, which
+    releases the GIL) on a helper thread while the caller parses the current one."""
+    return blocks(ctx.reader, BATCH_CHUNKS * CHUNK_SIZE)
 
 
 def _engine_records(header: bytes, batch: bytes) -> tuple[list[pa.Array], list[tuple[int, str]]]:

@@ -15,6 +15,8 @@ import evtx
 import pandas as pd
 import pytest
 
+from forensics.parsers import evtx_parser
+
 from forensics import schema
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, LoadCancelled
@@ -145,7 +147,8 @@ def _big_file(tmp_path: Path, copies: int) -> Path:
     return path
 
 
-def test_cancel_mid_file(tmp_path: Path) -> None:
+def test_cancel_mid_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(evtx_parser, "BATCH_CHUNKS", 32)
     path = _big_file(tmp_path, 15)  # 225 chunks: several batches
     size = path.stat().st_size
     seen: list[int] = []
@@ -161,7 +164,8 @@ def test_cancel_mid_file(tmp_path: Path) -> None:
     assert seen and max(seen) < size  # stopped before reading the whole file
 
 
-def test_multi_batch_file_counts(tmp_path: Path) -> None:
+def test_multi_batch_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(evtx_parser, "BATCH_CHUNKS", 64)
     path = _big_file(tmp_path, 6)  # 6 x 17 chunk slots (15 used): two batches
     records, errors = engine_counts(path)
     frame, report = load(path, all_events=True)
