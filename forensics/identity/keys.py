@@ -8,12 +8,14 @@ alias = DN's last ``cn`` = local part of the SMTP address = sAMAccountName.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _GUID_PREFIXED_CN = re.compile(r"^[0-9a-f]{32}-(.+)$", re.IGNORECASE)
 _SID = re.compile(r"^S-1-\d+(-\d+)+$", re.IGNORECASE)
 _GUID = re.compile(r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1 << 16)  # the same few thousand names recur across many combinations
 def identity_keys(value: str | None) -> frozenset[str]:
     """Lower-case keys under which ``value`` may match another form of the same person."""
     if not value:

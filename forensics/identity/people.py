@@ -10,6 +10,7 @@ alias every form reduces to (DN's last ``cn`` = SMTP local part = sAMAccountName
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ _GUID_PREFIXED_CN = re.compile(r"^[0-9a-f]{32}-(.+)$", re.IGNORECASE)
 _SID_OR_GUID = re.compile(r"^(S-1-\d+(-\d+)+|\{?[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\}?)$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1 << 16)
 def alias_of(form: str) -> str | None:
     """The alias a form reduces to, or None when it has none (display names, SIDs)."""
     text = form.strip().strip("'\"").strip()
