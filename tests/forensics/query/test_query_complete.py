@@ -19,7 +19,7 @@ def frame() -> pd.DataFrame:
 
 def test_field_names() -> None:
     f = frame()
-    assert complete("mai", 3, f) == ["mailbox:", "mailbox_ids:"]
+    assert complete("mai", 3, f) == ["mailbox:", "mailbox_ids:", "mailbox_key:"]
     assert "tag:" in complete("ta", 2, f)  # an extra column is a field
     assert "ip:" in complete("i", 1, f) and "is:" in complete("i", 1, f)  # alias and keyword
     assert complete("is:n", 4, f) == ["is:nonowner"]
