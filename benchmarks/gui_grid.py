@@ -74,6 +74,8 @@ def synth_frame(n: int, seed: int = 1) -> pd.DataFrame:
         "time_basis": _cat(rng, ["utc"], n),
         "actor_ids": pd.array([pd.NA] * n, dtype=schema.STRING_DTYPE),
         "mailbox_ids": pd.array([pd.NA] * n, dtype=schema.STRING_DTYPE),
+        "actor_key": pd.Categorical.from_codes(actor_codes.astype(np.int32), categories=pd.Index(actors)),
+        "mailbox_key": pd.Categorical.from_codes(mbox_codes.astype(np.int32), categories=pd.Index(mailboxes)),
         "details": pd.array([pd.NA] * n, dtype=schema.STRING_DTYPE),
         "raw_ref": pd.array(np.arange(n, dtype=np.int64), dtype="Int64"),
     }
