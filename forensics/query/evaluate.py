@@ -49,7 +49,10 @@ def is_text(series: pd.Series) -> bool:
 
 def _category_mask(series: pd.Series, predicate: np.ndarray) -> np.ndarray:
     """Row mask from a per-category answer: one gather over the codes (code -1 -> False)."""
-    table = np.append(np.asarray(predicate, dtype=bool), False)
+    predicate = np.asarray(predicate, dtype=bool)
+    if not predicate.any():  # the usual case for a free word in most columns: no gather
+        return np.zeros(len(series), dtype=bool)
+    table = np.append(predicate, False)
     codes = series.cat.codes.to_numpy()
     return table[codes]
 
@@ -72,6 +75,8 @@ def _contains(series: pd.Series, needle: str, case: bool) -> np.ndarray:
     if coded is not None:  # large column: test the distinct strings once, gather by code
         codes, values = coded
         pred = np.asarray(values.str.contains(needle, case=case, regex=False), dtype=bool)
+        if not pred.any():
+            return np.zeros(len(codes), dtype=bool)
         return np.append(pred, False)[codes]
     if getattr(strings.dtype, "storage", "") == "pyarrow":
         # Arrow kernels directly: lower-casing then a plain substring match is ~2.5x faster
@@ -82,6 +87,21 @@ def _contains(series: pd.Series, needle: str, case: bool) -> np.ndarray:
         matched = pc.fill_null(pc.match_substring(arrow, needle), False)
         return matched.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     return _as_bool(strings.str.contains(needle, case=case, regex=False))
+
+
+def _contains_at(series: pd.Series, needle: str, case: bool, rows: np.ndarray) -> np.ndarray:
+    """``_contains`` evaluated at ``rows`` only: per-value answers gathered by those rows' codes."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        cats = pd.Index(series.cat.categories.astype(str))
+        pred = np.append(np.asarray(cats.str.contains(needle, case=case, regex=False), dtype=bool), False)
+        return pred[series.cat.codes.to_numpy()[rows]]
+    strings = series if isinstance(series.dtype, pd.StringDtype) else series.astype("string")
+    coded = encoded(strings)
+    if coded is not None:
+        codes, values = coded
+        pred = np.append(np.asarray(values.str.contains(needle, case=case, regex=False), dtype=bool), False)
+        return pred[codes[rows]]
+    return _contains(strings.iloc[rows].reset_index(drop=True), needle, case)
 
 
 def _equals(series: pd.Series, value: str, case: bool) -> np.ndarray:
@@ -172,7 +192,13 @@ class Evaluator:
         if isinstance(node, And):
             mask = self.run(node.children[0])
             for child in node.children[1:]:
-                mask = mask & self.run(child)
+                if isinstance(child, Free) and np.count_nonzero(mask) < self.n // 4:
+                    # later words only need testing where the earlier terms matched
+                    rows = np.flatnonzero(mask)
+                    mask = np.zeros(self.n, dtype=bool)
+                    mask[rows] = self.free(child, rows)
+                else:
+                    mask = mask & self.run(child)
             return mask
         if isinstance(node, Or):
             mask = self.run(node.children[0])
@@ -197,12 +223,15 @@ class Evaluator:
             return present if node.present else ~present
         raise TypeError(f"unknown node {node!r}")  # pragma: no cover
 
-    def free(self, node: Free) -> np.ndarray:
-        mask = np.zeros(self.n, dtype=bool)
+    def free(self, node: Free, rows: np.ndarray | None = None) -> np.ndarray:
+        """Rows where any text column contains the word (only at ``rows`` when given)."""
+        mask = np.zeros(self.n if rows is None else len(rows), dtype=bool)
         for name in self.columns:
             series = self.frame[name]
             if is_text(series):
-                mask |= _contains(series, node.value, self.case)
+                mask |= _contains(series, node.value, self.case) if rows is None else _contains_at(
+                    series, node.value, self.case, rows
+                )
         return mask
 
     def term(self, node: Term) -> np.ndarray:
