@@ -357,15 +357,7 @@ class Case:
         out.frame = schema.concat(frames)
         self._annotate(out)
         for check in out.problems:
-            self.custody.append(
-                "evidence-mismatch",
-                path=str(check.path),
-                evidence_id=check.entry.evidence_id,
-                status=check.status,
-                recorded_sha256=check.entry.sha256,
-                current_sha256=check.current.sha256 if check.current else None,
-                message=check.message,
-            )
+            self._log_mismatch(check)
         self.last_checks = out.checks
         return out
 
@@ -455,20 +447,23 @@ class Case:
             elif check.status == verification.MODIFIED and not any("EVIDENCE CHANGED" in n for n in report.notes):
                 report.notes.append("EVIDENCE CHANGED: " + text)
 
+    def _log_mismatch(self, check: EvidenceCheck) -> None:
+        self.custody.append(
+            "evidence-mismatch",
+            path=str(check.path),
+            evidence_id=check.entry.evidence_id,
+            status=check.status,
+            recorded_sha256=check.entry.sha256,
+            current_sha256=check.current.sha256 if check.current else None,
+            message=check.message,
+        )
+
     def rehash_all(self) -> list[EvidenceCheck]:
         """Full re-hash of every evidence file without parsing (for reports and Verify)."""
         checks = [verification.rehash(e, self.folder) for e in self.evidence]
         for check in checks:
             if check.problem:
-                self.custody.append(
-                    "evidence-mismatch",
-                    path=str(check.path),
-                    evidence_id=check.entry.evidence_id,
-                    status=check.status,
-                    recorded_sha256=check.entry.sha256,
-                    current_sha256=check.current.sha256 if check.current else None,
-                    message=check.message,
-                )
+                self._log_mismatch(check)
         self.last_checks = checks
         return checks
 
