@@ -49,7 +49,7 @@ from forensics.schema import COLUMNS, STRING_DTYPE
 #: chunks read (and hashed) together and mapped as one vectorized batch: 4 MiB of evidence
 BATCH_CHUNKS = 128
 #: chunks handed to the engine at once inside a batch (keeps its strings cache-warm)
-ENGINE_CHUNKS = 8
+ENGINE_CHUNKS = 16
 #: the engine's worker threads (one is as fast here, and leaves a core for hashing)
 ENGINE_THREADS = 1
 #: stop a batch after this many errors in a row without a record (a runaway corrupt region)
