@@ -1,6 +1,9 @@
 """Take docs/heatmap.png: the main window on the demo case with the Heatmap dock raised.
 
-Environment: HEATMAP_TAB (0-2), HEATMAP_NONOWNER (0/1), HEATMAP_LOG (0/1), HEATMAP_DOCK=findings.
+Environment: HEATMAP_TAB (0-2), HEATMAP_NONOWNER (0/1), HEATMAP_LOG (0/1), HEATMAP_DOCK=findings,
+SHOT_QUERY (a query to apply first; the third row is then selected, as in docs/screenshot.png:
+``SHOT_QUERY='is:nonowner -actor:svc -actor:"NT AUTHORITY" op:MessageOpen' HEATMAP_NONOWNER=0
+xvfb-run ... docs/heatmap_screenshot.py docs/screenshot.png``).
 Run under a display (``xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python docs/heatmap_screenshot.py``).
 Settings and session data go to a temporary folder, so a developer's settings are untouched.
 """
@@ -44,6 +47,11 @@ def main() -> int:
         panel.count_combo.setCurrentIndex(int(os.environ.get("HEATMAP_NONOWNER", "1")))
         panel.scale_combo.setCurrentIndex(int(os.environ.get("HEATMAP_LOG", "0")))
         panel.tabs.setCurrentIndex(tab)
+        query = os.environ.get("SHOT_QUERY")
+        if query:
+            window.resizeDocks([dock], [330], Qt.Orientation.Vertical)
+            window.set_query(query)
+            window.table.selectRow(2)
         panel.recompute()
         QTimer.singleShot(800, lambda: (window.grab().save(str(out)), print(f"wrote {out}"), app.quit()))
 
