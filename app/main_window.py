@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -34,10 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from app import settings as app_settings
-from app.dialogs.about import about_dialog, query_syntax_dialog
 from app.dialogs.examiner import ExaminerDialog, ensure_examiner, remember_examiner, stored_examiner
 from app.dialogs.messages import show_error, show_warning
 from app.display_tz import DisplayZone
+from app import menus
 from app.models.event_table_model import EventTableModel
 from app.session import Session
 from app.widgets.custody_dock import CustodyPanel
@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self.custody_panel = CustodyPanel(self.session, self)
 
         self._build_status_bar()
-        self._build_menus()
+        menus.build_menus(self)
         self.evidence_dock = self.add_dock(self.evidence_panel, Qt.DockWidgetArea.BottomDockWidgetArea, "Evidence")
         self.custody_dock = self.add_dock(self.custody_panel, Qt.DockWidgetArea.BottomDockWidgetArea, "Custody log")
         self.tabifyDockWidget(self.evidence_dock, self.custody_dock)
@@ -193,72 +193,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ menus
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        self.menu_file = bar.addMenu("&File")
-        self.action_open = self._action("&Open evidence…", self.open_dialog, QKeySequence.StandardKey.Open,
-                                        "Open evidence files (each is hashed into the custody log)")
-        self.action_open_folder = self._action("Open evidence &folder…", self.open_folder_dialog, "Ctrl+Shift+O",
-                                               "Open every supported file in a folder, recursively")
-        self.action_load_options = self._action("Load &options…", self.edit_load_options, None,
-                                                "Source time zone of local-time exports, directory export, event maps")
-        self.action_close_all = self._action("&Close all evidence", self.session.clear, None,
-                                             "Remove all rows from the view (the custody log is kept)")
-        self.action_quit = self._action("&Quit", self.close, "Ctrl+Q")
-        for a in (self.action_open, self.action_open_folder, self.action_load_options, self.action_close_all):
-            self.menu_file.addAction(a)
-        self._quit_separator = self.menu_file.addSeparator()
-        self.menu_file.addAction(self.action_quit)
-
-        self.menu_edit = bar.addMenu("&Edit")
-        self.action_copy = self._action("&Copy cells", self.table.copy_selection, QKeySequence.StandardKey.Copy)
-        self.action_copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.table.addAction(self.action_copy)
-        self.action_detail = self._action("Show row &detail", self._detail_current, Qt.Key.Key_Return)
-        self.action_detail.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.table.addAction(self.action_detail)
-        self.action_find = self._action("&Find (query bar)", self.focus_query, QKeySequence.StandardKey.Find)
-        self.action_clear_query = self._action("C&lear query", self.clear_query, Qt.Key.Key_Escape)
-        self.action_examiner = self._action("&Examiner name…", self.change_examiner)
-        for a in (self.action_copy, self.action_detail):
-            self.menu_edit.addAction(a)
-        self.menu_edit.addSeparator()
-        for a in (self.action_find, self.action_clear_query):
-            self.menu_edit.addAction(a)
-        self.menu_edit.addSeparator()
-        self.menu_edit.addAction(self.action_examiner)
-
-        self.menu_view = bar.addMenu("&View")
-        self.menu_panels = self.menu_view.addMenu("&Panels")
-        self.menu_columns = self.menu_view.addMenu("&Columns")
-        self.menu_columns.aboutToShow.connect(self._fill_columns_menu)
-        self.menu_zone = self.menu_view.addMenu("Display &time zone")
-        self._zone_group = QActionGroup(self)
-        self.action_zone_utc = self._action("UTC", lambda: self.set_zone(DisplayZone()))
-        self.action_zone_local = self._action("Local time", lambda: self.set_zone(DisplayZone("local")))
-        self.action_zone_offset = self._action("Fixed offset…", self.ask_zone_offset)
-        for a in (self.action_zone_utc, self.action_zone_local, self.action_zone_offset):
-            a.setCheckable(True)
-            self._zone_group.addAction(a)
-            self.menu_zone.addAction(a)
-        self.action_zone_utc.setChecked(True)
-        self.menu_view.addSeparator()
-        self.action_reset_layout = self._action("&Reset layout", self.reset_layout)
-        self.menu_view.addAction(self.action_reset_layout)
-
-        self.menu_help = bar.addMenu("&Help")
-        self.action_syntax = self._action("&Query syntax", lambda: query_syntax_dialog(self).exec(), QKeySequence.StandardKey.HelpContents)
-        self.action_about = self._action("&About Mailbox Audit", lambda: about_dialog(self).exec())
-        self.menu_help.addAction(self.action_syntax)
-        self.menu_help.addAction(self.action_about)
+        return menus.action(self, text, slot, shortcut, tip)
 
     def _fill_columns_menu(self) -> None:
         self.menu_columns.clear()
