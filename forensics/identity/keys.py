@@ -14,6 +14,10 @@ _GUID_PREFIXED_CN = re.compile(r"^[0-9a-f]{32}-(.+)$", re.IGNORECASE)
 _SID = re.compile(r"^S-1-\d+(-\d+)+$", re.IGNORECASE)
 _GUID = re.compile(r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$", re.IGNORECASE)
 
+#: Account domains that name built-in principals, not people: keep them whole.
+BUILTIN_DOMAINS = {"nt authority", "nt service", "builtin", "window manager", "font driver host"}
+_SID_OR_GUID = re.compile(r"^(S-1-\d+(-\d+)+|\{?[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\}?)$", re.IGNORECASE)
+
 
 @lru_cache(maxsize=1 << 16)  # the same few thousand names recur across many combinations
 def identity_keys(value: str | None) -> frozenset[str]:
@@ -55,3 +59,24 @@ def all_keys(*values: str | None) -> frozenset[str]:
     for value in values:
         keys |= identity_keys(value)
     return frozenset(keys)
+
+
+@lru_cache(maxsize=1 << 16)
+def alias_of(form: str) -> str | None:
+    """The alias a form reduces to, or None when it has none (display names, SIDs)."""
+    text = form.strip().strip("'\"").strip()
+    low = text.lower()
+    if not low or low == "-" or _SID_OR_GUID.match(text):
+        return None
+    if low.startswith("/o="):
+        last = low.rsplit("/cn=", 1)[-1] if "/cn=" in low else ""
+        match = _GUID_PREFIXED_CN.match(last)
+        return (match.group(1) if match else last) or None
+    if "\\" in low:
+        domain, _, user = low.partition("\\")
+        if domain in BUILTIN_DOMAINS:
+            return text.upper()
+        return user or None
+    if "@" in low and " " not in low:
+        return low.split("@", 1)[0] or None
+    return None

@@ -9,44 +9,19 @@ alias every form reduces to (DN's last ``cn`` = SMTP local part = sAMAccountName
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 
 from forensics.identity.directory import Directory
-from forensics.identity.keys import split_ids
+from forensics.identity.keys import alias_of, split_ids
+from forensics.identity.sides import Side, sides
 
-#: Account domains that name built-in principals, not people: keep them whole.
-_BUILTIN_DOMAINS = {"nt authority", "nt service", "builtin", "window manager", "font driver host"}
-_GUID_PREFIXED_CN = re.compile(r"^[0-9a-f]{32}-(.+)$", re.IGNORECASE)
-_SID_OR_GUID = re.compile(r"^(S-1-\d+(-\d+)+|\{?[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\}?)$", re.IGNORECASE)
-
-
-@lru_cache(maxsize=1 << 16)
-def alias_of(form: str) -> str | None:
-    """The alias a form reduces to, or None when it has none (display names, SIDs)."""
-    text = form.strip().strip("'\"").strip()
-    low = text.lower()
-    if not low or low == "-" or _SID_OR_GUID.match(text):
-        return None
-    if low.startswith("/o="):
-        last = low.rsplit("/cn=", 1)[-1] if "/cn=" in low else ""
-        match = _GUID_PREFIXED_CN.match(last)
-        return (match.group(1) if match else last) or None
-    if "\\" in low:
-        domain, _, user = low.partition("\\")
-        if domain in _BUILTIN_DOMAINS:
-            return text.upper()
-        return user or None
-    if "@" in low and " " not in low:
-        return low.split("@", 1)[0] or None
-    return None
+__all__ = ["add_person_keys", "alias_of", "person_label", "row_labels", "with_person_keys"]
 
 
 def person_label(value: str | None, ids: str | None, directory: Directory | None = None) -> str | None:
-    """The label of the person ``value`` (with its other ``ids`` forms) names."""
+    """The label of the person ``value`` (with its other ``ids`` forms) names. This states the
+    rule for one pair; ``add_person_keys`` applies it to whole columns (see ``sides``)."""
     forms = [f for f in [value, *split_ids(ids)] if f and str(f).strip()]
     if not forms:
         return None
@@ -61,28 +36,25 @@ def person_label(value: str | None, ids: str | None, directory: Directory | None
     return str(forms[0]).strip().lower()
 
 
-def _labels(frame: pd.DataFrame, column: str, ids_column: str, directory: Directory | None) -> pd.Categorical:
-    """Label every row, deciding once per distinct (value, ids) pair."""
-    codes_v, values = pd.factorize(frame[column], use_na_sentinel=True)
-    codes_i, ids = pd.factorize(frame[ids_column], use_na_sentinel=True)
-    combo = (codes_v.astype(np.int64) + 1) * (len(ids) + 1) + (codes_i + 1)
-    uniq, first, inverse = np.unique(combo, return_index=True, return_inverse=True)
-    labels = [
-        person_label(
-            None if codes_v[i] < 0 else str(values[codes_v[i]]),
-            None if codes_i[i] < 0 else str(ids[codes_i[i]]),
-            directory,
-        )
-        for i in first
-    ]
-    return pd.Categorical(np.asarray(labels, dtype=object)[inverse])
+def row_labels(side: Side) -> pd.Categorical:
+    """Every row's label, from its pair's; categories as ``pd.Categorical`` of the row labels."""
+    used = np.bincount(side.rows, minlength=len(side.label)) > 0
+    present = pd.Categorical(side.label[used])  # same values, so same (sorted) categories
+    codes = np.full(len(side.label), -1, dtype=present.codes.dtype)
+    codes[used] = present.codes
+    return pd.Categorical.from_codes(codes[side.rows], dtype=present.dtype)
 
 
 def add_person_keys(frame: pd.DataFrame, directory: Directory | None = None) -> pd.DataFrame:
     """Fill ``actor_key`` and ``mailbox_key`` (see the module docstring)."""
     if frame.empty:
         return frame
-    frame = frame.copy()
-    frame["actor_key"] = _labels(frame, "actor", "actor_ids", directory)
-    frame["mailbox_key"] = _labels(frame, "mailbox", "mailbox_ids", directory)
+    return with_person_keys(frame, *sides(frame, directory))
+
+
+def with_person_keys(frame: pd.DataFrame, actor: Side, mailbox: Side) -> pd.DataFrame:
+    """``add_person_keys`` from sides already built (``resolve_logon_types`` needs them too)."""
+    frame = frame.copy(deep=False)  # whole columns are replaced: the caller's frame is unchanged
+    frame["actor_key"] = row_labels(actor)
+    frame["mailbox_key"] = row_labels(mailbox)
     return frame

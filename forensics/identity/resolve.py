@@ -2,8 +2,10 @@
 
 Rows whose source states the logon type keep it (rule ``source``). Otherwise the actor's and
 the mailbox's identity forms are compared: with a directory export by person, else by the
-alias heuristic. Work is done once per distinct (actor, mailbox, ids, admin flag)
-combination, not per row.
+alias heuristic. ``decide`` states the rules for one combination; ``decide_rows`` applies the
+same rules to whole columns: each distinct form is analysed once (``forms``), each distinct
+(value, ids) pair once (``sides``), and each distinct (actor pair, mailbox pair, admin flag)
+combination with numpy.
 """
 
 from __future__ import annotations
@@ -15,15 +17,14 @@ import pandas as pd
 
 from forensics.identity.directory import Directory, load_directory
 from forensics.identity.keys import all_keys, split_ids
-from forensics.identity.people import add_person_keys
+from forensics.identity.people import with_person_keys
+from forensics.identity.sides import Side, shares_key, sides
 
 #: Operations that are administrative acts in themselves (cmdlets, permission changes...).
 ADMIN_OPERATIONS = (
     "AdminCommand", "PermissionChange", "ForwardingChange", "InboxRuleChange", "MailboxExport",
     "AuditConfigChange",
 )
-
-_KEY_COLUMNS = ["actor", "mailbox", "actor_ids", "mailbox_ids", "admin_rights"]
 
 
 def decide(
@@ -52,6 +53,48 @@ def decide(
     return "Delegate", "no-match"
 
 
+#: decide's outcomes, numbered in the order decide tries them, then the admin-command override
+_OUTCOMES = [
+    ("Unknown", "missing-identity"), ("Owner", "directory"), ("Admin", "directory+admin-flag"),
+    ("Delegate", "directory"), ("Owner", "alias-match"), ("Admin", "admin-flag"), ("Delegate", "no-match"),
+    ("Admin", "admin-command"),
+]
+_DELEGATE = [i for i, (kind, _) in enumerate(_OUTCOMES) if kind == "Delegate"]
+_ADMIN_COMMAND = len(_OUTCOMES) - 1
+
+
+def decide_rows(actor: Side, mailbox: Side, at: np.ndarray, admin: np.ndarray) -> np.ndarray:
+    """``decide`` for the rows ``at`` (their admin flags ``admin``), as indexes into _OUTCOMES:
+    once per distinct (actor pair, mailbox pair, admin) combination, vectorized."""
+    n_mailbox = len(mailbox.label)
+    combined = (actor.rows[at] * n_mailbox + mailbox.rows[at]) * 2 + admin
+    per_row, uniques = pd.factorize(combined)
+    pair, is_admin = np.divmod(uniques.astype(np.int64), 2)
+    a, m = np.divmod(pair, n_mailbox)
+    missing = ~actor.has_identity[a] | ~mailbox.has_identity[m]
+    known = (actor.person[a] >= 0) & (mailbox.person[m] >= 0)  # -1 everywhere without a directory
+    same = known & (actor.person[a] == mailbox.person[m])
+    admin_flag = is_admin.astype(bool)
+    conditions = [missing, same, known & admin_flag, known, shares_key(actor, mailbox, a, m), admin_flag]
+    outcome = np.select(conditions, np.arange(len(conditions)), default=len(conditions))
+    return outcome[per_row]
+
+
+def _assign(column: pd.Series, at: np.ndarray, codes: np.ndarray, words: list[str]) -> pd.Series:
+    """``column.astype("string")`` with rows ``at`` set to ``words[codes]``, then
+    ``.astype("category")`` -- computed on category codes, without a string per row."""
+    current = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("string").astype("category")
+    vocabulary = list(current.cat.categories.astype("string")) + list(words)
+    row = current.cat.codes.to_numpy().astype(np.int64)
+    row[at] = np.asarray(codes, dtype=np.int64) + len(vocabulary) - len(words)
+    used = np.bincount(row + 1, minlength=len(vocabulary) + 1)[1:] > 0
+    categories = sorted({vocabulary[i] for i in np.flatnonzero(used)})
+    number = {word: i for i, word in enumerate(categories)}
+    remap = np.array([number.get(word, -1) for word in vocabulary] + [-1])  # [-1]: row code -1 (NA)
+    dtype = pd.CategoricalDtype(pd.Index(categories, dtype="string"))
+    return pd.Series(pd.Categorical.from_codes(remap[row], dtype=dtype), index=column.index, name=column.name)
+
+
 def resolve_logon_types(
     frame: pd.DataFrame,
     directory: Directory | None = None,
@@ -63,35 +106,21 @@ def resolve_logon_types(
         directory = load_directory(directory_path)
     if frame.empty:
         return frame
-    frame = add_person_keys(frame, directory)
-    frame = frame.copy()
-    given = frame["logon_type"].notna()
-    rules = frame["logon_rule"].astype("string")
-    rules = rules.where(~given | rules.notna(), "source")
-    todo = ~given
-    if todo.any():
-        rows = frame.loc[todo, _KEY_COLUMNS]
-        combo = np.zeros(len(rows), dtype=np.int64)
-        for column in _KEY_COLUMNS:  # combine per-column codes into one key, vectorized
-            codes, uniques = pd.factorize(rows[column], use_na_sentinel=True)
-            combo = combo * (len(uniques) + 1) + (codes + 1)
-            combo = pd.factorize(combo)[0].astype(np.int64)  # stay small: no overflow
-        _, first, inverse = np.unique(combo, return_index=True, return_inverse=True)
-        firsts = rows.iloc[first]
-        decided = [
-            decide(*(None if pd.isna(v) else v for v in values), directory=directory)
-            for values in zip(*(firsts[c].tolist() for c in _KEY_COLUMNS))
-        ]
-        types = np.array([d[0] for d in decided], dtype=object)[inverse]
-        why = np.array([d[1] for d in decided], dtype=object)[inverse]
+    actor, mailbox = sides(frame, directory)
+    frame = with_person_keys(frame, actor, mailbox)  # a new frame: the caller's is unchanged
+    given = frame["logon_type"].notna().to_numpy()
+    source = np.flatnonzero(given & frame["logon_rule"].isna().to_numpy())  # stated by the source
+    todo = np.flatnonzero(~given)
+    outcome = np.zeros(0, dtype=np.int64)
+    if len(todo):
+        admin = frame["admin_rights"].fillna(False).to_numpy(dtype=bool)[todo]
+        outcome = decide_rows(actor, mailbox, todo, admin)
         # An administrative command on someone else's mailbox is Admin, never Delegate: the
         # cmdlet log has no admin flag, but running the cmdlet is the administrative act.
-        admin_command = frame.loc[todo, "operation"].isin(ADMIN_OPERATIONS).to_numpy() & (types == "Delegate")
-        types = np.where(admin_command, "Admin", types)
-        why = np.where(admin_command, "admin-command", why)
-        logon = frame["logon_type"].astype("string")
-        logon[todo.to_numpy()] = types
-        rules[todo.to_numpy()] = why
-        frame["logon_type"] = logon.astype("category")
-    frame["logon_rule"] = rules.astype("category")
+        admin_command = frame["operation"].isin(ADMIN_OPERATIONS).to_numpy()[todo] & np.isin(outcome, _DELEGATE)
+        outcome = np.where(admin_command, _ADMIN_COMMAND, outcome)
+        frame["logon_type"] = _assign(frame["logon_type"], todo, outcome, [t for t, _ in _OUTCOMES])
+    rules = ["source"] + [r for _, r in _OUTCOMES]
+    at, codes = np.concatenate([source, todo]), np.concatenate([np.zeros(len(source), np.int64), outcome + 1])
+    frame["logon_rule"] = _assign(frame["logon_rule"], at, codes, rules)
     return frame

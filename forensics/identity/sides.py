@@ -1,0 +1,166 @@
+"""The actor side and the mailbox side of a frame, one entry per distinct (value, ids) pair.
+
+``decide`` and ``person_label`` look at one combination at a time. Here every distinct form
+string (of either side) is analysed once (``forms.analyse``), each distinct (value, ids) pair
+gets what those functions derive from its forms (identity present? directory person? label?
+keys?), and rows keep only the pair number. Owner-by-alias between an actor pair and a
+mailbox pair is then a lookup of integer key ids (``shares_key``), not a set intersection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from forensics.identity.directory import Directory
+from forensics.identity.forms import Forms, analyse
+
+KeyIds = tuple[np.ndarray, np.ndarray, int]  # key id of each form's key_a, key_b (-1: none); how many
+
+
+@dataclass
+class Side:
+    """One identity column (with its ``_ids`` column) reduced to distinct pairs."""
+
+    rows: np.ndarray  # pair number of every row
+    has_identity: np.ndarray  # bool per pair: some form is non-empty (else "missing-identity")
+    person: np.ndarray  # directory person per pair (first form the directory knows), -1 none
+    label: np.ndarray  # object per pair: person_label(value, ids, directory)
+    key_codes: np.ndarray  # sorted unique pair * n_keys + key id: the pair's identity keys
+    n_keys: int  # size of the key numbering both sides share
+
+
+@dataclass
+class _Pairs:
+    """Distinct (value, ids) pairs of one side and the forms each names, in order."""
+
+    rows: np.ndarray
+    count: int
+    form_pair: np.ndarray  # pair of each form, ascending; a pair's forms keep their order
+    form_text: pa.Array
+
+
+def sides(frame: pd.DataFrame, directory: Directory | None = None) -> tuple[Side, Side]:
+    """The actor and mailbox sides of ``frame``, sharing one key numbering."""
+    actor = _pairs(frame["actor"], frame["actor_ids"])
+    mailbox = _pairs(frame["mailbox"], frame["mailbox_ids"])
+    encoded = pa.chunked_array([actor.form_text, mailbox.form_text], pa.large_string()).combine_chunks()
+    encoded = encoded.dictionary_encode()
+    forms = analyse(encoded.dictionary, directory)
+    index = np.asarray(encoded.indices, dtype=np.int64)
+    split = len(actor.form_pair)
+    key_ids = _key_ids(forms, index[:split] if split <= len(index) - split else index[split:])
+    return (
+        _side(actor, index[:split], forms, key_ids, directory),
+        _side(mailbox, index[split:], forms, key_ids, directory),
+    )
+
+
+def shares_key(actor: Side, mailbox: Side, actor_pair: np.ndarray, mailbox_pair: np.ndarray) -> np.ndarray:
+    """For each (actor pair, mailbox pair): do their key sets intersect (decide's alias-match)?"""
+    n_keys = actor.n_keys
+    a_pair, a_key = np.divmod(actor.key_codes, n_keys)
+    starts = np.searchsorted(a_pair, actor_pair, side="left")
+    counts = np.searchsorted(a_pair, actor_pair, side="right") - starts
+    which = np.repeat(np.arange(len(actor_pair)), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    probe = mailbox_pair[which] * n_keys + a_key[np.repeat(starts, counts) + offsets]
+    at = np.searchsorted(mailbox.key_codes, probe).clip(max=max(len(mailbox.key_codes) - 1, 0))
+    hit = mailbox.key_codes[at] == probe if len(mailbox.key_codes) else np.zeros(len(probe), dtype=bool)
+    return np.bincount(which[hit], minlength=len(actor_pair)) > 0
+
+
+def _pairs(values: pd.Series, ids: pd.Series) -> _Pairs:
+    """Number the distinct (value, ids) pairs and list each pair's forms."""
+    value_codes, value_uniques = _codes(values)
+    if ids.isna().all():
+        rows = np.where(value_codes < 0, len(value_uniques), value_codes)  # NA value: one more pair
+        count = len(value_uniques) + 1
+        return _Pairs(rows, count, np.arange(len(value_uniques)), value_uniques)
+    ids_codes, ids_uniques = _codes(ids)
+    combined = (value_codes + 1) * (len(ids_uniques) + 1) + (ids_codes + 1)
+    rows, uniques = pd.factorize(combined)
+    pair_value, pair_ids = np.divmod(uniques.astype(np.int64), len(ids_uniques) + 1)
+    has_value = np.flatnonzero(pair_value > 0)
+    value_forms = value_uniques.take(pa.array(pair_value[has_value] - 1))
+    parts = pc.split_pattern(ids_uniques.take(pa.array(np.maximum(pair_ids - 1, 0))), "|")
+    parts = pc.if_else(pa.array(pair_ids > 0), parts, pa.nulls(len(parts), parts.type))
+    flat = pc.list_flatten(parts)
+    parents = np.asarray(pc.list_parent_indices(parts), dtype=np.int64)
+    keep = pc.not_equal(flat, "")
+    form_pair = np.concatenate([has_value, parents[np.asarray(keep)]])
+    order = np.argsort(form_pair, kind="stable")  # value first, then the ids in their order
+    text = pa.concat_arrays([value_forms, flat.filter(keep).cast(pa.large_string())]).take(pa.array(order))
+    return _Pairs(rows.astype(np.int64), len(uniques), form_pair[order], text)
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Integer codes (-1 for NA) and the distinct strings they number."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+        uniques = column.cat.categories
+    else:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        codes = codes.astype(np.int64)
+    strings = pa.array(np.asarray(uniques.astype(str), dtype=object), pa.large_string())
+    return codes, strings
+
+
+def _key_ids(forms: Forms, shared_by: np.ndarray) -> KeyIds:
+    """Number the identity keys of the forms ``shared_by`` (the side with fewer forms); other
+    keys get -1. Only a key both sides have makes an alias-match, so numbering the smaller
+    side's keys is enough, and cheaper than numbering every key of a 150k-mailbox side."""
+    chosen = pa.array(np.unique(shared_by))
+    vocabulary = pc.unique(pa.concat_arrays([forms.key_a.take(chosen), forms.key_b.take(chosen)]).drop_null())
+    ids = pc.index_in(pa.concat_arrays([forms.key_a, forms.key_b]), value_set=vocabulary)
+    ids = np.asarray(ids.fill_null(-1), dtype=np.int64)
+    n = len(forms.key_a)
+    return ids[:n], ids[n:], max(len(vocabulary), 1)
+
+
+def _first(form_pair: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs that have a form satisfying ``mask`` and the index of the first such form."""
+    at = np.flatnonzero(mask)
+    pairs = form_pair[at]
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:] != pairs[:-1]
+    return pairs[first], at[first]
+
+
+def _side(pairs: _Pairs, index: np.ndarray, forms: Forms, key_ids: KeyIds, directory: Directory | None) -> Side:
+    """Per pair what decide and person_label derive from its forms."""
+    n = pairs.count
+    truthy = forms.truthy[index]
+    has_identity = np.zeros(n, dtype=bool)
+    has_identity[pairs.form_pair[truthy]] = True
+    person_of_form = forms.person[index]
+    person = np.full(n, -1, dtype=np.int64)
+    at, first = _first(pairs.form_pair, person_of_form >= 0)
+    person[at] = person_of_form[first]
+    label = _labels(pairs, index, forms, directory)
+    key_a, key_b, n_keys = key_ids
+    codes = np.concatenate([pairs.form_pair * n_keys + key_a[index], pairs.form_pair * n_keys + key_b[index]])
+    valid = np.concatenate([key_a[index] >= 0, key_b[index] >= 0])
+    return Side(pairs.rows, has_identity, person, label, np.unique(codes[valid]), n_keys)
+
+
+def _labels(pairs: _Pairs, index: np.ndarray, forms: Forms, directory: Directory | None) -> np.ndarray:
+    """person_label per pair: directory name, else the first alias, else the first form."""
+    label = np.full(pairs.count, None, dtype=object)
+    nonblank = forms.nonblank[index]
+    at, first = _first(pairs.form_pair, nonblank)
+    label[at] = np.asarray(forms.low.take(pa.array(index[first])).to_numpy(zero_copy_only=False), dtype=object)
+    alias = forms.alias.take(pa.array(index))
+    at, first = _first(pairs.form_pair, np.asarray(pc.is_valid(alias)) & nonblank)
+    label[at] = np.asarray(alias.take(pa.array(first)).to_numpy(zero_copy_only=False), dtype=object)
+    if directory is not None:
+        person = forms.person[index]
+        at, first = _first(pairs.form_pair, nonblank & (person >= 0))
+        chosen = person[first]
+        named = np.array([bool(name) for name in directory.names], dtype=bool)[chosen]
+        label[at[named]] = np.asarray(directory.names, dtype=object)[chosen[named]]
+    return label
