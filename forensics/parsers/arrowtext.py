@@ -3,16 +3,13 @@
 Why: web logs hold millions of lines but few *distinct* paths, user names and user agents.
 ``Uniq`` dictionary-encodes such a column once, so URL decoding, lower-casing and pattern
 tests run on the distinct values (Python is allowed there) and reach every row through
-an integer index. High-cardinality text (query strings) goes through Arrow kernels
-(``pyarrow.compute``: one split, then per-name integer tests in ``QueryParams``). No Python
-loop over rows.
+an integer index. High-cardinality text (query strings) is split at the byte level
+(``urlquery``). No Python loop over rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import unquote_plus
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -23,11 +20,6 @@ S = pa.string()
 
 def as_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-
-
-def url_decode_text(text: str) -> str:
-    """IIS logs write a space as ``+`` and escape the rest as ``%xx``."""
-    return unquote_plus(text, errors="replace") if ("%" in text or "+" in text) else text
 
 
 class Uniq:
@@ -95,47 +87,6 @@ def extract(values: pa.Array, pattern: str) -> pa.Array:
         return pa.array([], S)
     found = pc.struct_field(pc.extract_regex(values, pattern), [0])
     return pc.if_else(pc.equal(found, ""), pa.scalar(None, S), found)
-
-
-class QueryParams:
-    """Parameters of a column of URL query strings, split once and looked up by name.
-
-    ``get(name)`` is the URL-decoded value of the first ``name=`` (case-insensitive) of each
-    row, as a full-length ``Uniq``. The position of each token's ``=`` is found once; a
-    lookup then compares only the tokens whose name has the right length.
-    """
-
-    def __init__(self, query: pa.Array | pa.ChunkedArray) -> None:
-        query = as_array(query).cast(S)
-        self.n = len(query)
-        lists = pc.split_pattern(query, "&")
-        self.tokens = pc.list_flatten(lists)
-        self.parent = pc.list_parent_indices(lists).to_numpy()
-        self.equals_at = pc.fill_null(pc.find_substring(self.tokens, "="), -1).to_numpy()
-        self._cache: dict[str, Uniq] = {}
-
-    def get(self, name: str) -> Uniq:
-        key = name.lower()
-        if key in self._cache:
-            return self._cache[key]
-        width = len(key.encode("utf-8"))
-        candidates = np.flatnonzero(self.equals_at == width)
-        if len(candidates):
-            names = pc.utf8_lower(pc.utf8_slice_codeunits(self.tokens.take(pa.array(candidates)), 0, width))
-            candidates = candidates[pc.fill_null(pc.equal(names, key), False).to_numpy(zero_copy_only=False)]
-        index = np.full(self.n, -1, dtype=np.int64)
-        values = pa.array([], S)
-        if len(candidates):
-            parents = self.parent[candidates]
-            first = np.ones(len(candidates), dtype=bool)
-            first[1:] = parents[1:] != parents[:-1]  # tokens are in row order
-            found = Uniq.encode(
-                pc.utf8_slice_codeunits(self.tokens.take(pa.array(candidates[first])), width + 1), url_decode_text
-            )
-            values = found.values
-            index[parents[first]] = found.index
-        self._cache[key] = Uniq(values, index)
-        return self._cache[key]
 
 
 class Scatter:

@@ -12,7 +12,9 @@ the line. ``raw_ref`` is the byte offset of the line, ``record_id`` its line num
 from __future__ import annotations
 
 import io
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +27,17 @@ import pyarrow.csv as pacsv
 
 from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
-from forensics.parsers.arrowtext import as_array, concat_frames
-from forensics.parsers.iis_requests import challenge_rows, classify
+from forensics.parsers.arrowbytes import positions_of
+from forensics.parsers.arrowtext import as_array
+from forensics.parsers.iis_assembly import IisAssembly, to_frame
+from forensics.parsers.iis_requests import RequestChunk, classify
 from forensics.parsers.prefetch import blocks
+from forensics.parsers.w3ctime import parse_w3c_times
 
 BLOCK = 32 << 20  # bytes per read; the tail of a partial line carries over
-ROWS_PER_BATCH = 200_000  # rows classified together (arrays that stay in cache)
+ROWS_PER_BATCH = 100_000  # rows interpreted together, while the next block is read and hashed
+#: row batches read ahead of the interpreting thread (bounds the memory of what waits)
+BATCHES_AHEAD = 2
 #: W3C fields the classifier uses (lower-case); others are not materialized
 WANTED = {
     "date", "time", "s-sitename", "s-computername", "s-ip", "cs-method", "cs-uri-stem",
@@ -51,7 +58,11 @@ class _State:
     byte_base: int = 0  # file offset of the current block
     offsets_valid: bool = True  # false after transcoding a UTF-16 file
     legacy_warned: bool = False
-    tables: list[pa.Table] = field(default_factory=list)
+    tables: list[pa.Table] = field(default_factory=list)  # read, not yet interpreted
+    rows: int = 0  # rows in ``tables``
+    assembly: IisAssembly | None = None
+    worker: ThreadPoolExecutor | None = None  # interprets batches while lines are read
+    inflight: deque[Future[RequestChunk]] = field(default_factory=deque)
 
 
 def _unique_names(names: list[str]) -> list[str]:
@@ -95,7 +106,14 @@ class IisParser(Parser):
 
     # -- reading --------------------------------------------------------------------------
     def parse(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
-        state = _State()
+        worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iis-interpret")
+        state = _State(assembly=IisAssembly(ctx.options.all_events), worker=worker)
+        try:
+            yield from self._parse(ctx, state)
+        finally:
+            worker.shutdown(wait=True, cancel_futures=True)
+
+    def _parse(self, ctx: ParseContext, state: _State) -> Iterator[pd.DataFrame]:
         head = ctx.reader.peek(4)
         if head[:2] in _UTF16_BOMS:
             self._parse_utf16(ctx, state)
@@ -134,7 +152,7 @@ class IisParser(Parser):
     def _block(self, ctx: ParseContext, state: _State, chunk: bytes | memoryview) -> None:
         """Split one block of whole lines into header runs and parse each run."""
         buf = np.frombuffer(chunk, dtype=np.uint8)
-        ends_all = np.flatnonzero(buf == 10)
+        ends_all = positions_of(buf, 10)
         if bytes(chunk[-1:]) != b"\n":
             ends_all = np.append(ends_all, len(buf))
         count = len(ends_all)
@@ -201,6 +219,9 @@ class IisParser(Parser):
         for name, values in extra.items():
             table = table.append_column(name, values)
         state.tables.append(table)
+        state.rows += table.num_rows
+        if state.rows >= ROWS_PER_BATCH:
+            self._interpret(ctx, state, final=False)
 
     def _check_lines(
         self, ctx: ParseContext, state: _State, info: "_Lines", idx: np.ndarray, numbers: np.ndarray
@@ -209,8 +230,8 @@ class IisParser(Parser):
         lo, hi = int(info.starts[idx[0]]), int(info.ends_all[idx[-1]])
         part = info.buf[lo:hi]
         local_ends = info.ends_all[idx[0] : idx[-1] + 1] - lo
-        spaces = np.bincount(np.searchsorted(local_ends, np.flatnonzero(part == 32)), minlength=len(local_ends))
-        crs = np.bincount(np.searchsorted(local_ends, np.flatnonzero(part == 13)), minlength=len(local_ends))
+        spaces = np.bincount(np.searchsorted(local_ends, positions_of(part, 32)), minlength=len(local_ends))
+        crs = np.bincount(np.searchsorted(local_ends, positions_of(part, 13)), minlength=len(local_ends))
         rel = idx - idx[0]
         spaces, stray = spaces[rel], crs[rel] > info.has_cr[idx]
         expected = len(state.fields or []) - 1
@@ -241,7 +262,7 @@ class IisParser(Parser):
                 ctx.report.bad_record(f"line {number}", "#Fields: header names none of the fields an access needs")
             return None
         options = dict(
-            read_options=pacsv.ReadOptions(column_names=fields, block_size=8 << 20),
+            read_options=pacsv.ReadOptions(column_names=fields, block_size=8 << 20, use_threads=False),
             parse_options=pacsv.ParseOptions(
                 delimiter=" ", quote_char=False, escape_char=False, ignore_empty_lines=True,
             ),
@@ -276,44 +297,66 @@ class IisParser(Parser):
         return table
 
     # -- meaning ----------------------------------------------------------------------------
-    def _finish(self, ctx: ParseContext, state: _State) -> Iterator[pd.DataFrame]:
+    def _interpret(self, ctx: ParseContext, state: _State, final: bool) -> None:
+        """Hand the lines read so far to the interpreting thread, ``ROWS_PER_BATCH`` at a
+        time (a last, shorter batch only when ``final``)."""
         if not state.tables:
             return
-        table = pa.concat_tables(state.tables, promote_options="default")
+        table = pa.concat_tables(state.tables, promote_options="default") if len(state.tables) > 1 else state.tables[0]
         state.tables.clear()
+        start = 0
+        while table.num_rows - start >= ROWS_PER_BATCH or (final and start < table.num_rows):
+            size = min(ROWS_PER_BATCH, table.num_rows - start)
+            self._submit(ctx, state, table.slice(start, size))
+            start += size
+        rest = table.slice(start)
+        state.rows = rest.num_rows
+        if rest.num_rows:
+            state.tables.append(rest)
+
+    def _submit(self, ctx: ParseContext, state: _State, table: pa.Table) -> None:
+        """Times are read here (bad ones reported in line order); the rest is interpreted on
+        the worker thread while the next lines are read."""
+        ctx.check_cancel()
         names = table.column_names
-        date = table.column("date") if "date" in names else pa.nulls(table.num_rows, pa.string())
-        clock = table.column("time") if "time" in names else pa.nulls(table.num_rows, pa.string())
-        stamp = pc.binary_join_element_wise(date, clock, " ")
-        times = pc.strptime(stamp, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+        date = as_array(table.column("date")) if "date" in names else pa.nulls(table.num_rows, pa.string())
+        clock = as_array(table.column("time")) if "time" in names else pa.nulls(table.num_rows, pa.string())
+        times = parse_w3c_times(date, clock)
         bad = pc.is_null(times).to_numpy(zero_copy_only=False)
-        if bad.any():  # fractional seconds are legal W3C too: retry those rows leniently
-            retry = pd.to_datetime(pd.Series(stamp.filter(pa.array(bad)).to_pylist()), format="ISO8601", errors="coerce")
-            fixed = pa.array(retry.dt.tz_localize(None).astype("datetime64[ns]"), pa.timestamp("ns"))
-            times = pc.replace_with_mask(times.cast(pa.timestamp("ns")), pa.array(bad), fixed)
-            bad = pc.is_null(times).to_numpy(zero_copy_only=False)
-        times = pc.assume_timezone(times.cast(pa.timestamp("ns")), "UTC")
         if bad.any():
             for number in as_array(table.column("record_id")).to_numpy()[bad].tolist():
                 ctx.report.bad_record(f"line {number}", "date/time missing or not a valid date and time")
             keep = pa.array(~bad)
             table, times = table.filter(keep), times.filter(keep)
-        # Meaning is decided in row ranges (arrays that stay in cache: about a third faster on
-        # a million lines, and less memory); 401 pairs are decided over the whole log first.
-        challenge = challenge_rows(table, times)
-        frames = []
-        for start in range(0, table.num_rows, ROWS_PER_BATCH):
-            ctx.check_cancel()
-            size = min(ROWS_PER_BATCH, table.num_rows - start)
-            result = classify(table.slice(start, size), times.slice(start, size), ctx.options.all_events,
-                              challenge[start : start + size])
-            for reason, count in result.skipped.items():
-                ctx.report.skip(reason, count)
-            ctx.report.accept(len(result.frame))
-            frames.append(result.frame)
-        frame = concat_frames(frames)  # one frame per file: nothing left for ingest to merge
-        if len(frame):
-            yield frame
+        if not table.num_rows:
+            return
+        assert state.assembly is not None and state.worker is not None
+        # one worker, so batches are interpreted in file order (the 401 pairing needs it);
+        # numpy and Arrow release the GIL, so this overlaps with reading the next lines
+        state.inflight.append(state.worker.submit(classify, table, times, ctx.options.all_events, state.assembly.keys))
+        while len(state.inflight) > BATCHES_AHEAD:
+            self._collect(ctx, state)
+
+    def _collect(self, ctx: ParseContext, state: _State) -> None:
+        """Take the oldest interpreted batch (waiting for it if need be)."""
+        chunk = state.inflight.popleft().result()
+        for reason, count in chunk.skipped.items():
+            ctx.report.skip(reason, count)
+        assert state.assembly is not None
+        state.assembly.add(chunk)
+
+    def _finish(self, ctx: ParseContext, state: _State) -> Iterator[pd.DataFrame]:
+        self._interpret(ctx, state, final=True)
+        while state.inflight:
+            self._collect(ctx, state)
+        assert state.assembly is not None
+        table, counts = state.assembly.settle()
+        for reason, count in counts.items():
+            ctx.report.skip(reason, count)
+        if table is None:
+            return
+        ctx.report.accept(table.num_rows)
+        yield to_frame(table)  # one frame per file: nothing left for ingest to merge
 
     @classmethod
     def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:

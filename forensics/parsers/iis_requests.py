@@ -23,22 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from forensics.parsers.arrowtext import (
-    S,
-    Scatter,
-    Uniq,
-    as_array,
-    complete_columns,
-    extract,
-    join,
-    QueryParams,
-    to_categorical,
-    to_string_series,
-    url_decode_text,
-)
-
-#: seconds within which a 401 followed by the same request succeeding is one access
-CHALLENGE_WINDOW_S = 30
+from forensics.parsers.arrowtext import S, Scatter, Uniq, extract
+from forensics.parsers.iis_challenge import RequestKeys, time_ns_of
+from forensics.parsers.urlquery import QueryParams, url_decode
 
 SKIP_PROBE = "health probe (HealthMailbox / managed availability)"
 SKIP_STATIC = "static file (script, style, image, font)"
@@ -47,6 +34,7 @@ SKIP_CHALLENGE = "401 challenge answered by the authenticated retry"
 SKIP_NO_MAILBOX = "request names no mailbox or user"
 SKIP_OTHER = "request names no mailbox (autodiscover, OAB, PowerShell, other path)"
 SKIP_REASONS = (SKIP_OTHER, SKIP_NO_MAILBOX, SKIP_SIGNIN, SKIP_CHALLENGE, SKIP_STATIC, SKIP_PROBE)
+(K_OTHER, K_NO_MAILBOX, K_SIGNIN, K_CHALLENGE, K_STATIC, K_PROBE) = range(len(SKIP_REASONS))
 
 _STATIC = (
     r"(?i)(?:\.(?:css|js|gif|png|jpe?g|ico|woff2?|ttf|eot|svg|map|xap|wav|mp3|manifest|htc|cur|txt)$"
@@ -67,58 +55,92 @@ _FIRST_SEGMENT = {
 OPERATIONS = ("WebRequest", "MessageOpen", "FolderOpen")
 OP_WEB, OP_MESSAGE, OP_FOLDER = range(3)
 MAPPINGS = ("native", "inferred")
+OUTCOMES = ("Success", "Failure")
 
 
 @dataclass
-class Classified:
-    frame: pd.DataFrame  # rowed requests, table columns
+class RequestChunk:
+    """One block of requests, interpreted.
+
+    ``out`` holds the rows that stay (Arrow columns named as the table; ``operation``,
+    ``outcome`` and ``mapping`` as int8 codes into ``OPERATIONS``/``OUTCOMES``/``MAPPINGS``);
+    ``out_rows`` their row numbers in the block. 401s whose fate depends on the log-wide
+    pairing are ``pending`` (block rows, their reason code before pairing, -1 = an access;
+    with ``--all-events`` also their details without a note).
+    """
+
+    out: pa.Table
+    out_rows: np.ndarray
     skipped: Counter[str]
+    first_row: int  # log-wide number of the block's first row
+    pending: np.ndarray
+    pending_code: np.ndarray
+    pending_prefix: pa.Array | None = None
 
 
-def _text(table: pa.Table, name: str) -> pa.ChunkedArray | pa.Array:
+def _text(table: pa.Table, name: str) -> pa.Array:
     if name in table.column_names:
-        return table.column(name)
+        column = table.column(name)
+        return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     return pa.nulls(table.num_rows, S)
 
 
-def challenge_rows(table: pa.Table, times: pa.Array) -> np.ndarray:
-    """The rows that are 401 challenges answered by their retry, decided over the whole log
-    (so a log classified in row ranges still pairs a 401 with a retry in the next range)."""
-    status = _status(table)
-    if not (status == 401).any():
-        return np.zeros(table.num_rows, dtype=bool)
-    method = Uniq.encode(_text(table, "cs-method"), str.upper)
-    stem, agent = Uniq.encode(_text(table, "cs-uri-stem")), Uniq.encode(_text(table, "cs(user-agent)"))
-    return _challenges(table, times, status, method, stem, agent)
+def _decoded(column: pa.Array) -> Uniq:
+    """A low-variety text column, its distinct values URL-decoded."""
+    raw = Uniq.encode(column)
+    return Uniq(_blank_to_null(url_decode(raw.values)), raw.index) if len(raw.values) else raw
 
 
-def _labels(values: tuple[str, ...] | list[str]) -> pd.Index:
-    """Categories as the schema's string dtype (what every parser's categoricals share)."""
-    return pd.Index(list(values), dtype="string")
+def _dictionary(values: pa.Array) -> pa.DictionaryArray:
+    """Categorical columns leave a block dictionary-encoded (merged once per log at the end)."""
+    return pc.dictionary_encode(values)
 
 
-def _status(table: pa.Table) -> np.ndarray:
-    """``sc-status`` as int32 (-1 where missing or not a number)."""
-    text = _text(table, "sc-status")
+def _blank_to_null(values: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, S), values)
+
+
+def _status(codes: Uniq) -> np.ndarray:
+    """``sc-status`` as int32 (-1 where missing or not a number), decided per distinct value."""
+    if not len(codes.values):
+        return np.full(len(codes.index), -1, dtype=np.int32)
+    text = codes.values
     number = pc.cast(pc.if_else(pc.match_substring_regex(text, r"^\d{1,4}$"), text, pa.scalar(None, S)), pa.int32())
-    return pc.fill_null(number, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+    lookup = np.append(pc.fill_null(number, -1).to_numpy(zero_copy_only=False), -1).astype(np.int32)
+    return lookup[codes.index]
 
 
-def classify(table: pa.Table, times: pa.Array, all_events: bool, challenge: np.ndarray | None = None) -> Classified:
+class _Params:
+    """Query parameters of one protocol's rows, looked up lazily and placed back by row."""
+
+    def __init__(self, query: pa.Array, rows: np.ndarray) -> None:
+        self.rows = rows
+        self._params = QueryParams(query.take(pa.array(rows)))
+
+    def get(self, name: str, where: np.ndarray | None = None) -> pa.Array:
+        return self._params.get(name, where)
+
+
+def classify(table: pa.Table, times: pa.Array, all_events: bool, keys: RequestKeys) -> RequestChunk:
     """Turn named W3C fields into table rows; count what is not an access by reason.
 
-    ``table`` holds W3C columns by lower-case name (``cs-uri-stem``, …; ``-`` already
-    null) plus ``record_id`` and ``raw_ref``; ``times`` the parsed UTC times; ``challenge``
-    the 401 challenge rows when already decided (else decided here).
+    ``table`` holds one block's W3C columns by lower-case name (``cs-uri-stem``, …; ``-``
+    already null) plus ``record_id`` and ``raw_ref``; ``times`` the parsed UTC times.
+    ``keys`` collects what the log-wide 401 pairing needs.
     """
     n = table.num_rows
-    method = Uniq.encode(_text(table, "cs-method"), str.upper)
-    stem = Uniq.encode(_text(table, "cs-uri-stem"), url_decode_text)
-    actor = Uniq.encode(_text(table, "cs-username"), url_decode_text)
-    agent = Uniq.encode(_text(table, "cs(user-agent)"), url_decode_text)
+    method_raw = Uniq.encode(_text(table, "cs-method"))
+    method = Uniq(pc.utf8_upper(method_raw.values) if len(method_raw.values) else method_raw.values, method_raw.index)
+    stem_raw = Uniq.encode(_text(table, "cs-uri-stem"))
+    stem = Uniq(_blank_to_null(url_decode(stem_raw.values)), stem_raw.index) if len(stem_raw.values) else stem_raw
+    actor = _decoded(_text(table, "cs-username"))
+    agent_raw = Uniq.encode(_text(table, "cs(user-agent)"))
+    agent = Uniq(_blank_to_null(url_decode(agent_raw.values)), agent_raw.index) if len(agent_raw.values) else agent_raw
+    ip = Uniq.encode(_text(table, "c-ip"))
     query = _text(table, "cs-uri-query")
-    params = QueryParams(query)
-    status = _status(table)
+    status_text = Uniq.encode(_text(table, "sc-status"))
+    status = _status(status_text)
+    first_row = keys.add(ip, method, stem_raw, agent_raw, status, time_ns_of(times))
 
     first = stem.derive(lambda v: pc.utf8_lower(extract(v, r"^/(?P<v>[^/?]*)")))
     codes = np.array([_FIRST_SEGMENT.get(s, P_OTHER) for s in first.values.to_pylist()] + [P_OTHER], dtype=np.int8)
@@ -158,21 +180,26 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool, challenge: np.n
         operation[dav & listing] = OP_FOLDER
         operation[dav & reading] = OP_MESSAGE
         admin |= is_[P_EXADMIN]
-        cmd = params.get("Cmd")
-        with_cmd = dav & cmd.notna()
-        notes.set(with_cmd, pc.binary_join_element_wise("Cmd=", cmd.rows(with_cmd), ""))
+        rows = np.flatnonzero(dav)
+        cmd = _Params(query, rows).get("Cmd")
+        with_cmd = pc.is_valid(cmd).to_numpy(zero_copy_only=False)
+        notes.set(_spread(n, rows, with_cmd), pc.binary_join_element_wise("Cmd=", cmd.filter(pa.array(with_cmd)), ""))
 
     # -- OWA 2007+: explicit logon names the mailbox; otherwise it is the user's own ---------
     owa = is_[P_OWA]
     if owa.any():
         rows = np.flatnonzero(owa)
+        params = _Params(query, rows)
         explicit = stem.derive(lambda v: extract(v, r"(?i)^/owa/(?P<v>[^/?]+@[^/?]+)(?:/|$)"))
-        ae = pc.utf8_lower(params.get("ae").rows(owa))
-        ident, kind = params.get("id").rows(owa), params.get("t").rows(owa)
-        action = pc.coalesce(params.get("action").rows(owa), params.get("ev").rows(owa))
-        cmd = pc.utf8_lower(params.get("Cmd").rows(owa))
+        ae_raw = params.get("ae")
+        ae = pc.utf8_lower(ae_raw)
+        cmd = pc.utf8_lower(params.get("Cmd"))
         sub_item = pc.fill_null(pc.or_kleene(pc.equal(ae, "item"), pc.equal(cmd, "open")), False).to_numpy(zero_copy_only=False)
         sub_folder = pc.fill_null(pc.equal(ae, "folder"), False).to_numpy(zero_copy_only=False) & ~sub_item
+        opened = sub_item | sub_folder
+        other = ~opened
+        ident, kind = params.get("id", opened), params.get("t", opened)
+        action = pc.coalesce(params.get("action", other), params.get("ev", other))
         is_item, is_folder = _spread(n, rows, sub_item), _spread(n, rows, sub_folder)
         own = owa & ~explicit.notna() & actor.notna()
         mailbox.set(owa, explicit)
@@ -185,33 +212,34 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool, challenge: np.n
         item.set(is_item, target.filter(pa.array(sub_item)))
         folder.set(is_folder, target.filter(pa.array(sub_folder)))
         tail = stem.derive(lambda v: extract(v, r"/(?P<v>[^/]+)/?$")).rows(owa)
-        command = pc.coalesce(action, params.get("ae").rows(owa), tail)
-        other = ~sub_item & ~sub_folder
+        command = pc.coalesce(action, ae_raw, tail)
         item.set(owa & _spread(n, rows, other), command.filter(pa.array(other)))
 
     # -- ActiveSync: the query names user, device and command ------------------------------
     eas = is_[P_EAS]
     if eas.any():
         rows = np.flatnonzero(eas)
-        smtp = params.get("Log").derive(lambda v: extract(v, r"(?i)_SmtpAdrs:(?P<v>[^_&]+)")).rows(eas)
-        box = pc.coalesce(smtp, params.get("User").rows(eas))
+        params = _Params(query, rows)
+        smtp = extract(params.get("Log"), r"(?i)_SmtpAdrs:(?P<v>[^_&]+)")
+        box = pc.coalesce(smtp, params.get("User"))
         named = pc.is_valid(box).to_numpy(zero_copy_only=False)
         mailbox.set(eas, box)
         inferred = eas & ~_spread(n, rows, named, default=True) & actor.notna()
         mailbox.set(inferred, actor)
         mapping[inferred] = 1
-        item.set(eas, pc.coalesce(params.get("Cmd").rows(eas), method.rows(eas)))
-        client_host.set(eas, params.get("DeviceId").rows(eas))
-        notes.set(eas, pc.binary_join_element_wise("DeviceType=", params.get("DeviceType").rows(eas), ""))
+        item.set(eas, pc.coalesce(params.get("Cmd"), method.rows(eas)))
+        client_host.set(eas, params.get("DeviceId"))
+        notes.set(eas, pc.binary_join_element_wise("DeviceType=", params.get("DeviceType"), ""))
 
     # -- MAPI/HTTP, RPC/HTTP: MailboxId= / <guid>@<domain>:port name the mailbox; EWS, ECP ---
     if is_[P_MAPI].any():
-        mailbox.set(is_[P_MAPI], params.get("MailboxId").rows(is_[P_MAPI]))
+        rows = np.flatnonzero(is_[P_MAPI])
+        mailbox.set(is_[P_MAPI], _Params(query, rows).get("MailboxId"))
         item.set(is_[P_MAPI], stem.derive(lambda v: extract(v, r"(?i)^/mapi/(?P<v>[^/]+)")).rows(is_[P_MAPI]))
     if is_[P_RPC].any():
         rows = np.flatnonzero(is_[P_RPC])
         q = query.take(pa.array(rows))
-        target = Uniq.encode(extract(q, r"^(?P<v>[^:&]+@[^:&]+)"), url_decode_text).rows()
+        target = _decoded(extract(q, r"^(?P<v>[^:&]+@[^:&]+)")).rows()
         mailbox.set(is_[P_RPC], target)
         item.set(is_[P_RPC], method.rows(is_[P_RPC]))
         notes.set(is_[P_RPC], pc.binary_join_element_wise("RPC target ", extract(q, r"^(?P<v>[^&]+)"), ""))
@@ -230,53 +258,60 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool, challenge: np.n
     static = ~dav & stem.mask(lambda v: pc.match_substring_regex(v, _STATIC))
     signin = owa & stem.mask(lambda v: pc.match_substring_regex(v, r"(?i)^/owa/(?:auth(?:/|\.owa|$)|logoff\.owa)"))
     known = protocol != P_OTHER
-    if challenge is None:
-        challenge = _challenges(table, times, status, method, stem, agent)
     skip = np.full(n, -1, dtype=np.int8)  # index into SKIP_REASONS; later rules win
-    for code, mask in enumerate(
-        (~known, known & ~has_mailbox & ~actor.notna(), signin, challenge, static, probe)
-    ):
+    for code, mask in ((K_OTHER, ~known), (K_NO_MAILBOX, known & ~has_mailbox & ~actor.notna()), (K_SIGNIN, signin),
+                       (K_STATIC, static), (K_PROBE, probe)):
         skip[mask] = code
+    # a 401 that its retry answers is a challenge unless static/probe rules say otherwise:
+    # that is known only once the whole log is read
+    pending_mask = (status == 401) & (skip < K_CHALLENGE)
+    settled = ~pending_mask & (skip >= 0)
     skipped: Counter[str] = Counter()
-    for code, count in zip(*np.unique(skip[skip >= 0], return_counts=True)):
+    for code, count in zip(*np.unique(skip[settled], return_counts=True)):
         skipped[SKIP_REASONS[code]] = int(count)
-    if all_events and (skip >= 0).any():  # keep them, but never as accesses
-        notes.set(skip >= 0, pa.array(np.array(["not an access: " + r for r in SKIP_REASONS])[skip[skip >= 0]], S))
-        operation[skip >= 0] = OP_WEB
-        skip[:] = -1
+    if all_events:  # keep them, but never as accesses
+        marked = skip >= 0
+        if marked.any():
+            labels = pa.array(["not an access: " + r for r in SKIP_REASONS], S)
+            notes.set(marked, labels.take(pa.array(skip[marked])))
+            operation[marked] = OP_WEB
+        keep = np.ones(n, dtype=bool)
         skipped.clear()
-    keep = skip < 0
+    else:
+        keep = (skip < 0)
+    out_rows = np.flatnonzero(keep)
     keep_arrow = pa.array(keep)
 
-    outcome = np.where(status < 0, -1, np.where(status < 400, 0, 1))[keep]
+    outcome = np.where(status < 0, -1, np.where(status < 400, 0, 1)).astype(np.int8)[keep]
     server = pc.coalesce(_text(table, "s-computername"), _text(table, "s-ip")).filter(keep_arrow)
     app_codes = protocol.astype(np.int64) * (len(agent.values) + 1) + (agent.index + 1)
     client_app = _client_app(app_codes[keep], agent)
-    details = _details(table, keep, method, agent, notes.build())
-    frame = pd.DataFrame(
-        {
-            "time": pd.Series(times.filter(keep_arrow).to_pandas(), dtype="datetime64[ns, UTC]"),
-            "operation": pd.Categorical.from_codes(operation[keep], categories=_labels(OPERATIONS)),
-            "mailbox": to_categorical(mailbox_values.filter(keep_arrow)),
-            "actor": Uniq(actor.values, actor.index[keep]).categorical(),
-            "admin_rights": pd.array(np.where(admin[keep], True, None), dtype="boolean"),
-            "folder": to_string_series(folder.build().filter(keep_arrow)),
-            "item": to_string_series(item.build().filter(keep_arrow)),
-            "client_ip": to_categorical(_text(table, "c-ip").filter(keep_arrow)),
-            "client_host": to_categorical(client_host.build().filter(keep_arrow)),
-            "client_app": client_app,
-            "outcome": pd.Categorical.from_codes(outcome, categories=_labels(("Success", "Failure"))),
-            "server": to_categorical(server),
-            "record_id": table.column("record_id").filter(keep_arrow).to_numpy(),
-            "provider": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), categories=_labels(["IIS"])),
-            "mapping": pd.Categorical.from_codes(mapping[keep], categories=_labels(MAPPINGS)),
-            "time_basis": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), categories=_labels(["utc"])),
-            "details": to_string_series(details),
-        }
-    )
+    detail_parts = _detail_parts(table, method, agent, status_text)
+    details = _details(detail_parts, keep, notes.build())
+    pending = np.flatnonzero(pending_mask)
+    prefix = None
+    if all_events and len(pending):
+        prefix = _details(detail_parts, pending_mask, pa.nulls(n, S))
+    columns = {
+        "time": times.filter(keep_arrow),
+        "operation": pa.array(operation[keep], pa.int8()),
+        "mailbox": _dictionary(_blank_to_null(mailbox_values.filter(keep_arrow))),
+        "actor": _dictionary(actor.rows(keep)),
+        "admin_rights": pa.array(admin[keep], pa.bool_(), mask=~admin[keep]),
+        "folder": folder.build().filter(keep_arrow),
+        "item": item.build().filter(keep_arrow),
+        "client_ip": _dictionary(ip.rows(keep)),
+        "client_host": _dictionary(_blank_to_null(client_host.build().filter(keep_arrow))),
+        "client_app": _dictionary(client_app),
+        "outcome": pa.array(outcome, pa.int8()),
+        "server": _dictionary(_blank_to_null(server.cast(S))),
+        "record_id": _text(table, "record_id").filter(keep_arrow),
+        "mapping": pa.array(mapping[keep], pa.int8()),
+        "details": details,
+    }
     if "raw_ref" in table.column_names:
-        frame["raw_ref"] = table.column("raw_ref").filter(keep_arrow).to_numpy()
-    return Classified(complete_columns(frame, "iis"), skipped)
+        columns["raw_ref"] = _text(table, "raw_ref").filter(keep_arrow)
+    return RequestChunk(pa.table(columns), out_rows, skipped, first_row, pending, skip[pending], prefix)
 
 
 def _dav_folder(rest: pa.Array, items: pa.Array) -> pa.Array:
@@ -288,26 +323,61 @@ def _dav_folder(rest: pa.Array, items: pa.Array) -> pa.Array:
 
 
 def _combine(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct combinations of several per-row code arrays: (first row of each, inverse)."""
+    """Distinct combinations of several per-row code arrays (each >= -1): (first row of
+    each, inverse). One mixed-radix integer per row while that fits, re-numbered when not."""
     key = np.zeros(len(codes[0]), dtype=np.int64)
+    size = 1
     for part in codes:
-        key = pd.factorize(key * (int(part.max(initial=0)) + 2) + part + 1)[0].astype(np.int64)
+        radix = int(part.max(initial=0)) + 2
+        if size * radix >= 2**62:
+            key, size = _renumber(key)
+        key = key * radix + part + 1
+        size *= radix
+    return _distinct(key, size)
+
+
+def _renumber(key: np.ndarray) -> tuple[np.ndarray, int]:
+    codes, uniques = pd.factorize(key)
+    return codes.astype(np.int64), len(uniques)
+
+
+def _distinct(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(first row of each distinct key, inverse), by a table lookup when keys are few."""
+    if size <= 4 * len(key) + 1024:
+        first = np.full(size, len(key), dtype=np.int64)
+        np.minimum.at(first, key, np.arange(len(key)))
+        present = np.flatnonzero(first < len(key))
+        number = np.zeros(size, dtype=np.int64)
+        number[present] = np.arange(len(present))
+        return first[present], number[key]
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return first, inverse
+    return first, inverse.ravel()
 
 
-def _details(table: pa.Table, keep: np.ndarray, method: Uniq, agent: Uniq, notes: pa.Array) -> pa.Array:
+@dataclass
+class _DetailParts:
+    """What ``details`` is made of, per row: verb, status triple, site, X-Forwarded-For, proxy."""
+
+    parts: list[Uniq]
+    proxied: np.ndarray
+
+
+def _detail_parts(table: pa.Table, method: Uniq, agent: Uniq, status: Uniq) -> _DetailParts:
+    xff = pc.coalesce(_text(table, "x-forwarded-for"), _text(table, "cs(x-forwarded-for)"))
+    parts = [method, status] + [
+        Uniq.encode(col) for col in (*(_text(table, f) for f in ("sc-substatus", "sc-win32-status", "s-sitename")), xff)
+    ]
+    proxied = agent.mask(lambda v: pc.starts_with(v, "Exchange-Server-Frontend-Proxy")).astype(np.int64)
+    return _DetailParts(parts, proxied)
+
+
+def _details(detail: _DetailParts, keep: np.ndarray, notes: pa.Array) -> pa.Array:
     """``HTTP <verb> <status>.<sub>.<win32>; site=…; X-Forwarded-For=…; <notes>`` of the kept rows.
 
     Built once per distinct combination of its parts (few in practice), then spread to rows.
     """
-    xff = pc.coalesce(_text(table, "x-forwarded-for"), _text(table, "cs(x-forwarded-for)"))
-    parts = [method] + [
-        Uniq.encode(col) for col in (*(_text(table, f) for f in ("sc-status", "sc-substatus", "sc-win32-status",
-                                                                    "s-sitename")), xff, notes)
-    ]
-    proxied = agent.mask(lambda v: pc.starts_with(v, "Exchange-Server-Frontend-Proxy")).astype(np.int64)
-    codes = [p.index[keep] for p in parts] + [proxied[keep]]
+    parts = detail.parts + [Uniq.encode(notes)]
+    codes = [p.index[keep] for p in parts] + [detail.proxied[keep]]
     if not len(codes[0]):
         return pa.array([], S)
     first, inverse = _combine(codes)
@@ -335,53 +405,13 @@ def _spread(n: int, rows: np.ndarray, sub: np.ndarray, default: bool = False) ->
     return out
 
 
-def _client_app(codes: np.ndarray, agent: Uniq) -> pd.Categorical:
+def _client_app(codes: np.ndarray, agent: Uniq) -> pa.Array:
     """"<protocol>: <user agent>" built once per distinct (protocol, agent) pair."""
-    uniques, inverse = np.unique(codes, return_inverse=True)
-    agents = agent.values.to_pylist() + [None]
     width = len(agent.values) + 1
+    first, inverse = _distinct(codes, len(PROTOCOLS) * width)
+    agents = agent.values.to_pylist() + [None]
     labels = []
-    for code in uniques.tolist():
+    for code in codes[first].tolist():
         proto, ua = PROTOCOLS[code // width], agents[code % width - 1] if code % width else None
         labels.append(f"{proto}: {ua}" if ua else proto)
-    return categorical_labels(labels, inverse)
-
-
-def categorical_labels(labels: list[str], inverse: np.ndarray) -> pd.Categorical:
-    codes, categories = pd.factorize(pd.array(labels, dtype="string"))
-    return pd.Categorical.from_codes(codes[inverse.ravel()], categories=pd.Index(categories, dtype="string"))
-
-
-def _challenges(
-    table: pa.Table, times: pa.Array, status: np.ndarray, method: Uniq, stem: Uniq, agent: Uniq
-) -> np.ndarray:
-    """401s answered by the same client's same request succeeding within the window.
-
-    "Same request" = same client address, method, path and user agent; the next such line
-    (in file order) that is not a 401 must be a success (< 400) within
-    ``CHALLENGE_WINDOW_S`` seconds. NTLM's 401-401-200 handshakes count once as well.
-    """
-    n = table.num_rows
-    is401 = status == 401
-    result = np.zeros(n, dtype=bool)
-    if not is401.any():
-        return result
-    ip = Uniq.encode(_text(table, "c-ip")).index
-    candidates = np.flatnonzero(np.isin(ip, np.unique(ip[is401])))  # same client as some 401
-    key = np.zeros(len(candidates), dtype=np.int64)
-    for part in (ip, method.index, stem.index, agent.index):
-        key = pd.factorize(key * (int(part.max(initial=0)) + 2) + part[candidates] + 1)[0].astype(np.int64)
-    order = np.lexsort((candidates, key))  # by request key, then file order
-    g, rows = key[order], candidates[order]
-    t = as_array(times).to_numpy(zero_copy_only=False)[rows].astype("datetime64[ns]")
-    st = status[rows]
-    answered = st != 401
-    m = len(rows)
-    pos = np.where(answered, np.arange(m), m)
-    nxt = np.append(np.minimum.accumulate(pos[::-1])[::-1][1:], m)  # next answered after each
-    safe = np.minimum(nxt, m - 1)
-    ok = (nxt < m) & (g[safe] == g) & (st[safe] >= 0) & (st[safe] < 400) & (st == 401)
-    delta = (t[safe] - t) / np.timedelta64(1, "s")
-    ok &= (delta >= 0) & (delta <= CHALLENGE_WINDOW_S)
-    result[rows[ok]] = True
-    return result
+    return pa.array(labels, S).take(pa.array(inverse.ravel()))

@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 
 from forensics import schema
-from forensics.parsers.arrowtext import QueryParams, Scatter, Uniq, complete_columns, concat_frames, join
+from forensics.parsers.arrowtext import Scatter, Uniq, complete_columns, concat_frames, join
 
 
 def test_uniq_decodes_each_distinct_value_once() -> None:
@@ -20,13 +20,6 @@ def test_uniq_decodes_each_distinct_value_once() -> None:
     u = Uniq.encode(pa.chunked_array([["a", "b", None], ["a", ""]]), upper)
     assert u.rows().to_pylist() == ["A", "B", None, "A", None]
     assert sorted(calls) == ["", "a", "b"] and u.notna().tolist() == [True, True, False, True, False]
-
-
-def test_query_params_first_value_case_insensitive_decoded() -> None:
-    q = QueryParams(pa.array(["User=a%40b&cmd=Sync&Cmd=x", "user=c+d", None, "noequals&DeviceId=7", "Users=z"]))
-    assert q.get("User").rows().to_pylist() == ["a@b", "c d", None, None, None]
-    assert q.get("Cmd").rows().to_pylist() == ["Sync", None, None, None, None]
-    assert q.get("DeviceId").rows().to_pylist() == [None, None, None, "7", None]
 
 
 def test_scatter_later_parts_win_and_join_skips_missing() -> None:

@@ -277,17 +277,32 @@ def test_round_trip_with_generated_case(case: tuple[Path, dict], name: str) -> N
     assert tally(frame) == expected(truth, name)
 
 
-def test_row_ranges_equal_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("all_events", [False, True])
+def test_row_ranges_equal_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, all_events: bool) -> None:
     lines = []
     for i in range(40):  # challenge pairs straddle every possible range boundary
         t = f"2021-06-11 14:{i // 60:02d}:{i % 60:02d}"
         lines += [L_MAPI_401.replace("2021-06-11 14:00:00", t), L_MAPI_200.replace("2021-06-11 14:00:00", t),
                   L_EAS.replace("2021-06-11 13:58:41", t)]
     path = write(tmp_path, HEAD + F_2013 + "\n" + "\n".join(lines) + "\n")
-    one, one_report = parse(path)
-    for rows in (2, 3, 7):
+    one, one_report = parse(path, all_events=all_events)
+    for rows, ahead in ((2, 0), (3, 2), (7, 5)):
         monkeypatch.setattr(iis_module, "ROWS_PER_BATCH", rows)
-        ranged, report = parse(path)
-        assert report.skipped == one_report.skipped and report.skipped[SKIP_CHALLENGE] == 40
-        assert len(ranged) == len(one) == 80
+        monkeypatch.setattr(iis_module, "BATCHES_AHEAD", ahead)
+        ranged, report = parse(path, all_events=all_events)
+        assert report.skipped == one_report.skipped
+        if all_events:
+            assert len(ranged) == len(one) == 120
+            assert ranged["details"].str.contains("not an access: " + SKIP_CHALLENGE, regex=False).sum() == 40
+        else:
+            assert report.skipped[SKIP_CHALLENGE] == 40 and len(ranged) == len(one) == 80
         pd.testing.assert_frame_equal(ranged.astype(object), one.astype(object))
+
+
+def test_impossible_or_out_of_range_dates_are_bad_records(tmp_path: Path) -> None:
+    good = L_EAS
+    lines = [good, good.replace("2021-06-11", "2021-02-30"), good.replace("2021-06-11", "21-06-11"),
+             good.replace("2021-06-11", "0021-06-11")]
+    frame, report = parse(write(tmp_path, HEAD + F_2013 + "\n" + "\n".join(lines) + "\n"))
+    assert len(frame) == 1 and report.bad == 3
+    assert [w.location for w in report.warnings] == ["line 6", "line 7", "line 8"]

@@ -1,0 +1,122 @@
+"""The interpreted blocks of one IIS log, settled and turned into one table frame.
+
+Blocks are interpreted while the log is still being read (``iis_requests.classify``);
+what only the whole log can decide — which 401s their retry answered — is settled here,
+then the blocks' Arrow columns become one pandas frame of the table's dtypes, each
+categorical encoded once over the whole log.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from forensics.parsers.arrowtext import complete_columns
+from forensics.parsers.iis_challenge import RequestKeys
+from forensics.parsers.iis_requests import (
+    MAPPINGS,
+    OP_WEB,
+    OPERATIONS,
+    OUTCOMES,
+    SKIP_CHALLENGE,
+    SKIP_REASONS,
+    RequestChunk,
+)
+from forensics.schema import STRING_DTYPE
+
+_CATEGORIES = ("mailbox", "actor", "client_ip", "client_host", "client_app", "server")
+_TEXT = ("folder", "item", "details")
+_CODED = {"operation": OPERATIONS, "outcome": OUTCOMES, "mapping": MAPPINGS}
+
+
+@dataclass
+class IisAssembly:
+    all_events: bool
+    keys: RequestKeys = field(default_factory=RequestKeys)
+    chunks: list[RequestChunk] = field(default_factory=list)
+
+    def add(self, chunk: RequestChunk) -> None:
+        self.chunks.append(chunk)
+
+    def settle(self) -> tuple[pa.Table | None, Counter[str]]:
+        """Decide the pending 401s; return the rows that stay and the skip counts left to add."""
+        answered = self.keys.challenges()
+        counts: Counter[str] = Counter()
+        tables = []
+        for chunk in self.chunks:
+            table = chunk.out
+            if len(chunk.pending):
+                challenge = np.isin(chunk.pending + chunk.first_row, answered)
+                table = self._apply(chunk, table, challenge, counts)
+            if table.num_rows:
+                tables.append(table)
+        self.chunks.clear()
+        if not tables:
+            return None, counts
+        return pa.concat_tables(tables), counts
+
+    def _apply(self, chunk: RequestChunk, table: pa.Table, challenge: np.ndarray, counts: Counter[str]) -> pa.Table:
+        where = np.searchsorted(chunk.out_rows, chunk.pending)  # pending rows' places in ``out``
+        if self.all_events:  # kept either way; an answered 401 is marked as not an access
+            if not challenge.any():
+                return table
+            rows = where[challenge]
+            prefix = chunk.pending_prefix.filter(pa.array(challenge))
+            note = pc.binary_join_element_wise(prefix, "not an access: " + SKIP_CHALLENGE, "; ")
+            mask = np.zeros(table.num_rows, dtype=bool)
+            mask[rows] = True
+            details = pc.replace_with_mask(table.column("details").combine_chunks(), pa.array(mask), note)
+            operation = table.column("operation").to_numpy().copy()
+            operation[rows] = OP_WEB
+            table = table.set_column(table.schema.get_field_index("details"), "details", details)
+            return table.set_column(table.schema.get_field_index("operation"), "operation", pa.array(operation, pa.int8()))
+        if challenge.any():
+            counts[SKIP_CHALLENGE] += int(challenge.sum())
+        for code, count in zip(*np.unique(chunk.pending_code[~challenge & (chunk.pending_code >= 0)], return_counts=True)):
+            counts[SKIP_REASONS[code]] += int(count)
+        drop = challenge & (chunk.pending_code < 0)  # accesses that were only a challenge
+        if not drop.any():
+            return table
+        keep = np.ones(table.num_rows, dtype=bool)
+        keep[where[drop]] = False
+        return table.filter(pa.array(keep))
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """The settled rows as a frame of the table's columns and dtypes."""
+    n = table.num_rows
+    columns: dict[str, object] = {
+        "time": pd.Series(table.column("time").to_pandas(), dtype="datetime64[ns, UTC]").reset_index(drop=True),
+    }
+    for name, labels in _CODED.items():
+        codes = table.column(name).to_numpy()
+        columns[name] = pd.Categorical.from_codes(codes, categories=pd.Index(list(labels), dtype=STRING_DTYPE))
+    for name in _CATEGORIES:
+        columns[name] = _categorical(table.column(name))
+    for name in _TEXT:
+        columns[name] = pd.array(table.column(name).combine_chunks(), dtype=STRING_DTYPE)
+    admin = table.column("admin_rights").combine_chunks()
+    columns["admin_rights"] = pd.arrays.BooleanArray(
+        pc.fill_null(admin, False).to_numpy(zero_copy_only=False), pc.is_null(admin).to_numpy(zero_copy_only=False)
+    )
+    columns["record_id"] = table.column("record_id").to_numpy()
+    if "raw_ref" in table.column_names:
+        columns["raw_ref"] = table.column("raw_ref").to_numpy()
+    columns["provider"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index(["IIS"], dtype=STRING_DTYPE))
+    columns["time_basis"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index(["utc"], dtype=STRING_DTYPE))
+    return complete_columns(pd.DataFrame(columns), "iis")
+
+
+def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """Blocks' dictionary-encoded chunks -> one categorical (dictionaries merged, not the rows)."""
+    column = column.unify_dictionaries()
+    if column.num_chunks == 0:
+        return pd.Categorical.from_codes([], categories=pd.Index([], dtype=STRING_DTYPE))
+    dictionary = column.chunk(0).dictionary
+    codes = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in column.chunks])
+    return pd.Categorical.from_codes(codes, categories=pd.Index(pd.array(dictionary, dtype=STRING_DTYPE)))
