@@ -4,9 +4,12 @@ Why this shape: IIS logs run to millions of lines a day, so lines are never hand
 one in Python. The file is read in large blocks; numpy finds line starts, ``#`` directives
 and field counts per line; each run of lines under one ``#Fields:`` header goes to
 pyarrow's CSV reader (space-separated, no quoting, ``-`` = empty); what a request means is
-then decided column-wise in ``iis_requests``. Lines whose field count disagrees with their
-``#Fields:`` header, or that come before any header, are bad records with a warning naming
-the line. ``raw_ref`` is the byte offset of the line, ``record_id`` its line number.
+then decided column-wise in ``iis_requests``, a batch of ``ROWS_PER_BATCH`` lines at a time
+on a worker thread while the next block is read and hashed; ``iis_assembly`` settles what
+needs the whole log (401 challenges answered later) and builds one frame. Lines whose
+field count disagrees with their ``#Fields:`` header, or that come before any header, are
+bad records with a warning naming the line. ``raw_ref`` is the byte offset of the line,
+``record_id`` its line number.
 """
 
 from __future__ import annotations

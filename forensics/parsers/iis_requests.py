@@ -1,9 +1,11 @@
 """What an Exchange web request in an IIS log means: whose mailbox, which folder and item,
 which operation, or why it is not an access at all.
 
-Input is one Arrow table of W3C fields (split and named by ``iis.py``); the work is
-column-wise (Arrow kernels, numpy masks, Python only per *distinct* path / user / agent),
-so a million-line log costs a few dozen kernels, not a million Python calls. URL shapes
+Input is one batch of W3C fields as an Arrow table (split and named by ``iis.py``); the
+work is column-wise (Arrow kernels, numpy masks, Python only per *distinct* path / user /
+agent; query strings split at the byte level by ``urlquery``), so a batch costs a few dozen
+kernels, not a Python call per line. Whether a 401 was answered by its retry is only known
+for the whole log: such rows leave a batch "pending" (``iis_assembly`` settles them). URL shapes
 per Exchange version (``reference/evidence-formats.md`` §3):
 
 * Exchange 2003 OWA / WebDAV: ``/exchange/<mailbox>/<folder…>/<item>.EML`` (+ ``Cmd=``),
