@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from forensics.errors import ParseError
-from forensics.localtime import choose_format, parse_local, parse_source_tz, to_utc
+from forensics.localtime import choose_format, parse_local, parse_source_tz, to_ns, to_utc
 from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
 from forensics.parsers.csvtable import BOMS, decode_head, header_names, raw_csv_record, read_all, read_csv_text
@@ -220,7 +220,7 @@ class MailboxAuditParser(Parser):
         times = pd.Series(pd.NaT, index=stamp.index, dtype=utc)
         basis = pd.Series("utc (offset in source)", index=stamp.index, dtype="string")
         if has_offset.any():
-            exact = pd.to_datetime(stamp.where(has_offset), utc=True, errors="coerce", format="mixed")
+            exact = to_ns(pd.to_datetime(stamp.where(has_offset), utc=True, errors="coerce", format="mixed"))
             times = times.where(~has_offset, exact.astype(utc))
         local = ~has_offset & stamp.notna()
         if local.any():

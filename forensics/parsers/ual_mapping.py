@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from forensics.localtime import to_ns
 from forensics.parsers.arrowtext import S, Uniq, complete_columns, join, to_categorical, to_string_series
 
 _NV = pa.list_(pa.struct([("Name", S), ("Value", S)]))
@@ -353,12 +354,12 @@ def map_records(
     details = pc.replace_substring_regex(details, r"(; )?AffectedItems=0$", "")
     row_details = join([pc.binary_join_element_wise("InternetMessageId=", row_msgid, ""), details.take(take)], "; ")
 
-    times = pd.to_datetime(pd.Series(created.take(take).to_pandas(), dtype="string"), format="ISO8601", utc=True, errors="coerce")
+    times = to_ns(pd.to_datetime(pd.Series(created.take(take).to_pandas(), dtype="string"), format="ISO8601", utc=True, errors="coerce"))
     from_csv = times.isna().to_numpy()
     time_basis = np.where(from_csv, "utc (CreationDate column)", "utc")
     if from_csv.any():
-        alt = pd.to_datetime(pd.Series(fallback_time.take(pa.array(rec[from_csv])).to_pandas(), dtype="string"),
-                             format="mixed", utc=True, errors="coerce")
+        alt = to_ns(pd.to_datetime(pd.Series(fallback_time.take(pa.array(rec[from_csv])).to_pandas(), dtype="string"),
+                                   format="mixed", utc=True, errors="coerce"))
         times = times.copy()
         times[from_csv] = alt.to_numpy()
     frame = pd.DataFrame(
