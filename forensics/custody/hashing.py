@@ -9,8 +9,9 @@ always covers the whole file from one single read.
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 import io
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,14 +20,30 @@ from forensics.errors import EvidenceError
 
 BLOCK = 1 << 20
 PARALLEL_MIN = 256 << 10  # below this a thread hand-off costs more than it saves
-_POOL: ThreadPoolExecutor | None = None
+#: large reads handed to the hashing threads and not yet hashed (bounds the memory they hold)
+MAX_IN_FLIGHT = 3
+_LANES: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None
 
 
-def _md5_pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="md5")
-    return _POOL
+def _lanes() -> tuple[ThreadPoolExecutor, ThreadPoolExecutor]:
+    """Two hashing threads: MD5 on one, SHA-256 then SHA-1 on the other.
+
+    Each is a single worker, so the updates of a digest run in the order the bytes were
+    read. MD5 has no CPU acceleration and costs as much as the other two together, hence
+    its own lane; hashlib releases the GIL on large buffers, so both run beside the parser.
+    """
+    global _LANES
+    if _LANES is None:
+        _LANES = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="md5"),
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha"),
+        )
+    return _LANES
+
+
+def _sha_update(sha256: "hashlib._Hash", sha1: "hashlib._Hash", data: bytes) -> None:
+    sha256.update(data)
+    sha1.update(data)
 
 
 @dataclass(frozen=True)
@@ -68,22 +85,32 @@ class HashingReader(io.RawIOBase):
         self._pos = 0
         self._progress = progress
         self._hashes: FileHashes | None = None
+        self._in_flight: deque[tuple[Future[None], Future[None]]] = deque()
 
     # -- raw reading -------------------------------------------------------------------
     def _read_file(self, n: int) -> bytes:
         data = self._fh.read(n)
-        if len(data) >= PARALLEL_MIN:
-            # MD5 has no CPU acceleration and costs as much as SHA-256 and SHA-1 together:
-            # run it beside them (hashlib releases the GIL on large buffers)
-            md5 = _md5_pool().submit(self._md5.update, data)
-            self._sha256.update(data)
-            self._sha1.update(data)
-            md5.result()
+        if len(data) >= PARALLEL_MIN or self._in_flight:
+            # hashed on the two lanes while reading and parsing go on (the same immutable
+            # bytes the parser gets, in file order); small reads behind them queue too
+            md5_lane, sha_lane = _lanes()
+            self._in_flight.append((
+                md5_lane.submit(self._md5.update, data),
+                sha_lane.submit(_sha_update, self._sha256, self._sha1, data),
+            ))
+            while len(self._in_flight) > MAX_IN_FLIGHT:
+                for done in self._in_flight.popleft():
+                    done.result()
         elif data:
             self._sha256.update(data)
             self._sha1.update(data)
             self._md5.update(data)
         return data
+
+    def _wait_for_hashing(self) -> None:
+        while self._in_flight:
+            for done in self._in_flight.popleft():
+                done.result()
 
     def peek(self, n: int) -> bytes:
         while len(self._buffer) < n:
@@ -138,6 +165,7 @@ class HashingReader(io.RawIOBase):
             self._buffer = b""
             while self._read_file(BLOCK):
                 pass
+            self._wait_for_hashing()
             self._hashes = FileHashes(
                 sha256=self._sha256.hexdigest(),
                 sha1=self._sha1.hexdigest(),
