@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import random
 from pathlib import Path
 
 import pytest
 
-from forensics.custody.hashing import HashingReader, hash_file
+from forensics.custody.hashing import PARALLEL_MIN, HashingReader, hash_file
 from forensics.errors import EvidenceError
 
 
@@ -56,3 +57,24 @@ def test_user_errors_are_clear(tmp_path: Path, make: str) -> None:
     with pytest.raises(EvidenceError) as info:
         HashingReader(path)
     assert str(path) in str(info.value)
+
+
+def test_mixed_small_and_large_reads_keep_every_digest_in_file_order(tmp_path: Path) -> None:
+    """Large reads are hashed on helper threads; small ones queued behind them must not
+    overtake them (a digest over reordered bytes would still look like a valid hash)."""
+
+    rng = random.Random(7)
+    data = bytes(rng.randrange(256) for _ in range(3 * 1024 * 1024 + 77))
+    path = tmp_path / "evidence.bin"
+    path.write_bytes(data)
+    for _ in range(5):
+        with HashingReader(path) as reader:
+            seen = bytearray(reader.peek(10))
+            seen.clear()
+            while chunk := reader.read(rng.choice([1, 999, PARALLEL_MIN - 1, PARALLEL_MIN, 700_000])):
+                seen += chunk
+            digests = reader.finish()
+        assert bytes(seen) == data
+        assert (digests.sha256, digests.sha1, digests.md5) == (
+            hashlib.sha256(data).hexdigest(), hashlib.sha1(data).hexdigest(), hashlib.md5(data).hexdigest()
+        )
