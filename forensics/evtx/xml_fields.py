@@ -243,9 +243,10 @@ def data_text(xml: pa.Array) -> pa.Array:
     markup strings replaced here only occur as markup.
     """
     has = pc.fill_null(pc.match_substring_regex(xml, "<EventData>"), False)
+    count = pc.sum(has).as_py() or 0
     out = pa.nulls(len(xml), pa.string())
-    if pc.any(has).as_py():
-        inner = pc.list_element(pc.split_pattern(xml.filter(has), "<EventData>", max_splits=1), 1)
+    if count:
+        inner = pc.list_element(pc.split_pattern(xml if count == len(xml) else xml.filter(has), "<EventData>", max_splits=1), 1)
         inner = pc.list_element(pc.split_pattern(inner, "</EventData>", max_splits=1, reverse=True), 0)
         text = pc.replace_substring(inner, '<Data Name="', "")
         text = pc.replace_substring(text, '"/>', "=; ")
@@ -256,10 +257,10 @@ def data_text(xml: pa.Array) -> pa.Array:
             text = pc.replace_substring_regex(text, r"<Binary>[^<]*</Binary>", "")
             text = pc.replace_substring_regex(text, r"<[^>]*>", "")
         text = pc.if_else(pc.ends_with(text, "; "), pc.utf8_slice_codeunits(text, 0, -2), text)
-        out = pc.replace_with_mask(out, has, unescape(text))
-    without = pc.invert(has)
-    if pc.any(without).as_py():
-        out = pc.if_else(without, user_data_text(xml), out)
+        out = unescape(text) if count == len(xml) else pc.replace_with_mask(out, has, unescape(text))
+    if count < len(xml):  # events without <EventData>: the text of <UserData>, for those alone
+        without = pc.invert(has)
+        out = pc.replace_with_mask(out, without, user_data_text(xml.filter(without)))
     return out
 
 
