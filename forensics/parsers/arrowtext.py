@@ -70,6 +70,15 @@ class Uniq:
         valid = np.append(pc.is_valid(self.values).to_numpy(zero_copy_only=False), False) if len(self.values) else np.array([False])
         return valid[self.index]
 
+    def dictionary(self, mask: np.ndarray | None = None) -> pa.DictionaryArray:
+        """The rows (or the rows in ``mask``) as a dictionary array over the distinct values,
+        without materializing the text (values may repeat: decoding can merge two)."""
+        if self.values.null_count:  # Arrow cannot merge dictionaries holding a null: encode anew
+            return pc.dictionary_encode(self.rows(mask))
+        index = self.index if mask is None else self.index[mask]
+        values = self.values if len(self.values) else pa.array([], S)
+        return pa.DictionaryArray.from_arrays(pa.array(index, pa.int32(), mask=index < 0), values)
+
     def categorical(self) -> pd.Categorical:
         return categorical_from(self.values, self.index)
 

@@ -113,10 +113,18 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
 
 
 def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
-    """Blocks' dictionary-encoded chunks -> one categorical (dictionaries merged, not the rows)."""
+    """Batches' dictionary-encoded chunks -> one categorical (dictionaries merged, not the rows).
+
+    A batch's dictionary may repeat a value or hold a null (distinct raw texts that decode
+    alike): those are folded here, on the dictionary, never row by row.
+    """
     column = column.unify_dictionaries()
     if column.num_chunks == 0:
         return pd.Categorical.from_codes([], categories=pd.Index([], dtype=STRING_DTYPE))
     dictionary = column.chunk(0).dictionary
     codes = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in column.chunks])
+    if dictionary.null_count or pc.count_distinct(dictionary, mode="all").as_py() != len(dictionary):
+        fold, uniques = pd.factorize(pd.array(dictionary, dtype=STRING_DTYPE), use_na_sentinel=True)
+        codes = np.append(fold, -1)[codes]
+        dictionary = pa.array(uniques, pa.string())
     return pd.Categorical.from_codes(codes, categories=pd.Index(pd.array(dictionary, dtype=STRING_DTYPE)))

@@ -298,13 +298,13 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool, keys: RequestKe
         "time": times.filter(keep_arrow),
         "operation": pa.array(operation[keep], pa.int8()),
         "mailbox": _dictionary(_blank_to_null(mailbox_values.filter(keep_arrow))),
-        "actor": _dictionary(actor.rows(keep)),
+        "actor": actor.dictionary(keep),
         "admin_rights": pa.array(admin[keep], pa.bool_(), mask=~admin[keep]),
         "folder": folder.build().filter(keep_arrow),
         "item": item.build().filter(keep_arrow),
-        "client_ip": _dictionary(ip.rows(keep)),
+        "client_ip": ip.dictionary(keep),
         "client_host": _dictionary(_blank_to_null(client_host.build().filter(keep_arrow))),
-        "client_app": _dictionary(client_app),
+        "client_app": client_app,
         "outcome": pa.array(outcome, pa.int8()),
         "server": _dictionary(_blank_to_null(server.cast(S))),
         "record_id": _text(table, "record_id").filter(keep_arrow),
@@ -407,7 +407,7 @@ def _spread(n: int, rows: np.ndarray, sub: np.ndarray, default: bool = False) ->
     return out
 
 
-def _client_app(codes: np.ndarray, agent: Uniq) -> pa.Array:
+def _client_app(codes: np.ndarray, agent: Uniq) -> pa.DictionaryArray:
     """"<protocol>: <user agent>" built once per distinct (protocol, agent) pair."""
     width = len(agent.values) + 1
     first, inverse = _distinct(codes, len(PROTOCOLS) * width)
@@ -416,4 +416,4 @@ def _client_app(codes: np.ndarray, agent: Uniq) -> pa.Array:
     for code in codes[first].tolist():
         proto, ua = PROTOCOLS[code // width], agents[code % width - 1] if code % width else None
         labels.append(f"{proto}: {ua}" if ua else proto)
-    return pa.array(labels, S).take(pa.array(inverse.ravel()))
+    return pa.DictionaryArray.from_arrays(pa.array(inverse.ravel(), pa.int32()), pa.array(labels, S))
