@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ import pandas as pd
 
 from forensics import schema
 from forensics.custody.hashing import HashingReader
+from forensics.ingest import PARSE_SWITCH_INTERVAL
 from forensics.parsers.base import FileReport, LoadOptions, ParseContext, Parser
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -27,12 +29,18 @@ def median_seconds(func: Callable[[], object], repeats: int) -> tuple[float, obj
 
 
 def ingest_file(parser_cls: type[Parser], path: Path) -> tuple[pd.DataFrame, FileReport]:
-    """What ``load_evidence`` pays per file: hashing reader, parse, conform to the schema."""
+    """What ``load_evidence`` pays per file: hashing reader, parse, conform to the schema
+    (with the thread switch interval ``ingest`` sets while it parses)."""
     report = FileReport(path=path)
-    with HashingReader(path) as reader:
-        ctx = ParseContext(reader=reader, path=path, options=LoadOptions(), report=report)
-        frames = [schema.conform(b, defaults={"source_format": parser_cls.source_format}) for b in parser_cls().parse(ctx)]
-        report.hashes = reader.finish()
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch, PARSE_SWITCH_INTERVAL))
+    try:
+        with HashingReader(path) as reader:
+            ctx = ParseContext(reader=reader, path=path, options=LoadOptions(), report=report)
+            frames = [schema.conform(b, defaults={"source_format": parser_cls.source_format}) for b in parser_cls().parse(ctx)]
+            report.hashes = reader.finish()
+    finally:
+        sys.setswitchinterval(switch)
     return schema.concat(frames), report
 
 

@@ -21,6 +21,10 @@ from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
 from forensics.parsers import registry
 from forensics.parsers.base import SNIFF_BYTES, FileReport, LoadOptions, ParseContext
 
+#: seconds between GIL hand-offs while a file is parsed: hashing and interpreting threads
+#: give up the GIL while they work and, at Python's default 5 ms, wait that long to get it back
+PARSE_SWITCH_INTERVAL = 0.0005
+
 
 @dataclass
 class Progress:
@@ -111,10 +115,8 @@ def _parse_one(
         report.source_format = parser_cls.source_format
         ctx = ParseContext(reader=reader, path=path, options=options, report=report, cancelled=cancelled)
         frames = []
-        # Hashing runs on helper threads that give up the GIL while they work; with the
-        # default 5 ms switch interval they then wait for the parser to hand it back.
         switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(switch, 0.0005))
+        sys.setswitchinterval(min(switch, PARSE_SWITCH_INTERVAL))
         try:
             for batch in parser_cls().parse(ctx):
                 ctx.check_cancel()
