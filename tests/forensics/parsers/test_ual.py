@@ -194,6 +194,14 @@ def test_bad_json_truncated_rows_and_empty_audit_data(tmp_path: Path) -> None:
     assert "wrong number of CSV fields" in by_location["record 4"] and "not a JSON object" in by_location["record 5"]
 
 
+def test_unreadable_times_keep_the_row_and_say_so(tmp_path: Path) -> None:
+    record = {**COMPOSITE_SEND_AS, "CreationTime": "9999-99-99T99:99:99", "Id": "r2"}
+    text = purview_csv([COMPOSITE_SEND_AS], extra_rows=[["r2", "garbage", "2", "SendAs", "u", json.dumps(record), "", ""]])
+    frame, report, _ = parse(tmp_path, text)
+    assert len(frame) == 2 and report.bad == 0 and frame["time"].isna().tolist() == [False, True]
+    assert [w.location for w in report.warnings] == ["record 2"] and "without a time" in report.warnings[0].message
+
+
 def test_truncated_file_and_ansi_text(tmp_path: Path) -> None:
     text = purview_csv([COMPOSITE_SEND_AS, {**COMPOSITE_SEND_AS, "Id": "x2", "LogonUserDisplayName": "Zoë"}])
     truncated = text[: len(text) - 200]
