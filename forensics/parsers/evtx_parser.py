@@ -163,6 +163,9 @@ class EvtxParser(Parser):
         kept_xml = xml.combine_chunks() if len(kept_rows) == len(codes) else xml.take(pa.array(kept_rows)).combine_chunks()
         system = xml_fields.system_fields(kept_xml)
         record_ids = system["record_id"].fill_null(-1).to_numpy(zero_copy_only=False)
+        if system["time"].null_count:  # e.g. a FILETIME past year 2262: the row stays, without a time
+            for record in record_ids[pc.is_null(system["time"]).to_numpy(zero_copy_only=False)].tolist():
+                ctx.report.warn(f"record {record}", "SystemTime is not a time the table can hold: the row is kept without a time")
         chunk = _fill_forward(assign(record_ids, valid, first, last)) + first_chunk
         # data strings as lists only for records a map or handler reads (generic rows get text)
         listed = np.sort(np.concatenate([position[rows] for *_, rows in plans])) if plans else np.zeros(0, np.int64)

@@ -306,3 +306,16 @@ def test_damaged_copies_are_accounted(tmp_path: Path, all_events: bool) -> None:
             assert len(result.frame) == report.accepted
     _, report = load(tmp_path / "truncated.evtx")
     assert any("ends 30000 bytes into this 65536-byte chunk" in w.message for w in report.warnings)
+
+
+def test_a_time_beyond_the_table_keeps_the_row_and_says_so(tmp_path: Path) -> None:
+    """A FILETIME after 2262 (damaged or forged) cannot be a nanosecond time: row kept, warned."""
+    writer_mod = pytest.importorskip("forensics.synth.evtx_writer")
+    path = tmp_path / "Exchange Auditing.evtx"
+    event = writer_mod.ClassicEvent
+    with writer_mod.EvtxWriter(path, channel="Exchange Auditing", computer="EXMBX01.contoso.com") as writer:
+        writer.write(event(provider=AUDIT, event_id=10100, time=datetime(2010, 3, 4, tzinfo=timezone.utc), data=_audit("/Inbox")))
+        writer.write(event(provider=AUDIT, event_id=10100, time=datetime(9000, 1, 1, tzinfo=timezone.utc), data=_audit("/Inbox")))
+    frame, report = load(path)
+    assert len(frame) == 2 and frame["time"].isna().tolist() == [False, True]
+    assert [w.location for w in report.warnings] == ["record 2"] and "without a time" in report.warnings[0].message
