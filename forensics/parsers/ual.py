@@ -100,10 +100,11 @@ class UalParser(Parser):
             cols = {name: col.filter(keep) for name, col in cols.items() if name != "auditdata"}
             numbers = numbers[ok]
         frame, skipped, accepted = map_records(parsed, cols, numbers, ctx.options.all_events)
-        timeless = frame["time"].isna().to_numpy() if len(frame) else np.zeros(0, dtype=bool)
-        for number in pd.unique(frame["record_id"].to_numpy()[timeless]).tolist():
-            ctx.report.warn(f"record {number}", "neither AuditData.CreationTime nor CreationDate is a readable "
-                            "time: the row is kept without a time")
+        if len(frame) and frame["time"].isna().any():
+            timeless = frame["time"].isna().to_numpy()
+            for number in pd.unique(frame["record_id"].to_numpy()[timeless]).tolist():
+                ctx.report.warn(f"record {number}", "neither AuditData.CreationTime nor CreationDate is a readable "
+                                "time: the row is kept without a time")
         for reason, count in skipped.items():
             ctx.report.skip(reason, count)
         ctx.report.accept(accepted)
