@@ -175,26 +175,33 @@ def join(parts: list[pa.Array], sep: str) -> pa.Array:
 def complete_columns(frame: pd.DataFrame, source_format: str) -> pd.DataFrame:
     """Add every schema column ``frame`` lacks as an all-missing column of its final dtype
     (and ``source_format``), so ``schema.conform`` has nothing left to convert row by row."""
-    from forensics.schema import COLUMNS, STRING_DTYPE, TIME_DTYPE  # schema imports nothing of ours
+    from forensics.schema import COLUMNS  # schema imports nothing of ours
 
     n = len(frame)
     frame["source_format"] = pd.Categorical.from_codes(
         np.zeros(n, dtype=np.int8), categories=pd.Index([source_format], dtype="string")
     )
     for name, dtype in COLUMNS.items():
-        if name in frame.columns:
-            continue
-        if dtype == "category":
-            frame[name] = pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=pd.Index([], dtype="string"))
-        elif dtype == "boolean":
-            frame[name] = pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
-        elif dtype in ("Int32", "Int64"):
-            frame[name] = pd.arrays.IntegerArray(np.zeros(n, dtype=dtype.lower()), np.ones(n, dtype=bool))
-        elif dtype is STRING_DTYPE:
-            frame[name] = pd.array(pa.nulls(n, S), dtype=STRING_DTYPE)
-        elif dtype is TIME_DTYPE:
-            frame[name] = pd.Series(pd.NaT, index=frame.index, dtype=TIME_DTYPE)
+        if name not in frame.columns:
+            frame[name] = missing_column(dtype, n)
     return frame
+
+
+def missing_column(dtype: object, n: int) -> object:
+    """An all-missing column of a schema dtype, built from buffers (n Nones would be slow)."""
+    from forensics.schema import STRING_DTYPE, TIME_DTYPE
+
+    if dtype == "category":
+        return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=pd.Index([], dtype="string"))
+    if dtype == "boolean":
+        return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    if dtype in ("Int32", "Int64"):
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=str(dtype).lower()), np.ones(n, dtype=bool))
+    if dtype is STRING_DTYPE:
+        return pd.array(pa.nulls(n, S), dtype=STRING_DTYPE)
+    if dtype is TIME_DTYPE:
+        return pd.Series(pd.NaT, index=pd.RangeIndex(n), dtype=TIME_DTYPE).array
+    return pd.array([None] * n, dtype=dtype)
 
 
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:

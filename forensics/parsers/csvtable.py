@@ -86,7 +86,7 @@ def read_csv_text(ctx: ParseContext, data: bytes, type_line: str = "") -> CsvTex
     names = next(csv.reader([first]), []) if first.strip() else []
     if not names:
         raise ParseError(f"{ctx.path.name}: no header row")
-    unique = _unique(names)
+    unique = unique_names(names)
     bad: list[tuple[int | None, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -156,7 +156,7 @@ def iter_csv_text(ctx: ParseContext, block_size: int | None = None) -> Iterator[
     names = next(csv.reader([header.decode("utf-8", "replace").rstrip("\r\n")]), []) if header.strip() else []
     if not names:
         raise ParseError(f"{ctx.path.name}: no header row")
-    unique = _unique(names)
+    unique = unique_names(names)
     done = 0  # data records so far
     carry = b""
     with closing(blocks(ctx.reader, block_size or BLOCK)) as stream:  # read-ahead joined on error too
@@ -214,14 +214,15 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _unique(names: list[str]) -> list[str]:
+def unique_names(names: list[str], sep: str = ".", blank: str = "column", lower: bool = False) -> list[str]:
+    """Column names made distinct: a repeat gets ``<sep><n>`` (``n`` = its repeat count)."""
     seen: dict[str, int] = {}
     out = []
     for name in names:
-        key = name.strip() or "column"
+        key = (name.lower() if lower else name.strip()) or blank
         if key in seen:
             seen[key] += 1
-            key = f"{key}.{seen[key]}"
+            key = f"{key}{sep}{seen[key]}"
         else:
             seen[key] = 0
         out.append(key)

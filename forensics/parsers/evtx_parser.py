@@ -42,6 +42,7 @@ from forensics.evtx.exchange import map_group, map_with
 from forensics.evtx.handlers import handler_for
 from forensics.evtx.maps import EventMap, MapSet, load_maps
 from forensics.parsers import registry
+from forensics.parsers.arrowtext import missing_column
 from forensics.parsers.prefetch import blocks
 from forensics.parsers.base import ParseContext, Parser
 from forensics.schema import COLUMNS, STRING_DTYPE
@@ -420,19 +421,6 @@ def _category(values: pa.Array) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=categories)
 
 
-def _missing(dtype: Any, n: int) -> Any:
-    """An all-missing column of ``dtype`` (built from buffers: a list of n Nones is slow)."""
-    if dtype == "category":
-        return pd.Categorical.from_codes(np.full(n, -1, np.int8), categories=pd.Index([], dtype=STRING_DTYPE))
-    if dtype == "boolean":
-        return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
-    if dtype in ("Int32", "Int64"):
-        return pd.arrays.IntegerArray(np.zeros(n, dtype=dtype.lower()), np.ones(n, dtype=bool))
-    if dtype is STRING_DTYPE:
-        return pd.array(pa.nulls(n, pa.string()), dtype=STRING_DTYPE)
-    return pd.array([None] * n, dtype=dtype)
-
-
 def _frame(
     pieces: list[tuple[np.ndarray, dict[str, Any]]],
     system: dict[str, pa.Array],
@@ -453,7 +441,7 @@ def _frame(
             continue
         provided = [name in fields for _, fields in pieces]
         if not any(provided):
-            out[name] = _missing(dtype, n)
+            out[name] = missing_column(dtype, n)
             continue
         arrays = [_as_arrow(fields.get(name), name, len(piece_rows)) for piece_rows, fields in pieces]
         target = arrays[0].type if all(a.type == arrays[0].type for a in arrays) else None

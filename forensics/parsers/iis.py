@@ -30,6 +30,7 @@ import pyarrow.csv as pacsv
 
 from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
+from forensics.parsers.csvtable import unique_names
 from forensics.parsers.arrowbytes import positions_of
 from forensics.parsers.arrowtext import as_array
 from forensics.parsers.iis_assembly import IisAssembly, to_frame
@@ -62,24 +63,10 @@ class _State:
     offsets_valid: bool = True  # false after transcoding a UTF-16 file
     legacy_warned: bool = False
     tables: list[pa.Table] = field(default_factory=list)  # read, not yet interpreted
-    rows: int = 0  # rows in ``tables``
+    rows: int = 0  # rows in ``tables`` (kept, not summed: a log may hold thousands of short runs)
     assembly: IisAssembly | None = None
     worker: ThreadPoolExecutor | None = None  # interprets batches while lines are read
     inflight: deque[Future[RequestChunk]] = field(default_factory=deque)
-
-
-def _unique_names(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        low = name.lower()
-        if low in seen:
-            seen[low] += 1
-            low = f"{low}#{seen[low]}"
-        else:
-            seen[low] = 0
-        out.append(low)
-    return out
 
 
 def _decode_line(raw: bytes) -> str:
@@ -186,7 +173,7 @@ class IisParser(Parser):
                 ctx.report.warn(f"line {number}", "empty #Fields: header; following lines cannot be read")
                 state.fields = None
             else:
-                state.fields = _unique_names(names)
+                state.fields = unique_names(names, sep="#", lower=True)
         elif name == "#date":
             state.date = value.strip()[:10] or None
 

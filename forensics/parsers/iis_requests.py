@@ -87,9 +87,9 @@ def _text(table: pa.Table, name: str) -> pa.Array:
     return pa.nulls(table.num_rows, S)
 
 
-def _decoded(column: pa.Array) -> Uniq:
-    """A low-variety text column, its distinct values URL-decoded."""
-    raw = Uniq.encode(column)
+def _decoded(column: pa.Array | Uniq) -> Uniq:
+    """A low-variety text column (or its encoding), its distinct values URL-decoded."""
+    raw = column if isinstance(column, Uniq) else Uniq.encode(column)
     return Uniq(_blank_to_null(url_decode(raw.values)), raw.index) if len(raw.values) else raw
 
 
@@ -134,10 +134,10 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool, keys: RequestKe
     method_raw = Uniq.encode(_text(table, "cs-method"))
     method = Uniq(pc.utf8_upper(method_raw.values) if len(method_raw.values) else method_raw.values, method_raw.index)
     stem_raw = Uniq.encode(_text(table, "cs-uri-stem"))
-    stem = Uniq(_blank_to_null(url_decode(stem_raw.values)), stem_raw.index) if len(stem_raw.values) else stem_raw
+    stem = _decoded(stem_raw)
     actor = _decoded(_text(table, "cs-username"))
     agent_raw = Uniq.encode(_text(table, "cs(user-agent)"))
-    agent = Uniq(_blank_to_null(url_decode(agent_raw.values)), agent_raw.index) if len(agent_raw.values) else agent_raw
+    agent = _decoded(agent_raw)
     ip = Uniq.encode(_text(table, "c-ip"))
     query = _text(table, "cs-uri-query")
     status_text = Uniq.encode(_text(table, "sc-status"))

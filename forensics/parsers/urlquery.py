@@ -130,11 +130,7 @@ class QueryParams:
             hits = hits[where[self.row[hits]]]
         hits = hits[self.length[hits] > width]
         hits = hits[self.data[self.start[hits] + width] == _EQ]
-        if len(hits) and width > 2:
-            names = self.data[self.start[hits, None] + np.arange(width)]
-            upper = (names >= ord("A")) & (names <= ord("Z"))
-            hits = hits[(np.where(upper, names | 0x20, names) == np.frombuffer(key, dtype=np.uint8)).all(axis=1)]
-        elif len(hits):  # the two letters already matched (ASCII case aside): check exactly
+        if len(hits):  # the bucket matched two letters loosely (| 0x20): compare the whole name
             names = self.data[self.start[hits, None] + np.arange(width)]
             upper = (names >= ord("A")) & (names <= ord("Z"))
             hits = hits[(np.where(upper, names | 0x20, names) == np.frombuffer(key, dtype=np.uint8)).all(axis=1)]

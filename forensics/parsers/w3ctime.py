@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from forensics.localtime import to_ns
 from forensics.parsers.arrowbytes import S, StringBytes
 
 UTC_NS = pa.timestamp("ns", tz="UTC")
@@ -95,22 +96,10 @@ def _general(date: pa.Array, clock: pa.Array) -> pa.Array:
 
 def _iso8601(texts: list[str | None]) -> pd.Series:
     """Naive nanosecond times of ISO-8601 texts; NaT for what is not one or is out of range."""
-    try:
-        parsed = pd.to_datetime(pd.Series(texts, dtype=object), format="ISO8601", errors="coerce")
-    except (OverflowError, ValueError):  # pandas raises on out-of-range years despite "coerce"
-        parsed = pd.Series([_one_iso8601(t) for t in texts], dtype="datetime64[ns]")
+    parsed = pd.to_datetime(pd.Series(texts, dtype=object), format="ISO8601", errors="coerce")
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
-    inside = (parsed > pd.Timestamp.min) & (parsed < pd.Timestamp.max)  # pandas parses year 21 fine
-    return parsed.where(inside).astype("datetime64[ns]")
-
-
-def _one_iso8601(text: str | None) -> pd.Timestamp:
-    try:
-        value = pd.to_datetime(text, format="ISO8601")
-    except (OverflowError, ValueError, TypeError):
-        return pd.NaT
-    return value.tz_localize(None) if value is not pd.NaT and value.tzinfo is not None else value
+    return to_ns(parsed)  # pandas reads year 21 or 9999 fine; a nanosecond table cannot hold them
 
 
 def _strict_strptime(text: pa.Array, fmt: str) -> pa.Array:
