@@ -215,7 +215,7 @@ def load_evidence(
             )
             report.custody_seq = entry["seq"]
             if frame is not None:
-                frame["evidence"] = pd.Categorical([evidence_id] * len(frame))
+                frame["evidence"] = schema.constant_category(evidence_id, len(frame))
                 frames.append(frame)
                 seen.add(evidence_id)
                 result.sources[evidence_id] = EvidenceSource(evidence_id, path.resolve(), report.parser)

@@ -80,6 +80,11 @@ def empty_frame() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series([], dtype=dtype) for name, dtype in COLUMNS.items()})
 
 
+def constant_category(value: str, n: int) -> pd.Categorical:
+    """``n`` rows of one label (an evidence id, a provider): codes, not ``n`` Python strings."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([value], dtype=STRING_DTYPE))
+
+
 def _to_utc(values: Any) -> pd.Series:
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if isinstance(series.dtype, pd.DatetimeTZDtype):

@@ -424,7 +424,7 @@ class Case:
         report.custody_seq = record["seq"]
         if report.status == "loaded":
             frame = cached.frame
-            frame["evidence"] = pd.Categorical([entry.evidence_id] * len(frame))
+            frame["evidence"] = schema.constant_category(entry.evidence_id, len(frame))
             frames.append(frame)
             out.sources[entry.evidence_id] = EvidenceSource(entry.evidence_id, path.resolve(), report.parser)
             seen.add(entry.evidence_id)

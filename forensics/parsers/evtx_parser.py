@@ -45,7 +45,7 @@ from forensics.parsers import registry
 from forensics.parsers.arrowtext import missing_column
 from forensics.parsers.prefetch import blocks
 from forensics.parsers.base import ParseContext, Parser
-from forensics.schema import COLUMNS, STRING_DTYPE
+from forensics.schema import COLUMNS, STRING_DTYPE, constant_category
 
 #: chunks read (and hashed) together and mapped as one vectorized batch: 4 MiB of evidence
 BATCH_CHUNKS = 128
@@ -465,8 +465,8 @@ def _frame(
     out["record_id"] = pd.array(system["record_id"].take(take_rows).to_pandas(), dtype="Int64")
     out["server"] = _category(system["computer"].take(take_rows).cast(pa.string()))
     out["raw_ref"] = pd.array(chunk[rows], dtype="Int64")
-    out["time_basis"] = pd.Categorical.from_codes(np.zeros(n, np.int32), categories=pd.Index(pd.array(["utc"], dtype=STRING_DTYPE)))
-    out["source_format"] = pd.Categorical.from_codes(np.zeros(n, np.int32), categories=pd.Index(pd.array([EvtxParser.source_format], dtype=STRING_DTYPE)))
+    out["time_basis"] = constant_category("utc", n)
+    out["source_format"] = constant_category(EvtxParser.source_format, n)
     return pd.DataFrame({name: out[name] for name in COLUMNS})
 
 

@@ -27,7 +27,7 @@ from forensics.parsers.iis_requests import (
     SKIP_REASONS,
     RequestChunk,
 )
-from forensics.schema import STRING_DTYPE
+from forensics.schema import STRING_DTYPE, constant_category
 
 _CATEGORIES = ("mailbox", "actor", "client_ip", "client_host", "client_app", "server")
 _TEXT = ("folder", "item", "details")
@@ -107,8 +107,8 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
     columns["record_id"] = table.column("record_id").to_numpy()
     if "raw_ref" in table.column_names:
         columns["raw_ref"] = table.column("raw_ref").to_numpy()
-    columns["provider"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index(["IIS"], dtype=STRING_DTYPE))
-    columns["time_basis"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index(["utc"], dtype=STRING_DTYPE))
+    columns["provider"] = constant_category("IIS", n)
+    columns["time_basis"] = constant_category("utc", n)
     return complete_columns(pd.DataFrame(columns), "iis")
 
 

@@ -52,3 +52,12 @@ def test_concat_unions_categories() -> None:
     both = schema.concat([a, b, schema.empty_frame()])
     assert schema.validate(both) == []
     assert both["operation"].tolist() == ["FolderOpen", "Logon"]
+
+
+def test_constant_category_is_the_evidence_columns_dtype() -> None:
+    frame = schema.conform([{"operation": "Logon"}, {"operation": "FolderOpen"}])
+    frame["evidence"] = schema.constant_category("0123abcd", len(frame))
+    assert schema.validate(frame) == []
+    assert frame["evidence"].tolist() == ["0123abcd", "0123abcd"]
+    assert frame["evidence"].cat.categories.dtype == schema.STRING_DTYPE
+    assert len(schema.constant_category("x", 0)) == 0
