@@ -38,6 +38,7 @@ from forensics.evtx.chunks import (
     locate,
 )
 from forensics.evtx.classify import parse_bool
+from forensics.evtx.continuity import RecordContinuity, SliceRead
 from forensics.evtx.exchange import map_group, map_with
 from forensics.evtx.handlers import handler_for
 from forensics.evtx.maps import EventMap, MapSet, load_maps
@@ -86,12 +87,13 @@ class EvtxParser(Parser):
         chunks_with_magic = 0
         first_chunk = 0
         total = 0
+        continuity = RecordContinuity()
         for batch in _read_batches(ctx):
             total += len(batch)
             ctx.check_cancel()
             valid, first, last = chunk_ranges(batch)
             chunks_with_magic += int(valid.sum())
-            frame = self._parse_batch(ctx, maps, header, batch, first_chunk, valid, first, last)
+            frame = self._parse_batch(ctx, maps, header, batch, first_chunk, valid, first, last, continuity)
             first_chunk += len(valid)
             if frame is not None and len(frame):
                 yield frame
@@ -107,6 +109,7 @@ class EvtxParser(Parser):
                 f"header states {stated} chunks but {chunks_with_magic} chunks are present "
                 "(dirty file: tools that trust the header, such as python-evtx, miss records)",
             )
+        continuity.report_to(ctx.report)
 
     def _parse_batch(
         self,
@@ -118,8 +121,10 @@ class EvtxParser(Parser):
         valid: np.ndarray,
         first: np.ndarray,
         last: np.ndarray,
+        continuity: RecordContinuity,
     ) -> pd.DataFrame | None:
-        parts, errors = _engine_records(header, batch)
+        parts, errors, reads = _engine_records(header, batch)
+        continuity.add_batch(first_chunk, batch, valid, first, last, reads, lambda i: _record_ids(parts[i]))
         xml = pa.chunked_array(parts, pa.string())
         for position, message in errors:
             location, text = _error_location(message, position, xml, first_chunk, valid, first, last)
@@ -291,8 +296,9 @@ def _read_batches(ctx: ParseContext) -> Iterator[bytes]:
     return blocks(ctx.reader, BATCH_CHUNKS * CHUNK_SIZE)
 
 
-def _engine_records(header: bytes, batch: bytes) -> tuple[list[pa.Array], list[tuple[int, str]]]:
-    """XML of every record the engine reads from ``batch``, and its errors (position, text).
+def _engine_records(header: bytes, batch: bytes) -> tuple[list[pa.Array], list[tuple[int, str]], list[SliceRead]]:
+    """XML of every record the engine reads from ``batch``, its errors (position, text), and
+    how many records and errors each slice gave (for the record-continuity check).
 
     The engine raises one ``RuntimeError`` per bad record or chunk and then goes on. It is
     fed ``ENGINE_CHUNKS`` chunks at a time and each slice's strings go to Arrow at once: the
@@ -300,9 +306,11 @@ def _engine_records(header: bytes, batch: bytes) -> tuple[list[pa.Array], list[t
     """
     parts: list[pa.Array] = []
     errors: list[tuple[int, str]] = []
+    reads: list[SliceRead] = []
     done = 0
     step = ENGINE_CHUNKS * CHUNK_SIZE
     for offset in range(0, len(batch), step):
+        errors_before = len(errors)
         xmls: list[str] = []
         data = io.BytesIO(header + batch[offset : offset + step])
         records = evtx.PyEvtxParser(data, number_of_threads=ENGINE_THREADS, indent=False).records()
@@ -325,7 +333,15 @@ def _engine_records(header: bytes, batch: bytes) -> tuple[list[pa.Array], list[t
                     break
         done += len(xmls)
         parts.append(pa.array(xmls, pa.string()))
-    return parts, errors
+        chunks = -(-min(step, len(batch) - offset) // CHUNK_SIZE)
+        reads.append(SliceRead(offset // CHUNK_SIZE, chunks, len(xmls), len(errors) - errors_before))
+    return parts, errors, reads
+
+
+def _record_ids(xml: pa.Array) -> np.ndarray:
+    """EventRecordID of each record's XML (-1 where absent)."""
+    found = pc.struct_field(pc.extract_regex(xml, r"<EventRecordID>(?P<v>\d{1,18})</EventRecordID>"), [0])
+    return pc.fill_null(pc.cast(found, pa.int64()), -1).to_numpy(zero_copy_only=False)
 
 
 def _error_location(
