@@ -14,6 +14,12 @@ COLUMNS = ("File", "Format", "SHA-256", "Records", "Rows", "Warnings", "Skipped"
 MAX_WARNINGS_SHOWN = 500
 
 
+def load_status(report: FileReport) -> str:
+    """The load status, with what the parser found wrong with the evidence itself in capitals."""
+    missing = any(n.startswith("RECORDS MISSING") for n in report.notes)
+    return report.status + (" — RECORDS MISSING" if missing else "")
+
+
 def custody_status(report: FileReport) -> str:
     if report.custody_seq is None:
         return "not logged"
@@ -53,7 +59,7 @@ class EvidencePanel(QWidget):
                     f"{report.rows:,}",
                     f"{report.warning_count:,}",
                     f"{skipped:,}",
-                    report.status,
+                    load_status(report),
                     custody_status(report),
                 ]
             )

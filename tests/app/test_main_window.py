@@ -451,3 +451,23 @@ def test_exit_after_load_reports_a_broken_window_instead_of_hanging(monkeypatch,
     monkeypatch.setattr(main_window, "MainWindow", broken)
     assert gui_main.main(["--exit-after-load"]) == 1
     assert "could not be built" in capsys.readouterr().err
+
+
+def test_missing_records_stand_out_in_evidence_dock(qtbot, window, tmp_path) -> None:
+    from datetime import datetime, timezone
+
+    from forensics.synth.evtx_damage import hide_record
+    from forensics.synth.evtx_writer import ClassicEvent, EvtxWriter
+
+    path = tmp_path / "Exchange Auditing.evtx"
+    with EvtxWriter(path, channel="Exchange Auditing") as writer:
+        for i in range(20):
+            writer.write(ClassicEvent(provider="MSExchangeIS Auditing", event_id=10100,
+                                      time=datetime(2024, 3, 1, 9, i, tzinfo=timezone.utc), data=["Folder: /Inbox"]))
+    hide_record(path, 7)
+    load(qtbot, window, [path])
+    item = window.evidence_panel.tree.topLevelItem(0)
+    assert item.text(7) == "loaded — RECORDS MISSING"
+    children = [(item.child(i).text(0), item.child(i).text(1)) for i in range(item.childCount())]
+    assert ("Note", children[0][1]) == children[0] and children[0][1].startswith("RECORDS MISSING: 1 record id")
+    assert any(label == "Warning" and "record 7 is missing" in text for label, text in children)
