@@ -28,6 +28,7 @@ from forensics.parsers import registry
 from forensics.parsers.arrowtext import concat_frames
 from forensics.parsers.base import ParseContext, Parser
 from forensics.parsers.csvtable import decode_head, header_names, iter_csv_text, raw_csv_record
+from forensics.parsers.ual_completeness import ExportCompleteness
 from forensics.parsers.ual_mapping import AUDIT_SCHEMA, map_records
 
 SLICE_ROWS = 100_000  # CSV rows whose JSON is parsed (and yielded) together
@@ -65,20 +66,21 @@ class UalParser(Parser):
             yield frame
 
     def _frames(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
-        checked = False
+        completeness: ExportCompleteness | None = None
         for piece in iter_csv_text(ctx):
-            if not checked:
+            if completeness is None:
                 names = [n.strip().lower() for n in piece.names]
                 if "auditdata" not in names:
                     raise ParseError(f"{ctx.path.name}: no AuditData column; not a unified audit log export")
                 if layout_of(names) is None:
                     ctx.report.warn("file", f"unknown column layout {piece.names}; reading AuditData, CreationDate, UserId")
-                checked = True
+                completeness = ExportCompleteness(layout_of(names))
             for number, text in piece.bad:
                 where = f"record {number}" if number else "record ?"
                 ctx.report.bad_record(where, f"wrong number of CSV fields (truncated or corrupt row): {text[:120]!r}")
             table, numbers = piece.table, piece.numbers
             columns = {name.strip().lower(): table.column(name) for name in table.column_names}
+            completeness.add(columns, table.num_rows)
             del piece
             for start in range(0, table.num_rows, SLICE_ROWS):
                 ctx.check_cancel()
@@ -87,6 +89,8 @@ class UalParser(Parser):
                 frame = self._slice(ctx, part, numbers[start:stop])
                 if frame is not None and len(frame):
                     yield frame
+        if completeness is not None:
+            completeness.report_to(ctx.report)
 
     def _slice(self, ctx: ParseContext, cols: dict[str, pa.ChunkedArray], numbers: np.ndarray) -> pd.DataFrame | None:
         audit = cols["auditdata"]
