@@ -14,10 +14,14 @@ COLUMNS = ("File", "Format", "SHA-256", "Records", "Rows", "Warnings", "Skipped"
 MAX_WARNINGS_SHOWN = 500
 
 
+#: notes by which a parser says evidence is missing from the file itself (gaps, cut-off exports)
+GAP_NOTES = ("RECORDS MISSING", "EXPORT INCOMPLETE", "EXPORT MAY BE CAPPED")
+
+
 def load_status(report: FileReport) -> str:
-    """The load status, with what the parser found wrong with the evidence itself in capitals."""
-    missing = any(n.startswith("RECORDS MISSING") for n in report.notes)
-    return report.status + (" — RECORDS MISSING" if missing else "")
+    """The load status, with what the parser found missing from the evidence in capitals."""
+    gaps = [g for g in GAP_NOTES if any(n.startswith(g) for n in report.notes)]
+    return " — ".join([report.status, *gaps])
 
 
 def custody_status(report: FileReport) -> str:
