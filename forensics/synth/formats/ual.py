@@ -242,3 +242,19 @@ class UalEmitter(Emitter):
         self.truth.extra["bind_records"] = self.bind_records
         self.truth.extra["rows_by_mail_access_type"] = dict(self.access_types)
         self.f.close()
+        if self.layout == "powershell":
+            self._fill_result_count()
+
+    def _fill_result_count(self) -> None:
+        """Search-UnifiedAuditLog gives every record the search's total hits (ResultCount),
+        known here only once all are written: rewrite the file with it."""
+        path = self.truth.files[0]
+        csv.field_size_limit(1 << 30)
+        with open(path, encoding="utf-8-sig", newline="") as source:
+            rows = list(csv.reader(source))
+        with open(path, "w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+            writer.writerow(rows[0])
+            for row in rows[1:]:
+                row[6] = str(self.index)
+                writer.writerow(row)

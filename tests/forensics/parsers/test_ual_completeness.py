@@ -92,3 +92,24 @@ def test_hostile_index_text_is_ignored_not_fatal(tmp_path: Path) -> None:
     # index 1 of the search of 2 is there; index 2 only appears with an unreadable count
     assert "ResultIndex 2 is missing" in report.warnings[0].message
     assert np.all([w.location == "file" for w in report.warnings])
+
+
+def test_the_synthetic_powershell_export_is_complete(tmp_path: Path) -> None:
+    """The generator writes ResultCount as the cmdlet does; a whole export raises nothing,
+    the same export with a page cut out names the page."""
+    from forensics.synth.generate import generate
+
+    generate("contoso", tmp_path / "case", events=300, formats=["ual-powershell"])
+    path = next((tmp_path / "case" / "evidence" / "ual").glob("*.csv"))
+    _, report, _ = parse(tmp_path, path.read_text(encoding="utf-8-sig"))
+    assert report.notes == [] and not any("ResultIndex" in w.message for w in report.warnings)
+    with open(path, encoding="utf-8-sig", newline="") as source:
+        rows = list(csv.reader(source))
+    total = len(rows) - 1
+    assert {row[6] for row in rows[1:]} == {str(total)}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    writer.writerows(rows[:11] + rows[21:])  # ResultIndex 11-20 lost
+    _, cut, _ = parse(tmp_path, out.getvalue(), "cut.csv")
+    assert f"found {total:,} records (ResultCount)" in cut.warnings[0].message
+    assert "ResultIndex 11-20 are missing" in cut.warnings[0].message
