@@ -127,6 +127,7 @@ def _parse_one(
             report.hashes = reader.finish()
     frame = schema.concat(frames)
     report.rows = len(frame)
+    report.first_time, report.last_time = schema.time_span(frame)
     return frame
 
 
@@ -207,6 +208,8 @@ def load_evidence(
                 status=report.status if report.status != "pending" else "loaded",
                 records=report.records,
                 rows=report.rows,
+                rows_from=report.first_time or None,
+                rows_to=report.last_time or None,
                 bad_records=report.bad,
                 skipped=dict(report.skipped),
                 warnings=report.warning_count,

@@ -85,6 +85,16 @@ def constant_category(value: str, n: int) -> pd.Categorical:
     return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([value], dtype=STRING_DTYPE))
 
 
+def time_span(frame: pd.DataFrame) -> tuple[str, str]:
+    """First and last row time as ISO UTC text ("" when no row has a time): what period a
+    file's rows cover, for the Evidence dock, the custody entry and the reports."""
+    if "time" not in frame.columns or not frame["time"].notna().any():
+        return "", ""
+    first, last = frame["time"].min(), frame["time"].max()
+    return (first.tz_convert("UTC").isoformat().replace("+00:00", "Z"),
+            last.tz_convert("UTC").isoformat().replace("+00:00", "Z"))
+
+
 def _to_utc(values: Any) -> pd.Series:
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if isinstance(series.dtype, pd.DatetimeTZDtype):

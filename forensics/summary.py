@@ -18,6 +18,8 @@ def format_file_summary(report: FileReport) -> str:
         f"  records read: {report.records}, rows: {report.rows}, bad records: {report.bad}, "
         f"warnings: {report.warning_count}"
     )
+    if report.first_time:
+        lines.append(f"  rows from {report.first_time} to {report.last_time} (UTC)")
     for reason, count in sorted(report.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"  skipped {count:>8}  {reason}")
     for note in report.notes:

@@ -3,6 +3,9 @@ warnings, skipped, custody status); expand a file to see its warnings and skippe
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
+import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
@@ -10,7 +13,8 @@ from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLa
 from app.session import Session
 from forensics.parsers.base import FileReport
 
-COLUMNS = ("File", "Format", "SHA-256", "Records", "Rows", "Warnings", "Skipped", "Status", "Custody")
+COLUMNS = ("File", "Format", "SHA-256", "Records", "Rows", "Warnings", "Skipped", "Status", "Custody", "Rows from", "Rows to")
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MAX_WARNINGS_SHOWN = 500
 
 
@@ -22,6 +26,11 @@ def load_status(report: FileReport) -> str:
     """The load status, with what the parser found missing from the evidence in capitals."""
     gaps = [g for g in GAP_NOTES if any(n.startswith(g) for n in report.notes)]
     return " — ".join([report.status, *gaps])
+
+
+def local_time(iso_utc: str, zone: tzinfo) -> str:
+    """An ISO UTC time from the report, in the display zone ("" stays "")."""
+    return pd.Timestamp(iso_utc).tz_convert(zone).strftime(TIME_FORMAT) if iso_utc else ""
 
 
 def custody_status(report: FileReport) -> str:
@@ -47,11 +56,15 @@ class EvidencePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree)
         session.loaded.connect(self.refresh)
+        session.zone_changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
         self.tree.clear()
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        zone = self.session.zone.tzinfo()
+        self.tree.headerItem().setText(9, f"Rows from ({self.session.zone.label()})")
+        self.tree.headerItem().setText(10, f"Rows to ({self.session.zone.label()})")
         for report in self.session.files:
             skipped = sum(report.skipped.values())
             item = QTreeWidgetItem(
@@ -65,6 +78,8 @@ class EvidencePanel(QWidget):
                     f"{skipped:,}",
                     load_status(report),
                     custody_status(report),
+                    local_time(report.first_time, zone),
+                    local_time(report.last_time, zone),
                 ]
             )
             item.setFont(2, mono)

@@ -411,6 +411,7 @@ class Case:
             return False
         report = cached.file_report(path)
         report.hashes, report.mtime = hashes, mtime
+        report.first_time, report.last_time = schema.time_span(cached.frame)
         report.evidence_id = entry.evidence_id
         if entry.evidence_id in seen:
             report.status = "duplicate"
@@ -419,7 +420,7 @@ class Case:
             path, hashes, mtime, evidence_id=entry.evidence_id, parser=report.parser, options=entry.options,
             status=report.status, records=report.records, rows=report.rows, bad_records=report.bad,
             skipped=dict(report.skipped), warnings=report.warning_count, error=None, notes=report.notes or None,
-            rows_from_cache=True,
+            rows_from=report.first_time or None, rows_to=report.last_time or None, rows_from_cache=True,
         )
         report.custody_seq = record["seq"]
         if report.status == "loaded":

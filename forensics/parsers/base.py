@@ -69,6 +69,8 @@ class FileReport:
     warnings: list[ParseWarning] = field(default_factory=list)
     warning_count: int = 0
     notes: list[str] = field(default_factory=list)  # loud, file-level notices (e.g. hash changed)
+    first_time: str = ""  # the file's earliest row time, ISO UTC ("" = no timed row)
+    last_time: str = ""
     status: str = "pending"  # loaded | failed | cancelled | duplicate
     error: str = ""
     custody_seq: int | None = None

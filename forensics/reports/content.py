@@ -50,6 +50,8 @@ class EvidenceRow:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: str = ""
+    rows_from: str = ""  # ISO UTC time of the file's first and last row ("" = none)
+    rows_to: str = ""
 
     @property
     def skipped_total(self) -> int:
@@ -144,6 +146,7 @@ def _row(path: str, evidence_id: str, parser: str, size: int | None, sha256: str
         row.warnings = [str(w) for w in report.warnings[:50]]
         row.notes = list(report.notes)
         row.error = report.error
+        row.rows_from, row.rows_to = report.first_time, report.last_time
         if report.status == "failed":
             row.problem = True
     return row

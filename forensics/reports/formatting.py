@@ -12,7 +12,7 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def fmt_time(value: Any, tz: tzinfo) -> str:
-    if value is None or (not isinstance(value, datetime) and pd.isna(value)):
+    if value is None or isinstance(value, str) and not value or (not isinstance(value, datetime) and pd.isna(value)):
         return ""
     stamp = pd.Timestamp(value)
     if stamp.tzinfo is None:

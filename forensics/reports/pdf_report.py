@@ -166,10 +166,11 @@ def build_story(data: ReportData, styles: _Styles) -> list:
                         styles, _weights([2.6, 1.35, 0.7, 1.1, 6.1, 2.4]), mono={1, 4}))
 
     p("2. Parse warnings and skipped records", styles.h2)
-    rows = [[e.name, e.status, str(e.records), str(e.rows), str(e.bad), str(e.skipped_total), str(e.warning_count)]
+    rows = [[e.name, e.status, str(e.records), str(e.rows), str(e.bad), str(e.skipped_total), str(e.warning_count),
+             fmt_time(e.rows_from, tz), fmt_time(e.rows_to, tz)]
             for e in data.evidence]
-    story.append(_table(["File", "Load status", "Records", "Rows", "Bad", "Skipped", "Warnings"], rows, styles,
-                        _weights([4, 1.2, 1, 1, 1, 1, 1])))
+    story.append(_table(["File", "Load status", "Records", "Rows", "Bad", "Skipped", "Warnings", "Rows from", "Rows to"],
+                        rows, styles, _weights([4, 1.2, 1, 1, 1, 1, 1, 2.2, 2.2])))
     skipped = skipped_rows(data.evidence)
     if skipped:
         p("Skipped records by reason", styles.h3)

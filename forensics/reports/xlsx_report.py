@@ -16,7 +16,7 @@ import pandas as pd
 import xlsxwriter
 
 from forensics.reports.content import ReportData
-from forensics.reports.formatting import fmt_utc
+from forensics.reports.formatting import fmt_time, fmt_utc
 from forensics.reports.sanitize import neutralize, neutralize_value
 
 MAX_ROWS = 1_048_575  # data rows below the header
@@ -118,12 +118,12 @@ def write_xlsx(data: ReportData, path: Path) -> None:
 
     evidence_cols = ["file", "path", "evidence_id", "parser", "size", "sha256", "sha1", "md5",
                      "verification", "verification_detail", "status", "records", "rows", "bad",
-                     "skipped", "warnings", "notes", "error"]
+                     "skipped", "warnings", "notes", "error", "rows_from", "rows_to"]
     evidence = pd.DataFrame(
         [[e.name, e.path, e.evidence_id, e.parser, e.size, e.sha256, e.sha1, e.md5, e.verification,
           e.verification_detail, e.status, e.records, e.rows, e.bad,
           "; ".join(f"{k}: {v}" for k, v in sorted(e.skipped.items())), e.warning_count,
-          " | ".join(e.notes), e.error] for e in data.evidence],
+          " | ".join(e.notes), e.error, fmt_time(e.rows_from, tz), fmt_time(e.rows_to, tz)] for e in data.evidence],
         columns=evidence_cols,
     )
     book.table("Evidence", evidence_cols, _cells(evidence, tz), {"sha256": 66, "sha1": 42, "md5": 34, "path": 50})

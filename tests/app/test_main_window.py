@@ -471,3 +471,16 @@ def test_missing_records_stand_out_in_evidence_dock(qtbot, window, tmp_path) -> 
     children = [(item.child(i).text(0), item.child(i).text(1)) for i in range(item.childCount())]
     assert ("Note", children[0][1]) == children[0] and children[0][1].startswith("RECORDS MISSING: 1 record id")
     assert any(label == "Warning" and "record 7 is missing" in text for label, text in children)
+
+
+def test_evidence_dock_shows_each_files_period_in_the_display_zone(qtbot, window, tmp_path) -> None:
+    from app.display_tz import DisplayZone
+
+    load(qtbot, window, [write_guitest(tmp_path / "period.guitest")])
+    tree = window.evidence_panel.tree
+    item = tree.topLevelItem(0)
+    assert (item.text(9), item.text(10)) == ("2024-03-05 08:00:00", ROWS[-1][0].replace("T", " ").rstrip("Z"))
+    assert tree.headerItem().text(9) == "Rows from (UTC)"
+    window.session.set_zone(DisplayZone.parse("+02:00"))
+    item = tree.topLevelItem(0)
+    assert item.text(9) == "2024-03-05 10:00:00" and tree.headerItem().text(9) == "Rows from (UTC+02:00)"

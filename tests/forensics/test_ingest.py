@@ -42,6 +42,9 @@ def test_load_accounts_for_every_record(evidence: Path, tmp_path: Path) -> None:
     entry = log.entries()[-1]
     assert entry["sha256"] == sha and entry["records"] == 5 and entry["rows"] == 3
     assert entry["examiner"] == "Examiner A"
+    # the period the file's rows cover, on the report and in custody (the skipped 22:12 row is not a row)
+    assert (report.first_time, report.last_time) == ("2024-03-05T22:10:00Z", "2024-03-05T22:13:00Z")
+    assert (entry["rows_from"], entry["rows_to"]) == ("2024-03-05T22:10:00Z", "2024-03-05T22:13:00Z")
 
 
 def test_evidence_is_not_modified(evidence: Path, tmp_path: Path) -> None:

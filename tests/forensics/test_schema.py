@@ -61,3 +61,10 @@ def test_constant_category_is_the_evidence_columns_dtype() -> None:
     assert frame["evidence"].tolist() == ["0123abcd", "0123abcd"]
     assert frame["evidence"].cat.categories.dtype == schema.STRING_DTYPE
     assert len(schema.constant_category("x", 0)) == 0
+
+
+def test_time_span_ignores_rows_without_a_time() -> None:
+    frame = schema.conform([{"time": "2024-03-05T12:00:00+02:00"}, {"time": None}, {"time": "2024-03-04T23:59:59.5Z"}])
+    assert schema.time_span(frame) == ("2024-03-04T23:59:59.500000Z", "2024-03-05T10:00:00Z")
+    assert schema.time_span(schema.conform([{"time": None}])) == ("", "")
+    assert schema.time_span(schema.empty_frame()) == ("", "")

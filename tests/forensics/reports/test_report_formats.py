@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from report_fixtures import PAYLOADS, hostile_rows, make_case
 from forensics import schema
 from forensics.custody.hashing import hash_file
-from forensics.query import compile_query
+from forensics.query import compile_query, resolve_tz
 from forensics.reports import build_report, export_report
 from forensics.reports.csv_report import read_csv
 from forensics.reports.xlsx_report import SHEETS
@@ -78,6 +78,11 @@ def test_html_has_every_section_and_hash_and_inert_payloads(scene) -> None:
     for digest in (hashes.sha256, hashes.sha1, hashes.md5):
         assert digest in text
     assert "verified" in text and "Operation <Quill>" in text
+    # each file's rows-from / rows-to, in the display zone
+    (report_row,) = [e for e in data.evidence if e.rows_from]
+    assert report_row.rows_from.endswith("Z") and report_row.rows_from <= report_row.rows_to
+    shown = pd.Timestamp(report_row.rows_from).tz_convert(resolve_tz(case.display_tz))
+    assert shown.strftime("%Y-%m-%d %H:%M:%S") in text
     assert "comment <b>with</b> markup =1+1" in text and "Tag “suspicious” — 2 row(s)" in text
     # hostile text stays text: no script element, the only images are our data: heatmaps
     assert [t for t, _ in parsed.tags if t == "script"] == []
