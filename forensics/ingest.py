@@ -19,6 +19,7 @@ from forensics.custody.hashing import HashingReader
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
 from forensics.parsers import registry
+from forensics.parsers.iis_rollover import rollover_gaps
 from forensics.parsers.base import SNIFF_BYTES, FileReport, LoadOptions, ParseContext
 
 #: seconds between GIL hand-offs while a file is parsed: hashing and interpreting threads
@@ -153,6 +154,7 @@ def load_evidence(
     sizes = [f.stat().st_size if f.is_file() else 0 for f in files]
     overall_total = sum(sizes)
     seen = set(already_loaded)
+    gaps = rollover_gaps(files)  # IIS days (hours) missing between the log files loaded
     result = LoadResult(frame=schema.empty_frame())
     frames: list[pd.DataFrame] = []
     done_before = 0
@@ -184,6 +186,8 @@ def load_evidence(
             report.error = f"{path.name}: parser crashed: {type(exc).__name__}: {exc}"
             frame = None
         done_before += sizes[index]
+        if report.parser == "iis" and path in gaps:
+            report.notes.append(gaps[path])
 
         if report.hashes is not None:
             evidence_id = report.hashes.sha256[:16]

@@ -19,7 +19,7 @@ MAX_WARNINGS_SHOWN = 500
 
 
 #: notes by which a parser says evidence is missing from the file itself (gaps, cut-off exports)
-GAP_NOTES = ("RECORDS MISSING", "EXPORT INCOMPLETE", "EXPORT MAY BE CAPPED")
+GAP_NOTES = ("RECORDS MISSING", "EXPORT INCOMPLETE", "EXPORT MAY BE CAPPED", "DAYS MISSING", "HOURS MISSING")
 
 
 def load_status(report: FileReport) -> str:

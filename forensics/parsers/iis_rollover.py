@@ -1,0 +1,61 @@
+"""Which days (or hours) of an IIS log folder are not in the evidence?
+
+IIS starts a new file per day (``u_exYYMMDD.log``; ``exYYMMDD.log`` for IIS 6 ANSI logs) or per
+hour (``u_exYYMMDDHH.log``), and creates it at the period's first request. An Exchange server
+answers health probes around the clock, so a day without a file is a day whose requests are
+not in the evidence (deleted, not collected, or logging stopped). The gap is found from the
+names alone, among the files being loaded, and noted on the file that follows it, so it
+travels with that file into the Evidence dock, its custody entry and the reports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+_NAME = re.compile(r"^(?P<prefix>u_ex|ex)(?P<stamp>\d{6}|\d{8})\.log$", re.IGNORECASE)
+#: gaps spelled out per note; a longer list is counted
+MAX_LISTED = 5
+
+
+def rollover_gaps(paths: Iterable[Path]) -> dict[Path, str]:
+    """A note for each IIS log file that follows missing periods in its folder's series."""
+    series: dict[tuple[Path, str, int], list[tuple[datetime, Path]]] = defaultdict(list)
+    for path in paths:
+        match = _NAME.match(path.name)
+        if not match:
+            continue
+        stamp = match["stamp"]
+        try:
+            moment = datetime.strptime(stamp, "%y%m%d%H" if len(stamp) == 8 else "%y%m%d")
+        except ValueError:
+            continue
+        series[(path.parent, match["prefix"].lower(), len(stamp))].append((moment, path))
+    notes: dict[Path, str] = {}
+    for (folder, prefix, width), files in series.items():
+        step = timedelta(hours=1) if width == 8 else timedelta(days=1)
+        files.sort()
+        for (before, _), (after, path) in zip(files, files[1:]):
+            missing = int((after - before) / step) - 1
+            if missing <= 0:
+                continue
+            notes[path] = _note(folder, prefix, width, before + step, missing, step)
+    return notes
+
+
+def _note(folder: Path, prefix: str, width: int, first: datetime, missing: int, step: timedelta) -> str:
+    fmt = "%y%m%d%H" if width == 8 else "%y%m%d"
+    names = [f"{prefix}{(first + i * step).strftime(fmt)}.log" for i in range(min(missing, MAX_LISTED))]
+    if missing > MAX_LISTED:
+        names.append(f"… {missing - MAX_LISTED} more")
+    unit = "hour" if width == 8 else "day"
+    period = first.strftime("%Y-%m-%d %H:00" if width == 8 else "%Y-%m-%d")
+    if missing > 1:
+        last = first + (missing - 1) * step
+        period += " to " + last.strftime("%Y-%m-%d %H:00" if width == 8 else "%Y-%m-%d")
+    return (f"{unit.upper()}S MISSING: the IIS logs loaded from {folder.name or folder} skip {missing} {unit}"
+            f"{'s' if missing != 1 else ''} before this file ({period}; no {', '.join(names)}): requests then "
+            "are not in the evidence")
