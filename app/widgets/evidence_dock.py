@@ -11,20 +11,16 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.session import Session
-from forensics.parsers.base import FileReport
+from forensics.parsers.base import GAP_NOTES, FileReport
 
 COLUMNS = ("File", "Format", "SHA-256", "Records", "Rows", "Warnings", "Skipped", "Status", "Custody", "Rows from", "Rows to")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MAX_WARNINGS_SHOWN = 500
 
 
-#: notes by which a parser says evidence is missing from the file itself (gaps, cut-off exports)
-GAP_NOTES = ("RECORDS MISSING", "EXPORT INCOMPLETE", "EXPORT MAY BE CAPPED", "DAYS MISSING", "HOURS MISSING")
-
-
 def load_status(report: FileReport) -> str:
     """The load status, with what the parser found missing from the evidence in capitals."""
-    gaps = [g for g in GAP_NOTES if any(n.startswith(g) for n in report.notes)]
+    gaps = [g for g in GAP_NOTES if any(n.startswith(g) for n in report.gap_notes())]
     return " — ".join([report.status, *gaps])
 
 

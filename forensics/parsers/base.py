@@ -47,6 +47,10 @@ class ParseWarning:
         return f"{self.location}: {self.message}"
 
 
+#: how notes saying that evidence is missing from a file begin (gaps, cut-off exports)
+GAP_NOTES = ("RECORDS MISSING", "EXPORT INCOMPLETE", "EXPORT MAY BE CAPPED", "DAYS MISSING", "HOURS MISSING")
+
+
 @dataclass
 class FileReport:
     """What happened to one evidence file; shown in the CLI summary, Evidence dock, reports.
@@ -94,6 +98,10 @@ class FileReport:
     def accept(self, n: int = 1) -> None:
         self.records += n
         self.accepted += n
+
+    def gap_notes(self) -> list[str]:
+        """The notes saying that evidence is missing from this file (see ``GAP_NOTES``)."""
+        return [note for note in self.notes if note.startswith(GAP_NOTES)]
 
     @property
     def balanced(self) -> bool:

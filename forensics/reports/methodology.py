@@ -119,6 +119,25 @@ def files_statement(files: list[FileReport]) -> str:
     return text
 
 
+COMPLETENESS_CHECKS = (
+    "Checked on loading: in .evtx files, that the record ids every chunk header announces are all present "
+    "and that the chunks' id ranges leave no gap (records hidden by editing a log, or removed chunks, show "
+    "here; a log that wrapped does not); in Microsoft 365 Search-UnifiedAuditLog exports, that every "
+    "ResultIndex up to the search's ResultCount is present, and whether a search or classic download reached "
+    "the 50,000-record cap; in IIS log folders, that no day (or hour) file is missing between the files loaded."
+)
+
+
+def completeness_statement(files: list[FileReport]) -> str:
+    """What was checked for missing evidence, and which files it found incomplete."""
+    flagged = [(f.path.name, n) for f in files for n in f.gap_notes()]
+    if not flagged:
+        return COMPLETENESS_CHECKS + " No file showed missing records."
+    listed = "; ".join(f"{name}: {note}" for name, note in flagged[:20])
+    more = f" (and {len(flagged) - 20} more)" if len(flagged) > 20 else ""
+    return f"{COMPLETENESS_CHECKS} {len(flagged)} finding(s){more}: {listed}."
+
+
 def audit_config_statement(frame: pd.DataFrame, limit: int = 20) -> str:
     """The AuditConfigChange rows themselves: each can explain why events are missing."""
     if "operation" not in frame or frame.empty:
@@ -149,5 +168,6 @@ def sections(frame: pd.DataFrame, files: list[FileReport], display_tz: str) -> l
         ("Event maps and field mapping", mapping_statement(frame)),
         ("Identity resolution", identity_statement(frame)),
         ("Records read, skipped and bad", files_statement(files)),
+        ("Completeness of the evidence", completeness_statement(files)),
         ("Evidence handling and custody", HANDLING),
     ]

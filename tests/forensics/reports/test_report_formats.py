@@ -183,3 +183,15 @@ def test_methodology_states_limits_maps_and_level(scene) -> None:
     assert data.admin_changes["operation"].tolist() == ["AuditConfigChange"]
     config = dict(data.methodology)["Audit configuration changes"]
     assert "1 AuditConfigChange row(s)" in config and "Bypass-Access-Auditing" in config
+
+
+def test_methodology_states_the_completeness_checks_and_what_they_found() -> None:
+    from forensics.parsers.base import FileReport
+    from forensics.reports.methodology import completeness_statement
+
+    clean = FileReport(path=Path("Exchange Auditing.evtx"))
+    assert completeness_statement([clean]).endswith("No file showed missing records.")
+    gap = FileReport(path=Path("u_ex240304.log"), notes=["DAYS MISSING: the IIS logs loaded from W3SVC1 skip 2 days", "other"])
+    text = completeness_statement([clean, gap])
+    assert "ResultIndex" in text and "chunk header" in text
+    assert text.endswith("1 finding(s): u_ex240304.log: DAYS MISSING: the IIS logs loaded from W3SVC1 skip 2 days.")
