@@ -5,7 +5,7 @@ when saved with display information, the rendered message; CSV/TXT have only the
 description. The rendered message is self-describing, so it wins whenever it matches the
 event map's template; the ``<Data>`` strings and the event map (``exchange.map_with``) are
 used otherwise, exactly as for ``.evtx``. Providers without a map go to their handler
-(e.g. the Exchange cmdlet log); anything else is a generic event.
+(e.g. the Exchange cmdlet log, cleared logs); anything else is a generic event.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from forensics.evtx import eventlog
 from forensics.evtx.exchange import build_row, map_with
 from forensics.evtx.handlers import handler_for
 from forensics.evtx.maps import MapSet
@@ -121,11 +122,18 @@ def export_event_row(
     handler = handler_for(provider) if provider else None
     if handler is not None:
         if strings is None and message:
-            strings = strings_without_description(message) or _cmdlet_strings(message)
+            strings = strings_without_description(message) or _message_strings(provider, int(event_id), message)
         row = handler(int(event_id), list(strings or []))
         if row is not None:
             return ExportRow(_finish(dict(row), provider, event_id))
     return ExportRow(_generic(provider, event_id, strings, message) if all_events else None)
+
+
+def _message_strings(provider: str, event_id: int, message: str) -> list[str] | None:
+    """A handled provider's strings read back from its rendered message (CSV/TXT exports)."""
+    if provider.lower() == eventlog.PROVIDER.lower():
+        return eventlog.strings_from_message(event_id, message)
+    return _cmdlet_strings(message)
 
 
 def _cmdlet_strings(message: str) -> list[str] | None:

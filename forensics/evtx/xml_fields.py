@@ -31,6 +31,8 @@ _COMPUTER = r"Computer>(?P<computer>[^<]*)</Computer>"
 _EVENT_DATA = r"(?s)<EventData>(?P<data>.*)</EventData>"
 _USER_DATA = r"(?s)<UserData>(?P<data>.*)</UserData>"
 _DATA_ITEM = r'(?s)^(?: Name="(?P<name>[^"]*)")?\s*(?:/>|>(?P<value>.*?)</Data>)'
+# one piece of UserData cut at "<": a start, end or empty-element tag and the text after it
+_TAG_PIECE = r"(?s)^(?P<close>/?)(?:[^\s/>:]*:)?(?P<name>[^\s/>]*)[^>]*?(?P<empty>/?)>(?P<text>.*)$"
 _NUMERIC_REF = re.compile(r"&#(x[0-9A-Fa-f]+|\d+);")
 
 
@@ -155,7 +157,9 @@ def data_items(xml: pa.Array) -> tuple[pa.ListArray, pa.ListArray, pa.Array]:
 
     Classic events (every Exchange provider) carry only unnamed ``<Data>`` items: those
     records are cut with plain substring splits; records with named items go through a
-    pattern per item.
+    pattern per item. Records without <EventData> but with <UserData> (manifest events such
+    as a cleared log, 104/1102) get the texts of UserData's leaf elements instead, so a
+    handler reads them like data strings; ``has_event_data`` stays False for them.
     """
     has = pc.fill_null(pc.match_substring_regex(xml, "<EventData>"), False)
 
@@ -168,7 +172,11 @@ def data_items(xml: pa.Array) -> tuple[pa.ListArray, pa.ListArray, pa.Array]:
     named = has_np & other_tags
     if named.any():  # only <Data Name="…">value</Data> items, none self-closing or unnamed
         named &= ~matches(r"<Data>|<Data(?:[^ >]| [^N]| N[^a])|<Data Name=\"[^\"]*\"\s*/>")
-    paths = [(plain, _plain_items), (named, _named_items), (~(plain | named), _patterned_items)]
+    user = np.zeros(len(xml), dtype=bool)
+    if not has_np.all():  # rare: the UserData test only runs when some record lacks EventData
+        user = ~has_np & matches("<UserData>")
+    paths = [(plain, _plain_items), (named, _named_items), (user, _user_data_items),
+             (~(plain | named | user), _patterned_items)]
     used = [(np.flatnonzero(mask), cut) for mask, cut in paths if mask.any()]
     if len(used) == 1:
         values, names = used[0][1](xml)
@@ -232,6 +240,40 @@ def _patterned_items(xml: pa.Array) -> tuple[pa.ListArray, pa.ListArray]:
     values = unescape(pc.fill_null(pc.struct_field(items, "value"), ""))
     names = unescape(pc.struct_field(items, "name"))
     return _list(lengths, values), _list(lengths, names)
+
+
+def _user_data_items(xml: pa.Array) -> tuple[pa.ListArray, pa.ListArray]:
+    """Records with <UserData> and no <EventData>: the text of every leaf element of
+    UserData, in document order (names = local tag names; empty elements give "").
+
+    UserData is cut at "<" into tag pieces; a start tag directly followed by an end tag, or
+    an empty-element tag, is a leaf. Texts are trimmed: indented XML puts line breaks and
+    spaces inside empty leaves (``<BackupPath>\\n  </BackupPath>``).
+    """
+    inner = pc.fill_null(pc.struct_field(pc.extract_regex(xml, _USER_DATA), "data"), "")
+    parts = pc.list_slice(pc.split_pattern(inner, "<"), 1)
+    lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
+    flat = pc.list_flatten(parts)
+    pieces = pc.extract_regex(flat, _TAG_PIECE)
+
+    def flag(values: pa.Array) -> np.ndarray:
+        return pc.fill_null(values, False).to_numpy(zero_copy_only=False)
+
+    close = flag(pc.equal(pc.struct_field(pieces, "close"), "/"))
+    empty = flag(pc.equal(pc.struct_field(pieces, "empty"), "/"))
+    tag = flag(pc.is_valid(pieces)) & ~flag(pc.match_substring_regex(flat, r"^[!?]"))  # not comments, CDATA, PIs
+    next_close = np.zeros(len(flat), dtype=bool)
+    next_close[:-1] = close[1:]
+    ends = np.cumsum(lengths)[lengths > 0] - 1
+    next_close[ends] = False  # a record's last piece is followed by the next record's first
+    leaf = tag & ~close & (empty | next_close)
+    picked = np.flatnonzero(leaf)
+    record = np.repeat(np.arange(len(lengths)), lengths)
+    counts = np.bincount(record[picked], minlength=len(lengths))
+    found = pieces.take(pa.array(picked, pa.int64()))
+    text = pc.if_else(pa.array(empty[picked]), "", pc.struct_field(found, "text"))
+    values = unescape(pc.utf8_trim_whitespace(text))
+    return _list(counts, values), _list(counts, pc.struct_field(found, "name"))
 
 
 def data_text(xml: pa.Array) -> pa.Array:

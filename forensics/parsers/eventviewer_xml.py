@@ -92,13 +92,14 @@ def _text(element: Element | None) -> str | None:
     return None if element is None else (element.text or "")
 
 
+def _leaves(element: Element) -> list[Element]:
+    """Every leaf element below ``element``, in document order."""
+    return [node for node in element.iter() if len(node) == 0 and node is not element]
+
+
 def _leaf_texts(element: Element) -> list[str]:
     """``name=value`` of every leaf below ``element`` (UserData of manifest events)."""
-    out = []
-    for node in element.iter():
-        if len(node) == 0 and node is not element:
-            out.append(f"{_local(node.tag)}={(node.text or '').strip()}")
-    return out
+    return [f"{_local(node.tag)}={(node.text or '').strip()}" for node in _leaves(element)]
 
 
 @dataclass
@@ -110,7 +111,7 @@ class EventParts:
     record_id: str | None
     system_time: str | None
     computer: str | None
-    strings: list[str] | None  # None = no <EventData>
+    strings: list[str] | None  # <Data> texts, else UserData leaf texts; None = neither
     named: list[str]  # "Name=value" of named <Data> (manifest events)
     user_data: Element | None
     message: str | None  # RenderingInfo/Message, None when absent
@@ -281,6 +282,11 @@ class EventScanner:
                 if data.get("Name"):
                     named.append(f"{data.get('Name')}={data.text or ''}")
                 strings.append(data.text or "")
+        user_data = _child(event, "UserData")
+        if strings is None and user_data is not None:
+            # manifest events without <EventData> (e.g. a cleared log, 104/1102): the
+            # UserData leaves in order are their strings, as for .evtx (xml_fields.data_items)
+            strings = [(node.text or "").strip() for node in _leaves(user_data)]
         parts = EventParts(
             provider=provider,
             event_id=event_id,
@@ -289,7 +295,7 @@ class EventScanner:
             computer=_text(_child(system, "Computer")),
             strings=strings,
             named=named,
-            user_data=_child(event, "UserData"),
+            user_data=user_data,
             message=_text(_child(_child(event, "RenderingInfo"), "Message")),
         )
         return parts, warnings

@@ -37,7 +37,7 @@ from forensics.synth.binxml import (
     template_definition,
 )
 
-__all__ = ["ClassicEvent", "EvtxWriter", "filetime", "encode_sid", "KEYWORDS_CLASSIC"]
+__all__ = ["ClassicEvent", "EvtxWriter", "UserData", "filetime", "encode_sid", "KEYWORDS_CLASSIC"]
 
 KEYWORDS_CLASSIC = 0x80000000000000  # "EventlogClassic": what Windows shows for EventLog-API events
 FILE_HEADER_SIZE = 4096
@@ -118,12 +118,26 @@ def encode_sid(sid: str) -> bytes:
     return struct.pack(f"<BB6s{len(subs)}I", revision, len(subs), authority.to_bytes(6, "big"), *subs)
 
 
+@dataclass(frozen=True, slots=True)
+class UserData:
+    """A manifest event's ``<UserData>`` layout: one ``element`` in namespace ``xmlns`` whose
+    ``leaves`` take the event's data strings in order (e.g. a cleared log, Eventlog 104/1102).
+
+    Why: tests need such events in real ``.evtx`` bytes, and the template only moves the same
+    string substitutions from ``<EventData>`` into named leaves."""
+
+    element: str
+    xmlns: str
+    leaves: tuple[str, ...]
+
+
 @dataclass(slots=True, kw_only=True)
 class ClassicEvent:
     """One event as the classic EventLog API writes it (Exchange providers log this way).
 
     ``data`` are the unnamed ``<Data>`` insertion strings in order. ``computer`` None means the
     writer's default. ``qualifiers`` None leaves the attribute out (modern-provider style).
+    ``user_data`` writes ``data`` into ``<UserData>`` leaves instead of ``<EventData>``.
     """
 
     provider: str
@@ -140,10 +154,12 @@ class ClassicEvent:
     process_id: int = 0
     thread_id: int = 0
     user_sid: str | None = None
+    user_data: UserData | None = None
 
 
 def _classic_template(
-    n_data: int, with_qualifiers: bool, with_sid: bool, provider: str, channel: str, computer: str
+    n_data: int, with_qualifiers: bool, with_sid: bool, provider: str, channel: str, computer: str,
+    user_data: UserData | None = None,
 ) -> Element:
     """The XML skeleton Windows renders for classic events, with substitution slots."""
 
@@ -174,8 +190,14 @@ def _classic_template(
             Element("Security", attrs=security_attrs),
         ),
     )
-    event_data = Element("EventData", children=tuple(leaf("Data", _IX_DATA + i, T_STRING) for i in range(n_data)))
-    return Element("Event", attrs=(("xmlns", Text(EVENT_XMLNS)),), children=(system, event_data))
+    if user_data is not None:
+        leaves = tuple(leaf(name, _IX_DATA + i, T_STRING) for i, name in enumerate(user_data.leaves))
+        payload = Element("UserData", children=(
+            Element(user_data.element, attrs=(("xmlns", Text(user_data.xmlns)),), children=leaves),
+        ))
+    else:
+        payload = Element("EventData", children=tuple(leaf("Data", _IX_DATA + i, T_STRING) for i in range(n_data)))
+    return Element("Event", attrs=(("xmlns", Text(EVENT_XMLNS)),), children=(system, payload))
 
 
 @dataclass(slots=True)
@@ -279,9 +301,12 @@ class EvtxWriter:
         data = event.data
         qualifiers = event.qualifiers
         sid = event.user_sid
-        key = (len(data), qualifiers is not None, sid is not None, event.provider, event.computer or self.computer)
+        key = (len(data), qualifiers is not None, sid is not None, event.provider, event.computer or self.computer,
+               event.user_data)
         shape = self._shapes.get(key)
         if shape is None:
+            if event.user_data is not None and len(event.user_data.leaves) != len(data):
+                raise ValueError(f"{len(data)} data strings for {len(event.user_data.leaves)} UserData leaves")
             shape = self._make_shape(key)
 
         # Data strings, each NUL-terminated as Windows stores them (so "" is not zero-length),
@@ -388,15 +413,16 @@ class EvtxWriter:
 
     # ---- internals -----------------------------------------------------------------------
     def _make_shape(self, key: tuple) -> _Shape:
-        n_data, with_q, with_sid, provider, computer = key
+        n_data, with_q, with_sid, provider, computer, user_data = key
         if len(self._shapes) >= _MAX_SHAPES:
             self._shapes.clear()
             self._fresh_definitions.clear()
         # A stable, shape-specific GUID: the same shape gets the same template id in every file.
-        seed = repr(("mailbox-audit classic", key, self.channel)).encode("utf-8")
+        # (the seed of EventData shapes leaves user_data out: their files stay byte-identical)
+        seed = repr(("mailbox-audit classic", key if user_data else key[:5], self.channel)).encode("utf-8")
         guid = hashlib.md5(seed, usedforsecurity=False).digest()
         shape = self._shapes[key] = _Shape(
-            root=_classic_template(n_data, with_q, with_sid, provider, self.channel, computer),
+            root=_classic_template(n_data, with_q, with_sid, provider, self.channel, computer, user_data),
             guid=guid,
             instance_prefix=FRAGMENT_HEADER + bytes((TOK_TEMPLATE_INSTANCE, 0x01)) + guid[:4],
             bucket=guid[0] % 32,

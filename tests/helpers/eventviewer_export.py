@@ -31,8 +31,12 @@ def event_xml(
     time: str = "2010-03-04T15:22:41.000000000Z",
     channel: str = "Exchange Auditing",
     computer: str = "EXMBX01.contoso.com",
+    user_data: str = "",
 ) -> str:
+    """One ``<Event>``; ``user_data`` is raw ``<UserData>…</UserData>`` markup placed after
+    the EventData (manifest events such as a cleared log carry it instead of EventData)."""
     data = "" if strings is None else "<EventData>" + "".join(f"<Data>{escape(s)}</Data>" for s in strings) + "</EventData>"
+    data += user_data
     rendering = ""
     if message is not None:
         rendering = (

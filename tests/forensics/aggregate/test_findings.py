@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from forensics.aggregate import WorkHours, findings
+from forensics.evtx.eventlog import eventlog_fields
 from forensics.query import compile_query
 from forensics.schema import conform
 
@@ -85,3 +86,20 @@ def test_no_findings_for_owners_only_and_empty() -> None:
     assert result.pairs.empty and result.changes.empty
     empty = findings(conform([]))
     assert empty.pairs.empty and empty.changes.empty and empty.operations == []
+
+
+def test_a_cleared_exchange_log_is_a_marked_change() -> None:
+    cleared = eventlog_fields(104, ["eve", "CONTOSO", "Exchange Auditing", ""])
+    cleared.update(time="2024-03-10T23:05:00Z", provider="Microsoft-Windows-Eventlog", event_id=104,
+                   evidence="e4", record_id=11)
+    frame = conform([*ROWS, cleared])
+    changes = findings(frame).changes
+    assert changes["operation"].tolist()[:2] == ["AuditConfigChange", "AuditConfigChange"]
+    assert changes["marked"].tolist() == [True, True, False, False]
+    row = changes.iloc[1]  # marked rows by time: the bypass grant (03-08), then the clear (03-10)
+    assert row["actor"] == "CONTOSO\\eve" and row["mailbox"] == "(not recorded)"
+    assert row["what"].startswith("log cleared: Exchange Auditing · event 104")
+    assert "mailbox-access audit records written before this time are gone" in row["what"]
+    assert compile_query(row["query"]).count(frame) == 1
+    # not an access: no (actor, mailbox) pair for it
+    assert "CONTOSO\\eve" not in set(findings(frame).pairs["actor"])

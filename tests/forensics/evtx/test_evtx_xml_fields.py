@@ -43,8 +43,9 @@ def test_data_items_named_unnamed_empty_and_escaped() -> None:
         record("P", 1, 3, "<UserData><Thing xmlns='x'><A>one</A><B>two &amp; three</B></Thing></UserData>"),
     ])
     values, names, has = xml_fields.data_items(xml)
-    assert values.to_pylist() == [["/Inbox/Q & A <x> AB", "", "last"], ["CONTOSO\\x", ""], []]
-    assert names.to_pylist()[1] == ["User", "Empty"]
+    # no <EventData>: the UserData leaves stand in for the data strings (has stays False)
+    assert values.to_pylist() == [["/Inbox/Q & A <x> AB", "", "last"], ["CONTOSO\\x", ""], ["one", "two & three"]]
+    assert names.to_pylist()[1:] == [["User", "Empty"], ["A", "B"]]
     assert has.to_pylist() == [True, True, False]
     assert xml_fields.user_data_text(xml).to_pylist()[2] == "one two & three"
 
@@ -87,3 +88,32 @@ def test_mixed_named_and_unnamed_items_use_the_pattern_path() -> None:
     values, names, _ = xml_fields.data_items(xml)
     assert values.to_pylist() == [["u1", "v"], ["", "x"], ["plain"]]
     assert names.to_pylist()[1] == ["a", "b"]
+
+
+CLEARED = "http://manifests.microsoft.com/win/2004/08/windows/eventlog"
+
+
+def test_user_data_leaves_compact_and_indented() -> None:
+    compact = (f'<UserData><LogFileCleared xmlns="{CLEARED}"><SubjectUserName>tony</SubjectUserName>'
+               "<SubjectDomainName>D&amp;1</SubjectDomainName><Channel>Exchange Auditing</Channel>"
+               "<BackupPath></BackupPath></LogFileCleared></UserData>")
+    indented = (f'<UserData>\n  <LogFileCleared xmlns="{CLEARED}">\n    <SubjectUserName>eve</SubjectUserName>\n'
+                '    <ns:Channel a="x/y">MSExchange Management</ns:Channel>\n    <BackupPath/>\n'
+                "    <Reason>\n    </Reason>\n    <!-- a comment -->\n  </LogFileCleared>\n</UserData>")
+    xml = pa.array([
+        record("Microsoft-Windows-Eventlog", 104, 1, compact),
+        record("P", 1, 2, "<EventData><Data>kept</Data></EventData>"),
+        record("Microsoft-Windows-Eventlog", 104, 3, indented),
+        record("P", 1, 4, ""),  # neither EventData nor UserData
+        record("P", 1, 5, f'<UserData><Empty xmlns="{CLEARED}"/></UserData>'),
+    ])
+    values, names, has = xml_fields.data_items(xml)
+    assert values.to_pylist() == [
+        ["tony", "D&1", "Exchange Auditing", ""], ["kept"], ["eve", "MSExchange Management", "", ""], [], [""],
+    ]
+    assert names.to_pylist()[0] == ["SubjectUserName", "SubjectDomainName", "Channel", "BackupPath"]
+    assert names.to_pylist()[2] == ["SubjectUserName", "Channel", "BackupPath", "Reason"]
+    assert has.to_pylist() == [False, True, False, False, False]
+    # the UserData records alone give the same lists (the single-path branch)
+    alone, _, _ = xml_fields.data_items(xml.take(pa.array([0, 2])))
+    assert alone.to_pylist() == [values.to_pylist()[0], values.to_pylist()[2]]

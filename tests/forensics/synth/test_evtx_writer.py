@@ -25,6 +25,7 @@ from forensics.synth.evtx_writer import (
     MAX_RECORD_SIZE,
     ClassicEvent,
     EvtxWriter,
+    UserData,
     encode_sid,
     filetime,
 )
@@ -379,6 +380,32 @@ def test_classic_event_shape(tmp_path: Path) -> None:
     data = root.find(NS + "EventData").findall(NS + "Data")
     assert [d.attrib for d in data] == [{}, {}, {}]  # unnamed, as classic events are
     assert [d.text for d in data] == ["/Inbox", "UserA", "CONTOSO\\UserB"]
+
+
+def test_user_data_event_shape(tmp_path: Path) -> None:
+    """A manifest event (a cleared log, 104) puts its strings in UserData leaves, as Windows does."""
+    ns = "http://manifests.microsoft.com/win/2004/08/windows/eventlog"
+    layout = UserData("LogFileCleared", ns, ("SubjectUserName", "SubjectDomainName", "Channel", "BackupPath"))
+    path = tmp_path / "cleared.evtx"
+    events = [
+        ClassicEvent(provider="Microsoft-Windows-Eventlog", event_id=104, qualifiers=None, time=T0,
+                     user_data=layout, data=["eve", "CONTOSO", "Exchange Auditing", ""]),
+        ClassicEvent(provider="P", event_id=1, time=T0, data=["classic"]),  # same file, EventData as before
+    ]
+    write(path, events)
+    with Evtx.Evtx(str(path)) as log:
+        by_python_evtx = [rec.xml() for rec in log.records()]
+    for xml in ([r["data"] for r in evtx.PyEvtxParser(str(path)).records()], by_python_evtx):
+        first, second = (SafeET.fromstring(x) for x in xml)
+        assert first.find(NS + "EventData") is None
+        cleared = first.find(NS + "UserData").find("{" + ns + "}LogFileCleared")
+        assert [(c.tag.split("}")[1], c.text or "") for c in cleared] == [
+            ("SubjectUserName", "eve"), ("SubjectDomainName", "CONTOSO"), ("Channel", "Exchange Auditing"),
+            ("BackupPath", ""),
+        ]
+        assert [d.text for d in second.find(NS + "EventData")] == ["classic"]
+    with EvtxWriter(tmp_path / "bad.evtx") as writer, pytest.raises(ValueError, match="UserData leaves"):
+        writer.write(ClassicEvent(provider="P", event_id=104, time=T0, user_data=layout, data=["one"]))
 
 
 def test_rollover_fills_a_chunk_exactly_then_starts_the_next(tmp_path: Path) -> None:
