@@ -183,18 +183,24 @@ class EvtxParser(Parser):
         counts = pc.list_value_length(values).to_numpy(zero_copy_only=False)
 
         pieces: list[tuple[np.ndarray, dict[str, Any]]] = []
+        generic_local = [position[rows] for rows in generic]  # + events a handler declines (--all-events)
+        ctx.report.accept(sum(len(g) for g in generic_local))
         for provider, event_id, how, target, rows in plans:
             local = position[rows]
             if how == "map":
                 n_accepted = self._map_rows(ctx, target, local, slot, values, counts, pieces)
             else:
-                n_accepted = self._handler_rows(ctx, provider, event_id, target, local, slot, values, pieces)
+                used = self._handler_rows(ctx, provider, event_id, target, local, slot, values, pieces)
+                n_accepted = len(used)
+                if ctx.options.all_events and n_accepted < len(local):
+                    # events the handler declines are generic rows, as for providers without one
+                    generic_local.append(np.setdiff1d(local, used))
+                    n_accepted = len(local)
             ctx.report.accept(n_accepted)
             if n_accepted < len(local):
                 ctx.report.skip(f"{provider}/{event_id}", len(local) - n_accepted)
-        if generic:
-            local = np.sort(position[np.concatenate(generic)])
-            ctx.report.accept(len(local))
+        if generic_local:
+            local = np.sort(np.concatenate(generic_local))
             pieces.append((local, _generic_fields(kept_xml.take(pa.array(local)))))
         if not pieces:
             return None
@@ -243,8 +249,9 @@ class EvtxParser(Parser):
         slot: np.ndarray,
         values: pa.ListArray,
         pieces: list[tuple[np.ndarray, dict[str, Any]]],
-    ) -> int:
-        """Rows of a provider handled in code (e.g. MSExchange CmdletLogs): per record."""
+    ) -> np.ndarray:
+        """Rows of a provider handled in code (e.g. MSExchange CmdletLogs): per record.
+        Returns the kept positions the handler made rows of."""
         strings = values.take(pa.array(slot[local])).to_pylist()
         rows: list[dict[str, Any]] = []
         used: list[int] = []
@@ -259,7 +266,7 @@ class EvtxParser(Parser):
                 used.append(index)
         if rows:
             pieces.append((np.array(used, dtype=np.int64), _columns(rows)))
-        return len(rows)
+        return np.array(used, dtype=np.int64)
 
     # -- raw record ------------------------------------------------------------------------
     @classmethod

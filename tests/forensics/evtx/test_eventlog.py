@@ -140,10 +140,6 @@ def test_evtx_log_clears_are_rows(tmp_path: Path) -> None:
     assert compile_query("is:change").count(frame) == 3
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "evtx_parser routes every event of a provider with a handler to it and counts the ones it "
-    "declines as skipped, even with --all-events (the export parsers make them generic rows); "
-    "fix in EvtxParser._parse_batch/_handler_rows, then drop this mark"))
 def test_evtx_all_events_keeps_other_eventlog_events_as_generic_rows(tmp_path: Path) -> None:
     result = load_evidence(write_evtx(tmp_path)[:1], options=LoadOptions(all_events=True))
     report = result.files[0]

@@ -270,11 +270,7 @@ def test_shared_corpus_counts_equal_engine(shared_samples: Path) -> None:
         assert report.status == "loaded", (path.name, report.error)
         assert report.balanced, path.name
         assert report.records == records + errors, path.name
-        # KNOWN GAP: Eventlog events other than a log clear (1100, 1101, 105, …) stay skipped
-        # even with --all-events until EvtxParser makes the events a handler declines generic
-        # rows (strict xfail in tests/forensics/evtx/test_eventlog.py); then this is 0 again
-        declined = sum(n for reason, n in report.skipped.items() if reason.startswith("Microsoft-Windows-Eventlog/"))
-        assert report.accepted == records - (report.bad - errors) - declined, path.name
+        assert report.accepted == records - (report.bad - errors), path.name
 
 
 # -- hostile input: damaged copies of a real log never crash and stay accounted -------------
