@@ -26,15 +26,22 @@ PROVIDER_HANDLERS: dict[str, Handler] = {
     # cleared logs (Security 1102, System 104): destroyed audit evidence must stand out
     EVENTLOG: eventlog_fields,
 }
+#: the event ids a provider's handler can make rows of (absent: any); other events of the
+#: provider are not handed to it, so a Security log full of Eventlog 1100s costs nothing
+HANDLED_EVENTS: dict[str, frozenset[int]] = {
+    "MSExchange CmdletLogs": frozenset({1, 6}),
+    EVENTLOG: frozenset({104, 1102}),
+}
 
 
-def handler_for(provider: str) -> Handler | None:
-    """The handler registered for ``provider`` (exact name first, then case-insensitive)."""
-    handler = PROVIDER_HANDLERS.get(provider)
-    if handler is not None:
-        return handler
-    low = provider.lower()
-    for name, candidate in PROVIDER_HANDLERS.items():
-        if name.lower() == low:
-            return candidate
-    return None
+def handler_for(provider: str, event_id: int | None = None) -> Handler | None:
+    """The handler registered for ``provider`` (exact name first, then case-insensitive),
+    or ``None`` when there is none or it does not handle ``event_id``."""
+    name = provider if provider in PROVIDER_HANDLERS else next(
+        (known for known in PROVIDER_HANDLERS if known.lower() == provider.lower()), None)
+    if name is None:
+        return None
+    handled = HANDLED_EVENTS.get(name)
+    if event_id is not None and handled is not None and event_id not in handled:
+        return None
+    return PROVIDER_HANDLERS[name]

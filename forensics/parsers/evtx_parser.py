@@ -150,7 +150,7 @@ class EvtxParser(Parser):
                 provider, event_id = providers[int(value // 70000)], int(value % 70000)
                 rows = readable[order[bounds[group] : bounds[group + 1]]]
                 event_map = maps.get(provider, event_id)
-                handler = None if event_map is not None else handler_for(provider)
+                handler = None if event_map is not None else handler_for(provider, event_id)
                 if event_map is not None:
                     plans.append((provider, event_id, "map", event_map, rows))
                 elif handler is not None:

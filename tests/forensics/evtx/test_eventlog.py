@@ -233,3 +233,16 @@ def test_bundled_real_system_log_clears(data_dir: Path) -> None:
     rows = result.frame
     assert len(rows) == 2 and (rows["operation"] == "AuditConfigChange").all()
     assert set(rows["actor"]) == {"DESKTOP-2KGM189\\tony"} and sorted(rows["record_id"]) == [1847, 1848]
+
+
+def test_only_the_events_a_handler_makes_rows_of_are_handed_to_it() -> None:
+    """A Security log full of Eventlog 1100s must not pay for the handler (the .evtx fast path)."""
+    from forensics.evtx.cmdlets import cmdlet_fields
+    from forensics.evtx.eventlog import eventlog_fields
+    from forensics.evtx.handlers import handler_for
+
+    assert handler_for("microsoft-windows-eventlog", 104) is eventlog_fields
+    assert handler_for("Microsoft-Windows-Eventlog", 1102) is eventlog_fields
+    assert handler_for("Microsoft-Windows-Eventlog", 1100) is None
+    assert handler_for("MSExchange CmdletLogs", 6) is cmdlet_fields and handler_for("MSExchange CmdletLogs", 8) is None
+    assert handler_for("Microsoft-Windows-Eventlog") is eventlog_fields and handler_for("Other") is None
