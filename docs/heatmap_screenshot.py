@@ -41,7 +41,8 @@ def main() -> int:
 
     def shoot() -> None:
         panel = window.heatmap_panel
-        dock = window.findings_dock if os.environ.get("HEATMAP_DOCK") == "findings" else window.heatmap_dock
+        docks = {"findings": window.findings_dock, "evidence": window.evidence_dock}
+        dock = docks.get(os.environ.get("HEATMAP_DOCK", ""), window.heatmap_dock)
         dock.raise_()
         window.resizeDocks([dock], [560], Qt.Orientation.Vertical)
         panel.count_combo.setCurrentIndex(int(os.environ.get("HEATMAP_NONOWNER", "1")))
@@ -56,7 +57,8 @@ def main() -> int:
         QTimer.singleShot(800, lambda: (window.grab().save(str(out)), print(f"wrote {out}"), app.quit()))
 
     window.session.loader.idle.connect(lambda: QTimer.singleShot(500, shoot))
-    QTimer.singleShot(0, lambda: window.open_paths([REPO / "resources" / "demo" / "evidence"]))
+    extra = [Path(p) for p in os.environ.get("SHOT_EXTRA", "").split(os.pathsep) if p]  # more evidence to load
+    QTimer.singleShot(0, lambda: window.open_paths([REPO / "resources" / "demo" / "evidence", *extra]))
     return app.exec()
 
 
