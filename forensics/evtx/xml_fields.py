@@ -122,14 +122,18 @@ def provider_event(xml: pa.Array | pa.ChunkedArray) -> tuple[list[str], np.ndarr
     return providers, codes, events
 
 
+def record_ids(xml: pa.Array) -> pa.Array:
+    """EventRecordID of each record as int64 (null where absent or damaged)."""
+    return pc.cast(pc.struct_field(pc.extract_regex(xml, _RECORD_ID), "record_id"), pa.int64(), safe=False)
+
+
 def system_fields(xml: pa.Array) -> dict[str, pa.Array]:
     """time (UTC timestamp), record_id (int64) and computer of each record."""
     time_text = pc.struct_field(pc.extract_regex(xml, _TIME), "time")
-    record_id = pc.struct_field(pc.extract_regex(xml, _RECORD_ID), "record_id")
     computer = pc.struct_field(pc.extract_regex(xml, _COMPUTER), "computer")
     return {
         "time": parse_times(time_text),
-        "record_id": pc.cast(record_id, pa.int64(), safe=False),
+        "record_id": record_ids(xml),
         "computer": unescape(computer),
     }
 

@@ -14,8 +14,6 @@ are counted per provider/event id, or become generic ``Event`` rows with ``--all
 from __future__ import annotations
 
 import io
-import operator
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,17 +26,10 @@ import pyarrow.compute as pc
 
 from forensics.errors import EvidenceError, ParseError
 from forensics.evtx import xml_fields
-from forensics.evtx.chunks import (
-    CHUNK_SIZE,
-    FILE_MAGIC,
-    assign,
-    HEADER_SIZE,
-    chunk_ranges,
-    header_chunk_count,
-    locate,
-)
+from forensics.evtx.chunks import CHUNK_SIZE, FILE_MAGIC, HEADER_SIZE, assign, chunk_ranges, header_chunk_count
 from forensics.evtx.classify import parse_bool
-from forensics.evtx.continuity import RecordContinuity, SliceRead
+from forensics.evtx.continuity import RecordContinuity
+from forensics.evtx import engine
 from forensics.evtx.exchange import map_group, map_with
 from forensics.evtx.handlers import handler_for
 from forensics.evtx.maps import EventMap, MapSet, load_maps
@@ -50,18 +41,7 @@ from forensics.schema import COLUMNS, STRING_DTYPE, constant_category
 
 #: chunks read (and hashed) together and mapped as one vectorized batch: 4 MiB of evidence
 BATCH_CHUNKS = 128
-#: chunks handed to the engine at once inside a batch (keeps its strings cache-warm)
-ENGINE_CHUNKS = 16
-#: the engine's worker threads (one is as fast here, and leaves a core for hashing)
-ENGINE_THREADS = 1
-#: stop a batch after this many errors in a row without a record (a runaway corrupt region)
-MAX_CONSECUTIVE_ERRORS = 10_000
 
-_CHUNK_ERROR = re.compile(r"chunk number (\d+)")
-_RECORD_ERROR = re.compile(r"record number (\d{1,18})\b")
-_RECORD_RANGE_ERROR = re.compile(r"record IDs (\d+)\.\.")
-_RECORD_ID = re.compile(r"<EventRecordID>(\d+)</EventRecordID>")
-_XML = operator.itemgetter("data")
 
 #: columns ``_frame`` fills from the records themselves, not from the mapped fields
 _NATIVE = frozenset({"provider", "event_id", "time", "record_id", "server", "raw_ref", "time_basis", "source_format"})
@@ -123,11 +103,11 @@ class EvtxParser(Parser):
         last: np.ndarray,
         continuity: RecordContinuity,
     ) -> pd.DataFrame | None:
-        parts, errors, reads = _engine_records(header, batch)
-        continuity.add_batch(first_chunk, batch, valid, first, last, reads, lambda i: _record_ids(parts[i]))
+        parts, errors, reads = engine.read_records(header, batch)
+        continuity.add_batch(first_chunk, batch, valid, first, last, reads, lambda i: engine.record_ids(parts[i]))
         xml = pa.chunked_array(parts, pa.string())
         for position, message in errors:
-            location, text = _error_location(message, position, xml, first_chunk, valid, first, last)
+            location, text = engine.error_location(message, position, xml, first_chunk, valid, first, last)
             ctx.report.bad_record(location, text)
         if len(xml) == 0:
             return None
@@ -301,88 +281,6 @@ def _read_batches(ctx: ParseContext) -> Iterator[bytes]:
     """Batches of chunks from the hashing reader, the next one read (and hashed, which
     releases the GIL) on a helper thread while the caller parses the current one."""
     return blocks(ctx.reader, BATCH_CHUNKS * CHUNK_SIZE)
-
-
-def _engine_records(header: bytes, batch: bytes) -> tuple[list[pa.Array], list[tuple[int, str]], list[SliceRead]]:
-    """XML of every record the engine reads from ``batch``, its errors (position, text), and
-    how many records and errors each slice gave (for the record-continuity check).
-
-    The engine raises one ``RuntimeError`` per bad record or chunk and then goes on. It is
-    fed ``ENGINE_CHUNKS`` chunks at a time and each slice's strings go to Arrow at once: the
-    Python strings are freed while still in cache, which is measurably faster.
-    """
-    parts: list[pa.Array] = []
-    errors: list[tuple[int, str]] = []
-    reads: list[SliceRead] = []
-    done = 0
-    step = ENGINE_CHUNKS * CHUNK_SIZE
-    for offset in range(0, len(batch), step):
-        errors_before = len(errors)
-        xmls: list[str] = []
-        data = io.BytesIO(header + batch[offset : offset + step])
-        records = evtx.PyEvtxParser(data, number_of_threads=ENGINE_THREADS, indent=False).records()
-        consecutive = 0
-        while True:
-            try:
-                xmls.extend(map(_XML, records))  # C-level loop; items before an error are kept
-                break
-            except RuntimeError as exc:
-                position = done + len(xmls)
-                consecutive = consecutive + 1 if errors and errors[-1][0] == position else 1
-                message = " ".join(str(exc).split())
-                chunk_in_slice = _CHUNK_ERROR.search(message)
-                if chunk_in_slice:  # the engine numbers chunks within the slice it was given
-                    number = offset // CHUNK_SIZE + int(chunk_in_slice.group(1))
-                    message = _CHUNK_ERROR.sub(f"chunk number {number}", message, count=1)
-                errors.append((position, message))
-                if consecutive >= MAX_CONSECUTIVE_ERRORS:
-                    errors.append((position, "too many consecutive errors; rest of this slice abandoned"))
-                    break
-        done += len(xmls)
-        parts.append(pa.array(xmls, pa.string()))
-        chunks = -(-min(step, len(batch) - offset) // CHUNK_SIZE)
-        reads.append(SliceRead(offset // CHUNK_SIZE, chunks, len(xmls), len(errors) - errors_before))
-    return parts, errors, reads
-
-
-def _record_ids(xml: pa.Array) -> np.ndarray:
-    """EventRecordID of each record's XML (-1 where absent)."""
-    found = pc.struct_field(pc.extract_regex(xml, r"<EventRecordID>(?P<v>\d{1,18})</EventRecordID>"), [0])
-    return pc.fill_null(pc.cast(found, pa.int64()), -1).to_numpy(zero_copy_only=False)
-
-
-def _error_location(
-    message: str,
-    position: int,
-    xmls: pa.ChunkedArray,
-    first_chunk: int,
-    valid: np.ndarray,
-    first: np.ndarray,
-    last: np.ndarray,
-) -> tuple[str, str]:
-    """Where an engine error happened: its chunk (file-wide index) and record."""
-    match = _CHUNK_ERROR.search(message)
-    if match:
-        return f"chunk {first_chunk + int(match.group(1))}", message
-    match = _RECORD_RANGE_ERROR.search(message)
-    if match:
-        chunk = locate(np.array([int(match.group(1)[:18])]), valid, first, last)[0]
-        if chunk >= 0:
-            return f"chunk {first_chunk + chunk}", message
-    match = _RECORD_ERROR.search(message)
-    if match:
-        record = int(match.group(1))
-        chunk = locate(np.array([record]), valid, first, last)[0]
-        where = f"chunk {first_chunk + chunk}, record {record}" if chunk >= 0 else f"record {record}"
-        return where, message
-    if position > 0:
-        previous = _RECORD_ID.search(xmls[position - 1].as_py())
-        if previous:
-            record = int(previous.group(1))
-            chunk = locate(np.array([record]), valid, first, last)[0]
-            where = f"chunk {first_chunk + chunk}" if chunk >= 0 else f"chunks from {first_chunk}"
-            return where, f"{message} (after record {record})"
-    return f"chunks from {first_chunk}", message
 
 
 def _fill_forward(chunk: np.ndarray) -> np.ndarray:
