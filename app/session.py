@@ -34,6 +34,7 @@ from forensics.custody.log import CustodyLog
 from forensics.errors import QueryError
 from forensics.ingest import EvidenceSource, LoadResult
 from forensics.parsers.base import FileReport, LoadOptions
+from forensics.parsers.iis_rollover import refresh_gap_notes
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,7 @@ class Session(QObject):
     def add_result(self, result: LoadResult) -> None:
         """Merge a load's rows, file reports and sources into the session."""
         self.files.extend(result.files)
+        refresh_gap_notes(self.files)  # a day file added now may fill (or open) a gap
         self.sources.update(result.sources)
         if len(result.frame):
             if len(self.frame):

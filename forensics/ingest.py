@@ -19,7 +19,7 @@ from forensics.custody.hashing import HashingReader
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
 from forensics.parsers import registry
-from forensics.parsers.iis_rollover import rollover_gaps
+from forensics.parsers.iis_rollover import note_gap, rollover_gaps
 from forensics.parsers.base import SNIFF_BYTES, FileReport, LoadOptions, ParseContext
 
 #: seconds between GIL hand-offs while a file is parsed: hashing and interpreting threads
@@ -186,8 +186,7 @@ def load_evidence(
             report.error = f"{path.name}: parser crashed: {type(exc).__name__}: {exc}"
             frame = None
         done_before += sizes[index]
-        if report.parser == "iis" and path in gaps:
-            report.notes.append(gaps[path])
+        note_gap(report, gaps)
 
         if report.hashes is not None:
             evidence_id = report.hashes.sha256[:16]

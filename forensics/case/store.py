@@ -29,6 +29,7 @@ from forensics.custody.log import GENESIS, CustodyLog, line_hash
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
 from forensics.ingest import EvidenceSource, LoadResult, ProgressCallback, load_evidence
 from forensics.parsers.base import FileReport, LoadOptions
+from forensics.parsers.iis_rollover import note_gap, refresh_gap_notes, rollover_gaps
 
 CASE_FILE = "case.json"
 CACHE_DIR = "cache"
@@ -322,11 +323,14 @@ class Case:
         frames: list[pd.DataFrame] = []
         out = CaseLoad(frame=schema.empty_frame())
         seen: set[str] = set()
+        present = [(e, c) for e, c in zip(self.evidence, quick)
+                   if c.status not in (verification.MISSING, verification.UNREADABLE)]
+        gaps = rollover_gaps(c.path for e, c in present if e.parser == "iis")  # for cached files' custody entries
         for index, (entry, check) in enumerate(zip(self.evidence, quick)):
             if check.status in (verification.MISSING, verification.UNREADABLE):
                 checks[index] = check
                 continue
-            if use_cache and self._load_cached(index, check.path, checks, out, frames, seen, cancel):
+            if use_cache and self._load_cached(index, check.path, checks, out, frames, seen, cancel, gaps):
                 continue
             key = json.dumps(entry.options, sort_keys=True, default=str)
             groups.setdefault(key, []).append((index, check.path))
@@ -355,6 +359,7 @@ class Case:
             frames.append(result.frame)
         out.checks = [checks[i] for i in range(len(self.evidence))]
         out.frame = schema.concat(frames)
+        refresh_gap_notes(out.files)  # over the whole case: cached notes may be from a smaller set
         self._annotate(out)
         for check in out.problems:
             self._log_mismatch(check)
@@ -389,6 +394,7 @@ class Case:
         frames: list[pd.DataFrame],
         seen: set[str],
         cancel: Callable[[], bool] | None,
+        gaps: dict[Path, str],
     ) -> bool:
         """Use the cached rows of evidence ``index`` if its fresh full hash still matches."""
         entry = self.evidence[index]
@@ -413,6 +419,7 @@ class Case:
         report.hashes, report.mtime = hashes, mtime
         report.first_time, report.last_time = schema.time_span(cached.frame)
         report.evidence_id = entry.evidence_id
+        note_gap(report, gaps)  # the cached note was the gap among the files of an earlier load
         if entry.evidence_id in seen:
             report.status = "duplicate"
             report.notes.append("same content already loaded; rows not added again")

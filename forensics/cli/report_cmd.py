@@ -17,6 +17,7 @@ from forensics.cli.common import add_load_options, load_options
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ReportError
 from forensics.ingest import check_readable, expand_paths, load_evidence
+from forensics.parsers.iis_rollover import refresh_gap_notes
 from forensics.reports import DEFAULT_EVENT_CAP, FORMATS, build_report, export_report
 
 
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
             files += added.files
             frames.append(added.frame)
             sources.update(added.sources)
+            refresh_gap_notes(files)
         frame = schema.concat(frames)
         frame = case.bookmarks.with_tags(frame)
         display_tz = args.tz or case.display_tz

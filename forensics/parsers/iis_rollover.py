@@ -6,19 +6,31 @@ answers health probes around the clock, so a day without a file is a day whose r
 not in the evidence (deleted, not collected, or logging stopped). The gap is found from the
 names alone, among the files being loaded, and noted on the file that follows it, so it
 travels with that file into the Evidence dock, its custody entry and the reports.
+
+Which days are missing depends on the whole set of files loaded together, not on one load:
+a day file added to a case later fills a gap (or a later one opens a gap). ``ingest`` notes
+the gaps within one load (that is what its custody entries say); a session or a case calls
+``refresh_gap_notes`` over everything it holds, so the notes shown and reported are those of
+the current evidence set, never stale ones from an earlier load or a cache.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from forensics.parsers.base import FileReport
 
 _NAME = re.compile(r"^(?P<prefix>u_ex|ex)(?P<stamp>\d{6}|\d{8})\.log$", re.IGNORECASE)
 #: gaps spelled out per note; a longer list is counted
 MAX_LISTED = 5
+#: how this module's notes begin (they are replaced, never piled up, when the set changes)
+ROLLOVER_NOTES = ("DAYS MISSING", "HOURS MISSING")
+#: file statuses whose requests are in the evidence (a duplicate's content is, once)
+_PRESENT = ("loaded", "duplicate", "pending")
 
 
 def rollover_gaps(paths: Iterable[Path]) -> dict[Path, str]:
@@ -44,6 +56,29 @@ def rollover_gaps(paths: Iterable[Path]) -> dict[Path, str]:
                 continue
             notes[path] = _note(folder, prefix, width, before + step, missing, step)
     return notes
+
+
+def note_gap(report: FileReport, gaps: Mapping[Path, str]) -> None:
+    """Give one file's report the gap note ``gaps`` holds for it (dropping any older one);
+    only files the IIS parser read carry one: for other files the name proves nothing."""
+    report.notes[:] = [n for n in report.notes if not n.startswith(ROLLOVER_NOTES)]
+    if report.parser == "iis" and report.path in gaps:
+        report.notes.append(gaps[report.path])
+
+
+def refresh_gap_notes(reports: Sequence[FileReport]) -> None:
+    """Recompute the gap notes of every IIS file in ``reports`` (one session's or case's
+    files) from the IIS files among them whose requests are loaded."""
+    present = [r for r in reports if r.parser == "iis" and r.status in _PRESENT]
+    resolved = {id(r): Path(r.path).resolve() for r in reports if r.parser == "iis"}
+    gaps = rollover_gaps(resolved[id(r)] for r in present)
+    for report in reports:
+        if report.parser != "iis":
+            continue
+        report.notes[:] = [n for n in report.notes if not n.startswith(ROLLOVER_NOTES)]
+        note = gaps.get(resolved[id(report)])
+        if note is not None and report.status in _PRESENT:
+            report.notes.append(note)
 
 
 def _note(folder: Path, prefix: str, width: int, first: datetime, missing: int, step: timedelta) -> str:

@@ -484,3 +484,21 @@ def test_evidence_dock_shows_each_files_period_in_the_display_zone(qtbot, window
     window.session.set_zone(DisplayZone.parse("+02:00"))
     item = tree.topLevelItem(0)
     assert item.text(9) == "2024-03-05 10:00:00" and tree.headerItem().text(9) == "Rows from (UTC+02:00)"
+
+
+def test_a_day_file_opened_later_fills_the_gap_in_the_evidence_dock(qtbot, window, tmp_path) -> None:
+    header = "#Software: Microsoft Internet Information Services 10.0\n#Fields: date time cs-method cs-uri-stem cs-username c-ip sc-status\n"
+    folder = tmp_path / "W3SVC1"
+    folder.mkdir()
+    paths = {}
+    for day in ("01", "02", "03"):
+        paths[day] = folder / f"u_ex2403{day}.log"
+        paths[day].write_text(header + f"2024-03-{day} 09:00:00 GET /owa/ceo@contoso.com/ CONTOSO\\pat 10.0.0.5 200\n")
+    load(qtbot, window, [paths["01"]])
+    load(qtbot, window, [paths["03"]])
+    tree = window.evidence_panel.tree
+    status = {tree.topLevelItem(i).text(0): tree.topLevelItem(i).text(7) for i in range(tree.topLevelItemCount())}
+    assert status == {"u_ex240301.log": "loaded", "u_ex240303.log": "loaded — DAYS MISSING"}
+    load(qtbot, window, [paths["02"]])
+    status = {tree.topLevelItem(i).text(0): tree.topLevelItem(i).text(7) for i in range(tree.topLevelItemCount())}
+    assert set(status.values()) == {"loaded"} and len(status) == 3

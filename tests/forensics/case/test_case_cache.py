@@ -83,3 +83,29 @@ def test_changed_identity_file_misses_the_cache(tmp_path: Path, monkeypatch: pyt
     _no_parsing(monkeypatch)
     (report,) = Case.open(case.folder).load().files
     assert report.status == "failed" and "was parsed although" in report.error  # parsed: cache missed
+
+
+def test_iis_day_gap_notes_follow_the_case_not_the_cached_load(tmp_path: Path) -> None:
+    header = "#Software: Microsoft Internet Information Services 10.0\n#Fields: date time cs-method cs-uri-stem cs-username c-ip sc-status\n"
+    folder = tmp_path / "W3SVC1"
+    folder.mkdir()
+    for day in ("01", "04"):
+        (folder / f"u_ex2403{day}.log").write_text(header + f"2024-03-{day} 09:00:00 GET /owa/ceo@contoso.com/ CONTOSO\\pat 10.0.0.5 200\n")
+    case = Case.create(tmp_path / "case", "Days")
+    case.add_evidence([folder / "u_ex240301.log"])
+    case.add_evidence([folder / "u_ex240304.log"])  # a separate load: alone it shows no gap
+    case.save()
+
+    def notes() -> dict[str, list[str]]:
+        loaded = Case.open(case.folder).load()
+        return {f.path.name: [n[:30] for n in f.notes] for f in loaded.files}
+
+    assert notes() == {"u_ex240301.log": [], "u_ex240304.log": ["DAYS MISSING: the IIS logs loa"]}
+    opened = [e for e in case.custody.entries() if e["kind"] == "evidence-opened"][-1]
+    assert opened["rows_from_cache"] and opened["notes"][0].startswith("DAYS MISSING")  # custody says so too
+    for day in ("02", "03"):
+        (folder / f"u_ex2403{day}.log").write_text(header + f"2024-03-{day} 09:00:00 GET /owa/ceo@contoso.com/ CONTOSO\\pat 10.0.0.5 200\n")
+    reopened = Case.open(case.folder)
+    reopened.add_evidence([folder / "u_ex240302.log", folder / "u_ex240303.log"])
+    reopened.save()
+    assert notes() == {f"u_ex2403{d}.log": [] for d in ("01", "02", "03", "04")}  # the gap is filled

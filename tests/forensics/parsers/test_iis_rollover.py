@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from forensics.ingest import load_evidence
-from forensics.parsers.iis_rollover import rollover_gaps
+from forensics.parsers.base import FileReport
+from forensics.parsers.iis_rollover import refresh_gap_notes, rollover_gaps
 
 HEADER = "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Fields: date time cs-method cs-uri-stem cs-uri-query cs-username c-ip cs(User-Agent) sc-status\n"
 
@@ -53,3 +54,30 @@ def test_load_notes_the_gap_on_iis_files_only(tmp_path: Path) -> None:
         "no u_ex240302.log, u_ex240303.log): requests then are not in the evidence"
     ]
     assert notes["ex240309.log"] == []  # not read as IIS: no claim about its days
+
+
+def test_refresh_follows_the_evidence_set_not_the_load(tmp_path: Path) -> None:
+    folder = tmp_path / "W3SVC1"
+    first = load_evidence([w3c_log(folder / "u_ex240301.log", "2024-03-01")]).files
+    later = load_evidence([w3c_log(folder / "u_ex240304.log", "2024-03-04")]).files
+    assert later[0].notes == []  # each load alone sees no gap
+    files = first + later
+    refresh_gap_notes(files)
+    assert files[1].notes[0].startswith("DAYS MISSING") and "skip 2 days" in files[1].notes[0]
+    files += load_evidence([w3c_log(folder / "u_ex240302.log", "2024-03-02")]).files
+    files[1].notes.append("EVIDENCE CHANGED: kept")
+    refresh_gap_notes(files)
+    assert files[1].notes[0] == "EVIDENCE CHANGED: kept" and len(files[1].notes) == 2  # replaced, not piled up
+    assert files[1].notes[1].startswith("DAYS MISSING") and "skip 1 day " in files[1].notes[1]
+    files += load_evidence([w3c_log(folder / "u_ex240303.log", "2024-03-03")]).files
+    refresh_gap_notes(files)
+    assert [f.notes for f in files] == [[], ["EVIDENCE CHANGED: kept"], [], []]
+
+
+def test_refresh_counts_only_iis_files_whose_requests_are_loaded(tmp_path: Path) -> None:
+    reports = [FileReport(path=tmp_path / name, parser=parser, status=status) for name, parser, status in (
+        ("u_ex240301.log", "iis", "loaded"), ("u_ex240302.log", "iis", "failed"),
+        ("u_ex240303.log", "evtx", "loaded"), ("u_ex240304.log", "iis", "duplicate"))]
+    refresh_gap_notes(reports)
+    assert [len(r.notes) for r in reports] == [0, 0, 0, 1]
+    assert "skip 2 days" in reports[3].notes[0]  # a failed file's day is not in the evidence
