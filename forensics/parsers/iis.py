@@ -341,6 +341,9 @@ class IisParser(Parser):
             self._collect(ctx, state)
         assert state.assembly is not None
         table, counts = state.assembly.settle()
+        silence = state.assembly.silence_note()
+        if silence:
+            ctx.report.notes.append(silence)
         for reason, count in counts.items():
             ctx.report.skip(reason, count)
         if table is None:

@@ -27,6 +27,7 @@ from forensics.parsers.iis_requests import (
     SKIP_REASONS,
     RequestChunk,
 )
+from forensics.parsers.iis_silence import probe_silences, silence_note
 from forensics.schema import STRING_DTYPE, constant_category
 
 _CATEGORIES = ("mailbox", "actor", "client_ip", "client_host", "client_app", "server")
@@ -39,9 +40,17 @@ class IisAssembly:
     all_events: bool
     keys: RequestKeys = field(default_factory=RequestKeys)
     chunks: list[RequestChunk] = field(default_factory=list)
+    probe_ns: list[np.ndarray] = field(default_factory=list)
 
     def add(self, chunk: RequestChunk) -> None:
         self.chunks.append(chunk)
+        if chunk.probe_ns is not None and len(chunk.probe_ns):
+            self.probe_ns.append(chunk.probe_ns)
+
+    def silence_note(self) -> str | None:
+        """The log's ``LOGGING GAP`` note, if its health probes fall silent (``iis_silence``)."""
+        times = np.concatenate(self.probe_ns) if self.probe_ns else np.zeros(0, dtype=np.int64)
+        return silence_note(probe_silences(times), len(times))
 
     def settle(self) -> tuple[pa.Table | None, Counter[str]]:
         """Decide the pending 401s; return the rows that stay and the skip counts left to add."""

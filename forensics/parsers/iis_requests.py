@@ -78,6 +78,7 @@ class RequestChunk:
     pending: np.ndarray
     pending_code: np.ndarray
     pending_prefix: pa.Array | None = None
+    probe_ns: np.ndarray | None = None  # times of the block's health probes (their rhythm is a clock)
 
 
 def _text(table: pa.Table, name: str) -> pa.Array:
@@ -142,7 +143,8 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool, keys: RequestKe
     query = _text(table, "cs-uri-query")
     status_text = Uniq.encode(_text(table, "sc-status"))
     status = _status(status_text)
-    first_row = keys.add(ip, method, stem_raw, agent_raw, status, time_ns_of(times))
+    time_ns = time_ns_of(times)
+    first_row = keys.add(ip, method, stem_raw, agent_raw, status, time_ns)
 
     first = stem.derive(lambda v: pc.utf8_lower(extract(v, r"^/(?P<v>[^/?]*)")))
     codes = np.array([_FIRST_SEGMENT.get(s, P_OTHER) for s in first.values.to_pylist()] + [P_OTHER], dtype=np.int8)
@@ -313,7 +315,7 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool, keys: RequestKe
     }
     if "raw_ref" in table.column_names:
         columns["raw_ref"] = _text(table, "raw_ref").filter(keep_arrow)
-    return RequestChunk(pa.table(columns), out_rows, skipped, first_row, pending, skip[pending], prefix)
+    return RequestChunk(pa.table(columns), out_rows, skipped, first_row, pending, skip[pending], prefix, time_ns[probe])
 
 
 def _dav_folder(rest: pa.Array, items: pa.Array) -> pa.Array:
