@@ -13,6 +13,7 @@ warning and the others still load. Mapping to the table: ``ual_mapping``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,11 @@ from forensics.parsers.arrowtext import concat_frames
 from forensics.parsers.base import ParseContext, Parser
 from forensics.parsers.csvtable import decode_head, header_names, iter_csv_text, raw_csv_record
 from forensics.parsers.ual_completeness import ExportCompleteness
+from forensics.parsers.ual_throttling import ThrottleWatch
 from forensics.parsers.ual_mapping import AUDIT_SCHEMA, map_records
 
+#: a UTF-16 surrogate escaped alone in JSON (``"\\ud800"``): no UTF-8 form, so Arrow refuses it
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 SLICE_ROWS = 100_000  # CSV rows whose JSON is parsed (and yielded) together
 LAYOUTS = {
     "classic-4": ("creationdate", "userids", "operations", "auditdata"),
@@ -67,6 +71,7 @@ class UalParser(Parser):
 
     def _frames(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
         completeness: ExportCompleteness | None = None
+        throttling = ThrottleWatch()
         for piece in iter_csv_text(ctx):
             if completeness is None:
                 names = [n.strip().lower() for n in piece.names]
@@ -88,9 +93,11 @@ class UalParser(Parser):
                 part = {name: col.slice(start, stop - start) for name, col in columns.items()}
                 frame = self._slice(ctx, part, numbers[start:stop])
                 if frame is not None and len(frame):
+                    throttling.add(frame)
                     yield frame
         if completeness is not None:
             completeness.report_to(ctx.report)
+        throttling.report_to(ctx.report)
 
     def _slice(self, ctx: ParseContext, cols: dict[str, pa.ChunkedArray], numbers: np.ndarray) -> pd.DataFrame | None:
         audit = cols["auditdata"]
@@ -203,7 +210,7 @@ def _fit(value: Any, kind: pa.DataType | pa.Schema) -> Any:
             return json.dumps(value)
         if isinstance(value, bool):
             return "True" if value else "False"
-        return str(value)
+        return _LONE_SURROGATE.sub("\ufffd", str(value))
     if pa.types.is_integer(kind):
         if isinstance(value, bool):
             return int(value)

@@ -124,7 +124,8 @@ COMPLETENESS_CHECKS = (
     "and that the chunks' id ranges leave no gap (records hidden by editing a log, or removed chunks, show "
     "here; a log that wrapped does not); in Microsoft 365 Search-UnifiedAuditLog exports, that every "
     "ResultIndex up to the search's ResultCount is present, and whether a search or classic download reached "
-    "the 50,000-record cap; in IIS log folders, that no day (or hour) file is missing between the files loaded; "
+    "the 50,000-record cap, and whether Microsoft 365 throttled MailItemsAccessed auditing (IsThrottled=True: no "
+    "records for that mailbox for the next 24 hours); in IIS log folders, that no day (or hour) file is missing between the files loaded; "
     "inside each IIS log, that the Exchange health probes, which run around the clock, never fall silent for "
     "much longer than their own rhythm (logging stopped or lines removed)."
 )
