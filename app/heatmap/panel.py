@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.heatmap.plot import HeatmapPlot
 from forensics.aggregate import AggregateError, Pivot, hour_by_weekday, mailbox_by_actor, mailbox_by_time
 from forensics.aggregate.people import person_field
+from forensics.aggregate.evidence_gaps import missing_periods
 from forensics.query import all_of
 
 log = logging.getLogger(__name__)
@@ -224,8 +225,9 @@ class HeatmapPanel(QWidget):
             self._show_empty(EMPTY_TEXT + note)
         else:
             self.stack.setCurrentWidget(self.tabs)
+            plot.set_missing(missing_periods(self.session.files))
             plot.set_pivot(pivot, axis_titles=self._axis_titles(pivot))
-            self.info.setText(self._describe(pivot))
+            self.info.setText(self._describe(pivot, len(plot.gap_spans)))
         self.pivot_changed.emit(tab)
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
@@ -246,7 +248,7 @@ class HeatmapPanel(QWidget):
             return "mailbox", "actor"
         return "weekday", f"hour of day ({zone})"
 
-    def _describe(self, pivot: Pivot) -> str:
+    def _describe(self, pivot: Pivot, gaps: int = 0) -> str:
         parts = [f"{pivot.full_total:,} events", f"{pivot.full_rows:,} {pivot.row_field.removesuffix('_key')} rows"]
         if pivot.bin:
             parts.append(f"{pivot.bin} bins ({self.session.zone.label()})")
@@ -254,6 +256,8 @@ class HeatmapPanel(QWidget):
             parts.append("scroll for the rest")
         if pivot.unplaced:
             parts.append(f"{pivot.unplaced:,} without a time")
+        if gaps:
+            parts.append(f"hatched: {gaps} period{'s' if gaps != 1 else ''} with evidence missing")
         return " · ".join(parts)
 
     # -- drill-down ----------------------------------------------------------------------

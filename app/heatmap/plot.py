@@ -3,18 +3,21 @@
 Rows are drawn top-down in the pivot's order (largest total first); the view shows a
 window of rows and the scroll bar beside it reaches the rest. Empty cells are left blank
 (NaN) so a single event stands out from none. Log scale draws log10(count) and labels the
-colour bar in counts.
+colour bar in counts. Periods whose evidence is missing (``evidence_gaps``) are hatched
+grey across every row of a time heatmap, and a cell's tooltip names the gap.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics
-from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QToolTip, QWidget
+from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QFontMetrics, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QScrollBar, QToolTip, QWidget
 
 import pyqtgraph as pg
 from forensics.aggregate import Pivot
+from forensics.aggregate.evidence_gaps import GapSpan, column_spans, labels_at
+from forensics.parsers.base import MissingPeriod
 
 #: light yellow -> orange -> dark red: reads well on white, and in grey print
 COLORMAP = pg.ColorMap(
@@ -23,6 +26,9 @@ COLORMAP = pg.ColorMap(
 )
 VISIBLE_ROWS = 30
 MAX_LABEL_CHARS = 34
+#: how a period without evidence is drawn: grey hatching over the cells, above the colours
+GAP_BRUSH = QBrush(QColor(90, 90, 90, 150), Qt.BrushStyle.BDiagPattern)
+GAP_FILL = QColor(200, 200, 200, 90)
 
 
 def _elide(text: str, limit: int = MAX_LABEL_CHARS) -> str:
@@ -130,6 +136,9 @@ class HeatmapPlot(QWidget):
         super().__init__(parent)
         self.pivot: Pivot | None = None
         self.log_scale = False
+        self.missing: list[MissingPeriod] = []
+        self.gap_spans: list[GapSpan] = []
+        self._gap_items: list[QGraphicsRectItem] = []
         self.graphics = pg.GraphicsLayoutWidget(self)
         self.graphics.setBackground("w")
         self.left_axis = LabelAxis("left")
@@ -190,6 +199,30 @@ class HeatmapPlot(QWidget):
             viewbox.setRange(xRange=(0, cols), yRange=(0, visible), padding=0)
         self._update_scroll()
 
+    def set_missing(self, periods: list[MissingPeriod]) -> None:
+        """Periods whose evidence is missing; drawn on time pivots from the next ``set_pivot``."""
+        self.missing = list(periods)
+
+    def _draw_gaps(self) -> None:
+        for item in self._gap_items:
+            self.plot.removeItem(item)
+        self._gap_items.clear()
+        pivot = self.pivot
+        edges = pivot.col_edges_utc if pivot is not None else None
+        self.gap_spans = column_spans(edges, self.missing) if edges is not None and self.missing else []
+        rows = pivot.shape[0] if pivot is not None else 0
+        for span in self.gap_spans:
+            for brush in (QBrush(GAP_FILL), GAP_BRUSH):
+                rect = QGraphicsRectItem(span.x0, 0, max(span.x1 - span.x0, 0.05), rows)
+                rect.setBrush(brush)
+                rect.setPen(QPen(Qt.PenStyle.NoPen))
+                rect.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks reach the cells
+                rect.setAcceptHoverEvents(False)
+                rect.setZValue(10)
+                rect.setToolTip(span.label)
+                self.plot.addItem(rect)
+                self._gap_items.append(rect)
+
     def set_log_scale(self, on: bool) -> None:
         self.log_scale = on
         if self.pivot is not None and self.pivot.shape[0] and self.pivot.shape[1]:
@@ -211,6 +244,7 @@ class HeatmapPlot(QWidget):
             top = low + 1.0
         self.image.setImage(values.T, autoLevels=False)
         self.image.setRect(0, 0, values.shape[1], values.shape[0])
+        self._draw_gaps()
         self.colorbar.setLevels((low, top))
         self.colorbar.axis.setLabel("events (log scale)" if self.log_scale else "events")
         axis = self.colorbar.axis
@@ -256,7 +290,13 @@ class HeatmapPlot(QWidget):
 
     # -- hover and click ---------------------------------------------------------------------
     def tooltip_text(self, row: int, col: int) -> str:
-        return "" if self.pivot is None else self.pivot.tooltip(row, col)
+        if self.pivot is None:
+            return ""
+        text = self.pivot.tooltip(row, col)
+        gaps = labels_at(self.gap_spans, col)
+        if gaps:
+            text += "\nEVIDENCE MISSING in this period (a count here is not the whole story):\n" + "\n".join(gaps)
+        return text
 
     def _hovered(self, row: int, col: int) -> None:
         if row < 0 or self.pivot is None:

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from forensics import __version__, schema
-from forensics.parsers.base import FileReport, ParseWarning
+from forensics.parsers.base import FileReport, MissingPeriod, ParseWarning
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ class CachedFile:
         )
         report.skipped.update({str(k): int(v) for k, v in r.get("skipped", {}).items()})
         report.warnings = [ParseWarning(str(loc), str(msg)) for loc, msg in r.get("warnings", [])]
+        report.missing = [MissingPeriod(*map(str, m)) for m in r.get("missing", []) if len(m) == 4]
         return report
 
 
@@ -121,6 +122,7 @@ class FrameCache:
                 "skipped": dict(report.skipped), "warning_count": report.warning_count,
                 "warnings": [[w.location, w.message] for w in report.warnings],
                 "notes": [n for n in report.notes if "EVIDENCE CHANGED" not in n],
+                "missing": [[m.start, m.end, m.label, m.mailbox] for m in report.missing],
             },
         }
         try:

@@ -54,6 +54,21 @@ GAP_NOTES = (
 )
 
 
+@dataclass(frozen=True)
+class MissingPeriod:
+    """A span of time whose records a completeness check found missing from the evidence.
+
+    Why structured as well as in a note: a heatmap cell of zero inside such a span means
+    "no evidence", not "no access", and the heatmap must be able to say so. Times are ISO
+    UTC text (as ``first_time``); ``mailbox`` names the one mailbox concerned, if only one is.
+    """
+
+    start: str
+    end: str
+    label: str  # what is missing and why, short ("DAYS MISSING before u_ex240304.log")
+    mailbox: str = ""
+
+
 @dataclass
 class FileReport:
     """What happened to one evidence file; shown in the CLI summary, Evidence dock, reports.
@@ -76,6 +91,7 @@ class FileReport:
     warnings: list[ParseWarning] = field(default_factory=list)
     warning_count: int = 0
     notes: list[str] = field(default_factory=list)  # loud, file-level notices (e.g. hash changed)
+    missing: list[MissingPeriod] = field(default_factory=list)  # spans the gap notes name, where known
     first_time: str = ""  # the file's earliest row time, ISO UTC ("" = no timed row)
     last_time: str = ""
     status: str = "pending"  # loaded | failed | cancelled | duplicate

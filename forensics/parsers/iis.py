@@ -341,9 +341,7 @@ class IisParser(Parser):
             self._collect(ctx, state)
         assert state.assembly is not None
         table, counts = state.assembly.settle()
-        silence = state.assembly.silence_note()
-        if silence:
-            ctx.report.notes.append(silence)
+        state.assembly.report_silences(ctx.report)
         for reason, count in counts.items():
             ctx.report.skip(reason, count)
         if table is None:

@@ -27,7 +27,8 @@ from forensics.parsers.iis_requests import (
     SKIP_REASONS,
     RequestChunk,
 )
-from forensics.parsers.iis_silence import probe_silences, silence_note
+from forensics.parsers.base import FileReport
+from forensics.parsers.iis_silence import probe_silences, silence_note, silence_periods
 from forensics.schema import STRING_DTYPE, constant_category
 
 _CATEGORIES = ("mailbox", "actor", "client_ip", "client_host", "client_app", "server")
@@ -47,10 +48,14 @@ class IisAssembly:
         if chunk.probe_ns is not None and len(chunk.probe_ns):
             self.probe_ns.append(chunk.probe_ns)
 
-    def silence_note(self) -> str | None:
-        """The log's ``LOGGING GAP`` note, if its health probes fall silent (``iis_silence``)."""
+    def report_silences(self, report: FileReport) -> None:
+        """The log's ``LOGGING GAP`` note and periods, if its health probes fall silent (``iis_silence``)."""
         times = np.concatenate(self.probe_ns) if self.probe_ns else np.zeros(0, dtype=np.int64)
-        return silence_note(probe_silences(times), len(times))
+        silences = probe_silences(times)
+        note = silence_note(silences, len(times))
+        if note:
+            report.notes.append(note)
+            report.missing.extend(silence_periods(silences))
 
     def settle(self) -> tuple[pa.Table | None, Counter[str]]:
         """Decide the pending 401s; return the rows that stay and the skip counts left to add."""

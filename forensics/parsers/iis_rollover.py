@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from forensics.parsers.base import FileReport
+from forensics.parsers.base import FileReport, MissingPeriod
 
 _NAME = re.compile(r"^(?P<prefix>u_ex|ex)(?P<stamp>\d{6}|\d{8})\.log$", re.IGNORECASE)
 #: gaps spelled out per note; a longer list is counted
@@ -33,8 +34,16 @@ ROLLOVER_NOTES = ("DAYS MISSING", "HOURS MISSING")
 _PRESENT = ("loaded", "duplicate", "pending")
 
 
-def rollover_gaps(paths: Iterable[Path]) -> dict[Path, str]:
-    """A note for each IIS log file that follows missing periods in its folder's series."""
+@dataclass(frozen=True)
+class RolloverGap:
+    """The periods missing before one file: its note and the span (UTC, as IIS names files)."""
+
+    note: str
+    period: MissingPeriod
+
+
+def rollover_gaps(paths: Iterable[Path]) -> dict[Path, RolloverGap]:
+    """The gap before each IIS log file that follows missing periods in its folder's series."""
     series: dict[tuple[Path, str, int], list[tuple[datetime, Path]]] = defaultdict(list)
     for path in paths:
         match = _NAME.match(path.name)
@@ -46,7 +55,7 @@ def rollover_gaps(paths: Iterable[Path]) -> dict[Path, str]:
         except ValueError:
             continue
         series[(path.parent, match["prefix"].lower(), len(stamp))].append((moment, path))
-    notes: dict[Path, str] = {}
+    notes: dict[Path, RolloverGap] = {}
     for (folder, prefix, width), files in series.items():
         step = timedelta(hours=1) if width == 8 else timedelta(days=1)
         files.sort()
@@ -54,16 +63,29 @@ def rollover_gaps(paths: Iterable[Path]) -> dict[Path, str]:
             missing = int((after - before) / step) - 1
             if missing <= 0:
                 continue
-            notes[path] = _note(folder, prefix, width, before + step, missing, step)
+            note = _note(folder, prefix, width, before + step, missing, step)
+            label = f"{note.split(':', 1)[0]} before {path.name}"
+            period = MissingPeriod(_iso(before + step), _iso(after), label)
+            notes[path] = RolloverGap(note, period)
     return notes
 
 
-def note_gap(report: FileReport, gaps: Mapping[Path, str]) -> None:
-    """Give one file's report the gap note ``gaps`` holds for it (dropping any older one);
-    only files the IIS parser read carry one: for other files the name proves nothing."""
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _replace(report: FileReport, gap: RolloverGap | None) -> None:
     report.notes[:] = [n for n in report.notes if not n.startswith(ROLLOVER_NOTES)]
-    if report.parser == "iis" and report.path in gaps:
-        report.notes.append(gaps[report.path])
+    report.missing[:] = [m for m in report.missing if not m.label.startswith(ROLLOVER_NOTES)]
+    if gap is not None:
+        report.notes.append(gap.note)
+        report.missing.append(gap.period)
+
+
+def note_gap(report: FileReport, gaps: Mapping[Path, RolloverGap]) -> None:
+    """Give one file's report the gap ``gaps`` holds for it (dropping any older one); only
+    files the IIS parser read carry one: for other files the name proves nothing."""
+    _replace(report, gaps.get(report.path) if report.parser == "iis" else None)
 
 
 def refresh_gap_notes(reports: Sequence[FileReport]) -> None:
@@ -73,12 +95,8 @@ def refresh_gap_notes(reports: Sequence[FileReport]) -> None:
     resolved = {id(r): Path(r.path).resolve() for r in reports if r.parser == "iis"}
     gaps = rollover_gaps(resolved[id(r)] for r in present)
     for report in reports:
-        if report.parser != "iis":
-            continue
-        report.notes[:] = [n for n in report.notes if not n.startswith(ROLLOVER_NOTES)]
-        note = gaps.get(resolved[id(report)])
-        if note is not None and report.status in _PRESENT:
-            report.notes.append(note)
+        if report.parser == "iis":
+            _replace(report, gaps.get(resolved[id(report)]) if report.status in _PRESENT else None)
 
 
 def _note(folder: Path, prefix: str, width: int, first: datetime, missing: int, step: timedelta) -> str:

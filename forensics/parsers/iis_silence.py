@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from forensics.parsers.base import MissingPeriod
+
 #: fewer probes than this show no rhythm worth judging by
 MIN_PROBES = 50
 #: a silence shorter than this is never reported (a reboot, a quiet minute)
@@ -54,6 +56,15 @@ def silence_note(silences: list[tuple[int, int]], probes: int) -> str | None:
             f"{count} time{'s' if count != 1 else ''}: {'; '.join(spans)} UTC. Requests in "
             f"{'those windows' if count != 1 else 'that window'} are not in this log (IIS or its logging stopped, "
             "the server was down, or lines were removed)")
+
+
+def silence_periods(silences: list[tuple[int, int]]) -> list[MissingPeriod]:
+    """The silences as periods (for the heatmap): between the probes either side."""
+    return [MissingPeriod(_iso(a), _iso(b), f"{NOTE}: health probes silent for {_duration(b - a)}") for a, b in silences]
+
+
+def _iso(ns: int) -> str:
+    return datetime.fromtimestamp(ns / 1e9, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _utc(ns: int) -> str:

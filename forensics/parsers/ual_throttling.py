@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forensics.parsers.base import FileReport
+from forensics.parsers.base import FileReport, MissingPeriod
 
 #: how the mapping marks a throttled record in ``details`` (``ual_mapping``)
 MARK = "IsThrottled=True"
@@ -21,6 +21,7 @@ MARK = "IsThrottled=True"
 PAUSE = pd.Timedelta(hours=24)
 NOTE = "AUDIT THROTTLED"
 MAX_LISTED = 5
+_NO_MAILBOX = "(mailbox not recorded)"
 
 
 class ThrottleWatch:
@@ -43,12 +44,14 @@ class ThrottleWatch:
         found = pd.concat(self._found, ignore_index=True).dropna(subset=["time"])
         if not len(found):
             return
-        found["mailbox"] = found["mailbox"].astype("string").fillna("(mailbox not recorded)")
+        found["mailbox"] = found["mailbox"].astype("string").fillna(_NO_MAILBOX)
         windows = []
         for mailbox, times in found.groupby("mailbox", sort=True)["time"]:  # a handful of mailboxes
             for start in _window_starts(np.unique(times.to_numpy())):  # exploded rows share a time
                 end = start + PAUSE
                 windows.append(f"{mailbox} from {_utc(start)} to {_utc(end)}")
+                report.missing.append(MissingPeriod(_iso(start), _iso(end), f"{NOTE}: MailItemsAccessed of {mailbox}",
+                                                    mailbox if mailbox != _NO_MAILBOX else ""))
         listed = "; ".join(windows[:MAX_LISTED]) + (f"; … {len(windows) - MAX_LISTED} more" if len(windows) > MAX_LISTED else "")
         report.notes.append(
             f"{NOTE}: Microsoft 365 throttled MailItemsAccessed auditing (IsThrottled=True after more than 1,000 "
@@ -67,6 +70,10 @@ def _window_starts(times: np.ndarray) -> list[pd.Timestamp]:
         if not starts or moment >= starts[-1] + PAUSE:
             starts.append(moment)
     return starts
+
+
+def _iso(moment: pd.Timestamp) -> str:
+    return moment.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _utc(moment: pd.Timestamp) -> str:

@@ -231,3 +231,42 @@ def test_real_mouse_click_on_a_mailbox_label(qtbot, panel, session) -> None:
         qtbot.mouseClick(panel.plots[0].graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert session.query_text == pivot.row_queries[1]
     assert len(session.view) == int(pivot.row_totals[1])
+
+
+def test_periods_without_evidence_are_hatched_and_named_in_the_tooltip(qtbot) -> None:
+    from pathlib import Path
+
+    from PySide6.QtCore import Qt
+
+    from app.heatmap import HeatmapPanel
+    from app.session import Session
+    from forensics.parsers.base import FileReport, MissingPeriod
+
+    s = Session(examiner="Test")
+    gap = MissingPeriod("2024-03-05T06:00:00Z", "2024-03-05T09:30:00Z", "LOGGING GAP: health probes silent for 3 h 30 min")
+    outside = MissingPeriod("2023-01-01T00:00:00Z", "2023-01-02T00:00:00Z", "DAYS MISSING before u_ex230102.log")
+    files = [FileReport(path=Path("u_ex240305.log"), parser="iis", status="loaded", missing=[gap, outside]),
+             FileReport(path=Path("gone.log"), parser="iis", status="failed", missing=[outside])]
+    s.add_result(LoadResult(conform(synthetic_rows()), files=files))
+    panel = HeatmapPanel(s, debounce_ms=10)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 600)
+    panel.show()
+    panel.recompute()
+    plot, pivot = panel.plots[0], panel.pivot(0)
+    assert len(plot.gap_spans) == 1  # the 2023 period is outside the evidence's time range
+    span = plot.gap_spans[0]
+    first = pd.Timestamp(pivot.col_edges_utc[0], tz="UTC")
+    assert span.x0 == pytest.approx((pd.Timestamp("2024-03-05T06:00Z") - first) / pd.Timedelta(hours=1))
+    assert span.x1 - span.x0 == pytest.approx(3.5)
+    inside, before = int(span.x0) + 1, int(span.x0) - 1
+    assert "EVIDENCE MISSING in this period" in plot.tooltip_text(0, inside) and gap.label in plot.tooltip_text(0, inside)
+    assert "EVIDENCE MISSING" not in plot.tooltip_text(0, before)
+    assert "hatched: 1 period with evidence missing" in panel.info.text()
+    assert len(plot._gap_items) == 2  # fill + hatching, above the cells
+    qtbot.wait(50)  # let the plot lay itself out
+    point = plot.cell_center_in_viewport(0, inside)  # a hatched cell still drills down
+    assert plot.graphics.viewport().rect().contains(point)
+    with qtbot.waitSignal(panel.drilled, timeout=2000):
+        qtbot.mouseClick(plot.graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert s.query_text == pivot.cell_query(0, inside)

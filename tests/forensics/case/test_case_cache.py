@@ -109,3 +109,14 @@ def test_iis_day_gap_notes_follow_the_case_not_the_cached_load(tmp_path: Path) -
     reopened.add_evidence([folder / "u_ex240302.log", folder / "u_ex240303.log"])
     reopened.save()
     assert notes() == {f"u_ex2403{d}.log": [] for d in ("01", "02", "03", "04")}  # the gap is filled
+
+
+def test_missing_periods_survive_the_cache(tmp_path: Path) -> None:
+    from forensics.case.cache import FrameCache
+    from forensics.parsers.base import FileReport, MissingPeriod
+
+    period = MissingPeriod("2024-03-05T10:00:00Z", "2024-03-06T10:00:00Z", "AUDIT THROTTLED: x", "ceo@contoso.com")
+    report = FileReport(path=tmp_path / "a.csv", parser="ual", missing=[period])
+    cache = FrameCache(tmp_path / "cache")
+    cache.store("k" * 32, report, schema.empty_frame())
+    assert cache.fetch("k" * 32).file_report(report.path).missing == [period]

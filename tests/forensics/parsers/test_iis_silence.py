@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from forensics.parsers import iis as iis_module
+from forensics.parsers.base import MissingPeriod
 from forensics.parsers.iis import IisParser
 from forensics.parsers.iis_silence import MIN_PROBES, probe_silences, silence_note
 from helpers.run_parser import run_parser
@@ -63,10 +64,12 @@ def test_iis_parser_notes_the_gap_from_probes_across_batches(tmp_path: Path, mon
     (note,) = report.gap_notes()
     assert note.startswith(f"LOGGING GAP: the Exchange health probes that run around the clock ({len(probes):,} in this file) "
                            "fall silent 1 time: 2024-03-05 09:57:00 to 2024-03-05 13:00:00 (3 h 03 min) UTC.")
+    assert report.missing == [MissingPeriod("2024-03-05T09:57:00Z", "2024-03-05T13:00:00Z",
+                                            "LOGGING GAP: health probes silent for 3 h 03 min")]
 
 
 def test_a_log_without_probes_makes_no_claim(tmp_path: Path) -> None:
     users = [START + timedelta(minutes=m) for m in list(range(0, 60)) + list(range(600, 700))]  # a quiet morning
     lines = [(t, "GET /owa/ceo@contoso.com/ CONTOSO\\eve 10.0.0.9 Mozilla/5.0 200") for t in users]
     _, report = run_parser(IisParser, _log(tmp_path / "u_ex240305.log", lines))
-    assert report.notes == []
+    assert report.notes == [] and report.missing == []

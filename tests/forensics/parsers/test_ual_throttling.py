@@ -39,6 +39,12 @@ def test_throttled_records_become_one_note_per_window(tmp_path: Path) -> None:
         "cfo@contoso.com from 2024-03-05 11:30:00 to 2024-03-06 11:30:00 (UTC). "
         "Mail accessed in these windows may be missing from the evidence"
     ]
+    assert [(m.start, m.end, m.mailbox) for m in report.missing] == [
+        ("2024-03-05T10:00:00Z", "2024-03-06T10:00:00Z", "ceo@contoso.com"),
+        ("2024-03-07T08:00:00Z", "2024-03-08T08:00:00Z", "ceo@contoso.com"),
+        ("2024-03-05T11:30:00Z", "2024-03-06T11:30:00Z", "cfo@contoso.com"),
+    ]
+    assert report.missing[0].label == "AUDIT THROTTLED: MailItemsAccessed of ceo@contoso.com"
 
 
 def test_no_throttled_record_no_note(tmp_path: Path) -> None:
@@ -54,3 +60,4 @@ def test_a_throttled_row_without_mailbox_or_time_is_still_handled() -> None:
     report = FileReport(path=Path("x.csv"))
     watch.report_to(report)
     assert "(mailbox not recorded) from 2024-03-05 01:00:00 to 2024-03-06 01:00:00 (UTC)" in report.notes[0]
+    assert report.missing[0].mailbox == ""
