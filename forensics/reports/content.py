@@ -235,9 +235,10 @@ def build_report(
         custody_head=custody.head(),
     )
     if heatmaps:
+        from forensics.aggregate.evidence_gaps import missing_periods
         from forensics.reports.charts import heatmaps as render_heatmaps
 
-        data.heatmaps = render_heatmaps(view, tz, display_tz)
+        data.heatmaps = render_heatmaps(view, tz, display_tz, missing_periods(files or []))
     return data
 
 
