@@ -142,9 +142,29 @@ def parse_local(values: pd.Series, fmt: str | None) -> pd.Series:
     """Naive datetimes from text with the file's format (falls back to a mixed parse)."""
     text = values.astype("string").str.strip()
     if fmt is None:
-        return to_ns(pd.to_datetime(text, errors="coerce", format="mixed"))
+        return _parse_mixed(text)
     parsed = to_ns(pd.to_datetime(text, format=fmt, errors="coerce"))
     missing = parsed.isna() & text.notna() & (text != "")
     if missing.any():
-        parsed[missing] = to_ns(pd.to_datetime(text[missing], errors="coerce", format="mixed"))
+        parsed[missing] = _parse_mixed(text[missing])
     return parsed
+
+
+def _parse_mixed(text: pd.Series) -> pd.Series:
+    """``format="mixed"`` parse of wall-clock text. A value carrying its own UTC offset (damaged
+    text such as ``3:0-4``) is not a local time: NaT. Why value by value then: pandas refuses a
+    column mixing zones (and a zone with naive values) outright; only such text pays for it."""
+    try:
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    except ValueError:  # zones mixed
+        parsed = pd.Series([_naive_or_nat(v) for v in text.tolist()], index=text.index, dtype="datetime64[us]")
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):  # every value had an offset
+        return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    return to_ns(parsed)
+
+
+def _naive_or_nat(value: object) -> pd.Timestamp:
+    if not isinstance(value, str):
+        return pd.NaT
+    stamp = pd.to_datetime(value, errors="coerce")
+    return pd.NaT if stamp is pd.NaT or stamp.tzinfo is not None else stamp

@@ -83,7 +83,7 @@ def read_csv_text(ctx: ParseContext, data: bytes, type_line: str = "") -> CsvTex
         type_line = data[: cut if cut >= 0 else len(data)].decode("utf-8", "replace").strip()
         data = data[cut + 1 :] if cut >= 0 else b""
     first = data[: data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8", "replace")
-    names = next(csv.reader([first]), []) if first.strip() else []
+    names = _header_row(first, ctx)
     if not names:
         raise ParseError(f"{ctx.path.name}: no header row")
     unique = unique_names(names)
@@ -153,7 +153,7 @@ def iter_csv_text(ctx: ParseContext, block_size: int | None = None) -> Iterator[
         head = head[len(line) :]
     cut = head.find(b"\n")
     header = ctx.reader.read(cut + 1 if cut >= 0 else len(head))
-    names = next(csv.reader([header.decode("utf-8", "replace").rstrip("\r\n")]), []) if header.strip() else []
+    names = _header_row(header.decode("utf-8", "replace").rstrip("\r\n"), ctx)
     if not names:
         raise ParseError(f"{ctx.path.name}: no header row")
     unique = unique_names(names)
@@ -186,6 +186,23 @@ def iter_csv_text(ctx: ParseContext, block_size: int | None = None) -> Iterator[
             yield rest
         else:
             yield CsvText(table, names, np.array([done + 1], dtype=np.int64)[: table.num_rows], [], type_line)
+
+
+def _header_row(line: str, ctx: ParseContext) -> list[str]:
+    """The header's names. Why: the csv module rejects a header holding a bare carriage return
+    (damaged or CR-only line endings) or a name over its size limit; that refuses the file
+    with a message saying so, instead of escaping as a crash."""
+    if not line.strip():
+        return []
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error as exc:
+        reason = str(exc)
+        if "new-line" in reason:
+            reason = "a carriage return inside the line (damaged or CR-only line endings)"
+        elif "field limit" in reason:
+            reason = f"a name longer than {csv.field_size_limit():,} characters"
+        raise ParseError(f"{ctx.path.name}: header row cannot be read: {reason}") from exc
 
 
 def _lines_as_records(part: bytes, unique: list[str]) -> pa.Table | None:

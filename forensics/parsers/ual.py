@@ -215,9 +215,11 @@ def _fit(value: Any, kind: pa.DataType | pa.Schema) -> Any:
         if isinstance(value, bool):
             return int(value)
         try:
-            return int(value)
-        except (TypeError, ValueError):
+            number = int(value)
+        except (TypeError, ValueError, OverflowError):  # OverflowError: 1e999 is read as infinity
             return None
+        limit = 1 << (kind.bit_width - 1)  # a number Arrow cannot hold would fail the whole slice
+        return number if -limit <= number < limit else None
     if pa.types.is_boolean(kind):
         if isinstance(value, bool):
             return value

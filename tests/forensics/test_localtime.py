@@ -55,3 +55,13 @@ def test_choose_format_by_file() -> None:
     assert choose_format(pd.Series(["nonsense"])) == (None, False)
     parsed = parse_local(pd.Series(["14.03.2010 15:22:41", "bad", ""]), "%d.%m.%Y %H:%M:%S")
     assert parsed.iloc[0] == pd.Timestamp("2010-03-14 15:22:41") and parsed.iloc[1:].isna().all()
+
+
+def test_local_text_carrying_its_own_offset_is_unreadable_not_a_crash() -> None:
+    # fuzz: "3:0-4" (a time with an offset) once failed the file with OutOfBoundsDatetime, and
+    # a column mixing such a value with naive ones made pandas refuse the whole column
+    for values in (["3:0-4"], ["3:0-4", "3/5/2024 9:14:22 PM", "2024-03-05 10:00:00 +01:00"]):
+        for fmt in (None, "%m/%d/%Y %I:%M:%S %p"):
+            parsed = parse_local(pd.Series(values, dtype="string"), fmt)
+            assert parsed.dtype == "datetime64[ns]" and pd.isna(parsed.iloc[0])
+            assert parsed.iloc[1:].isna().tolist() == [False, True][: len(values) - 1]

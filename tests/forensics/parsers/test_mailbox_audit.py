@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from forensics import schema
+from forensics.errors import ParseError
 from forensics.parsers.base import LoadOptions
 from forensics.parsers.mailbox_audit import MailboxAuditParser
 from helpers.run_parser import run_parser
@@ -145,6 +146,22 @@ def test_xml_bomb_and_broken_events_stay_inert(tmp_path: Path) -> None:
     assert frame["time"].tolist()[1] == pd.Timestamp("2024-03-05 09:02", tz="UTC")
     messages = " ".join(str(w) for w in report.warnings)
     assert "never expanded" in messages and "without an Operation" in messages and "not closed" in messages
+
+
+def test_local_time_with_a_stray_offset_is_a_bad_record(tmp_path: Path) -> None:
+    # fuzz: LastAccessed="3:0-4" (no ISO offset, yet read as one) failed the whole file
+    text = '<SearchResults><Event LastAccessed="3:0-4" Operation="d"/>' + DOC_EVENT + "</SearchResults>"
+    frame, report, _ = parse(tmp_path, text, "r.xml", encoding="utf-8")
+    assert report.records == 2 and report.bad == 1 and frame["operation"].tolist() == ["HardDelete"]
+    assert [str(w) for w in report.warnings] == ["record 1: LastAccessed missing or unreadable"]
+
+
+def test_header_with_a_bare_carriage_return_is_refused_clearly(tmp_path: Path) -> None:
+    # fuzz: CR-only line endings escaped the csv module's "new-line character seen" error
+    path = tmp_path / "audit.csv"
+    path.write_bytes(audit_csv(ROWS).replace("\r\n", "\r").encode("utf-8"))
+    with pytest.raises(ParseError, match="header row cannot be read: a carriage return"):
+        run_parser(MailboxAuditParser, path)
 
 
 def test_xml_in_utf16(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from forensics import schema
+from forensics.errors import ParseError
 from forensics.parsers.base import LoadOptions
 from forensics.parsers.ual import UalParser
 from helpers.run_parser import run_parser
@@ -210,6 +211,33 @@ def test_truncated_file_and_ansi_text(tmp_path: Path) -> None:
     frame, report, _ = parse(tmp_path, text, "ansi.csv", encoding="cp1252")
     assert frame["actor_ids"].tolist()[1].endswith("Zoë")
     assert any("Windows-1252" in w.message for w in report.warnings)
+
+
+def test_lone_surrogate_escape_in_audit_data_is_replaced(tmp_path: Path) -> None:
+    # fuzz: "\\ud800" in AuditData has no UTF-8 form; Arrow refused it and the file crashed
+    damaged = json.dumps({**COMPOSITE_SEND_AS, "Id": "r2", "LogonUserDisplayName": "Pat\ud800"})
+    text = purview_csv([COMPOSITE_SEND_AS], extra_rows=[["r2", "x", "2", "SendAs", "u", damaged, "", ""],
+                                                         ["r3", "x", "2", "SendAs", "u", "{", "", ""]])
+    frame, report, _ = parse(tmp_path, text)
+    assert report.records == 3 and report.bad == 1 and len(frame) == 2
+    assert frame["actor_ids"].tolist()[1].endswith("Pat\ufffd")
+
+
+@pytest.mark.parametrize("number", ["1e999", "-1e999", "99999999999999999999", '"99999999999999999999"'])
+def test_numbers_out_of_range_in_audit_data_are_dropped(tmp_path: Path, number: str) -> None:
+    # fuzz: "RecordType": 1e999 (infinity) crashed int(); a number past int64 failed the slice in Arrow
+    damaged = json.dumps({**COMPOSITE_SEND_AS, "Id": "r2"}).replace('"RecordType": 2', f'"RecordType": {number}')
+    text = purview_csv([COMPOSITE_SEND_AS], extra_rows=[["r2", "x", "2", "SendAs", "u", damaged, "", ""]])
+    frame, report, _ = parse(tmp_path, text)
+    assert report.records == 2 and report.accepted == 2 and frame["operation"].tolist() == ["SendAs", "SendAs"]
+
+
+def test_header_with_a_bare_carriage_return_is_refused_clearly(tmp_path: Path) -> None:
+    # fuzz: CR-only line endings escaped the csv module's "new-line character seen" error
+    path = tmp_path / "audit.csv"
+    path.write_bytes(purview_csv([COMPOSITE_SEND_AS]).replace("\r\n", "\r").encode("utf-8"))
+    with pytest.raises(ParseError, match="header row cannot be read: a carriage return"):
+        run_parser(UalParser, path)
 
 
 def test_all_events_keeps_other_workloads(tmp_path: Path) -> None:
