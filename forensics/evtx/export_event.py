@@ -29,6 +29,17 @@ MAX_DETAIL_MESSAGE = 2000
 _CMDLET_MESSAGE = re.compile(r"Cmdlet\s+(?P<cmdlet>[A-Za-z]+-[A-Za-z0-9]+)\s*,\s*parameters\s*(?P<params>.*)", re.S)
 
 
+def event_id_of(text: str) -> int | None:
+    """The event id an export writes, or None. Why not ``int``: Windows event ids are 16-bit
+    decimals, and ``int`` also takes signs and ``1_0``, refuses the "²" that ``isdigit``
+    lets through, and gives numbers past the table's Int32 that failed the whole file."""
+    text = text.strip()
+    if not (0 < len(text) <= 10 and text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= 0xFFFF else None
+
+
 @dataclass
 class ExportRow:
     """The outcome for one export record: a row (or None = not an access event) and the

@@ -118,6 +118,8 @@ def read_csv_text(ctx: ParseContext, data: bytes, type_line: str = "") -> CsvTex
     if not _is_utf8(data):  # checked first: pyarrow cannot show a malformed non-UTF-8 row to us
         data = data.decode("cp1252", errors="replace").encode("utf-8")
         ctx.report.warn("file", "text is not valid UTF-8; decoded as Windows-1252")
+    if not data.endswith(b"\n"):  # pyarrow cannot skip a header without a line end (a header-only file)
+        data += b"\n"
     try:
         table = read_numbered(data)
     except pa.ArrowInvalid as exc:

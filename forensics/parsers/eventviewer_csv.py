@@ -29,7 +29,7 @@ from typing import BinaryIO
 import pandas as pd
 
 from forensics.errors import ParseError
-from forensics.evtx.export_event import export_rows
+from forensics.evtx.export_event import event_id_of, export_rows
 from forensics.evtx.maps import load_maps
 from forensics.localtime import choose_format, parse_local, parse_source_tz, to_utc
 from forensics.parsers import registry
@@ -196,7 +196,7 @@ class EventViewerCsvParser(Parser):
                 layout, is_header = found
                 if is_header:
                     continue
-            if len(fields) < layout.min_fields or not fields[layout.id_field].strip().isdigit():
+            if len(fields) < layout.min_fields or event_id_of(fields[layout.id_field]) is None:
                 if rows and len(fields) < layout.min_fields and (
                     layout.delimiter == "\t" or (layout.name == W2003 and not _STARTS_WITH_DATE.match(fields[0]))
                 ):
@@ -204,11 +204,9 @@ class EventViewerCsvParser(Parser):
                     rows[-1]["_message"] = (rows[-1].get("_message") or "") + "\n" + delimiter.join(fields)
                     continuation += 1
                     continue
-                report.bad_record(
-                    f"line {start}",
-                    f"{len(fields)} fields (expected {layout.min_fields + 1}) or no numeric event id: "
-                    f"{delimiter.join(fields)[:120]!r}",
-                )
+                problem = (f"{len(fields)} fields (expected {layout.min_fields + 1})" if len(fields) < layout.min_fields
+                           else f"event id {fields[layout.id_field].strip()[:20]!r} is not a number 0-65535")
+                report.bad_record(f"line {start}", f"{problem}: {delimiter.join(fields)[:120]!r}")
                 continue
             rows.append(_record(fields, layout, start))
             stamps.append(rows[-1].pop("_stamp"))
@@ -345,11 +343,11 @@ def _record(fields: list[str], layout: Layout, line: int) -> dict:
     """The raw columns of one export row (the description may hold the delimiter)."""
     if layout.name == VISTA:
         message = layout.delimiter.join(fields[5:]) if len(fields) > 5 else ""
-        return {"_stamp": fields[1], "provider": fields[2].strip(), "event_id": int(fields[3]),
+        return {"_stamp": fields[1], "provider": fields[2].strip(), "event_id": event_id_of(fields[3]),
                 "_message": message, "record_id": line, "server": None}
     message = layout.delimiter.join(fields[8:]) if len(fields) > 8 else ""
     return {"_stamp": f"{fields[0].strip()} {fields[1].strip()}", "provider": fields[2].strip(),
-            "event_id": int(fields[5]), "_message": message, "_user": fields[6].strip() or None,
+            "event_id": event_id_of(fields[5]), "_message": message, "_user": fields[6].strip() or None,
             "record_id": line, "server": fields[7].strip() or None}
 
 

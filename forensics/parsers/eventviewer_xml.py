@@ -24,7 +24,7 @@ import pandas as pd
 from defusedxml import DefusedXmlException
 
 from forensics.errors import ParseError
-from forensics.evtx.export_event import export_rows
+from forensics.evtx.export_event import event_id_of, export_rows
 from forensics.evtx.maps import load_maps
 from forensics.localtime import to_ns
 from forensics.parsers import registry
@@ -265,9 +265,8 @@ class EventScanner:
         if provider_el is not None:
             provider = provider_el.get("Name") or provider_el.get("EventSourceName") or ""
         event_id_text = (_text(_child(system, "EventID")) or "").strip()
-        try:
-            event_id = int(event_id_text)
-        except ValueError:
+        event_id = event_id_of(event_id_text)
+        if event_id is None:
             warnings.append(f"<Event> without a valid EventID ({event_id_text[:40]!r})")
             return None, warnings
         time_el = _child(system, "TimeCreated")

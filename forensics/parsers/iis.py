@@ -137,7 +137,8 @@ class IisParser(Parser):
         text = raw[2:].decode(encoding, errors="replace")
         ctx.report.warn("file", f"{encoding.upper()} log transcoded to UTF-8; rows locate raw lines by line number")
         state.offsets_valid = False
-        self._block(ctx, state, text.encode("utf-8"))
+        if text:  # a BOM alone: no line to split (``_block`` needs at least one byte)
+            self._block(ctx, state, text.encode("utf-8"))
 
     def _block(self, ctx: ParseContext, state: _State, chunk: bytes | memoryview) -> None:
         """Split one block of whole lines into header runs and parse each run."""

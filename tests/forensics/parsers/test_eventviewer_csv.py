@@ -174,6 +174,17 @@ def test_wrong_field_counts_are_bad_records_and_everything_adds_up(tmp_path: Pat
     assert "line 15" in messages and "unreadable date" in messages
 
 
+@pytest.mark.parametrize("event_id", ["\u00b2", "9" * 5000, "99999999999", "-1"])
+def test_event_id_that_is_no_windows_event_id_is_a_bad_record(tmp_path: Path, event_id: str) -> None:
+    # fuzz: "²" passed isdigit() and crashed int(); 5000 digits crashed int(); an id past Int32
+    # failed the whole file in the table with --all-events
+    text = HEADER + folder_row() + folder_row().replace(",10100,", f",{event_id},")
+    for all_events in (False, True):
+        frame, report = parse(write(tmp_path, text), source_tz="UTC", all_events=all_events)
+        assert len(frame) == 1 and report.bad == 1 and report.records == 2 and report.balanced
+        assert "is not a number 0-65535" in str(report.warnings[0]) and validate(frame) == []
+
+
 def test_raw_record_returns_the_physical_lines(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER + folder_row() + SECURITY_ROW + folder_row("3/15/2010 1:00:00 AM"))
     frame, _ = parse(path, source_tz="UTC")

@@ -162,6 +162,15 @@ def test_truncated_and_malformed_records_are_counted(tmp_path: Path) -> None:
     assert "malformed" in messages and "truncated" in messages and "not closed" in messages and "EventID" in messages
 
 
+@pytest.mark.parametrize("event_id", ["99999999999", "70000", "-5", "1_0"])
+def test_event_id_that_is_no_windows_event_id_is_a_bad_record(tmp_path: Path, event_id: str) -> None:
+    # fuzz: an EventID past Int32 failed the whole file in the table with --all-events
+    text = export_xml([event_xml(1, AUDITING, 10100, FOLDER_OPEN), event_xml(2, "Other", event_id, ["a"])])
+    frame, report = parse(write(tmp_path, text), all_events=True)
+    assert list(frame.record_id) == [1] and report.bad == 1 and report.records == 2 and report.balanced
+    assert "without a valid EventID" in str(report.warnings[0]) and validate(frame) == []
+
+
 def test_xml_bomb_is_refused_quickly_with_a_clear_error(tmp_path: Path) -> None:
     levels = ['<!ENTITY lol0 "lol">'] + [
         f'<!ENTITY lol{i} "' + f"&lol{i - 1};" * 10 + '">' for i in range(1, 10)

@@ -242,6 +242,15 @@ def test_encodings_bom_utf16_and_ansi(tmp_path: Path) -> None:
     assert IisParser.raw_record(path16, None, 2) == ansi_line
 
 
+def test_utf16_byte_order_mark_alone_is_an_empty_log(tmp_path: Path) -> None:
+    # fuzz: a UTF-16 BOM with nothing after it crashed the line splitter (IndexError)
+    path = tmp_path / "u_ex210611.log"
+    for data in (b"\xff\xfe", b"\xfe\xff"):
+        path.write_bytes(data)
+        frame, report = parse(path)
+        assert frame.empty and report.records == 0 and report.balanced
+
+
 def test_raw_record_returns_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, HEAD + F_2013 + "\r\n" + L_EAS + "\r\n" + L_OWA + "\r\n")
     frame, _ = parse(path)

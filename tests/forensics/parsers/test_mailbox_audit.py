@@ -164,6 +164,12 @@ def test_header_with_a_bare_carriage_return_is_refused_clearly(tmp_path: Path) -
         run_parser(MailboxAuditParser, path)
 
 
+def test_header_only_file_without_a_line_end_has_no_records(tmp_path: Path) -> None:
+    # fuzz: pyarrow could not skip the header and the file failed with "Could not skip initial 1 rows"
+    frame, report, _ = parse(tmp_path, audit_csv([]).rstrip("\r\n"))
+    assert frame.empty and report.records == 0
+
+
 def test_xml_in_utf16(tmp_path: Path) -> None:
     frame, _, _ = parse(tmp_path, "<SearchResults>" + DOC_EVENT + "</SearchResults>", "r.xml", encoding="utf-16")
     assert frame["operation"].tolist() == ["HardDelete"]
