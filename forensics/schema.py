@@ -119,7 +119,15 @@ def _coerce(series: pd.Series, dtype: Any) -> pd.Series:
             return series
         return series.map(_parse_bool, na_action="ignore").astype("boolean")
     if dtype in ("Int32", "Int64"):
-        return pd.to_numeric(series, errors="coerce").astype(dtype)
+        numbers = pd.to_numeric(series, errors="coerce")
+        try:
+            with np.errstate(invalid="ignore"):  # inf -> int: refused below, not warned about
+                return numbers.astype(dtype)
+        except (TypeError, ValueError, OverflowError):
+            # damaged text ("1.5", "1e999", 25 digits): that value is NA, not the file a crash
+            info = np.iinfo(dtype.lower())
+            fits = (numbers % 1 == 0) & (numbers >= info.min) & (numbers <= info.max)
+            return numbers.where(fits).astype(dtype)
     if dtype is STRING_DTYPE:
         return series.astype(STRING_DTYPE)
     return series.astype(dtype)

@@ -329,8 +329,18 @@ def csv_records(
                 prev = reader.line_num
             return
         except csv.Error as exc:
-            on_bad(f"line {base + reader.line_num}", f"unreadable CSV line: {exc}")
+            on_bad(f"line {base + reader.line_num}", f"unreadable CSV line: {_csv_problem(exc)}")
             base += reader.line_num
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """The csv module's complaint in the user's terms (it suggests "universal-newline mode")."""
+    text = str(exc)
+    if "new-line" in text:
+        return "a carriage return inside an unquoted value (damaged line endings?)"
+    if "field limit" in text:
+        return f"a value longer than {csv.field_size_limit():,} characters"
+    return text
 
 
 def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:

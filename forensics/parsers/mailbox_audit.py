@@ -42,7 +42,9 @@ _OUTCOMES = {"succeeded": "Success", "partiallysucceeded": "Success", "failed": 
 _EVENT = re.compile(r"<Event\b(?P<attrs>[^<>]*?)(?P<empty>/)?>", re.IGNORECASE)
 _EVENT_OPEN = re.compile(r"<Event\b", re.IGNORECASE)
 _EVENT_END = re.compile(r"</Event\s*>", re.IGNORECASE)
-_ATTR = re.compile(r"([A-Za-z_][\w.:-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+#: a name starts only where no name character precedes it: without that lookbehind a long run
+#: of name characters (damaged quoting) was retried from each of its positions, O(n^2)
+_ATTR = re.compile(r"(?<![\w.:-])([A-Za-z_][\w.:-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CHILD = re.compile(r"<(?!/)[^<>]*>")
 _HAS_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)$")
 #: CSV columns whose presence says "this is a mailbox audit export"

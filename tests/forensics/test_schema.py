@@ -40,6 +40,16 @@ def test_conform_types_every_column() -> None:
     assert frame["event_id"].dtype == "Int32"
 
 
+def test_numbers_a_column_cannot_hold_are_missing_not_a_crash() -> None:
+    # fuzz: <EventRecordID>1e999</EventRecordID> in an Event Viewer export failed the whole file
+    # ("cannot safely cast non-equivalent float64 to int64")
+    frame = schema.conform({"record_id": ["7", "1e999", "1.5", "9" * 25, None],
+                            "event_id": ["10100", "4294967296", "-1", "x", "1e999"]})
+    assert schema.validate(frame) == []
+    assert frame["record_id"].tolist()[0] == 7 and frame["record_id"].isna().tolist() == [False, True, True, True, True]
+    assert frame["event_id"].tolist()[:1] == [10100] and frame["event_id"].isna().tolist() == [False, True, False, True, True]
+
+
 def test_naive_times_are_taken_as_utc() -> None:
     frame = schema.conform({"time": pd.to_datetime(["2024-01-01 08:00"])})
     assert str(frame["time"].dt.tz) == "UTC"

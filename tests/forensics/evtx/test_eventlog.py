@@ -3,6 +3,7 @@ in all three Windows-log parsers: .evtx, Event Viewer XML and CSV exports."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -40,6 +41,17 @@ def test_1102_row_has_the_cmdlet_row_shape() -> None:
     assert row["mailbox"] is None and row["item"] == "log cleared: Security"
     assert "1102" in row["details"] and "Security" in row["details"] and "0x46B7B4" in row["details"]
     assert GONE not in row["details"]  # the Security log holds no mailbox-audit records
+
+
+@pytest.mark.parametrize("hostile", ["The " * 10_000, "\r\n" * 20_000, "Account Name: x" + " " * 40_000 + "y"])
+def test_hostile_messages_are_read_in_linear_time(hostile: str) -> None:
+    # a rendered message is evidence: these took 1.5-3.6 s at 40,000 characters (quadratic)
+    started = time.perf_counter()
+    strings_from_message(1102, hostile)
+    strings_from_message(104, hostile)
+    assert time.perf_counter() - started < 0.5
+    assert strings_from_message(1102, MESSAGE_1102) == [SID, "admmig", "OFFSEC", "0x46B7B4"]
+    assert strings_from_message(104, "The Exchange Auditing log file was cleared.")[2] == "Exchange Auditing"
 
 
 @pytest.mark.parametrize(

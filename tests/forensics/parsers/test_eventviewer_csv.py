@@ -229,6 +229,7 @@ def test_a_line_the_csv_module_rejects_is_one_bad_record(tmp_path: Path) -> None
     frame, report = parse(write(tmp_path, HEADER + folder_row() + broken + folder_row()), source_tz="UTC")
     assert len(frame) == 2 and report.bad == 1 and report.records == 3 and report.balanced
     assert any("unreadable CSV line" in str(w) for w in report.warnings)
+    assert any("carriage return inside an unquoted value" in str(w) for w in report.warnings)  # not "universal-newline"
 
 
 def test_windows_2003_unquoted_description_lines(tmp_path: Path) -> None:

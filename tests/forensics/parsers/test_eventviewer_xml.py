@@ -171,6 +171,14 @@ def test_event_id_that_is_no_windows_event_id_is_a_bad_record(tmp_path: Path, ev
     assert "without a valid EventID" in str(report.warnings[0]) and validate(frame) == []
 
 
+def test_record_id_that_is_no_integer_keeps_the_row(tmp_path: Path) -> None:
+    # fuzz: <EventRecordID>1e999</EventRecordID> failed the whole file in the table
+    events = [event_xml(1, AUDITING, 10100, FOLDER_OPEN), event_xml("1e999", AUDITING, 10100, FOLDER_OPEN)]
+    frame, report = parse(write(tmp_path, export_xml(events)))
+    assert len(frame) == 2 and report.accepted == 2 and report.balanced and validate(frame) == []
+    assert frame["record_id"].tolist()[0] == 1 and pd.isna(frame["record_id"].tolist()[1])
+
+
 def test_xml_bomb_is_refused_quickly_with_a_clear_error(tmp_path: Path) -> None:
     levels = ['<!ENTITY lol0 "lol">'] + [
         f'<!ENTITY lol{i} "' + f"&lol{i - 1};" * 10 + '">' for i in range(1, 10)
