@@ -38,6 +38,52 @@ def chunk_ranges(batch: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return valid, first, last
 
 
+#: the chunk header's tables of linked lists: (offset in the chunk, entries, what they list)
+LINK_TABLES = ((128, 64, "string"), (384, 32, "template"))
+
+
+def cut_link_loops(batch: bytes) -> tuple[bytes, list[tuple[int, str]]]:
+    """``batch`` with each string/template table entry whose chain of next-links loops set to
+    0, and (chunk index, "string" | "template") of every chunk where one did.
+
+    Why: the engine (``evtx`` 0.14) follows those links with no check for a loop and never
+    returns, holding the GIL (a damaged or shifted chunk header is enough). The tables only
+    pre-fill a cache: records point at their strings and templates themselves, so they are
+    still read without the entry. Vectorized over every chain of the batch, one link per
+    step; a chain holds at most one node per 8 bytes of chunk, so one still going after that
+    many steps loops.
+    """
+    data = np.frombuffer(batch, dtype=np.uint8)
+    starts = np.arange(0, max(len(batch) - 511, 0), CHUNK_SIZE, dtype=np.int64)
+    starts = starts[[batch[s : s + 8] == CHUNK_MAGIC for s in starts.tolist()]]  # per chunk
+    present = np.minimum(CHUNK_SIZE, len(batch) - starts)  # bytes of each chunk in the batch
+    patched: bytearray | None = None
+    found: list[tuple[int, str]] = []
+    for table, entries, what in LINK_TABLES:
+        base = np.repeat(starts, entries)
+        limit = np.repeat(present, entries)
+        entry_at = base + table + 4 * np.tile(np.arange(entries, dtype=np.int64), len(starts))
+        chain = np.arange(len(entry_at))
+        node = _u32(data, entry_at)
+        for _ in range(CHUNK_SIZE // 8 + 1):
+            going = (node > 0) & (node + 4 <= limit[chain])  # 0 ends a chain; a node past the data fails it
+            chain, node = chain[going], node[going]
+            if not len(chain):
+                break
+            node = _u32(data, base[chain] + node)
+        for at in entry_at[chain].tolist():
+            patched = patched if patched is not None else bytearray(batch)
+            patched[at : at + 4] = bytes(4)
+        found += sorted({(int(c) // CHUNK_SIZE, what) for c in base[chain].tolist()})
+    return (bytes(patched) if patched is not None else batch), found
+
+
+def _u32(data: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Little-endian 32-bit values at byte offsets ``at`` (any alignment)."""
+    return (data[at].astype(np.int64) | data[at + 1].astype(np.int64) << 8
+            | data[at + 2].astype(np.int64) << 16 | data[at + 3].astype(np.int64) << 24)
+
+
 def locate(record_ids: np.ndarray, valid: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
     """Chunk index (within the batch) holding each record id; -1 where no header claims it."""
     if len(record_ids) == 0 or not valid.any():

@@ -26,7 +26,9 @@ import pyarrow.compute as pc
 
 from forensics.errors import EvidenceError, ParseError
 from forensics.evtx import xml_fields
-from forensics.evtx.chunks import CHUNK_SIZE, FILE_MAGIC, HEADER_SIZE, assign, chunk_ranges, header_chunk_count
+from forensics.evtx.chunks import (
+    CHUNK_SIZE, FILE_MAGIC, HEADER_SIZE, assign, chunk_ranges, cut_link_loops, header_chunk_count,
+)
 from forensics.evtx.classify import parse_bool
 from forensics.evtx.continuity import RecordContinuity
 from forensics.evtx import engine
@@ -103,6 +105,13 @@ class EvtxParser(Parser):
         last: np.ndarray,
         continuity: RecordContinuity,
     ) -> pd.DataFrame | None:
+        batch, loops = cut_link_loops(batch)
+        for chunk_in_batch, what in loops:
+            ctx.report.warn(
+                f"chunk {first_chunk + chunk_in_batch}",
+                f"the chunk header's {what} table links round in a loop (damaged header): the table was "
+                "ignored (the evtx engine would never return) and the records were read without it",
+            )
         parts, errors, reads = engine.read_records(header, batch)
         continuity.add_batch(first_chunk, batch, valid, first, last, reads, lambda i: engine.record_ids(parts[i]))
         xml = pa.chunked_array(parts, pa.string())
@@ -392,12 +401,16 @@ def _frame(
 
 
 def _find_record(data: bytes, record_id: int) -> str | None:
-    parser = evtx.PyEvtxParser(io.BytesIO(data), number_of_threads=1)
+    """The XML of the record whose <EventRecordID> is ``record_id``. Why the XML's and not the
+    record header's id: rows carry the XML's, and a damaged or edited file may differ."""
+    chunks, _ = cut_link_loops(data[HEADER_SIZE:])  # a looping table would hang the engine here too
+    parser = evtx.PyEvtxParser(io.BytesIO(data[:HEADER_SIZE] + chunks), number_of_threads=1)
     records = parser.records()
+    wanted = f"<EventRecordID>{record_id}</EventRecordID>"
     while True:
         try:
             for record in records:
-                if record["event_record_id"] == record_id:
+                if wanted in record["data"]:
                     return record["data"]
             return None
         except RuntimeError:

@@ -4,10 +4,12 @@ evidence untouched, cancel honoured; Exchange events mapped end to end on writte
 
 from __future__ import annotations
 
+import faulthandler
 import hashlib
 import json
 import os
 import shutil
+import struct
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from forensics.parsers import evtx_parser
 from forensics import schema
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, LoadCancelled
+from forensics.evtx.chunks import HEADER_SIZE
 from forensics.ingest import load_evidence
 from forensics.parsers import registry
 from forensics.parsers.base import LoadOptions
@@ -126,6 +129,33 @@ def test_raw_record_returns_the_records_xml() -> None:
     assert "<EventRecordID>5</EventRecordID>" in EvtxParser.raw_record(path, 9, 5)  # stale locator
     with pytest.raises(EvidenceError):
         EvtxParser.raw_record(path, 0, 99999)
+
+
+def test_raw_record_is_found_by_the_xml_record_id() -> None:
+    # found while fuzzing: in dns_log_malformed.evtx the record headers number 1-5 and the XML
+    # says 101982-101986; rows carry the XML's ids, so the Detail view found no raw record
+    path = DATA / "dns_log_malformed.evtx"
+    frame, _ = load(path, all_events=True)
+    for ref, rid in zip(frame["raw_ref"], frame["record_id"]):
+        assert f"<EventRecordID>{rid}</EventRecordID>" in EvtxParser.raw_record(path, int(ref), int(rid))
+
+
+def test_chunk_whose_string_table_loops_is_read_not_hung(tmp_path: Path) -> None:
+    # fuzz: the engine never returned (holding the GIL) on a chunk header whose string table
+    # links loop; a hang fails this test loudly instead of stalling the run
+    data = bytearray((DATA / "dns_log_malformed.evtx").read_bytes())
+    struct.pack_into("<I", data, HEADER_SIZE + 128, 40)  # string table entry 0 -> 40 -> 128 -> 40 ...
+    path = tmp_path / "loop.evtx"
+    path.write_bytes(bytes(data))
+    faulthandler.dump_traceback_later(120, exit=True)
+    try:
+        frame, report = load(path, all_events=True)
+        xml = EvtxParser.raw_record(path, int(frame["raw_ref"].iloc[0]), int(frame["record_id"].iloc[0]))
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert report.records == report.accepted == 5 and report.balanced and len(frame) == 5
+    assert any(w.location == "chunk 0" and "string table links round in a loop" in w.message for w in report.warnings)
+    assert f"<EventRecordID>{frame['record_id'].iloc[0]}</EventRecordID>" in xml
 
 
 def test_evidence_bytes_and_mtime_unchanged(tmp_path: Path) -> None:
