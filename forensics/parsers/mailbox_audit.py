@@ -46,6 +46,11 @@ _EVENT_END = re.compile(r"</Event\s*>", re.IGNORECASE)
 #: of name characters (damaged quoting) was retried from each of its positions, O(n^2)
 _ATTR = re.compile(r"(?<![\w.:-])([A-Za-z_][\w.:-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CHILD = re.compile(r"<(?!/)[^<>]*>")
+#: what may stand between records: whitespace, the XML declaration, a document type and the
+#: document's bare element tags (<SearchResults>); anything else is a damaged <Event>
+_BETWEEN = re.compile(
+    r"\s+|<\?xml[^>]*\?>|<!DOCTYPE[^[>]*(?:\[[^\]]*\])?\s*>|</?[\w:.-]+\s*>|<SearchResults\b[^<>]*>", re.IGNORECASE
+)
 _HAS_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)$")
 #: CSV columns whose presence says "this is a mailbox audit export"
 _SIGNATURE = {"operation", "logontype", "lastaccessed"}
@@ -119,18 +124,24 @@ class MailboxAuditParser(Parser):
             ctx.report.warn("file", "document type declaration / entities ignored (never expanded)")
         records: list[dict[str, str]] = []
         starts = [m.start() for m in _EVENT_OPEN.finditer(text)]
+        read_to = 0  # end of the last record: text from here to the next <Event> is no record
         for ordinal, at in enumerate(starts, start=1):
-            following = starts[ordinal] if ordinal < len(starts) else len(text)
+            _stray_text(ctx, text[read_to:at], f"before record {ordinal}")
+            following = read_to = starts[ordinal] if ordinal < len(starts) else len(text)
             start = _EVENT.match(text, at)
             if start is None or start.end() > following:
                 ctx.report.bad_record(f"record {ordinal}", "unreadable <Event> start tag")
                 continue
             attrs = _attributes(start.group("attrs"))
             body = ""
-            if not start.group("empty"):
+            if start.group("empty"):
+                read_to = start.end()
+            else:
                 end = _EVENT_END.search(text, start.end(), following)
                 if end is None:
                     ctx.report.warn(f"record {ordinal}", "<Event> not closed; read up to the next <Event>")
+                else:
+                    read_to = end.end()
                 body = text[start.end() : end.start() if end is not None else following]
             if not attrs.get("Operation"):
                 ctx.report.bad_record(f"record {ordinal}", "<Event> without an Operation attribute")
@@ -151,6 +162,7 @@ class MailboxAuditParser(Parser):
             records.append(attrs)
         if not starts:
             raise ParseError(f"{ctx.path.name}: no <Event> elements; not a mailbox audit search result")
+        _stray_text(ctx, text[read_to:], f"after record {len(starts)}")
         if not records:
             return None
         frame = pd.DataFrame.from_records(records).astype("string")
@@ -273,6 +285,15 @@ class MailboxAuditParser(Parser):
 
 def _attributes(text: str) -> dict[str, str]:
     return {m.group(1): html.unescape(m.group(2) if m.group(2) is not None else m.group(3)) for m in _ATTR.finditer(text)}
+
+
+def _stray_text(ctx: ParseContext, gap: str, where: str) -> None:
+    """Warn about text between records that is not markup of the document itself. Why: an
+    <Event> whose tag is damaged (``<Evxnt …>``) is not found as a record and would otherwise
+    vanish without a word."""
+    if gap.strip() and _BETWEEN.sub("", gap):
+        shown = " ".join(gap.split())[:80]
+        ctx.report.warn(where, f"unrecognised text between records (a damaged <Event>?): {shown!r}")
 
 
 def _decode_xml(data: bytes) -> str:

@@ -157,6 +157,18 @@ def test_local_time_with_a_stray_offset_is_a_bad_record(tmp_path: Path) -> None:
     assert [str(w) for w in report.warnings] == ["record 1: LastAccessed missing or unreadable"]
 
 
+def test_event_with_a_damaged_tag_is_named_not_silently_dropped(tmp_path: Path) -> None:
+    # found while fuzzing: <Evxnt …> (one flipped byte) is no <Event>, and the record vanished
+    # without a word; text between records is now a warning, as in Event Viewer XML exports
+    event = '<Event MailboxGuid="{0}" LastAccessed="2024-03-05T10:0{0}:00Z" Operation="FolderBind"/>\n'
+    damaged = event.format(2).replace("<Event ", "<Evxnt ")
+    text = '<?xml version="1.0"?>\n<SearchResults>\n' + event.format(1) + damaged + event.format(3) + "</SearchResults>\n"
+    frame, report, _ = parse(tmp_path, text, "r.xml", encoding="utf-8")
+    assert report.records == 2 and len(frame) == 2
+    assert [w.location for w in report.warnings] == ["before record 2"]
+    assert "unrecognised text between records" in report.warnings[0].message and "<Evxnt" in report.warnings[0].message
+
+
 def test_long_run_of_name_characters_in_a_tag_takes_linear_time(tmp_path: Path) -> None:
     # hostile input: a run of letters inside an <Event> start tag was quadratic in the attribute
     # regex (40,000 letters took 10 s; a 900,000-letter fuzz line hours)
