@@ -50,6 +50,8 @@ WANTED = {
 }
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+#: W3C extended log directives besides #Fields and #Date, which carry nothing read here
+_OTHER_DIRECTIVES = {"#software", "#version", "#start-date", "#end-date", "#remark"}
 
 
 @dataclass
@@ -177,6 +179,9 @@ class IisParser(Parser):
                 state.fields = unique_names(names, sep="#", lower=True)
         elif name == "#date":
             state.date = value.strip()[:10] or None
+        elif name not in _OTHER_DIRECTIVES:
+            # a data line whose first byte is damaged into "#" would otherwise vanish unnoticed
+            ctx.report.bad_record(f"line {number}", f"not a W3C directive (a damaged log line?): {text[:120]!r}")
 
     def _run(self, ctx: ParseContext, state: _State, info: "_Lines", a: int, b: int) -> None:
         """Parse lines [a, b) of the block, all under the current #Fields header.

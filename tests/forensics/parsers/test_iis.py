@@ -242,6 +242,14 @@ def test_encodings_bom_utf16_and_ansi(tmp_path: Path) -> None:
     assert IisParser.raw_record(path16, None, 2) == ansi_line
 
 
+def test_data_line_damaged_into_a_directive_is_a_bad_record(tmp_path: Path) -> None:
+    # found while fuzzing: a line whose first byte became "#" was taken for a directive and vanished
+    text = HEAD + F_2013 + "\n" + L_EAS + "\n" + "#" + L_OWA[1:] + "\n#Remark: kept quietly\n"
+    frame, report = parse(write(tmp_path, text))
+    assert report.records == 2 and report.bad == 1 and report.balanced
+    assert [w.location for w in report.warnings] == ["line 6"] and "not a W3C directive" in report.warnings[0].message
+
+
 def test_utf16_byte_order_mark_alone_is_an_empty_log(tmp_path: Path) -> None:
     # fuzz: a UTF-16 BOM with nothing after it crashed the line splitter (IndexError)
     path = tmp_path / "u_ex210611.log"
