@@ -95,11 +95,11 @@ def _general(date: pa.Array, clock: pa.Array) -> pa.Array:
 
 
 def _iso8601(texts: list[str | None]) -> pd.Series:
-    """Naive nanosecond times of ISO-8601 texts; NaT for what is not one or is out of range."""
-    parsed = pd.to_datetime(pd.Series(texts, dtype=object), format="ISO8601", errors="coerce")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return to_ns(parsed)  # pandas reads year 21 or 9999 fine; a nanosecond table cannot hold them
+    """Naive UTC nanosecond times of ISO-8601 texts; NaT for what is not one or is out of range.
+    Why ``utc=True``: W3C times are UTC, and pandas refuses a column mixing a text with an
+    offset (damaged ``6:4-5``) and one without, failing the whole file."""
+    parsed = pd.to_datetime(pd.Series(texts, dtype=object), format="ISO8601", errors="coerce", utc=True)
+    return to_ns(parsed.dt.tz_localize(None))  # pandas reads year 21 or 9999 fine; a nanosecond table cannot hold them
 
 
 def _strict_strptime(text: pa.Array, fmt: str) -> pa.Array:
