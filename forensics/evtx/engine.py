@@ -52,7 +52,11 @@ def read_records(header: bytes, batch: bytes) -> tuple[list[pa.Array], list[tupl
         errors_before = len(errors)
         xmls: list[str] = []
         data = io.BytesIO(header + batch[offset : offset + step])
-        records = evtx.PyEvtxParser(data, number_of_threads=ENGINE_THREADS, indent=False).records()
+        try:
+            records = evtx.PyEvtxParser(data, number_of_threads=ENGINE_THREADS, indent=False).records()
+        except RuntimeError as exc:  # refused outright, e.g. a damaged header block size and a short tail
+            errors.append((done, " ".join(str(exc).split())))
+            records = iter(())
         consecutive = 0
         while True:
             try:

@@ -131,6 +131,22 @@ def test_raw_record_returns_the_records_xml() -> None:
         EvtxParser.raw_record(path, 0, 99999)
 
 
+def test_slice_the_engine_refuses_outright_is_a_bad_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # fuzz: a damaged header block size (57600) and a file ending 2 bytes into a chunk made the
+    # engine refuse that slice when it was built ("stream size is less than evtx header block
+    # size"): a RuntimeError outside the per-record handling failed the whole file
+    from forensics.evtx import engine  # noqa: PLC0415
+
+    monkeypatch.setattr(engine, "ENGINE_CHUNKS", 1)  # the 2-byte tail is a slice of its own
+    data = bytearray((DATA / "dns_log_malformed.evtx").read_bytes() + b"\0\0")
+    struct.pack_into("<H", data, 40, 57600)
+    path = tmp_path / "block.evtx"
+    path.write_bytes(bytes(data))
+    frame, report = load(path, all_events=True)
+    assert report.accepted == 5 and report.bad == 1 and report.balanced and len(frame) == 5
+    assert any("header block size" in w.message for w in report.warnings)
+
+
 def test_raw_record_is_found_by_the_xml_record_id() -> None:
     # found while fuzzing: in dns_log_malformed.evtx the record headers number 1-5 and the XML
     # says 101982-101986; rows carry the XML's ids, so the Detail view found no raw record
