@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ import evtx
 from defusedxml import ElementTree
 
 from forensics.errors import EvidenceError
-from forensics.evtx.chunks import CHUNK_SIZE, FILE_MAGIC, HEADER_SIZE, header_chunk_count
+from forensics.evtx.chunks import CHUNK_SIZE, FILE_MAGIC, HEADER_SIZE, cut_link_loops, header_chunk_count
 
 _NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
 #: python-evtx turns the 100 ns FILETIME into a datetime through a float, which is off by up
@@ -65,6 +66,8 @@ class CrossCheck:
     header_chunks: int | None = None
     chunks_present: int = 0
     limit: int | None = None
+    #: (chunk index, "string" | "template") of tables whose links loop: cut before both tools read
+    loops_cut: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -202,8 +205,8 @@ def same_time(a: datetime | None, b: datetime | None) -> str | None:
     return None
 
 
-def _evtx_views(path: Path, errors: list[str], limit: int | None) -> Iterator[RecordView]:
-    records = evtx.PyEvtxParser(str(path)).records()
+def _evtx_views(data: bytes, errors: list[str], limit: int | None) -> Iterator[RecordView]:
+    records = evtx.PyEvtxParser(io.BytesIO(data)).records()
     count = 0
     while True:
         try:
@@ -220,13 +223,13 @@ def _evtx_views(path: Path, errors: list[str], limit: int | None) -> Iterator[Re
             errors.append(" ".join(str(exc).split()))
 
 
-def _python_evtx_views(path: Path, errors: list[str], limit: int | None) -> Iterator[RecordView]:
-    import Evtx.Evtx as python_evtx
+def _python_evtx_views(data: bytes, errors: list[str], limit: int | None) -> Iterator[RecordView]:
+    from Evtx.Evtx import FileHeader
 
     count = 0
-    with python_evtx.Evtx(str(path)) as log:
-        try:
-            for record in log.records():
+    try:
+        for chunk in FileHeader(data, 0).chunks():
+            for record in chunk.records():
                 count += 1
                 try:
                     number = record.record_num()
@@ -239,8 +242,18 @@ def _python_evtx_views(path: Path, errors: list[str], limit: int | None) -> Iter
                     errors.append(f"record {number}: {type(exc).__name__}: {exc}")
                 if limit is not None and count >= limit:
                     return
-        except Exception as exc:  # noqa: BLE001 - a broken chunk ends python-evtx's walk
-            errors.append(f"stopped after {count} records: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a broken chunk ends python-evtx's walk
+        errors.append(f"stopped after {count} records: {type(exc).__name__}: {exc}")
+
+
+def _readable_copy(path: Path, result: "CrossCheck") -> bytes:
+    """The file's bytes as both tools may read them: a chunk whose string/template table
+    links loop would make either spin forever, so such entries are cut (``cut_link_loops``)
+    and the cut is reported. The evidence file itself is never written."""
+    data = path.read_bytes()
+    chunks, loops = cut_link_loops(memoryview(data)[HEADER_SIZE:])
+    result.loops_cut = loops
+    return data[:HEADER_SIZE] + bytes(chunks) if loops else data
 
 
 def crosscheck(path: Path, limit: int | None = None, progress: Callable[[str], None] | None = None) -> CrossCheck:
@@ -264,13 +277,14 @@ def crosscheck(path: Path, limit: int | None = None, progress: Callable[[str], N
         handle.seek(HEADER_SIZE)
         while chunk := handle.read(CHUNK_SIZE):
             result.chunks_present += chunk.startswith(b"ElfChnk\x00")
+    data = _readable_copy(path, result)
     if progress:
         progress("reading with evtx")
-    ours = {v.record_id: v for v in _evtx_views(path, result.evtx_errors, limit)}
+    ours = {v.record_id: v for v in _evtx_views(data, result.evtx_errors, limit)}
     result.evtx_records = len(ours)
     if progress:
         progress("reading with python-evtx (slow: about 200 records/s)")
-    theirs = {v.record_id: v for v in _python_evtx_views(path, result.python_evtx_errors, limit)}
+    theirs = {v.record_id: v for v in _python_evtx_views(data, result.python_evtx_errors, limit)}
     result.python_evtx_records = len(theirs)
     result.only_evtx = sorted(set(ours) - set(theirs))
     result.only_python_evtx = sorted(set(theirs) - set(ours))
@@ -333,6 +347,11 @@ def format_report(result: CrossCheck, show: int = 20) -> str:
         lines.append(f"  rendering differences treated as equal: {done}")
     for gap in gaps:
         lines.append(f"  known python-evtx gap: {gap}")
+    for chunk, what in result.loops_cut:
+        lines.append(
+            f"  damaged chunk {chunk}: its {what} table links loop; the looping entry was ignored so both "
+            "tools could read the records (each would otherwise never return)"
+        )
     for error in result.evtx_errors[:show]:
         lines.append(f"  evtx error: {error}")
     for d in result.disagreements[:show]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import faulthandler
+import struct
+import sys
 from pathlib import Path
 
 import pytest
 
 from forensics.cli.main import main
+from forensics.evtx.chunks import HEADER_SIZE
 from forensics.evtx.crosscheck import crosscheck, format_report, same_value
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "evtx"
@@ -34,6 +38,24 @@ def test_dirty_header_gap_and_disagreements_exit_1(capsys) -> None:
     assert "header states 3 chunks but 15 are present" in out
     # the two tools order the items of some string-array values differently: reported
     assert code == 1 and "DISAGREE record 70 data string 1" in out
+
+
+def test_chunk_whose_string_table_loops_is_read_by_both_not_hung(tmp_path: Path, capsys) -> None:
+    # both engines follow the table links with no loop check and never return: the entry is
+    # cut in a copy (the evidence file is not written) and the report says so
+    data = bytearray((DATA / "dns_log_malformed.evtx").read_bytes())
+    struct.pack_into("<I", data, HEADER_SIZE + 128, 40)  # string table entry 0 -> 40 -> 128 -> 40 ...
+    path = tmp_path / "loop.evtx"
+    path.write_bytes(bytes(data))
+    faulthandler.dump_traceback_later(120, exit=True, file=sys.__stderr__)  # a hang fails loudly, not a stall
+    try:
+        main(["crosscheck", str(path)])
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    out = capsys.readouterr().out
+    assert "evtx:        5 records" in out and "python-evtx: 1 records" in out
+    assert "damaged chunk 0: its string table links loop" in out
+    assert path.read_bytes() == bytes(data)
 
 
 def test_limit() -> None:
