@@ -185,7 +185,10 @@ class EventViewerCsvParser(Parser):
         continuation = 0
         for fields, start in csv_records(_chain(first_line, line_iter), delimiter, report.bad_record):
             if not fields or all(not f.strip() for f in fields):
-                continue
+                if len(fields) > 1 and not (rows and layout is not None and layout.delimiter == "\t"):
+                    # Event Viewer never writes a row of empty fields: damage, counted, not skipped
+                    report.bad_record(f"line {start}", f"a row of {len(fields)} empty fields")
+                continue  # a blank line (or a TXT description's blank line) carries nothing
             if layout is None:
                 found = _layout_of(fields, delimiter)
                 if found is None:

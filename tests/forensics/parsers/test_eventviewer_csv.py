@@ -174,6 +174,13 @@ def test_wrong_field_counts_are_bad_records_and_everything_adds_up(tmp_path: Pat
     assert "line 15" in messages and "unreadable date" in messages
 
 
+def test_a_row_of_empty_fields_is_a_bad_record_not_a_silent_skip(tmp_path: Path) -> None:
+    text = HEADER + ",,,,,\r\n" + folder_row() + "\r\n" + " , , ,\r\n" + folder_row()
+    frame, report = parse(write(tmp_path, text), source_tz="UTC")
+    assert len(frame) == 2 and report.bad == 2 and report.records == 4 and report.balanced
+    assert [w.location for w in report.warnings if "empty fields" in w.message] == ["line 2", "line 17"]  # physical lines
+
+
 @pytest.mark.parametrize("event_id", ["\u00b2", "9" * 5000, "99999999999", "-1"])
 def test_event_id_that_is_no_windows_event_id_is_a_bad_record(tmp_path: Path, event_id: str) -> None:
     # fuzz: "²" passed isdigit() and crashed int(); 5000 digits crashed int(); an id past Int32
