@@ -142,7 +142,7 @@ def export_event_row(
 
 def _message_strings(provider: str, event_id: int, message: str) -> list[str] | None:
     """A handled provider's strings read back from its rendered message (CSV/TXT exports)."""
-    if provider.lower() == eventlog.PROVIDER.lower():
+    if provider.lower() in (eventlog.PROVIDER.lower(), eventlog.LEGACY_PROVIDER.lower()):
         return eventlog.strings_from_message(event_id, message)
     return _cmdlet_strings(message)
 

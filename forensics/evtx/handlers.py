@@ -7,9 +7,11 @@ event map covers; other modules register theirs at import, e.g.
 ``PROVIDER_HANDLERS["MSExchange CmdletLogs"] = cmdlet_handler``.
 
 ``Microsoft-Windows-Eventlog`` is here because a cleared log (Security 1102, System 104) is
-the one trace left of destroyed audit evidence: it becomes an ``AuditConfigChange`` row
+the one trace left of destroyed audit evidence, and a full Security log (1104) or dropped
+audit events (1101) mean records are missing: each becomes an ``AuditConfigChange`` row
 (``forensics.evtx.eventlog``). Its strings are UserData leaves, not ``<Data>`` items: the
-parsers pass those when an event has no ``<EventData>``.
+parsers pass those when an event has no ``<EventData>``. Windows 2003's Security log clear
+(source ``Security``, 517) reaches us only in Event Viewer exports.
 """
 
 from __future__ import annotations
@@ -17,20 +19,25 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from forensics.evtx.cmdlets import cmdlet_fields
-from forensics.evtx.eventlog import PROVIDER as EVENTLOG, eventlog_fields
+from forensics.evtx.eventlog import (
+    LEGACY_CLEARED, LEGACY_PROVIDER, LOSS_EVENTS, PROVIDER as EVENTLOG, eventlog_fields, legacy_security_fields,
+)
 
 Handler = Callable[[int, list[str]], "dict | None"]
 
 PROVIDER_HANDLERS: dict[str, Handler] = {
     "MSExchange CmdletLogs": cmdlet_fields,
-    # cleared logs (Security 1102, System 104): destroyed audit evidence must stand out
+    # cleared logs (Security 1102, System 104), a full Security log, dropped audit events:
+    # destroyed or missing audit evidence must stand out
     EVENTLOG: eventlog_fields,
+    LEGACY_PROVIDER: legacy_security_fields,
 }
 #: the event ids a provider's handler can make rows of (absent: any); other events of the
 #: provider are not handed to it, so a Security log full of Eventlog 1100s costs nothing
 HANDLED_EVENTS: dict[str, frozenset[int]] = {
     "MSExchange CmdletLogs": frozenset({1, 6}),
-    EVENTLOG: frozenset({104, 1102}),
+    EVENTLOG: LOSS_EVENTS,
+    LEGACY_PROVIDER: frozenset({LEGACY_CLEARED}),
 }
 
 

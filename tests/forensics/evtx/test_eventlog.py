@@ -1,5 +1,6 @@
-"""Cleared event logs (Microsoft-Windows-Eventlog 1102, 104) become AuditConfigChange rows
-in all three Windows-log parsers: .evtx, Event Viewer XML and CSV exports."""
+"""Lost audit evidence (Microsoft-Windows-Eventlog 1102, 104, 1101, 1104; Windows 2003 Security
+517) becomes AuditConfigChange rows in all three Windows-log parsers: .evtx, Event Viewer XML
+and CSV exports."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from forensics.evtx.cmdlets import cmdlet_fields
-from forensics.evtx.eventlog import PROVIDER, eventlog_fields, strings_from_message
+from forensics.evtx.eventlog import PROVIDER, eventlog_fields, legacy_security_fields, strings_from_message
 from forensics.evtx.handlers import handler_for
 from forensics.ingest import load_evidence
 from forensics.parsers.base import LoadOptions
@@ -85,9 +86,35 @@ def test_a_clear_without_strings_is_still_a_row() -> None:
     assert unknown["item"] == "log cleared" and "channel not recorded" in unknown["details"]
 
 
-@pytest.mark.parametrize("event_id", [100, 105, 1100, 1101, 1104, 1105, 6005])
+@pytest.mark.parametrize("event_id", [100, 105, 1100, 1105, 6005])
 def test_other_eventlog_events_are_not_rows(event_id: int) -> None:
     assert eventlog_fields(event_id, ["System", "C:\\x.evtx"]) is None
+
+
+def test_dropped_audit_events_and_a_full_security_log_are_rows() -> None:
+    dropped = eventlog_fields(1101, ["0"])
+    assert (dropped["operation"], dropped["item"], dropped["actor"]) == ("AuditConfigChange", "audit events dropped: Security", None)
+    assert "reason code 0" in dropped["details"] and "records of this time are missing" in dropped["details"]
+    assert "reason code" not in eventlog_fields(1101, [])["details"]
+    full = eventlog_fields(1104, [])
+    assert (full["operation"], full["item"]) == ("AuditConfigChange", "log full: Security")
+    assert "no Security audit record was written from this time" in full["details"]
+
+
+MESSAGE_517 = ("The audit log was cleared\r\n \tPrimary User Name:\tSYSTEM\r\n \tPrimary Domain:\tNT AUTHORITY\r\n"
+               " \tPrimary Logon ID:\t(0x0,0x3E7)\r\n \tClient User Name:\tadmin2\r\n \tClient Domain:\tCONTOSO\r\n"
+               " \tClient Logon ID:\t(0x0,0x2C4C2)\r\n")
+
+
+def test_windows_2003_security_clear_names_the_client_who_cleared_it() -> None:
+    strings = strings_from_message(517, MESSAGE_517)
+    assert strings == ["SYSTEM", "NT AUTHORITY", "(0x0,0x3E7)", "admin2", "CONTOSO", "(0x0,0x2C4C2)"]
+    row = legacy_security_fields(517, strings)
+    assert (row["operation"], row["actor"], row["item"]) == ("AuditConfigChange", "CONTOSO\\admin2", "log cleared: Security")
+    assert "event 517" in row["details"] and "(0x0,0x2C4C2)" in row["details"]
+    without_client = legacy_security_fields(517, ["jdoe", "CONTOSO", "(0x0,0x1)", "-", "-", "-"])
+    assert without_client["actor"] == "CONTOSO\\jdoe"
+    assert legacy_security_fields(528, strings) is None and strings_from_message(517, "Das Protokoll") is None
 
 
 def test_registered_for_the_manifest_provider_only() -> None:
@@ -211,7 +238,35 @@ def test_csv_export_log_clears_are_rows(tmp_path: Path) -> None:
     assert GONE in frame.loc[0, "details"]
 
 
+def test_csv_exports_full_log_and_windows_2003_clear_are_rows(tmp_path: Path) -> None:
+    vista = ("Level,Date and Time,Source,Event ID,Task Category\r\n"
+             f"Error,3/5/2024 10:14:00 PM,{PROVIDER},1104,Event processing,The security log is now full.\r\n")
+    w2003 = ("Date,Time,Source,Type,Category,Event,User,Computer,Description\r\n"
+             f"3/5/2004,10:15:00 PM,Security,Success Audit,System Event ,517,NT AUTHORITY\\SYSTEM,EXCH2003,"
+             f"{csv_field(MESSAGE_517)}\r\n")
+    paths = [tmp_path / "vista.csv", tmp_path / "w2003.csv"]
+    paths[0].write_text(vista, encoding="utf-8")
+    paths[1].write_text(w2003, encoding="utf-8")
+    result = load_evidence(paths, options=LoadOptions(source_tz="UTC"))
+    for report in result.files:
+        _balanced(report)
+        assert report.accepted == 1
+    frame = result.frame.sort_values("time").reset_index(drop=True)
+    assert frame["operation"].tolist() == ["AuditConfigChange", "AuditConfigChange"]
+    assert frame["item"].tolist() == ["log cleared: Security", "log full: Security"]
+    assert frame.loc[0, "actor"] == "CONTOSO\\admin2" and frame["event_id"].tolist() == [517, 1104]
+
+
 # --- real samples (../shared) ----------------------------------------------------------------
+
+
+def test_real_dropped_audit_events(shared_samples: Path) -> None:
+    result = load_evidence([shared_samples / "omerbenamram-evtx" / "security.evtx"])
+    _balanced(result.files[0])
+    rows = result.frame[result.frame["event_id"] == 1101]
+    assert len(rows) == 1 and rows["operation"].iloc[0] == "AuditConfigChange"
+    assert rows["record_id"].iloc[0] == 2198 and "reason code 0" in rows["details"].iloc[0]
+    assert f"{PROVIDER}/1101" not in result.files[0].skipped and result.files[0].skipped[f"{PROVIDER}/1100"] == 36
 
 
 def test_real_security_log_clear(shared_samples: Path) -> None:
@@ -256,5 +311,7 @@ def test_only_the_events_a_handler_makes_rows_of_are_handed_to_it() -> None:
     assert handler_for("microsoft-windows-eventlog", 104) is eventlog_fields
     assert handler_for("Microsoft-Windows-Eventlog", 1102) is eventlog_fields
     assert handler_for("Microsoft-Windows-Eventlog", 1100) is None
+    assert handler_for("Microsoft-Windows-Eventlog", 1104) is eventlog_fields
+    assert handler_for("Security", 517) is not None and handler_for("Security", 528) is None
     assert handler_for("MSExchange CmdletLogs", 6) is cmdlet_fields and handler_for("MSExchange CmdletLogs", 8) is None
     assert handler_for("Microsoft-Windows-Eventlog") is eventlog_fields and handler_for("Other") is None
