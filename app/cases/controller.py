@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 from app import settings as app_settings
 from app.cases.dialogs import NewCaseDialog, TagDialog
 from app.cases.panels import BookmarksPanel, NotesPanel
+from app.cases.review import FindingsReview
 from app.workers import Task
 from forensics.case import Case, CaseLoad
 from forensics.case.bookmarks import TAG_COLUMN
@@ -63,6 +64,7 @@ class CaseController(QObject):
         window.tabifyDockWidget(self.bookmarks_dock, self.notes_dock)
         self.session.loaded.connect(self._apply_tags)
         self.session.loader.finished.connect(self._record_load)
+        self.review = FindingsReview(self)  # expected-access marks on the Findings dock
 
     # ------------------------------------------------------------------ menus
     def _action(self, text: str, slot, shortcut: Any = None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
@@ -197,6 +199,7 @@ class CaseController(QObject):
         for action in (self.action_save, self.action_save_query):
             action.setEnabled(True)
         self.refresh_bookmarks()
+        self.review.refresh()
 
     def _case_loaded(self, loaded: CaseLoad) -> None:
         self.session.add_result(LoadResult(frame=loaded.frame, files=loaded.files, sources=loaded.sources))
@@ -395,6 +398,9 @@ class CaseController(QObject):
         zone = session.zone.query_tz()
         examiner = session.examiner or (case.examiner if case else "")
         evidence_paths = [str(s.path) for s in session.sources.values()]
+        panel = getattr(self.window, "findings_panel", None)  # the examiner's work hours, as the GUI shows
+        work_hours = panel.work_hours if panel is not None else None
+        expected = list(case.expected) if case else []
 
         def work() -> Any:
             checks = case.rehash_all() if case else []
@@ -404,6 +410,7 @@ class CaseController(QObject):
                 examiner=examiner, display_tz=zone, query=query, toggles=toggles,
                 bookmarks=case.bookmarks if case else None, notes=case.notes if case else "",
                 integrity_problems=case.integrity_problems if case else None, keep_order=True,
+                work_hours=work_hours, expected=expected,
             )
             result = export_report(data, path, fmt=fmt, custody=custody,
                                    evidence_paths=evidence_paths + [c.entry.path for c in checks])

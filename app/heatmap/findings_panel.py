@@ -3,19 +3,22 @@
 Computed over the whole loaded case (not the current filter), so the list stays a stable
 overview while the grid is narrowed; clicking a line puts that line's query in the query
 bar, which shows exactly its rows. Work hours are a setting (button above the table).
+A pair's context menu marks it (or every pair of its actor) as expected access: the case
+keeps the mark and its reason, and the pair moves below the unreviewed ones, greyed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pandas as pd
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -25,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from app.heatmap.frame_model import SORT_ROLE, FrameModel
 from app.heatmap.work_hours import WorkHoursDialog, load_work_hours, save_work_hours
-from forensics.aggregate import Findings, WorkHours, findings
+from forensics.aggregate import ExpectedAccess, Findings, WorkHours, findings
+from forensics.aggregate.expected import mark_for
 
 
 def _text(value: object) -> str:
@@ -47,9 +51,15 @@ def _flag(value: object) -> str:
 
 
 class FindingsPanel(QWidget):
-    """Pairs table + admin-changes table; ``query_requested`` carries a line's query."""
+    """Pairs table + admin-changes table; ``query_requested`` carries a line's query.
+
+    ``marks`` returns the open case's expected-access marks; ``mark_requested`` and
+    ``unmark_requested`` carry (actor, mailbox; "" = every mailbox) to whoever owns the case.
+    """
 
     query_requested = Signal(str)
+    mark_requested = Signal(str, str)
+    unmark_requested = Signal(str, str)
 
     def __init__(self, session, parent: QWidget | None = None,  # type: ignore[no-untyped-def]
                  apply_query: Callable[[str], None] | None = None) -> None:
@@ -59,6 +69,7 @@ class FindingsPanel(QWidget):
         self.apply_query = apply_query or session.set_query
         self.work_hours: WorkHours = load_work_hours()
         self.result: Findings | None = None
+        self.marks: Callable[[], Sequence[ExpectedAccess]] = lambda: ()
 
         self.summary = QLabel(self)
         self.hours_button = QPushButton("Work hours…", self)
@@ -89,6 +100,8 @@ class FindingsPanel(QWidget):
         layout.addWidget(splitter, 1)
 
         self.pairs_view.clicked.connect(lambda index: self._clicked(self.pairs_view, self.pairs_model, index))
+        self.pairs_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.pairs_view.customContextMenuRequested.connect(self._pair_menu)
         self.changes_view.clicked.connect(lambda index: self._clicked(self.changes_view, self.changes_model, index))
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -124,7 +137,8 @@ class FindingsPanel(QWidget):
     def recompute(self) -> None:
         frame = self.session.frame
         zone = self.session.zone.tzinfo()
-        self.result = result = findings(frame, zone, self.work_hours)
+        marks = list(self.marks())
+        self.result = result = findings(frame, zone, self.work_hours, marks)
         pair_columns = [("actor", "Actor", _text), ("mailbox", "Mailbox", _text), ("events", "Events", _count)]
         pair_columns += [(op, op, _count) for op in result.operations]
         pair_columns += [
@@ -132,8 +146,10 @@ class FindingsPanel(QWidget):
             ("after_hours_share", "After hours", _share), ("admin", "Admin", _flag),
             ("logon_types", "Logon types", _text), ("client_ips", "Client addresses", _text),
             ("client_hosts", "Client hosts", _text), ("sources", "Sources", _text),
+            ("expected", "Expected access (reviewed)", _text),
         ]
-        self.pairs_model.set_frame(result.pairs, pair_columns)
+        reviewed = result.pairs["expected"] != "" if len(result.pairs) else None
+        self.pairs_model.set_frame(result.pairs, pair_columns, dimmed=reviewed)
         change_columns = [
             ("flag", "", _text), ("time", "Time", self._time), ("operation", "Change", _text), ("actor", "By", _text),
             ("mailbox", "Mailbox", _text), ("outcome", "Outcome", _text), ("what", "What", _text),
@@ -145,11 +161,14 @@ class FindingsPanel(QWidget):
             view.resizeColumnsToContents()
             for col in range(view.model().columnCount()):
                 view.setColumnWidth(col, min(view.columnWidth(col), 260))
-        self.pairs_view.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+        self.pairs_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the findings order: unreviewed first
         n_pairs, n_changes = len(result.pairs), len(result.changes)
         marked = int(result.changes["marked"].sum()) if n_changes else 0
+        expected = (f" ({result.expected_pairs:,} marked expected, listed last)" if result.expected_pairs else "")
+        if result.unmatched:
+            expected += f" · {len(result.unmatched)} expected-access mark(s) match no pair"
         self.summary.setText(
-            f"Whole case: {n_pairs:,} actor–mailbox pairs with non-owner access · {n_changes:,} admin changes"
+            f"Whole case: {n_pairs:,} actor–mailbox pairs with non-owner access{expected} · {n_changes:,} admin changes"
             + (f" ({marked} audit-configuration)" if marked else "")
             + f" · work hours {self.work_hours.describe(zone)}"
         )
@@ -170,6 +189,32 @@ class FindingsPanel(QWidget):
         self.work_hours = hours
         save_work_hours(hours)
         self.recompute()
+
+    # -- review marks ---------------------------------------------------------------------
+    def _pair_menu(self, point: QPoint) -> None:
+        index = self.pairs_view.indexAt(point)
+        if not index.isValid():
+            return
+        menu = self.pair_menu(self.pairs_view.model().mapToSource(index).row())
+        menu.exec(self.pairs_view.viewport().mapToGlobal(point))
+
+    def pair_menu(self, row: int) -> QMenu:
+        """The context menu of pairs-table row ``row`` (model order)."""
+        actor = str(self.pairs_model.row_value(row, "actor"))
+        mailbox = str(self.pairs_model.row_value(row, "mailbox"))
+        menu = QMenu(self)
+        menu.addAction("Show its rows", lambda: self.apply_query(str(self.pairs_model.row_value(row, "query"))))
+        menu.addSeparator()
+        mark = mark_for(list(self.marks()), actor, mailbox)
+        if mark is None:
+            menu.addAction(f"Mark {actor} → {mailbox} as expected access…",
+                           lambda: self.mark_requested.emit(actor, mailbox))
+            menu.addAction(f"Mark every mailbox {actor} opens as expected…",
+                           lambda: self.mark_requested.emit(actor, ""))
+        else:
+            menu.addAction(f"Remove the expected mark ({mark.scope})",
+                           lambda: self.unmark_requested.emit(mark.actor, mark.mailbox))
+        return menu
 
     # -- click to filter -----------------------------------------------------------------
     def _clicked(self, view: QTableView, model: FrameModel, index) -> None:  # type: ignore[no-untyped-def]

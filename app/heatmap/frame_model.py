@@ -19,21 +19,24 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class FrameModel(QAbstractTableModel):
-    """Columns are (key, header, formatter); ``highlight`` marks rows (bold, tinted)."""
+    """Columns are (key, header, formatter); ``highlight`` marks rows (bold, tinted),
+    ``dimmed`` greys rows out (reviewed, still listed)."""
 
     def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self.frame = pd.DataFrame()
         self.columns: list[tuple[str, str, Callable[[Any], str]]] = []
         self.highlight: pd.Series | None = None
+        self.dimmed: pd.Series | None = None
         self._values: list[list[Any]] = []
 
     def set_frame(self, frame: pd.DataFrame, columns: list[tuple[str, str, Callable[[Any], str]]],
-                  highlight: pd.Series | None = None) -> None:
+                  highlight: pd.Series | None = None, dimmed: pd.Series | None = None) -> None:
         self.beginResetModel()
         self.frame = frame.reset_index(drop=True)
         self.columns = [c for c in columns if c[0] in self.frame.columns]
         self.highlight = None if highlight is None else highlight.reset_index(drop=True)
+        self.dimmed = None if dimmed is None else dimmed.reset_index(drop=True)
         self._values = [self.frame[key].tolist() for key, _, _ in self.columns]
         self.endResetModel()
 
@@ -57,6 +60,9 @@ class FrameModel(QAbstractTableModel):
             return value.item() if hasattr(value, "item") else value
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, float)) and not isinstance(value, bool):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if (role == Qt.ItemDataRole.ForegroundRole and self.dimmed is not None
+                and bool(self.dimmed.iloc[index.row()])):
+            return QBrush(QColor("#8a8a8a"))
         if self.highlight is not None and bool(self.highlight.iloc[index.row()]):
             if role == Qt.ItemDataRole.FontRole:
                 font = QFont()

@@ -8,12 +8,14 @@
 Drill-down contract: ``compile_query(all_of(current_query, pivot.cell_query(r, c)), tz)``
 on the unfiltered frame selects exactly ``pivot.counts[r, c]`` rows.
 
-Findings (who accessed whose mailbox, admin changes): ``findings(frame, tz, WorkHours())``.
+Findings (who accessed whose mailbox, admin changes): ``findings(frame, tz, WorkHours())``;
+the examiner's expected-access marks (``ExpectedAccess``) move reviewed pairs last.
 """
 
 from __future__ import annotations
 
 from forensics.aggregate.bins import BINS, choose_bin
+from forensics.aggregate.expected import ExpectedAccess
 from forensics.aggregate.findings import (
     ADMIN_CHANGE_OPERATIONS,
     Findings,
@@ -32,7 +34,7 @@ from forensics.aggregate.views import (
 )
 
 __all__ = [
-    "ADMIN_CHANGE_OPERATIONS", "Findings", "WorkHours", "access_pairs", "admin_changes", "findings",
+    "ADMIN_CHANGE_OPERATIONS", "ExpectedAccess", "Findings", "WorkHours", "access_pairs", "admin_changes", "findings",
     "BINS", "NOT_RECORDED", "AggregateError", "CellStats", "Pivot", "choose_bin", "hour_by_weekday",
     "mailbox_by_actor", "mailbox_by_time",
 ]

@@ -10,6 +10,7 @@ are assembled in Python.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import time as clock
 from datetime import tzinfo
@@ -17,6 +18,7 @@ from datetime import tzinfo
 import numpy as np
 import pandas as pd
 
+from forensics.aggregate.expected import ExpectedAccess, apply_marks, unmatched_marks
 from forensics.aggregate.people import person_field
 from forensics.query import all_of, compile_query, exact
 from forensics.query.fields import CHANGE_OPERATIONS
@@ -78,6 +80,13 @@ class Findings:
     work_hours: WorkHours = WorkHours()
     tz: tzinfo | None = None
     base_query: str = ""
+    #: the examiner's marks that explain no pair of these rows (see ``expected``)
+    unmatched: list[ExpectedAccess] = field(default_factory=list)
+
+    @property
+    def expected_pairs(self) -> int:
+        """Pairs the examiner marked as expected (listed after the unreviewed ones)."""
+        return int((self.pairs["expected"] != "").sum()) if len(self.pairs) else 0
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, list[object]]:
@@ -240,8 +249,16 @@ def admin_changes(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def findings(frame: pd.DataFrame, tz: str | tzinfo = "UTC", work_hours: WorkHours | None = None) -> Findings:
-    """Both tables for ``frame`` (the current filtered frame, or the whole case)."""
+def findings(
+    frame: pd.DataFrame,
+    tz: str | tzinfo = "UTC",
+    work_hours: WorkHours | None = None,
+    expected: Sequence[ExpectedAccess] = (),
+) -> Findings:
+    """Both tables for ``frame`` (the current filtered frame, or the whole case); pairs the
+    examiner marked as ``expected`` carry the reason and come after the unreviewed ones."""
     work_hours = work_hours or WorkHours()
     pairs, operations = access_pairs(frame, tz, work_hours)
-    return Findings(pairs, admin_changes(frame), operations, work_hours, resolve_tz(tz))
+    pairs = apply_marks(pairs, expected)
+    return Findings(pairs, admin_changes(frame), operations, work_hours, resolve_tz(tz),
+                    unmatched=unmatched_marks(pairs, expected))

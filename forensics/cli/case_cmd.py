@@ -1,5 +1,6 @@
 """``mailbox-audit case``: create a case, add evidence, tag rows, keep notes and queries,
-and show what a case holds (with a quick look at its evidence) — all without a display."""
+mark findings pairs as expected access, and show what a case holds (with a quick look at
+its evidence) — all without a display."""
 
 from __future__ import annotations
 
@@ -47,6 +48,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     note.add_argument("case", type=Path, metavar="DIR")
     note.add_argument("text", metavar="TEXT")
 
+    expect = actions.add_parser(
+        "expect", help="mark an actor's access (to one mailbox, or to any) as expected, with the reason")
+    expect.add_argument("case", type=Path, metavar="DIR")
+    expect.add_argument("--actor", required=True, metavar="NAME", help="the actor as the findings name it")
+    expect.add_argument("--mailbox", default="", metavar="NAME", help="one mailbox (default: every mailbox)")
+    expect.add_argument("--reason", default="", metavar="TEXT", help="why the access is expected (required)")
+    expect.add_argument("--remove", action="store_true", help="remove the mark instead")
+    expect.add_argument("--examiner", default="", metavar="NAME")
+
     query = actions.add_parser("query", help="save a named query in the case")
     query.add_argument("case", type=Path, metavar="DIR")
     query.add_argument("name", metavar="NAME")
@@ -55,7 +65,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from forensics.case import Case
+    from forensics.case import Case, CaseError
 
     action = args.case_action
     if action == "new":
@@ -87,6 +97,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"saved queries ({len(case.queries)}):")
         for q in case.queries:
             print(f"  {q.name}: {q.text}")
+        print(f"expected access ({len(case.expected)}):")
+        for m in case.expected:
+            print(f"  {m.scope}: {m.reason}  ({m.examiner or '-'}, {m.created})")
         print("notes:" + ("\n" + case.notes if case.notes else " -"))
         case.save()
         return 1 if case.integrity_problems else 0
@@ -119,6 +132,20 @@ def run(args: argparse.Namespace) -> int:
         case.notes = (case.notes + "\n\n" if case.notes else "") + args.text
         case.save()
         print("note added")
+        return 0
+    if action == "expect":
+        scope = f"{args.actor} → {args.mailbox or 'every mailbox'}"
+        if args.remove:
+            if not case.unmark_expected(args.actor, args.mailbox):
+                raise CaseError(f"no expected-access mark for {scope}")
+            case.save()
+            print(f"removed the expected mark of {scope}")
+            return 0
+        if not args.reason.strip():
+            raise CaseError("--reason is required: a mark states why the access is expected")
+        case.mark_expected(args.actor, args.mailbox, args.reason.strip(), examiner=args.examiner)
+        case.save()
+        print(f"marked {scope} as expected access")
         return 0
     if action == "query":
         from forensics.query import compile_query

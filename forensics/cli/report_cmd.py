@@ -1,7 +1,8 @@
 """``mailbox-audit report``: load (or reload) evidence, filter, and export a court-ready report.
 
 With ``--case DIR`` the case's recorded evidence is reloaded and verified against its
-hashes first, new EVIDENCE is added to the case, bookmarks and notes go into the report,
+hashes first, new EVIDENCE is added to the case, bookmarks, notes and the examiner's
+expected-access marks go into the report,
 and the report is logged in the case's custody log. Exit code 1 when evidence is modified
 or missing (the report is still written and says so loudly).
 """
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         notes=case.notes if case else "",
         integrity_problems=case.integrity_problems if case else None,
         event_cap=args.max_events,
+        expected=case.expected if case else (),
     )
     evidence_paths = [str(s.path) for s in sources.values()] + [c.entry.path for c in checks]
     exported = export_report(data, args.out, fmt=args.format, custody=custody, evidence_paths=evidence_paths)

@@ -7,13 +7,14 @@ the GUI count alike.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from forensics.aggregate.findings import admin_changes, findings
-
+from forensics.aggregate.expected import ExpectedAccess
+from forensics.aggregate.findings import Findings, WorkHours, admin_changes, findings
 
 
 @dataclass
@@ -49,15 +50,22 @@ def summary_counts(view: pd.DataFrame) -> SummaryCounts:
     )
 
 
-def findings_tables(view: pd.DataFrame, frame: pd.DataFrame, tz: object) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(pairs, admin changes): the GUI's findings definition (``forensics.aggregate``).
+def findings_tables(
+    view: pd.DataFrame,
+    frame: pd.DataFrame,
+    tz: object,
+    work_hours: WorkHours | None = None,
+    expected: Sequence[ExpectedAccess] = (),
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """(pairs, admin changes, what the pairs table rests on): the GUI's findings definition
+    (``forensics.aggregate``), with the examiner's work hours and expected-access marks.
 
     Pairs come from the rows in view; administrative changes from everything loaded,
     because a change outside the query's window can still explain what the view shows.
     The pairs table gains an ``operations`` column ("MessageOpen 13, FolderOpen 4") for
     printed reports, where one column per operation would not fit.
     """
-    result = findings(view, tz)
+    result = findings(view, tz, work_hours, expected)
     pairs = result.pairs.copy()
     if len(pairs):
         pieces = [
@@ -67,7 +75,21 @@ def findings_tables(view: pd.DataFrame, frame: pd.DataFrame, tz: object) -> tupl
         pairs["operations"] = joined
     else:
         pairs["operations"] = pd.Series([], dtype=object)
-    return pairs, admin_changes(frame)
+    return pairs, admin_changes(frame), findings_basis(result)
+
+
+def findings_basis(result: Findings) -> str:
+    """The sentences a report prints above its pairs table: what "after hours" meant and
+    which pairs the examiner marked as expected (and which marks matched nothing)."""
+    tz = result.tz if result.tz is not None else "UTC"
+    text = f"After hours means outside {result.work_hours.describe(tz)}."
+    if result.expected_pairs:
+        text += (f" {result.expected_pairs} pair(s) the examiner marked as expected access are listed after the "
+                 "others, with the reason in the expected column; their rows are still counted and shown.")
+    if result.unmatched:
+        text += (f" {len(result.unmatched)} expected-access mark(s) match no pair in view: "
+                 + "; ".join(m.scope for m in result.unmatched) + ".")
+    return text
 
 
 def implied_audit_level(frame: pd.DataFrame) -> str:

@@ -6,6 +6,7 @@ text stays raw here; each renderer escapes or neutralizes it for its own format.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any
 import pandas as pd
 
 from forensics import schema
+from forensics.aggregate.expected import ExpectedAccess
+from forensics.aggregate.findings import WorkHours
 from forensics.case.bookmarks import BookmarkBook
 from forensics.case.verification import VERIFIED, EvidenceCheck
 from forensics.custody.log import CustodyLog
@@ -91,6 +94,7 @@ class ReportData:
     custody_head: str
     heatmaps: list[Heatmap] = field(default_factory=list)
     events_csv_name: str = ""  # companion CSV of all events (HTML/PDF)
+    findings_basis: str = ""  # work hours and expected-access marks behind the pairs table
 
     @property
     def title(self) -> str:
@@ -197,6 +201,8 @@ def build_report(
     event_cap: int = DEFAULT_EVENT_CAP,
     heatmaps: bool = True,
     keep_order: bool = False,
+    work_hours: WorkHours | None = None,
+    expected: Sequence[ExpectedAccess] = (),
 ) -> ReportData:
     """Gather a report. ``frame`` is everything loaded; ``view`` the rows the query keeps
     (defaults to ``frame``). Only schema columns of the view are reported as events."""
@@ -209,7 +215,7 @@ def build_report(
     events = view[[c for c in schema.COLUMNS if c in view.columns]]
     if "time" in events and not keep_order:  # keep_order: exactly as the grid shows them
         events = events.sort_values("time", kind="stable")
-    findings, changes = analysis.findings_tables(view, frame, tz)
+    findings, changes, basis = analysis.findings_tables(view, frame, tz, work_hours, expected)
     data = ReportData(
         case_name=case_name or "(no case)",
         case_number=case_number,
@@ -233,6 +239,7 @@ def build_report(
         integrity_problems=list(integrity_problems or []),
         custody_entries=len(lines),
         custody_head=custody.head(),
+        findings_basis=basis,
     )
     if heatmaps:
         from forensics.aggregate.evidence_gaps import missing_periods

@@ -229,9 +229,9 @@ def build_story(data: ReportData, styles: _Styles) -> list:
     text = ("One line per (actor, mailbox) pair with access by someone other than the mailbox owner, in the rows "
             f"in view: {len(data.findings)} pair(s)")
     if len(data.findings) > len(rows):
-        text += f"; the {len(rows)} with the most events are shown here, all are in the XLSX report"
-    p(esc(text + "."))
-    weights = {"actor": 1.4, "mailbox": 1.4, "actor_forms": 2, "mailbox_forms": 2, "logon_types": 1.1, "events": 0.7, "operations": 2.2, "first_seen": 1.4,
+        text += f"; the first {len(rows)} are shown here, all are in the XLSX report"
+    p(esc(f"{text}. {data.findings_basis}".strip()))
+    weights = {"actor": 1.4, "mailbox": 1.4, "expected": 1.4, "actor_forms": 2, "mailbox_forms": 2, "logon_types": 1.1, "events": 0.7, "operations": 2.2, "first_seen": 1.4,
                "last_seen": 1.4, "after_hours": 0.8, "admin": 0.6, "client_ips": 1.5, "sources": 0.8, "evidence": 1.7}
     story.append(_table(cols, rows, styles, _weights([weights.get(c, 1.0) for c in cols]))
                  if rows else Paragraph("No non-owner access in the rows in view.", styles.body))

@@ -150,3 +150,42 @@ def test_ctrl_b_and_file_export_go_through_their_dialogs(qtbot, make_window, evi
     with qtbot.waitSignal(window.cases.report_exported, timeout=60000):
         window.cases.action_export.trigger()
     assert (tmp_path / "exported.pdf").stat().st_size > 1000
+
+
+def test_findings_pairs_marked_expected_move_last_greyed_and_persist(qtbot, make_window, evidence_folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt as QtNs
+
+    window = make_window()
+    _load(qtbot, window, [evidence_folder])
+    panel, review = window.findings_panel, window.cases.review
+    qtbot.waitUntil(lambda: len(panel.result.pairs) > 0, timeout=5000)  # recomputed after the load (debounced)
+    pairs = panel.result.pairs
+    assert len(pairs) >= 2 and (pairs["expected"] == "").all()
+    top_actor, top_mailbox = str(pairs["actor"].iloc[0]), str(pairs["mailbox"].iloc[0])
+    assert not review.mark(top_actor, top_mailbox, "backup job")  # no case: nowhere to keep it
+    menu = panel.pair_menu(0)
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert texts == ["Show its rows", f"Mark {top_actor} → {top_mailbox} as expected access…",
+                     f"Mark every mailbox {top_actor} opens as expected…"]
+
+    case = window.cases.new_case(tmp_path / "case", "Quill")
+    assert case is not None
+    assert review.mark(top_actor, top_mailbox, "backup job")
+    pairs = panel.result.pairs
+    last = len(pairs) - 1
+    assert (str(pairs["actor"].iloc[last]), str(pairs["mailbox"].iloc[last])) == (top_actor, top_mailbox)
+    assert pairs["expected"].iloc[last].startswith("backup job") and (pairs["expected"].iloc[:last] == "").all()
+    assert "1 marked expected, listed last" in panel.summary.text()
+    view = panel.pairs_view
+    shown_last = view.model().index(last, 0)
+    assert shown_last.data() == top_actor  # the view keeps the findings order
+    assert shown_last.data(QtNs.ItemDataRole.ForegroundRole) is not None  # greyed
+    assert view.model().index(0, 0).data(QtNs.ItemDataRole.ForegroundRole) is None
+    remove = [a for a in panel.pair_menu(last).actions() if a.text().startswith("Remove the expected mark")]
+    assert len(remove) == 1
+
+    reopened = Case.open(case.folder)
+    assert [(m.actor, m.mailbox, m.reason) for m in reopened.expected] == [(top_actor, top_mailbox, "backup job")]
+    with qtbot.waitSignal(panel.unmark_requested, timeout=2000):
+        remove[0].trigger()
+    assert (panel.result.pairs["expected"] == "").all() and Case.open(case.folder).expected == []

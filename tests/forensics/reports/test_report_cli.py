@@ -91,3 +91,32 @@ def test_load_then_report_on_the_same_case_lists_each_file_once(tmp_path: Path, 
     sheet = openpyxl.load_workbook(out)["Evidence"]
     assert sheet.max_row == 2 and sheet["I2"].value == "verified"
     assert len(Case.open(case).evidence) == 1
+
+
+def test_expected_access_marks_from_the_cli_reach_the_report(
+    tmp_path: Path, evidence: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = tmp_path / "case"
+    assert main(["case", "new", str(case), "--examiner", "E"]) == 0
+    assert main(["case", "add", str(case), str(evidence)]) == 0
+    capsys.readouterr()
+    assert main(["case", "expect", str(case), "--actor", "nobody"]) == 2  # a mark needs its reason
+    assert "--reason is required" in capsys.readouterr().err
+    assert main(["case", "expect", str(case), "--actor", "<script>alert(1)</script>", "--reason",
+                 "migration <b>tool</b>"]) == 0
+    assert main(["case", "expect", str(case), "--actor", "ghost", "--mailbox", "ceo", "--reason", "left"]) == 0
+    assert main(["case", "show", str(case)]) == 0
+    shown = capsys.readouterr().out
+    assert "expected access (2):" in shown and "<script>alert(1)</script> → every mailbox: migration <b>tool</b>" in shown
+    out = tmp_path / "reports" / "r.html"
+    assert main(["report", "--case", str(case), "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "migration &lt;b&gt;tool&lt;/b&gt;" in html and "<b>tool</b>" not in html
+    assert "marked as expected access are listed after the others" in html
+    assert "1 expected-access mark(s) match no pair in view: ghost → ceo." in html
+    assert "After hours means outside 08:00–18:00 on Mon, Tue, Wed, Thu, Fri" in html
+    assert main(["case", "expect", str(case), "--actor", "ghost", "--mailbox", "CEO", "--remove"]) == 0
+    assert main(["case", "expect", str(case), "--actor", "ghost", "--mailbox", "ceo", "--remove"]) == 2
+    kinds = [e["kind"] for e in Case.open(case).custody.entries()]
+    assert kinds.count("finding-marked-expected") == 2 and kinds.count("finding-mark-removed") == 1
+    assert [m.actor for m in Case.open(case).expected] == ["<script>alert(1)</script>"]
