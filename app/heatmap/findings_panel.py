@@ -139,14 +139,16 @@ class FindingsPanel(QWidget):
         zone = self.session.zone.tzinfo()
         marks = list(self.marks())
         self.result = result = findings(frame, zone, self.work_hours, marks)
-        pair_columns = [("actor", "Actor", _text), ("mailbox", "Mailbox", _text), ("events", "Events", _count)]
+        pair_columns = [("actor", "Actor", _text), ("mailbox", "Mailbox", _text)]
+        if result.expected_pairs:  # the reason next to the pair, where the eye is
+            pair_columns.append(("expected", "Expected access (reviewed)", _text))
+        pair_columns.append(("events", "Events", _count))
         pair_columns += [(op, op, _count) for op in result.operations]
         pair_columns += [
             ("first_seen", "First seen", self._time), ("last_seen", "Last seen", self._time),
             ("after_hours_share", "After hours", _share), ("admin", "Admin", _flag),
             ("logon_types", "Logon types", _text), ("client_ips", "Client addresses", _text),
             ("client_hosts", "Client hosts", _text), ("sources", "Sources", _text),
-            ("expected", "Expected access (reviewed)", _text),
         ]
         reviewed = result.pairs["expected"] != "" if len(result.pairs) else None
         self.pairs_model.set_frame(result.pairs, pair_columns, dimmed=reviewed)
