@@ -1,9 +1,12 @@
-"""Findings review: the examiner marks a pair (or an actor) as expected access, with a reason.
+"""Findings review: the examiner marks a pair (or an actor) as expected access, with a reason,
+and sets the work hours; an open case keeps both.
 
 The marks live in the open case (``Case.mark_expected``: saved in case.json, logged in the
 custody log) and reach the Findings dock through ``FindingsPanel.marks``; reports exported
 from the case list marked pairs after the unreviewed ones, with the reason. A mark without
 a case has nowhere to be kept, so the examiner is offered to create one (as for bookmarks).
+Work hours: a case that has its own is shown with them; a case without takes the GUI's, so
+a report made later from the command line counts after-hours access the same way.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class FindingsReview(QObject):
             self.panel.marks = lambda: list(self.cases.case.expected) if self.cases.case else []
             self.panel.mark_requested.connect(self.mark_dialog)
             self.panel.unmark_requested.connect(self.unmark)
+            self.panel.work_hours_changed.connect(self._work_hours_set)
 
     def mark_dialog(self, actor: str, mailbox: str) -> None:
         if self.cases.case is None:
@@ -65,16 +69,36 @@ class FindingsReview(QObject):
         return self._saved(f"Removed the expected mark of {actor} → {mailbox or 'every mailbox'}")
 
     def refresh(self) -> None:
-        if self.panel is not None:
-            self.panel.recompute()
+        """Show the open case's marks and work hours (a case without hours takes the GUI's)."""
+        if self.panel is None:
+            return
+        case = self.cases.case
+        hours = case.work_hours if case is not None else None
+        if hours is not None:
+            self.panel.set_work_hours(hours, remember=False)
+            return
+        if case is not None and case.set_work_hours(self.panel.work_hours):
+            self._save()
+        self.panel.recompute()
 
-    def _saved(self, message: str) -> bool:
+    def _work_hours_set(self, hours) -> None:  # type: ignore[no-untyped-def]
+        case = self.cases.case
+        if case is not None and case.set_work_hours(hours):
+            self._save()
+
+    def _save(self) -> bool:
         try:
             self.cases.case.save()  # type: ignore[union-attr]
         except ForensicsError as exc:
             self.window.error_dialog("Save case", exc.user_message)
             return False
         self.cases.session.custody_changed.emit()
-        self.refresh()
+        return True
+
+    def _saved(self, message: str) -> bool:
+        if not self._save():
+            return False
+        if self.panel is not None:
+            self.panel.recompute()
         self.window.statusBar().showMessage(message, 5000)
         return True

@@ -60,6 +60,7 @@ class FindingsPanel(QWidget):
     query_requested = Signal(str)
     mark_requested = Signal(str, str)
     unmark_requested = Signal(str, str)
+    work_hours_changed = Signal(object)  # WorkHours the examiner set (an open case keeps them)
 
     def __init__(self, session, parent: QWidget | None = None,  # type: ignore[no-untyped-def]
                  apply_query: Callable[[str], None] | None = None) -> None:
@@ -187,9 +188,13 @@ class FindingsPanel(QWidget):
         if dialog.exec():
             self.set_work_hours(dialog.value())
 
-    def set_work_hours(self, hours: WorkHours) -> None:
+    def set_work_hours(self, hours: WorkHours, remember: bool = True) -> None:
+        """Use ``hours``; ``remember``: the examiner chose them (saved as the default for new
+        work, and announced so an open case keeps them), not just a case's own being shown."""
         self.work_hours = hours
-        save_work_hours(hours)
+        if remember:
+            save_work_hours(hours)
+            self.work_hours_changed.emit(hours)
         self.recompute()
 
     # -- review marks ---------------------------------------------------------------------

@@ -26,28 +26,12 @@ KEY = "findings/work_hours"
 
 def load_work_hours() -> WorkHours:
     """The stored work hours (defaults 08:00–18:00, Mon–Fri, display zone)."""
-    store = app_settings.settings()
-    text = str(store.value(KEY, "") or "")
-    try:
-        start, end, days, zone = text.split(";", 3)
-        hours = WorkHours(
-            start=time.fromisoformat(start),
-            end=time.fromisoformat(end),
-            days=tuple(int(d) for d in days.split(",") if d != ""),
-            tz=zone or None,
-        )
-        if hours.tz is not None:
-            resolve_tz(hours.tz)
-        return hours
-    except (ValueError, TypeError):
-        return WorkHours()
+    return WorkHours.from_text(str(app_settings.settings().value(KEY, "") or "")) or WorkHours()
 
 
 def save_work_hours(hours: WorkHours) -> None:
-    zone = "" if hours.tz is None else str(hours.tz)
-    value = f"{hours.start:%H:%M};{hours.end:%H:%M};{','.join(str(d) for d in hours.days)};{zone}"
     store = app_settings.settings()
-    store.setValue(KEY, value)
+    store.setValue(KEY, hours.to_text())
     store.sync()
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import time as clock
 from datetime import tzinfo
 
 import numpy as np
@@ -20,9 +19,10 @@ import pandas as pd
 
 from forensics.aggregate.expected import ExpectedAccess, apply_marks, unmatched_marks
 from forensics.aggregate.people import person_field
+from forensics.aggregate.work_hours import WEEKDAY_NAMES, WorkHours
 from forensics.query import all_of, compile_query, exact
 from forensics.query.fields import CHANGE_OPERATIONS
-from forensics.query.zone import DAY_NS, NAT, local_ns, resolve_tz
+from forensics.query.zone import NAT, resolve_tz
 
 #: Changes shown below the pairs; AuditConfigChange comes first and is marked, because an
 #: account exempted from auditing (or lowered logging) hides everything that follows.
@@ -33,41 +33,6 @@ ADMIN_CHANGE_OPERATIONS: tuple[str, ...] = (
 #: exactly what the query shorthand ``is:change`` matches.
 NOT_ACCESS_OPERATIONS: tuple[str, ...] = CHANGE_OPERATIONS
 NOT_RECORDED = "(not recorded)"
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-@dataclass(frozen=True)
-class WorkHours:
-    """Working time: ``start``–``end`` on ``days`` (Monday=0) in ``tz`` (None = display zone)."""
-
-    start: clock = clock(8, 0)
-    end: clock = clock(18, 0)
-    days: tuple[int, ...] = (0, 1, 2, 3, 4)
-    tz: str | tzinfo | None = None
-
-    def zone(self, display_tz: str | tzinfo) -> tzinfo:
-        return resolve_tz(self.tz if self.tz is not None else display_tz)
-
-    def after_hours(self, times: pd.Series, display_tz: str | tzinfo = "UTC") -> np.ndarray:
-        """True where a time falls outside working time (NaT -> False)."""
-        local = local_ns(times, self.zone(display_tz)) if len(times) else np.zeros(0, dtype=np.int64)
-        valid = local != NAT
-        of_day = local % DAY_NS
-        start = _ns(self.start)
-        end = _ns(self.end)
-        within = (of_day >= start) & (of_day < end) if start <= end else (of_day >= start) | (of_day < end)
-        day = (local // DAY_NS + 3) % 7
-        workday = np.isin(day, np.asarray(self.days, dtype=np.int64))
-        return valid & ~(within & workday)
-
-    def describe(self, display_tz: str | tzinfo = "UTC") -> str:
-        days = ", ".join(WEEKDAY_NAMES[d] for d in sorted(self.days)) or "no days"
-        zone = self.zone(display_tz)
-        return f"{self.start:%H:%M}–{self.end:%H:%M} on {days} ({getattr(zone, 'key', None) or zone})"
-
-
-def _ns(moment: clock) -> int:
-    return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1_000_000_000
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,11 @@ from typing import Any
 import pandas as pd
 
 from forensics import schema
-from forensics.aggregate.expected import ExpectedAccess, replace_mark, without_mark
+from forensics.aggregate.expected import ExpectedAccess
 from forensics.case import verification
 from forensics.case.cache import FrameCache, cache_key
 from forensics.case.bookmarks import BookmarkBook
+from forensics.case.review import CaseReview
 from forensics.case.model import CASE_FORMAT, CASE_VERSION, Bookmark, EvidenceEntry, SavedQuery
 from forensics.case.verification import EvidenceCheck
 from forensics.custody.hashing import hash_file
@@ -58,8 +59,9 @@ class CaseLoad:
         return [c for c in self.checks if c.problem]
 
 
-class Case:
-    """One investigation's persistent state. Not thread-safe: one writer (GUI or CLI) at a time."""
+class Case(CaseReview):
+    """One investigation's persistent state. Not thread-safe: one writer (GUI or CLI) at a time.
+    Findings review (expected-access marks, work hours) comes from ``CaseReview``."""
 
     def __init__(self, folder: str | os.PathLike[str], *, name: str, examiner: str = "") -> None:
         self.folder = Path(folder).resolve()
@@ -74,6 +76,7 @@ class Case:
         self.bookmarks = BookmarkBook()
         self.notes = ""
         self.expected: list[ExpectedAccess] = []  # the examiner's review marks on findings pairs
+        self.work_hours_text = ""  # WorkHours.to_text() of the case's work hours, "" = none set
         self.custody = CustodyLog(self.folder, examiner=examiner or None)
         #: problems found when the case was opened (custody log edited or truncated)
         self.integrity_problems: list[str] = []
@@ -166,6 +169,7 @@ class Case:
             self.bookmarks = BookmarkBook(Bookmark.from_dict(b) for b in data.get("bookmarks", []))
             self.notes = str(data.get("notes", ""))
             self.expected = [ExpectedAccess.from_dict(m) for m in data.get("expected_access", [])]
+            self.work_hours_text = str(data.get("work_hours", "") or "")
         except (TypeError, AttributeError) as exc:
             raise CaseError(f"{self.case_file}: damaged case file ({exc})") from exc
 
@@ -186,6 +190,7 @@ class Case:
             "bookmarks": [b.to_dict() for b in self.bookmarks],
             "notes": self.notes,
             "expected_access": [m.to_dict() for m in self.expected],
+            "work_hours": self.work_hours_text,
             "custody_head": {"entries": len(lines), "last_hash": line_hash(lines[-1]) if lines else GENESIS},
         }
 
@@ -479,24 +484,10 @@ class Case:
         self.last_checks = checks
         return checks
 
-    # -- queries, notes, findings review -----------------------------------------------------
+    # -- queries and notes ----------------------------------------------------------------
     def save_query(self, name: str, text: str, toggles: dict[str, Any] | None = None) -> SavedQuery:
         """Save (or replace by name) a query the examiner wants to come back to."""
         self.queries = [q for q in self.queries if q.name != name]
         query = SavedQuery(name=name, text=text, toggles=dict(toggles or {}), created=_now())
         self.queries.append(query)
         return query
-
-    def mark_expected(self, actor: str, mailbox: str, reason: str, examiner: str = "") -> ExpectedAccess:
-        """Record that ``actor`` reading ``mailbox`` ("" = any) is explained; logged in custody."""
-        mark = ExpectedAccess(actor, mailbox, reason, examiner or self.examiner, _now())
-        self.expected = replace_mark(self.expected, mark)
-        self.custody.append("finding-marked-expected", actor=actor, mailbox=mailbox or "(every mailbox)", reason=reason)
-        return mark
-
-    def unmark_expected(self, actor: str, mailbox: str) -> bool:
-        kept = without_mark(self.expected, actor, mailbox)
-        removed, self.expected = len(kept) < len(self.expected), kept
-        if removed:
-            self.custody.append("finding-mark-removed", actor=actor, mailbox=mailbox or "(every mailbox)")
-        return removed

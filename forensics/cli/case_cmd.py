@@ -57,6 +57,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     expect.add_argument("--remove", action="store_true", help="remove the mark instead")
     expect.add_argument("--examiner", default="", metavar="NAME")
 
+    hours = actions.add_parser("hours", help="set the work hours the case's findings count after-hours access by")
+    hours.add_argument("case", type=Path, metavar="DIR")
+    hours.add_argument("spec", metavar="HOURS", help="START-END [DAYS] [ZONE], e.g. '08:00-18:00 Mon-Fri Europe/Berlin'")
+
     query = actions.add_parser("query", help="save a named query in the case")
     query.add_argument("case", type=Path, metavar="DIR")
     query.add_argument("name", metavar="NAME")
@@ -97,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"saved queries ({len(case.queries)}):")
         for q in case.queries:
             print(f"  {q.name}: {q.text}")
+        hours = case.work_hours
+        print(f"work hours: {hours.describe(case.display_tz) if hours else 'not set (08:00–18:00 Mon–Fri in the display zone)'}")
         print(f"expected access ({len(case.expected)}):")
         for m in case.expected:
             print(f"  {m.scope}: {m.reason}  ({m.examiner or '-'}, {m.created})")
@@ -146,6 +152,14 @@ def run(args: argparse.Namespace) -> int:
         case.mark_expected(args.actor, args.mailbox, args.reason.strip(), examiner=args.examiner)
         case.save()
         print(f"marked {scope} as expected access")
+        return 0
+    if action == "hours":
+        from forensics.aggregate.work_hours import WorkHours
+
+        hours = WorkHours.parse(args.spec)
+        case.set_work_hours(hours)
+        case.save()
+        print(f"work hours: {hours.describe(case.display_tz)}")
         return 0
     if action == "query":
         from forensics.query import compile_query

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from forensics import schema
+from forensics.aggregate.work_hours import WorkHours
 from forensics.cli.common import add_load_options, load_options
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ReportError
@@ -34,6 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tz", metavar="ZONE", help="display time zone (default: the case's, else UTC)")
     p.add_argument("--max-events", type=int, default=DEFAULT_EVENT_CAP, metavar="N",
                    help=f"events listed in HTML/PDF (default {DEFAULT_EVENT_CAP}; the CSV alongside has all)")
+    p.add_argument("--work-hours", metavar="HOURS", help="after-hours means outside these, e.g. "
+                   "'08:00-18:00 Mon-Fri Europe/Berlin' (default: the case's, else 08:00-18:00 Mon-Fri)")
     p.add_argument("--name", metavar="TEXT", help="case name (for a new case, or a report without a case)")
     p.add_argument("--number", metavar="TEXT", default="", help="case number (new case or no case)")
     add_load_options(p)
@@ -49,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_events < 0:
         raise ReportError("--max-events must be 0 or more")
     options = load_options(args)
+    work_hours = WorkHours.parse(args.work_hours) if args.work_hours else None  # a typo fails before any load
     case = None
     checks = []
     files = []
@@ -102,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         integrity_problems=case.integrity_problems if case else None,
         event_cap=args.max_events,
         expected=case.expected if case else (),
+        work_hours=work_hours or (case.work_hours if case else None),
     )
     evidence_paths = [str(s.path) for s in sources.values()] + [c.entry.path for c in checks]
     exported = export_report(data, args.out, fmt=args.format, custody=custody, evidence_paths=evidence_paths)

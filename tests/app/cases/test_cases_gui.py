@@ -189,3 +189,29 @@ def test_findings_pairs_marked_expected_move_last_greyed_and_persist(qtbot, make
     with qtbot.waitSignal(panel.unmark_requested, timeout=2000):
         remove[0].trigger()
     assert (panel.result.pairs["expected"] == "").all() and Case.open(case.folder).expected == []
+
+
+def test_work_hours_travel_with_the_case(qtbot, make_window, evidence_folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import time
+
+    from forensics.aggregate import WorkHours
+
+    window = make_window()
+    _load(qtbot, window, [evidence_folder])
+    panel = window.findings_panel
+    night = WorkHours(time(22), time(6), (0, 1, 2, 3, 4, 5, 6), "Europe/Berlin")
+    panel.set_work_hours(night)  # the examiner's choice before any case exists
+    case = window.cases.new_case(tmp_path / "case", "Quill")
+    assert case is not None and case.work_hours == night  # a new case takes the GUI's hours
+    assert Case.open(case.folder).work_hours == night
+
+    other = tmp_path / "other"
+    prepared = Case.create(other, "Other")  # e.g. by `mailbox-audit case hours`
+    assert prepared.set_work_hours(WorkHours(time(7), time(15), (0, 1, 2, 3)))
+    prepared.save()
+    task = window.cases.open_case(other)
+    _wait(qtbot, task)
+    assert panel.work_hours == WorkHours(time(7), time(15), (0, 1, 2, 3))  # shown with the case's own hours
+    assert "07:00–15:00 on Mon, Tue, Wed, Thu" in panel.summary.text()
+    panel.set_work_hours(night)  # edited while the case is open: the case keeps the change
+    assert Case.open(other).work_hours == night

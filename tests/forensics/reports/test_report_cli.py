@@ -120,3 +120,25 @@ def test_expected_access_marks_from_the_cli_reach_the_report(
     kinds = [e["kind"] for e in Case.open(case).custody.entries()]
     assert kinds.count("finding-marked-expected") == 2 and kinds.count("finding-mark-removed") == 1
     assert [m.actor for m in Case.open(case).expected] == ["<script>alert(1)</script>"]
+
+
+def test_work_hours_kept_with_the_case_count_in_cli_reports(
+    tmp_path: Path, evidence: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = tmp_path / "case"
+    assert main(["case", "new", str(case), "--tz", "Europe/Berlin"]) == 0
+    assert main(["case", "add", str(case), str(evidence)]) == 0
+    assert main(["case", "hours", str(case), "07:00-15:30 Mon-Thu"]) == 0
+    assert main(["case", "hours", str(case), "07:00-15:30 Someday"]) == 2
+    assert "'Someday' is not a weekday" in capsys.readouterr().err
+    assert main(["case", "show", str(case)]) == 0
+    assert "work hours: 07:00–15:30 on Mon, Tue, Wed, Thu (Europe/Berlin)" in capsys.readouterr().out
+    out = tmp_path / "r.html"
+    assert main(["report", "--case", str(case), "--out", str(out)]) == 0
+    assert "After hours means outside 07:00–15:30 on Mon, Tue, Wed, Thu (Europe/Berlin)." in out.read_text(encoding="utf-8")
+    assert main(["report", "--case", str(case), "--out", str(out), "--work-hours", "00:00-23:59 Mon-Sun UTC"]) == 0
+    assert "outside 00:00–23:59 on Mon, Tue, Wed, Thu, Fri, Sat, Sun (UTC)" in out.read_text(encoding="utf-8")
+    assert main(["report", "--case", str(case), "--out", str(out), "--work-hours", "9-5"]) == 2
+    assert "expected START-END" in capsys.readouterr().err
+    sets = [e for e in Case.open(case).custody.entries() if e["kind"] == "work-hours-set"]
+    assert [e["work_hours"] for e in sets] == ["07:00;15:30;0,1,2,3;"]
