@@ -107,6 +107,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
         *[[f"Operation: {k}", v] for k, v in s.by_operation],
         *[[f"Logon type: {k}", v] for k, v in s.by_logon_type],
         ["Audit logging level implied", data.audit_level],
+        ["Findings basis", data.findings_basis],
         *[[f"EVIDENCE {e.verification}", f"{e.name}: {e.verification_detail}"] for e in data.evidence_problems],
         *[["CUSTODY LOG PROBLEM", p] for p in data.integrity_problems],
         *[[f"Methodology: {h}", t] for h, t in data.methodology],

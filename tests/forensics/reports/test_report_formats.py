@@ -149,6 +149,8 @@ def test_xlsx_sheets_counts_and_neutralized_cells(scene) -> None:
     summary = {row[0].value: row[1].value for row in book["Summary"].iter_rows(min_row=2)}
     assert summary["Rows in view"] == len(view)
     assert summary["Query"] == data.query
+    assert summary["Findings basis"].startswith("After hours means outside 08:00–18:00 on Mon, Tue, Wed, Thu, Fri")
+    assert "expected" in [c.value for c in book["Findings"][1]]
 
 
 def test_csv_round_trips_and_is_neutralized(scene) -> None:
