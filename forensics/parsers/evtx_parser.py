@@ -36,16 +36,22 @@ from forensics.evtx.exchange import map_group, map_with
 from forensics.evtx.handlers import handler_for
 from forensics.evtx.maps import EventMap, MapSet, load_maps
 from forensics.parsers import registry
-from forensics.parsers.arrowtext import missing_column
 from forensics.parsers.prefetch import blocks
 from forensics.parsers.base import ParseContext, Parser
 from forensics.schema import COLUMNS, STRING_DTYPE, constant_category
 
 #: chunks read (and hashed) together and mapped as one vectorized batch: 4 MiB of evidence
 BATCH_CHUNKS = 128
+#: batches' rows become one frame once they hold this many: a log with a few rows per batch
+#: (a Security log's log clears and dropped-audit events) would otherwise pay the pandas work
+#: of one frame per 4 MiB batch, several times the cost of reading it
+MERGE_ROWS = 20_000
 
 
-#: columns ``_frame`` fills from the records themselves, not from the mapped fields
+#: Arrow types of the schema's non-text dtypes (columns no mapped piece provides are all-null)
+_ARROW_TYPES = {"boolean": pa.bool_(), "Int32": pa.int32(), "Int64": pa.int64(),
+                "datetime64[ns, UTC]": pa.timestamp("ns", tz="UTC")}
+#: columns ``_batch_table`` fills from the records themselves, not from the mapped fields
 _NATIVE = frozenset({"provider", "event_id", "time", "record_id", "server", "raw_ref", "time_basis", "source_format"})
 
 
@@ -70,15 +76,23 @@ class EvtxParser(Parser):
         first_chunk = 0
         total = 0
         continuity = RecordContinuity()
+        held: list[pa.Table] = []  # batches' rows, made one frame together (see MERGE_ROWS)
+        held_rows = 0
         for batch in _read_batches(ctx):
             total += len(batch)
             ctx.check_cancel()
             valid, first, last = chunk_ranges(batch)
             chunks_with_magic += int(valid.sum())
-            frame = self._parse_batch(ctx, maps, header, batch, first_chunk, valid, first, last, continuity)
+            table = self._parse_batch(ctx, maps, header, batch, first_chunk, valid, first, last, continuity)
             first_chunk += len(valid)
-            if frame is not None and len(frame):
-                yield frame
+            if table is not None and table.num_rows:
+                held.append(table)
+                held_rows += table.num_rows
+                if held_rows >= MERGE_ROWS:
+                    yield _to_frame(held)
+                    held, held_rows = [], 0
+        if held:
+            yield _to_frame(held)
         if total % CHUNK_SIZE:
             ctx.report.warn(
                 f"chunk {first_chunk - 1}",
@@ -104,7 +118,7 @@ class EvtxParser(Parser):
         first: np.ndarray,
         last: np.ndarray,
         continuity: RecordContinuity,
-    ) -> pd.DataFrame | None:
+    ) -> pa.Table | None:
         batch, loops = cut_link_loops(batch)
         for chunk_in_batch, what in loops:
             ctx.report.warn(
@@ -193,7 +207,7 @@ class EvtxParser(Parser):
             pieces.append((local, _generic_fields(kept_xml.take(pa.array(local)))))
         if not pieces:
             return None
-        return _frame(pieces, system, chunk, providers, codes[kept_rows], events[kept_rows])
+        return _batch_table(pieces, system, chunk, providers, codes[kept_rows], events[kept_rows])
 
     def _map_rows(
         self,
@@ -351,50 +365,62 @@ def _category(values: pa.Array) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=categories)
 
 
-def _frame(
+def _batch_table(
     pieces: list[tuple[np.ndarray, dict[str, Any]]],
     system: dict[str, pa.Array],
     chunk: np.ndarray,
     providers: list[str],
     provider_codes: np.ndarray,
     events: np.ndarray,
-) -> pd.DataFrame:
-    """One frame of every schema column, fully typed, rows in record order."""
+) -> pa.Table:
+    """One batch's rows, every schema column as a plain Arrow array, rows in record order
+    (``_to_frame`` makes the typed frame, once for many batches)."""
     rows = np.concatenate([piece_rows for piece_rows, _ in pieces])
     order = np.argsort(rows, kind="stable")
     rows = rows[order]
     take_rows = pa.array(rows)
     n = len(rows)
-    out: dict[str, Any] = {}
+    out: dict[str, pa.Array] = {}
     for name, dtype in COLUMNS.items():
         if name in _NATIVE:
             continue
-        provided = [name in fields for _, fields in pieces]
-        if not any(provided):
-            out[name] = missing_column(dtype, n)
+        if not any(name in fields for _, fields in pieces):
+            out[name] = pa.nulls(n, _ARROW_TYPES.get(str(dtype), pa.string()))
             continue
         arrays = [_as_arrow(fields.get(name), name, len(piece_rows)) for piece_rows, fields in pieces]
         target = arrays[0].type if all(a.type == arrays[0].type for a in arrays) else None
         if target is None:
             arrays = [a.cast(pa.string()) for a in arrays]
         column = pa.concat_arrays(arrays).take(pa.array(order))
+        out[name] = column.cast(pa.string()) if dtype == "category" or dtype is STRING_DTYPE else column
+    out["provider"] = pa.array(providers, pa.string()).take(pa.array(provider_codes[rows]))
+    out["event_id"] = pa.array(events[rows], pa.int32())
+    out["time"] = system["time"].take(take_rows)
+    out["record_id"] = system["record_id"].take(take_rows).cast(pa.int64())
+    out["server"] = system["computer"].take(take_rows).cast(pa.string())
+    out["raw_ref"] = pa.array(chunk[rows], pa.int64())
+    return pa.table({name: out[name] for name in COLUMNS if name in out})
+
+
+def _to_frame(tables: list[pa.Table]) -> pd.DataFrame:
+    """Batch tables -> one frame of every schema column, fully typed."""
+    table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
+    n = table.num_rows
+    out: dict[str, Any] = {}
+    for name, dtype in COLUMNS.items():
+        if name in ("time_basis", "source_format"):
+            continue
+        column = table.column(name).combine_chunks()
         if dtype == "category":
             out[name] = _category(column.cast(pa.string()))
         elif dtype == "boolean":
             out[name] = pd.array(column.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get), dtype="boolean")
         elif dtype is STRING_DTYPE:
             out[name] = pd.array(column.cast(pa.string()).to_pandas(types_mapper={pa.string(): STRING_DTYPE}.get), dtype=STRING_DTYPE)
+        elif name == "time":
+            out[name] = column.to_pandas()
         else:
             out[name] = pd.array(column.to_pandas(), dtype=dtype)
-    provider_rows = provider_codes[rows]
-    out["provider"] = pd.Categorical.from_codes(
-        provider_rows.astype(np.int32), categories=pd.Index(pd.array(providers, dtype=STRING_DTYPE))
-    ).remove_unused_categories()
-    out["event_id"] = pd.array(events[rows], dtype="Int32")
-    out["time"] = system["time"].take(take_rows).to_pandas()
-    out["record_id"] = pd.array(system["record_id"].take(take_rows).to_pandas(), dtype="Int64")
-    out["server"] = _category(system["computer"].take(take_rows).cast(pa.string()))
-    out["raw_ref"] = pd.array(chunk[rows], dtype="Int64")
     out["time_basis"] = constant_category("utc", n)
     out["source_format"] = constant_category(EvtxParser.source_format, n)
     return pd.DataFrame({name: out[name] for name in COLUMNS})
