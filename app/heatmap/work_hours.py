@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from app import settings as app_settings
 from forensics.aggregate import WorkHours
-from forensics.aggregate.findings import WEEKDAY_NAMES
+from forensics.aggregate.work_hours import WEEKDAY_NAMES
 from forensics.query import resolve_tz
 
 KEY = "findings/work_hours"

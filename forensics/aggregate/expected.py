@@ -66,7 +66,10 @@ def without_mark(marks: Iterable[ExpectedAccess], actor: str, mailbox: str) -> l
 
 def mark_for(marks: Sequence[ExpectedAccess], actor: str, mailbox: str) -> ExpectedAccess | None:
     """The mark that explains (actor, mailbox): one for the pair beats one for every mailbox."""
-    by_key = {m.key: m for m in marks}
+    return _lookup({m.key: m for m in marks}, actor, mailbox)
+
+
+def _lookup(by_key: dict[tuple[str, str], ExpectedAccess], actor: str, mailbox: str) -> ExpectedAccess | None:
     return by_key.get((actor.casefold(), mailbox.casefold())) or by_key.get((actor.casefold(), ""))
 
 
@@ -77,10 +80,9 @@ def apply_marks(pairs: pd.DataFrame, marks: Sequence[ExpectedAccess]) -> pd.Data
     hundreds of pairs, not millions.
     """
     out = pairs.copy()
-    labels = []
-    for actor, mailbox in zip(out["actor"].astype(str), out["mailbox"].astype(str)):
-        mark = mark_for(marks, actor, mailbox) if marks else None
-        labels.append(mark.label() if mark else "")
+    by_key = {m.key: m for m in marks}
+    found = (_lookup(by_key, a, m) for a, m in zip(out["actor"].astype(str), out["mailbox"].astype(str)))
+    labels = [mark.label() if mark else "" for mark in found]
     out.insert(2, EXPECTED_COLUMN, pd.Series(labels, index=out.index, dtype=object))
     reviewed = out[EXPECTED_COLUMN] != ""
     return pd.concat([out[~reviewed], out[reviewed]]).reset_index(drop=True)
@@ -89,5 +91,5 @@ def apply_marks(pairs: pd.DataFrame, marks: Sequence[ExpectedAccess]) -> pd.Data
 def unmatched_marks(pairs: pd.DataFrame, marks: Sequence[ExpectedAccess]) -> list[ExpectedAccess]:
     """Marks that explain no pair of ``pairs`` (evidence or identities changed since)."""
     present = {(str(a).casefold(), str(m).casefold()) for a, m in zip(pairs["actor"], pairs["mailbox"])}
-    actors = {a for a, _ in present}
-    return [m for m in marks if (m.key not in present if m.mailbox else m.key[0] not in actors)]
+    present |= {(actor, "") for actor, _ in present}  # an every-mailbox mark matches any pair of its actor
+    return [m for m in marks if m.key not in present]

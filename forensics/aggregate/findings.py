@@ -19,7 +19,7 @@ import pandas as pd
 
 from forensics.aggregate.expected import ExpectedAccess, apply_marks, unmatched_marks
 from forensics.aggregate.people import person_field
-from forensics.aggregate.work_hours import WEEKDAY_NAMES, WorkHours
+from forensics.aggregate.work_hours import WorkHours
 from forensics.query import all_of, compile_query, exact
 from forensics.query.fields import CHANGE_OPERATIONS
 from forensics.query.zone import NAT, resolve_tz

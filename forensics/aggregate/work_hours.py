@@ -19,6 +19,7 @@ import pandas as pd
 from forensics.errors import ForensicsError
 from forensics.query.zone import DAY_NS, NAT, local_ns, resolve_tz
 
+
 class WorkHoursError(ForensicsError):
     """Work hours typed in a form ``WorkHours.parse`` cannot read."""
 

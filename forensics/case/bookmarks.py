@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
 
-from forensics.case.model import Bookmark
+from forensics.case.model import Bookmark, now_stamp
 
 LOCATOR = ["evidence", "record_id", "raw_ref"]
 FINGERPRINT_COLUMNS = ["time", "operation", "mailbox", "actor", "folder", "item", "client_ip"]
@@ -101,7 +100,7 @@ class BookmarkBook:
         keys = locators(frame.iloc[positions])
         prints = fingerprints(frame, positions)
         summaries = _summary(frame, positions)
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        now = now_stamp()
         existing = {(b.key, b.tag): b for b in self._items}
         added: list[Bookmark] = []
         for (evidence, record_id, raw_ref), fingerprint, summary in zip(

@@ -7,6 +7,7 @@ reports share one vocabulary. Every field is JSON-native (strings, numbers, dict
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,11 @@ from forensics.parsers.base import LoadOptions
 
 CASE_FORMAT = "mailbox-audit-case"
 CASE_VERSION = 1
+
+
+def now_stamp() -> str:
+    """The current UTC time as case.json records it (seconds, "Z")."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:

@@ -8,10 +8,9 @@ line, counts and orders the findings exactly as the examiner left them.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from forensics.aggregate.expected import ExpectedAccess, replace_mark, without_mark
 from forensics.aggregate.work_hours import WorkHours
+from forensics.case.model import now_stamp
 from forensics.custody.log import CustodyLog
 
 
@@ -25,7 +24,7 @@ class CaseReview:
 
     def mark_expected(self, actor: str, mailbox: str, reason: str, examiner: str = "") -> ExpectedAccess:
         """Record that ``actor`` reading ``mailbox`` ("" = any) is explained; logged in custody."""
-        mark = ExpectedAccess(actor, mailbox, reason, examiner or self.examiner, _now())
+        mark = ExpectedAccess(actor, mailbox, reason, examiner or self.examiner, now_stamp())
         self.expected = replace_mark(self.expected, mark)
         self.custody.append("finding-marked-expected", actor=actor, mailbox=mailbox or "(every mailbox)", reason=reason)
         return mark
@@ -50,7 +49,3 @@ class CaseReview:
         self.work_hours_text = text
         self.custody.append("work-hours-set", work_hours=text)  # start;end;days (Mon=0);zone ("" = display zone)
         return True
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from forensics.case import verification
 from forensics.case.cache import FrameCache, cache_key
 from forensics.case.bookmarks import BookmarkBook
 from forensics.case.review import CaseReview
-from forensics.case.model import CASE_FORMAT, CASE_VERSION, Bookmark, EvidenceEntry, SavedQuery
+from forensics.case.model import CASE_FORMAT, CASE_VERSION, Bookmark, EvidenceEntry, SavedQuery, now_stamp
 from forensics.case.verification import EvidenceCheck
 from forensics.custody.hashing import hash_file
 from forensics.custody.log import GENESIS, CustodyLog, line_hash
@@ -39,10 +39,6 @@ CACHE_DIR = "cache"
 
 class CaseError(ForensicsError):
     """A case folder cannot be created, read or written."""
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass
@@ -68,7 +64,7 @@ class Case(CaseReview):
         self.name = name
         self.number = ""
         self.examiner = examiner
-        self.created = _now()
+        self.created = now_stamp()
         self.display_tz = "UTC"
         self.evidence: list[EvidenceEntry] = []
         self.queries: list[SavedQuery] = []
@@ -182,7 +178,7 @@ class Case(CaseReview):
             "number": self.number,
             "examiner": self.examiner,
             "created": self.created,
-            "saved": _now(),
+            "saved": now_stamp(),
             "display_tz": self.display_tz,
             "evidence": [asdict(e) for e in self.evidence],
             "queries": [asdict(q) for q in self.queries],
@@ -250,7 +246,7 @@ class Case(CaseReview):
                 parser=report.parser,
                 options=options.as_dict(),
                 relative=relative,
-                added=_now(),
+                added=now_stamp(),
                 added_by=self.custody.examiner,
             )
             self.evidence.append(entry)
@@ -488,6 +484,6 @@ class Case(CaseReview):
     def save_query(self, name: str, text: str, toggles: dict[str, Any] | None = None) -> SavedQuery:
         """Save (or replace by name) a query the examiner wants to come back to."""
         self.queries = [q for q in self.queries if q.name != name]
-        query = SavedQuery(name=name, text=text, toggles=dict(toggles or {}), created=_now())
+        query = SavedQuery(name=name, text=text, toggles=dict(toggles or {}), created=now_stamp())
         self.queries.append(query)
         return query

@@ -11,7 +11,6 @@ DTD or entity declaration in the prolog (an "XML bomb") refuses the whole file a
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass

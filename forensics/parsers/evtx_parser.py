@@ -49,8 +49,7 @@ MERGE_ROWS = 20_000
 
 
 #: Arrow types of the schema's non-text dtypes (columns no mapped piece provides are all-null)
-_ARROW_TYPES = {"boolean": pa.bool_(), "Int32": pa.int32(), "Int64": pa.int64(),
-                "datetime64[ns, UTC]": pa.timestamp("ns", tz="UTC")}
+_ARROW_TYPES = {"boolean": pa.bool_(), "Int32": pa.int32(), "Int64": pa.int64()}
 #: columns ``_batch_table`` fills from the records themselves, not from the mapped fields
 _NATIVE = frozenset({"provider", "event_id", "time", "record_id", "server", "raw_ref", "time_basis", "source_format"})
 

@@ -172,7 +172,6 @@ class MailboxAuditParser(Parser):
     # -- mapping ------------------------------------------------------------------------------
     def _rows(self, ctx: ParseContext, frame: pd.DataFrame, time_mode: str) -> pd.DataFrame:
         report = ctx.report
-        n = len(frame)
         source_op = _first(frame, "Operation")
         operation = source_op.map(lambda op: _OPERATIONS.get(op, op), na_action="ignore")
         logon_raw = _first(frame, "LogonType")

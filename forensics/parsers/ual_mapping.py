@@ -306,7 +306,6 @@ def map_records(
     sub = np.concatenate([np.zeros(single.sum(), dtype=np.int64), np.flatnonzero(use_item) + 1, np.flatnonzero(use_folder) + 1])
     order = np.lexsort((sub, rec))
     rec = rec[order]
-    m = len(rec)
     folder_paths = pc.struct_field(folders, "Path") if len(folders) else pa.array([], S)
     item_ids = pc.coalesce(pc.struct_field(items, "Subject"), pc.struct_field(items, "InternetMessageId"), pc.struct_field(items, "Id")) if len(items) else pa.array([], S)
     item_msgid = pc.struct_field(items, "InternetMessageId") if len(items) else pa.array([], S)
