@@ -43,6 +43,7 @@ TOGGLE_QUERIES: dict[str, str] = {
     "nonowner": "is:nonowner",
     "admin": "is:admin",
     "failure": "is:failure",
+    "unexplained": "-is:expected",
 }
 
 

@@ -24,7 +24,6 @@ from app.cases.panels import BookmarksPanel, NotesPanel
 from app.cases.review import FindingsReview
 from app.workers import Task
 from forensics.case import Case, CaseLoad
-from forensics.case.bookmarks import TAG_COLUMN
 from forensics.errors import ForensicsError
 from forensics.ingest import LoadResult
 from forensics.parsers.base import LoadOptions
@@ -62,7 +61,7 @@ class CaseController(QObject):
         self.bookmarks_dock = window.add_dock(self.bookmarks_panel, Qt.DockWidgetArea.RightDockWidgetArea, "Bookmarks")
         self.notes_dock = window.add_dock(self.notes_panel, Qt.DockWidgetArea.RightDockWidgetArea, "Case notes")
         window.tabifyDockWidget(self.bookmarks_dock, self.notes_dock)
-        self.session.loaded.connect(self._apply_tags)
+        self.session.loaded.connect(self.apply_review_columns)
         self.session.loader.finished.connect(self._record_load)
         self.review = FindingsReview(self)  # expected-access marks on the Findings dock
 
@@ -145,7 +144,7 @@ class CaseController(QObject):
         self._adopt(case)
         case.record_files([f for f in self.session.files if f.status in ("loaded", "duplicate")], LoadOptions())
         case.save()
-        self._apply_tags()
+        self.apply_review_columns()
         return case
 
     def open_case_dialog(self) -> None:
@@ -257,19 +256,15 @@ class CaseController(QObject):
             self.case.remember_rows(result, LoadOptions())
 
     # ------------------------------------------------------------------ bookmarks
-    def _apply_tags(self) -> None:
-        """Give the frame its ``tag`` column (so ``tag:NAME`` queries and the Tag column work)."""
+    def apply_review_columns(self) -> None:
+        """Give the frame the columns the case's review derives: ``tag`` (bookmarks) and,
+        once pairs are marked, ``expected`` (so ``tag:NAME``, ``is:expected`` and the Tag and
+        Expected columns work)."""
         session = self.session
         if self.case is None or not len(session.frame):
             return
-        frame = session.frame.copy(deep=False)
-        tags = self.case.bookmarks.tag_column(frame)
-        if TAG_COLUMN in frame.columns:
-            frame[TAG_COLUMN] = tags
-        else:
-            frame.insert(1, TAG_COLUMN, tags)  # right after time
-        session.frame = frame
-        # the session caches masks and sort keys per frame; this frame has a new column
+        session.frame = self.case.with_review_columns(session.frame)
+        # the session caches masks and sort keys per frame; this frame has new columns
         session._invalidate()  # noqa: SLF001
         session.columns_changed.emit()
         session._refresh(force=True)  # noqa: SLF001
@@ -300,7 +295,7 @@ class CaseController(QObject):
         self.case.custody.append("bookmarks-added", tag=tag, rows=len(added))
         self.case.save()
         self.session.custody_changed.emit()
-        self._apply_tags()
+        self.apply_review_columns()
         self.refresh_bookmarks()
         return len(added)
 
@@ -310,7 +305,7 @@ class CaseController(QObject):
         items = self.case.bookmarks.items
         self.case.bookmarks.remove([items[i] for i in indexes if 0 <= i < len(items)])
         self.case.save()
-        self._apply_tags()
+        self.apply_review_columns()
         self.refresh_bookmarks()
 
     def refresh_bookmarks(self) -> None:

@@ -98,6 +98,7 @@ class FindingsReview(QObject):
     def _saved(self, message: str) -> bool:
         if not self._save():
             return False
+        self.cases.apply_review_columns()  # the rows' ``expected`` column follows the marks
         if self.panel is not None:
             self.panel.recompute()
         self.window.statusBar().showMessage(message, 5000)

@@ -48,6 +48,8 @@ HEADERS: dict[str, str] = {
     "mailbox_ids": "Mailbox identities",
     "details": "Details",
     "raw_ref": "Raw ref",
+    "tag": "Tag",
+    "expected": "Expected access",
 }
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # trimmed to milliseconds below

@@ -25,7 +25,9 @@ from app.widgets.time_range import TimeRangeControl
 
 TOGGLES = (("nonowner", "Non-owner only", "Only access by someone other than the mailbox owner (is:nonowner)"),
            ("admin", "Admin only", "Only access with administrative rights (is:admin)"),
-           ("failure", "Failures", "Only failed logons / denied access (is:failure)"))
+           ("failure", "Failures", "Only failed logons / denied access (is:failure)"),
+           ("unexplained", "Hide expected",
+            "Hide the rows of pairs marked as expected access in the Findings dock (-is:expected)"))
 
 
 class QueryEdit(QLineEdit):

@@ -8,6 +8,10 @@ who made it. Marked pairs keep every number and their query; they only move belo
 unexplained pairs and carry the reason, in the GUI and in every report. Marks are matched
 by the person labels the findings show (case-insensitive), so a mark that no longer matches
 (other evidence, another directory export) is reported, never silently dropped.
+
+The marks reach the rows too (``expected_column``): every row that counts toward a marked
+pair carries the reason in a derived ``expected`` column, so ``is:expected`` and
+``-is:expected`` work in the grid, the heatmap and report filters.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-#: the findings pairs column that holds a marked pair's reason ("" for unreviewed pairs)
-EXPECTED_COLUMN = "expected"
+from forensics.aggregate.people import PAIR_QUERY, person_field, person_labels
+from forensics.query import compile_query
+from forensics.query.fields import EXPECTED_COLUMN  # pairs: the reason or ""; rows: the reason or NA
 
 
 @dataclass(frozen=True)
@@ -93,3 +99,35 @@ def unmatched_marks(pairs: pd.DataFrame, marks: Sequence[ExpectedAccess]) -> lis
     present = {(str(a).casefold(), str(m).casefold()) for a, m in zip(pairs["actor"], pairs["mailbox"])}
     present |= {(actor, "") for actor, _ in present}  # an every-mailbox mark matches any pair of its actor
     return [m for m in marks if m.key not in present]
+
+
+def expected_column(frame: pd.DataFrame, marks: Sequence[ExpectedAccess]) -> pd.Series:
+    """Per row of ``frame``: the label of the mark explaining it, NA where none does.
+
+    A row is explained when it belongs to a marked findings pair: non-owner mailbox access
+    (``PAIR_QUERY``, so an administrative change by a marked service account stays in view)
+    by the mark's actor on the mark's mailbox (or any mailbox), people labelled as the
+    findings label them. Python runs per distinct (actor, mailbox) of the marked actors'
+    rows; the rows themselves are handled as category codes. Categorical result.
+    """
+    codes = np.full(len(frame), -1, dtype=np.int64)
+    labels: list[str] = []
+    if marks and len(frame) and {"actor", "mailbox"} <= set(frame.columns):
+        actor_codes, actors = person_labels(frame[person_field(frame, "actor")])
+        marked_actors = {m.key[0] for m in marks}
+        actor_marked = np.array([a.casefold() in marked_actors for a in actors], dtype=bool)
+        rows = np.flatnonzero(actor_marked[actor_codes])
+        if len(rows):
+            rows = rows[compile_query(PAIR_QUERY).mask(frame.iloc[rows])]
+        if len(rows):
+            mailbox_codes, mailboxes = person_labels(frame[person_field(frame, "mailbox")].iloc[rows])
+            pair_keys = actor_codes[rows] * len(mailboxes) + mailbox_codes
+            pairs, inverse = np.unique(pair_keys, return_inverse=True)
+            by_key = {m.key: m for m in marks}
+            found = [_lookup(by_key, actors[k // len(mailboxes)], mailboxes[k % len(mailboxes)]) for k in pairs.tolist()]
+            labels = sorted({mark.label() for mark in found if mark})
+            number = {label: i for i, label in enumerate(labels)}
+            pair_code = np.array([number[mark.label()] if mark else -1 for mark in found], dtype=np.int64)
+            codes[rows] = pair_code[inverse.ravel()]
+    categories = pd.Index(labels, dtype="string")
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=frame.index, name=EXPECTED_COLUMN)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from forensics.aggregate.expected import ExpectedAccess, apply_marks, unmatched_marks
-from forensics.aggregate.people import person_field
+from forensics.aggregate.people import NOT_RECORDED, PAIR_QUERY, person_field
 from forensics.aggregate.work_hours import WorkHours
 from forensics.query import all_of, compile_query, exact
 from forensics.query.fields import CHANGE_OPERATIONS
@@ -32,7 +32,6 @@ ADMIN_CHANGE_OPERATIONS: tuple[str, ...] = (
 #: Operations that are not mailbox accesses (administration), left out of the pairs:
 #: exactly what the query shorthand ``is:change`` matches.
 NOT_ACCESS_OPERATIONS: tuple[str, ...] = CHANGE_OPERATIONS
-NOT_RECORDED = "(not recorded)"
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,7 @@ def access_pairs(
     Ordered by events, largest first. Returns the table and the operation column names.
     """
     work_hours = work_hours or WorkHours()
-    base = "is:nonowner -is:change"
+    base = PAIR_QUERY
     mask = compile_query(base).mask(frame)
     sub = frame[mask]
     actor_field, mailbox_field = person_field(frame, "actor"), person_field(frame, "mailbox")

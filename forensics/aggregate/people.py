@@ -1,13 +1,21 @@
-"""Which column names a person: the resolved key when the frame has it, else the raw form.
+"""Which column names a person, and how a person is labelled in findings and review marks.
 
 Frames from ``forensics.ingest`` carry ``mailbox_key``/``actor_key`` (one label for every
 form of a person: ``amorgan`` = ``amorgan@contoso.com`` = ``/o=…/cn=amorgan``), so the
 heatmap and findings count one mailbox once. Hand-built frames without them still work.
+The findings pairs, the heatmap and the expected-access marks all label people the same
+way (``person_labels``), so a mark made on a pair finds that pair's rows again.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+#: the label of a person the evidence did not record
+NOT_RECORDED = "(not recorded)"
+#: the rows that make up the findings' actor–mailbox pairs: non-owner mailbox access
+PAIR_QUERY = "is:nonowner -is:change"
 
 
 def person_field(frame: pd.DataFrame, role: str) -> str:
@@ -16,3 +24,15 @@ def person_field(frame: pd.DataFrame, role: str) -> str:
     if key in frame.columns and bool(frame[key].notna().any()):
         return key
     return role
+
+
+def person_labels(series: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(code per row, label per code): a missing person is the last label, ``NOT_RECORDED``.
+
+    Works on category codes, so millions of rows cost one integer array.
+    """
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype("category")
+    codes = series.cat.codes.to_numpy().astype(np.int64)
+    labels = [str(v) for v in series.cat.categories] + [NOT_RECORDED]
+    return np.where(codes < 0, len(labels) - 1, codes), labels

@@ -13,7 +13,7 @@ from datetime import tzinfo
 import numpy as np
 import pandas as pd
 
-from forensics.aggregate.people import person_field
+from forensics.aggregate.people import NOT_RECORDED, person_field
 from forensics.aggregate.bins import BINS, TimeBins, choose_bin, make_bins, valid_range
 from forensics.aggregate.lazy import LazySeq
 from forensics.aggregate.pivot import Pivot
@@ -22,7 +22,6 @@ from forensics.query import all_of, compile_query, exact, time_range
 from forensics.query.fields import WEEKDAYS
 from forensics.query.zone import HOUR_NS, NAT, local_ns, resolve_tz
 
-NOT_RECORDED = "(not recorded)"
 #: Dense count matrices above this many cells switch to a sparse count (or refuse, for time).
 MAX_DENSE_CELLS = 20_000_000
 WEEKDAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

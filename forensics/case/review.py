@@ -8,16 +8,22 @@ line, counts and orders the findings exactly as the examiner left them.
 
 from __future__ import annotations
 
-from forensics.aggregate.expected import ExpectedAccess, replace_mark, without_mark
+import pandas as pd
+
+from forensics.aggregate.expected import ExpectedAccess, expected_column, replace_mark, without_mark
 from forensics.aggregate.work_hours import WorkHours
+from forensics.case.bookmarks import TAG_COLUMN, BookmarkBook
 from forensics.case.model import now_stamp
+from forensics.query.fields import EXPECTED_COLUMN
 from forensics.custody.log import CustodyLog
 
 
 class CaseReview:
-    """Mixed into ``Case``: it provides ``custody``, ``examiner``, ``expected`` and ``work_hours_text``."""
+    """Mixed into ``Case``: it provides ``custody``, ``examiner``, ``bookmarks``, ``expected`` and
+    ``work_hours_text``."""
 
     custody: CustodyLog
+    bookmarks: BookmarkBook
     examiner: str
     expected: list[ExpectedAccess]
     work_hours_text: str  # WorkHours.to_text(), "" = not set for this case
@@ -35,6 +41,24 @@ class CaseReview:
         if removed:
             self.custody.append("finding-mark-removed", actor=actor, mailbox=mailbox or "(every mailbox)")
         return removed
+
+    def with_review_columns(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` plus the columns the examiner's review derives: ``tag`` (bookmarks) right
+        after time, ``expected`` (the reason of the mark explaining the row) after mailbox
+        when the case has marks — so ``tag:`` and ``is:expected`` queries work on it."""
+        out = frame.copy(deep=False)
+        derived = [(TAG_COLUMN, self.bookmarks.tag_column(frame), "time")]
+        if self.expected:
+            derived.append((EXPECTED_COLUMN, expected_column(frame, self.expected), "mailbox"))
+        elif EXPECTED_COLUMN in out.columns:
+            out = out.drop(columns=EXPECTED_COLUMN)
+        for name, values, after in derived:
+            if name in out.columns:
+                out[name] = values
+            else:
+                where = out.columns.get_loc(after) + 1 if after in out.columns else len(out.columns)
+                out.insert(where, name, values)
+        return out
 
     @property
     def work_hours(self) -> WorkHours | None:

@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         loaded = case.load()
         if not len(loaded.frame):
             raise EvidenceError(f"{args.case}: no rows loaded from the case's evidence")
-        frame = case.bookmarks.with_tags(loaded.frame)
+        frame = case.with_review_columns(loaded.frame)
         try:
             positions = query.mask(frame).nonzero()[0].tolist()
         except QueryError:

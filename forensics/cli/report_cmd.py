@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             sources.update(added.sources)
             refresh_gap_notes(files)
         frame = schema.concat(frames)
-        frame = case.bookmarks.with_tags(frame)
+        frame = case.with_review_columns(frame)
         display_tz = args.tz or case.display_tz
     else:
         custody = CustodyLog(None, examiner=args.examiner)

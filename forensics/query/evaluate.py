@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from forensics.errors import QueryError
 from forensics.query.encoded import encoded
-from forensics.query.fields import CHANGE_OPERATIONS, SPECIAL_KEYS, WEEKDAYS, resolve_field
+from forensics.query.fields import CHANGE_OPERATIONS, EXPECTED_COLUMN, SPECIAL_KEYS, WEEKDAYS, resolve_field
 from forensics.query.zone import hour_of_day, local_ns, weekday
 from forensics.query.nodes import (
     All,
@@ -295,6 +295,10 @@ class Evaluator:
                 pred = np.isin(np.asarray(series.cat.categories.astype(str)), CHANGE_OPERATIONS)
                 return _category_mask(series, pred)
             return _as_bool(series.isin(CHANGE_OPERATIONS))
+        if node.name == "expected":  # the derived column a case's review marks add (no marks: none)
+            if EXPECTED_COLUMN not in self.frame.columns:
+                return np.zeros(len(self.frame), dtype=bool)
+            return _as_bool(self.frame[EXPECTED_COLUMN].notna())
         if node.name in ("failure", "success"):
             return _equals(self._column("outcome", node.pos), node.name.capitalize(), case=False)
         raise QueryError(f"unknown is:{node.name}", node.pos)  # pragma: no cover

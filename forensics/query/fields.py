@@ -31,6 +31,9 @@ ALIASES: dict[str, str] = {
     "source": "source_format",
 }
 
+#: the derived column of an open case's expected-access marks (``forensics.aggregate.expected``)
+EXPECTED_COLUMN = "expected"
+
 #: ``is:`` shorthands, with the definition shown in help and completion.
 SHORTHANDS: dict[str, str] = {
     "nonowner": "logon_type is not Owner (Delegate, Admin, Unknown or not recorded)",
@@ -40,6 +43,8 @@ SHORTHANDS: dict[str, str] = {
     "success": "outcome is Success",
     "change": "operation is an administrative change or command, not a mailbox access "
               "(AuditConfigChange, PermissionChange, ForwardingChange, InboxRuleChange, MailboxExport, AdminCommand)",
+    "expected": "the row belongs to an actor–mailbox pair the examiner marked as expected access "
+                "(a case's review marks; -is:expected leaves the unexplained access)",
 }
 
 #: Operations ``is:change`` matches (administrative changes bearing on access, and commands).

@@ -36,11 +36,13 @@ Type terms separated by spaces; a row must match **all** of them. Matching is
 | `is:admin` | logon type is Admin, or the source set the administrative-rights flag |
 | `is:failure` / `is:success` | outcome is Failure / Success |
 | `is:change` | an administrative change or command, not a mailbox access (AuditConfigChange, PermissionChange, ForwardingChange, InboxRuleChange, MailboxExport, AdminCommand) |
+| `is:expected` | the row belongs to an actor–mailbox pair the examiner marked as expected access in the case (Findings, right-click); `is:nonowner -is:expected` leaves the access nobody has explained yet |
+| `expected:backup` | the reason of the mark that explains the row |
 
 **Fields** are the table's columns — `time operation mailbox actor logon_type admin_rights
 folder item client_ip client_host client_app outcome server event_id record_id evidence
 source_format provider mapping logon_rule time_basis actor_ids mailbox_ids details` — and
-any extra column present (e.g. `tag:` once bookmarks add tags). Field names are
+any extra column present (e.g. `tag:` once bookmarks add tags, `expected:` once review marks exist). Field names are
 case-insensitive. Short aliases:
 
 | alias | column |

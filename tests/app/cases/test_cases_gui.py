@@ -184,11 +184,25 @@ def test_findings_pairs_marked_expected_move_last_greyed_and_persist(qtbot, make
     remove = [a for a in panel.pair_menu(last).actions() if a.text().startswith("Remove the expected mark")]
     assert len(remove) == 1
 
+    # the grid: the pair's rows carry the reason, and "Hide expected" leaves the unexplained rows
+    session = window.session
+    columns = list(session.frame.columns)
+    assert columns.index("expected") == columns.index("mailbox") + 1
+    marked = int(pairs["events"].iloc[last])
+    assert int(session.frame["expected"].notna().sum()) == marked
+    assert window.table.model().headerData(columns.index("expected"), QtNs.Orientation.Horizontal) == "Expected access"
+    shown = len(session.view)
+    window.query_bar.toggle_buttons["unexplained"].setChecked(True)
+    assert len(session.view) == shown - marked
+    window.query_bar.toggle_buttons["unexplained"].setChecked(False)
+    assert len(session.view) == shown
+
     reopened = Case.open(case.folder)
     assert [(m.actor, m.mailbox, m.reason) for m in reopened.expected] == [(top_actor, top_mailbox, "backup job")]
     with qtbot.waitSignal(panel.unmark_requested, timeout=2000):
         remove[0].trigger()
     assert (panel.result.pairs["expected"] == "").all() and Case.open(case.folder).expected == []
+    assert "expected" not in window.session.frame.columns  # no marks left: no column
 
 
 def test_work_hours_travel_with_the_case(qtbot, make_window, evidence_folder, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -122,6 +122,22 @@ def test_expected_access_marks_from_the_cli_reach_the_report(
     assert [m.actor for m in Case.open(case).expected] == ["<script>alert(1)</script>"]
 
 
+def test_cli_filters_see_the_rows_of_marked_pairs(tmp_path: Path, evidence: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case = tmp_path / "case"
+    assert main(["case", "new", str(case), "--examiner", "E"]) == 0
+    assert main(["case", "add", str(case), str(evidence)]) == 0
+    assert main(["case", "tag", str(case), "--filter", "is:expected", "--tag", "none"]) == 0
+    assert "tagged 0 rows" in capsys.readouterr().out  # no marks yet: nothing is explained
+    assert main(["case", "expect", str(case), "--actor", "<script>alert(1)</script>", "--reason", "assistant"]) == 0
+    assert main(["case", "tag", str(case), "--filter", "is:expected", "--tag", "reviewed"]) == 0
+    assert "tagged 2 rows 'reviewed'" in capsys.readouterr().out  # the actor's two reads of the CEO's mailbox
+    out = tmp_path / "rows.csv"
+    assert main(["report", "--case", str(case), "--filter", "is:nonowner", "--out", str(out)]) == 0
+    assert "rows in view: 2 of 3" in capsys.readouterr().out
+    assert main(["report", "--case", str(case), "--filter", "is:nonowner -is:expected", "--out", str(out)]) == 0
+    assert "rows in view: 0 of 3" in capsys.readouterr().out  # every non-owner row is explained
+
+
 def test_work_hours_kept_with_the_case_count_in_cli_reports(
     tmp_path: Path, evidence: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
