@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
@@ -23,7 +24,7 @@ from app.cases.dialogs import NewCaseDialog, TagDialog
 from app.cases.panels import BookmarksPanel, NotesPanel
 from app.cases.review import FindingsReview
 from app.workers import Task
-from forensics.case import Case, CaseLoad
+from forensics.case import Case, CaseLoad, SavedQuery
 from forensics.errors import ForensicsError
 from forensics.ingest import LoadResult
 from forensics.parsers.base import LoadOptions
@@ -36,6 +37,22 @@ log = logging.getLogger(__name__)
 RECENT_KEY = "cases/recent"
 MAX_RECENT = 8
 REPORT_FILTERS = "HTML report (*.html);;PDF report (*.pdf);;Excel workbook (*.xlsx);;CSV table (*.csv)"
+#: how the grid's filters are written beside a saved query and a report (and read back)
+QUICK_FILTER_KEY = "quick filter {}"
+OPERATIONS_KEY = "operations"
+TIME_FROM_KEY = "time from (UTC, inclusive)"
+TIME_TO_KEY = "time to (UTC, inclusive)"
+
+
+def _instant(text: object) -> pd.Timestamp | None:
+    """A saved bound back as a UTC instant (None when absent or unreadable)."""
+    try:
+        stamp = pd.Timestamp(str(text)) if text else None
+    except ValueError:
+        return None
+    if stamp is None or pd.isna(stamp):
+        return None
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 class CaseController(QObject):
@@ -87,7 +104,7 @@ class CaseController(QObject):
         self.action_export = self._action("&Export report…", self.export_dialog, "Ctrl+Shift+E",
                                           "Export what the grid shows, with its query: HTML, PDF, XLSX or CSV")
         self.action_save_query = self._action("Save &query in case…", self.save_query_dialog, None,
-                                              "Keep the current query under a name in the case")
+                                              "Keep the current query and quick filters under a name in the case")
         self.menu_recent = QMenu("&Recent cases", w)
         self.menu_recent.aboutToShow.connect(self._fill_recent)
         self.menu_queries = QMenu("Case &queries", w)
@@ -122,7 +139,7 @@ class CaseController(QObject):
         self.menu_queries.clear()
         for query in self.case.queries if self.case else []:
             action = self.menu_queries.addAction(f"{query.name}: {query.text}")
-            action.triggered.connect(lambda _c=False, t=query.text: self.window.set_query(t))
+            action.triggered.connect(lambda _c=False, q=query: self.apply_saved_query(q))
         if self.menu_queries.isEmpty():
             self.menu_queries.addAction("(none)").setEnabled(False)
 
@@ -236,7 +253,7 @@ class CaseController(QObject):
         self.window.statusBar().showMessage(f"Saved case '{self.case.name}'", 4000)
 
     def save_query_dialog(self) -> None:
-        if self.case is None or not self.session.query_text:
+        if self.case is None or not (self.session.query_text or self.current_toggles()):
             return
         name, ok = QInputDialog.getText(self.window, "Save query", "Name:")
         if ok and name.strip():
@@ -350,6 +367,19 @@ class CaseController(QObject):
         self.window.show_detail(target)
         return True
 
+    def apply_saved_query(self, query: SavedQuery) -> None:
+        """Show a saved query's rows as they were saved: its text with the quick filters,
+        operations and time range it was saved with (a query saved without them, e.g. by
+        ``mailbox-audit case query``, runs with none)."""
+        bar, saved = self.window.query_bar, query.toggles
+        for name, button in bar.toggle_buttons.items():
+            button.setChecked(QUICK_FILTER_KEY.format(name) in saved)
+        operations = str(saved.get(OPERATIONS_KEY) or "")
+        bar.set_operations({o.strip() for o in operations.split(",") if o.strip()} or None)
+        bar.time_range.set_range(_instant(saved.get(TIME_FROM_KEY)), _instant(saved.get(TIME_TO_KEY)))
+        self.window.set_query(query.text)
+        self.window.statusBar().showMessage(f"Saved query '{query.name}' applied with the filters it was saved with", 5000)
+
     # ------------------------------------------------------------------ reports
     def current_toggles(self) -> dict[str, Any]:
         s = self.session
@@ -357,13 +387,13 @@ class CaseController(QObject):
         from app.session import TOGGLE_QUERIES
 
         for name in sorted(s.toggles):
-            toggles[f"quick filter {name}"] = TOGGLE_QUERIES[name]
+            toggles[QUICK_FILTER_KEY.format(name)] = TOGGLE_QUERIES[name]
         if s.operations is not None:
-            toggles["operations"] = ", ".join(sorted(s.operations))
+            toggles[OPERATIONS_KEY] = ", ".join(sorted(s.operations))
         if s.time_from is not None:
-            toggles["time from (UTC, inclusive)"] = s.time_from.isoformat()
+            toggles[TIME_FROM_KEY] = s.time_from.isoformat()
         if s.time_to is not None:
-            toggles["time to (UTC, inclusive)"] = s.time_to.isoformat()
+            toggles[TIME_TO_KEY] = s.time_to.isoformat()
         if s.sort_column:
             toggles["sorted by"] = f"{s.sort_column} {'descending' if s.sort_descending else 'ascending'}"
         return toggles

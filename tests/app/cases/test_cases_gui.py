@@ -3,7 +3,6 @@ jump, notes, a modified file shown loudly, and File > Export report of what the 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -229,3 +228,42 @@ def test_work_hours_travel_with_the_case(qtbot, make_window, evidence_folder, tm
     assert "07:00–15:00 on Mon, Tue, Wed, Thu" in panel.summary.text()
     panel.set_work_hours(night)  # edited while the case is open: the case keeps the change
     assert Case.open(other).work_hours == night
+
+
+def test_a_saved_query_comes_back_with_its_filters(qtbot, make_window, evidence_folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    window = make_window()
+    _load(qtbot, window, [evidence_folder])
+    cases, session, bar = window.cases, window.session, window.query_bar
+    case = cases.new_case(tmp_path / "case", "Quill")
+    assert case is not None
+    total = len(session.view)
+    window.set_query("has:mailbox")
+    bar.toggle_buttons["nonowner"].setChecked(True)
+    operations = session.operations_present()
+    bar.set_operations({operations[0]})
+    times = session.frame["time"].dropna().sort_values()
+    start, end = times.iloc[0] + pd.Timedelta(minutes=1), times.iloc[-1]
+    bar.time_range.set_range(start, end)
+    shown = len(session.view)
+    assert 0 < shown < total
+    case.save_query("night reads", session.query_text, cases.current_toggles())
+    case.save()
+
+    bar.toggle_buttons["nonowner"].setChecked(False)  # the examiner moves on
+    bar.set_operations(None)
+    bar.time_range.set_range(None, None)
+    window.set_query("")
+    assert len(session.view) == total
+
+    cases.apply_saved_query(Case.open(case.folder).queries[0])
+    assert len(session.view) == shown and session.query_text == "has:mailbox"
+    assert bar.toggle_buttons["nonowner"].isChecked() and session.operations == {operations[0]}
+    assert session.time_from == start.floor("s") and session.time_to is not None
+
+    from forensics.case import SavedQuery
+
+    cases.apply_saved_query(SavedQuery("from the CLI", "has:mailbox"))  # saved without filters: none apply
+    assert not session.toggles and session.operations is None and session.time_from is None
+    assert len(session.view) == int(session.frame["mailbox"].notna().sum())
