@@ -100,7 +100,7 @@ class CaseController(QObject):
         self.action_open = self._action("Open &case…", self.open_case_dialog, "Ctrl+Shift+K",
                                         "Open a case folder and reload (and re-verify) its evidence")
         self.action_save = self._action("&Save case", self.save_case, QKeySequence.StandardKey.Save,
-                                        "Save bookmarks, notes and the current query in the case")
+                                        "Save bookmarks, notes and the current query and filters in the case")
         self.action_export = self._action("&Export report…", self.export_dialog, "Ctrl+Shift+E",
                                           "Export what the grid shows, with its query: HTML, PDF, XLSX or CSV")
         self.action_save_query = self._action("Save &query in case…", self.save_query_dialog, None,
@@ -220,8 +220,8 @@ class CaseController(QObject):
     def _case_loaded(self, loaded: CaseLoad) -> None:
         self.session.add_result(LoadResult(frame=loaded.frame, files=loaded.files, sources=loaded.sources))
         self.session.custody_changed.emit()
-        if self.case is not None and self.case.current_query:
-            self.window.set_query(self.case.current_query)
+        if self.case is not None and (self.case.current_query or self.case.current_filters):
+            self.apply_filters(self.case.current_query, self.case.current_filters)
         self.refresh_bookmarks()
         problems = loaded.problems
         if problems:
@@ -245,6 +245,7 @@ class CaseController(QObject):
             return
         self.notes_panel.flush()
         self.case.current_query = self.session.query_text
+        self.case.current_filters = self.current_toggles()
         try:
             self.case.save()
         except ForensicsError as exc:
@@ -368,17 +369,21 @@ class CaseController(QObject):
         return True
 
     def apply_saved_query(self, query: SavedQuery) -> None:
-        """Show a saved query's rows as they were saved: its text with the quick filters,
-        operations and time range it was saved with (a query saved without them, e.g. by
-        ``mailbox-audit case query``, runs with none)."""
-        bar, saved = self.window.query_bar, query.toggles
+        """Show a saved query's rows as they were saved (``apply_filters``)."""
+        self.apply_filters(query.text, query.toggles)
+        self.window.statusBar().showMessage(f"Saved query '{query.name}' applied with the filters it was saved with", 5000)
+
+    def apply_filters(self, text: str, saved: dict[str, Any]) -> None:
+        """The query ``text`` with the quick filters, operations and time range written by
+        ``current_toggles`` (a query saved without them, e.g. by ``mailbox-audit case
+        query``, runs with none), so a saved query or a reopened case shows the same rows."""
+        bar = self.window.query_bar
         for name, button in bar.toggle_buttons.items():
             button.setChecked(QUICK_FILTER_KEY.format(name) in saved)
         operations = str(saved.get(OPERATIONS_KEY) or "")
         bar.set_operations({o.strip() for o in operations.split(",") if o.strip()} or None)
         bar.time_range.set_range(_instant(saved.get(TIME_FROM_KEY)), _instant(saved.get(TIME_TO_KEY)))
-        self.window.set_query(query.text)
-        self.window.statusBar().showMessage(f"Saved query '{query.name}' applied with the filters it was saved with", 5000)
+        self.window.set_query(text)
 
     # ------------------------------------------------------------------ reports
     def current_toggles(self) -> dict[str, Any]:

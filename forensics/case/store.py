@@ -69,6 +69,7 @@ class Case(CaseReview):
         self.evidence: list[EvidenceEntry] = []
         self.queries: list[SavedQuery] = []
         self.current_query = ""
+        self.current_filters: dict[str, Any] = {}  # the grid's quick filters etc. beside current_query
         self.bookmarks = BookmarkBook()
         self.notes = ""
         self.expected: list[ExpectedAccess] = []  # the examiner's review marks on findings pairs
@@ -162,6 +163,7 @@ class Case(CaseReview):
             self.evidence = [EvidenceEntry.from_dict(e) for e in data.get("evidence", [])]
             self.queries = [SavedQuery.from_dict(q) for q in data.get("queries", [])]
             self.current_query = str(data.get("current_query", ""))
+            self.current_filters = dict(data.get("current_filters") or {})
             self.bookmarks = BookmarkBook(Bookmark.from_dict(b) for b in data.get("bookmarks", []))
             self.notes = str(data.get("notes", ""))
             self.expected = [ExpectedAccess.from_dict(m) for m in data.get("expected_access", [])]
@@ -183,6 +185,7 @@ class Case(CaseReview):
             "evidence": [asdict(e) for e in self.evidence],
             "queries": [asdict(q) for q in self.queries],
             "current_query": self.current_query,
+            "current_filters": self.current_filters,
             "bookmarks": [b.to_dict() for b in self.bookmarks],
             "notes": self.notes,
             "expected_access": [m.to_dict() for m in self.expected],

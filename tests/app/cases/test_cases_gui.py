@@ -261,6 +261,12 @@ def test_a_saved_query_comes_back_with_its_filters(qtbot, make_window, evidence_
     assert len(session.view) == shown and session.query_text == "has:mailbox"
     assert bar.toggle_buttons["nonowner"].isChecked() and session.operations == {operations[0]}
     assert session.time_from == start.floor("s") and session.time_to is not None
+    cases.save_case()  # the case reopens on the same view: query and filters
+
+    other = make_window()
+    _wait(qtbot, other.cases.open_case(case.folder))
+    assert other.session.query_text == "has:mailbox" and other.query_bar.toggle_buttons["nonowner"].isChecked()
+    assert other.session.operations == {operations[0]} and len(other.session.view) == shown
 
     from forensics.case import SavedQuery
 
