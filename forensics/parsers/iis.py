@@ -5,7 +5,8 @@ one in Python. The file is read in large blocks; numpy finds line starts, ``#`` 
 and field counts per line; each run of lines under one ``#Fields:`` header goes to
 pyarrow's CSV reader (space-separated, no quoting, ``-`` = empty); what a request means is
 then decided column-wise in ``iis_requests``, a batch of ``ROWS_PER_BATCH`` lines at a time
-on a worker thread while the next block is read and hashed; ``iis_assembly`` settles what
+on ``INTERPRETERS`` worker threads while the next block is read and hashed (batches are
+independent; their results are taken in file order); ``iis_assembly`` settles what
 needs the whole log (401 challenges answered later) and builds one frame. Lines whose
 field count disagrees with their ``#Fields:`` header, or that come before any header, are
 bad records with a warning naming the line. ``raw_ref`` is the byte offset of the line,
@@ -40,8 +41,10 @@ from forensics.parsers.w3ctime import parse_w3c_times
 
 BLOCK = 32 << 20  # bytes per read; the tail of a partial line carries over
 ROWS_PER_BATCH = 100_000  # rows interpreted together, while the next block is read and hashed
-#: row batches read ahead of the interpreting thread (bounds the memory of what waits)
+#: row batches read ahead of the interpreting threads (bounds the memory of what waits)
 BATCHES_AHEAD = 2
+#: threads interpreting batches (Arrow and numpy release the GIL; batches are independent)
+INTERPRETERS = 2
 #: W3C fields the classifier uses (lower-case); others are not materialized
 WANTED = {
     "date", "time", "s-sitename", "s-computername", "s-ip", "cs-method", "cs-uri-stem",
@@ -98,7 +101,7 @@ class IisParser(Parser):
 
     # -- reading --------------------------------------------------------------------------
     def parse(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
-        worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iis-interpret")
+        worker = ThreadPoolExecutor(max_workers=INTERPRETERS, thread_name_prefix="iis-interpret")
         state = _State(assembly=IisAssembly(ctx.options.all_events), worker=worker)
         try:
             yield from self._parse(ctx, state)
@@ -327,9 +330,9 @@ class IisParser(Parser):
         if not table.num_rows:
             return
         assert state.assembly is not None and state.worker is not None
-        # one worker, so batches are interpreted in file order (the 401 pairing needs it);
-        # numpy and Arrow release the GIL, so this overlaps with reading the next lines
-        state.inflight.append(state.worker.submit(classify, table, times, ctx.options.all_events, state.assembly.keys))
+        # numpy and Arrow release the GIL, so this overlaps with reading the next lines; results
+        # are collected in file order (the 401 pairing's keys are added then)
+        state.inflight.append(state.worker.submit(classify, table, times, ctx.options.all_events))
         while len(state.inflight) > BATCHES_AHEAD:
             self._collect(ctx, state)
 
@@ -338,7 +341,9 @@ class IisParser(Parser):
         chunk = state.inflight.popleft().result()
         for reason, count in chunk.skipped.items():
             ctx.report.skip(reason, count)
-        assert state.assembly is not None
+        assert state.assembly is not None and chunk.key_parts is not None
+        chunk.first_row = state.assembly.keys.add(*chunk.key_parts)  # in file order, whatever thread classified it
+        chunk.key_parts = None
         state.assembly.add(chunk)
 
     def _finish(self, ctx: ParseContext, state: _State) -> Iterator[pd.DataFrame]:

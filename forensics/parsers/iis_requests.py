@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from forensics.parsers.arrowtext import S, Scatter, Uniq, extract
-from forensics.parsers.iis_challenge import RequestKeys, time_ns_of
+from forensics.parsers.iis_challenge import time_ns_of
 from forensics.parsers.urlquery import QueryParams, url_decode
 
 SKIP_PROBE = "health probe (HealthMailbox / managed availability)"
@@ -74,9 +74,12 @@ class RequestChunk:
     out: pa.Table
     out_rows: np.ndarray
     skipped: Counter[str]
-    first_row: int  # log-wide number of the block's first row
+    #: what the log-wide 401 pairing needs of every request (``RequestKeys.add``), handed
+    #: over in file order by the reading thread, which then sets ``first_row``
+    key_parts: tuple | None
     pending: np.ndarray
     pending_code: np.ndarray
+    first_row: int = 0  # log-wide number of the block's first row
     pending_prefix: pa.Array | None = None
     probe_ns: np.ndarray | None = None  # times of the block's health probes (their rhythm is a clock)
 
@@ -124,12 +127,12 @@ class _Params:
         return self._params.get(name, where)
 
 
-def classify(table: pa.Table, times: pa.Array, all_events: bool, keys: RequestKeys) -> RequestChunk:
+def classify(table: pa.Table, times: pa.Array, all_events: bool) -> RequestChunk:
     """Turn named W3C fields into table rows; count what is not an access by reason.
 
     ``table`` holds one block's W3C columns by lower-case name (``cs-uri-stem``, …; ``-``
     already null) plus ``record_id`` and ``raw_ref``; ``times`` the parsed UTC times.
-    ``keys`` collects what the log-wide 401 pairing needs.
+    Batches may be classified in parallel: nothing here depends on another batch.
     """
     n = table.num_rows
     method_raw = Uniq.encode(_text(table, "cs-method"))
@@ -144,7 +147,7 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool, keys: RequestKe
     status_text = Uniq.encode(_text(table, "sc-status"))
     status = _status(status_text)
     time_ns = time_ns_of(times)
-    first_row = keys.add(ip, method, stem_raw, agent_raw, status, time_ns)
+    key_parts = (ip, method, stem_raw, agent_raw, status, time_ns)
 
     first = stem.derive(lambda v: pc.utf8_lower(extract(v, r"^/(?P<v>[^/?]*)")))
     codes = np.array([_FIRST_SEGMENT.get(s, P_OTHER) for s in first.values.to_pylist()] + [P_OTHER], dtype=np.int8)
@@ -315,7 +318,8 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool, keys: RequestKe
     }
     if "raw_ref" in table.column_names:
         columns["raw_ref"] = _text(table, "raw_ref").filter(keep_arrow)
-    return RequestChunk(pa.table(columns), out_rows, skipped, first_row, pending, skip[pending], prefix, time_ns[probe])
+    return RequestChunk(pa.table(columns), out_rows, skipped, key_parts, pending, skip[pending],
+                        pending_prefix=prefix, probe_ns=time_ns[probe])
 
 
 def _dav_folder(rest: pa.Array, items: pa.Array) -> pa.Array:

@@ -303,9 +303,10 @@ def test_row_ranges_equal_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPat
                   L_EAS.replace("2021-06-11 13:58:41", t)]
     path = write(tmp_path, HEAD + F_2013 + "\n" + "\n".join(lines) + "\n")
     one, one_report = parse(path, all_events=all_events)
-    for rows, ahead in ((2, 0), (3, 2), (7, 5)):
+    for rows, ahead, threads in ((2, 0, 1), (3, 2, 2), (7, 5, 3)):  # batches classified in parallel, collected in order
         monkeypatch.setattr(iis_module, "ROWS_PER_BATCH", rows)
         monkeypatch.setattr(iis_module, "BATCHES_AHEAD", ahead)
+        monkeypatch.setattr(iis_module, "INTERPRETERS", threads)
         ranged, report = parse(path, all_events=all_events)
         assert report.skipped == one_report.skipped
         if all_events:
