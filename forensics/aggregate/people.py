@@ -3,8 +3,8 @@
 Frames from ``forensics.ingest`` carry ``mailbox_key``/``actor_key`` (one label for every
 form of a person: ``amorgan`` = ``amorgan@contoso.com`` = ``/o=…/cn=amorgan``), so the
 heatmap and findings count one mailbox once. Hand-built frames without them still work.
-The findings pairs, the heatmap and the expected-access marks all label people the same
-way (``person_labels``), so a mark made on a pair finds that pair's rows again.
+The findings pairs and the expected-access marks label people alike (a missing person is
+``NOT_RECORDED``; ``person_labels``), so a mark made on a pair finds that pair's rows again.
 """
 
 from __future__ import annotations
