@@ -278,14 +278,8 @@ class CaseController(QObject):
         """Give the frame the columns the case's review derives: ``tag`` (bookmarks) and,
         once pairs are marked, ``expected`` (so ``tag:NAME``, ``is:expected`` and the Tag and
         Expected columns work)."""
-        session = self.session
-        if self.case is None or not len(session.frame):
-            return
-        session.frame = self.case.with_review_columns(session.frame)
-        # the session caches masks and sort keys per frame; this frame has new columns
-        session._invalidate()  # noqa: SLF001
-        session.columns_changed.emit()
-        session._refresh(force=True)  # noqa: SLF001
+        if self.case is not None and len(self.session.frame):
+            self.session.set_frame(self.case.with_review_columns(self.session.frame))
 
     def tag_selected_dialog(self) -> None:
         rows = self.window.selected_frame_rows()

@@ -8,7 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.models.event_table_model import BLOCK_ROWS, EventTableModel, format_values
-from app.session import Session, sort_keys
+from app.models.sort_keys import sort_keys
+from app.session import Session
 from forensics import schema
 
 

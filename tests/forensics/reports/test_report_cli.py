@@ -93,12 +93,18 @@ def test_load_then_report_on_the_same_case_lists_each_file_once(tmp_path: Path, 
     assert len(Case.open(case).evidence) == 1
 
 
-def test_expected_access_marks_from_the_cli_reach_the_report(
-    tmp_path: Path, evidence: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _case_with(tmp_path: Path, evidence: Path) -> Path:
+    """A new case (examiner "E") holding ``evidence``, made with the CLI."""
     case = tmp_path / "case"
     assert main(["case", "new", str(case), "--examiner", "E"]) == 0
     assert main(["case", "add", str(case), str(evidence)]) == 0
+    return case
+
+
+def test_expected_access_marks_from_the_cli_reach_the_report(
+    tmp_path: Path, evidence: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = _case_with(tmp_path, evidence)
     capsys.readouterr()
     assert main(["case", "expect", str(case), "--actor", "nobody"]) == 2  # a mark needs its reason
     assert "--reason is required" in capsys.readouterr().err
@@ -123,9 +129,7 @@ def test_expected_access_marks_from_the_cli_reach_the_report(
 
 
 def test_cli_filters_see_the_rows_of_marked_pairs(tmp_path: Path, evidence: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    case = tmp_path / "case"
-    assert main(["case", "new", str(case), "--examiner", "E"]) == 0
-    assert main(["case", "add", str(case), str(evidence)]) == 0
+    case = _case_with(tmp_path, evidence)
     assert main(["case", "tag", str(case), "--filter", "is:expected", "--tag", "none"]) == 0
     assert "tagged 0 rows" in capsys.readouterr().out  # no marks yet: nothing is explained
     assert main(["case", "expect", str(case), "--actor", "<script>alert(1)</script>", "--reason", "assistant"]) == 0
