@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the examiner signing key is created on first use: never in the real user's data folder
+os.environ.setdefault("MAILBOX_AUDIT_KEY_DIR", tempfile.mkdtemp(prefix="mailbox-audit-test-keys-"))
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"

@@ -26,8 +26,8 @@ from forensics.case.bookmarks import BookmarkBook
 from forensics.case.review import CaseReview
 from forensics.case.model import CASE_FORMAT, CASE_VERSION, Bookmark, EvidenceEntry, SavedQuery, now_stamp
 from forensics.case.verification import EvidenceCheck
-from forensics.custody.hashing import hash_file
-from forensics.custody.log import GENESIS, CustodyLog, line_hash
+from forensics.custody.hashing import FileHashes, hash_file
+from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
 from forensics.ingest import EvidenceSource, LoadResult, ProgressCallback, load_evidence
 from forensics.parsers.base import FileReport, LoadOptions
@@ -139,7 +139,7 @@ class Case(CaseReview):
             raise CaseError(f"{path}: not a Mailbox Audit case file")
         case = cls(folder, name=str(data.get("name", folder.name)), examiner=examiner or data.get("examiner", ""))
         case._load_dict(data)
-        case.integrity_problems = case._check_custody(data.get("custody_head") or {})
+        case.integrity_problems = case._check_custody(data.get("custody_head"))
         case.custody.append(
             "case-opened",
             case_name=case.name,
@@ -190,7 +190,7 @@ class Case(CaseReview):
             "notes": self.notes,
             "expected_access": [m.to_dict() for m in self.expected],
             "work_hours": self.work_hours_text,
-            "custody_head": {"entries": len(lines), "last_hash": line_hash(lines[-1]) if lines else GENESIS},
+            "custody_head": self.custody.signed_head(lines),  # signed: a rewritten head shows
         }
 
     def save(self) -> None:
@@ -204,21 +204,9 @@ class Case(CaseReview):
         except OSError as exc:
             raise CaseError(f"cannot save {self.case_file}: {exc.strerror or exc}") from exc
 
-    def _check_custody(self, head: dict[str, Any]) -> list[str]:
-        problems = self.custody.verify_chain()
-        lines = self.custody.lines()
-        count = int(head.get("entries", 0) or 0)
-        if count:
-            if len(lines) < count:
-                problems.append(
-                    f"custody log has {len(lines)} entries but {count} were recorded when the case "
-                    "was last saved: entries were removed from its end"
-                )
-            elif line_hash(lines[count - 1]) != head.get("last_hash"):
-                problems.append(
-                    f"custody log entry {count} differs from the one recorded when the case was last saved"
-                )
-        return problems
+    def _check_custody(self, head: Any) -> list[str]:
+        """Chain, signatures, custody.head.json, and the head case.json recorded at its last save."""
+        return self.custody.verify_chain(recorded_head=head, where=f"{CASE_FILE} (custody_head)")
 
     # -- evidence -------------------------------------------------------------------------
     def evidence_ids(self) -> set[str]:
@@ -264,7 +252,7 @@ class Case(CaseReview):
         for entry in self.custody.entries():
             if entry.get("kind") == "evidence-opened" and entry.get("sha256") and entry.get("path"):
                 if entry.get("status") in ("loaded", "duplicate", None):
-                    latest[entry["path"]] = entry
+                    latest.setdefault(entry["path"], entry)  # the first (acquisition) hash
         known = {(e.path, e.sha256) for e in self.evidence}
         adopted = []
         for path, entry in latest.items():
@@ -326,6 +314,7 @@ class Case(CaseReview):
         recorded hashes; problems are logged in custody. Every file is re-hashed; one whose
         parsed rows are cached (same content, parser, options, tool) is not parsed again."""
         quick = self.quick_checks()
+        self._found = self.custody.histories()  # the baseline: first recorded hashes, not case.json
         checks: dict[int, EvidenceCheck] = {}
         groups: dict[str, list[tuple[int, Path]]] = {}
         frames: list[pd.DataFrame] = []
@@ -359,7 +348,7 @@ class Case(CaseReview):
                         entry, verification.UNREADABLE, path, report.error or "could not be read"
                     )
                 else:
-                    checks[index] = verification.compare(entry, path, report.hashes)
+                    checks[index] = self._compare(entry, path, report.hashes)
             self.remember_rows(result, options)
             out.files.extend(result.files)
             out.sources.update(result.sources)
@@ -445,8 +434,12 @@ class Case(CaseReview):
             out.sources[entry.evidence_id] = EvidenceSource(entry.evidence_id, path.resolve(), report.parser)
             seen.add(entry.evidence_id)
         out.files.append(report)
-        checks[index] = verification.compare(entry, path, hashes)
+        checks[index] = self._compare(entry, path, hashes)
         return True
+
+    def _compare(self, entry: EvidenceEntry, path: Path, hashes: FileHashes) -> EvidenceCheck:
+        found = getattr(self, "_found", None)
+        return verification.compare(entry, path, hashes, verification.history_for(entry, path, found))
 
     @staticmethod
     def _annotate(out: CaseLoad) -> None:
@@ -464,6 +457,8 @@ class Case(CaseReview):
                 report.notes.append("EVIDENCE CHANGED: " + text)
 
     def _log_mismatch(self, check: EvidenceCheck) -> None:
+        if check.status not in verification.LOGGED:  # already in the log, or about case.json
+            return
         self.custody.append(
             "evidence-mismatch",
             path=str(check.path),
@@ -476,12 +471,18 @@ class Case(CaseReview):
 
     def rehash_all(self) -> list[EvidenceCheck]:
         """Full re-hash of every evidence file without parsing (for reports and Verify)."""
-        checks = [verification.rehash(e, self.folder) for e in self.evidence]
+        found = self.custody.histories()
+        checks = [verification.rehash(e, self.folder, found) for e in self.evidence]
         for check in checks:
             if check.problem:
                 self._log_mismatch(check)
         self.last_checks = checks
         return checks
+
+    def acknowledge_mismatch(self, entry: int, reason: str) -> dict[str, Any]:
+        """The examiner's explicit, logged acknowledgement of a custody mismatch entry
+        (``CustodyLog.acknowledge``); reports print it and ``verify`` then accepts it."""
+        return self.custody.acknowledge(entry, reason)
 
     # -- queries and notes ----------------------------------------------------------------
     def save_query(self, name: str, text: str, toggles: dict[str, Any] | None = None) -> SavedQuery:

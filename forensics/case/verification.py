@@ -1,8 +1,12 @@
-"""Check a case's evidence against the hashes recorded when it was added.
+"""Check a case's evidence against the hashes recorded when it was acquired.
 
 Two steps, as the examiner sees them: a quick look (exists? same size and mtime?) that is
 instant, then the full re-hash. The full re-hash normally happens as a side effect of
 reloading (the bytes parsed are the bytes hashed); ``rehash`` does it on its own for reports.
+
+The baseline is the custody log, not case.json: the first hash the log recorded for the
+file (plus hashes an examiner acknowledged). case.json is a plain file anyone can edit; a
+case.json hash that disagrees with the log is itself a problem, never a "verified".
 """
 
 from __future__ import annotations
@@ -12,16 +16,28 @@ from pathlib import Path
 
 from forensics.case.model import EvidenceEntry
 from forensics.custody.hashing import FileHashes, hash_file
+from forensics.custody.history import FileHistory
 from forensics.errors import EvidenceError
 
 #: statuses, loudest first
 MISSING = "MISSING"
 MODIFIED = "MODIFIED"
 UNREADABLE = "UNREADABLE"
+#: case.json's hash is not what the custody log first recorded (case.json edited)
+CASE_FILE_DISAGREES = "CASE FILE DISAGREES WITH CUSTODY LOG"
+#: the file matches, but the log holds a mismatch no examiner acknowledged
+CHANGED_EARLIER = "MISMATCH LOGGED"
 VERIFIED = "verified"
+#: differs from the first hash, equals one an examiner acknowledged (reports print why)
+ACKNOWLEDGED = "changed, acknowledged"
+#: the custody log has no record of the file: only case.json vouches for the hash
+NOT_IN_CUSTODY = "matches case.json only (no custody record)"
 UNCHANGED_QUICK = "size/mtime unchanged (not yet re-hashed)"
 CHANGED_QUICK = "size/mtime changed (not yet re-hashed)"
-PROBLEMS = (MISSING, MODIFIED, UNREADABLE)
+PROBLEMS = (MISSING, MODIFIED, UNREADABLE, CASE_FILE_DISAGREES, CHANGED_EARLIER)
+#: statuses a reload logs as a new ``evidence-mismatch`` entry (the others are already in
+#: the log, or are about case.json rather than the file)
+LOGGED = (MISSING, MODIFIED, UNREADABLE)
 
 
 @dataclass
@@ -70,20 +86,54 @@ def quick_check(entry: EvidenceEntry, case_dir: Path | None = None) -> EvidenceC
     return EvidenceCheck(entry, UNCHANGED_QUICK, path)
 
 
-def compare(entry: EvidenceEntry, path: Path, current: FileHashes) -> EvidenceCheck:
-    """Judge freshly computed hashes against the recorded ones."""
-    if current.sha256 != entry.sha256:
-        return EvidenceCheck(
-            entry,
-            MODIFIED,
-            path,
-            f"SHA-256 is now {current.sha256}, recorded {entry.sha256}",
-            current,
-        )
-    return EvidenceCheck(entry, VERIFIED, path, "SHA-256 matches the recorded hash", current)
+def history_for(entry: EvidenceEntry, path: Path, found: dict[str, FileHistory] | None) -> FileHistory | None:
+    """The custody history of an evidence file: by its recorded path, else where it was found."""
+    if found is None:
+        return None
+    return found.get(entry.path) or found.get(str(path.resolve()))
 
 
-def rehash(entry: EvidenceEntry, case_dir: Path | None = None) -> EvidenceCheck:
+def compare(
+    entry: EvidenceEntry, path: Path, current: FileHashes, history: FileHistory | None = None
+) -> EvidenceCheck:
+    """Judge freshly computed hashes against the custody log's first (and acknowledged)
+    hashes; case.json's recorded hash only counts when the log has no record of the file."""
+    if history is None or history.first is None or history.first.sha256 is None:
+        if current.sha256 != entry.sha256:
+            return EvidenceCheck(entry, MODIFIED, path,
+                                 f"SHA-256 is now {current.sha256}, case.json records {entry.sha256} "
+                                 "(the custody log has no record of this file)", current)
+        return EvidenceCheck(entry, NOT_IN_CUSTODY, path,
+                             "SHA-256 matches case.json, but the custody log has no record of this file", current)
+    first = history.first
+    basis = f"first recorded {first.sha256} in custody entry {first.seq} ({first.time})"
+    accepted = history.accepted
+    disagrees = "" if entry.sha256 in accepted else (
+        f"; case.json records {entry.sha256}, which the custody log never accepted (case.json edited?)")
+    if current.sha256 not in accepted:
+        return EvidenceCheck(entry, MODIFIED, path, f"SHA-256 is now {current.sha256}, {basis}{disagrees}", current)
+    if disagrees:
+        return EvidenceCheck(entry, CASE_FILE_DISAGREES, path,
+                             f"the file's SHA-256 {current.sha256} matches the custody log ({basis}){disagrees}",
+                             current)
+    pending = history.open_changes
+    if pending:
+        listed = "; ".join(r.describe(first) for r in pending)
+        return EvidenceCheck(entry, CHANGED_EARLIER, path,
+                             f"SHA-256 matches now, but the custody log holds changes no examiner acknowledged: {listed}",
+                             current)
+    if current.sha256 != first.sha256:
+        ack = history.accepted_by(current.sha256)
+        why = f"entry {ack.seq} ({ack.time}, {ack.examiner}): {ack.reason}" if ack else "?"
+        return EvidenceCheck(entry, ACKNOWLEDGED, path,
+                             f"SHA-256 {current.sha256} differs from the {basis}; accepted by acknowledgement {why}",
+                             current)
+    return EvidenceCheck(entry, VERIFIED, path, f"SHA-256 matches the hash {basis}", current)
+
+
+def rehash(
+    entry: EvidenceEntry, case_dir: Path | None = None, found: dict[str, FileHistory] | None = None
+) -> EvidenceCheck:
     """Full re-hash of one file (read-only) against its recorded hashes."""
     quick = quick_check(entry, case_dir)
     if quick.status in (MISSING, UNREADABLE):
@@ -92,4 +142,4 @@ def rehash(entry: EvidenceEntry, case_dir: Path | None = None) -> EvidenceCheck:
         current = hash_file(quick.path)
     except EvidenceError as exc:
         return EvidenceCheck(entry, UNREADABLE, quick.path, exc.user_message)
-    return compare(entry, quick.path, current)
+    return compare(entry, quick.path, current, history_for(entry, quick.path, found))

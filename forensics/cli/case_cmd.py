@@ -61,6 +61,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     hours.add_argument("case", type=Path, metavar="DIR")
     hours.add_argument("spec", metavar="HOURS", help="START-END [DAYS] [ZONE], e.g. '08:00-18:00 Mon-Fri Europe/Berlin'")
 
+    ack = actions.add_parser(
+        "acknowledge", help="acknowledge an evidence mismatch entry of the custody log (logged, signed, "
+                            "printed in reports); verify then accepts that entry's hash for that file")
+    ack.add_argument("case", type=Path, metavar="DIR")
+    ack.add_argument("--entry", type=int, required=True, metavar="N", help="the custody entry verify names")
+    ack.add_argument("--reason", required=True, metavar="TEXT",
+                     help="what happened to the evidence and why the change is accepted")
+    ack.add_argument("--examiner", default="", metavar="NAME")
+
     query = actions.add_parser("query", help="save a named query in the case")
     query.add_argument("case", type=Path, metavar="DIR")
     query.add_argument("name", metavar="NAME")
@@ -76,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         case = Case.create(args.case, args.name, number=args.number, examiner=args.examiner, display_tz=args.tz)
         print(f"created case '{case.name}' in {case.folder}")
         return 0
+    if action == "acknowledge":
+        return _acknowledge(args)
     case = Case.open(args.case, examiner=getattr(args, "examiner", "") or "")
     for problem in case.integrity_problems:
         print(f"CUSTODY LOG: {problem}")
@@ -170,3 +181,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"saved query '{args.name}'")
         return 0
     return 2  # pragma: no cover - argparse restricts the actions
+
+
+def _acknowledge(args: argparse.Namespace) -> int:
+    """Works on a case, and on a ``load --case`` folder that holds only a custody log."""
+    from forensics.case import Case
+    from forensics.custody.log import LOG_NAME, CustodyLog
+    from forensics.errors import CustodyError
+
+    if Case.is_case(args.case):
+        case = Case.open(args.case, examiner=args.examiner or "")
+        entry = case.acknowledge_mismatch(args.entry, args.reason)
+        case.save()
+    elif (args.case / LOG_NAME).is_file():
+        entry = CustodyLog(args.case, examiner=args.examiner or None).acknowledge(args.entry, args.reason)
+    else:
+        raise CustodyError(f"{args.case}: no case and no custody log ({LOG_NAME}) in this folder")
+    accepted = f"SHA-256 {entry['sha256']}" if entry.get("sha256") else "no hash (file was unreadable or missing)"
+    print(f"custody entry {entry['seq']}: acknowledged entry {args.entry} ({entry['path']}, {accepted})")
+    return 0

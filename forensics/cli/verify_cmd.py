@@ -1,23 +1,38 @@
-"""``mailbox-audit verify``: check the custody chain and re-hash every evidence file."""
+"""``mailbox-audit verify``: check the custody chain, its signatures and heads, and re-hash
+every evidence file against the hash first recorded for it.
+
+Exit codes: 0 VERIFIED; 1 VERIFICATION FAILED; 4 UNSIGNED (legacy): no problem found, but
+the log carries no signature, so nothing rules out a consistently recomputed chain.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from forensics.custody.log import LOG_NAME, CustodyLog
-from forensics.errors import CustodyError
+from forensics.case.case_verify import verify_case
+from forensics.custody.verify import FAILED, UNSIGNED
+
+EXIT_UNSIGNED = 4
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("verify", help="verify the custody log and the evidence hashes of a case")
+    p = sub.add_parser(
+        "verify", help="verify the custody log (chain, signatures, heads) and the evidence hashes of a case",
+        description="Exit 0 VERIFIED, 1 VERIFICATION FAILED, 4 UNSIGNED (legacy log: no problem found, "
+                    "but no signature vouches for it).")
     p.add_argument("--case", type=Path, required=True, metavar="DIR")
+    p.add_argument("--expect-head", metavar="HASH",
+                   help="custody head SHA-256 a report handed out states: fails unless an entry of the log has it")
+    p.add_argument("--expect-key", action="append", default=[], metavar="FPR",
+                   help="examiner key fingerprint a report states (repeat for several examiners): fails when an "
+                        "entry is signed by another key or the key signed nothing")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if not (args.case / LOG_NAME).is_file():
-        raise CustodyError(f"{args.case}: no custody log ({LOG_NAME}) in this folder")
-    result = CustodyLog(args.case).verify()
+    result = verify_case(args.case, expect_head=args.expect_head, expect_keys=list(args.expect_key))
     print(result.describe())
-    return 0 if result.ok else 1
+    if result.status == FAILED:
+        return 1
+    return EXIT_UNSIGNED if result.status == UNSIGNED else 0

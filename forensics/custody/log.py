@@ -1,38 +1,48 @@
-"""Append-only, hash-chained JSON-lines custody log kept in the case folder.
+"""Append-only, hash-chained, signed JSON-lines custody log kept in the case folder.
 
 Every entry carries ``prev``: the SHA-256 of the previous entry's exact line (64 zeros for
 the first). Editing, deleting or reordering any entry breaks the chain at a known place,
-and ``verify`` names it. Evidence entries also record the file hashes, so ``verify`` can
-re-hash every file and name the ones that changed or vanished.
+and ``verify`` names it. A case-folder log also signs every entry, and its head, with the
+examiner's Ed25519 key (``signing``), so a chain recomputed without that key fails too;
+the first entry a key signs is an ``examiner-key`` entry carrying its public key. Evidence
+entries record the file hashes, so ``verify`` can re-hash every file against the first
+hash recorded for it (``history``).
 """
 
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import os
 import socket
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from forensics import __version__
-from forensics.custody.hashing import FileHashes, hash_file
-from forensics.errors import CustodyError, EvidenceError
+from forensics.custody import signing
+from forensics.custody.chain import (
+    GENESIS,
+    HEAD_NAME,
+    KEY_KIND,
+    head_message,
+    line_hash,
+    signed_line,
+)
+from forensics.custody.hashing import FileHashes
+from forensics.custody.history import ACKNOWLEDGED, FileHistory, acknowledgeable, histories
+from forensics.custody.verify import VerifyResult, verify_log
+from forensics.errors import CustodyError
 
 LOG_NAME = "custody.jsonl"
-HEAD_NAME = "custody.head.json"  # entry count + last entry hash: cutting the log's tail shows
-GENESIS = "0" * 64
+#: bounds the head file read (it holds two numbers, a fingerprint and a signature)
+MAX_HEAD_BYTES = 4096
+
+__all__ = ["GENESIS", "HEAD_NAME", "LOG_NAME", "CustodyLog", "VerifyResult", "line_hash", "utc_now"]
 
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def line_hash(line: str) -> str:
-    return hashlib.sha256(line.encode("utf-8")).hexdigest()
 
 
 def default_examiner() -> str:
@@ -77,32 +87,42 @@ class _FileLock:
             self._fh.close()
 
 
-@dataclass
-class VerifyResult:
-    ok: bool
-    entries: int
-    chain_problems: list[str] = field(default_factory=list)
-    file_problems: list[str] = field(default_factory=list)
-    files_ok: list[str] = field(default_factory=list)
-
-    def describe(self) -> str:
-        lines = [f"custody log: {self.entries} entries"]
-        lines += [f"CHAIN BROKEN: {p}" for p in self.chain_problems]
-        lines += [f"EVIDENCE MISMATCH: {p}" for p in self.file_problems]
-        lines += [f"ok: {p}" for p in self.files_ok]
-        lines.append("VERIFIED" if self.ok else "VERIFICATION FAILED")
-        return "\n".join(lines)
-
-
 class CustodyLog:
     """The custody log of one case. ``path=None`` keeps entries in memory only."""
 
-    def __init__(self, case_dir: str | os.PathLike[str] | None, examiner: str | None = None) -> None:
+    def __init__(
+        self,
+        case_dir: str | os.PathLike[str] | None,
+        examiner: str | None = None,
+        *,
+        sign: bool = True,
+        key_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.case_dir = Path(case_dir) if case_dir is not None else None
         self.path = self.case_dir / LOG_NAME if self.case_dir is not None else None
         self.head_path = self.case_dir / HEAD_NAME if self.case_dir is not None else None
         self.examiner = examiner or default_examiner()
         self._memory: list[str] = []
+        #: case-folder logs are signed; an in-memory log (no case) is not kept, so not signed
+        self.sign = sign and self.case_dir is not None
+        self._key_dir = Path(key_dir) if key_dir is not None else None
+        self._key: signing.ExaminerKey | None = None
+
+    # -- the examiner key ---------------------------------------------------------------
+    def signing_key(self) -> signing.ExaminerKey | None:
+        """The key this log signs with (created on first use), ``None`` when unsigned."""
+        if not self.sign or self.case_dir is None:
+            return None
+        if self._key is None:
+            signing.check_outside(self.case_dir, self._key_dir)
+            self._key = signing.load_key(create=True, directory=self._key_dir)
+        return self._key
+
+    @property
+    def key_fingerprint(self) -> str:
+        """Fingerprint of the key new entries are signed with ("" when unsigned)."""
+        key = self.signing_key()
+        return key.fingerprint if key is not None else ""
 
     # -- reading ----------------------------------------------------------------------
     def lines(self) -> list[str]:
@@ -145,6 +165,29 @@ class CustodyLog:
 
     def _append_locked(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
         lines = self.lines()
+        key = self.signing_key()
+        new: list[str] = []
+        if key is not None and not _introduces(lines, key.fingerprint):
+            # the key's public half goes into the log first, signed by itself, so every
+            # later signature can be checked by anyone holding only the case folder
+            new.append(self._line(KEY_KIND, {"algorithm": signing.ALGORITHM, "public_key": key.public_hex,
+                                             "note": "examiner key: entries from here on signed with it"},
+                                  lines, key)[1])
+        entry, line = self._line(kind, fields, lines + new, key)
+        new.append(line)
+        if self.path is None:
+            self._memory.extend(new)
+            return entry
+        with open(self.path, "a", encoding="utf-8", newline="\n") as fh:
+            fh.write("".join(n + "\n" for n in new))
+            fh.flush()
+            os.fsync(fh.fileno())
+        self._write_head(len(lines) + len(new), line_hash(line))
+        return entry
+
+    def _line(self, kind: str, fields: dict[str, Any], lines: list[str],
+              key: signing.ExaminerKey | None) -> tuple[dict[str, Any], str]:
+        """One entry and its exact line (signed over every byte before the signature)."""
         entry: dict[str, Any] = {
             "seq": len(lines) + 1,
             "kind": kind,
@@ -153,40 +196,52 @@ class CustodyLog:
             "host": socket.gethostname(),
             "tool": f"mailbox-audit {__version__}",
             **fields,
-            "prev": line_hash(lines[-1]) if lines else GENESIS,
         }
-        line = json.dumps(entry, sort_keys=False, ensure_ascii=False, default=str)
-        if self.path is None:
-            self._memory.append(line)
-            return entry
-        with open(self.path, "a", encoding="utf-8", newline="\n") as fh:
-            fh.write(line + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        self._write_head(len(lines) + 1, line_hash(line))
-        return entry
+        if key is not None:
+            entry["key"] = key.fingerprint
+        entry["prev"] = line_hash(lines[-1]) if lines else GENESIS
+        body = json.dumps(entry, sort_keys=False, ensure_ascii=False, default=str)
+        if key is None:
+            return entry, body
+        signature = key.sign(body.encode("utf-8"))
+        entry["sig"] = signature
+        return entry, signed_line(body, signature)
+
+    def signed_head(self, lines: list[str] | None = None) -> dict[str, Any]:
+        """Entry count and last entry hash, signed when the log is: what ``custody.head.json``
+        and ``case.json`` record, so a cut tail or a rewritten head shows."""
+        lines = self.lines() if lines is None else lines
+        head: dict[str, Any] = {"entries": len(lines), "last_hash": line_hash(lines[-1]) if lines else GENESIS}
+        key = self.signing_key() if lines else None
+        if key is not None and _introduces(lines, key.fingerprint):
+            head["key"] = key.fingerprint
+            head["sig"] = key.sign(head_message(head["entries"], head["last_hash"]))
+        return head
 
     def _write_head(self, entries: int, last_hash: str) -> None:
         assert self.head_path is not None
+        head: dict[str, Any] = {"entries": entries, "last_hash": last_hash}
+        key = self.signing_key()
+        if key is not None:
+            head["key"] = key.fingerprint
+            head["sig"] = key.sign(head_message(entries, last_hash))
         tmp = self.head_path.with_name(HEAD_NAME + ".tmp")
-        tmp.write_text(json.dumps({"entries": entries, "last_hash": last_hash}) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(head) + "\n", encoding="utf-8")
         os.replace(tmp, self.head_path)
 
-    def _head_problems(self, lines: list[str]) -> list[str]:
+    def read_head(self) -> Any:
+        """The parsed ``custody.head.json``; ``None`` when missing, ``{}`` when unreadable."""
         if self.head_path is None or not self.head_path.exists():
-            return []
+            return None
         try:
-            head = json.loads(self.head_path.read_text(encoding="utf-8"))
-            count, last = int(head["entries"]), str(head["last_hash"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return [f"{HEAD_NAME} is unreadable (edited?)"]
-        if len(lines) < count:
-            return [f"custody log has {len(lines)} entries but {count} were written: entries were removed from its end"]
-        if count and line_hash(lines[count - 1]) != last:
-            return [f"entry {count}: differs from the last entry recorded in {HEAD_NAME}"]
-        if len(lines) > count:
-            return [f"custody log has {len(lines) - count} entries after entry {count} that were not written by this tool"]
-        return []
+            with open(self.head_path, "rb") as fh:
+                data = fh.read(MAX_HEAD_BYTES + 1)
+            if len(data) > MAX_HEAD_BYTES:
+                return {}
+            head = json.loads(data.decode("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return head if isinstance(head, dict) else {}
 
     def record_open(
         self, path: Path, hashes: FileHashes, mtime: float, **fields: Any
@@ -211,47 +266,63 @@ class CustodyLog:
             if e.get("kind") == "evidence-opened" and e.get("path") == resolved and "sha256" in e
         }
 
-    # -- verification -----------------------------------------------------------------
-    def verify_chain(self) -> list[str]:
-        problems: list[str] = []
-        prev = GENESIS
-        for number, line in enumerate(self.lines(), start=1):
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                problems.append(f"entry {number}: not valid JSON (edited or truncated)")
-                prev = line_hash(line)
-                continue
-            if entry.get("seq") != number:
-                problems.append(f"entry {number}: sequence number {entry.get('seq')} (entries deleted or reordered)")
-            if entry.get("prev") != prev:
-                problems.append(
-                    f"entry {number}: previous-entry hash does not match entry {number - 1} "
-                    "(an earlier entry was edited, deleted or reordered)"
-                )
-            prev = line_hash(line)
-        return problems + self._head_problems(self.lines())
 
-    def verify(self, rehash: bool = True) -> VerifyResult:
-        """Check the chain, then re-hash every evidence file against its latest entry."""
+    def histories(self) -> dict[str, FileHistory]:
+        """Per evidence path: first recorded hash, later changes, acknowledgements."""
+        return histories(self.entries())
+
+    def acknowledge(self, entry: int, reason: str) -> dict[str, Any]:
+        """Record the examiner's explicit acknowledgement of a mismatch entry (or of a later
+        entry that recorded a different hash). Reports print it; ``verify`` then accepts
+        that entry's hash for that file. Refused for any other entry, or without a reason."""
+        reason = reason.strip()
+        if not reason:
+            raise CustodyError("an acknowledgement needs a reason (what happened to the evidence, and why it is accepted)")
         entries = self.entries()
-        result = VerifyResult(ok=True, entries=len(entries), chain_problems=self.verify_chain())
-        if rehash:
-            latest: dict[str, dict[str, Any]] = {}
-            for e in entries:
-                if e.get("kind") == "evidence-opened" and "path" in e:
-                    latest[e["path"]] = e
-            for path, e in latest.items():
-                try:
-                    now = hash_file(path)
-                except EvidenceError as exc:
-                    result.file_problems.append(f"{path}: {exc} (entry {e.get('seq')})")
-                    continue
-                if now.sha256 != e.get("sha256"):
-                    result.file_problems.append(
-                        f"{path}: SHA-256 {now.sha256} differs from {e.get('sha256')} recorded in entry {e.get('seq')}"
-                    )
-                else:
-                    result.files_ok.append(f"{path} sha256 {now.sha256[:16]}…")
-        result.ok = not result.chain_problems and not result.file_problems
-        return result
+        if not 1 <= entry <= len(entries):
+            raise CustodyError(f"the custody log has no entry {entry} (it has {len(entries)})")
+        target = entries[entry - 1]
+        path = target.get("path")
+        history = self.histories().get(path) if isinstance(path, str) else None
+        if history is None or not acknowledgeable(target, history.first):
+            raise CustodyError(
+                f"entry {entry} ({target.get('kind', '?')}) is not an evidence mismatch; only evidence-mismatch "
+                "entries, and evidence entries that recorded a hash other than the first, can be acknowledged"
+            )
+        sha = target.get("current_sha256") if target.get("kind") == "evidence-mismatch" else target.get("sha256")
+        already = [a for a in history.acks if a.entry == entry]
+        if already:
+            raise CustodyError(f"entry {entry} was already acknowledged by entry {already[0].seq}")
+        return self.append(ACKNOWLEDGED, entry=entry, entry_time=target.get("time"), entry_kind=target.get("kind"),
+                           path=path, sha256=sha or None, first_sha256=history.first.sha256 if history.first else None,
+                           reason=reason)
+
+    # -- verification -----------------------------------------------------------------
+    def verify_chain(self, recorded_head: Any = None, where: str = "") -> list[str]:
+        """Chain, signatures and head file; ``recorded_head`` (case.json's) is checked too
+        when given, under the name ``where``."""
+        result = verify_log(self.lines(), self.read_head(), rehash=False, head_kept=self.head_path is not None,
+                            recorded_head=recorded_head, recorded_where=where or None)
+        return result.chain_problems
+
+    def verify(
+        self,
+        rehash: bool = True,
+        *,
+        recorded_head: Any = None,
+        recorded_where: str | None = None,
+        expect_head: str | None = None,
+        expect_keys: list[str] | None = None,
+    ) -> VerifyResult:
+        """Chain, signatures, heads, then every evidence file against its first recorded hash."""
+        return verify_log(self.lines(), self.read_head(), rehash=rehash, head_kept=self.head_path is not None,
+                          recorded_head=recorded_head,
+                          recorded_where=recorded_where, expect_head=expect_head, expect_keys=expect_keys or [])
+
+
+def _introduces(lines: list[str], fingerprint: str) -> bool:
+    """Whether an examiner-key entry for ``fingerprint`` is already in the log (a cheap text
+    test; ``verify`` checks the entry properly)."""
+    needle = f'"key": "{fingerprint}"'
+    kind = f'"kind": "{KEY_KIND}"'
+    return any(kind in line and needle in line for line in lines)

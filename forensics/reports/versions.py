@@ -10,7 +10,7 @@ from forensics import __version__
 #: distributions whose versions bear on what a report shows (parsing, tables, rendering)
 DEPENDENCIES = (
     "pandas", "numpy", "pyarrow", "evtx", "python-evtx", "defusedxml", "Jinja2",
-    "XlsxWriter", "reportlab", "matplotlib",
+    "XlsxWriter", "reportlab", "matplotlib", "cryptography",  # cryptography: custody signatures
 )
 
 

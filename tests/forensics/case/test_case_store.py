@@ -131,7 +131,13 @@ def test_edited_custody_entry_is_detected(case: Case) -> None:
     lines[-1] = json.dumps(edited)
     log.write_text("\n".join(lines) + "\n")
     problems = Case.open(case.folder).integrity_problems
-    assert any("differs from the one recorded" in p for p in problems)
+    n = len(lines)
+    assert problems == [
+        f"entry {n}: signature does not match the entry (altered after it was written, or forged without "
+        f"the key {edited['key'][:16]}…)",
+        f"entry {n}: differs from the entry {n} recorded in custody.head.json",
+        f"entry {n}: differs from the entry {n} recorded in case.json (custody_head)",
+    ]
 
 
 def test_moved_case_finds_evidence_by_relative_path(case: Case, evidence: Path, tmp_path: Path) -> None:

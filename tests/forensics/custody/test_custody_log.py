@@ -28,7 +28,8 @@ def test_entries_are_chained_and_carry_provenance(tmp_path: Path) -> None:
     assert entries[0]["prev"] == GENESIS
     assert entries[1]["prev"] == line_hash(lines[0])
     assert entries[2]["prev"] == line_hash(lines[1])
-    first = entries[0]
+    assert entries[0]["kind"] == "examiner-key"  # the signing key's public half comes first
+    first = entries[1]
     for key in ("sha256", "sha1", "md5", "size", "mtime", "path", "examiner", "host", "tool", "time"):
         assert key in first, key
     assert first["examiner"] == "Dana Examiner"
@@ -42,11 +43,12 @@ def test_entries_are_chained_and_carry_provenance(tmp_path: Path) -> None:
 def test_edited_entry_is_named(tmp_path: Path) -> None:
     log, _, _ = _case_with_two_files(tmp_path)
     lines = log.lines()
-    lines[0] = lines[0].replace("Dana Examiner", "Someone Else")
+    lines[1] = lines[1].replace("Dana Examiner", "Someone Else")
     log.path.write_text("\n".join(lines) + "\n")
     result = log.verify(rehash=False)
     assert not result.ok
-    assert any(p.startswith("entry 2:") for p in result.chain_problems)
+    assert any(p.startswith("entry 2: signature does not match") for p in result.chain_problems)
+    assert any(p.startswith("entry 3:") for p in result.chain_problems)
 
 
 def test_deleted_and_reordered_entries_are_detected(tmp_path: Path) -> None:
@@ -114,5 +116,6 @@ def test_concurrent_writers_keep_one_chain(tmp_path: Path) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert len(logs[0].lines()) == 100
+    assert len(logs[0].lines()) == 101  # the four writers share one examiner key: one key entry
+    assert [e["kind"] for e in logs[0].entries()].count("examiner-key") == 1
     assert logs[0].verify_chain() == []

@@ -1,0 +1,93 @@
+"""Verify a case folder read-only: the custody log (chain, signatures, heads, every file
+against its first recorded hash) and case.json's claims against that log.
+
+This is what ``mailbox-audit verify`` runs and what the GUI's Verify can call. It never
+appends to the log and never creates a key: verifying must not change what it verifies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from forensics.custody.history import histories
+from forensics.custody.log import LOG_NAME, CustodyLog, VerifyResult
+from forensics.errors import CustodyError
+
+CASE_FILE = "case.json"
+#: case.json is read whole; a bigger one is not a case file (bounded read of hostile input)
+MAX_CASE_BYTES = 256 << 20
+
+
+def _read_case_json(folder: Path) -> tuple[dict[str, Any] | None, str]:
+    """(case.json as a dict or None, problem text or "")."""
+    path = folder / CASE_FILE
+    if not path.exists():
+        return None, ""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_CASE_BYTES + 1)
+    except OSError as exc:
+        return None, f"{CASE_FILE} cannot be read: {exc.strerror or exc}"
+    if len(raw) > MAX_CASE_BYTES:
+        return None, f"{CASE_FILE} is larger than {MAX_CASE_BYTES >> 20} MiB: not a case file"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None, f"{CASE_FILE} is not valid JSON: its custody head and evidence hashes cannot be compared"
+    if not isinstance(data, dict):
+        return None, f"{CASE_FILE} is not a case file (not a JSON object)"
+    return data, ""
+
+
+def verify_case(
+    folder: str | os.PathLike[str],
+    *,
+    rehash: bool = True,
+    expect_head: str | None = None,
+    expect_keys: list[str] | None = None,
+) -> VerifyResult:
+    """Everything ``verify`` checks, for a case folder (or a ``load --case`` folder that has
+    only a custody log)."""
+    folder = Path(folder)
+    if not (folder / LOG_NAME).is_file():
+        raise CustodyError(f"{folder}: no custody log ({LOG_NAME}) in this folder")
+    data, problem = _read_case_json(folder)
+    log = CustodyLog(folder, sign=False)  # read-only: never signs, never creates a key
+    kwargs: dict[str, Any] = {}
+    if data is not None:
+        kwargs = {"recorded_head": data.get("custody_head"), "recorded_where": f"{CASE_FILE} (custody_head)"}
+    result = log.verify(rehash=rehash, expect_head=expect_head, expect_keys=expect_keys, **kwargs)
+    if problem:
+        result.case_problems.append(problem)
+    if data is not None:
+        result.case_problems += _case_file_problems(data, log)
+    result.ok = result.status == "VERIFIED"
+    return result
+
+
+def _case_file_problems(data: dict[str, Any], log: CustodyLog) -> list[str]:
+    """case.json evidence hashes the custody log does not back (case.json is the copy, the
+    log the record)."""
+    evidence = data.get("evidence")
+    if not isinstance(evidence, list):
+        return []
+    found = histories(log.entries())
+    problems: list[str] = []
+    for number, item in enumerate(evidence, start=1):
+        if not isinstance(item, dict):
+            continue
+        path, sha = item.get("path"), item.get("sha256")
+        if not isinstance(path, str) or not isinstance(sha, str):
+            continue
+        history = found.get(path)
+        if history is None or history.first is None:
+            problems.append(f"{CASE_FILE} evidence {number} ({path}) has no record in the custody log: "
+                            "nothing but case.json vouches for its hash")
+        elif sha.lower() not in history.accepted:
+            first = history.first
+            problems.append(f"{CASE_FILE} evidence {number} ({path}) records SHA-256 {sha}, but the custody log "
+                            f"first recorded {first.sha256} (entry {first.seq}, {first.time}): case.json was edited")
+    return problems
