@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from forensics.custody import signing
 from forensics.custody.history import histories
 from forensics.custody.log import LOG_NAME, CustodyLog, VerifyResult
 from forensics.errors import CustodyError
@@ -64,6 +65,7 @@ def verify_case(
         result.case_problems.append(problem)
     if data is not None:
         result.case_problems += _case_file_problems(data, log)
+    result.signing += _own_key_note(result)
     result.ok = result.status == "VERIFIED"
     return result
 
@@ -91,3 +93,19 @@ def _case_file_problems(data: dict[str, Any], log: CustodyLog) -> list[str]:
             problems.append(f"{CASE_FILE} evidence {number} ({path}) records SHA-256 {sha}, but the custody log "
                             f"first recorded {first.sha256} (entry {first.seq}, {first.time}): case.json was edited")
     return problems
+
+
+def _own_key_note(result: VerifyResult) -> list[str]:
+    """Whether this machine's examiner key signed the log: information, not a verdict (a
+    colleague's case is signed by their key), but a log re-signed by someone else after
+    this examiner worked on it shows here. Never creates a key."""
+    try:
+        own = signing.load_key(create=False)
+    except CustodyError:
+        return []
+    if own is None or not result.entries:
+        return []
+    if own.fingerprint in result.keys:
+        return [f"this machine's examiner key {own.fingerprint} is among the keys that signed the log"]
+    return [f"this machine's examiner key {own.fingerprint} signed none of the entries "
+            "(expected if the case is a colleague's; if you worked on it, the log was re-signed by someone else)"]

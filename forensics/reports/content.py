@@ -22,6 +22,7 @@ from forensics.case.verification import VERIFIED, EvidenceCheck
 from forensics.custody.log import CustodyLog
 from forensics.parsers.base import FileReport
 from forensics.reports import analysis, methodology
+from forensics.reports.custody_summary import CustodySummary, summarize
 from forensics.reports.versions import dependency_versions, tool_version
 
 #: events shown in HTML/PDF by default; the CSV alongside always has them all
@@ -93,6 +94,8 @@ class ReportData:
     custody_entries: int
     custody_head: str
     heatmaps: list[Heatmap] = field(default_factory=list)
+    #: head, signing keys' fingerprints, acknowledgements, the verify command (refreshed at export)
+    custody_summary: CustodySummary = field(default_factory=CustodySummary)
     events_csv_name: str = ""  # companion CSV of all events (HTML/PDF)
     findings_basis: str = ""  # work hours and expected-access marks behind the pairs table
 
@@ -240,6 +243,7 @@ def build_report(
         custody_entries=len(lines),
         custody_head=custody.head(),
         findings_basis=basis,
+        custody_summary=summarize(custody),
     )
     if heatmaps:
         from forensics.aggregate.evidence_gaps import missing_periods

@@ -16,6 +16,7 @@ from forensics.custody.hashing import hash_file
 from forensics.custody.log import CustodyLog
 from forensics.errors import ReportError
 from forensics.reports.content import ReportData
+from forensics.reports.custody_summary import summarize
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
 SUFFIX = {"html": ".html", "pdf": ".pdf", "xlsx": ".xlsx", "csv": ".csv"}
@@ -93,6 +94,7 @@ def export_report(
     check_destination(out, evidence_paths)
     data.custody_head = custody.head()
     data.custody_entries = len(custody.lines())
+    data.custody_summary = summarize(custody)
     companion = companion_path(out) if fmt in ("html", "pdf") else None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -117,6 +119,7 @@ def export_report(
         query=data.query,
         toggles=data.toggles or None,
         custody_head_stated=data.custody_head,
+        key_fingerprints_stated=[f for f, _ in data.custody_summary.keys] or None,
     )
     result.custody_seq = entry["seq"]
     return result

@@ -31,7 +31,21 @@ HANDLING = (
     "SHA-1 and MD5 computed in the same single read). Every opening, verification and "
     "exported report is appended to a hash-chained custody log in the case folder; each "
     "entry carries the SHA-256 of the previous one, so editing, deleting or reordering "
-    "entries is detectable with the command mailbox-audit verify."
+    "entries is detectable with the command mailbox-audit verify. Verification compares each "
+    "file with the hash first recorded for it, not the latest one; a logged mismatch keeps "
+    "the case failing until an examiner records an acknowledgement, which this report prints."
+)
+SIGNATURES = (
+    "Each custody entry, and the recorded head (entry count and last entry hash), is signed "
+    "with the examiner's Ed25519 key, kept outside the case folder on the examiner's machine; "
+    "the case holds only the public key, whose fingerprint this report prints with the head "
+    "hash. A valid signature proves that the entry was written by a holder of that key and "
+    "not altered since; a chain recomputed without the key fails verification, and "
+    "mailbox-audit verify --expect-head and --expect-key check the case against this report. "
+    "It does not prove that the examiner is honest, that the recorded times are right (they "
+    "come from the examiner's clock), that what the entries describe happened, or that the "
+    "key was never copied: whoever holds the key can write entries that verify. Entries "
+    "written before signing existed are covered only from the first signed entry on."
 )
 
 
@@ -173,4 +187,5 @@ def sections(frame: pd.DataFrame, files: list[FileReport], display_tz: str) -> l
         ("Records read, skipped and bad", files_statement(files)),
         ("Completeness of the evidence", completeness_statement(files)),
         ("Evidence handling and custody", HANDLING),
+        ("What the custody signatures prove", SIGNATURES),
     ]

@@ -148,7 +148,7 @@ def build_story(data: ReportData, styles: _Styles) -> list:
         ("Case name", data.case_name), ("Case number", data.case_number or "—"), ("Examiner", data.examiner),
         ("Report date", generated), ("Display time zone", f"{data.display_tz} (times in this zone unless marked UTC)"),
         ("Tool", data.tool),
-        ("Custody log at export", f"{data.custody_entries} entries; last entry SHA-256 {data.custody_head}"),
+        *data.custody_summary.lines(),
     ]
     story.append(_table(["Item", "Value"], [[k, v] for k, v in meta], styles, _weights([1, 5])))
     for e in data.evidence_problems:
@@ -158,7 +158,7 @@ def build_story(data: ReportData, styles: _Styles) -> list:
 
     p("1. Evidence", styles.h2)
     p(esc(f"{len(data.evidence)} file(s). Hashes computed from the bytes parsed; verification at report "
-          "time against the hashes recorded in the case."))
+          "time against the hashes first recorded in the case's custody log (case.json is only a copy)."))
     rows = [[f"{e.name}\n{e.path}", e.evidence_id, e.parser, fmt_size(e.size),
              f"SHA-256 {e.sha256}\nSHA-1 {e.sha1}\nMD5 {e.md5}", f"{e.verification}\n{e.verification_detail}"]
             for e in data.evidence]

@@ -99,6 +99,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
         ["Display time zone", data.display_tz], ["Tool", data.tool],
         ["Custody log entries at export", data.custody_entries],
         ["Custody log last entry SHA-256", data.custody_head],
+        *[[label, text] for label, text in data.custody_summary.lines()[1:]],
         ["Query", data.query or "(none: every loaded row)"],
         *[[f"Toggle: {k}", str(v)] for k, v in sorted(data.toggles.items())],
         ["Rows in view", s.rows], ["Non-owner rows", s.non_owner_rows], ["Mailboxes", s.mailboxes],
