@@ -301,7 +301,8 @@ class CustodyLog:
     def verify_chain(self, recorded_head: Any = None, where: str = "") -> list[str]:
         """Chain, signatures and head file; ``recorded_head`` (case.json's) is checked too
         when given, under the name ``where``."""
-        result = verify_log(self.lines(), self.read_head(), rehash=False, head_kept=self.head_path is not None,
+        result = verify_log(self.lines(), self.read_head(), rehash=False, files=False,
+                            head_kept=self.head_path is not None,
                             recorded_head=recorded_head, recorded_where=where or None)
         return result.chain_problems
 

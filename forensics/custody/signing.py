@@ -21,6 +21,7 @@ import hashlib
 import os
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -61,11 +62,15 @@ def normalize_fingerprint(text: str) -> str:
     return "".join(ch for ch in text.strip().lower() if ch not in ": -")
 
 
+@lru_cache(maxsize=64)
+def _public_key(public_hex: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex))
+
+
 def verify_signature(public_hex: str, signature_hex: str, message: bytes) -> bool:
     """True when ``signature_hex`` is a valid Ed25519 signature of ``message``."""
     try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex))
-        key.verify(bytes.fromhex(signature_hex), message)
+        _public_key(public_hex).verify(bytes.fromhex(signature_hex), message)
     except (InvalidSignature, ValueError, TypeError):
         return False
     return True

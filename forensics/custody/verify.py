@@ -67,6 +67,7 @@ def verify_log(
     head_file: Any,
     *,
     rehash: bool = True,
+    files: bool = True,
     head_kept: bool = True,
     recorded_head: Any = None,
     recorded_where: str | None = None,
@@ -75,7 +76,8 @@ def verify_log(
 ) -> VerifyResult:
     """Judge a log from its lines, its head file (``None`` = missing) and optionally a
     second recorded head (case.json's) and what a report handed out stated. ``head_kept``
-    is False for an in-memory log, which has no head file."""
+    is False for an in-memory log, which has no head file; ``files=False`` checks the log
+    alone (no evidence history, no re-hash)."""
     chain = check_lines(lines)
     problems = list(chain.problems)
     if head_kept:
@@ -87,8 +89,7 @@ def verify_log(
     result = VerifyResult(ok=False, entries=chain.entries, chain_problems=problems, head=chain.head,
                           signed=chain.signed, signing=chain.describe_signing(), confirmations=confirmed,
                           keys=list(chain.signers))
-    entries = _parse(lines)
-    found = histories(entries)
+    found = histories(_parse(lines)) if files else {}
     for history in found.values():
         result.acknowledgements += [a.describe() for a in history.acks]
         for record in history.open_changes:
