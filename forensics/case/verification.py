@@ -18,10 +18,11 @@ from forensics.errors import EvidenceError
 MISSING = "MISSING"
 MODIFIED = "MODIFIED"
 UNREADABLE = "UNREADABLE"
+REFUSED = "REFUSED"  # outside the case's evidence folders and not confirmed by the examiner
 VERIFIED = "verified"
 UNCHANGED_QUICK = "size/mtime unchanged (not yet re-hashed)"
 CHANGED_QUICK = "size/mtime changed (not yet re-hashed)"
-PROBLEMS = (MISSING, MODIFIED, UNREADABLE)
+PROBLEMS = (MISSING, MODIFIED, UNREADABLE, REFUSED)
 
 
 @dataclass

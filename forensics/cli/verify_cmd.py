@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from forensics.case.cache import verify_caches
 from forensics.custody.log import LOG_NAME, CustodyLog
 from forensics.errors import CustodyError
 
@@ -18,6 +19,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not (args.case / LOG_NAME).is_file():
         raise CustodyError(f"{args.case}: no custody log ({LOG_NAME}) in this folder")
-    result = CustodyLog(args.case).verify()
+    log = CustodyLog(args.case)
+    result = log.verify()
+    caches = verify_caches(args.case, log.entries())  # derived rows are checked like evidence
+    for line in caches.lines():
+        print(line)
+    result.ok = result.ok and caches.ok
     print(result.describe())
     return 0 if result.ok else 1

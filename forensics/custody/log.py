@@ -21,6 +21,7 @@ from typing import Any
 from forensics import __version__
 from forensics.custody.hashing import FileHashes, hash_file
 from forensics.errors import CustodyError, EvidenceError
+from forensics.safe_io import MAX_CASE_JSON, MAX_CUSTODY_LOG, UnsafePathError, append_bytes, atomic_write, open_lock_file, read_bounded
 
 LOG_NAME = "custody.jsonl"
 HEAD_NAME = "custody.head.json"  # entry count + last entry hash: cutting the log's tail shows
@@ -50,7 +51,7 @@ class _FileLock:
         self._fh: Any = None
 
     def __enter__(self) -> "_FileLock":
-        self._fh = open(self.path, "a+b")  # noqa: SIM115 - closed in __exit__
+        self._fh = open(open_lock_file(self.path, "custody lock file"), "a+b")  # noqa: SIM115 - closed in __exit__
         if os.name == "nt":
             import msvcrt
 
@@ -108,11 +109,13 @@ class CustodyLog:
     def lines(self) -> list[str]:
         if self.path is None:
             return list(self._memory)
-        if not self.path.exists():
+        if not os.path.lexists(self.path):
             return []
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except OSError as exc:
+            text = read_bounded(self.path, MAX_CUSTODY_LOG, "custody log").decode("utf-8")
+        except UnsafePathError as exc:
+            raise CustodyError(str(exc)) from exc
+        except (OSError, UnicodeDecodeError) as exc:
             raise CustodyError(f"cannot read custody log {self.path}: {exc}") from exc
         return [line for line in text.split("\n") if line]
 
@@ -159,26 +162,30 @@ class CustodyLog:
         if self.path is None:
             self._memory.append(line)
             return entry
-        with open(self.path, "a", encoding="utf-8", newline="\n") as fh:
-            fh.write(line + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            append_bytes(self.path, (line + "\n").encode("utf-8"), "custody log")  # never through a link
+        except UnsafePathError as exc:
+            raise CustodyError(str(exc)) from exc
         self._write_head(len(lines) + 1, line_hash(line))
         return entry
 
     def _write_head(self, entries: int, last_hash: str) -> None:
         assert self.head_path is not None
-        tmp = self.head_path.with_name(HEAD_NAME + ".tmp")
-        tmp.write_text(json.dumps({"entries": entries, "last_hash": last_hash}) + "\n", encoding="utf-8")
-        os.replace(tmp, self.head_path)
+        try:  # exclusive temp file + rename: a planted custody.head.json(.tmp) link is never followed
+            atomic_write(self.head_path, (json.dumps({"entries": entries, "last_hash": last_hash}) + "\n").encode("utf-8"),
+                         "custody head file")
+        except UnsafePathError as exc:
+            raise CustodyError(str(exc)) from exc
 
     def _head_problems(self, lines: list[str]) -> list[str]:
-        if self.head_path is None or not self.head_path.exists():
+        if self.head_path is None or not os.path.lexists(self.head_path):
             return []
         try:
-            head = json.loads(self.head_path.read_text(encoding="utf-8"))
+            head = json.loads(read_bounded(self.head_path, MAX_CASE_JSON, "custody head file"))
             count, last = int(head["entries"]), str(head["last_hash"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except UnsafePathError as exc:
+            return [str(exc)]
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return [f"{HEAD_NAME} is unreadable (edited?)"]
         if len(lines) < count:
             return [f"custody log has {len(lines)} entries but {count} were written: entries were removed from its end"]
