@@ -92,6 +92,18 @@ def _open_nofollow(path: str | os.PathLike[str], flags: int, what: str, mode: in
         raise
 
 
+def _refuse_non_regular(path: str | os.PathLike[str], what: str) -> None:
+    """Raise for an existing link or non-regular file (a clear message before any open)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        refuse_link(path, what)
+    if not stat.S_ISREG(info.st_mode):
+        raise UnsafePathError(f"{path}: {what} is {file_kind(info.st_mode)}, not a regular file; refusing to write")
+
+
 def read_bounded(path: str | os.PathLike[str], limit: int, what: str, *, follow: bool = False) -> bytes:
     """Read a whole regular file of at most ``limit`` bytes.
 
@@ -162,7 +174,9 @@ def append_bytes(path: str | os.PathLike[str], data: bytes, what: str) -> None:
     A hard link has no marker but its link count: a custody log with more than one link
     may be another name for evidence, so nothing is appended to it.
     """
-    fd = _open_nofollow(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, what)
+    _refuse_non_regular(path, what)
+    # non-blocking: a FIFO swapped in after the check fails the open instead of hanging it
+    fd = _open_nofollow(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NONBLOCK, what)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -183,7 +197,8 @@ def append_bytes(path: str | os.PathLike[str], data: bytes, what: str) -> None:
 
 def open_lock_file(path: str | os.PathLike[str], what: str) -> int:
     """Open (creating) a lock file without following a link; returns the descriptor."""
-    fd = _open_nofollow(path, os.O_RDWR | os.O_CREAT, what)
+    _refuse_non_regular(path, what)
+    fd = _open_nofollow(path, os.O_RDWR | os.O_CREAT | _NONBLOCK, what)
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)

@@ -212,7 +212,10 @@ class FrameCache:
         return self.read(key, record, key).cached
 
     def discard(self, key: str) -> None:
-        """Remove both files (``unlink`` removes a link itself, never its target)."""
+        """Remove both files (``unlink`` removes a link itself, never its target); nothing is
+        removed through a linked cache folder."""
+        if os.path.islink(self.folder):
+            return
         for path in self._paths(key):
             try:
                 os.unlink(path)

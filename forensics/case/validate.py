@@ -103,7 +103,9 @@ def _check_value(where: str, value: Any, kind: str, problems: list[str]) -> None
     elif kind == "number":
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             problems.append(bad)
-        elif not (math.isfinite(value) and 0 <= value <= MAX_MTIME):
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(f"{where}: expected a finite number, got {value}")
+        elif not 0 <= value <= MAX_MTIME:
             problems.append(f"{where}: {value if abs(value) < 10**30 else 'a huge number'} is out of range "
                             f"(0 to {MAX_MTIME:.0f})")
     elif kind == "bool":

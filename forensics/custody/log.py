@@ -21,7 +21,10 @@ from typing import Any
 from forensics import __version__
 from forensics.custody.hashing import FileHashes, hash_file
 from forensics.errors import CustodyError, EvidenceError
-from forensics.safe_io import MAX_CASE_JSON, MAX_CUSTODY_LOG, UnsafePathError, append_bytes, atomic_write, open_lock_file, read_bounded
+from forensics.safe_io import (
+    MAX_CASE_JSON, MAX_CUSTODY_LOG, UnsafePathError, append_bytes, atomic_write, open_lock_file, read_bounded,
+    refuse_link,
+)
 
 LOG_NAME = "custody.jsonl"
 HEAD_NAME = "custody.head.json"  # entry count + last entry hash: cutting the log's tail shows
@@ -163,6 +166,7 @@ class CustodyLog:
             self._memory.append(line)
             return entry
         try:
+            refuse_link(self.head_path, "custody head file")  # refused before the log grows past its head
             append_bytes(self.path, (line + "\n").encode("utf-8"), "custody log")  # never through a link
         except UnsafePathError as exc:
             raise CustodyError(str(exc)) from exc
