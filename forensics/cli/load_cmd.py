@@ -30,10 +30,10 @@ def run(args: argparse.Namespace) -> int:
             check_readable(path)
         elif not any(path.iterdir()):
             raise EvidenceError(f"{path}: folder is empty")
-    if args.out is not None and args.out.suffix.lower() not in (".csv", ".parquet", ".jsonl"):
-        raise EvidenceError(f"{args.out}: output must end in .csv, .parquet or .jsonl")
     if args.out is not None:  # before anything is read or logged: a refused output writes nothing
         refuse_evidence_output(args.out, evidence_identities(expand_paths(args.evidence)), EvidenceError)
+    if args.out is not None and args.out.suffix.lower() not in (".csv", ".parquet", ".jsonl"):
+        raise EvidenceError(f"{args.out}: output must end in .csv, .parquet or .jsonl")
     log = custody_log(args)
     result = load_evidence(args.evidence, options=load_options(args), custody=log)
     if not result.files:
