@@ -306,6 +306,14 @@ class Case(CaseReview):
             self.evidence.append(entry)
             known.add((path, entry.sha256))
             added.append(entry)
+        if added:
+            logged = {(e.get("path"), e.get("sha256")) for e in self.custody.entries()
+                      if e.get("kind") in ("evidence-opened", "evidence-added")}
+            for entry in added:
+                if (entry.path, entry.sha256) not in logged:  # opened under another log (e.g. a GUI session's)
+                    self.custody.append("evidence-added", path=entry.path, sha256=entry.sha256,
+                                        evidence_id=entry.evidence_id, size=entry.size,
+                                        note="added to the case from a load logged outside this case's custody log")
         return added
 
     def adopt_custody_evidence(self) -> list[EvidenceEntry]:
@@ -375,7 +383,7 @@ class Case(CaseReview):
         opened: dict[str, set[str]] = {}
         for entry in self.custody.entries():
             kind = entry.get("kind")
-            if kind == "evidence-opened" and isinstance(entry.get("path"), str):
+            if kind in ("evidence-opened", "evidence-added") and isinstance(entry.get("path"), str):
                 roots.add(Path(entry["path"]).parent)
                 opened.setdefault(str(entry.get("sha256")), set()).add(entry["path"])
             elif kind == "evidence-roots-confirmed" and isinstance(entry.get("roots"), list):
