@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from forensics import __version__, schema
 from forensics.parsers.base import FileReport, MissingPeriod, ParseWarning
@@ -193,7 +194,7 @@ class FrameCache:
             return out
         try:
             meta = json.loads(meta_raw.decode("utf-8"))
-            frame = pd.read_parquet(io.BytesIO(rows_raw))
+            frame = pd.read_parquet(pa.BufferReader(rows_raw))  # zero-copy over the bytes just hashed
             if meta.get("key") != key or len(frame) != int(meta["report"].get("rows", -1)):
                 raise ValueError("cache does not match its key or row count")
             frame = schema.conform(frame)
