@@ -81,10 +81,6 @@ def read_case_file(folder: Path) -> dict[str, Any]:
     return data
 
 
-class OutsideEvidenceError(CaseError):
-    """Evidence named by the case lies outside its evidence folders and was not confirmed."""
-
-
 @dataclass
 class CaseLoad:
     """Everything a reload of the case produced, for the GUI's session and the next report."""

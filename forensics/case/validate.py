@@ -133,8 +133,27 @@ def _check_value(where: str, value: Any, kind: str, problems: list[str]) -> None
         for key, item in value.items():
             if key in _OPTIONS:
                 _check_value(f"{where}.{key}", item, _OPTIONS[key], problems)
+                if key == "source_tz" and isinstance(item, str) and item:
+                    problems += _zone_problems(f"{where}.{key}", item, source=True)
             elif isinstance(item, (dict, list)):
                 problems.append(f"{where}.{key}: unknown option must be a plain value, got {_type_name(item)}")
+
+
+def _zone_problems(where: str, text: str, *, source: bool) -> list[str]:
+    """A zone the rest of the tool would fail on later, named now."""
+    try:
+        if source:
+            from forensics.localtime import parse_source_tz
+
+            parse_source_tz(text)
+        else:
+            from forensics.query.zone import resolve_tz
+
+            resolve_tz(text)
+    except Exception:  # noqa: BLE001 - any failure means the zone cannot be used
+        shown = text if len(text) <= 60 else text[:60] + "…"
+        return [f"{where}: unknown time zone or offset {shown!r}"]
+    return []
 
 
 def _check_records(name: str, value: Any, spec: tuple[tuple[str, str, bool], ...], problems: list[str]) -> None:
@@ -166,6 +185,8 @@ def case_problems(data: Any) -> list[str]:
     for name in _TEXT_FIELDS:
         if name in data and data[name] is not None and not isinstance(data[name], str):
             problems.append(f"{name}: expected text, got {_type_name(data[name])}")
+    if isinstance(data.get("display_tz"), str) and data["display_tz"]:
+        problems += _zone_problems("display_tz", data["display_tz"], source=False)
     for name, spec in (("evidence", _EVIDENCE), ("queries", _QUERY), ("bookmarks", _BOOKMARK),
                        ("expected_access", _EXPECTED)):
         if name in data and data[name] is not None:
