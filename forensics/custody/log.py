@@ -146,6 +146,8 @@ class CustodyLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with _FileLock(self.path.with_name(LOG_NAME + ".lock")):
                 return self._append_locked(kind, fields)
+        except UnsafePathError as exc:  # a planted lock-file link or FIFO
+            raise CustodyError(str(exc)) from exc
         except OSError as exc:
             raise CustodyError(f"cannot write custody log {self.path}: {exc}") from exc
 

@@ -90,6 +90,20 @@ def test_hard_linked_custody_log_is_not_appended(case: Case, evidence: Path) -> 
     assert evidence.read_bytes() == before
 
 
+def test_symlinked_or_fifo_lock_file_is_refused(case: Case, evidence: Path) -> None:
+    before, lines = evidence.read_bytes(), case.custody.lines()
+    lock = case.folder / "custody.jsonl.lock"
+    lock.unlink()
+    lock.symlink_to(evidence)
+    with pytest.raises(CustodyError, match=r"custody\.jsonl\.lock: custody lock file is a symbolic link"):
+        case.custody.append("note")
+    lock.unlink()
+    os.mkfifo(lock)
+    with pytest.raises(CustodyError, match=r"custody lock file is a FIFO \(named pipe\), not a regular file"):
+        within(20, lambda: case.custody.append("note"))
+    assert evidence.read_bytes() == before and case.custody.lines() == lines
+
+
 def test_symlinked_custody_head_is_refused_before_the_log_grows(case: Case, evidence: Path) -> None:
     before, lines = evidence.read_bytes(), case.custody.lines()
     head = case.folder / "custody.head.json"
