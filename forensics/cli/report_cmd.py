@@ -21,6 +21,7 @@ from forensics.errors import EvidenceError, ReportError
 from forensics.ingest import check_readable, expand_paths, load_evidence
 from forensics.parsers.iis_rollover import refresh_gap_notes
 from forensics.reports import DEFAULT_EVENT_CAP, FORMATS, build_report, export_report
+from forensics.safe_io import evidence_identities, refuse_evidence_output
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -52,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         raise EvidenceError("give EVIDENCE files, or --case DIR with recorded evidence")
     if args.max_events < 0:
         raise ReportError("--max-events must be 0 or more")
+    _refuse_evidence_outputs(args)  # before any load or custody entry: a refused output writes nothing
     options = load_options(args)
     work_hours = WorkHours.parse(args.work_hours) if args.work_hours else None  # a typo fails before any load
     case = None
@@ -130,3 +132,22 @@ def run(args: argparse.Namespace) -> int:
     for warning in cache_warnings:
         print(f"mailbox-audit: {warning}", file=sys.stderr)
     return 1 if problems or data.integrity_problems or cache_tampered else 0
+
+
+def _refuse_evidence_outputs(args: argparse.Namespace) -> None:
+    """Refuse ``--out`` (and the CSV beside an HTML/PDF report) when it is any evidence file
+    named on the command line or recorded in the case, by device and inode (hard links too);
+    files that would fail to parse are evidence as well."""
+    from forensics.case.store import CASE_FILE, read_case_file
+    from forensics.case.verification import locate
+    from forensics.case.model import EvidenceEntry
+    from forensics.reports.export import companion_path
+
+    paths: list[Path] = list(expand_paths(args.evidence))
+    if args.case is not None and (args.case / CASE_FILE).exists():
+        for raw in read_case_file(args.case).get("evidence") or []:
+            entry = EvidenceEntry.from_dict(raw)
+            paths += [Path(entry.path), locate(entry, args.case.resolve())]
+    evidence = evidence_identities(paths)
+    for out in (args.out, companion_path(args.out)):
+        refuse_evidence_output(out, evidence, ReportError)

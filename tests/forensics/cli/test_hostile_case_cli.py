@@ -72,6 +72,18 @@ def test_report_to_a_hard_link_of_evidence_is_refused(tmp_path: Path, evidence: 
     assert evidence.read_bytes() == before
 
 
+def test_report_over_evidence_that_does_not_parse_is_refused_before_any_load(
+        tmp_path: Path, case: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "W3SVC1" / "notes.csv"
+    junk.write_text("not,evidence,we,know\n")
+    log_before = (case / "custody.jsonl").read_bytes()
+    capsys.readouterr()
+    assert main(["report", str(junk), "--case", str(case), "--out", str(junk)]) == 2
+    assert f"{junk}: is the evidence file {junk} (same device and inode)" in capsys.readouterr().err
+    assert junk.read_text() == "not,evidence,we,know\n"
+    assert (case / "custody.jsonl").read_bytes() == log_before  # refused before the case was even opened
+
+
 def test_tampered_cache_fails_verify_and_is_loud_in_report(tmp_path: Path, case: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", "--case", str(case)]) == 0
