@@ -138,13 +138,15 @@ def read_bounded(path: str | os.PathLike[str], limit: int, what: str, *, follow:
         os.close(fd)
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, what: str) -> None:
+def atomic_write(path: str | os.PathLike[str], data: bytes, what: str, *, fsync: bool = False) -> None:
     """Replace ``path`` with ``data`` through a fresh, exclusively created temp file.
 
     The temp name is random and created with ``O_EXCL|O_NOFOLLOW`` in the target's folder,
     so a planted ``*.tmp`` link is never opened; ``os.replace`` then swaps the directory
     entry (never writing into the old inode). A symlinked target is refused with a clear
-    message rather than silently replaced.
+    message rather than silently replaced. ``fsync`` forces the bytes to disk first (off by
+    default: the files written so are re-derivable or checked on read, and a sync per
+    custody entry would slow loads of many small files).
     """
     target = Path(path)
     refuse_link(target, what)  # (the folder itself is the examiner's choice; linked sub-folders are checked by callers)
@@ -156,7 +158,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, what: str) -> None:
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
+            if fsync:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, target)
