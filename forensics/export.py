@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
 from forensics.errors import ReportError
+from forensics.safe_io import evidence_identities, refuse_evidence_output
 
 
-def write_table(frame: pd.DataFrame, path: Path) -> None:
+def write_table(frame: pd.DataFrame, path: Path, evidence: Iterable[str | os.PathLike[str]] = ()) -> None:
+    """Write ``frame`` to ``path``, refusing when ``path`` is one of the ``evidence`` files
+    (compared by device and inode, so a hard link or another name is caught too)."""
+    refuse_evidence_output(path, evidence_identities(evidence), ReportError)
     suffix = path.suffix.lower()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
 from forensics.parsers import registry
 from forensics.parsers.iis_rollover import note_gap, rollover_gaps
+from forensics.safe_io import regular_file_problem
 from forensics.parsers.base import SNIFF_BYTES, FileReport, LoadOptions, ParseContext
 
 #: seconds between GIL hand-offs while a file is parsed: hashing and interpreting threads
@@ -94,6 +95,9 @@ def check_readable(path: Path) -> None:
         raise EvidenceError(f"{path}: no such file")
     if path.is_dir():
         raise EvidenceError(f"{path}: is a directory (give files, or a folder to search)")
+    kind = regular_file_problem(path)  # FIFOs and devices would hang or never end
+    if kind is not None and kind.startswith("is "):
+        raise EvidenceError(f"{path}: {kind}; refusing to read it as evidence")
     if not os.access(path, os.R_OK):
         raise EvidenceError(f"{path}: permission denied")
     if path.stat().st_size == 0:

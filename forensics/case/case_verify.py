@@ -12,10 +12,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from forensics.case.cache import verify_caches
 from forensics.custody import signing
 from forensics.custody.history import histories
 from forensics.custody.log import LOG_NAME, CustodyLog, VerifyResult
 from forensics.errors import CustodyError
+from forensics.safe_io import UnsafePathError, read_bounded
 
 CASE_FILE = "case.json"
 #: case.json is read whole; a bigger one is not a case file (bounded read of hostile input)
@@ -25,15 +27,14 @@ MAX_CASE_BYTES = 256 << 20
 def _read_case_json(folder: Path) -> tuple[dict[str, Any] | None, str]:
     """(case.json as a dict or None, problem text or "")."""
     path = folder / CASE_FILE
-    if not path.exists():
+    if not os.path.lexists(path):
         return None, ""
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_CASE_BYTES + 1)
+    try:  # bounded, never through a link, never from a FIFO or device
+        raw = read_bounded(path, MAX_CASE_BYTES, "case file")
+    except UnsafePathError as exc:
+        return None, str(exc)
     except OSError as exc:
         return None, f"{CASE_FILE} cannot be read: {exc.strerror or exc}"
-    if len(raw) > MAX_CASE_BYTES:
-        return None, f"{CASE_FILE} is larger than {MAX_CASE_BYTES >> 20} MiB: not a case file"
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -66,6 +67,9 @@ def verify_case(
     if data is not None:
         result.case_problems += _case_file_problems(data, log)
     result.signing += _own_key_note(result)
+    caches = verify_caches(folder, log.entries())  # derived rows are checked like evidence
+    result.cache_problems += caches.problems
+    result.cache_notes += caches.notes + [f"caches: {caches.checked} file(s) checked against custody"]
     result.ok = result.status == "VERIFIED"
     return result
 

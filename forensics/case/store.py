@@ -21,10 +21,11 @@ import pandas as pd
 from forensics import schema
 from forensics.aggregate.expected import ExpectedAccess
 from forensics.case import verification
-from forensics.case.cache import FrameCache, cache_key
+from forensics.case.cache import DISCARDED, WRITTEN, CacheProblem, CacheRecord, FrameCache, cache_key, cache_records
 from forensics.case.bookmarks import BookmarkBook
 from forensics.case.review import CaseReview
 from forensics.case.model import CASE_FORMAT, CASE_VERSION, Bookmark, EvidenceEntry, SavedQuery, now_stamp
+from forensics.case.validate import case_problems
 from forensics.case.verification import EvidenceCheck
 from forensics.custody.hashing import FileHashes, hash_file
 from forensics.custody.log import CustodyLog
@@ -32,6 +33,7 @@ from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
 from forensics.ingest import EvidenceSource, LoadResult, ProgressCallback, load_evidence
 from forensics.parsers.base import FileReport, LoadOptions
 from forensics.parsers.iis_rollover import note_gap, refresh_gap_notes, rollover_gaps
+from forensics.safe_io import MAX_CASE_JSON, UnsafePathError, atomic_write, read_bounded, regular_file_problem
 
 CASE_FILE = "case.json"
 CACHE_DIR = "cache"
@@ -39,6 +41,44 @@ CACHE_DIR = "cache"
 
 class CaseError(ForensicsError):
     """A case folder cannot be created, read or written."""
+
+
+class CaseFileInvalid(CaseError):
+    """``case.json`` parsed but fails validation; ``problems`` has one line per problem."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{path}: damaged case file ({len(problems)} problem(s)):\n  " + "\n  ".join(problems))
+
+
+def read_case_file(folder: Path) -> dict[str, Any]:
+    """Read and validate ``case.json``: bounded, never through a link, never a crash.
+
+    A case folder may come from someone else, so a link, a FIFO, a huge or deeply nested
+    file and every wrongly typed field end in a ``CaseError`` naming the problem.
+    """
+    path = folder / CASE_FILE
+    if not os.path.lexists(path):
+        raise CaseError(f"{folder}: not a case folder (no {CASE_FILE})")
+    try:
+        raw = read_bounded(path, MAX_CASE_JSON, CASE_FILE)
+        data = json.loads(raw.decode("utf-8"))
+    except UnsafePathError as exc:
+        raise CaseError(str(exc)) from exc
+    except OSError as exc:
+        raise CaseError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CaseError(f"{path}: not UTF-8 text (byte {exc.start}): the case file is damaged") from exc
+    except json.JSONDecodeError as exc:
+        raise CaseError(f"{path}: not valid JSON (line {exc.lineno}): the case file is damaged") from exc
+    except RecursionError as exc:
+        raise CaseError(f"{path}: nested too deeply to be a case file: the case file is damaged") from exc
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise CaseError(f"{path}: holds a value that cannot be read ({exc}): the case file is damaged") from exc
+    problems = case_problems(data)
+    if problems:
+        raise CaseFileInvalid(path, problems)
+    return data
 
 
 @dataclass
@@ -49,6 +89,17 @@ class CaseLoad:
     files: list[FileReport] = field(default_factory=list)
     sources: dict[str, EvidenceSource] = field(default_factory=dict)
     checks: list[EvidenceCheck] = field(default_factory=list)
+    #: caches not used because they could not be trusted (tampered, unrecorded, links)
+    cache_problems: list[CacheProblem] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the Evidence dock, the CLI and reports say about this load beyond per-file notes."""
+        return [p.message for p in self.cache_problems]
+
+    @property
+    def cache_tampered(self) -> bool:
+        return any(p.reason in ("modified", "unsafe") for p in self.cache_problems)
 
     @property
     def problems(self) -> list[EvidenceCheck]:
@@ -79,6 +130,10 @@ class Case(CaseReview):
         self.integrity_problems: list[str] = []
         #: evidence checks from the last reload (shown until the next one)
         self.last_checks: list[EvidenceCheck] = []
+        #: the examiner confirmed evidence outside the case's evidence folders (CLI flag / GUI)
+        self.allow_outside_evidence = False
+        #: cache problems of the last reload (tampered or unrecorded caches), for the caller
+        self.cache_warnings: list[str] = []
 
     # -- files ----------------------------------------------------------------------------
     @property
@@ -126,18 +181,8 @@ class Case(CaseReview):
     def open(cls, folder: str | os.PathLike[str], *, examiner: str = "") -> "Case":
         """Read ``case.json`` and check the custody log (chain and recorded head)."""
         folder = Path(folder)
-        path = folder / CASE_FILE
-        if not path.is_file():
-            raise CaseError(f"{folder}: not a case folder (no {CASE_FILE})")
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CaseError(f"cannot read {path}: {exc}") from exc
-        except json.JSONDecodeError as exc:
-            raise CaseError(f"{path}: not valid JSON (line {exc.lineno}): the case file is damaged") from exc
-        if not isinstance(data, dict) or data.get("format") != CASE_FORMAT:
-            raise CaseError(f"{path}: not a Mailbox Audit case file")
-        case = cls(folder, name=str(data.get("name", folder.name)), examiner=examiner or data.get("examiner", ""))
+        data = read_case_file(folder)
+        case = cls(folder, name=str(data.get("name") or folder.name), examiner=examiner or data.get("examiner") or "")
         case._load_dict(data)
         case.integrity_problems = case._check_custody(data.get("custody_head"))
         case.custody.append(
@@ -157,18 +202,18 @@ class Case(CaseReview):
 
     def _load_dict(self, data: dict[str, Any]) -> None:
         try:
-            self.number = str(data.get("number", ""))
-            self.created = str(data.get("created", ""))
-            self.display_tz = str(data.get("display_tz", "UTC"))
-            self.evidence = [EvidenceEntry.from_dict(e) for e in data.get("evidence", [])]
-            self.queries = [SavedQuery.from_dict(q) for q in data.get("queries", [])]
-            self.current_query = str(data.get("current_query", ""))
+            self.number = str(data.get("number") or "")
+            self.created = str(data.get("created") or "")
+            self.display_tz = str(data.get("display_tz") or "UTC")
+            self.evidence = [EvidenceEntry.from_dict(e) for e in data.get("evidence") or []]
+            self.queries = [SavedQuery.from_dict(q) for q in data.get("queries") or []]
+            self.current_query = str(data.get("current_query") or "")
             self.current_filters = dict(data.get("current_filters") or {})
-            self.bookmarks = BookmarkBook(Bookmark.from_dict(b) for b in data.get("bookmarks", []))
-            self.notes = str(data.get("notes", ""))
-            self.expected = [ExpectedAccess.from_dict(m) for m in data.get("expected_access", [])]
+            self.bookmarks = BookmarkBook(Bookmark.from_dict(b) for b in data.get("bookmarks") or [])
+            self.notes = str(data.get("notes") or "")
+            self.expected = [ExpectedAccess.from_dict(m) for m in data.get("expected_access") or []]
             self.work_hours_text = str(data.get("work_hours", "") or "")
-        except (TypeError, AttributeError) as exc:
+        except (TypeError, AttributeError, ValueError) as exc:  # validated before: a bug, but never a crash
             raise CaseError(f"{self.case_file}: damaged case file ({exc})") from exc
 
     def to_dict(self) -> dict[str, Any]:
@@ -196,11 +241,13 @@ class Case(CaseReview):
     def save(self) -> None:
         """Write case.json atomically (a crash never leaves half a case file)."""
         text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-        tmp = self.case_file.with_name(CASE_FILE + ".tmp")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(text + "\n", encoding="utf-8")
-            os.replace(tmp, self.case_file)
+            # a unique temp file created exclusively, then renamed: never writes through a
+            # planted case.json or case.json.tmp link
+            atomic_write(self.case_file, (text + "\n").encode("utf-8"), CASE_FILE)
+        except UnsafePathError as exc:
+            raise CaseError(str(exc)) from exc
         except OSError as exc:
             raise CaseError(f"cannot save {self.case_file}: {exc.strerror or exc}") from exc
 
@@ -243,6 +290,14 @@ class Case(CaseReview):
             self.evidence.append(entry)
             known.add((path, entry.sha256))
             added.append(entry)
+        if added:
+            logged = {(e.get("path"), e.get("sha256")) for e in self.custody.entries()
+                      if e.get("kind") in ("evidence-opened", "evidence-added")}
+            for entry in added:
+                if (entry.path, entry.sha256) not in logged:  # opened under another log (e.g. a GUI session's)
+                    self.custody.append("evidence-added", path=entry.path, sha256=entry.sha256,
+                                        evidence_id=entry.evidence_id, size=entry.size,
+                                        note="added to the case from a load logged outside this case's custody log")
         return added
 
     def adopt_custody_evidence(self) -> list[EvidenceEntry]:
@@ -300,8 +355,71 @@ class Case(CaseReview):
         return result
 
     def quick_checks(self) -> list[EvidenceCheck]:
-        """Instant size/mtime look at every evidence file (before the re-hash)."""
-        return [verification.quick_check(e, self.folder) for e in self.evidence]
+        """Instant size/mtime look at every evidence file (before the re-hash); files that
+        are not regular, or lie outside the case's evidence folders unconfirmed, are refused."""
+        places = None if self.allow_outside_evidence else self._custody_places()
+        return [self._screen(verification.quick_check(e, self.folder), places) for e in self.evidence]
+
+    def _custody_places(self) -> tuple[list[Path], dict[str, set[str]]]:
+        """Where the custody log saw evidence: its folders (plus the case folder and folders
+        the examiner confirmed), and the recorded paths of each SHA-256."""
+        roots = {self.folder}
+        opened: dict[str, set[str]] = {}
+        for entry in self.custody.entries():
+            kind = entry.get("kind")
+            if kind in ("evidence-opened", "evidence-added") and isinstance(entry.get("path"), str):
+                roots.add(Path(entry["path"]).parent)
+                opened.setdefault(str(entry.get("sha256")), set()).add(entry["path"])
+            elif kind == "evidence-roots-confirmed" and isinstance(entry.get("roots"), list):
+                roots.update(Path(r) for r in entry["roots"] if isinstance(r, str))
+        return sorted(roots), opened
+
+    def evidence_roots(self) -> list[Path]:
+        """Folders evidence may come from: the case folder, every folder this case's custody
+        log recorded evidence being opened in, and folders the examiner confirmed.
+
+        Taken from the hash-chained custody log rather than case.json, so editing a path
+        in case.json (``/etc/shadow``, ``../../../../etc/passwd``) does not move its roots.
+        """
+        return self._custody_places()[0]
+
+    def outside_evidence(self) -> list[Path]:
+        """Evidence paths (as they would be opened) outside the case's evidence folders, for
+        the GUI to ask the examiner about; empty when every path is inside."""
+        places = self._custody_places()
+        out = []
+        for entry in self.evidence:
+            located = verification.locate(entry, self.folder)
+            if _place_problem(entry, located, *places):
+                out.append(located)
+        return out
+
+    def confirm_outside_evidence(self, paths: Iterable[Path] | None = None) -> list[Path]:
+        """The examiner confirmed evidence outside the evidence folders: accept their folders
+        from now on and say so in custody. Returns the folders added."""
+        paths = list(self.outside_evidence() if paths is None else paths)
+        folders = sorted({Path(os.path.realpath(p)).parent for p in paths})
+        if folders:
+            self.custody.append("evidence-roots-confirmed", roots=[str(f) for f in folders],
+                                paths=[str(p) for p in paths],
+                                note="the examiner confirmed evidence outside the case's evidence folders")
+        return folders
+
+    def _screen(self, check: EvidenceCheck, places: tuple[list[Path], dict[str, set[str]]] | None) -> EvidenceCheck:
+        if check.status in (verification.MISSING, verification.UNREADABLE):
+            return check
+        kind = regular_file_problem(check.path)
+        if kind is not None:
+            return EvidenceCheck(check.entry, verification.UNREADABLE, check.path,
+                                 f"{check.path}: {kind}; refusing to read it as evidence")
+        problem = _place_problem(check.entry, check.path, *places) if places is not None else None
+        if problem:
+            return EvidenceCheck(
+                check.entry, verification.REFUSED, check.path,
+                f"{check.path}: {problem}; not opened (confirm it, or pass --allow-outside-evidence, "
+                "if it really is evidence)",
+            )
+        return check
 
     def load(
         self,
@@ -321,13 +439,14 @@ class Case(CaseReview):
         out = CaseLoad(frame=schema.empty_frame())
         seen: set[str] = set()
         present = [(e, c) for e, c in zip(self.evidence, quick)
-                   if c.status not in (verification.MISSING, verification.UNREADABLE)]
+                   if c.status not in (verification.MISSING, verification.UNREADABLE, verification.REFUSED)]
         gaps = rollover_gaps(c.path for e, c in present if e.parser == "iis")  # for cached files' custody entries
+        records = cache_records(self.custody.entries()) if use_cache else {}
         for index, (entry, check) in enumerate(zip(self.evidence, quick)):
-            if check.status in (verification.MISSING, verification.UNREADABLE):
+            if check.status in (verification.MISSING, verification.UNREADABLE, verification.REFUSED):
                 checks[index] = check
                 continue
-            if use_cache and self._load_cached(index, check.path, checks, out, frames, seen, cancel, gaps):
+            if use_cache and self._load_cached(index, check.path, checks, out, frames, seen, cancel, gaps, records):
                 continue
             key = json.dumps(entry.options, sort_keys=True, default=str)
             groups.setdefault(key, []).append((index, check.path))
@@ -356,6 +475,7 @@ class Case(CaseReview):
             frames.append(result.frame)
         out.checks = [checks[i] for i in range(len(self.evidence))]
         out.frame = schema.concat(frames)
+        self._note_cache_problems(out)
         refresh_gap_notes(out.files)  # over the whole case: cached notes may be from a smaller set
         self._annotate(out)
         for check in out.problems:
@@ -372,15 +492,24 @@ class Case(CaseReview):
         """Cache the rows of every file a load parsed, for a fast reopen."""
         cache = self.frame_cache
         evidence = result.frame["evidence"].astype("string") if len(result.frame) else None
+        records = None
         for report in result.files:
             if report.status != "loaded" or report.hashes is None:
                 continue
             key = cache_key(report.hashes.sha256, report.parser, options.as_dict())
-            if key is None or cache.has(key):
+            if key is None:
                 continue
+            if cache.has(key):
+                records = cache_records(self.custody.entries()) if records is None else records
+                if key in records:
+                    continue  # recorded; checked when read
+                cache.discard(key)  # unrecorded files are never trusted: replace them
             rows = result.frame[(evidence == report.evidence_id).fillna(False).to_numpy()] if evidence is not None \
                 else result.frame.iloc[0:0]
-            cache.store(key, report, rows)
+            digests = cache.store(key, report, rows)
+            if digests is not None:  # the record every later read is checked against
+                self.custody.append(WRITTEN, cache_key=key, evidence_id=report.evidence_id, path=str(Path(report.path).resolve()),
+                                    rows=len(rows), **digests)
 
     def _load_cached(
         self,
@@ -392,8 +521,10 @@ class Case(CaseReview):
         seen: set[str],
         cancel: Callable[[], bool] | None,
         gaps: dict[Path, str],
+        records: dict[str, CacheRecord],
     ) -> bool:
-        """Use the cached rows of evidence ``index`` if its fresh full hash still matches."""
+        """Use the cached rows of evidence ``index`` if its fresh full hash still matches and
+        both cache files still match the SHA-256 custody recorded when they were written."""
         entry = self.evidence[index]
         key = cache_key(entry.sha256, entry.parser, entry.options)
         cache = self.frame_cache
@@ -409,7 +540,19 @@ class Case(CaseReview):
             return False
         if hashes.sha256 != entry.sha256:
             return False  # modified: parse it for real (and report the mismatch)
-        cached = cache.fetch(key)
+        read = cache.read(key, records.get(key), path.name)
+        if read.problem is not None:
+            out.cache_problems.append(read.problem)
+            self.custody.append(
+                DISCARDED, cache_key=key, evidence_id=entry.evidence_id, path=str(path.resolve()), reason=read.problem.reason,
+                message=read.problem.message, recorded_entry=records[key].seq if key in records else None,
+                recorded_parquet_sha256=records[key].parquet_sha256 if key in records else None,
+                recorded_json_sha256=records[key].json_sha256 if key in records else None, **read.found,
+            )
+            cache.discard(key)
+            records.pop(key, None)
+            return False
+        cached = read.cached
         if cached is None:
             return False
         report = cached.file_report(path)
@@ -441,6 +584,20 @@ class Case(CaseReview):
         found = getattr(self, "_found", None)
         return verification.compare(entry, path, hashes, verification.history_for(entry, path, found))
 
+    def _note_cache_problems(self, out: CaseLoad) -> None:
+        """Put each cache problem on the file it concerns (Evidence dock, reports) and keep
+        them for the caller (``cache_warnings``)."""
+        self.cache_warnings = out.warnings
+        if not out.cache_problems:
+            return
+        by_name: dict[str, list[str]] = {}
+        for problem in out.cache_problems:
+            by_name.setdefault(problem.evidence, []).append(problem.message)
+        for report in out.files:
+            for message in by_name.get(Path(report.path).name, []):
+                if message not in report.notes:
+                    report.notes.append(message)
+
     @staticmethod
     def _annotate(out: CaseLoad) -> None:
         """Make problems loud where files are listed (Evidence dock, CLI summaries): a
@@ -460,7 +617,8 @@ class Case(CaseReview):
         if check.status not in verification.LOGGED:  # already in the log, or about case.json
             return
         self.custody.append(
-            "evidence-mismatch",
+            # a refused path was never opened: it is not evidence that changed
+            "evidence-refused" if check.status == verification.REFUSED else "evidence-mismatch",
             path=str(check.path),
             evidence_id=check.entry.evidence_id,
             status=check.status,
@@ -472,7 +630,7 @@ class Case(CaseReview):
     def rehash_all(self) -> list[EvidenceCheck]:
         """Full re-hash of every evidence file without parsing (for reports and Verify)."""
         found = self.custody.histories()
-        checks = [verification.rehash(e, self.folder, found) for e in self.evidence]
+        checks = [c if c.problem else verification.rehash(c.entry, self.folder, found) for c in self.quick_checks()]
         for check in checks:
             if check.problem:
                 self._log_mismatch(check)
@@ -491,3 +649,35 @@ class Case(CaseReview):
         query = SavedQuery(name=name, text=text, toggles=dict(toggles or {}), created=now_stamp())
         self.queries.append(query)
         return query
+
+
+def _inside(path: Path, roots: Iterable[Path]) -> bool:
+    """Whether ``path`` (after links and ``..``) lies in one of ``roots``."""
+    real = Path(os.path.realpath(path))
+    for root in roots:
+        try:
+            real.relative_to(os.path.realpath(root))
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def _place_problem(entry: EvidenceEntry, located: Path, roots: list[Path], opened: dict[str, set[str]]) -> str:
+    """Why ``located`` may not be opened as ``entry``'s evidence ("" when it may).
+
+    Found at its recorded path: it must lie in the case's evidence folders. Found through
+    its case-relative path (the case moved): the relative path's folders below its ``..``
+    must end the path custody recorded for that content, as they do when a case and its
+    evidence move together; ``../../../../etc/passwd`` matches no recorded path.
+    """
+    if _inside(located, roots):
+        return ""
+    if entry.relative and located != Path(entry.path):
+        parts = Path(os.path.normpath(entry.relative)).parts
+        tail = [p for p in parts if p != ".."]
+        if tail and ".." not in parts[len(parts) - len(tail):]:
+            for recorded in opened.get(entry.sha256, ()):
+                if list(Path(recorded).parts[-len(tail):]) == tail:
+                    return ""
+    return f"outside the case's evidence folders ({', '.join(map(str, roots))})"

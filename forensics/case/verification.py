@@ -27,6 +27,7 @@ UNREADABLE = "UNREADABLE"
 CASE_FILE_DISAGREES = "CASE FILE DISAGREES WITH CUSTODY LOG"
 #: the file matches, but the log holds a mismatch no examiner acknowledged
 CHANGED_EARLIER = "MISMATCH LOGGED"
+REFUSED = "REFUSED"  # outside the case's evidence folders and not confirmed by the examiner
 VERIFIED = "verified"
 #: differs from the first hash, equals one an examiner acknowledged (reports print why)
 ACKNOWLEDGED = "changed, acknowledged"
@@ -34,10 +35,10 @@ ACKNOWLEDGED = "changed, acknowledged"
 NOT_IN_CUSTODY = "matches case.json only (no custody record)"
 UNCHANGED_QUICK = "size/mtime unchanged (not yet re-hashed)"
 CHANGED_QUICK = "size/mtime changed (not yet re-hashed)"
-PROBLEMS = (MISSING, MODIFIED, UNREADABLE, CASE_FILE_DISAGREES, CHANGED_EARLIER)
-#: statuses a reload logs as a new ``evidence-mismatch`` entry (the others are already in
-#: the log, or are about case.json rather than the file)
-LOGGED = (MISSING, MODIFIED, UNREADABLE)
+PROBLEMS = (MISSING, MODIFIED, UNREADABLE, CASE_FILE_DISAGREES, CHANGED_EARLIER, REFUSED)
+#: statuses a reload logs as a custody entry (``evidence-mismatch``, or ``evidence-refused``
+#: for a path never opened); the others are already in the log, or are about case.json
+LOGGED = (MISSING, MODIFIED, UNREADABLE, REFUSED)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from forensics.cli.common import add_load_options, load_options
+from forensics.cli.common import add_load_options, add_outside_option, apply_outside_option, load_options
 from forensics.errors import EvidenceError, QueryError
 from forensics.ingest import check_readable
 
@@ -29,9 +29,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE")
     add.add_argument("--examiner", default="", metavar="NAME")
     add_load_options(add)
+    add_outside_option(add)
 
     show = actions.add_parser("show", help="print the case: evidence (quick check), bookmarks, queries, notes")
     show.add_argument("case", type=Path, metavar="DIR")
+    add_outside_option(show)
 
     tag = actions.add_parser("tag", help="bookmark every row matching a query with a tag and comment")
     tag.add_argument("case", type=Path, metavar="DIR")
@@ -39,6 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     tag.add_argument("--tag", required=True, metavar="NAME")
     tag.add_argument("--comment", default="", metavar="TEXT")
     tag.add_argument("--examiner", default="", metavar="NAME")
+    add_outside_option(tag)
 
     untag = actions.add_parser("untag", help="remove every bookmark with a tag")
     untag.add_argument("case", type=Path, metavar="DIR")
@@ -90,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     case = Case.open(args.case, examiner=getattr(args, "examiner", "") or "")
     for problem in case.integrity_problems:
         print(f"CUSTODY LOG: {problem}")
+    apply_outside_option(case, args)
     if action == "add":
         for path in args.evidence:
             if not path.is_dir():
@@ -138,7 +142,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"tagged {len(added)} rows '{args.tag}'")
         for check in loaded.problems:
             print(f"EVIDENCE {check.status}: {check.path}: {check.message}")
-        return 0
+        for warning in loaded.warnings:
+            print(warning)
+        return 1 if loaded.cache_tampered else 0
     if action == "untag":
         removed = case.bookmarks.remove([b for b in case.bookmarks if b.tag == args.tag])
         case.custody.append("bookmarks-removed", tag=args.tag, rows=removed)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from forensics.custody.log import CustodyLog
 from forensics.parsers.base import LoadOptions
+
+if TYPE_CHECKING:
+    from forensics.case import Case
 
 
 def add_case_options(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +28,24 @@ def add_load_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--identities", type=Path, metavar="CSV", help="directory export linking identities")
     parser.add_argument("--maps", type=Path, metavar="DIR", help="extra event-map folder (searched first)")
     parser.add_argument("--parser", metavar="NAME", help="force a parser instead of detecting the format")
+
+
+def add_outside_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-outside-evidence", action="store_true",
+        help="open case evidence outside the folders its custody log recorded evidence in "
+             "(a case folder from elsewhere may name any file; the confirmation is logged)",
+    )
+
+
+def apply_outside_option(case: "Case", args: argparse.Namespace) -> None:
+    """Let the case open evidence outside its evidence folders when the examiner said so,
+    recording the folders they confirmed in custody."""
+    if getattr(args, "allow_outside_evidence", False):
+        outside = case.outside_evidence()
+        if outside:
+            case.confirm_outside_evidence(outside)
+        case.allow_outside_evidence = True
 
 
 def load_options(args: argparse.Namespace) -> LoadOptions:

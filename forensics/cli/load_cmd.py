@@ -9,7 +9,8 @@ from pathlib import Path
 from forensics.cli.common import add_case_options, add_load_options, custody_log, load_options
 from forensics.errors import EvidenceError
 from forensics.export import write_table
-from forensics.ingest import check_readable, load_evidence
+from forensics.ingest import check_readable, expand_paths, load_evidence
+from forensics.safe_io import evidence_identities, refuse_evidence_output
 from forensics.summary import format_file_summary
 
 
@@ -29,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
             check_readable(path)
         elif not any(path.iterdir()):
             raise EvidenceError(f"{path}: folder is empty")
+    if args.out is not None:  # before anything is read or logged: a refused output writes nothing
+        refuse_evidence_output(args.out, evidence_identities(expand_paths(args.evidence)), EvidenceError)
     if args.out is not None and args.out.suffix.lower() not in (".csv", ".parquet", ".jsonl"):
         raise EvidenceError(f"{args.out}: output must end in .csv, .parquet or .jsonl")
     log = custody_log(args)
@@ -46,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if log.path is None:
         print("note: no --case given; custody entries were not saved", file=sys.stderr)
     if args.out is not None:
-        write_table(frame, args.out)
+        write_table(frame, args.out, evidence=[s.path for s in result.sources.values()])
         print(f"wrote {args.out}")
     failed = result.failed
     for report in failed:

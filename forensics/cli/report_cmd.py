@@ -15,12 +15,13 @@ from pathlib import Path
 
 from forensics import schema
 from forensics.aggregate.work_hours import WorkHours
-from forensics.cli.common import add_load_options, load_options
+from forensics.cli.common import add_load_options, add_outside_option, apply_outside_option, load_options
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ReportError
 from forensics.ingest import check_readable, expand_paths, load_evidence
 from forensics.parsers.iis_rollover import refresh_gap_notes
 from forensics.reports import DEFAULT_EVENT_CAP, FORMATS, build_report, export_report
+from forensics.safe_io import evidence_identities, refuse_evidence_output
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -40,6 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", metavar="TEXT", help="case name (for a new case, or a report without a case)")
     p.add_argument("--number", metavar="TEXT", default="", help="case number (new case or no case)")
     add_load_options(p)
+    add_outside_option(p)
     p.set_defaults(run=run)
 
 
@@ -51,9 +53,12 @@ def run(args: argparse.Namespace) -> int:
         raise EvidenceError("give EVIDENCE files, or --case DIR with recorded evidence")
     if args.max_events < 0:
         raise ReportError("--max-events must be 0 or more")
+    _refuse_evidence_outputs(args)  # before any load or custody entry: a refused output writes nothing
     options = load_options(args)
     work_hours = WorkHours.parse(args.work_hours) if args.work_hours else None  # a typo fails before any load
     case = None
+    cache_warnings: list[str] = []
+    cache_tampered = False
     checks = []
     files = []
     if args.case is not None:
@@ -61,7 +66,10 @@ def run(args: argparse.Namespace) -> int:
 
         case = Case.open_or_create(args.case, name=args.name or "", examiner=args.examiner or "", number=args.number)
         custody = case.custody
+        apply_outside_option(case, args)
         loaded = case.load()
+        cache_warnings = loaded.warnings
+        cache_tampered = loaded.cache_tampered
         checks, files, frames, sources = loaded.checks, list(loaded.files), [loaded.frame], dict(loaded.sources)
         recorded = {e.path for e in case.evidence}
         new = [p for p in expand_paths(args.evidence) if str(p.resolve()) not in recorded]
@@ -121,4 +129,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"mailbox-audit: EVIDENCE {e.verification}: {e.path}: {e.verification_detail}", file=sys.stderr)
     for problem in data.integrity_problems:
         print(f"mailbox-audit: CUSTODY LOG: {problem}", file=sys.stderr)
-    return 1 if problems or data.integrity_problems else 0
+    for warning in cache_warnings:
+        print(f"mailbox-audit: {warning}", file=sys.stderr)
+    return 1 if problems or data.integrity_problems or cache_tampered else 0
+
+
+def _refuse_evidence_outputs(args: argparse.Namespace) -> None:
+    """Refuse ``--out`` (and the CSV beside an HTML/PDF report) when it is any evidence file
+    named on the command line or recorded in the case, by device and inode (hard links too);
+    files that would fail to parse are evidence as well."""
+    from forensics.case.store import CASE_FILE, read_case_file
+    from forensics.case.verification import locate
+    from forensics.case.model import EvidenceEntry
+    from forensics.reports.export import companion_path
+
+    paths: list[Path] = list(expand_paths(args.evidence))
+    if args.case is not None and (args.case / CASE_FILE).exists():
+        for raw in read_case_file(args.case).get("evidence") or []:
+            entry = EvidenceEntry.from_dict(raw)
+            paths += [Path(entry.path), locate(entry, args.case.resolve())]
+    evidence = evidence_identities(paths)
+    for out in (args.out, companion_path(args.out)):
+        refuse_evidence_output(out, evidence, ReportError)

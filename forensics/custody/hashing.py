@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forensics.errors import EvidenceError
+from forensics.safe_io import UnsafePathError, open_regular_readonly
 
 BLOCK = 1 << 20
 PARALLEL_MIN = 256 << 10  # below this a thread hand-off costs more than it saves
@@ -66,7 +67,11 @@ class HashingReader(io.RawIOBase):
         super().__init__()
         self.path = Path(path)
         try:
-            self._fh = open(self.path, "rb", buffering=0)  # noqa: SIM115 - closed in close()
+            # only a regular file, opened non-blocking: a FIFO or device named as evidence
+            # (e.g. by a hostile case.json) is refused instead of hanging or reading forever
+            self._fh = open(open_regular_readonly(self.path), "rb", buffering=0)  # noqa: SIM115 - closed in close()
+        except UnsafePathError as exc:
+            raise EvidenceError(str(exc)) from exc
         except FileNotFoundError as exc:
             raise EvidenceError(f"{self.path}: no such file") from exc
         except IsADirectoryError as exc:

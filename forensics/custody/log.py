@@ -33,6 +33,9 @@ from forensics.custody.hashing import FileHashes
 from forensics.custody.history import ACKNOWLEDGED, FileHistory, acknowledgeable, histories
 from forensics.custody.verify import VerifyResult, verify_log
 from forensics.errors import CustodyError
+from forensics.safe_io import (
+    MAX_CUSTODY_LOG, UnsafePathError, append_bytes, atomic_write, open_lock_file, read_bounded, refuse_link,
+)
 
 LOG_NAME = "custody.jsonl"
 #: bounds the head file read (it holds two numbers, a fingerprint and a signature)
@@ -60,7 +63,7 @@ class _FileLock:
         self._fh: Any = None
 
     def __enter__(self) -> "_FileLock":
-        self._fh = open(self.path, "a+b")  # noqa: SIM115 - closed in __exit__
+        self._fh = open(open_lock_file(self.path, "custody lock file"), "a+b")  # noqa: SIM115 - closed in __exit__
         if os.name == "nt":
             import msvcrt
 
@@ -128,11 +131,13 @@ class CustodyLog:
     def lines(self) -> list[str]:
         if self.path is None:
             return list(self._memory)
-        if not self.path.exists():
+        if not os.path.lexists(self.path):
             return []
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except OSError as exc:
+            text = read_bounded(self.path, MAX_CUSTODY_LOG, "custody log").decode("utf-8")
+        except UnsafePathError as exc:
+            raise CustodyError(str(exc)) from exc
+        except (OSError, UnicodeDecodeError) as exc:
             raise CustodyError(f"cannot read custody log {self.path}: {exc}") from exc
         return [line for line in text.split("\n") if line]
 
@@ -160,6 +165,8 @@ class CustodyLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with _FileLock(self.path.with_name(LOG_NAME + ".lock")):
                 return self._append_locked(kind, fields)
+        except UnsafePathError as exc:  # a planted lock-file link or FIFO
+            raise CustodyError(str(exc)) from exc
         except OSError as exc:
             raise CustodyError(f"cannot write custody log {self.path}: {exc}") from exc
 
@@ -178,10 +185,11 @@ class CustodyLog:
         if self.path is None:
             self._memory.extend(new)
             return entry
-        with open(self.path, "a", encoding="utf-8", newline="\n") as fh:
-            fh.write("".join(n + "\n" for n in new))
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            refuse_link(self.head_path, "custody head file")  # refused before the log grows past its head
+            append_bytes(self.path, "".join(n + "\n" for n in new).encode("utf-8"), "custody log")  # never through a link
+        except UnsafePathError as exc:
+            raise CustodyError(str(exc)) from exc
         self._write_head(len(lines) + len(new), line_hash(line))
         return entry
 
@@ -225,21 +233,19 @@ class CustodyLog:
         if key is not None:
             head["key"] = key.fingerprint
             head["sig"] = key.sign(head_message(entries, last_hash))
-        tmp = self.head_path.with_name(HEAD_NAME + ".tmp")
-        tmp.write_text(json.dumps(head) + "\n", encoding="utf-8")
-        os.replace(tmp, self.head_path)
+        try:  # exclusive temp file + rename: a planted custody.head.json(.tmp) link is never followed
+            atomic_write(self.head_path, (json.dumps(head) + "\n").encode("utf-8"), "custody head file")
+        except UnsafePathError as exc:
+            raise CustodyError(str(exc)) from exc
 
     def read_head(self) -> Any:
         """The parsed ``custody.head.json``; ``None`` when missing, ``{}`` when unreadable."""
-        if self.head_path is None or not self.head_path.exists():
+        if self.head_path is None or not os.path.lexists(self.head_path):
             return None
-        try:
-            with open(self.head_path, "rb") as fh:
-                data = fh.read(MAX_HEAD_BYTES + 1)
-            if len(data) > MAX_HEAD_BYTES:
-                return {}
+        try:  # bounded, never through a link or from a FIFO/device
+            data = read_bounded(self.head_path, MAX_HEAD_BYTES, "custody head file")
             head = json.loads(data.decode("utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError, UnsafePathError):
             return {}
         return head if isinstance(head, dict) else {}
 

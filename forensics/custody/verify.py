@@ -18,6 +18,7 @@ from typing import Any
 
 from forensics.custody.chain import HEAD_NAME, ChainCheck, check_lines, expectation_problems, head_problems
 from forensics.custody.hashing import hash_file
+from forensics.safe_io import file_kind
 from forensics.custody.history import FileHistory, histories
 from forensics.errors import EvidenceError
 
@@ -33,6 +34,9 @@ class VerifyResult:
     chain_problems: list[str] = field(default_factory=list)
     file_problems: list[str] = field(default_factory=list)
     case_problems: list[str] = field(default_factory=list)  # case.json claims the log does not back
+    #: derived row caches whose bytes differ from the SHA-256 custody recorded (``case.cache``)
+    cache_problems: list[str] = field(default_factory=list)
+    cache_notes: list[str] = field(default_factory=list)
     files_ok: list[str] = field(default_factory=list)
     acknowledgements: list[str] = field(default_factory=list)
     signing: list[str] = field(default_factory=list)  # who signed which entries
@@ -43,7 +47,7 @@ class VerifyResult:
 
     @property
     def status(self) -> str:
-        if self.chain_problems or self.file_problems or self.case_problems:
+        if self.chain_problems or self.file_problems or self.case_problems or self.cache_problems:
             return FAILED
         if self.entries and not self.signed:
             return UNSIGNED
@@ -55,6 +59,8 @@ class VerifyResult:
         lines += [f"CHAIN BROKEN: {p}" for p in self.chain_problems]
         lines += [f"EVIDENCE MISMATCH: {p}" for p in self.file_problems]
         lines += [f"CASE FILE: {p}" for p in self.case_problems]
+        lines += [f"CACHE MISMATCH: {p}" for p in self.cache_problems]
+        lines += [f"cache note: {n}" for n in self.cache_notes]
         lines += [f"acknowledged: {a}" for a in self.acknowledgements]
         lines += [f"confirmed: {c}" for c in self.confirmations]
         lines += [f"ok: {p}" for p in self.files_ok]
@@ -131,7 +137,7 @@ def _rehash(history: FileHistory, result: VerifyResult) -> None:
         result.file_problems.append(f"{path}: cannot be read: {exc.strerror or exc} ({basis})")
         return
     if not stat.S_ISREG(info.st_mode):
-        result.file_problems.append(f"{path}: is not a regular file (a folder, device or pipe); not read ({basis})")
+        result.file_problems.append(f"{path}: is {file_kind(info.st_mode)}, not a regular file; not read ({basis})")
         return
     try:
         now = hash_file(path)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from forensics.safe_io import MAX_CASE_JSON, UnsafePathError, read_bounded
 from forensics.errors import ForensicsError
 from forensics.paths import resource_path
 
@@ -86,7 +87,12 @@ def _fail(path: Path, why: str) -> MapError:
 def parse_map(path: Path) -> EventMap:
     """Read and validate one map file."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        # bounded and regular files only: a maps folder named in a case may hold a FIFO or device
+        data = json.loads(read_bounded(path, MAX_CASE_JSON, "event map", follow=True).decode("utf-8-sig"))
+    except UnsafePathError as exc:
+        raise _fail(path, str(exc)) from None
+    except RecursionError:
+        raise _fail(path, "nested too deeply") from None
     except UnicodeDecodeError:
         raise _fail(path, "not UTF-8 text") from None
     except json.JSONDecodeError as exc:

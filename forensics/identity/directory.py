@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forensics.safe_io import MAX_SIDE_FILE, UnsafePathError, read_bounded
 from forensics.errors import EvidenceError
 from forensics.identity.keys import identity_keys
 
@@ -88,7 +89,10 @@ def load_directory(path: str | Path) -> Directory:
     """Read a directory export; raise a one-line ``EvidenceError`` when it is not one."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        # bounded, regular files only: an identities path named in a case.json may be /dev/zero
+        raw = read_bounded(path, MAX_SIDE_FILE, "identity file", follow=True)
+    except UnsafePathError as exc:
+        raise EvidenceError(str(exc)) from exc
     except OSError as exc:
         raise EvidenceError(f"{path}: cannot read identity file ({exc.strerror or exc})") from exc
     lines = _decode(raw).splitlines()

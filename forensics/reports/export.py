@@ -17,6 +17,7 @@ from forensics.custody.log import CustodyLog
 from forensics.errors import ReportError
 from forensics.reports.content import ReportData
 from forensics.reports.custody_summary import summarize
+from forensics.safe_io import evidence_identities, refuse_evidence_output
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
 SUFFIX = {"html": ".html", "pdf": ".pdf", "xlsx": ".xlsx", "csv": ".csv"}
@@ -48,6 +49,9 @@ def companion_path(out: Path) -> Path:
 
 def check_destination(out: Path, evidence_paths: Iterable[str | os.PathLike[str]]) -> None:
     """Refuse to write over, or next to, evidence (reports belong in the case folder or elsewhere)."""
+    evidence_paths = list(evidence_paths)
+    # by device and inode first: a hard link (or any other name) to evidence is evidence
+    refuse_evidence_output(out, evidence_identities(evidence_paths), ReportError)
     target = out.resolve()
     for raw in evidence_paths:
         evidence = Path(raw).resolve()

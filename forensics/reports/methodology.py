@@ -48,6 +48,16 @@ SIGNATURES = (
     "written before signing existed are covered only from the first signed entry on."
 )
 
+DERIVED = (
+    "Parsed rows kept in the case's cache are checked like evidence: the SHA-256 of each cache "
+    "file is recorded in the custody log when it is written and compared on every reopen and "
+    "by verify; a cache that differs, has no record or is a link is discarded, the evidence "
+    "is parsed again and a file note says so. Files a case folder names are opened only when "
+    "they are regular files inside the folders the custody log saw evidence in (or folders the "
+    "examiner confirmed); no output is written over a loaded evidence file (compared by device "
+    "and inode, so hard links are caught)."
+)
+
 
 def _value_counts(frame: pd.DataFrame, column: str) -> list[tuple[str, int]]:
     if column not in frame or frame.empty:
@@ -188,4 +198,5 @@ def sections(frame: pd.DataFrame, files: list[FileReport], display_tz: str) -> l
         ("Completeness of the evidence", completeness_statement(files)),
         ("Evidence handling and custody", HANDLING),
         ("What the custody signatures prove", SIGNATURES),
+        ("Derived data and case files", DERIVED),
     ]

@@ -112,11 +112,13 @@ def test_iis_day_gap_notes_follow_the_case_not_the_cached_load(tmp_path: Path) -
 
 
 def test_missing_periods_survive_the_cache(tmp_path: Path) -> None:
-    from forensics.case.cache import FrameCache
+    from forensics.case.cache import CacheRecord, FrameCache
     from forensics.parsers.base import FileReport, MissingPeriod
 
     period = MissingPeriod("2024-03-05T10:00:00Z", "2024-03-06T10:00:00Z", "AUDIT THROTTLED: x", "ceo@contoso.com")
     report = FileReport(path=tmp_path / "a.csv", parser="ual", missing=[period])
     cache = FrameCache(tmp_path / "cache")
-    cache.store("k" * 32, report, schema.empty_frame())
-    assert cache.fetch("k" * 32).file_report(report.path).missing == [period]
+    digests = cache.store("k" * 32, report, schema.empty_frame())
+    record = CacheRecord("k" * 32, digests["parquet_sha256"], digests["json_sha256"], 1)
+    assert cache.fetch("k" * 32, record).file_report(report.path).missing == [period]
+    assert cache.fetch("k" * 32) is None  # without the custody record the cache is never trusted

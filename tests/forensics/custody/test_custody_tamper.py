@@ -324,5 +324,5 @@ def test_a_fifo_named_in_the_log_is_not_read(log: CustodyLog, tmp_path: Path) ->
     os.mkfifo(fifo)
     log.append("evidence-opened", path=str(fifo), sha256="0" * 64)
     problems = log.verify().file_problems
-    assert problems == [f"{fifo}: is not a regular file (a folder, device or pipe); not read "
+    assert problems == [f"{fifo}: is a FIFO (named pipe), not a regular file; not read "
                         f"(first recorded {'0' * 64} in entry 5 ({log.entries()[4]['time']}))"]
