@@ -127,6 +127,7 @@ def _walk_slice(
     xmls: list[str] = []
     where: list[int] = []
     seen: set[int] = set()
+    no_id = 0
     for index in range(part.start, part.stop):
         data = batch[index * CHUNK_SIZE : (index + 1) * CHUNK_SIZE]
         if not data.strip(b"\x00"):
@@ -137,8 +138,12 @@ def _walk_slice(
         got = records.xml + records.extra_xml
         xmls += got
         where += [index] * len(got)
-        seen |= ids | set(record_ids(pa.array(got, pa.string())).tolist())
-    keep = [i for i, rid in enumerate(engine_ids.tolist()) if rid < 0 or rid not in seen]
+        got_ids = record_ids(pa.array(got, pa.string()))
+        seen |= ids | set(got_ids.tolist()) | {f.record_id for f in records.cut}  # never half a record
+        no_id += int((got_ids < 0).sum())
+    keep = [i for i, rid in enumerate(engine_ids.tolist()) if rid >= 0 and rid not in seen]
+    nameless = np.flatnonzero(engine_ids < 0)  # records without an id: keep only those the walk lacks
+    keep = sorted(keep + nameless[: max(len(nameless) - no_id, 0)].tolist())
     if keep:
         xmls += [engine_xml[i].as_py() for i in keep]
         where += [-1] * len(keep)

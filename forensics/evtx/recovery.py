@@ -70,6 +70,7 @@ class ChunkRecords:
     extra_xml: list[str] = field(default_factory=list)
     chain_end: int = CHUNK_HEADER_SIZE  # offset just past the last record of the chain
     times_fixed: list[int] = field(default_factory=list)  # ids whose header time was out of range
+    cut: list[Found] = field(default_factory=list)  # records the end of a truncated copy goes through
 
     @property
     def ids(self) -> set[int]:
@@ -137,6 +138,10 @@ def read_chunk(chunk: bytes) -> ChunkRecords:
     data = bytes(chunk) + bytes(CHUNK_SIZE - len(chunk)) if len(chunk) < CHUNK_SIZE else bytes(chunk)
     found, chain_end = locate(data)
     out = ChunkRecords(chain_end=chain_end)
+    if len(chunk) < CHUNK_SIZE:  # a record the cut goes through is not complete: not read
+        out.cut = [f for f in found if f.offset + f.size > len(chunk)]
+        found = [f for f in found if f.offset + f.size <= len(chunk)]
+        out.chain_end = min(chain_end, len(chunk))
     if not found:
         return out
     base = bytearray(data)
@@ -150,6 +155,7 @@ def read_chunk(chunk: bytes) -> ChunkRecords:
             if written > _MAX_TIME:
                 struct.pack_into("<Q", base, f.offset + 16, _SAFE_TIME)
                 out.times_fixed.append(f.record_id)
+    cut_ids = {f.record_id for f in out.cut}  # rendered from zero padding: not the record
     pending = list(range(len(found)))  # indexes into ``found`` not yet rendered or failed
     done: set[int] = set()
     while pending:
@@ -162,7 +168,7 @@ def read_chunk(chunk: bytes) -> ChunkRecords:
         for record_id, xml in rendered:
             match = next((i for i in pending if found[i].record_id == record_id and i not in done), None)
             if match is None:
-                if record_id != _FILLER_ID and not any(found[i].record_id == record_id for i in done):
+                if record_id != _FILLER_ID and record_id not in cut_ids and not any(found[i].record_id == record_id for i in done):
                     out.extra_xml.append(xml)
                 continue
             out.xml.append(xml)

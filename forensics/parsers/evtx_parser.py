@@ -118,7 +118,7 @@ class EvtxParser(Parser):
             ctx.report.notes.append(
                 f"CHECKSUMS DO NOT MATCH: {len(crc_problems)} CRC32(s) differ from the bytes they cover ({where}): the "
                 "bytes changed after Windows wrote them (damage, a live copy still being written, or an edit that "
-                "left the sums); every record was still read (see the warnings)"
+                "left the sums; see the warnings)"
             )
         continuity.report_to(ctx.report, file_size=HEADER_SIZE + total)
 
