@@ -47,6 +47,8 @@ class BatchRead:
     reads: list[SliceRead]
     #: chunk (index in the batch) of each record, -1 where it is to be found from its record id
     chunk_of: np.ndarray
+    #: each record's header record id where the walk knows it (-1: read by the engine alone)
+    header_ids: np.ndarray
     walked: dict[int, WalkedChunk] = field(default_factory=dict)
     #: (first chunk of the slice, engine error) of slices that were walked instead
     stopped: list[tuple[int, str]] = field(default_factory=list)
@@ -65,6 +67,7 @@ def read_records(header: bytes, batch: bytes, valid: np.ndarray, first: np.ndarr
     errors: list[tuple[int, str]] = []
     reads: list[SliceRead] = []
     chunk_of: list[np.ndarray] = []
+    header_ids: list[np.ndarray] = []
     walked: dict[int, WalkedChunk] = {}
     stopped: list[tuple[int, str]] = []
     suspect = suspect_chunks(batch, valid, first, last)
@@ -78,17 +81,21 @@ def read_records(header: bytes, batch: bytes, valid: np.ndarray, first: np.ndarr
         announced = int((last[part][sane] - first[part][sane] + 1).sum())
         if slice_errors or suspect[part].any() or announced != len(xmls):
             array = pa.array(xmls, pa.string())
-            xmls, where = _walk_slice(batch, part, record_ids(array), array, walked)
+            xmls, where, ids = _walk_slice(batch, part, record_ids(array), array, walked)
+            header_ids.append(ids)
             stopped += [(part.start, message) for _, message in slice_errors]
             chunk_of.append(where)
             reads.append(SliceRead(part.start, chunks, len(xmls), 0))
         else:
             errors += [(done + position, message) for position, message in slice_errors]
             chunk_of.append(np.full(len(xmls), -1, dtype=np.int64))
+            header_ids.append(np.full(len(xmls), -1, dtype=np.int64))
             reads.append(SliceRead(part.start, chunks, len(xmls), len(slice_errors)))
         done += len(xmls)
         parts.append(pa.array(xmls, pa.string()))
-    return BatchRead(parts, errors, reads, np.concatenate(chunk_of) if chunk_of else np.zeros(0, np.int64), walked, stopped)
+    empty = np.zeros(0, np.int64)
+    return BatchRead(parts, errors, reads, np.concatenate(chunk_of) if chunk_of else empty,
+                     np.concatenate(header_ids) if header_ids else empty, walked, stopped)
 
 
 def _engine_slice(header: bytes, data: bytes, first_chunk: int) -> tuple[list[str], list[tuple[int, str]]]:
@@ -121,11 +128,12 @@ def _engine_slice(header: bytes, data: bytes, first_chunk: int) -> tuple[list[st
 
 def _walk_slice(
     batch: bytes, part: slice, engine_ids: np.ndarray, engine_xml: pa.Array, walked: dict[int, WalkedChunk]
-) -> tuple[list[str], np.ndarray]:
+) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Every record of the slice's chunks, walked one chunk at a time; records the engine gave
     that the walk did not are kept too (with their chunk to be found from their ids)."""
     xmls: list[str] = []
     where: list[int] = []
+    header: list[int] = []
     seen: set[int] = set()
     no_id = 0
     for index in range(part.start, part.stop):
@@ -138,6 +146,7 @@ def _walk_slice(
         got = records.xml + records.extra_xml
         xmls += got
         where += [index] * len(got)
+        header += [f.record_id if f.record_id < 2**63 else -1 for f in records.found] + [-1] * len(records.extra_xml)
         got_ids = record_ids(pa.array(got, pa.string()))
         seen |= ids | set(got_ids.tolist()) | {f.record_id for f in records.cut}  # never half a record
         no_id += int((got_ids < 0).sum())
@@ -147,7 +156,8 @@ def _walk_slice(
     if keep:
         xmls += [engine_xml[i].as_py() for i in keep]
         where += [-1] * len(keep)
-    return xmls, np.array(where, dtype=np.int64)
+        header += [-1] * len(keep)
+    return xmls, np.array(where, dtype=np.int64), np.array(header, dtype=np.int64)
 
 
 def suspect_chunks(batch: bytes, valid: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:

@@ -177,11 +177,14 @@ class EvtxParser(Parser):
         if len(xml) == 0:
             return None
         providers, codes, events = xml_fields.provider_event(xml)
-        for _ in np.flatnonzero(codes < 0):
+        for position in np.flatnonzero(codes < 0).tolist():
+            chunk_known, header_id = int(read.chunk_of[position]), int(read.header_ids[position])
             ctx.report.bad_record(
-                f"chunks {first_chunk}-{first_chunk + len(valid) - 1}",
+                f"chunk {first_chunk + chunk_known}, record {header_id}" if chunk_known >= 0 and header_id >= 0
+                else f"chunks {first_chunk}-{first_chunk + len(valid) - 1}",
                 "damaged record: its XML has no provider name or event id",
             )
+        _warn_id_mismatches(ctx, read, xml, first_chunk, codes < 0)
         keep = np.zeros(len(codes), dtype=bool)
         plans: list[tuple[str, int, str, Any, np.ndarray]] = []  # provider, event id, how, map/handler, rows
         generic: list[np.ndarray] = []
@@ -351,6 +354,25 @@ def _read_batches(ctx: ParseContext) -> Iterator[bytes]:
     """Batches of chunks from the hashing reader, the next one read (and hashed, which
     releases the GIL) on a helper thread while the caller parses the current one."""
     return blocks(ctx.reader, BATCH_CHUNKS * CHUNK_SIZE)
+
+
+def _warn_id_mismatches(
+    ctx: ParseContext, read: engine.BatchRead, xml: pa.ChunkedArray, first_chunk: int, damaged: np.ndarray
+) -> None:
+    """Walked records whose XML EventRecordID differs from their record header's id: rows carry
+    the XML's, so the header's (what the chunk header's range counts) is named here."""
+    known = np.flatnonzero((read.header_ids >= 0) & ~damaged)  # damaged ones are named as bad already
+    if not len(known):
+        return
+    xml_ids = engine.record_ids(xml.take(pa.array(known)).combine_chunks())
+    for position in known[xml_ids != read.header_ids[known]].tolist():
+        header_id, xml_id = int(read.header_ids[position]), int(xml_ids[np.searchsorted(known, position)])
+        ctx.report.warn(
+            f"chunk {first_chunk + int(read.chunk_of[position])}, record {header_id}",
+            f"the record header's id is {header_id} but its XML "
+            + (f"says EventRecordID {xml_id}" if xml_id >= 0 else "carries no EventRecordID")
+            + " (damaged or edited): the row carries the XML's",
+        )
 
 
 def _fill_forward(chunk: np.ndarray) -> np.ndarray:
