@@ -149,6 +149,10 @@ def read_chunk(chunk: bytes) -> ChunkRecords:
     struct.pack_into("<qqII", base, 24, 0, 0x7FFF_FFFF_FFFF_FFFE, 0, CHUNK_SIZE)  # ids, last offset, free
     struct.pack_into("<q", base, 8, 0)  # first/last record numbers: no limit either
     struct.pack_into("<q", base, 16, 0x7FFF_FFFF_FFFF_FFFE)
+    # the string and template tables only pre-fill the engine's caches (records point at their
+    # names and templates themselves, EVTX_FORMAT.md §3.2-3.3): one damaged entry fails the
+    # whole chunk ("Failed to build string cache"), so the copy goes without them
+    base[128:CHUNK_HEADER_SIZE] = bytes(CHUNK_HEADER_SIZE - 128)
     for f in found:
         if f.offset + 24 <= len(base):
             written = struct.unpack_from("<Q", base, f.offset + 16)[0]
