@@ -71,7 +71,7 @@ def _records(data: bytes | bytearray, chunk: int) -> list[tuple[int, int, int]]:
     offset = at + 512
     while offset + 28 <= min(len(data), at + CHUNK) and data[offset : offset + 4] == b"\x2a\x2a\x00\x00":
         size, rid = struct.unpack_from("<IQ", data, offset + 4)
-        if size < 28 or offset + size > at + CHUNK:
+        if size < 28 or offset + size > min(at + CHUNK, len(data)):
             break
         out.append((offset, size, rid))
         offset += size
@@ -151,9 +151,9 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, list[str]]:
                 struct.pack_into("<I", out, 120, rng.choice([0, 1, 2, 4]))
             if rng.random() < 0.5:
                 struct.pack_into("<I", out, 124, zlib.crc32(bytes(out[:120])))
-        elif kind == "hide" and len(records) > 2:
+        elif kind == "hide" and len(records) > 2 and records[-1][0] + records[-1][1] <= len(out):
             k = rng.randrange(1, len(records))
-            (prev, psize, _), (offset, size, _) = records[k - 1], records[k]
+            (prev, _, _), (offset, size, _) = records[k - 1], records[k]
             merged = offset + size - prev
             struct.pack_into("<I", out, prev + 4, merged)
             struct.pack_into("<I", out, prev + merged - 4, merged)
@@ -272,7 +272,7 @@ class Figures:
         ]
 
 
-def run(files: int, seed: int, show: int = 10) -> Figures:
+def run(files: int, seed: int, show: int = 10, progress: bool = False) -> Figures:
     rng = random.Random(seed)
     figures = Figures()
     start = time.perf_counter()
@@ -281,6 +281,8 @@ def run(files: int, seed: int, show: int = 10) -> Figures:
         originals = bases(folder)
         path = folder / "mutated.evtx"
         for n in range(files):
+            if progress and n and n % 500 == 0:
+                print(f"  {n} files, {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
             data, kinds = mutate(rng.choice(originals), rng)
             path.write_bytes(data)
             figures.files += 1
@@ -320,7 +322,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--show", type=int, default=10)
     args = parser.parse_args()
-    figures = run(args.files, args.seed, args.show)
+    figures = run(args.files, args.seed, args.show, progress=True)
     print("\n".join(figures.lines()))
     for example in figures.examples:
         print("  " + example)

@@ -44,16 +44,6 @@ FILE_FLAG_DIRTY = 0x1
 
 
 @dataclass(frozen=True)
-class SliceRead:
-    """What the engine read from ``chunks`` consecutive chunks starting at ``offset`` (within a batch)."""
-
-    offset: int
-    chunks: int
-    records: int
-    errors: int
-
-
-@dataclass(frozen=True)
 class FileHeader:
     """The file header fields completeness rests on (``EVTX_FORMAT.md`` §2)."""
 

@@ -1,9 +1,11 @@
 """Records out of a batch of ``.evtx`` chunks with the ``evtx`` engine (Rust): their XML,
-the engine's errors placed at a chunk and record, and what each slice of chunks gave.
+the engine's errors placed at a chunk and record, and, where the engine may have stopped
+early, the chunks walked record by record instead (``recovery``).
 
 Why a module of its own: the engine raises one ``RuntimeError`` per bad record or chunk and
-then goes on, numbering chunks within the slice it was given; turning that into complete,
-located, countable output is its own job, apart from mapping the records to rows.
+then goes on, numbering chunks within the slice it was given, and silently stops a chunk at
+its header's last record id or free-space offset; turning that into complete, located,
+countable output is its own job, apart from mapping the records to rows.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import pyarrow.compute as pc
 
 from forensics.evtx import xml_fields
 from forensics.evtx.chunks import CHUNK_SIZE, locate
-from forensics.evtx.continuity import SliceRead
 from forensics.evtx.recovery import CHUNK_HEADER_SIZE, RECORD_MAGIC, WalkedChunk, read_chunk
 
 #: chunks handed to the engine at once inside a batch (keeps its strings cache-warm)
@@ -44,7 +45,6 @@ class BatchRead:
 
     parts: list[pa.Array]  # record XML, in chunk order
     errors: list[tuple[int, str]]  # engine errors of slices not walked: (records before it, text)
-    reads: list[SliceRead]
     #: chunk (index in the batch) of each record, -1 where it is to be found from its record id
     chunk_of: np.ndarray
     #: each record's header record id where the walk knows it (-1: read by the engine alone)
@@ -65,7 +65,6 @@ def read_records(header: bytes, batch: bytes, valid: np.ndarray, first: np.ndarr
     """
     parts: list[pa.Array] = []
     errors: list[tuple[int, str]] = []
-    reads: list[SliceRead] = []
     chunk_of: list[np.ndarray] = []
     header_ids: list[np.ndarray] = []
     walked: dict[int, WalkedChunk] = {}
@@ -85,16 +84,14 @@ def read_records(header: bytes, batch: bytes, valid: np.ndarray, first: np.ndarr
             header_ids.append(ids)
             stopped += [(part.start, message) for _, message in slice_errors]
             chunk_of.append(where)
-            reads.append(SliceRead(part.start, chunks, len(xmls), 0))
         else:
             errors += [(done + position, message) for position, message in slice_errors]
             chunk_of.append(np.full(len(xmls), -1, dtype=np.int64))
             header_ids.append(np.full(len(xmls), -1, dtype=np.int64))
-            reads.append(SliceRead(part.start, chunks, len(xmls), len(slice_errors)))
         done += len(xmls)
         parts.append(pa.array(xmls, pa.string()))
     empty = np.zeros(0, np.int64)
-    return BatchRead(parts, errors, reads, np.concatenate(chunk_of) if chunk_of else empty,
+    return BatchRead(parts, errors, np.concatenate(chunk_of) if chunk_of else empty,
                      np.concatenate(header_ids) if header_ids else empty, walked, stopped)
 
 

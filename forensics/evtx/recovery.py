@@ -23,6 +23,7 @@ message and its record id, so it is counted once, as bad.
 
 from __future__ import annotations
 
+import bisect
 import io
 import struct
 import zlib
@@ -115,7 +116,7 @@ def locate(chunk: bytes) -> tuple[list[Found], int]:
         offset += length
     chain_end = offset
     on_chain = {f.offset for f in chain}
-    spans = [(f.offset, f.offset + f.size, f.record_id) for f in chain]
+    starts = [f.offset for f in chain]  # the chain's records follow each other: sorted, disjoint
     carved: list[Found] = []
     hit = chunk.find(RECORD_MAGIC, CHUNK_HEADER_SIZE)
     while 0 <= hit <= size - MIN_RECORD:  # signatures are rare outside record headers
@@ -123,7 +124,9 @@ def locate(chunk: bytes) -> tuple[list[Found], int]:
             length, record_id = struct.unpack_from("<IQ", chunk, hit + 4)
             if MIN_RECORD <= length <= size - hit:
                 copy = struct.unpack_from("<I", chunk, hit + length - 4)[0]
-                around = next(((start, end, rid) for start, end, rid in spans if start < hit < end), None)
+                k = bisect.bisect_right(starts, hit) - 1
+                around = (chain[k].offset, chain[k].offset + chain[k].size, chain[k].record_id) \
+                    if k >= 0 and hit < chain[k].offset + chain[k].size else None
                 # a swallowed record's size copy was overwritten by its swallower's (eventlogedit rewrites
                 # the last 4 bytes of the grown record): inside a record, fitting in it is enough
                 if copy == length or (around is not None and hit + length <= around[1]):
@@ -160,29 +163,38 @@ def read_chunk(chunk: bytes) -> ChunkRecords:
                 struct.pack_into("<Q", base, f.offset + 16, _SAFE_TIME)
                 out.times_fixed.append(f.record_id)
     cut_ids = {f.record_id for f in out.cut}  # rendered from zero padding: not the record
-    pending = list(range(len(found)))  # indexes into ``found`` not yet rendered or failed
+    by_id: dict[int, list[int]] = {}  # indexes into ``found`` per record id, by offset
+    for index, f in enumerate(found):
+        by_id.setdefault(f.record_id, []).append(index)
     done: set[int] = set()
-    while pending:
-        target = found[pending[0]]
+    done_ids: set[int] = set()
+    position = 0
+    while True:
+        while position in done:
+            position += 1
+        if position >= len(found):
+            break
+        target = found[position]
         if target.offset != CHUNK_HEADER_SIZE and target.offset < _FILLER_MIN:
             out.unreadable.append((target, "the record overlaps the chunk's first record and cannot be isolated"))
-            done.add(pending.pop(0))
+            done.add(position)
             continue
         rendered, errors = _engine_pass(_isolate(base, target.offset, found, done))
         for record_id, xml in rendered:
-            match = next((i for i in pending if found[i].record_id == record_id and i not in done), None)
-            if match is None:
-                if record_id != _FILLER_ID and record_id not in cut_ids and not any(found[i].record_id == record_id for i in done):
+            match = next((i for i in by_id.get(record_id, ()) if i not in done and found[i].offset >= target.offset), None)
+            if match is None:  # the filler, a record rendered before, half a record, or one the walk missed
+                if record_id != _FILLER_ID and record_id not in cut_ids and record_id not in done_ids:
                     out.extra_xml.append(xml)
+                    done_ids.add(record_id)
                 continue
             out.xml.append(xml)
             out.found.append(found[match])
             done.add(match)
-        if pending[0] not in done:  # the engine could not render the target: say why, move on
+            done_ids.add(record_id)
+        if position not in done:  # the engine could not render the target: say why, move on
             reason = errors[0] if errors else "the evtx engine returned nothing for it"
             out.unreadable.append((target, reason))
-            done.add(pending[0])
-        pending = [i for i in pending if i not in done]
+            done.add(position)
     return out
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from forensics.custody.log import CustodyLog
-from forensics.evtx.continuity import RecordContinuity, SliceRead
+from forensics.evtx.continuity import RecordContinuity
 from forensics.evtx.chunks import CHUNK_SIZE, chunk_ranges
 from forensics.ingest import load_evidence
 from forensics.parsers.base import FileReport
