@@ -144,7 +144,10 @@ class RecordContinuity:
         if slack:
             self._slack.append((number, slack, f"free-space offset {free}, last record id {last_id}"))
         for f in records.found:
-            if f.inside is not None:
+            # hidden the eventlogedit way: inside the record before it in the announced range, with a
+            # later id; a record of another generation overlapping an old one (shadow-copy
+            # remnants, an id past the chunk's last) is slack, not hidden
+            if f.inside is not None and not f.slack and f.inside < f.record_id < f.inside + MAX_RECORDS_PER_CHUNK:
                 self._hidden.append((number, f.record_id, f.inside, f.offset))
 
     def _why(self, number: int, data: bytes, chunk: WalkedChunk, lo: int, hi: int, last_id: int) -> Missing:
