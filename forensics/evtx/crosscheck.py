@@ -3,8 +3,12 @@ compare record by record (record id, event id, time, data strings).
 
 Forensic practice expects a result to be reproducible with a second, independent tool;
 python-evtx is a separate implementation (pure Python). Its known gaps are reported as such:
-it reads only the number of chunks the file header states (dirty files hold more), and it
-fails on some string encodings.
+it reads only the number of chunks the file header states (dirty files hold more), it fails
+on some string encodings, and it mis-renders string arrays that hold empty strings
+(``Evtx/Nodes.py`` ``WstringArrayTypeNode.string`` searches for the next non-empty item
+anywhere ahead and then slices as if it had been first: items move and empty ones multiply;
+``EVTX_FORMAT.md`` §6.4). Where the two disagree, libevtx (``pyevtx``, a third independent
+implementation in C, used when installed) is asked too, and the report says which two agree.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class RecordView:
     event_id: int | None
     time: datetime | None
     data: tuple[str, ...]
+    from_array: bool = False  # some data strings came from python-evtx's <string> array text
 
 
 @dataclass
@@ -48,6 +53,9 @@ class Disagreement:
     field: str
     evtx_value: object
     python_evtx_value: object
+    libevtx_value: object = None
+    #: which two agree: "evtx and libevtx", "python-evtx and libevtx", "none", or "" (not asked)
+    agree: str = ""
 
 
 @dataclass
@@ -68,6 +76,12 @@ class CrossCheck:
     limit: int | None = None
     #: (chunk index, "string" | "template") of tables whose links loop: cut before both tools read
     loops_cut: list[tuple[int, str]] = field(default_factory=list)
+    #: libevtx, the third voter: None when not installed or not needed (the two agreed)
+    libevtx_records: int | None = None
+    libevtx_errors: list[str] = field(default_factory=list)
+    #: of the records only one tool read, how many libevtx read too
+    only_evtx_libevtx: int = 0
+    only_python_evtx_libevtx: int = 0
 
     @property
     def ok(self) -> bool:
@@ -127,6 +141,7 @@ def record_view(xml: str, record_id: int) -> RecordView:
         event_id=_int(event_id.text) if event_id is not None else None,
         time=_time(created.get("SystemTime")) if created is not None else None,
         data=_expand_string_arrays(data),
+        from_array=any(value.startswith("<string>") for value in data),
     )
 
 
@@ -146,6 +161,7 @@ def _pattern_view(xml: str, record_id: int) -> RecordView:
         event_id=int(event_id.group(1)) if event_id else None,
         time=_time(created.group(1)) if created else None,
         data=_expand_string_arrays(data),
+        from_array=any(value.startswith("<string>") for value in data),
     )
 
 
@@ -246,6 +262,33 @@ def _python_evtx_views(data: bytes, errors: list[str], limit: int | None) -> Ite
         errors.append(f"stopped after {count} records: {type(exc).__name__}: {exc}")
 
 
+def _libevtx_views(data: bytes, errors: list[str]) -> dict[int, RecordView] | None:
+    """Every record libevtx renders (normal and recovered ones), or None without libevtx."""
+    try:
+        import pyevtx  # noqa: PLC0415 - optional: the third voter
+    except ImportError:
+        return None
+    handle = pyevtx.file()
+    try:
+        handle.open_file_object(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - libevtx refuses some damaged files
+        errors.append(f"libevtx refused the file: {exc}")
+        return {}
+    views: dict[int, RecordView] = {}
+    try:
+        for get, count in ((handle.get_record, handle.number_of_records),
+                           (handle.get_recovered_record, handle.number_of_recovered_records)):
+            for index in range(count):
+                try:
+                    record = get(index)
+                    views.setdefault(int(record.identifier), record_view(record.get_xml_string(), int(record.identifier)))
+                except Exception as exc:  # noqa: BLE001 - an unrenderable record is a finding
+                    errors.append(f"record #{index}: {exc}")
+    finally:
+        handle.close()
+    return views
+
+
 def _readable_copy(path: Path, result: "CrossCheck") -> bytes:
     """The file's bytes as both tools may read them: a chunk whose string/template table
     links loop would make either spin forever, so such entries are cut (``cut_link_loops``)
@@ -294,7 +337,52 @@ def crosscheck(path: Path, limit: int | None = None, progress: Callable[[str], N
         problems = _compare(a, b, result.normalized)
         result.disagreements.extend(Disagreement(record_id, name, x, y) for name, x, y in problems)
         result.agree += not problems
+    if result.disagreements or result.only_evtx or result.only_python_evtx:
+        if progress:
+            progress("asking libevtx, the third voter")
+        _third_voter(result, _libevtx_views(data, result.libevtx_errors))
     return result
+
+
+def _third_voter(result: CrossCheck, views: dict[int, RecordView] | None) -> None:
+    """Ask libevtx where evtx and python-evtx disagree (and about records only one read)."""
+    if views is None:
+        return
+    result.libevtx_records = len(views)
+    result.only_evtx_libevtx = sum(1 for r in result.only_evtx if r in views)
+    result.only_python_evtx_libevtx = sum(1 for r in result.only_python_evtx if r in views)
+    for d in result.disagreements:
+        view = views.get(d.record_id)
+        if view is None:
+            d.agree = "libevtx did not read it"
+            continue
+        d.libevtx_value = _field_value(view, d.field)
+        with_evtx = _same_field(d.field, d.libevtx_value, d.evtx_value)
+        with_python = _same_field(d.field, d.libevtx_value, d.python_evtx_value)
+        d.agree = "evtx and libevtx" if with_evtx else "python-evtx and libevtx" if with_python else "none"
+
+
+def _field_value(view: RecordView, name: str) -> object:
+    if name == "event_id":
+        return view.event_id
+    if name == "time":
+        return view.time
+    if name == "data strings":
+        return len(view.data)
+    index = int(name.rsplit(" ", 1)[1]) - 1
+    return view.data[index] if index < len(view.data) else None
+
+
+def _same_field(name: str, a: object, b: object) -> bool:
+    if name == "time":
+        return same_time(a, b) is not None  # type: ignore[arg-type]
+    if isinstance(a, str) and isinstance(b, str):
+        return same_value(a, b) is not None
+    return a == b
+
+
+#: how a python-evtx string-array rendering that differs only in empty items is counted
+ARRAY_GAP = "python-evtx string array with empty strings (items moved or repeated)"
 
 
 def _compare(a: RecordView, b: RecordView, normalized: Counter[str]) -> list[tuple[str, object, object]]:
@@ -306,7 +394,9 @@ def _compare(a: RecordView, b: RecordView, normalized: Counter[str]) -> list[tup
         problems.append(("time", a.time, b.time))
     elif how != "exact":
         normalized[how] += 1
-    if len(a.data) != len(b.data):
+    if a.data != b.data and b.from_array and _same_items(a.data, b.data):
+        normalized[ARRAY_GAP] += 1  # python-evtx's known string-array defect, not a difference
+    elif len(a.data) != len(b.data):
         problems.append(("data strings", len(a.data), len(b.data)))
     else:
         for index, (x, y) in enumerate(zip(a.data, b.data), 1):
@@ -316,6 +406,12 @@ def _compare(a: RecordView, b: RecordView, normalized: Counter[str]) -> list[tup
             elif how != "exact":
                 normalized[how] += 1
     return problems
+
+
+def _same_items(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """The same non-empty strings, in any order and number: python-evtx's array defect moves
+    items and repeats one when empty items precede it (``WstringArrayTypeNode.string``)."""
+    return {x for x in a if x} == {y for y in b if y}
 
 
 def _short(value: object, width: int = 120) -> str:
@@ -355,11 +451,32 @@ def format_report(result: CrossCheck, show: int = 20) -> str:
     for error in result.evtx_errors[:show]:
         lines.append(f"  evtx error: {error}")
     for d in result.disagreements[:show]:
+        third = ""
+        if d.agree and d.agree != "libevtx did not read it":
+            third = f" libevtx={_short(d.libevtx_value)} -> " + (
+                f"{d.agree} agree" if d.agree != "none" else "all three differ")
+        elif d.agree:
+            third = " (libevtx did not read it)"
         lines.append(
-            f"  DISAGREE record {d.record_id} {d.field}: evtx={_short(d.evtx_value)} python-evtx={_short(d.python_evtx_value)}"
+            f"  DISAGREE record {d.record_id} {d.field}: evtx={_short(d.evtx_value)} "
+            f"python-evtx={_short(d.python_evtx_value)}{third}"
         )
     if len(result.disagreements) > show:
         lines.append(f"  ... and {len(result.disagreements) - show} more disagreements")
+    if result.libevtx_records is not None:
+        votes = Counter(d.agree for d in result.disagreements)
+        lines.append(
+            f"  third voter libevtx: {result.libevtx_records} records; on the disagreements it agrees with evtx "
+            f"{votes['evtx and libevtx']}x, with python-evtx {votes['python-evtx and libevtx']}x, with neither "
+            f"{votes['none']}x, did not read {votes['libevtx did not read it']}"
+        )
+        if result.only_evtx:
+            lines.append(f"  libevtx also read {result.only_evtx_libevtx} of the {len(result.only_evtx)} records only evtx read")
+        if result.only_python_evtx:
+            lines.append(f"  libevtx also read {result.only_python_evtx_libevtx} of the {len(result.only_python_evtx)} "
+                         "records only python-evtx read")
+    elif result.disagreements or result.only_evtx or result.only_python_evtx:
+        lines.append("  third voter libevtx: not installed (pip install libevtx-python), no tie-break")
     verdict = "AGREE on every record both tools read" if result.ok else f"DISAGREE on {result.both - result.agree} records"
     lines.append(f"  result: {verdict}")
     return "\n".join(lines)

@@ -1,9 +1,11 @@
 """Records out of a batch of ``.evtx`` chunks with the ``evtx`` engine (Rust): their XML,
-the engine's errors placed at a chunk and record, and what each slice of chunks gave.
+the engine's errors placed at a chunk and record, and, where the engine may have stopped
+early, the chunks walked record by record instead (``recovery``).
 
 Why a module of its own: the engine raises one ``RuntimeError`` per bad record or chunk and
-then goes on, numbering chunks within the slice it was given; turning that into complete,
-located, countable output is its own job, apart from mapping the records to rows.
+then goes on, numbering chunks within the slice it was given, and silently stops a chunk at
+its header's last record id or free-space offset; turning that into complete, located,
+countable output is its own job, apart from mapping the records to rows.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import io
 import operator
 import re
+import struct
+from dataclasses import dataclass, field
 
 import evtx
 import numpy as np
@@ -19,7 +23,7 @@ import pyarrow.compute as pc
 
 from forensics.evtx import xml_fields
 from forensics.evtx.chunks import CHUNK_SIZE, locate
-from forensics.evtx.continuity import SliceRead
+from forensics.evtx.recovery import CHUNK_HEADER_SIZE, RECORD_MAGIC, WalkedChunk, read_chunk
 
 #: chunks handed to the engine at once inside a batch (keeps its strings cache-warm)
 ENGINE_CHUNKS = 16
@@ -35,50 +39,151 @@ _RECORD_ID = re.compile(r"<EventRecordID>(\d+)</EventRecordID>")
 _XML = operator.itemgetter("data")
 
 
-def read_records(header: bytes, batch: bytes) -> tuple[list[pa.Array], list[tuple[int, str]], list[SliceRead]]:
-    """XML of every record the engine reads from ``batch``, its errors (position, text), and
-    how many records and errors each slice gave (for the record-continuity check).
+@dataclass
+class BatchRead:
+    """What the engine, and the walker where it stopped, read from one batch of chunks."""
 
-    The engine raises one ``RuntimeError`` per bad record or chunk and then goes on. It is
-    fed ``ENGINE_CHUNKS`` chunks at a time and each slice's strings go to Arrow at once: the
-    Python strings are freed while still in cache, which is measurably faster.
+    parts: list[pa.Array]  # record XML, in chunk order
+    errors: list[tuple[int, str]]  # engine errors of slices not walked: (records before it, text)
+    #: chunk (index in the batch) of each record, -1 where it is to be found from its record id
+    chunk_of: np.ndarray
+    #: each record's header record id where the walk knows it (-1: read by the engine alone)
+    header_ids: np.ndarray
+    walked: dict[int, WalkedChunk] = field(default_factory=dict)
+    #: (first chunk of the slice, engine error) of slices that were walked instead
+    stopped: list[tuple[int, str]] = field(default_factory=list)
+
+
+def read_records(header: bytes, batch: bytes, valid: np.ndarray, first: np.ndarray, last: np.ndarray) -> BatchRead:
+    """XML of every record in ``batch``: the engine reads each slice of ``ENGINE_CHUNKS`` chunks,
+    and where it may have stopped early (``suspect_chunks``) the slice's chunks are walked
+    record by record (``recovery.read_chunk``), which also carves slack and hidden records.
+
+    The engine raises one ``RuntimeError`` per bad record or chunk and then goes on. Each
+    slice's strings go to Arrow at once: the Python strings are freed while still in cache,
+    which is measurably faster.
     """
     parts: list[pa.Array] = []
     errors: list[tuple[int, str]] = []
-    reads: list[SliceRead] = []
+    chunk_of: list[np.ndarray] = []
+    header_ids: list[np.ndarray] = []
+    walked: dict[int, WalkedChunk] = {}
+    stopped: list[tuple[int, str]] = []
+    suspect = suspect_chunks(batch, valid, first, last)
     done = 0
     step = ENGINE_CHUNKS * CHUNK_SIZE
     for offset in range(0, len(batch), step):
-        errors_before = len(errors)
-        xmls: list[str] = []
-        data = io.BytesIO(header + batch[offset : offset + step])
-        try:
-            records = evtx.PyEvtxParser(data, number_of_threads=ENGINE_THREADS, indent=False).records()
-        except RuntimeError as exc:  # refused outright, e.g. a damaged header block size and a short tail
-            errors.append((done, " ".join(str(exc).split())))
-            records = iter(())
-        consecutive = 0
-        while True:
-            try:
-                xmls.extend(map(_XML, records))  # C-level loop; items before an error are kept
-                break
-            except RuntimeError as exc:
-                position = done + len(xmls)
-                consecutive = consecutive + 1 if errors and errors[-1][0] == position else 1
-                message = " ".join(str(exc).split())
-                chunk_in_slice = _CHUNK_ERROR.search(message)
-                if chunk_in_slice:  # the engine numbers chunks within the slice it was given
-                    number = offset // CHUNK_SIZE + int(chunk_in_slice.group(1))
-                    message = _CHUNK_ERROR.sub(f"chunk number {number}", message, count=1)
-                errors.append((position, message))
-                if consecutive >= MAX_CONSECUTIVE_ERRORS:
-                    errors.append((position, "too many consecutive errors; rest of this slice abandoned"))
-                    break
+        xmls, slice_errors = _engine_slice(header, batch[offset : offset + step], offset // CHUNK_SIZE)
+        chunks = -(-min(step, len(batch) - offset) // CHUNK_SIZE)
+        part = slice(offset // CHUNK_SIZE, offset // CHUNK_SIZE + chunks)
+        sane = valid[part] & (first[part] > 0) & (last[part] >= first[part])
+        announced = int((last[part][sane] - first[part][sane] + 1).sum())
+        if slice_errors or suspect[part].any() or announced != len(xmls):
+            array = pa.array(xmls, pa.string())
+            xmls, where, ids = _walk_slice(batch, part, record_ids(array), array, walked)
+            header_ids.append(ids)
+            stopped += [(part.start, message) for _, message in slice_errors]
+            chunk_of.append(where)
+        else:
+            errors += [(done + position, message) for position, message in slice_errors]
+            chunk_of.append(np.full(len(xmls), -1, dtype=np.int64))
+            header_ids.append(np.full(len(xmls), -1, dtype=np.int64))
         done += len(xmls)
         parts.append(pa.array(xmls, pa.string()))
-        chunks = -(-min(step, len(batch) - offset) // CHUNK_SIZE)
-        reads.append(SliceRead(offset // CHUNK_SIZE, chunks, len(xmls), len(errors) - errors_before))
-    return parts, errors, reads
+    empty = np.zeros(0, np.int64)
+    return BatchRead(parts, errors, np.concatenate(chunk_of) if chunk_of else empty,
+                     np.concatenate(header_ids) if header_ids else empty, walked, stopped)
+
+
+def _engine_slice(header: bytes, data: bytes, first_chunk: int) -> tuple[list[str], list[tuple[int, str]]]:
+    """The engine's XML of one slice of chunks and its errors (records before each, text)."""
+    xmls: list[str] = []
+    errors: list[tuple[int, str]] = []
+    try:
+        records = evtx.PyEvtxParser(io.BytesIO(header + data), number_of_threads=ENGINE_THREADS, indent=False).records()
+    except RuntimeError as exc:  # refused outright, e.g. a damaged header block size and a short tail
+        return xmls, [(0, " ".join(str(exc).split()))]
+    consecutive = 0
+    while True:
+        try:
+            xmls.extend(map(_XML, records))  # C-level loop; items before an error are kept
+            break
+        except RuntimeError as exc:
+            position = len(xmls)
+            consecutive = consecutive + 1 if errors and errors[-1][0] == position else 1
+            message = " ".join(str(exc).split())
+            chunk_in_slice = _CHUNK_ERROR.search(message)
+            if chunk_in_slice:  # the engine numbers chunks within the slice it was given
+                number = first_chunk + int(chunk_in_slice.group(1))
+                message = _CHUNK_ERROR.sub(f"chunk number {number}", message, count=1)
+            errors.append((position, message))
+            if consecutive >= MAX_CONSECUTIVE_ERRORS:
+                errors.append((position, "too many consecutive errors; rest of this slice abandoned"))
+                break
+    return xmls, errors
+
+
+def _walk_slice(
+    batch: bytes, part: slice, engine_ids: np.ndarray, engine_xml: pa.Array, walked: dict[int, WalkedChunk]
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Every record of the slice's chunks, walked one chunk at a time; records the engine gave
+    that the walk did not are kept too (with their chunk to be found from their ids)."""
+    xmls: list[str] = []
+    where: list[int] = []
+    header: list[int] = []
+    seen: set[int] = set()
+    no_id = 0
+    for index in range(part.start, part.stop):
+        data = batch[index * CHUNK_SIZE : (index + 1) * CHUNK_SIZE]
+        if not data.strip(b"\x00"):
+            continue  # a pre-allocated, never used chunk slot
+        records = read_chunk(data)
+        ids = records.ids | set(record_ids(pa.array(records.extra_xml, pa.string())).tolist())
+        walked[index] = WalkedChunk(records, ids, len(data) < CHUNK_SIZE)
+        got = records.xml + records.extra_xml
+        xmls += got
+        where += [index] * len(got)
+        header += [f.record_id if f.record_id < 2**63 else -1 for f in records.found] + [-1] * len(records.extra_xml)
+        got_ids = record_ids(pa.array(got, pa.string()))
+        seen |= ids | set(got_ids.tolist()) | {f.record_id for f in records.cut}  # never half a record
+        no_id += int((got_ids < 0).sum())
+    keep = [i for i, rid in enumerate(engine_ids.tolist()) if rid >= 0 and rid not in seen]
+    nameless = np.flatnonzero(engine_ids < 0)  # records without an id: keep only those the walk lacks
+    keep = sorted(keep + nameless[: max(len(nameless) - no_id, 0)].tolist())
+    if keep:
+        xmls += [engine_xml[i].as_py() for i in keep]
+        where += [-1] * len(keep)
+        header += [-1] * len(keep)
+    return xmls, np.array(where, dtype=np.int64), np.array(header, dtype=np.int64)
+
+
+def suspect_chunks(batch: bytes, valid: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Chunks the engine may not read completely: no signature but not empty, a header whose
+    last record (offset 44) is not the record it names or does not end at the free-space
+    offset (48), record signatures past that offset (slack), or the partial end of a truncated
+    copy. Per chunk header, not per record: a clean log costs a few lookups per 64 KiB."""
+    out = np.zeros(len(valid), dtype=bool)
+    for i in range(len(valid)):
+        at = i * CHUNK_SIZE
+        chunk = batch[at : at + CHUNK_SIZE]
+        if not valid[i]:
+            out[i] = bool(chunk.strip(b"\x00"))
+            continue
+        if len(chunk) < CHUNK_SIZE:
+            out[i] = True
+            continue
+        last_offset, free = struct.unpack_from("<II", chunk, 44)
+        if not (CHUNK_HEADER_SIZE <= free <= CHUNK_SIZE) or chunk.find(RECORD_MAGIC, free) >= 0:
+            out[i] = True
+            continue
+        if first[i] == 0 and last[i] == 0 and free == CHUNK_HEADER_SIZE:
+            continue  # an initialised chunk with no record yet
+        if not (CHUNK_HEADER_SIZE <= last_offset <= free - 28) or chunk[last_offset : last_offset + 4] != RECORD_MAGIC:
+            out[i] = True
+            continue
+        size, record_id = struct.unpack_from("<IQ", chunk, last_offset + 4)
+        out[i] = record_id != last[i] or last_offset + size != free or first[i] <= 0 or last[i] < first[i]
+    return out
 
 
 def record_ids(xml: pa.Array) -> np.ndarray:

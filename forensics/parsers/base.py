@@ -49,7 +49,7 @@ class ParseWarning:
 
 #: how notes saying that evidence is missing from a file begin (gaps, cut-off exports)
 GAP_NOTES = (
-    "RECORDS MISSING", "EXPORT INCOMPLETE", "EXPORT MAY BE CAPPED", "DAYS MISSING", "HOURS MISSING", "LOGGING GAP",
+    "RECORDS MISSING", "RECORDS HIDDEN", "EXPORT INCOMPLETE", "EXPORT MAY BE CAPPED", "DAYS MISSING", "HOURS MISSING", "LOGGING GAP",
     "AUDIT THROTTLED",
 )
 

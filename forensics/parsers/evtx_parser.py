@@ -30,8 +30,10 @@ from forensics.evtx.chunks import (
     CHUNK_SIZE, FILE_MAGIC, HEADER_SIZE, assign, chunk_ranges, cut_link_loops, header_chunk_count,
 )
 from forensics.evtx.classify import parse_bool
-from forensics.evtx.continuity import RecordContinuity
+from forensics.evtx.checksums import chunk_mismatches, file_header_mismatch
+from forensics.evtx.continuity import FileHeader, RecordContinuity
 from forensics.evtx import engine
+from forensics.evtx.recovery import read_chunk
 from forensics.evtx.exchange import map_group, map_with
 from forensics.evtx.handlers import handler_for
 from forensics.evtx.maps import EventMap, MapSet, load_maps
@@ -74,7 +76,11 @@ class EvtxParser(Parser):
         chunks_with_magic = 0
         first_chunk = 0
         total = 0
-        continuity = RecordContinuity()
+        continuity = RecordContinuity(header=FileHeader.parse(header))
+        crc_problems: list[tuple[str, str]] = []
+        mismatch = file_header_mismatch(header)
+        if mismatch:
+            crc_problems.append(("file header", mismatch))
         held: list[pa.Table] = []  # batches' rows, made one frame together (see MERGE_ROWS)
         held_rows = 0
         for batch in _read_batches(ctx):
@@ -82,6 +88,7 @@ class EvtxParser(Parser):
             ctx.check_cancel()
             valid, first, last = chunk_ranges(batch)
             chunks_with_magic += int(valid.sum())
+            crc_problems += [(f"chunk {c}", text) for c, text in chunk_mismatches(batch, first_chunk, continuity.header.flags)]
             table = self._parse_batch(ctx, maps, header, batch, first_chunk, valid, first, last, continuity)
             first_chunk += len(valid)
             if table is not None and table.num_rows:
@@ -104,7 +111,16 @@ class EvtxParser(Parser):
                 f"header states {stated} chunks but {chunks_with_magic} chunks are present "
                 "(dirty file: tools that trust the header, such as python-evtx, miss records)",
             )
-        continuity.report_to(ctx.report)
+        for location, text in crc_problems:
+            ctx.report.warn(location, f"checksum mismatch: {text}")
+        if crc_problems:
+            where = ", ".join(location for location, _ in crc_problems[:10]) + (", ..." if len(crc_problems) > 10 else "")
+            ctx.report.notes.append(
+                f"CHECKSUMS DO NOT MATCH: {len(crc_problems)} CRC32(s) differ from the bytes they cover ({where}): the "
+                "bytes changed after Windows wrote them (damage, a live copy still being written, or an edit that "
+                "left the sums; see the warnings)"
+            )
+        continuity.report_to(ctx.report, file_size=HEADER_SIZE + total)
 
     def _parse_batch(
         self,
@@ -125,20 +141,50 @@ class EvtxParser(Parser):
                 f"the chunk header's {what} table links round in a loop (damaged header): the table was "
                 "ignored (the evtx engine would never return) and the records were read without it",
             )
-        parts, errors, reads = engine.read_records(header, batch)
-        continuity.add_batch(first_chunk, batch, valid, first, last, reads, lambda i: engine.record_ids(parts[i]))
-        xml = pa.chunked_array(parts, pa.string())
-        for position, message in errors:
+        read = engine.read_records(header, batch, valid, first, last)
+        continuity.add_batch(first_chunk, batch, valid, first, last, read.walked)
+        xml = pa.chunked_array(read.parts, pa.string())
+        for position, message in read.errors:
             location, text = engine.error_location(message, position, xml, first_chunk, valid, first, last)
             ctx.report.bad_record(location, text)
+        for chunk_in_batch, message in read.stopped:
+            ctx.report.warn(
+                f"chunks from {first_chunk + chunk_in_batch}",
+                f"the evtx engine stopped or failed here ({message}); these chunks were walked record by record instead",
+            )
+        for index, walked in read.walked.items():
+            remnants = [found for found, _ in walked.records.unreadable if found.slack]
+            if remnants:
+                ctx.report.warn(
+                    f"chunk {first_chunk + index}",
+                    f"{len(remnants)} record fragment(s) in the chunk's slack (past its announced end) could not be "
+                    f"rendered (ids {', '.join(str(f.record_id) for f in remnants[:20])}{', ...' if len(remnants) > 20 else ''}): "
+                    "remnants of older records whose templates were overwritten; not counted as records of the log",
+                )
+            for found, message in walked.records.unreadable:
+                if found.slack:
+                    continue
+                ctx.report.bad_record(
+                    f"chunk {first_chunk + index}, record {found.record_id}",
+                    f"record at chunk offset {found.offset} ({found.size} bytes) could not be rendered: {message}",
+                )
+            for record in walked.records.times_fixed:
+                ctx.report.warn(
+                    f"chunk {first_chunk + index}, record {record}",
+                    "the record header's written time is out of range: the record was read with it set aside "
+                    "(rows take their time from the record's XML)",
+                )
         if len(xml) == 0:
             return None
         providers, codes, events = xml_fields.provider_event(xml)
-        for _ in np.flatnonzero(codes < 0):
+        for position in np.flatnonzero(codes < 0).tolist():
+            chunk_known, header_id = int(read.chunk_of[position]), int(read.header_ids[position])
             ctx.report.bad_record(
-                f"chunks {first_chunk}-{first_chunk + len(valid) - 1}",
+                f"chunk {first_chunk + chunk_known}, record {header_id}" if chunk_known >= 0 and header_id >= 0
+                else f"chunks {first_chunk}-{first_chunk + len(valid) - 1}",
                 "damaged record: its XML has no provider name or event id",
             )
+        _warn_id_mismatches(ctx, read, xml, first_chunk, codes < 0)
         keep = np.zeros(len(codes), dtype=bool)
         plans: list[tuple[str, int, str, Any, np.ndarray]] = []  # provider, event id, how, map/handler, rows
         generic: list[np.ndarray] = []
@@ -174,7 +220,12 @@ class EvtxParser(Parser):
         if system["time"].null_count:  # e.g. a FILETIME past year 2262: the row stays, without a time
             for record in record_ids[pc.is_null(system["time"]).to_numpy(zero_copy_only=False)].tolist():
                 ctx.report.warn(f"record {record}", "SystemTime is not a time the table can hold: the row is kept without a time")
-        chunk = _fill_forward(assign(record_ids, valid, first, last)) + first_chunk
+        known = read.chunk_of[kept_rows]
+        chunk = np.where(known >= 0, known, 0)
+        unknown = known < 0
+        if unknown.any():
+            chunk[unknown] = _fill_forward(assign(record_ids[unknown], valid, first, last))
+        chunk = chunk + first_chunk
         # data strings as lists only for records a map or handler reads (generic rows get text)
         listed = np.sort(np.concatenate([position[rows] for *_, rows in plans])) if plans else np.zeros(0, np.int64)
         values = pa.array([], pa.list_(pa.string()))
@@ -303,6 +354,25 @@ def _read_batches(ctx: ParseContext) -> Iterator[bytes]:
     """Batches of chunks from the hashing reader, the next one read (and hashed, which
     releases the GIL) on a helper thread while the caller parses the current one."""
     return blocks(ctx.reader, BATCH_CHUNKS * CHUNK_SIZE)
+
+
+def _warn_id_mismatches(
+    ctx: ParseContext, read: engine.BatchRead, xml: pa.ChunkedArray, first_chunk: int, damaged: np.ndarray
+) -> None:
+    """Walked records whose XML EventRecordID differs from their record header's id: rows carry
+    the XML's, so the header's (what the chunk header's range counts) is named here."""
+    known = np.flatnonzero((read.header_ids >= 0) & ~damaged)  # damaged ones are named as bad already
+    if not len(known):
+        return
+    xml_ids = engine.record_ids(xml.take(pa.array(known)).combine_chunks())
+    for position in known[xml_ids != read.header_ids[known]].tolist():
+        header_id, xml_id = int(read.header_ids[position]), int(xml_ids[np.searchsorted(known, position)])
+        ctx.report.warn(
+            f"chunk {first_chunk + int(read.chunk_of[position])}, record {header_id}",
+            f"the record header's id is {header_id} but its XML "
+            + (f"says EventRecordID {xml_id}" if xml_id >= 0 else "carries no EventRecordID")
+            + " (damaged or edited): the row carries the XML's",
+        )
 
 
 def _fill_forward(chunk: np.ndarray) -> np.ndarray:
@@ -437,6 +507,14 @@ def _find_record(data: bytes, record_id: int) -> str | None:
             for record in records:
                 if wanted in record["data"]:
                     return record["data"]
-            return None
+            break
         except RuntimeError:
             continue
+    for start in range(0, len(chunks), CHUNK_SIZE):  # records only a walk of their chunk reads
+        piece = chunks[start : start + CHUNK_SIZE]
+        if piece.strip(b"\x00"):
+            walked = read_chunk(piece)
+            found = next((xml for xml in walked.xml + walked.extra_xml if wanted in xml), None)
+            if found is not None:
+                return found
+    return None

@@ -146,12 +146,42 @@ def files_statement(files: list[FileReport]) -> str:
 COMPLETENESS_CHECKS = (
     "Checked on loading: in .evtx files, that the record ids every chunk header announces are all present "
     "and that the chunks' id ranges leave no gap (records hidden by editing a log, or removed chunks, show "
-    "here; a log that wrapped does not); in Microsoft 365 Search-UnifiedAuditLog exports, that every "
+    "here; a log that wrapped does not), that the file holds the chunks and records its header announces, and "
+    "the CRC32 checksums (see the .evtx notes below); in Microsoft 365 Search-UnifiedAuditLog exports, that every "
     "ResultIndex up to the search's ResultCount is present, and whether a search or classic download reached "
     "the 50,000-record cap, and whether Microsoft 365 throttled MailItemsAccessed auditing (IsThrottled=True: no "
     "records for that mailbox for the next 24 hours); in IIS log folders, that no day (or hour) file is missing between the files loaded; "
     "inside each IIS log, that the Exchange health probes, which run around the clock, never fall silent for "
     "much longer than their own rhythm (logging stopped or lines removed)."
+)
+
+
+EVTX_NOTES = (
+    "Where the evtx engine stops early in a chunk (a damaged record or chunk header, an out-of-range time, a "
+    "chunk header that ends before its records do, the partial last chunk of a truncated copy), the chunk is "
+    "walked record by record: records carry a signature (2a 2a 00 00) and their size at both ends, so every "
+    "complete record is found and read; libevtx, a third reader, never reads more. Every record id a chunk "
+    "header announces is then either read, counted once as a bad record (present but unreadable), or named "
+    "in a note, with the header fields and bytes the note rests on. "
+    "RECORDS MISSING: ids announced but absent: between chunks (removed chunks, a file assembled from parts, "
+    "or chunks lost to damage), or inside a chunk where the record before them runs straight into the record "
+    "after them (removal with the chain re-linked, as record-editing tools leave it) or where the bytes hold "
+    "no readable record (damage). "
+    "RECORDS MISSING (unflushed live copy): the chunk header announces records whose place is zero-filled "
+    "and the file header is flagged dirty (flags bit 0x1, not closed cleanly): pages Windows had not yet "
+    "written to disk when the log was copied from a running system; not evidence of removal. Without the "
+    "dirty flag the same bytes are reported as \"zero-filled\" (never written, or wiped). "
+    "RECORDS MISSING (truncated copy): the file header's chunk count and next record number announce more "
+    "than the chunks present hold (their last record id is named), or the file ends inside a chunk: the "
+    "copy is incomplete. (end of log): the same without a short file. "
+    "RECORDS HIDDEN: a record lies inside the bytes of the record before it, whose size was enlarged to "
+    "cover it (what DanderSpritz eventlogedit does); it was read from its bytes. "
+    "RECORDS FROM SLACK: records found past a chunk's announced end (free-space offset, last record id): "
+    "older records left in unused space, records written after the header was last updated (dirty files) "
+    "or records hidden by editing the header; they are read and labelled as such. Fragments there that "
+    "cannot be rendered are listed but not counted as records. "
+    "CHECKSUMS DO NOT MATCH: a file header, chunk header or event-records CRC32 differs from the bytes it "
+    "covers: they changed after Windows wrote them (damage, a live copy still being written, or an edit)."
 )
 
 
@@ -196,6 +226,7 @@ def sections(frame: pd.DataFrame, files: list[FileReport], display_tz: str) -> l
         ("Identity resolution", identity_statement(frame)),
         ("Records read, skipped and bad", files_statement(files)),
         ("Completeness of the evidence", completeness_statement(files)),
+        ("What the .evtx completeness notes mean", EVTX_NOTES),
         ("Evidence handling and custody", HANDLING),
         ("What the custody signatures prove", SIGNATURES),
         ("Derived data and case files", DERIVED),

@@ -13,7 +13,10 @@ from os import PathLike
 
 from forensics.synth.evtx_writer import CHUNK_SIZE, FILE_HEADER_SIZE
 
-__all__ = ["chunk_offset", "corrupt_chunk_magic", "break_chunk_crc", "chunk_count", "hide_record", "remove_chunk"]
+__all__ = [
+    "chunk_offset", "corrupt_chunk_magic", "break_chunk_crc", "chunk_count", "hide_record", "remove_chunk",
+    "record_offsets", "zero_from_record", "set_file_header", "edit_chunk_end", "set_record_written_time",
+]
 
 _RECORD_MAGIC = b"\x2a\x2a\x00\x00"
 
@@ -96,3 +99,82 @@ def _fix_chunk_crcs(data: bytearray, at: int, free: int) -> None:
     struct.pack_into("<I", data, at + 52, zlib.crc32(bytes(data[at + 512 : at + free])))
     header_crc = zlib.crc32(bytes(data[at + 128 : at + 512]), zlib.crc32(bytes(data[at : at + 120])))
     struct.pack_into("<I", data, at + 124, header_crc)
+
+
+def record_offsets(path: str | PathLike[str]) -> dict[int, tuple[int, int]]:
+    """record id -> (file offset, size) of every record on its chunk's chain (EVTX_FORMAT.md §4)."""
+    data = open(path, "rb").read()
+    out: dict[int, tuple[int, int]] = {}
+    for chunk in range(chunk_count(path)):
+        at = chunk_offset(path, chunk)
+        free = struct.unpack_from("<I", data, at + 48)[0]
+        offset = at + 512
+        while offset < at + free and data[offset : offset + 4] == _RECORD_MAGIC:
+            size, rid = struct.unpack_from("<IQ", data, offset + 4)
+            out[rid] = (offset, size)
+            offset += size
+    return out
+
+
+def zero_from_record(path: str | PathLike[str], record_id: int, keep: int = 0) -> None:
+    """Zero-fill a chunk from record ``record_id`` (after its first ``keep`` bytes) to the chunk's
+    free-space offset, leaving the chunk header (which still announces every record) as is: what a
+    copy of a live log shows when Windows had not yet flushed those pages (a dirty file)."""
+    offset, _ = record_offsets(path)[record_id]
+    chunk_start = FILE_HEADER_SIZE + (offset - FILE_HEADER_SIZE) // CHUNK_SIZE * CHUNK_SIZE
+    with open(path, "r+b") as handle:
+        handle.seek(chunk_start + 48)
+        (free,) = struct.unpack("<I", handle.read(4))
+        handle.seek(offset + keep)
+        handle.write(bytes(chunk_start + free - offset - keep))
+
+
+def set_file_header(path: str | PathLike[str], *, chunks: int | None = None, next_record: int | None = None,
+                    flags: int | None = None) -> None:
+    """Set the file header's chunk count (and last chunk number), next record id and flags, CRC fixed."""
+    with open(path, "r+b") as handle:
+        head = bytearray(handle.read(128))
+        if chunks is not None:
+            struct.pack_into("<H", head, 42, chunks)
+            struct.pack_into("<Q", head, 16, max(chunks - 1, 0))
+        if next_record is not None:
+            struct.pack_into("<Q", head, 24, next_record)
+        if flags is not None:
+            struct.pack_into("<I", head, 120, flags)
+        struct.pack_into("<I", head, 124, zlib.crc32(bytes(head[:120])))
+        handle.seek(0)
+        handle.write(head)
+
+
+def edit_chunk_end(path: str | PathLike[str], index: int, last_record_id: int) -> None:
+    """Make chunk ``index``'s header end at ``last_record_id`` (last record number and id, last
+    record offset, free-space offset) and recompute its checksums, so readers that trust the header
+    stop there; a ``last_record_id`` before the chunk's first record announces none of them. The
+    records after it stay in the chunk, past its announced end."""
+    data = bytearray(open(path, "rb").read())
+    at = chunk_offset(path, index)
+    first = struct.unpack_from("<Q", data, at + 24)[0]
+    offsets = {rid: (off, size) for rid, (off, size) in record_offsets(path).items() if at <= off < at + CHUNK_SIZE}
+    if last_record_id >= first:
+        offset, size = offsets[last_record_id]
+        last_offset, free = offset - at, offset - at + size
+    else:
+        last_offset, free = 0, 512
+    struct.pack_into("<Q", data, at + 16, last_record_id)
+    struct.pack_into("<Q", data, at + 32, last_record_id)
+    struct.pack_into("<II", data, at + 44, last_offset, free)
+    _fix_chunk_crcs(data, at, free)
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def set_record_written_time(path: str | PathLike[str], record_id: int, ticks: int) -> None:
+    """Put ``ticks`` in record ``record_id``'s header written time (offset 16) and fix its chunk's
+    checksums; e.g. 0xFFFFFFFFFFFFFFFF, a time no calendar holds."""
+    data = bytearray(open(path, "rb").read())
+    offset, _ = record_offsets(path)[record_id]
+    struct.pack_into("<Q", data, offset + 16, ticks)
+    at = FILE_HEADER_SIZE + (offset - FILE_HEADER_SIZE) // CHUNK_SIZE * CHUNK_SIZE
+    _fix_chunk_crcs(data, at, struct.unpack_from("<I", data, at + 48)[0])
+    with open(path, "wb") as handle:
+        handle.write(data)
