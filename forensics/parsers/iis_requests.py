@@ -25,11 +25,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from forensics.identity.probes import PROBE_ACCOUNT, PROBE_AGENT, PROBE_PATH
 from forensics.parsers.arrowtext import S, Scatter, Uniq, extract, join
 from forensics.parsers.iis_challenge import time_ns_of
 from forensics.parsers.urlquery import QueryParams, url_decode
 
-SKIP_PROBE = "health probe (HealthMailbox / managed availability)"
+SKIP_PROBE = "health probe (HealthMailbox / managed availability / connectivity test)"
 SKIP_STATIC = "static file (script, style, image, font)"
 SKIP_SIGNIN = "sign-in page (no mailbox named)"
 SKIP_CHALLENGE = "401 challenge answered by the authenticated retry"
@@ -42,7 +43,6 @@ _STATIC = (
     r"(?i)(?:\.(?:css|js|gif|png|jpe?g|ico|woff2?|ttf|eot|svg|map|xap|wav|mp3|manifest|htc|cur|txt)$"
     r"|/(?:resources|themes|scripts|fonts|images)/)"
 )
-_PROBE_UA = r"(?i)(?:activemonitoring|msexchmonitoring|amprobe|exchange.*monitoring)"
 
 # protocol labels, kept in client_app before the user agent; index = protocol code
 PROTOCOLS = (
@@ -269,9 +269,10 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> RequestChunk
     # -- what is not an access -------------------------------------------------------------
     mailbox_values = mailbox.build()
     has_mailbox = pc.is_valid(mailbox_values).to_numpy(zero_copy_only=False)
-    probe = actor.mask(lambda v: pc.match_substring(v, "healthmailbox", ignore_case=True))
-    probe |= agent.mask(lambda v: pc.match_substring_regex(v, _PROBE_UA))
-    probe |= stem.mask(lambda v: pc.match_substring(v, "healthcheck.htm", ignore_case=True))
+    # one definition (identity/probes) for the skip reason and for the LOGGING GAP clock
+    probe = actor.mask(lambda v: pc.match_substring_regex(v, PROBE_ACCOUNT))
+    probe |= agent.mask(lambda v: pc.match_substring_regex(v, PROBE_AGENT))
+    probe |= stem.mask(lambda v: pc.match_substring_regex(v, PROBE_PATH))
     static = ~dav & stem.mask(lambda v: pc.match_substring_regex(v, _STATIC))
     signin = owa & stem.mask(lambda v: pc.match_substring_regex(v, r"(?i)^/owa/(?:auth(?:/|\.owa|$)|logoff\.owa)"))
     known = protocol != P_OTHER
