@@ -47,6 +47,20 @@ def identity_keys(value: str | None) -> frozenset[str]:
     return frozenset(keys)
 
 
+def opaque_kind(value: str | None) -> str | None:
+    """``"sid"`` or ``"guid"`` when ``value`` is an exact id (a SID, a bare GUID), else None.
+
+    Exact ids outrank names when forms are matched to a directory person (``Directory.person``)."""
+    if not value:
+        return None
+    text = value.strip().strip("'\"").strip()
+    if _SID.match(text):
+        return "sid"
+    if _GUID.match(text):
+        return "guid"
+    return None
+
+
 def split_ids(joined: str | None) -> list[str]:
     """Split an ``actor_ids``/``mailbox_ids`` cell ("a|b|c") into its parts."""
     if not joined:

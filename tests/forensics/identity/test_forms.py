@@ -39,7 +39,7 @@ def forms_of(atom: str) -> list[str]:
     return [
         atom, f"CONTOSO\\{atom}", f"{atom}@contoso.com", f"{atom}@fabrikam.com",
         f"/o=Contoso/ou=X/cn=Recipients/cn={atom}", f"/o=Contoso/cn=Recipients/cn=0123456789abcdef0123456789ABCDEF-{atom}",
-        "NT AUTHORITY\\SYSTEM", "nt service\\Foo Bar", "S-1-5-21-9-1001", "s-1-5-21-9-4001",
+        "NT AUTHORITY\\SYSTEM", "nt service\\Foo Bar", "S-1-5-21-9-1001", "s-1-5-21-9-4001", "S-1-5-21-9-7777",
         "{A3E7C1D9-5B2F-4E86-9A0C-7D4B1F3E6C25}", "a3e7c1d9-5b2f-4e86-9a0c-7d4b1f3e6c25@contoso.com",
         f"  '{atom}@contoso.com' ", f'"CONTOSO\\{atom}"', "-", "  ", "'", f"{atom} smith@contoso.com",
         f"Ünïcode {atom}", f"{atom}\tx@contoso.com", "/o=Contoso/ou=X/cn=", "CONTOSO\\", f"İstanbul\\{atom}",
