@@ -61,6 +61,18 @@ def opaque_kind(value: str | None) -> str | None:
     return None
 
 
+_GUID_AT = re.compile(r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?@", re.IGNORECASE)
+
+
+def id_like(value: str | None) -> bool:
+    """An id that no name can be compared with: a SID, a GUID, or a mailbox GUID address
+    (``<guid>@<domain>``: MAPI/HTTP ``MailboxId=``, RPC/HTTP targets)."""
+    if not value:
+        return False
+    text = value.strip().strip("'\"").strip()
+    return opaque_kind(value) is not None or bool(_GUID_AT.match(text))
+
+
 def split_ids(joined: str | None) -> list[str]:
     """Split an ``actor_ids``/``mailbox_ids`` cell ("a|b|c") into its parts."""
     if not joined:

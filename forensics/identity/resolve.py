@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forensics.identity.directory import Directory, load_directory
-from forensics.identity.keys import all_keys, identity_keys, opaque_kind, split_ids
+from forensics.identity.keys import all_keys, id_like, identity_keys, opaque_kind, split_ids
 from forensics.identity.people import with_person_keys
 from forensics.identity.sides import Side, shares_key, sides, sids_conflict
 
@@ -54,6 +54,8 @@ def decide(
         return "Admin", "admin-flag"
     if conflict:
         return "Delegate", "sid-mismatch"
+    if all(id_like(f) for f in actor_forms if f) or all(id_like(f) for f in mailbox_forms if f):
+        return "Unknown", "id-unresolved"
     return "Delegate", "no-match"
 
 
@@ -66,7 +68,7 @@ def _sids(forms: list[str | None]) -> frozenset[str]:
 _OUTCOMES = [
     ("Unknown", "missing-identity"), ("Owner", "directory"), ("Admin", "directory+admin-flag"),
     ("Delegate", "directory"), ("Owner", "alias-match"), ("Admin", "admin-flag"), ("Delegate", "sid-mismatch"),
-    ("Delegate", "no-match"), ("Admin", "admin-command"),
+    ("Unknown", "id-unresolved"), ("Delegate", "no-match"), ("Admin", "admin-command"),
 ]
 _DELEGATE = [i for i, (kind, _) in enumerate(_OUTCOMES) if kind == "Delegate"]
 _ADMIN_COMMAND = len(_OUTCOMES) - 1
@@ -85,8 +87,9 @@ def decide_rows(actor: Side, mailbox: Side, at: np.ndarray, admin: np.ndarray) -
     same = known & (actor.person[a] == mailbox.person[m])
     admin_flag = is_admin.astype(bool)
     conflict = sids_conflict(actor, mailbox, a, m)
+    id_only = actor.id_only[a] | mailbox.id_only[m]
     conditions = [missing, same, known & admin_flag, known, shares_key(actor, mailbox, a, m) & ~conflict, admin_flag,
-                  conflict]
+                  conflict, id_only]
     outcome = np.select(conditions, np.arange(len(conditions)), default=len(conditions))
     return outcome[per_row]
 

@@ -34,6 +34,7 @@ class Side:
     n_keys: int  # size of the key numbering both sides share
     has_sid: np.ndarray  # bool per pair: some form is a SID
     sid_codes: np.ndarray  # like key_codes, the SIDs only
+    id_only: np.ndarray  # bool per pair: every form is an id no name compares with (keys.id_like)
 
 
 @dataclass
@@ -158,7 +159,10 @@ def _side(pairs: _Pairs, index: np.ndarray, forms: Forms, key_ids: KeyIds, direc
     has_sid[pairs.form_pair[sid]] = True
     sid_key = key_a[index][sid]
     sid_codes = np.unique((pairs.form_pair[sid] * n_keys + sid_key)[sid_key >= 0])
-    return Side(pairs.rows, has_identity, person, label, np.unique(codes[valid]), n_keys, has_sid, sid_codes)
+    forms_of = np.bincount(pairs.form_pair[truthy], minlength=n)
+    ids_of = np.bincount(pairs.form_pair[truthy & forms.idlike[index]], minlength=n)
+    id_only = (forms_of > 0) & (ids_of == forms_of)
+    return Side(pairs.rows, has_identity, person, label, np.unique(codes[valid]), n_keys, has_sid, sid_codes, id_only)
 
 
 def _pair_person(pairs: _Pairs, index: np.ndarray, forms: Forms, directory: Directory | None) -> np.ndarray:
