@@ -93,7 +93,7 @@ class IdentityLinks:
         codes = mailbox.cat.codes.to_numpy()
         hit_of = np.array([link is not None for link in linked] + [False])
         rows = np.flatnonzero(hit_of[codes])
-        frame = frame.copy()
+        frame = frame.copy(deep=False)  # whole columns are replaced below
         at = frame.index[rows]
         per_category = {  # one value per distinct mailbox, spread to rows by code (no per-row Python)
             "person": [link.person if link else None for link in linked],
@@ -103,8 +103,8 @@ class IdentityLinks:
         picked = {k: pd.Series(np.asarray(v, dtype=object)[codes[rows]], index=at, dtype="string") for k, v in per_category.items()}
         frame["mailbox_ids"] = _append(frame["mailbox_ids"], picked["person"], "|")
         frame["details"] = _append(frame["details"], picked["note"], "; ")
-        actor = frame["actor"].astype("string").str.lower().loc[at]
-        rule = frame["logon_rule"].astype("string").loc[at]
+        actor = frame["actor"].iloc[rows].astype("string").str.lower()
+        rule = frame["logon_rule"].iloc[rows].astype("string")
         own = ((actor == picked["person"].str.lower()) & (rule.isna() | (rule == "source:UserType"))).fillna(False)
         own_rows = own.index[own.to_numpy(dtype=bool)]
         if len(own_rows):
