@@ -43,7 +43,8 @@ def test_inbox_rules_on_the_actors_own_object_id_are_owner(tmp_path: Path) -> No
                     {"Name": f"Rule{i}", "SubjectContainsWords": "Attention", "DeleteMessage": "True"}) for i in range(3)]
     rules.append(cmdlet(3, "New-InboxRule", stinger, f"{TENANT}/{OID}\\Direct", {"Name": "Direct"}, user_type=2))
     # someone else writing a rule into stinger's mailbox is still a non-owner change
-    rules.append(cmdlet(4, "Set-InboxRule", "mallory@contoso.onmicrosoft.com", f"{TENANT}/{OID}\\Direct", {"Name": "Direct"}))
+    rules.append(cmdlet(4, "Set-InboxRule", "mallory@contoso.onmicrosoft.com", f"{TENANT}/{OID}\\Direct",
+                        {"Identity": f"{TENANT}/{OID}\\Direct", "Enabled": "True"}))
     records = [signin(0, stinger, OID), signin(1, stinger, OID), *rules]
     path = tmp_path / "purview.csv"
     path.write_text(purview_csv(records), encoding="utf-8-sig")
@@ -55,6 +56,7 @@ def test_inbox_rules_on_the_actors_own_object_id_are_owner(tmp_path: Path) -> No
     assert set(own["mailbox_key"]) == set(own["actor_key"]) == {"stinger"}
     assert own["details"].str.contains(f"linked: {OID} = {stinger} (UserKey of {stinger} (record 1))", regex=False).all()
     assert own["details"].str.contains(f"ObjectId={TENANT}/{OID}\\Rule0", regex=False).iloc[0]
+    assert foreign["mailbox"] == OID  # the -Identity path, shortened to the mailbox's object id
     assert foreign["logon_type"] == "Admin" and foreign["mailbox_key"] == "stinger"
     nonowner = frame[compile_query("is:nonowner").mask(frame)]
     assert nonowner["actor"].tolist() == ["mallory@contoso.onmicrosoft.com"]
