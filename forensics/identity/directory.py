@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forensics.errors import EvidenceError
-from forensics.identity.keys import identity_keys, opaque_kind
+from forensics.identity.keys import identity_keys, is_address, opaque_kind
 
 KNOWN_COLUMNS = {
     "displayname", "alias", "primarysmtpaddress", "legacyexchangedn", "samaccountname",
@@ -64,13 +64,14 @@ class Directory:
         """The person the forms ``values`` (one row's actor or mailbox side) name together.
 
         Exact ids (SIDs, GUIDs) outrank names: when they name a person, that is the person;
-        when they name two, nobody. Names (address, alias, display name) decide only when no
-        exact id is known, and never against the evidence: a SID the directory does not know,
-        beside a name whose directory row has another SID, is another account (a display name
-        alone merges nobody across conflicting SIDs).
+        when they name two, nobody. Then addresses (``x@domain``, ``DOMAIN\\x``, ``/o=…``), then
+        bare names (display name, alias), each the first the directory knows. A bare name never
+        decides against the evidence: a SID the directory does not know, beside a name whose
+        directory row has another SID, is another account (no merge by display name alone).
         """
         exact: list[int] = []
-        named: int | None = None
+        address: int | None = None
+        bare: int | None = None
         unknown_sid = False
         for value in values:
             if not value:
@@ -82,13 +83,17 @@ class Directory:
                     exact.append(person)
                 elif kind == "sid":
                     unknown_sid = True
-            elif named is None and person is not None:
-                named = person
+            elif person is not None and is_address(str(value)):
+                address = person if address is None else address
+            elif person is not None:
+                bare = person if bare is None else bare
         if exact:
             return exact[0] if all(p == exact[0] for p in exact) else None
-        if named is not None and unknown_sid and named in self.with_sid:
+        if address is not None:
+            return address
+        if bare is not None and unknown_sid and bare in self.with_sid:
             return None
-        return named
+        return bare
 
 
 def _decode(raw: bytes) -> str:

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from forensics.identity.directory import Directory
-from forensics.identity.keys import BUILTIN_DOMAINS, alias_of, id_like, identity_keys, opaque_kind
+from forensics.identity.keys import BUILTIN_DOMAINS, alias_of, id_like, identity_keys, is_address, opaque_kind
 
 _SID_OR_GUID = r"^(S-1-\d+(-\d+)+|\{?[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\}?)$"
 _BUILTINS = pa.array(sorted(BUILTIN_DOMAINS))
@@ -39,6 +39,7 @@ class Forms:
     opaque: np.ndarray  # bool: an exact id (SID or bare GUID: keys.opaque_kind)
     sid: np.ndarray  # bool: a SID
     idlike: np.ndarray  # bool: keys.id_like (SID, GUID, <guid>@domain): no name compares with it
+    address: np.ndarray  # bool: keys.is_address (x@domain, DOMAIN\\x, /o=…)
 
 
 def analyse(strings: pa.Array, directory: Directory | None = None) -> Forms:
@@ -116,6 +117,7 @@ def _fast(strings: pa.Array, directory: Directory | None) -> Forms:
         opaque=sid_or_guid,
         sid=sid_or_guid & np.asarray(pc.starts_with(low, "s-1-")),
         idlike=sid_or_guid | np.asarray(pc.fill_null(pc.match_substring_regex(text, _GUID_AT, ignore_case=True), False)),
+        address=is_dn | _has_byte(low, lambda data: (data == ord("\\")) | (data == ord("@"))),
     )
     if directory is not None and directory.person_of:
         forms.person = _persons(strings, forms, directory)
@@ -176,6 +178,7 @@ def _slow(strings: list[str], directory: Directory | None) -> Forms:
         opaque=np.array([k is not None for k in kinds], dtype=bool),
         sid=np.array([k == "sid" for k in kinds], dtype=bool),
         idlike=np.array([id_like(s) for s in strings], dtype=bool),
+        address=np.array([is_address(s) for s in strings], dtype=bool),
     )
 
 
@@ -191,6 +194,7 @@ def _concat(parts: list[Forms]) -> Forms:
         opaque=np.concatenate([p.opaque for p in parts]),
         sid=np.concatenate([p.sid for p in parts]),
         idlike=np.concatenate([p.idlike for p in parts]),
+        address=np.concatenate([p.address for p in parts]),
     )
 
 
@@ -200,5 +204,5 @@ def _take(forms: Forms, order: np.ndarray) -> Forms:
         key_a=forms.key_a.take(index), key_b=forms.key_b.take(index), alias=forms.alias.take(index),
         low=forms.low.take(index), truthy=forms.truthy[order], nonblank=forms.nonblank[order],
         person=forms.person[order], opaque=forms.opaque[order], sid=forms.sid[order],
-        idlike=forms.idlike[order],
+        idlike=forms.idlike[order], address=forms.address[order],
     )

@@ -61,6 +61,15 @@ def opaque_kind(value: str | None) -> str | None:
     return None
 
 
+def is_address(value: str | None) -> bool:
+    """An address-like form (``x@domain``, ``DOMAIN\\x``, ``/o=…``): unique in a directory,
+    unlike a display name or a bare alias, so a match on it is not overruled by a foreign SID."""
+    if not value:
+        return False
+    low = value.strip().strip("'\"").strip().lower()
+    return low.startswith("/o=") or "\\" in low or "@" in low
+
+
 _GUID_AT = re.compile(r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?@", re.IGNORECASE)
 
 

@@ -167,8 +167,8 @@ def _side(pairs: _Pairs, index: np.ndarray, forms: Forms, key_ids: KeyIds, direc
 
 def _pair_person(pairs: _Pairs, index: np.ndarray, forms: Forms, directory: Directory | None) -> np.ndarray:
     """``Directory.person`` of each pair's forms: exact ids (SID, GUID) first, two of them
-    naming two people name nobody; else the first name form, unless an unknown SID beside
-    it contradicts that person's directory SID."""
+    naming two people name nobody; then the first address form; then the first bare name,
+    unless an unknown SID beside it contradicts that person's directory SID."""
     n = pairs.count
     person = np.full(n, -1, dtype=np.int64)
     if directory is None:
@@ -182,15 +182,20 @@ def _pair_person(pairs: _Pairs, index: np.ndarray, forms: Forms, directory: Dire
     exact[at] = form_person[first]
     both = opaque & known
     torn = np.unique(fp[both][form_person[both] != exact[fp[both]]])
-    named = np.full(n, -1, dtype=np.int64)
-    at, first = _first(fp, ~opaque & known)
-    named[at] = form_person[first]
+    address_form = forms.address[index]
+    address = np.full(n, -1, dtype=np.int64)
+    at, first = _first(fp, ~opaque & known & address_form)
+    address[at] = form_person[first]
+    bare = np.full(n, -1, dtype=np.int64)
+    at, first = _first(fp, ~opaque & known & ~address_form)
+    bare[at] = form_person[first]
     unknown_sid = np.zeros(n, dtype=bool)
     unknown_sid[fp[forms.sid[index] & ~known & forms.truthy[index]]] = True
-    with_sid = np.zeros(max(len(directory.names), int(named.max(initial=-1)) + 1), dtype=bool)
+    with_sid = np.zeros(max(len(directory.names), int(bare.max(initial=-1)) + 1), dtype=bool)
     with_sid[[p for p in directory.with_sid if p < len(with_sid)]] = True
-    contradicted = (named >= 0) & unknown_sid & with_sid[np.maximum(named, 0)]
-    person = np.where(exact >= 0, exact, np.where(contradicted, -1, named))
+    contradicted = (bare >= 0) & unknown_sid & with_sid[np.maximum(bare, 0)]
+    named = np.where(address >= 0, address, np.where(contradicted, -1, bare))
+    person = np.where(exact >= 0, exact, named)
     person[torn] = -1
     return person
 

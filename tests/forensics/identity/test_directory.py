@@ -97,6 +97,9 @@ def test_a_display_name_never_merges_across_conflicting_sids(tmp_path: Path) -> 
     assert directory.person("S-1-5-21-1111111111-2222222222-3333333333-1001",
                             "S-1-5-21-1111111111-2222222222-3333333333-2001") is None  # two SIDs, two people
     assert directory.person("Robin Sid", sid_4001) == 2  # the directory gives Robin no SID: nothing contradicts
+    # an address is unique in the directory: a SID from elsewhere (a hybrid user's cloud SID) does not
+    # overrule it, only a bare name is vetoed
+    assert directory.person("pat.assistant@contoso.local", sid_4001, "Pat Assistant") == 0
     kind, rule = decide("assistant@contoso.com", "CONTOSO\\passistant", f"{sid_4001}|Pat Assistant",
                         "S-1-5-21-1111111111-2222222222-3333333333-2001", False, directory)
     assert (kind, rule) == ("Delegate", "sid-mismatch")  # never Owner "directory" by display name

@@ -19,7 +19,7 @@ import pytest
 from forensics import schema
 from forensics.identity.directory import Directory, load_directory
 from forensics.identity.forms import analyse
-from forensics.identity.keys import alias_of, identity_keys
+from forensics.identity.keys import alias_of, id_like, identity_keys, is_address, opaque_kind
 from forensics.identity.people import add_person_keys, person_label
 from forensics.identity.resolve import ADMIN_OPERATIONS, decide, resolve_logon_types
 
@@ -75,6 +75,9 @@ def test_analyse_matches_the_scalar_functions(which: str, directory: Directory) 
         assert out.truthy[i] == bool(form) and out.nonblank[i] == bool(form.strip()), form
         expected = chosen.person(form) if chosen is not None and form else None
         assert out.person[i] == (-1 if expected is None else expected), form
+        kind = opaque_kind(form)
+        assert (out.opaque[i], out.sid[i]) == (kind is not None, kind == "sid"), form
+        assert (out.idlike[i], out.address[i]) == (id_like(form), is_address(form)), form
 
 
 def random_frame(seed: int, n: int) -> pd.DataFrame:
