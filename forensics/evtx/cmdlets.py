@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from forensics.identity.cmdlet_targets import target_kind
+from forensics.identity.cmdlet_targets import ORGANISATION, target_kind
 
 PROVIDER = "MSExchange CmdletLogs"
 OUTCOMES = {1: "Success", 6: "Failure"}
@@ -35,8 +35,6 @@ _PERMISSION_CMDLETS = {
 _INBOX_RULE_CMDLETS = {"new-inboxrule", "set-inboxrule", "remove-inboxrule"}
 _EXPORT_CMDLETS = {"new-mailboxexportrequest", "new-compliancesearch"}
 _FORWARDING_PARAMS = ("forwardingsmtpaddress", "forwardingaddress", "delivertomailboxandforward")
-#: what ``object=`` says of an organisation-wide call that names no object
-ORGANISATION = "(organisation)"
 #: Cmdlets whose ``-Identity`` names something other than a mailbox.
 _NOT_A_MAILBOX = {"set-eventloglevel", "get-eventloglevel", "set-adminauditlogconfig"}
 

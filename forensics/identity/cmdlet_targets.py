@@ -53,8 +53,8 @@ _ORGANISATION_SUFFIX = re.compile(
 )
 #: ``Install-``/``Enable-``/``Disable-`` verbs act org-wide unless their noun is a mailbox one
 _ORG_WIDE_VERBS = ("install", "uninstall", "enable", "disable")
-#: the Microsoft 365 ObjectId of a tenant-wide change: "<server>/Microsoft Exchange Hosted Organizations/<tenant>"
-_TENANT_PATH = re.compile(r"(?i)microsoft exchange hosted organizations/[^/\\]+/?$")
+#: what ``object=`` says of an organisation-wide call that names no object
+ORGANISATION = "(organisation)"
 
 
 def target_kind(cmdlet: str | None) -> TargetKind:
@@ -76,7 +76,3 @@ def target_kind(cmdlet: str | None) -> TargetKind:
         return "organisation"
     return "other"
 
-
-def is_tenant_path(object_id: str | None) -> bool:
-    """A Microsoft 365 ObjectId that names the organisation itself, no object inside it."""
-    return bool(object_id) and bool(_TENANT_PATH.search(object_id.strip()))

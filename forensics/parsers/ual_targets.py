@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from forensics.identity.cmdlet_targets import target_kind
+from forensics.identity.cmdlet_targets import ORGANISATION, target_kind
 from forensics.parsers.arrowtext import S, Uniq
 
 _HOSTED = r"(?i)microsoft exchange hosted organizations/[^/\\]+"
@@ -27,7 +27,6 @@ _HOSTED = r"(?i)microsoft exchange hosted organizations/[^/\\]+"
 _PATH_OBJECT = _HOSTED + r"/(?P<v>[^/\\]+)(?:\\[^/]*)?$"
 #: the tenant itself: "<…>/<tenant>" (a tenant-wide change)
 _TENANT_ONLY = _HOSTED + r"/?$"
-ORGANISATION = "(organisation)"
 
 
 @dataclass
