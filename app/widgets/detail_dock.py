@@ -22,6 +22,7 @@ from PySide6.QtCore import Qt
 from app.models.event_table_model import HEADERS, format_values
 from app.session import Session
 from forensics.errors import ForensicsError
+from forensics.identity.explain import explain_logon
 from forensics.ingest import fetch_raw
 
 
@@ -77,7 +78,7 @@ class DetailPanel(QWidget):
         """Show every field of the frame row at position ``frame_row``, and its raw record."""
         self.frame_row = frame_row
         names = self.session.columns()
-        self.fields.setRowCount(len(names))
+        self.fields.setRowCount(len(names) + 1)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         tz = self.session.zone.tzinfo()
         for i, name in enumerate(names):
@@ -94,6 +95,12 @@ class DetailPanel(QWidget):
             self.fields.setItem(i, 0, label)
             self.fields.setItem(i, 1, value)
         row = self.session.frame.iloc[frame_row]
+        why = explain_logon(row.to_dict())  # the evidence behind the logon type, in one sentence
+        label, value = QTableWidgetItem("Why this logon type"), QTableWidgetItem(why)
+        label.setToolTip("the forms, ids or protocol that decided logon_rule")
+        value.setToolTip(why)
+        self.fields.setItem(len(names), 0, label)
+        self.fields.setItem(len(names), 1, value)
         self.title.setText(f"Row {frame_row + 1:,} — {row['operation'] if pd.notna(row['operation']) else ''}")
         self.raw.setPlainText(self._raw_text(row))
 

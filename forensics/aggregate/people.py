@@ -14,8 +14,10 @@ import pandas as pd
 
 #: the label of a person the evidence did not record
 NOT_RECORDED = "(not recorded)"
+#: non-owner rows of people: Exchange's health and test traffic (``is:probe``) is nobody's access
+NONOWNER_QUERY = "is:nonowner -is:probe"
 #: the rows that make up the findings' actor–mailbox pairs: non-owner mailbox access
-PAIR_QUERY = "is:nonowner -is:change"
+PAIR_QUERY = "is:nonowner -is:change -is:probe"
 
 
 def person_field(frame: pd.DataFrame, role: str) -> str:

@@ -14,7 +14,7 @@ from datetime import tzinfo
 import numpy as np
 import pandas as pd
 
-from forensics.aggregate.people import person_field
+from forensics.aggregate.people import NONOWNER_QUERY, person_field
 from forensics.query import all_of, compile_query
 
 
@@ -172,7 +172,7 @@ class Pivot:
         else:
             mask = self._cache.get("nonowner")
             if mask is None:
-                mask = compile_query("is:nonowner").mask(frame) if "logon_type" in frame.columns else np.zeros(len(frame), bool)
+                mask = compile_query(NONOWNER_QUERY).mask(frame) if "logon_type" in frame.columns else np.zeros(len(frame), bool)
                 self._cache["nonowner"] = mask
             nonowner = int(np.count_nonzero(mask & selected))
         stats = CellStats(count, actors, nonowner)

@@ -13,7 +13,7 @@ from datetime import tzinfo
 import numpy as np
 import pandas as pd
 
-from forensics.aggregate.people import NOT_RECORDED, person_field
+from forensics.aggregate.people import NONOWNER_QUERY, NOT_RECORDED, person_field
 from forensics.aggregate.bins import BINS, TimeBins, choose_bin, make_bins, valid_range
 from forensics.aggregate.lazy import LazySeq
 from forensics.aggregate.pivot import Pivot
@@ -50,7 +50,7 @@ def _include_mask(
     frame: pd.DataFrame, nonowner_only: bool, extra: str = "", rows: np.ndarray | None = None
 ) -> np.ndarray | None:
     """Rows to count: ``rows`` (the caller's filter) AND the pivot's own condition."""
-    query = all_of("is:nonowner" if nonowner_only else "", extra)
+    query = all_of(NONOWNER_QUERY if nonowner_only else "", extra)
     mask = compile_query(query).mask(frame) if query else None
     if rows is not None:
         rows = np.asarray(rows, dtype=bool)
@@ -146,7 +146,7 @@ def _time_pivot(
         row_queries=LazySeq(lambda i: exact(row_field, values[order[i]]), len(order)),
         col_queries=LazySeq(lambda j: time_range(_utc(edges[j]), _utc(edges[j + 1]), zone), bins.n),
         counts=counts,
-        base_query="is:nonowner" if nonowner_only else "",
+        base_query=NONOWNER_QUERY if nonowner_only else "",
         tz=zone,
         bin=bins.bin,
         col_edges_utc=edges,
@@ -208,7 +208,7 @@ def _actor_pivot(
         row_queries=LazySeq(lambda i: exact(row_field, rows[row_ids[i]]), len(row_ids)),
         col_queries=LazySeq(lambda j: exact(col_field, cols[col_ids[j]]), len(col_ids)),
         counts=counts,
-        base_query="is:nonowner" if nonowner_only else "",
+        base_query=NONOWNER_QUERY if nonowner_only else "",
         tz=zone,
         _keys=keys,
         _counted=counted,
@@ -251,7 +251,7 @@ def hour_by_weekday(
         row_queries=[f"weekday:{d}" for d in WEEKDAYS],
         col_queries=[f"hour:{h}" for h in range(24)],
         counts=counts,
-        base_query=all_of("is:nonowner" if nonowner_only else "", mailbox_query),
+        base_query=all_of(NONOWNER_QUERY if nonowner_only else "", mailbox_query),
         tz=zone,
         unplaced=int(np.count_nonzero(unplaced_mask)),
         _keys=keys,

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from forensics.identity.cmdlet_targets import ORGANISATION, target_kind
+
 PROVIDER = "MSExchange CmdletLogs"
 OUTCOMES = {1: "Success", 6: "Failure"}
 
@@ -218,10 +220,18 @@ def classify(cmdlet: str, params: dict[str, str | bool]) -> tuple[str, list[str]
     return "AdminCommand", flags
 
 
+def _object(cmdlet: str, params: dict[str, str | bool]) -> str | None:
+    """The organisation object (plan, policy, configuration) the call acts on, as written,
+    or ``None`` when it acts on a mailbox or on something unknown (``cmdlet_targets``)."""
+    if cmdlet.strip().lower() not in _NOT_A_MAILBOX and target_kind(cmdlet) != "organisation":
+        return None
+    return _text(_get(params, "Identity", "_positional0")) or ORGANISATION
+
+
 def _target(cmdlet: str, params: dict[str, str | bool]) -> tuple[str | None, str | None]:
     """``(mailbox, folder)`` the call acts on, as written."""
     name = cmdlet.strip().lower()
-    if name in _NOT_A_MAILBOX:
+    if name in _NOT_A_MAILBOX or target_kind(cmdlet) == "organisation":
         return None, None
     if name in ("add-adpermission", "remove-adpermission"):
         # a mailbox only for Send-As / Receive-As grants; else a database, server, container
@@ -243,6 +253,13 @@ def _target(cmdlet: str, params: dict[str, str | bool]) -> tuple[str | None, str
         mailbox, _, folder = target.partition(":")
         return mailbox or None, folder or None
     return target, None
+
+
+def _acts_on_own_mailbox(cmdlet: str, params: dict[str, str | bool]) -> bool:
+    """A mailbox cmdlet whose call names no target at all (no -Identity, -Mailbox, positional)."""
+    if target_kind(cmdlet) != "mailbox":
+        return False
+    return not any(_text(_get(params, name)) for name in ("Identity", "Mailbox", "_positional0"))
 
 
 def _error_text(strings: Sequence[str]) -> str | None:
@@ -267,6 +284,14 @@ def cmdlet_fields(event_id: int, strings: list[str]) -> dict | None:
     caller = strings[2].strip() if len(strings) > 2 else ""
     sids = [s.strip() for s in strings[3:5] if s.strip()]
     details = [f"cmdlet={cmdlet}", f"parameters={raw_params}"]
+    target_object = _object(cmdlet, params)
+    if target_object:
+        details.append(f"object={target_object}")
+    mapping = "native"
+    if mailbox is None and target_object is None and caller and _acts_on_own_mailbox(cmdlet, params):
+        # a mailbox cmdlet naming no mailbox acts on the caller's own (e.g. New-InboxRule without -Mailbox)
+        mailbox, mapping = caller, "inferred"
+        details.append("mailbox: the caller's own (the cmdlet names no -Identity/-Mailbox)")
     details += [f"flag={f}" for f in flags]
     grantee = _text(_get(params, "User", "Trustee", "GrantSendOnBehalfTo", "ForwardingSmtpAddress", "ForwardingAddress"))
     if grantee:
@@ -287,5 +312,5 @@ def cmdlet_fields(event_id: int, strings: list[str]) -> dict | None:
         "client_app": (strings[5].strip() or None) if len(strings) > 5 else None,
         "item": cmdlet,
         "details": "; ".join(details),
-        "mapping": "native",
+        "mapping": mapping,
     }

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from forensics.safe_io import MAX_SIDE_FILE, UnsafePathError, read_bounded
 from forensics.errors import EvidenceError
-from forensics.identity.keys import identity_keys
+from forensics.identity.keys import identity_keys, is_address, opaque_kind
 
 KNOWN_COLUMNS = {
     "displayname", "alias", "primarysmtpaddress", "legacyexchangedn", "samaccountname",
@@ -47,19 +47,54 @@ class Directory:
     names: list[str] = field(default_factory=list)
     source: str = ""
     ambiguous: int = 0  # keys shared by several rows, dropped
+    with_sid: set[int] = field(default_factory=set)  # people whose row gives a SID
+
+    def form_person(self, value: str | None) -> int | None:
+        """The person one form names (the exact form first, then its derived keys)."""
+        if not value:
+            return None
+        low = str(value).strip().lower()
+        if low in self.person_of:
+            return self.person_of[low]
+        for key in identity_keys(str(value)):
+            if key in self.person_of:
+                return self.person_of[key]
+        return None
 
     def person(self, *values: str | None) -> int | None:
-        """The person any of ``values`` names (exact form first, then derived keys)."""
+        """The person the forms ``values`` (one row's actor or mailbox side) name together.
+
+        Exact ids (SIDs, GUIDs) outrank names: when they name a person, that is the person;
+        when they name two, nobody. Then addresses (``x@domain``, ``DOMAIN\\x``, ``/o=…``), then
+        bare names (display name, alias), each the first the directory knows. A bare name never
+        decides against the evidence: a SID the directory does not know, beside a name whose
+        directory row has another SID, is another account (no merge by display name alone).
+        """
+        exact: list[int] = []
+        address: int | None = None
+        bare: int | None = None
+        unknown_sid = False
         for value in values:
             if not value:
                 continue
-            low = str(value).strip().lower()
-            if low in self.person_of:
-                return self.person_of[low]
-            for key in identity_keys(str(value)):
-                if key in self.person_of:
-                    return self.person_of[key]
-        return None
+            person = self.form_person(value)
+            kind = opaque_kind(str(value))
+            if kind is not None:
+                if person is not None:
+                    exact.append(person)
+                elif kind == "sid":
+                    unknown_sid = True
+            elif person is not None and is_address(str(value)):
+                address = person if address is None else address
+            elif person is not None:
+                bare = person if bare is None else bare
+        if exact:
+            return exact[0] if all(p == exact[0] for p in exact) else None
+        if address is not None:
+            return address
+        if bare is not None and unknown_sid and bare in self.with_sid:
+            return None
+        return bare
 
 
 def _decode(raw: bytes) -> str:
@@ -125,6 +160,8 @@ def load_directory(path: str | Path) -> Directory:
             keys |= derived
         for key in keys:
             owners.setdefault(key, set()).add(number)
+        if any(opaque_kind(v) == "sid" for v in forms):
+            directory.with_sid.add(number)
     for key, people in owners.items():
         if len(people) == 1:
             directory.person_of[key] = next(iter(people))

@@ -18,10 +18,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from forensics.identity.directory import Directory
-from forensics.identity.keys import BUILTIN_DOMAINS, alias_of, identity_keys
+from forensics.identity.keys import BUILTIN_DOMAINS, alias_of, id_like, identity_keys, is_address, opaque_kind
 
 _SID_OR_GUID = r"^(S-1-\d+(-\d+)+|\{?[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\}?)$"
 _BUILTINS = pa.array(sorted(BUILTIN_DOMAINS))
+_GUID_AT = r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?@"
 
 
 @dataclass
@@ -34,7 +35,11 @@ class Forms:
     low: pa.Array  # form.strip().lower(): person_label's last resort, Directory.person's first try
     truthy: np.ndarray  # bool: form != "" ("if not value" in decide / Directory.person)
     nonblank: np.ndarray  # bool: form.strip() != "" (person_label keeps only these)
-    person: np.ndarray  # int: Directory.person(form), -1 for none
+    person: np.ndarray  # int: Directory.form_person(form), -1 for none
+    opaque: np.ndarray  # bool: an exact id (SID or bare GUID: keys.opaque_kind)
+    sid: np.ndarray  # bool: a SID
+    idlike: np.ndarray  # bool: keys.id_like (SID, GUID, <guid>@domain): no name compares with it
+    address: np.ndarray  # bool: keys.is_address (x@domain, DOMAIN\\x, /o=…)
 
 
 def analyse(strings: pa.Array, directory: Directory | None = None) -> Forms:
@@ -109,6 +114,10 @@ def _fast(strings: pa.Array, directory: Directory | None) -> Forms:
         truthy=np.asarray(pc.not_equal(strings, "")),
         nonblank=np.asarray(pc.not_equal(stripped, "")),
         person=np.full(n, -1, dtype=np.int64),
+        opaque=sid_or_guid,
+        sid=sid_or_guid & np.asarray(pc.starts_with(low, "s-1-")),
+        idlike=sid_or_guid | np.asarray(pc.fill_null(pc.match_substring_regex(text, _GUID_AT, ignore_case=True), False)),
+        address=is_dn | _has_byte(low, lambda data: (data == ord("\\")) | (data == ord("@"))),
     )
     if directory is not None and directory.person_of:
         forms.person = _persons(strings, forms, directory)
@@ -148,7 +157,7 @@ def _persons(strings: pa.Array, forms: Forms, directory: Directory) -> np.ndarra
     person[~forms.truthy] = -1
     torn = np.flatnonzero((by[0] < 0) & (by[1] >= 0) & (by[2] >= 0) & (by[1] != by[2]))
     for i in torn:  # rare: the two keys of one form belong to two people
-        answer = directory.person(strings[int(i)].as_py())
+        answer = directory.form_person(strings[int(i)].as_py())
         person[i] = -1 if answer is None else answer
     return person
 
@@ -156,7 +165,8 @@ def _persons(strings: pa.Array, forms: Forms, directory: Directory) -> np.ndarra
 def _slow(strings: list[str], directory: Directory | None) -> Forms:
     """Forms the kernels cannot reproduce exactly, through the scalar functions."""
     keys = [sorted(identity_keys(s)) + [None, None] for s in strings]
-    person = [directory.person(s) if directory is not None and s else None for s in strings]
+    person = [directory.form_person(s) if directory is not None and s else None for s in strings]
+    kinds = [opaque_kind(s) for s in strings]
     return Forms(
         key_a=pa.array([k[0] for k in keys], pa.large_string()),
         key_b=pa.array([k[1] for k in keys], pa.large_string()),
@@ -165,6 +175,10 @@ def _slow(strings: list[str], directory: Directory | None) -> Forms:
         truthy=np.array([s != "" for s in strings], dtype=bool),
         nonblank=np.array([s.strip() != "" for s in strings], dtype=bool),
         person=np.array([-1 if p is None else p for p in person], dtype=np.int64),
+        opaque=np.array([k is not None for k in kinds], dtype=bool),
+        sid=np.array([k == "sid" for k in kinds], dtype=bool),
+        idlike=np.array([id_like(s) for s in strings], dtype=bool),
+        address=np.array([is_address(s) for s in strings], dtype=bool),
     )
 
 
@@ -177,6 +191,10 @@ def _concat(parts: list[Forms]) -> Forms:
         truthy=np.concatenate([p.truthy for p in parts]),
         nonblank=np.concatenate([p.nonblank for p in parts]),
         person=np.concatenate([p.person for p in parts]),
+        opaque=np.concatenate([p.opaque for p in parts]),
+        sid=np.concatenate([p.sid for p in parts]),
+        idlike=np.concatenate([p.idlike for p in parts]),
+        address=np.concatenate([p.address for p in parts]),
     )
 
 
@@ -185,5 +203,6 @@ def _take(forms: Forms, order: np.ndarray) -> Forms:
     return Forms(
         key_a=forms.key_a.take(index), key_b=forms.key_b.take(index), alias=forms.alias.take(index),
         low=forms.low.take(index), truthy=forms.truthy[order], nonblank=forms.nonblank[order],
-        person=forms.person[order],
+        person=forms.person[order], opaque=forms.opaque[order], sid=forms.sid[order],
+        idlike=forms.idlike[order], address=forms.address[order],
     )

@@ -47,6 +47,41 @@ def identity_keys(value: str | None) -> frozenset[str]:
     return frozenset(keys)
 
 
+def opaque_kind(value: str | None) -> str | None:
+    """``"sid"`` or ``"guid"`` when ``value`` is an exact id (a SID, a bare GUID), else None.
+
+    Exact ids outrank names when forms are matched to a directory person (``Directory.person``)."""
+    if not value:
+        return None
+    text = value.strip().strip("'\"").strip()
+    if _SID.match(text):
+        return "sid"
+    if _GUID.match(text):
+        return "guid"
+    return None
+
+
+def is_address(value: str | None) -> bool:
+    """An address-like form (``x@domain``, ``DOMAIN\\x``, ``/o=…``): unique in a directory,
+    unlike a display name or a bare alias, so a match on it is not overruled by a foreign SID."""
+    if not value:
+        return False
+    low = value.strip().strip("'\"").strip().lower()
+    return low.startswith("/o=") or "\\" in low or "@" in low
+
+
+_GUID_AT = re.compile(r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?@", re.IGNORECASE)
+
+
+def id_like(value: str | None) -> bool:
+    """An id that no name can be compared with: a SID, a GUID, or a mailbox GUID address
+    (``<guid>@<domain>``: MAPI/HTTP ``MailboxId=``, RPC/HTTP targets)."""
+    if not value:
+        return False
+    text = value.strip().strip("'\"").strip()
+    return opaque_kind(value) is not None or bool(_GUID_AT.match(text))
+
+
 def split_ids(joined: str | None) -> list[str]:
     """Split an ``actor_ids``/``mailbox_ids`` cell ("a|b|c") into its parts."""
     if not joined:

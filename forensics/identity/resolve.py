@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from forensics.identity.directory import Directory, load_directory
-from forensics.identity.keys import all_keys, split_ids
+from forensics.identity.keys import all_keys, id_like, identity_keys, opaque_kind, split_ids
 from forensics.identity.people import with_person_keys
-from forensics.identity.sides import Side, shares_key, sides
+from forensics.identity.sides import Side, shares_key, sides, sids_conflict
 
 #: Operations that are administrative acts in themselves (cmdlets, permission changes...).
 ADMIN_OPERATIONS = (
@@ -46,18 +46,29 @@ def decide(
             if a == m:
                 return "Owner", "directory"
             return ("Admin", "directory+admin-flag") if admin else ("Delegate", "directory")
-    if all_keys(*actor_forms) & all_keys(*mailbox_forms):
+    actor_sids, mailbox_sids = _sids(actor_forms), _sids(mailbox_forms)
+    conflict = bool(actor_sids and mailbox_sids and not actor_sids & mailbox_sids)
+    if not conflict and all_keys(*actor_forms) & all_keys(*mailbox_forms):
         return "Owner", "alias-match"
     if admin:
         return "Admin", "admin-flag"
+    if conflict:
+        return "Delegate", "sid-mismatch"
+    if all(id_like(f) for f in actor_forms if f) or all(id_like(f) for f in mailbox_forms if f):
+        return "Unknown", "id-unresolved"
     return "Delegate", "no-match"
+
+
+def _sids(forms: list[str | None]) -> frozenset[str]:
+    """The SIDs among one side's forms, as identity keys (names never outrank them)."""
+    return frozenset(k for f in forms if f and opaque_kind(f) == "sid" for k in identity_keys(f))
 
 
 #: decide's outcomes, numbered in the order decide tries them, then the admin-command override
 _OUTCOMES = [
     ("Unknown", "missing-identity"), ("Owner", "directory"), ("Admin", "directory+admin-flag"),
-    ("Delegate", "directory"), ("Owner", "alias-match"), ("Admin", "admin-flag"), ("Delegate", "no-match"),
-    ("Admin", "admin-command"),
+    ("Delegate", "directory"), ("Owner", "alias-match"), ("Admin", "admin-flag"), ("Delegate", "sid-mismatch"),
+    ("Unknown", "id-unresolved"), ("Delegate", "no-match"), ("Admin", "admin-command"),
 ]
 _DELEGATE = [i for i, (kind, _) in enumerate(_OUTCOMES) if kind == "Delegate"]
 _ADMIN_COMMAND = len(_OUTCOMES) - 1
@@ -75,7 +86,10 @@ def decide_rows(actor: Side, mailbox: Side, at: np.ndarray, admin: np.ndarray) -
     known = (actor.person[a] >= 0) & (mailbox.person[m] >= 0)  # -1 everywhere without a directory
     same = known & (actor.person[a] == mailbox.person[m])
     admin_flag = is_admin.astype(bool)
-    conditions = [missing, same, known & admin_flag, known, shares_key(actor, mailbox, a, m), admin_flag]
+    conflict = sids_conflict(actor, mailbox, a, m)
+    id_only = actor.id_only[a] | mailbox.id_only[m]
+    conditions = [missing, same, known & admin_flag, known, shares_key(actor, mailbox, a, m) & ~conflict, admin_flag,
+                  conflict, id_only]
     outcome = np.select(conditions, np.arange(len(conditions)), default=len(conditions))
     return outcome[per_row]
 

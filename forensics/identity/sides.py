@@ -32,6 +32,9 @@ class Side:
     label: np.ndarray  # object per pair: person_label(value, ids, directory)
     key_codes: np.ndarray  # sorted unique pair * n_keys + key id: the pair's identity keys
     n_keys: int  # size of the key numbering both sides share
+    has_sid: np.ndarray  # bool per pair: some form is a SID
+    sid_codes: np.ndarray  # like key_codes, the SIDs only
+    id_only: np.ndarray  # bool per pair: every form is an id no name compares with (keys.id_like)
 
 
 @dataclass
@@ -62,15 +65,24 @@ def sides(frame: pd.DataFrame, directory: Directory | None = None) -> tuple[Side
 
 def shares_key(actor: Side, mailbox: Side, actor_pair: np.ndarray, mailbox_pair: np.ndarray) -> np.ndarray:
     """For each (actor pair, mailbox pair): do their key sets intersect (decide's alias-match)?"""
-    n_keys = actor.n_keys
-    a_pair, a_key = np.divmod(actor.key_codes, n_keys)
+    return _shares(actor.key_codes, mailbox.key_codes, actor.n_keys, actor_pair, mailbox_pair)
+
+
+def sids_conflict(actor: Side, mailbox: Side, actor_pair: np.ndarray, mailbox_pair: np.ndarray) -> np.ndarray:
+    """Both sides name SIDs and share none: two accounts, whatever their names share."""
+    both = actor.has_sid[actor_pair] & mailbox.has_sid[mailbox_pair]
+    return both & ~_shares(actor.sid_codes, mailbox.sid_codes, actor.n_keys, actor_pair, mailbox_pair)
+
+
+def _shares(a_codes: np.ndarray, m_codes: np.ndarray, n_keys: int, actor_pair: np.ndarray, mailbox_pair: np.ndarray) -> np.ndarray:
+    a_pair, a_key = np.divmod(a_codes, n_keys)
     starts = np.searchsorted(a_pair, actor_pair, side="left")
     counts = np.searchsorted(a_pair, actor_pair, side="right") - starts
     which = np.repeat(np.arange(len(actor_pair)), counts)
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     probe = mailbox_pair[which] * n_keys + a_key[np.repeat(starts, counts) + offsets]
-    at = np.searchsorted(mailbox.key_codes, probe).clip(max=max(len(mailbox.key_codes) - 1, 0))
-    hit = mailbox.key_codes[at] == probe if len(mailbox.key_codes) else np.zeros(len(probe), dtype=bool)
+    at = np.searchsorted(m_codes, probe).clip(max=max(len(m_codes) - 1, 0))
+    hit = m_codes[at] == probe if len(m_codes) else np.zeros(len(probe), dtype=bool)
     return np.bincount(which[hit], minlength=len(actor_pair)) > 0
 
 
@@ -137,18 +149,60 @@ def _side(pairs: _Pairs, index: np.ndarray, forms: Forms, key_ids: KeyIds, direc
     truthy = forms.truthy[index]
     has_identity = np.zeros(n, dtype=bool)
     has_identity[pairs.form_pair[truthy]] = True
-    person_of_form = forms.person[index]
-    person = np.full(n, -1, dtype=np.int64)
-    at, first = _first(pairs.form_pair, person_of_form >= 0)
-    person[at] = person_of_form[first]
-    label = _labels(pairs, index, forms, directory)
+    person = _pair_person(pairs, index, forms, directory)
+    label = _labels(pairs, index, forms, directory, person)
     key_a, key_b, n_keys = key_ids
     codes = np.concatenate([pairs.form_pair * n_keys + key_a[index], pairs.form_pair * n_keys + key_b[index]])
     valid = np.concatenate([key_a[index] >= 0, key_b[index] >= 0])
-    return Side(pairs.rows, has_identity, person, label, np.unique(codes[valid]), n_keys)
+    sid = forms.sid[index] & truthy
+    has_sid = np.zeros(n, dtype=bool)
+    has_sid[pairs.form_pair[sid]] = True
+    sid_key = key_a[index][sid]
+    sid_codes = np.unique((pairs.form_pair[sid] * n_keys + sid_key)[sid_key >= 0])
+    forms_of = np.bincount(pairs.form_pair[truthy], minlength=n)
+    ids_of = np.bincount(pairs.form_pair[truthy & forms.idlike[index]], minlength=n)
+    id_only = (forms_of > 0) & (ids_of == forms_of)
+    return Side(pairs.rows, has_identity, person, label, np.unique(codes[valid]), n_keys, has_sid, sid_codes, id_only)
 
 
-def _labels(pairs: _Pairs, index: np.ndarray, forms: Forms, directory: Directory | None) -> np.ndarray:
+def _pair_person(pairs: _Pairs, index: np.ndarray, forms: Forms, directory: Directory | None) -> np.ndarray:
+    """``Directory.person`` of each pair's forms: exact ids (SID, GUID) first, two of them
+    naming two people name nobody; then the first address form; then the first bare name,
+    unless an unknown SID beside it contradicts that person's directory SID."""
+    n = pairs.count
+    person = np.full(n, -1, dtype=np.int64)
+    if directory is None:
+        return person
+    form_person = forms.person[index]
+    known = form_person >= 0
+    opaque = forms.opaque[index]
+    fp = pairs.form_pair
+    exact = np.full(n, -1, dtype=np.int64)
+    at, first = _first(fp, opaque & known)
+    exact[at] = form_person[first]
+    both = opaque & known
+    torn = np.unique(fp[both][form_person[both] != exact[fp[both]]])
+    address_form = forms.address[index]
+    address = np.full(n, -1, dtype=np.int64)
+    at, first = _first(fp, ~opaque & known & address_form)
+    address[at] = form_person[first]
+    bare = np.full(n, -1, dtype=np.int64)
+    at, first = _first(fp, ~opaque & known & ~address_form)
+    bare[at] = form_person[first]
+    unknown_sid = np.zeros(n, dtype=bool)
+    unknown_sid[fp[forms.sid[index] & ~known & forms.truthy[index]]] = True
+    with_sid = np.zeros(max(len(directory.names), int(bare.max(initial=-1)) + 1), dtype=bool)
+    with_sid[[p for p in directory.with_sid if p < len(with_sid)]] = True
+    contradicted = (bare >= 0) & unknown_sid & with_sid[np.maximum(bare, 0)]
+    named = np.where(address >= 0, address, np.where(contradicted, -1, bare))
+    person = np.where(exact >= 0, exact, named)
+    person[torn] = -1
+    return person
+
+
+def _labels(
+    pairs: _Pairs, index: np.ndarray, forms: Forms, directory: Directory | None, person: np.ndarray
+) -> np.ndarray:
     """person_label per pair: directory name, else the first alias, else the first form."""
     label = np.full(pairs.count, None, dtype=object)
     nonblank = forms.nonblank[index]
@@ -158,9 +212,8 @@ def _labels(pairs: _Pairs, index: np.ndarray, forms: Forms, directory: Directory
     at, first = _first(pairs.form_pair, np.asarray(pc.is_valid(alias)) & nonblank)
     label[at] = np.asarray(alias.take(pa.array(first)).to_numpy(zero_copy_only=False), dtype=object)
     if directory is not None:
-        person = forms.person[index]
-        at, first = _first(pairs.form_pair, nonblank & (person >= 0))
-        chosen = person[first]
+        at = np.flatnonzero(person >= 0)
+        chosen = person[at]
         named = np.array([bool(name) for name in directory.names], dtype=bool)[chosen]
         label[at[named]] = np.asarray(directory.names, dtype=object)[chosen[named]]
     return label

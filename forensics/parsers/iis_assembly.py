@@ -23,6 +23,7 @@ from forensics.parsers.iis_requests import (
     OP_WEB,
     OPERATIONS,
     OUTCOMES,
+    PROTOCOL_RULE,
     SKIP_CHALLENGE,
     SKIP_REASONS,
     RequestChunk,
@@ -121,9 +122,23 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
     columns["record_id"] = table.column("record_id").to_numpy()
     if "raw_ref" in table.column_names:
         columns["raw_ref"] = table.column("raw_ref").to_numpy()
+    if "protocol_owner" in table.column_names:
+        columns.update(protocol_owner_columns(table.column("protocol_owner").to_numpy()))
+    if "mailbox_ids" in table.column_names:
+        columns["mailbox_ids"] = pd.array(table.column("mailbox_ids").combine_chunks(), dtype=STRING_DTYPE)
     columns["provider"] = constant_category("IIS", n)
     columns["time_basis"] = constant_category("utc", n)
     return complete_columns(pd.DataFrame(columns), "iis")
+
+
+def protocol_owner_columns(owner: np.ndarray) -> dict[str, pd.Categorical]:
+    """``logon_type``/``logon_rule`` of rows whose protocol fixes the mailbox to the caller
+    (``iis_requests``: ActiveSync): Owner by protocol, the rule named; others left to resolve."""
+    codes = np.where(np.asarray(owner, dtype=bool), 0, -1).astype(np.int8)
+    return {
+        "logon_type": pd.Categorical.from_codes(codes, categories=pd.Index(["Owner"], dtype=STRING_DTYPE)),
+        "logon_rule": pd.Categorical.from_codes(codes, categories=pd.Index([PROTOCOL_RULE], dtype=STRING_DTYPE)),
+    }
 
 
 def _categorical(column: pa.ChunkedArray) -> pd.Categorical:

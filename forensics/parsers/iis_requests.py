@@ -25,11 +25,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from forensics.parsers.arrowtext import S, Scatter, Uniq, extract
+from forensics.identity.probes import PROBE_ACCOUNT, PROBE_AGENT, PROBE_PATH
+from forensics.parsers.arrowtext import S, Scatter, Uniq, extract, join
 from forensics.parsers.iis_challenge import time_ns_of
 from forensics.parsers.urlquery import QueryParams, url_decode
 
-SKIP_PROBE = "health probe (HealthMailbox / managed availability)"
+SKIP_PROBE = "health probe (HealthMailbox / managed availability / connectivity test)"
 SKIP_STATIC = "static file (script, style, image, font)"
 SKIP_SIGNIN = "sign-in page (no mailbox named)"
 SKIP_CHALLENGE = "401 challenge answered by the authenticated retry"
@@ -42,7 +43,6 @@ _STATIC = (
     r"(?i)(?:\.(?:css|js|gif|png|jpe?g|ico|woff2?|ttf|eot|svg|map|xap|wav|mp3|manifest|htc|cur|txt)$"
     r"|/(?:resources|themes|scripts|fonts|images)/)"
 )
-_PROBE_UA = r"(?i)(?:activemonitoring|msexchmonitoring|amprobe|exchange.*monitoring)"
 
 # protocol labels, kept in client_app before the user agent; index = protocol code
 PROTOCOLS = (
@@ -54,6 +54,8 @@ _FIRST_SEGMENT = {
     "exchange": P_2003, "public": P_PUBLIC, "exadmin": P_EXADMIN, "owa": P_OWA,
     "microsoft-server-activesync": P_EAS, "ews": P_EWS, "mapi": P_MAPI, "rpc": P_RPC, "ecp": P_ECP,
 }
+#: the logon rule of rows whose protocol opens only the signed-in user's own mailbox
+PROTOCOL_RULE = "protocol:ActiveSync"
 OPERATIONS = ("WebRequest", "MessageOpen", "FolderOpen")
 OP_WEB, OP_MESSAGE, OP_FOLDER = range(3)
 MAPPINGS = ("native", "inferred")
@@ -156,8 +158,9 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> RequestChunk
     dav = is_[P_2003] | is_[P_PUBLIC] | is_[P_EXADMIN]
 
     mailbox, folder, item = Scatter(n), Scatter(n), Scatter(n)
-    client_host, notes = Scatter(n), Scatter(n)
+    client_host, notes, mailbox_ids = Scatter(n), Scatter(n), Scatter(n)
     admin = np.zeros(n, dtype=bool)
+    protocol_owner = np.zeros(n, dtype=bool)  # the protocol fixes the mailbox to the caller
     operation = np.full(n, OP_WEB, dtype=np.int8)
     mapping = np.zeros(n, dtype=np.int8)  # 0 native, 1 inferred
     methods = method.values.to_pylist()
@@ -227,16 +230,23 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> RequestChunk
     if eas.any():
         rows = np.flatnonzero(eas)
         params = _Params(query, rows)
+        # EAS reaches only the authenticated user's own mailbox (MS-ASHTTP: the request acts
+        # for the signed-in user; User= is the client's own spelling of that name, in any
+        # form). So the mailbox is the server-logged _SmtpAdrs, else the signed-in user, and
+        # the row is Owner by protocol: a User= in another form proves no other mailbox.
         smtp = extract(params.get("Log"), r"(?i)_SmtpAdrs:(?P<v>[^_&]+)")
-        box = pc.coalesce(smtp, params.get("User"))
-        named = pc.is_valid(box).to_numpy(zero_copy_only=False)
+        user = params.get("User")
+        signed_in = actor.rows(eas)
+        box = pc.coalesce(smtp, signed_in, user)
+        from_actor = pc.and_(pc.is_null(smtp), pc.is_valid(signed_in)).to_numpy(zero_copy_only=False)
         mailbox.set(eas, box)
-        inferred = eas & ~_spread(n, rows, named, default=True) & actor.notna()
-        mailbox.set(inferred, actor)
-        mapping[inferred] = 1
+        mapping[_spread(n, rows, from_actor)] = 1
+        protocol_owner |= eas & actor.notna()
+        mailbox_ids.set(eas, join([user, smtp], "|"))
         item.set(eas, pc.coalesce(params.get("Cmd"), method.rows(eas)))
         client_host.set(eas, params.get("DeviceId"))
-        notes.set(eas, pc.binary_join_element_wise("DeviceType=", params.get("DeviceType"), ""))
+        notes.set(eas, join([pc.binary_join_element_wise("DeviceType=", params.get("DeviceType"), ""),
+                             pc.binary_join_element_wise("User=", user, "")], "; "))
 
     # -- MAPI/HTTP, RPC/HTTP: MailboxId= / <guid>@<domain>:port name the mailbox; EWS, ECP ---
     if is_[P_MAPI].any():
@@ -259,9 +269,10 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> RequestChunk
     # -- what is not an access -------------------------------------------------------------
     mailbox_values = mailbox.build()
     has_mailbox = pc.is_valid(mailbox_values).to_numpy(zero_copy_only=False)
-    probe = actor.mask(lambda v: pc.match_substring(v, "healthmailbox", ignore_case=True))
-    probe |= agent.mask(lambda v: pc.match_substring_regex(v, _PROBE_UA))
-    probe |= stem.mask(lambda v: pc.match_substring(v, "healthcheck.htm", ignore_case=True))
+    # one definition (identity/probes) for the skip reason and for the LOGGING GAP clock
+    probe = actor.mask(lambda v: pc.match_substring_regex(v, PROBE_ACCOUNT))
+    probe |= agent.mask(lambda v: pc.match_substring_regex(v, PROBE_AGENT))
+    probe |= stem.mask(lambda v: pc.match_substring_regex(v, PROBE_PATH))
     static = ~dav & stem.mask(lambda v: pc.match_substring_regex(v, _STATIC))
     signin = owa & stem.mask(lambda v: pc.match_substring_regex(v, r"(?i)^/owa/(?:auth(?:/|\.owa|$)|logoff\.owa)"))
     known = protocol != P_OTHER
@@ -314,6 +325,8 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> RequestChunk
         "server": _dictionary(_blank_to_null(server.cast(S))),
         "record_id": _text(table, "record_id").filter(keep_arrow),
         "mapping": pa.array(mapping[keep], pa.int8()),
+        "protocol_owner": pa.array(protocol_owner[keep], pa.bool_()),
+        "mailbox_ids": mailbox_ids.build().filter(keep_arrow),
         "details": details,
     }
     if "raw_ref" in table.column_names:

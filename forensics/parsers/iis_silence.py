@@ -3,6 +3,9 @@
 Why health probes: an Exchange 2013+ server's managed availability probes its own OWA, EWS,
 ActiveSync and MAPI endpoints around the clock (user agents such as ``AMProbe``, the
 ``HealthMailbox…`` accounts, ``healthcheck.htm``), night and day, whoever else is working.
+Which requests are probes is one definition, ``forensics.identity.probes``: the IIS parser
+applies it once per request and hands this clock exactly the times of the requests it
+counted as probes, so the clock and the skip counts never disagree.
 Their requests are counted, not rowed, but their rhythm is a clock: a window in which the
 probes fall silent for far longer than they ever do otherwise is a window whose requests
 are not in the file (IIS or its logging stopped, the server was down, or lines were cut

@@ -30,6 +30,7 @@ from forensics.parsers.arrowtext import concat_frames
 from forensics.parsers.base import ParseContext, Parser
 from forensics.parsers.csvtable import decode_head, header_names, iter_csv_text, raw_csv_record
 from forensics.parsers.ual_completeness import ExportCompleteness
+from forensics.parsers.ual_links import IdentityLinks
 from forensics.parsers.ual_throttling import ThrottleWatch
 from forensics.parsers.ual_mapping import AUDIT_SCHEMA, map_records
 
@@ -64,8 +65,10 @@ class UalParser(Parser):
         return 95 if layout_of(names) else 70
 
     def parse(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
+        self._links = IdentityLinks()  # ids linked to people over the whole export (ual_links)
         frames = [frame for frame in self._frames(ctx) if len(frame)]
         frame = concat_frames(frames)  # one frame per file: nothing left for ingest to merge
+        frame = self._links.apply(frame, ctx.report)
         if len(frame):
             yield frame
 
@@ -110,6 +113,8 @@ class UalParser(Parser):
             keep = pa.array(ok)
             cols = {name: col.filter(keep) for name, col in cols.items() if name != "auditdata"}
             numbers = numbers[ok]
+        if getattr(self, "_links", None) is not None:
+            self._links.add(parsed, numbers)
         frame, skipped, accepted = map_records(parsed, cols, numbers, ctx.options.all_events)
         if len(frame) and frame["time"].isna().any():
             timeless = frame["time"].isna().to_numpy()

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from forensics.localtime import to_ns
 from forensics.parsers.arrowtext import S, Uniq, complete_columns, join, to_categorical, to_string_series
+from forensics.parsers.ual_targets import cmdlet_targets
 
 _NV = pa.list_(pa.struct([("Name", S), ("Value", S)]))
 AUDIT_SCHEMA = pa.schema(
@@ -24,7 +25,7 @@ AUDIT_SCHEMA = pa.schema(
         "CreationTime", "Id", "Operation", "Workload", "ResultStatus", "UserId", "ClientIP",
         "ClientIPAddress", "ClientInfoString", "ClientProcessName", "ClientMachineName", "AppId",
         "ClientAppId", "MailboxOwnerUPN", "MailboxOwnerSid", "MailboxGuid", "LogonUserSid",
-        "LogonUserDisplayName", "OriginatingServer", "ObjectId", "SendAsUserSmtp", "SendOnBehalfOfUserSmtp",
+        "LogonUserDisplayName", "OriginatingServer", "ObjectId", "SendAsUserSmtp", "SendOnBehalfOfUserSmtp", "UserKey",
     )]
     + [(name, pa.int64()) for name in ("RecordType", "UserType", "LogonType", "OperationCount")]
     + [
@@ -153,33 +154,24 @@ def _mailbox(
     identity: pa.Array,
     mailbox_param: pa.Array,
     actor: pa.Array,
-) -> tuple[pa.Array, np.ndarray]:
-    """Whose mailbox each record is about, and whether that was inferred.
+) -> tuple[pa.Array, np.ndarray, pa.Array]:
+    """Whose mailbox each record is about, whether that was inferred, and details to add.
 
-    SendAs/SendOnBehalf: the impersonated sender. Cmdlets: ``-Mailbox`` or ``-Identity``
-    (an inbox rule's identity is ``<mailbox>\\<rule>``; else the ObjectId path names it);
-    an inbox-rule cmdlet naming no mailbox changed the caller's own (inferred).
-    Everything else: ``MailboxOwnerUPN``.
+    SendAs/SendOnBehalf: the impersonated sender. Cmdlets: ``ual_targets`` (``-Mailbox``,
+    ``-Identity``, else the ObjectId path; organisation objects name no mailbox; a mailbox
+    cmdlet naming nothing changed the caller's own, inferred). Else ``MailboxOwnerUPN``.
     """
     none = pa.scalar(None, S)
-    rule = operation == "InboxRuleChange"
-    rule_arrow = pa.array(rule)
-    rule_box = pc.struct_field(pc.extract_regex(identity, r"^(?P<v>[^\\]+)\\"), [0])
-    object_box = pc.struct_field(pc.extract_regex(_field(records, "ObjectId"), r"(?:^|/)(?P<v>[^/\\]+)\\[^\\/]*$"), [0])
-    target = pc.coalesce(
-        mailbox_param,
-        pc.if_else(rule_arrow, rule_box, identity),
-        pc.if_else(rule_arrow, object_box, none),
-    )
+    targets = cmdlet_targets(operation_raw, admin_cmd, operation == "InboxRuleChange", identity, mailbox_param,
+                             _field(records, "ObjectId"))
     mailbox = pc.coalesce(
         pc.if_else(pc.equal(operation_raw, "SendAs"), _field(records, "SendAsUserSmtp"), none),
         pc.if_else(pc.equal(operation_raw, "SendOnBehalf"), _field(records, "SendOnBehalfOfUserSmtp"), none),
-        pc.if_else(pa.array(admin_cmd), target, none),
-        _field(records, "MailboxOwnerUPN"),
+        pc.if_else(pa.array(admin_cmd), targets.mailbox, none),
+        pc.if_else(pa.array(targets.organisation), none, _field(records, "MailboxOwnerUPN")),
     )
-    own = rule & pc.is_null(mailbox).to_numpy(zero_copy_only=False)
-    mailbox = pc.if_else(pa.array(own), actor, mailbox)
-    return mailbox, np.where(own, "inferred", "native").astype(object)
+    mailbox = pc.if_else(pa.array(targets.own), actor, mailbox)
+    return mailbox, np.where(targets.own, "inferred", "native").astype(object), targets.details
 
 
 def map_records(
@@ -242,7 +234,7 @@ def map_records(
 
     op_text = pa.array(operation.astype(object), S)
     actor = pc.coalesce(_field(records, "UserId"), _csv_text(cols, "userid", "userids", n=n))
-    mailbox, mapping = _mailbox(records, operation_raw, operation, admin_cmd, identity, mailbox_param, actor)
+    mailbox, mapping, target_details = _mailbox(records, operation_raw, operation, admin_cmd, identity, mailbox_param, actor)
     logon = pc.fill_null(_field(records, "LogonType"), -1).to_numpy()
     user_type = pc.fill_null(_field(records, "UserType"), -1).to_numpy()
     logon_type = np.array([None] * 8, dtype=object)
@@ -345,6 +337,7 @@ def map_records(
             pc.binary_join_element_wise("Rights=", rights, ""),
             pc.binary_join_element_wise("AffectedItems=", pc.cast(pa.array(np.where(affected_count > 1, affected_count, 0)), S), ""),
             pc.binary_join_element_wise("DestFolder=", pc.struct_field(_field(records, "DestFolder"), "Path"), ""),
+            target_details,
             pc.binary_join_element_wise("Parameters: ", param_text, ""),
         ],
         "; ",

@@ -8,6 +8,7 @@ kernels. No per-row Python anywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import tzinfo
 
 import numpy as np
@@ -16,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from forensics.errors import QueryError
+from forensics.identity.probes import account_mask, agent_mask
 from forensics.query.encoded import encoded
 from forensics.query.fields import CHANGE_OPERATIONS, EXPECTED_COLUMN, SPECIAL_KEYS, WEEKDAYS, resolve_field
 from forensics.query.zone import hour_of_day, local_ns, weekday
@@ -55,6 +57,14 @@ def _category_mask(series: pd.Series, predicate: np.ndarray) -> np.ndarray:
     table = np.append(predicate, False)
     codes = series.cat.codes.to_numpy()
     return table[codes]
+
+
+def _per_value(series: pd.Series, test: Callable[[pa.Array], np.ndarray]) -> np.ndarray:
+    """Row mask from a test run once per distinct value of a text column."""
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype("string").astype("category")
+    values = pa.array(np.asarray(series.cat.categories.astype(str), dtype=object), pa.large_string())
+    return _category_mask(series, test(values))
 
 
 def _as_bool(values: pd.Series | np.ndarray | pd.api.extensions.ExtensionArray) -> np.ndarray:
@@ -295,6 +305,12 @@ class Evaluator:
                 pred = np.isin(np.asarray(series.cat.categories.astype(str)), CHANGE_OPERATIONS)
                 return _category_mask(series, pred)
             return _as_bool(series.isin(CHANGE_OPERATIONS))
+        if node.name == "probe":  # one definition with the IIS parser (identity/probes)
+            mask = np.zeros(len(self.frame), dtype=bool)
+            for name, test in (("actor", account_mask), ("client_app", agent_mask)):
+                if name in self.frame.columns:
+                    mask |= _per_value(self.frame[name], test)
+            return mask
         if node.name == "expected":  # the derived column a case's review marks add (no marks: none)
             if EXPECTED_COLUMN not in self.frame.columns:
                 return np.zeros(len(self.frame), dtype=bool)

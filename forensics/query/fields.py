@@ -43,6 +43,9 @@ SHORTHANDS: dict[str, str] = {
     "success": "outcome is Success",
     "change": "operation is an administrative change or command, not a mailbox access "
               "(AuditConfigChange, PermissionChange, ForwardingChange, InboxRuleChange, MailboxExport, AdminCommand)",
+    "probe": "Exchange's own health or test traffic (HealthMailbox…, extest_… accounts; managed-availability, "
+             "MapiHttpClient or Test-*Connectivity user agents): not a person; left out of findings and the "
+             "non-owner heatmap",
     "expected": "the row belongs to an actor–mailbox pair the examiner marked as expected access "
                 "(a case's review marks; -is:expected leaves the unexplained access)",
 }

@@ -36,6 +36,7 @@ Type terms separated by spaces; a row must match **all** of them. Matching is
 | `is:admin` | logon type is Admin, or the source set the administrative-rights flag |
 | `is:failure` / `is:success` | outcome is Failure / Success |
 | `is:change` | an administrative change or command, not a mailbox access (AuditConfigChange, PermissionChange, ForwardingChange, InboxRuleChange, MailboxExport, AdminCommand) |
+| `is:probe` | Exchange's own health or test traffic (HealthMailbox…, extest_… accounts; managed-availability, MapiHttpClient or Test-*Connectivity user agents): not a person, so left out of the findings pairs and the non-owner heatmap, still listed and counted |
 | `is:expected` | the row belongs to an actor–mailbox pair the examiner marked as expected access in the case (Findings, right-click); `is:nonowner -is:expected` leaves the access nobody has explained yet |
 | `expected:backup` | the reason of the mark that explains the row |
 

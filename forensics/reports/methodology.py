@@ -119,7 +119,17 @@ def identity_statement(frame: pd.DataFrame) -> str:
         "The logon type (Owner / Delegate / Admin / Unknown) is taken from the source when it "
         "states one; otherwise the actor's and the mailbox's identity forms (display name, "
         "SMTP address, alias, DOMAIN\\user, legacyExchangeDN, SID) are compared, exactly with "
-        "a directory export, else by the alias heuristic. "
+        "a directory export, else by the alias heuristic. Exact ids outrank names: a SID or GUID that "
+        "names a person decides, and two accounts with different SIDs are never merged by a shared name "
+        "(rule sid-mismatch). A side named only by ids no name compares with (a mailbox GUID, as in MAPI/HTTP "
+        "and RPC/HTTP requests) is Unknown (rule id-unresolved), never Delegate, until a directory links them. "
+        "Where the protocol itself opens only the signed-in user's mailbox (ActiveSync), the row is Owner by "
+        "rule protocol:ActiveSync whatever form the client wrote in User=. In Microsoft 365 exports an object "
+        "id that the same export shows beside one user's UPN (UserKey, MailboxGuid, SIDs) is that user; rows "
+        "linked so say which field of which record linked them (details: linked:), and are Owner by rule "
+        "linked:<field> when the user is the actor. Cmdlets on organisation objects (plans, policies, tenant "
+        "configuration) name no mailbox (details: object=). Exchange's own health and test traffic (is:probe) "
+        "is counted but left out of the findings pairs and the non-owner heatmap. "
     )
     if rules:
         text += "Rules that decided the logon type (column logon_rule): " + _listing(rules) + "."

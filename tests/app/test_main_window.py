@@ -185,6 +185,7 @@ def test_detail_shows_fields_and_raw_record(qtbot, loaded_window) -> None:
     text = w.detail_panel.fields_text()
     assert "Actor\tCONTOSO\\pat" in text
     assert "2024-03-05 09:15:00.000" in text
+    assert "Why this logon type\tthe evidence record states it" in text
     assert w.detail_panel.raw.toPlainText() == ",".join(ROWS[1])
     w.detail_panel.copy_raw()
     assert QGuiApplication.clipboard().text() == ",".join(ROWS[1])

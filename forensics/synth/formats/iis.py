@@ -261,8 +261,9 @@ class IisEmitter(_IisEmitter):
             method, stem = "POST", "/Microsoft-Server-ActiveSync/default.eas"
             query = (f"User={a.mailbox.alias}&DeviceId={a.actor.device_id}&DeviceType={a.actor.device_type}"
                      f"&Cmd={cmd}&CorrelationID=<empty>;&cafeReqId={self._cafe()};")
-            op, mailbox, person = f"EAS Cmd={cmd}", a.mailbox.alias, a.mailbox.key
-            logon = expected_logon_type(a.actor, a.mailbox, None)
+            # EAS opens only the signed-in user's mailbox: the parser records cs-username, Owner by protocol
+            op, mailbox, person = f"EAS Cmd={cmd}", user, a.mailbox.key
+            logon = "Owner" if owner else expected_logon_type(a.actor, a.mailbox, None)
         else:
             method, stem = "POST", "/mapi/emsmdb/"
             mailbox = f"{a.mailbox.mailbox_guid}@{self.domain}"

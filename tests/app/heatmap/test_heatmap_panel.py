@@ -75,7 +75,7 @@ def test_drill_composes_with_query_and_nonowner_count(qtbot, panel, session) -> 
     panel.count_combo.setCurrentIndex(1)  # non-owner only
     panel.recompute()
     pivot = panel.pivot(0)
-    assert pivot.base_query == "is:nonowner"
+    assert pivot.base_query == "is:nonowner -is:probe"  # Exchange's own probes are nobody's access
     r, c = np.unravel_index(int(np.argmax(pivot.counts)), pivot.shape)
     panel.drill_cell(0, int(r), int(c))
     assert len(session.view) == pivot.counts[r, c]

@@ -34,7 +34,8 @@ def test_real_failure_sample() -> None:
     assert (row["operation"], row["outcome"]) == ("AdminCommand", "Failure")
     assert row["actor"] == "chinasupercloud.com/Users/Administrator"
     assert row["actor_ids"] == f"chinasupercloud.com/Users/Administrator|{SID}"
-    assert row["mailbox"] == "DAG1"  # the -Identity target, as recorded
+    # the -Identity target is a database availability group, an organisation object: not a mailbox
+    assert row["mailbox"] is None and "object=DAG1" in row["details"]
     assert row["client_app"] == "ServerRemoteHost-EMC"
     assert "error=Microsoft.Exchange.Data.DataValidationException" in row["details"]
     assert "parameters={MailboxServer=SCEX02, Identity=DAG1}" in row["details"]
@@ -162,3 +163,31 @@ def test_cmdlet_log_evtx_end_to_end(tmp_path) -> None:
     assert frame.mailbox.iloc[0] == "ceo" and (frame.actor == CALLER).all()
     assert "UnauthorizedAccessException" in frame.details.iloc[2]
     assert report.balanced and report.accepted == 4
+
+
+@pytest.mark.parametrize(
+    ("cmdlet", "params", "obj"),
+    [  # organisation objects (Microsoft Learn cmdlet reference: their -Identity is a plan, policy or config)
+        ("Set-MailboxPlan", '-Identity "ExchangeOnlineEnterprise-6f5ed2d1" -MaxSendSize 35MB', "ExchangeOnlineEnterprise-6f5ed2d1"),
+        ("Set-OwaMailboxPolicy", "-Identity OwaMailboxPolicy-Default -AdditionalStorageProvidersAvailable $false",
+         "OwaMailboxPolicy-Default"),
+        ("Set-RecipientEnforcementProvisioningPolicy", "-Identity RecipientEnforcementProvisioningPolicy -DistributionListCountQuota 10",
+         "RecipientEnforcementProvisioningPolicy"),
+        ("Set-TransportConfig", "-SmtpClientAuthenticationDisabled $true", "(organisation)"),
+        ("Set-AdminAuditLogConfig", "-AdminAuditLogEnabled $false", "(organisation)"),
+        ("Enable-OrganizationCustomization", "", "(organisation)"),
+        ("Install-AdminAuditLogSearch", "", "(organisation)"),
+    ],
+)
+def test_organisation_objects_are_not_mailboxes(cmdlet: str, params: str, obj: str) -> None:
+    row = cmdlet_fields(1, [cmdlet, params, "contoso.com/Users/Administrator", SID, SID, "Exchange Management Shell"])
+    assert row["mailbox"] is None and row["mailbox_ids"] is None
+    assert f"object={obj}" in row["details"]
+
+
+def test_a_mailbox_cmdlet_naming_no_mailbox_acts_on_the_callers_own() -> None:
+    # New-InboxRule's -Mailbox is optional: without it the rule is created in the caller's mailbox
+    row = cmdlet_fields(1, ["New-InboxRule", '-Name "Direct" -SubjectContainsWords "Attention" -DeleteMessage $true',
+                            "contoso.com/Users/pat", SID, SID, "Exchange Management Shell"])
+    assert (row["operation"], row["mailbox"], row["mapping"]) == ("InboxRuleChange", "contoso.com/Users/pat", "inferred")
+    assert "mailbox: the caller's own" in row["details"]

@@ -74,3 +74,58 @@ def test_cell_values_of_multi_valued_columns() -> None:
     assert cell_values("proxyaddresses", "{SMTP:a@x.com, smtp:b@y.com}") == ["a@x.com", "b@y.com"]
     assert cell_values("emailaddresses", "System.Collections.ArrayList") == []
     assert cell_values("displayname", "Smith, John") == ["Smith, John"]
+
+
+def test_a_display_name_never_merges_across_conflicting_sids(tmp_path: Path) -> None:
+    """The composite SendAs of reference/evidence-formats.md §5.3: ``assistant@contoso.com``,
+    LogonUserSid S-1-5-21-…-4001, LogonUserDisplayName "Pat Assistant". The directory's
+    "Pat Assistant" is an on-premises account with another SID: the same display name is
+    not the same person. Exact ids outrank names; two exact ids naming two people name nobody."""
+    from forensics.identity.resolve import decide
+
+    path = tmp_path / "ids.csv"
+    path.write_text(
+        "DisplayName,SamAccountName,PrimarySmtpAddress,Sid\n"
+        "Pat Assistant,passistant,pat.assistant@contoso.local,S-1-5-21-1111111111-2222222222-3333333333-2001\n"
+        "Chief Exec,ceo,ceo@contoso.com,S-1-5-21-1111111111-2222222222-3333333333-1001\n"
+        "Robin Sid,robin,robin@contoso.com,\n", encoding="utf-8")
+    directory = load_directory(path)
+    sid_4001 = "S-1-5-21-1111111111-2222222222-3333333333-4001"
+    assert directory.person("assistant@contoso.com", sid_4001, "Pat Assistant") is None
+    assert directory.person("assistant@contoso.com", "Pat Assistant") == 0  # no SID given: the name decides
+    assert directory.person("Pat Assistant", "S-1-5-21-1111111111-2222222222-3333333333-1001") == 1  # the SID wins
+    assert directory.person("S-1-5-21-1111111111-2222222222-3333333333-1001",
+                            "S-1-5-21-1111111111-2222222222-3333333333-2001") is None  # two SIDs, two people
+    assert directory.person("Robin Sid", sid_4001) == 2  # the directory gives Robin no SID: nothing contradicts
+    # an address is unique in the directory: a SID from elsewhere (a hybrid user's cloud SID) does not
+    # overrule it, only a bare name is vetoed
+    assert directory.person("pat.assistant@contoso.local", sid_4001, "Pat Assistant") == 0
+    kind, rule = decide("assistant@contoso.com", "CONTOSO\\passistant", f"{sid_4001}|Pat Assistant",
+                        "S-1-5-21-1111111111-2222222222-3333333333-2001", False, directory)
+    assert (kind, rule) == ("Delegate", "sid-mismatch")  # never Owner "directory" by display name
+    # without a directory the shared display name is an alias-match key: conflicting SIDs veto it
+    plain = decide("assistant@contoso.com", "Pat Assistant", f"{sid_4001}|Pat Assistant",
+                   "S-1-5-21-1111111111-2222222222-3333333333-2001", False)
+    assert plain == ("Delegate", "sid-mismatch")
+    assert decide("assistant@contoso.com", "Pat Assistant", f"{sid_4001}|Pat Assistant", sid_4001, False) == (
+        "Owner", "alias-match")
+
+
+def test_person_keys_do_not_merge_across_conflicting_sids(tmp_path: Path) -> None:
+    """Bulk path (heatmap/findings keys): the SendAs actor stays its own person."""
+    import pandas as pd
+
+    from forensics import schema
+    from forensics.identity.resolve import resolve_logon_types
+
+    path = tmp_path / "ids.csv"
+    path.write_text("DisplayName,SamAccountName,Sid\nPat Assistant,passistant,S-1-5-21-1-2-3-2001\n", encoding="utf-8")
+    rows = [
+        {"actor": "assistant@contoso.com", "actor_ids": "S-1-5-21-1-2-3-4001|Pat Assistant", "mailbox": "ceo@contoso.com",
+         "operation": "SendAs", "logon_type": "Delegate", "logon_rule": "source"},
+        {"actor": "CONTOSO\\passistant", "actor_ids": "S-1-5-21-1-2-3-2001", "mailbox": "CONTOSO\\passistant",
+         "operation": "Logon"},
+        {"actor": "Pat Assistant", "mailbox": "Pat Assistant", "operation": "Logon"},  # names alone: the directory decides
+    ]
+    frame = resolve_logon_types(schema.conform(pd.DataFrame(rows)), directory=load_directory(path))
+    assert frame["actor_key"].tolist() == ["assistant", "Pat Assistant", "Pat Assistant"]

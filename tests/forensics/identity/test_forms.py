@@ -19,7 +19,7 @@ import pytest
 from forensics import schema
 from forensics.identity.directory import Directory, load_directory
 from forensics.identity.forms import analyse
-from forensics.identity.keys import alias_of, identity_keys
+from forensics.identity.keys import alias_of, id_like, identity_keys, is_address, opaque_kind
 from forensics.identity.people import add_person_keys, person_label
 from forensics.identity.resolve import ADMIN_OPERATIONS, decide, resolve_logon_types
 
@@ -39,7 +39,7 @@ def forms_of(atom: str) -> list[str]:
     return [
         atom, f"CONTOSO\\{atom}", f"{atom}@contoso.com", f"{atom}@fabrikam.com",
         f"/o=Contoso/ou=X/cn=Recipients/cn={atom}", f"/o=Contoso/cn=Recipients/cn=0123456789abcdef0123456789ABCDEF-{atom}",
-        "NT AUTHORITY\\SYSTEM", "nt service\\Foo Bar", "S-1-5-21-9-1001", "s-1-5-21-9-4001",
+        "NT AUTHORITY\\SYSTEM", "nt service\\Foo Bar", "S-1-5-21-9-1001", "s-1-5-21-9-4001", "S-1-5-21-9-7777",
         "{A3E7C1D9-5B2F-4E86-9A0C-7D4B1F3E6C25}", "a3e7c1d9-5b2f-4e86-9a0c-7d4b1f3e6c25@contoso.com",
         f"  '{atom}@contoso.com' ", f'"CONTOSO\\{atom}"', "-", "  ", "'", f"{atom} smith@contoso.com",
         f"Ünïcode {atom}", f"{atom}\tx@contoso.com", "/o=Contoso/ou=X/cn=", "CONTOSO\\", f"İstanbul\\{atom}",
@@ -75,6 +75,9 @@ def test_analyse_matches_the_scalar_functions(which: str, directory: Directory) 
         assert out.truthy[i] == bool(form) and out.nonblank[i] == bool(form.strip()), form
         expected = chosen.person(form) if chosen is not None and form else None
         assert out.person[i] == (-1 if expected is None else expected), form
+        kind = opaque_kind(form)
+        assert (out.opaque[i], out.sid[i]) == (kind is not None, kind == "sid"), form
+        assert (out.idlike[i], out.address[i]) == (id_like(form), is_address(form)), form
 
 
 def random_frame(seed: int, n: int) -> pd.DataFrame:

@@ -57,7 +57,10 @@ def test_directory_makes_it_exact(tmp_path: Path) -> None:
         {"actor": "stranger@else.example", "mailbox": "ceo@contoso.com"},
     )
     without = resolve_logon_types(frame)
-    assert without["logon_type"].tolist()[:2] == ["Delegate", "Delegate"]  # heuristics get these wrong
+    # without a directory a mailbox GUID compares with no name: Unknown, never a false Delegate;
+    # the alias heuristic still gets the second wrong (only the directory links passistant and pat)
+    assert without["logon_type"].tolist()[:2] == ["Unknown", "Delegate"]
+    assert without["logon_rule"].tolist()[0] == "id-unresolved"
     out = resolve_logon_types(frame, directory_path=path)
     assert out["logon_type"].tolist() == ["Owner", "Owner", "Delegate", "Admin", "Delegate", "Delegate"]
     assert out["logon_rule"].tolist() == [
@@ -95,5 +98,5 @@ def test_load_with_identities_file_end_to_end(tmp_path: Path) -> None:
     frame = result.frame
     assert frame["logon_type"].tolist() == ["Owner", "Delegate"]
     assert frame["logon_rule"].tolist() == ["directory", "directory"]
-    plain = load_evidence([log]).frame  # without the directory the GUID hides the owner
-    assert plain["logon_type"].tolist() == ["Delegate", "Delegate"] and plain["logon_rule"].tolist() == ["no-match"] * 2
+    plain = load_evidence([log]).frame  # without the directory the GUID hides the owner: Unknown, not Delegate
+    assert plain["logon_type"].tolist() == ["Unknown", "Unknown"] and plain["logon_rule"].tolist() == ["id-unresolved"] * 2

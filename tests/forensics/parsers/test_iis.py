@@ -110,13 +110,16 @@ def test_activesync_owa_rpc_lines(tmp_path: Path) -> None:
     frame, report = parse(write(tmp_path, text))
     assert len(frame) == 4 and report.bad == 0
     eas, owa, eas10, rpc = frame.to_dict("records")
+    # ActiveSync opens only the signed-in user's mailbox: the mailbox is cs-username, User= a form of it
     assert (eas["operation"], eas["mailbox"], eas["actor"], eas["item"]) == (
-        "WebRequest", "seanryan", "XXXXXXX\\seanryan", "Search")
+        "WebRequest", "XXXXXXX\\seanryan", "XXXXXXX\\seanryan", "Search")
+    assert (eas["logon_type"], eas["logon_rule"], eas["mailbox_ids"]) == ("Owner", "protocol:ActiveSync", "seanryan")
+    assert "User=seanryan" in eas["details"]
     assert eas["client_host"] == "N273TC3QE567H90G6LH4LTK89G" and "DeviceType=iPad" in eas["details"]
     assert eas["client_app"] == "ActiveSync: Apple-iPad7C2/1805.212"
     assert (owa["mailbox"], owa["item"], owa["mapping"]) == ("Azzzzzz", "SubscribeToNotification", "inferred")
     assert owa["client_app"] == "OWA: Mozilla/5.0 (iPhone; CPU iPhone OS 13_6) Safari/604.1"
-    assert (eas10["mailbox"], eas10["item"]) == ("XXXXXX", "OPTIONS")  # no Cmd=: the verb
+    assert (eas10["mailbox"], eas10["item"]) == ("DOMAIN\\Username", "OPTIONS")  # no Cmd=: the verb
     assert rpc["outcome"] == "Failure" and rpc["item"] == "RPC_OUT_DATA"
     assert pd.isna(rpc["mailbox"]) and "RPC target cas.contoso.com:6001" in rpc["details"]
 

@@ -10,6 +10,7 @@ import numpy as np
 from forensics.parsers import iis as iis_module
 from forensics.parsers.base import MissingPeriod
 from forensics.parsers.iis import IisParser
+from forensics.parsers.iis_requests import SKIP_PROBE
 from forensics.parsers.iis_silence import MIN_PROBES, probe_silences, silence_note
 from helpers.run_parser import run_parser
 
@@ -59,7 +60,7 @@ def test_iis_parser_notes_the_gap_from_probes_across_batches(tmp_path: Path, mon
     lines = [(t, "GET /owa/healthcheck.htm - 10.0.0.1 AMProbe/Local/ClientAccess 200") for t in probes]
     lines += [(t, "GET /owa/ceo@contoso.com/ CONTOSO\\eve 10.0.0.9 Mozilla/5.0 200") for t in users]
     frame, report = run_parser(IisParser, _log(tmp_path / "u_ex240305.log", lines))
-    assert len(frame) == len(users) and report.skipped["health probe (HealthMailbox / managed availability)"] == len(probes)
+    assert len(frame) == len(users) and report.skipped[SKIP_PROBE] == len(probes)
     assert report.balanced
     (note,) = report.gap_notes()
     assert note.startswith(f"LOGGING GAP: the Exchange health probes that run around the clock ({len(probes):,} in this file) "
@@ -73,3 +74,28 @@ def test_a_log_without_probes_makes_no_claim(tmp_path: Path) -> None:
     lines = [(t, "GET /owa/ceo@contoso.com/ CONTOSO\\eve 10.0.0.9 Mozilla/5.0 200") for t in users]
     _, report = run_parser(IisParser, _log(tmp_path / "u_ex240305.log", lines))
     assert report.notes == [] and report.missing == []
+
+
+def test_every_kind_of_probe_is_one_clock_and_never_an_access(tmp_path: Path) -> None:
+    """Managed Availability and test traffic recognised by user agent or account alone
+    (Exchange Team Blog "Managed Availability Probes"; evidence-formats §3.3): the same rule
+    makes them skipped probes and the LOGGING GAP clock. Agents/accounts are the documented
+    kinds: ``…Probe/Local``, ``ActiveMonitoringClient``, ``MapiHttpClient``, ``Test*Connectivity``,
+    ``extest_`` users (New-TestCasConnectivityUser.ps1), ``HealthMailbox…`` mailboxes."""
+    kinds = [
+        "POST /Microsoft-Server-ActiveSync/default.eas CONTOSO\\jdoe 10.0.0.1 ActiveSync_Probe/Local 200",
+        "POST /mapi/emsmdb/ CONTOSO\\jdoe 10.0.0.1 MapiHttpClient 200",
+        "POST /EWS/Exchange.asmx CONTOSO\\jdoe 10.0.0.1 ActiveMonitoringClient 200",
+        "GET /owa/ CONTOSO\\extest_4c2f1a9e0b3d4 10.0.0.1 Mozilla/5.0 200",
+        "POST /Microsoft-Server-ActiveSync/default.eas CONTOSO\\jdoe 10.0.0.1 TestActiveSyncConnectivity 200",
+        "POST /mapi/emsmdb/ HealthMailbox0f1e2d3c4b5a@contoso.com 10.0.0.1 Microsoft+Office/16.0 200",
+    ]
+    probes = [(START + timedelta(minutes=m), kinds[(m // 2) % len(kinds)])
+              for m in range(0, 24 * 60, 2) if not 300 <= m < 600]
+    users = [(START + timedelta(minutes=m, seconds=9), "GET /owa/ CONTOSO\\jdoe 10.0.0.9 Mozilla/5.0 200")
+             for m in range(0, 24 * 60, 30)]
+    frame, report = run_parser(IisParser, _log(tmp_path / "u_ex240305.log", probes + users))
+    assert len(frame) == len(users) and report.skipped[SKIP_PROBE] == len(probes)
+    assert set(frame["client_app"]) == {"OWA: Mozilla/5.0"}
+    (note,) = report.gap_notes()
+    assert "fall silent 1 time: 2024-03-05 04:58:00 to 2024-03-05 10:00:00" in note
