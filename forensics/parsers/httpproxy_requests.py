@@ -203,7 +203,6 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> ProxyChunk:
     keep_arrow = pa.array(keep)
 
     # -- the row's other columns ------------------------------------------------------------
-    params_eas = None
     eas = protocol_key == "eas"
     command = Scatter(n)
     client_host = Scatter(n)
@@ -212,6 +211,9 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> ProxyChunk:
         params_eas = QueryParams(query.take(pa.array(rows)))
         command.set(eas, params_eas.get("Cmd"))
         client_host.set(eas, params_eas.get("DeviceId"))
+    if owa.any():
+        rows = np.flatnonzero(owa)
+        command.set(owa, QueryParams(query.take(pa.array(rows))).get("action"))
     tail = stem.derive(lambda v: extract(v, r"/(?P<v>[^/@]+)/?$"))  # not an explicit logon's address
     item = pc.coalesce(_column(table, "protocolaction"), command.build(), tail.rows())
     ip = Uniq.encode(_column(table, "clientipaddress"))
