@@ -99,6 +99,11 @@ def identity_statement(frame: pd.DataFrame) -> str:
     )
     if rules:
         text += "Rules that decided the logon type (column logon_rule): " + _listing(rules) + "."
+    if "source_format" in frame and (frame["source_format"].astype("string") == "httpproxy").any():
+        text += (" HttpProxy rows name the mailbox the request's URL names, else the front end's routing anchor "
+                 "(AnchorMailbox; details say \"mailbox from AnchorMailbox\"): for EWS and ActiveSync the anchor is "
+                 "often the signed-in user's own mailbox, not necessarily the one opened, and a SID or GUID anchor "
+                 "is linked to a person only through a directory export.")
     return text.strip()
 
 
@@ -129,16 +134,24 @@ COMPLETENESS_CHECKS = (
     "inside each IIS log, that the Exchange health probes, which run around the clock, never fall silent for "
     "much longer than their own rhythm (logging stopped or lines removed)."
 )
+#: said when HttpProxy logs were read: they get no completeness check yet
+HTTPPROXY_UNCHECKED = (
+    "Exchange HttpProxy logs are not checked for missing hour files or silent health probes yet: hours "
+    "without their rows prove nothing."
+)
 
 
 def completeness_statement(files: list[FileReport]) -> str:
     """What was checked for missing evidence, and which files it found incomplete."""
     flagged = [(f.path.name, n) for f in files for n in f.gap_notes()]
+    checks = COMPLETENESS_CHECKS
+    if any(f.parser == "httpproxy" for f in files):
+        checks += " " + HTTPPROXY_UNCHECKED
     if not flagged:
-        return COMPLETENESS_CHECKS + " No file showed missing records."
+        return checks + " No file showed missing records."
     listed = "; ".join(f"{name}: {note}" for name, note in flagged[:20])
     more = f" (and {len(flagged) - 20} more)" if len(flagged) > 20 else ""
-    return f"{COMPLETENESS_CHECKS} {len(flagged)} finding(s){more}: {listed}."
+    return f"{checks} {len(flagged)} finding(s){more}: {listed}."
 
 
 def audit_config_statement(frame: pd.DataFrame, limit: int = 20) -> str:
