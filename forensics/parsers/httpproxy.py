@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from forensics.parsers import registry
 from forensics.parsers.arrowtext import complete_columns
-from forensics.parsers.base import ParseContext, Parser
+from forensics.parsers.batchframe import categorical_of
+from forensics.parsers.base import FileReport, ParseContext, Parser
 from forensics.parsers.exchange_log import ExchangeLogReader, decode_line, directives, field_names
 from forensics.parsers.httpproxy_requests import WANTED, classify
 from forensics.parsers.isotime import parse_iso_utc
@@ -99,7 +99,7 @@ def _text(table: pa.Table, name: str) -> pa.Array:
     return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
 
 
-def _note_proxylogon(report, lines: np.ndarray) -> None:  # noqa: ANN001 - FileReport
+def _note_proxylogon(report: FileReport, lines: np.ndarray) -> None:
     """Name the CVE-2021-26855 request pattern when the log holds it (rows or not)."""
     if not len(lines):
         return
@@ -122,7 +122,7 @@ def _to_frame(table: pa.Table) -> pd.DataFrame:
     outcome = np.concatenate([c.to_numpy(zero_copy_only=False) for c in table.column("outcome").chunks]) if n else np.zeros(0, np.int8)
     columns["outcome"] = pd.Categorical.from_codes(outcome, categories=pd.Index(["Success", "Failure"], dtype=STRING_DTYPE))
     for name in _CATEGORIES:
-        columns[name] = _categorical(table.column(name))
+        columns[name] = categorical_of(table.column(name))
     for name in _TEXT:
         columns[name] = pd.array(table.column(name).combine_chunks(), dtype=STRING_DTYPE)
     columns["record_id"] = table.column("record_id").to_numpy()
@@ -131,20 +131,6 @@ def _to_frame(table: pa.Table) -> pd.DataFrame:
     columns["mapping"] = constant_category("native", n)
     columns["time_basis"] = constant_category("utc", n)
     return complete_columns(pd.DataFrame(columns), HttpProxyParser.source_format)
-
-
-def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
-    """Batches' dictionary chunks -> one categorical (dictionaries merged, not the rows)."""
-    column = column.unify_dictionaries()
-    if column.num_chunks == 0:
-        return pd.Categorical.from_codes([], categories=pd.Index([], dtype=STRING_DTYPE))
-    dictionary = column.chunk(0).dictionary
-    codes = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in column.chunks])
-    if dictionary.null_count or pc.count_distinct(dictionary, mode="all").as_py() != len(dictionary):
-        fold, uniques = pd.factorize(pd.array(dictionary, dtype=STRING_DTYPE), use_na_sentinel=True)
-        codes = np.append(fold, -1)[codes]
-        dictionary = pa.array(uniques, pa.string())
-    return pd.Categorical.from_codes(codes, categories=pd.Index(pd.array(dictionary, dtype=STRING_DTYPE)))
 
 
 registry.register(HttpProxyParser)

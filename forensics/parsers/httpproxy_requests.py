@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,7 +111,8 @@ def _status(codes: Uniq) -> np.ndarray:
     return lookup[codes.index]
 
 
-def _labels(codes: list[np.ndarray], texts: list[list[str | None]], fmt) -> pa.DictionaryArray:  # noqa: ANN001
+def _labels(codes: list[np.ndarray], texts: list[list[str | None]],
+            fmt: Callable[[str | None, str | None], str | None]) -> pa.DictionaryArray:
     """A dictionary column whose label is ``fmt(*values)``, built once per distinct combination."""
     key = np.zeros(len(codes[0]), dtype=np.int64)
     for part, text in zip(codes, texts):

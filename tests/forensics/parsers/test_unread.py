@@ -1,6 +1,7 @@
 """Detection of the W3C-style look-alikes: IIS, HttpProxy, message tracking, SMTP protocol, RPC
 Client Access and other Exchange logs. Each is taken for itself, never for another; a format
 the tool does not read is named ("… (not read yet)"), not called unsupported or corrupt.
+(Message tracking was such a format; it is read now.)
 
 Headers follow the published ones: IIS 10 (``reference/evidence-formats.md`` §3), HttpProxy
 15.1, message tracking 15.1 (``MSGTRKMS*.LOG``), SMTP receive 15.0 and EWS 15.1 from Qazeer's
@@ -20,6 +21,7 @@ from forensics.ingest import load_evidence
 from forensics.parsers import registry
 from forensics.parsers.httpproxy import HttpProxyParser
 from forensics.parsers.iis import IisParser
+from forensics.parsers.msgtrk import MessageTrackingParser
 from forensics.parsers.unread import describe
 
 EXCHANGE = "#Software: Microsoft Exchange Server\r\n#Version: 15.01.2375.007\r\n"
@@ -62,10 +64,9 @@ EWS = (EXCHANGE + "#Log-type: EWS Logs\r\n#Date: 2023-01-06T16:00:06.386Z\r\n"
        "AuthenticationType,IsAuthenticated,AuthenticatedUser\r\n2023-01-06T16:00:06.410Z,5399,15,1,2375,7,,,,true,bob\r\n")
 OTHER_EXCHANGE = EXCHANGE + "#Log-type: Transport Queue Log\r\n#Fields: Timestamp,QueueName\r\n2023-01-01T00:00:00Z,q\r\n"
 
-READ = [("iis", IIS, IisParser), ("iis-no-software", IIS_NO_SOFTWARE, IisParser), ("httpproxy", HTTPPROXY, HttpProxyParser)]
+READ = [("iis", IIS, IisParser), ("iis-no-software", IIS_NO_SOFTWARE, IisParser), ("httpproxy", HTTPPROXY, HttpProxyParser),
+        ("tracking", TRACKING, MessageTrackingParser), ("tracking-no-type", TRACKING_NO_TYPE, MessageTrackingParser)]
 NAMED = [
-    ("tracking", TRACKING, "Exchange message tracking log (not read yet)"),
-    ("tracking-no-type", TRACKING_NO_TYPE, "Exchange message tracking log (not read yet)"),
     ("smtp-receive", SMTP, "Exchange SMTP receive protocol log (not read yet)"),
     ("smtp-send", SMTP_SEND, "Exchange SMTP send protocol log (not read yet)"),
     ("rca", RCA, "Exchange RPC Client Access log (not read yet)"),
@@ -91,17 +92,18 @@ def test_unread_formats_are_named(kind: str, text: str, name: str) -> None:
 
 @pytest.mark.parametrize("kind, text", ALL, ids=[a[0] for a in ALL])
 def test_no_look_alike_claims_another(kind: str, text: str) -> None:
-    """Every pair: the IIS sniffer claims only IIS, the HttpProxy sniffer only HttpProxy."""
+    """Every pair: each sniffer claims its own format only (IIS, HttpProxy, message tracking)."""
     head = text.encode("utf-8")
     assert (IisParser.sniff(head, Path("x.log")) > 0) == kind.startswith("iis")
     assert (HttpProxyParser.sniff(head, Path("x.log")) > 0) == (kind == "httpproxy")
+    assert (MessageTrackingParser.sniff(head, Path("x.log")) > 0) == kind.startswith("tracking")
 
 
 def test_a_named_file_fails_with_its_name_when_loaded(tmp_path: Path) -> None:
     """Through the loader: the file is reported failed with its name, no line called corrupt."""
-    path = tmp_path / "MSGTRK2022091915-1.LOG"
-    path.write_text(TRACKING, encoding="utf-8")
+    path = tmp_path / "RECV2023011116-1.LOG"
+    path.write_text(SMTP, encoding="utf-8")
     result = load_evidence([path])
     report = result.files[0]
     assert report.status == "failed" and report.bad == 0 and len(result.frame) == 0
-    assert report.error.endswith("Exchange message tracking log (not read yet)")
+    assert report.error.endswith("Exchange SMTP receive protocol log (not read yet)")
