@@ -79,7 +79,10 @@ class _Lines:
         first, last = int(idx[0]), int(idx[-1])
         if last - first + 1 == len(idx):  # contiguous: one slice
             return bytes(self.chunk[self.starts[first] : self.ends_all[last] + 1])
-        return b"".join(bytes(self.chunk[self.starts[i] : self.ends_all[i] + 1]) for i in idx.tolist())
+        marks = np.zeros(len(self.buf) + 2, dtype=np.int8)  # +1 where a kept line starts, -1 after it
+        np.add.at(marks, self.starts[idx], 1)
+        np.add.at(marks, np.minimum(self.ends_all[idx] + 1, len(self.buf)), -1)
+        return self.buf[np.cumsum(marks[: len(self.buf)], dtype=np.int8) > 0].tobytes()
 
 
 @dataclass

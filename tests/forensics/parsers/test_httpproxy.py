@@ -250,3 +250,21 @@ def test_no_data_lines(tmp_path: Path, content: bytes) -> None:
     path.write_bytes(content + (HEAD + "#Fields: " + FIELDS + "\r\n").encode())
     frame, report = run_parser(HttpProxyParser, path)
     assert len(frame) == 0 and report.records == 0 and report.balanced
+
+
+def test_lines_across_read_blocks_keep_numbers_and_offsets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks far smaller than a line: every row still names its own line and byte offset,
+    blank lines in a run are skipped, and the parsed bytes are the hashed bytes."""
+    from forensics.parsers import exchange_log
+
+    monkeypatch.setattr(exchange_log, "BLOCK", 700)
+    lines = [MAPI_OWN, "", OWA_QUOTED, EAS_SID, "", MAPI_OTHER] * 3
+    path = write(tmp_path, *lines)
+    frame, report = run_parser(HttpProxyParser, path)
+    assert report.records == 12 and report.accepted == 12 and report.balanced and report.bad == 0
+    text = path.read_bytes()
+    assert report.hashes is not None and report.hashes.size == len(text)
+    by_number = {i + 1: x for i, x in enumerate(text.decode("utf-8").split("\r\n"))}
+    for raw_ref, number in zip(frame["raw_ref"].tolist(), frame["record_id"].tolist()):
+        assert HttpProxyParser.raw_record(path, raw_ref, number) == by_number[number]
+    assert frame["record_id"].tolist() == [6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23]
