@@ -114,13 +114,17 @@ class ExchangeLogReader:
         with closing(blocks(reader, BLOCK)) as stream:  # closed (read-ahead joined) on error too
             for data in stream:
                 self.ctx.check_cancel()
-                last = data.rfind(b"\n")
-                if last < 0:
+                first, last = data.find(b"\n"), data.rfind(b"\n")
+                if last < 0:  # no line end in this block: the line goes on
                     carry += data
                     continue
-                whole = carry + data[: last + 1] if carry else memoryview(data)[: last + 1]
-                yield from self._block(whole)
-                carry = bytes(data[last + 1 :])
+                view = memoryview(data)  # whole lines parsed in place; only the carried line is copied
+                if carry:
+                    yield from self._block(carry + data[: first + 1])
+                    view, last = view[first + 1 :], last - first - 1
+                if last >= 0:
+                    yield from self._block(view[: last + 1])
+                carry = bytes(view[last + 1 :])
         if carry:
             yield from self._block(carry)
         yield from self._flush(final=True)
@@ -204,6 +208,7 @@ class ExchangeLogReader:
         try:
             return pacsv.read_csv(
                 pa.BufferReader(payload),
+                # one thread: the custody hashing reads ahead on the other core, and bad rows need numbers
                 read_options=pacsv.ReadOptions(column_names=fields, block_size=16 << 20, use_threads=False),
                 parse_options=pacsv.ParseOptions(
                     delimiter=",", quote_char='"', double_quote=True, escape_char=False,

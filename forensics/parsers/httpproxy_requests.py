@@ -151,7 +151,12 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> ProxyChunk:
     protocol_raw = Uniq.encode(_column(table, "protocol"))
     protocol_names = protocol_raw.values.to_pylist()
     protocol_labels = [PROTOCOL_LABELS.get((p or "").lower(), p) for p in protocol_names]
-    protocol_key = np.array([(p or "").lower() for p in protocol_names] + [""], dtype=object)[protocol_raw.index]
+    lowered = [(p or "").lower() for p in protocol_names] + [""]
+
+    def protocol_is(*names: str) -> np.ndarray:
+        """Row mask of the given Protocol values, decided once per distinct value."""
+        return np.array([p in names for p in lowered], dtype=bool)[protocol_raw.index]
+
     stem = Uniq.encode(_column(table, "urlstem"))
     actor = Uniq.encode(_column(table, "authenticateduser"))
     agent = Uniq.encode(_column(table, "useragent"))
@@ -162,15 +167,15 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> ProxyChunk:
     # -- whose mailbox ------------------------------------------------------------------------
     anchor_box = Uniq(pa.array([anchor_mailbox(v) for v in anchor.values.to_pylist()], S), anchor.index)
     target = Scatter(n)
-    mapi = protocol_key == "mapi"
+    mapi = protocol_is("mapi")
     if mapi.any():
         rows = np.flatnonzero(mapi)
         target.set(mapi, QueryParams(query.take(pa.array(rows))).get("MailboxId"))
-    rpc = protocol_key == "rpchttp"
+    rpc = protocol_is("rpchttp")
     if rpc.any():
         rows = np.flatnonzero(rpc)
         target.set(rpc, extract(query.take(pa.array(rows)), r"^(?P<v>[^:&=/]+@[^:&=/]+):\d+"))
-    owa = (protocol_key == "owa") | (protocol_key == "owacalendar")
+    owa = protocol_is("owa", "owacalendar")
     if owa.any():
         explicit = stem.derive(lambda v: extract(v, r"(?i)^/owa/(?:calendar/)?(?P<v>[^/?]+@[^/?]+)(?:/|$)"))
         target.set_where_valid(owa, explicit)
@@ -205,7 +210,7 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> ProxyChunk:
     keep_arrow = pa.array(keep)
 
     # -- the row's other columns ------------------------------------------------------------
-    eas = protocol_key == "eas"
+    eas = protocol_is("eas")
     command = Scatter(n)
     client_host = Scatter(n)
     if eas.any():
