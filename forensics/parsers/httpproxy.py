@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from forensics.identity.directory import Directory
 from forensics.parsers import registry
 from forensics.parsers.arrowtext import complete_columns
 from forensics.parsers.batchframe import categorical_of
@@ -24,9 +25,12 @@ from forensics.parsers.base import FileReport, ParseContext, Parser
 from forensics.parsers.exchange_log import ExchangeLogReader, decode_line, directives, field_names
 from forensics.parsers.httpproxy_requests import WANTED, classify
 from forensics.parsers.isotime import parse_iso_utc
+from forensics.parsers.opaque import directory_of, preset, unresolved
 from forensics.schema import STRING_DTYPE, constant_category
 
 LOG_TYPE = "httpproxy logs"
+#: logon rule of rows whose mailbox is only a SID / GUID no directory export resolves (``opaque``)
+UNRESOLVED = "mailbox-id-unresolved"
 _CATEGORIES = ("mailbox", "actor", "client_ip", "client_host", "client_app", "server")
 _TEXT = ("item", "details", "mailbox_ids")
 #: how many lines of the ProxyLogon pattern a note lists
@@ -76,7 +80,7 @@ class HttpProxyParser(Parser):
             return
         table = pa.concat_tables(tables, promote_options="default")
         report.accept(table.num_rows)
-        yield _to_frame(table)
+        yield _to_frame(table, directory_of(ctx.options))
 
     @classmethod
     def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:
@@ -112,7 +116,7 @@ def _note_proxylogon(report: FileReport, lines: np.ndarray) -> None:
     )
 
 
-def _to_frame(table: pa.Table) -> pd.DataFrame:
+def _to_frame(table: pa.Table, directory: Directory | None) -> pd.DataFrame:
     """The rows as a frame of the table's columns and dtypes (categoricals encoded once)."""
     n = table.num_rows
     columns: dict[str, object] = {
@@ -130,6 +134,10 @@ def _to_frame(table: pa.Table) -> pd.DataFrame:
     columns["provider"] = constant_category("Exchange HttpProxy", n)
     columns["mapping"] = constant_category("native", n)
     columns["time_basis"] = constant_category("utc", n)
+    mailbox = columns["mailbox"]
+    assert isinstance(mailbox, pd.Categorical)
+    opaque = unresolved(mailbox, pd.Series(columns["mailbox_ids"]), directory)
+    columns["logon_type"], columns["logon_rule"] = preset(opaque, UNRESOLVED)
     return complete_columns(pd.DataFrame(columns), HttpProxyParser.source_format)
 
 

@@ -21,8 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from forensics.errors import ForensicsError
-from forensics.identity.directory import Directory, load_directory
+from forensics.identity.directory import Directory
 from forensics.parsers import registry
 from forensics.parsers.arrowtext import complete_columns
 from forensics.parsers.base import ParseContext, Parser
@@ -30,6 +29,7 @@ from forensics.parsers.batchframe import categorical_of
 from forensics.parsers.exchange_log import ExchangeLogReader, decode_line, directives, field_names
 from forensics.parsers.isotime import parse_iso_utc
 from forensics.parsers.msgtrk_events import WANTED, classify
+from forensics.parsers.opaque import directory_of, preset, unresolved
 from forensics.schema import STRING_DTYPE, constant_category
 
 LOG_TYPE = "message tracking log"
@@ -76,7 +76,7 @@ class MessageTrackingParser(Parser):
             return
         table = pa.concat_tables(tables, promote_options="default")
         report.accept(table.num_rows)
-        yield _to_frame(table, _directory(ctx))
+        yield _to_frame(table, directory_of(ctx.options))
 
     @classmethod
     def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:
@@ -99,16 +99,6 @@ def _text(table: pa.Table, name: str) -> pa.Array:
     return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
 
 
-def _directory(ctx: ParseContext) -> Directory | None:
-    """The load's directory export, if any (a broken one is reported by identity resolution)."""
-    if ctx.options.identities is None:
-        return None
-    try:
-        return load_directory(ctx.options.identities)
-    except ForensicsError:
-        return None
-
-
 def _to_frame(table: pa.Table, directory: Directory | None) -> pd.DataFrame:
     n = table.num_rows
     ops = np.concatenate([c.to_numpy(zero_copy_only=False) for c in table.column("operation").chunks])
@@ -127,11 +117,7 @@ def _to_frame(table: pa.Table, directory: Directory | None) -> pd.DataFrame:
     columns["time_basis"] = constant_category("utc", n)
     actor = columns["actor"]
     assert isinstance(actor, pd.Categorical)
-    known = np.array([directory is not None and directory.person(g) is not None for g in actor.categories] + [False])
-    unresolved = (ops == 0) & ~known[actor.codes]  # codes -1 (no GUID) only on non-Send rows
-    codes = np.where(unresolved, 0, -1).astype(np.int8)
-    columns["logon_type"] = pd.Categorical.from_codes(codes, categories=pd.Index(["Unknown"], dtype=STRING_DTYPE))
-    columns["logon_rule"] = pd.Categorical.from_codes(codes, categories=pd.Index([UNRESOLVED], dtype=STRING_DTYPE))
+    columns["logon_type"], columns["logon_rule"] = preset((ops == 0) & unresolved(actor, None, directory), UNRESOLVED)
     return complete_columns(pd.DataFrame(columns), MessageTrackingParser.source_format)
 
 

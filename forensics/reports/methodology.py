@@ -103,7 +103,12 @@ def identity_statement(frame: pd.DataFrame) -> str:
         text += (" HttpProxy rows name the mailbox the request's URL names, else the front end's routing anchor "
                  "(AnchorMailbox; details say \"mailbox from AnchorMailbox\"): for EWS and ActiveSync the anchor is "
                  "often the signed-in user's own mailbox, not necessarily the one opened, and a SID or GUID anchor "
-                 "is linked to a person only through a directory export.")
+                 "is linked to a person only through a directory export (without one such rows are Unknown, rule "
+                 "mailbox-id-unresolved, never a guessed Delegate).")
+    if "source_format" in frame and (frame["source_format"].astype("string") == "msgtrk").any():
+        text += (" Message tracking Send rows name the submitting mailbox by its GUID: only a directory export "
+                 "(ExchangeGuid) tells a person's own send from a send in another's name (SendAs / SendOnBehalf); "
+                 "without one they are Unknown (rule submitter-guid-unresolved).")
     return text.strip()
 
 

@@ -268,3 +268,12 @@ def test_lines_across_read_blocks_keep_numbers_and_offsets(tmp_path: Path, monke
     for raw_ref, number in zip(frame["raw_ref"].tolist(), frame["record_id"].tolist()):
         assert HttpProxyParser.raw_record(path, raw_ref, number) == by_number[number]
     assert frame["record_id"].tolist() == [6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23]
+
+
+def test_sid_or_guid_mailbox_without_directory_is_unknown_not_delegate(tmp_path: Path) -> None:
+    """CONTOSO\\bob and his own SID share no key: without a directory no Delegate is guessed."""
+    path = write(tmp_path, MAPI_OWN, MAPI_OTHER, OWA_QUOTED, EAS_SID)
+    frame = load_evidence([path]).frame.sort_values("record_id")
+    assert frame["logon_type"].tolist() == ["Unknown", "Unknown", "Delegate", "Unknown"]
+    assert frame["logon_rule"].astype(str).tolist() == [
+        "mailbox-id-unresolved", "mailbox-id-unresolved", "no-match", "mailbox-id-unresolved"]

@@ -22,3 +22,9 @@ def test_identity_statement_names_the_anchor_limit_only_for_httpproxy_rows() -> 
     assert "AnchorMailbox" not in identity_statement(frame)
     frame["source_format"] = pd.Categorical(["httpproxy"])
     assert "AnchorMailbox" in identity_statement(frame)
+
+
+def test_identity_statement_names_the_submitter_guid_limit_for_tracking_rows() -> None:
+    frame = pd.DataFrame({"logon_rule": pd.Categorical(["submitter-guid-unresolved"]),
+                          "source_format": pd.Categorical(["msgtrk"])})
+    assert "ExchangeGuid" in identity_statement(frame) and "AnchorMailbox" not in identity_statement(frame)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from forensics.parsers.base import LoadOptions
 from forensics.parsers.httpproxy import HttpProxyParser
 from forensics.synth.generate import DEFAULT_FORMATS, generate
 from helpers.roundtrip import expected, load_format, tally
@@ -58,7 +59,8 @@ def test_files_are_httpproxy_logs_and_counts_match(proxy_case: tuple[Path, dict]
 def test_round_trip_and_incident(proxy_case: tuple[Path, dict]) -> None:
     root, truth = proxy_case
     fmt = truth["formats"]["httpproxy"]
-    frame, reports = load_format(root, truth, "httpproxy", HttpProxyParser)
+    options = LoadOptions(identities=root / truth["identities_csv"])  # as `load --identities` passes it
+    frame, reports = load_format(root, truth, "httpproxy", HttpProxyParser, options)
     assert tally(frame) == expected(truth, "httpproxy")
     assert sum(r.records for r in reports) == fmt["records"] and all(r.balanced and not r.bad for r in reports)
     assert sum(r.skipped.total() for r in reports) == fmt["noise_records"] + fmt["challenge_records"]
