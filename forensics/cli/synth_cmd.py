@@ -15,7 +15,7 @@ class SynthError(ForensicsError):
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from forensics.synth.generate import FORMATS, LOGS
+    from forensics.synth.generate import DEFAULT_FORMATS, FORMATS, LOGS
     from forensics.synth.scenarios import SCENARIOS
 
     p = sub.add_parser(
@@ -29,8 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--events", type=int, metavar="N",
                    help="store accesses to generate (= Exchange Auditing records); default: the scenario's size")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
-    p.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS), metavar="FMT",
-                   help=f"formats to write (default all: {' '.join(FORMATS)})")
+    p.add_argument("--formats", nargs="+", choices=FORMATS, default=list(DEFAULT_FORMATS), metavar="FMT",
+                   help=f"formats to write: {' '.join(FORMATS)} (default all but {' '.join(sorted(set(FORMATS) - set(DEFAULT_FORMATS)))})")
     p.add_argument("--logs", nargs="+", choices=LOGS, default=list(LOGS),
                    help="which Windows logs evtx/xml/csv hold (management: .evtx only)")
     p.add_argument("--identities-out", type=Path, metavar="FILE",

@@ -81,6 +81,18 @@ def _decode_line(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
+def _w3c_fields(head: bytes) -> bool:
+    """False for the look-alikes Exchange writes itself: IIS never writes ``#Log-type:``, and
+    its ``#Fields:`` names are space-separated, never ``DateTime,RequestId,...``."""
+    if b"\n#Log-type:" in head or head.startswith(b"#Log-type:"):
+        return False
+    at = head.find(b"#Fields:")
+    if at < 0:
+        return True
+    line = head[at + 8 : head.find(b"\n", at) if head.find(b"\n", at) > 0 else len(head)].strip()
+    return not (b"," in line and b" " not in line)
+
+
 class IisParser(Parser):
     name = "iis"
     description = "IIS W3C extended log (Exchange OWA, WebDAV, EWS, ActiveSync, RPC/MAPI over HTTP)"
@@ -93,6 +105,8 @@ class IisParser(Parser):
             head = head[2:].decode("utf-16-le" if head[:2] == b"\xff\xfe" else "utf-16-be", "ignore").encode()
         if b"#Software: Microsoft Internet Information Services" in head:
             return 95
+        if not _w3c_fields(head):  # Exchange's own logs (HttpProxy, tracking, SMTP): "#Log-type:", commas
+            return 0
         if b"#Fields:" in head and b"cs-uri-stem" in head:
             return 90
         if b"#Fields:" in head and b"#Version:" in head:

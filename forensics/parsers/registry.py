@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from forensics.errors import UnsupportedFormatError
+from forensics.parsers import unread
 from forensics.parsers.base import Parser
 
 PARSERS: list[type[Parser]] = []
@@ -26,6 +27,8 @@ def _load_builtin() -> None:
     from forensics.parsers import iis  # noqa: F401
     from forensics.parsers import ual  # noqa: F401
     from forensics.parsers import mailbox_audit  # noqa: F401
+    from forensics.parsers import httpproxy  # noqa: F401
+    from forensics.parsers import msgtrk  # noqa: F401
 
 
 def all_parsers() -> list[type[Parser]]:
@@ -48,6 +51,9 @@ def detect(head: bytes, path: Path) -> type[Parser]:
     """Pick the parser most confident about ``head``; raise if none recognises it."""
     if not head:
         raise UnsupportedFormatError(f"{path}: file is empty")
+    named = unread.describe(head)
+    if named is not None:  # a format we know but do not read: say so, never guess a look-alike
+        raise UnsupportedFormatError(f"{path}: {named}")
     best: tuple[int, type[Parser]] | None = None
     for parser in all_parsers():
         score = parser.sniff(head, path)

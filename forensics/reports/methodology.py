@@ -133,6 +133,16 @@ def identity_statement(frame: pd.DataFrame) -> str:
     )
     if rules:
         text += "Rules that decided the logon type (column logon_rule): " + _listing(rules) + "."
+    if "source_format" in frame and (frame["source_format"].astype("string") == "httpproxy").any():
+        text += (" HttpProxy rows name the mailbox the request's URL names, else the front end's routing anchor "
+                 "(AnchorMailbox; details say \"mailbox from AnchorMailbox\"): for EWS and ActiveSync the anchor is "
+                 "often the signed-in user's own mailbox, not necessarily the one opened, and a SID or GUID anchor "
+                 "is linked to a person only through a directory export (without one such rows are Unknown, rule "
+                 "mailbox-id-unresolved, never a guessed Delegate).")
+    if "source_format" in frame and (frame["source_format"].astype("string") == "msgtrk").any():
+        text += (" Message tracking Send rows name the submitting mailbox by its GUID: only a directory export "
+                 "(ExchangeGuid) tells a person's own send from a send in another's name (SendAs / SendOnBehalf); "
+                 "without one they are Unknown (rule submitter-guid-unresolved).")
     return text.strip()
 
 
@@ -163,6 +173,11 @@ COMPLETENESS_CHECKS = (
     "records for that mailbox for the next 24 hours); in IIS log folders, that no day (or hour) file is missing between the files loaded; "
     "inside each IIS log, that the Exchange health probes, which run around the clock, never fall silent for "
     "much longer than their own rhythm (logging stopped or lines removed)."
+)
+#: said when HttpProxy logs were read: they get no completeness check yet
+HTTPPROXY_UNCHECKED = (
+    "Exchange HttpProxy logs are not checked for missing hour files or silent health probes yet: hours "
+    "without their rows prove nothing."
 )
 
 
@@ -198,11 +213,14 @@ EVTX_NOTES = (
 def completeness_statement(files: list[FileReport]) -> str:
     """What was checked for missing evidence, and which files it found incomplete."""
     flagged = [(f.path.name, n) for f in files for n in f.gap_notes()]
+    checks = COMPLETENESS_CHECKS
+    if any(f.parser == "httpproxy" for f in files):
+        checks += " " + HTTPPROXY_UNCHECKED
     if not flagged:
-        return COMPLETENESS_CHECKS + " No file showed missing records."
+        return checks + " No file showed missing records."
     listed = "; ".join(f"{name}: {note}" for name, note in flagged[:20])
     more = f" (and {len(flagged) - 20} more)" if len(flagged) > 20 else ""
-    return f"{COMPLETENESS_CHECKS} {len(flagged)} finding(s){more}: {listed}."
+    return f"{checks} {len(flagged)} finding(s){more}: {listed}."
 
 
 def audit_config_statement(frame: pd.DataFrame, limit: int = 20) -> str:

@@ -9,6 +9,7 @@ Output layout (``OUT``)::
                         (Event Viewer exports: Vista+ XML and CSV, Windows 2003 CSV)
     evidence/iis/       W3SVC1/u_exYYMMDD.log (Exchange 2013+ client access)
     evidence/iis2003/   W3SVC1/exYYMMDD.log (Exchange 2003 OWA/WebDAV)
+    evidence/httpproxy/ <Protocol>/HttpProxy_YYYYMMDDHH-1.LOG (Exchange 2013+ front end; only when asked)
     evidence/mailbox-audit/SearchMailboxAuditLog.csv, SearchResult.xml
     evidence/ual/AuditLog_Purview.csv, AuditLog_Classic.csv, SearchUnifiedAuditLog.csv
 
@@ -29,6 +30,7 @@ from typing import Any
 from forensics.synth.accesses import Access, generate_accesses
 from forensics.synth.formats.base import Emitter
 from forensics.synth.formats.eventlog import ApplicationEmitter, ExchangeAuditingEmitter, ManagementEmitter
+from forensics.synth.formats.httpproxy import HttpProxyEmitter
 from forensics.synth.formats.iis import Iis2003Emitter, IisEmitter
 from forensics.synth.formats.mailbox_audit import MailboxAuditEmitter, MailboxAuditXmlEmitter
 from forensics.synth.formats.ual import UalEmitter
@@ -38,7 +40,11 @@ from forensics.synth.truth import TRUTH_VERSION, Tally, iso, write_truth
 
 #: format groups the CLI accepts, in output order
 FORMATS = ("evtx", "xml", "csv", "csv2003", "iis", "iis2003", "mailbox-audit", "mailbox-audit-xml", "ual",
-           "ual-classic", "ual-powershell")
+           "ual-classic", "ual-powershell", "httpproxy")
+#: written only when asked for: HttpProxy repeats the IIS log's front-end requests, and a case holding
+#: both counts each request twice until overlapping formats are correlated
+OPTIONAL_FORMATS = ("httpproxy",)
+DEFAULT_FORMATS = tuple(f for f in FORMATS if f not in OPTIONAL_FORMATS)
 EVENT_LOG_KINDS = ("evtx", "xml", "csv", "csv2003")
 #: Windows logs; "management" (the admin cmdlet log) is written as .evtx only
 LOGS = ("exchange-auditing", "application", "management")
@@ -66,6 +72,8 @@ def _emitters(scenario: Scenario, out: Path, formats: Sequence[str], seed: int, 
         emitters.append(IisEmitter(scenario, out, seed))
     if "iis2003" in formats:
         emitters.append(Iis2003Emitter(scenario, out, seed))
+    if "httpproxy" in formats:
+        emitters.append(HttpProxyEmitter(scenario, out, seed))
     if "mailbox-audit" in formats:
         emitters.append(MailboxAuditEmitter(scenario, out))
     if "mailbox-audit-xml" in formats:
@@ -149,7 +157,7 @@ def generate(
     *,
     seed: int = 1,
     events: int | None = None,
-    formats: Sequence[str] = FORMATS,
+    formats: Sequence[str] = DEFAULT_FORMATS,
     logs: Sequence[str] = LOGS,
     staff: int | None = None,
     identities: Path | None = None,
