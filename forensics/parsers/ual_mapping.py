@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from forensics.localtime import to_ns
 from forensics.parsers.arrowtext import S, Uniq, complete_columns, join, to_categorical, to_string_series
-from forensics.parsers.ual_signins import SIGNIN_FIELDS, sign_ins
+from forensics.parsers.ual_signins import SIGNIN_FIELDS, SIGNIN_RULE, sign_ins
 
 _NV = pa.list_(pa.struct([("Name", S), ("Value", S)]))
 AUDIT_SCHEMA = pa.schema(
@@ -271,6 +271,8 @@ def map_records(
     outcome = pc.coalesce(signin.outcome, outcome)
     client_ip = pc.coalesce(client_ip, _clean_ip(signin.client_ip))
     client_app = pc.if_else(pa.array(signin.mask), signin.client_app, client_app)
+    logon_of = np.where(signin.mask, "Owner", logon_of)  # one's own account: no one else's mailbox (ual_signins)
+    rule = np.where(signin.mask, SIGNIN_RULE, rule)
     op_text = pa.array(operation.astype(object), S)
     created = _field(records, "CreationTime")
     fallback_time = _csv_text(cols, "creationdate", n=n)

@@ -17,7 +17,8 @@ exports such as the azurehound sample in blueteam0ps/det-eng-samples):
 The outcome comes from the operation, not from ``ResultStatus``: Microsoft writes
 ``"ResultStatus": "Success"`` on ``UserLoginFailed`` records (the *audit write* succeeded),
 which read naively makes a failed password attempt look like a success. A ``UserLoggedIn``
-carrying a ``LogonError`` or a non-zero ``ErrorNumber`` is a failure too.
+carrying a ``LogonError`` or a non-zero ``ErrorNumber`` is a failure too. The row has no
+mailbox and ``logon_type`` Owner (``SIGNIN_RULE``): it is the "from where", not an access.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ SIGNIN_FIELDS: list[tuple[str, pa.DataType]] = [
     ("ExtendedProperties", _NV),
 ]
 SIGNIN_OPERATIONS = {"UserLoggedIn": "Logon", "UserLoginFailed": "LogonFailure"}
+#: ``logon_rule`` of sign-in rows, whose ``logon_type`` is Owner: the account signs in as
+#: itself and opens no mailbox, so a sign-in is never a non-owner access (no false pairs)
+SIGNIN_RULE = "sign-in: the account's own credentials, no mailbox opened"
 
 #: First-party application ids Microsoft documents ("Verify first-party Microsoft applications
 #: in sign-in reports"); anything else is shown as its id.

@@ -236,7 +236,7 @@ class UalEmitter(Emitter):
                                    {"Name": "RequestType", "Value": "OAuth2:Authorize"}],
         }
         self._write(record, a.actor.upn)
-        self.truth.tally.row(a.time, "Logon", "", a.actor.upn, "", a.actor.key, "Unknown", a.client_ip,
+        self.truth.tally.row(a.time, "Logon", "", a.actor.upn, "", a.actor.key, "Owner", a.client_ip,
                              source_operation="UserLoggedIn")  # an incident's rows are its mailbox accesses
 
     def close(self) -> None:

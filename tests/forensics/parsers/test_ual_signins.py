@@ -82,3 +82,20 @@ def test_sign_in_record_round_trips_as_json(tmp_path: Path) -> None:
     frame, _, path = parse(tmp_path, purview_csv([FAILED]))
     raw = UalParser.raw_record(path, None, int(frame["record_id"].iloc[0]))
     assert json.loads(raw.split(",", 5)[5].rsplit(",", 2)[0].strip('"').replace('""', '"'))["ErrorNumber"] == "50126"
+
+
+def test_sign_ins_are_no_non_owner_pairs(tmp_path: Path) -> None:
+    # a sign-in opens no mailbox: as "Unknown" logon type it made (actor, "(not recorded)")
+    # non-owner pairs in the findings; it is the account's own sign-in (Owner, rule named)
+    from forensics.aggregate.findings import findings
+    from forensics.identity.resolve import resolve_logon_types
+
+    frame, _, _ = parse(tmp_path, purview_csv([SIGN_IN, FAILED, COMPOSITE_SEND_AS]))
+    frame = resolve_logon_types(frame)
+    signed = frame[frame["operation"].isin(["Logon", "LogonFailure"])]
+    assert set(signed["logon_type"].astype(str)) == {"Owner"}
+    assert set(signed["logon_rule"].astype(str)) == {"sign-in: the account's own credentials, no mailbox opened"}
+    pairs = findings(frame).pairs
+    assert len(pairs) == 1 and pairs["events"].tolist() == [1]  # the SendAs alone
+    assert not any("lidia" in str(a) for a in pairs["actor"])
+    assert "(not recorded)" not in set(pairs["mailbox"])
