@@ -16,11 +16,13 @@ TargetSid, SubjectUserSid, SubjectUserName, SubjectDomainName, SubjectLogonId, P
 Event Viewer CSV/TXT exports carry only the rendered message: ``strings_from_message`` reads
 the same strings back from its Subject / Member / Group sections.
 
-Nesting: a group added as a member of a privileged group passes its rights on. The record
-names such a member by its DN; when that DN is one of the groups below or lies in Exchange's
-``Microsoft Exchange Security Groups`` OU, the row says the member is a group. Changes to a
-group that is privileged only through nesting recorded elsewhere (a directory export, an
-earlier record) are not recognised by name here.
+Nesting: a group added as a member of a privileged group passes its rights on. Membership
+changes of every other security group are therefore rows too (``GroupMembershipChange``), and
+``group_nesting`` makes those of a group the loaded records show nested (at any depth) into
+a privileged group ``PermissionChange`` rows, naming the record that nests it. Nesting that
+no loaded record shows (set up before the log begins) cannot be seen without a directory
+export. When the member's DN is one of the groups below or lies in Exchange's ``Microsoft
+Exchange Security Groups`` OU, the row says the member is itself an Exchange group.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ PROVIDER = "Microsoft-Windows-Security-Auditing"
 ADDED = {4728: "global", 4732: "local", 4756: "universal"}
 REMOVED = {4729: "global", 4733: "local", 4757: "universal"}
 GROUP_EVENTS = frozenset(ADDED) | frozenset(REMOVED)
+#: operation of a membership change of any other security group
+MEMBERSHIP_CHANGE = "GroupMembershipChange"
 
 #: groups whose members can open every mailbox (lower-case name -> why)
 OPENS_EVERY_MAILBOX = {
@@ -80,7 +84,8 @@ def _group_of_dn(dn: str) -> str:
 
 
 def group_fields(event_id: int, strings: list[str]) -> dict | None:
-    """Row columns of a membership change of an Exchange privileged group, else ``None``."""
+    """Row columns of a security-group membership change: ``PermissionChange`` for Exchange's
+    privileged groups, ``GroupMembershipChange`` for any other group; ``None`` for other events."""
     event_id = int(event_id)
     if event_id not in GROUP_EVENTS:
         return None
@@ -92,27 +97,26 @@ def group_fields(event_id: int, strings: list[str]) -> dict | None:
     elif key in EXCHANGE_ROLE_GROUPS:
         tier, why = "Exchange role group", EXCHANGE_ROLE_GROUPS[key]
     else:
-        return None
+        tier, why = "", ""
     added = event_id in ADDED
     scope = (ADDED if added else REMOVED)[event_id]
     account = f"{subject_domain}\\{subject}" if subject and subject_domain else subject
     group_name = f"{domain}\\{group}" if domain else group
     who = member or member_sid or "(member not recorded)"
-    details = [
-        f"event {event_id}: member {'added to' if added else 'removed from'} a security-enabled {scope} group",
-        f"group {group_name} ({tier}: {why})" if why else f"group {group_name} ({tier})",
-    ]
-    if member_sid:
-        details.append(f"MemberSid={member_sid}")
-    if group_sid:
-        details.append(f"TargetSid={group_sid}")
+    details = [f"event {event_id}: member {'added to' if added else 'removed from'} a security-enabled {scope} group"]
+    if tier:
+        details.append(f"{tier}: {why}" if why else tier)
+    # the fields group_nesting reads back (AD names hold no ";")
+    details += [f"Group={group_name}", f"TargetSid={group_sid}", f"Member={member}", f"MemberSid={member_sid}"]
     if member and (_group_of_dn(member) in OPENS_EVERY_MAILBOX or _group_of_dn(member) in EXCHANGE_ROLE_GROUPS
                    or _EXCHANGE_OU in member.lower()):
         details.append("the member is itself an Exchange group (nesting passes its members' rights on)")
     if logon_id:
         details.append(f"SubjectLogonId={logon_id}")
     return {
-        "operation": "PermissionChange",
+        # other groups: kept as rows too, so that a group nested into a privileged one can be
+        # recognised from the records (``group_nesting``); they are no mailbox right by themselves
+        "operation": "PermissionChange" if tier else MEMBERSHIP_CHANGE,
         "outcome": "Success",
         "mailbox": None,
         "mailbox_ids": None,

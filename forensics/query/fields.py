@@ -42,7 +42,8 @@ SHORTHANDS: dict[str, str] = {
     "failure": "outcome is Failure",
     "success": "outcome is Success",
     "change": "operation is an administrative change or command, not a mailbox access "
-              "(AuditConfigChange, PermissionChange, ForwardingChange, InboxRuleChange, MailboxExport, AdminCommand)",
+              "(AuditConfigChange, PermissionChange, ForwardingChange, InboxRuleChange, MailboxExport, AdminCommand, "
+              "GroupMembershipChange)",
     "expected": "the row belongs to an actor–mailbox pair the examiner marked as expected access "
                 "(a case's review marks; -is:expected leaves the unexplained access)",
 }
@@ -50,6 +51,7 @@ SHORTHANDS: dict[str, str] = {
 #: Operations ``is:change`` matches (administrative changes bearing on access, and commands).
 CHANGE_OPERATIONS: tuple[str, ...] = (
     "AuditConfigChange", "PermissionChange", "ForwardingChange", "InboxRuleChange", "MailboxExport", "AdminCommand",
+    "GroupMembershipChange",  # a Security-log group change (forensics.evtx.groups): no mailbox access
 )
 
 #: Keys that are not columns: time comparisons and predicates on a field's presence.

@@ -42,7 +42,7 @@ def test_real_sample_gives_one_permission_change_per_group() -> None:
     assert changes["what"].str.contains("Organization Management").any()
 
 
-def test_adds_and_removes_of_privileged_groups_only() -> None:
+def test_adds_and_removes_of_privileged_groups() -> None:
     added = group_fields(4732, STRINGS)
     assert added["actor"] == "CONTOSO\\Administrator" and added["operation"] == "PermissionChange"
     assert added["item"] == f"add {MEMBER_DN} to CONTOSO\\Exchange Trusted Subsystem"
@@ -50,7 +50,8 @@ def test_adds_and_removes_of_privileged_groups_only() -> None:
     removed = group_fields(4757, [*STRINGS[:2], "Discovery Management", *STRINGS[3:]])
     assert removed["item"] == f"remove {MEMBER_DN} from CONTOSO\\Discovery Management"
     assert "removed from a security-enabled universal group" in removed["details"]
-    assert group_fields(4728, [*STRINGS[:2], "Marketing", *STRINGS[3:]]) is None  # not Exchange's
+    other = group_fields(4728, [*STRINGS[:2], "Marketing", *STRINGS[3:]])  # not Exchange's: no mailbox right
+    assert other["operation"] == "GroupMembershipChange" and "opens every mailbox" not in other["details"]
     assert group_fields(4624, STRINGS) is None
     # a group nested into a privileged group: the record names it by DN
     nested = group_fields(4756, ["CN=Helpdesk Tier2,OU=Microsoft Exchange Security Groups,DC=contoso,DC=com", "S-1-5-21-1-2-3-2001",
@@ -90,3 +91,42 @@ def test_generic_rows_take_the_subject_as_actor() -> None:
     actors = dict(zip(frame["event_id"].astype(int), frame["actor"].astype(object)))
     assert actors[4611] == actors[4625] == actors[4673] == "WORKGROUP\\TEMPORAL$"
     assert all(pd.isna(actors[e]) for e in (5152, 5157, 4776))
+
+
+def _add(record: int, member: str, member_sid: str, group: str, group_sid: str, event_id: int = 4756) -> str:
+    from helpers.eventviewer_export import event_xml
+
+    strings = [member, member_sid, group, "CONTOSO", group_sid, "S-1-5-21-1-2-3-500", "Administrator", "CONTOSO",
+               "0x3e7a1", "-"]
+    return event_xml(record, "Microsoft-Windows-Security-Auditing", event_id, strings, channel="Security",
+                     computer="DC01.contoso.com", time=f"2024-03-0{record}T10:00:00.000000000Z")
+
+
+def test_groups_nested_into_a_privileged_group_by_the_records(tmp_path: Path) -> None:
+    # IT-Admins is added to Organization Management (record 1); Tier2 to IT-Admins (record 2);
+    # then mallory to IT-Admins and eve to Tier2: both open every mailbox. bob's Marketing does not.
+    from helpers.eventviewer_export import export_xml
+    from forensics.ingest import load_evidence
+
+    sid = "S-1-5-21-1-2-3-"
+    events = [
+        _add(1, "CN=IT-Admins,OU=Groups,DC=contoso,DC=com", sid + "3001", "Organization Management", sid + "1190"),
+        _add(2, "CN=Tier2,OU=Groups,DC=contoso,DC=com", sid + "3002", "IT-Admins", sid + "3001", 4728),
+        _add(3, "CN=mallory,OU=Staff,DC=contoso,DC=com", sid + "1147", "IT-Admins", sid + "3001", 4728),
+        _add(4, "CN=eve,OU=Staff,DC=contoso,DC=com", sid + "1148", "Tier2", sid + "3002", 4728),
+        _add(5, "CN=bob,OU=Staff,DC=contoso,DC=com", sid + "1149", "Marketing", sid + "4000", 4728),
+    ]
+    path = tmp_path / "security.xml"
+    path.write_text(export_xml(events), encoding="utf-8")
+    result = load_evidence([path])
+    frame = result.frame.sort_values("record_id").reset_index(drop=True)
+    assert frame["operation"].astype(str).tolist() == ["PermissionChange"] * 4 + ["GroupMembershipChange"]
+    mallory = frame.iloc[2]["details"]
+    assert "privileged through nesting: it-admins was added to CONTOSO\\Organization Management (record 1" in mallory
+    assert "privileged through nesting: tier2 was added to CONTOSO\\IT-Admins (record 2" in frame.iloc[3]["details"]
+    assert "nesting" not in frame.iloc[4]["details"]
+    changes = admin_changes(frame)
+    assert len(changes) == 4 and not changes["what"].str.contains("Marketing").any()
+    from forensics.aggregate.findings import findings
+
+    assert findings(frame).pairs.empty  # group changes are no mailbox access (is:change)
