@@ -97,3 +97,11 @@ def test_csv_keeps_the_bytes(scene) -> None:
     export_report(data, out / "rows.csv", custody=case.custody, evidence_paths=[evidence])
     back = read_csv(out / "rows.csv")
     assert {LONG, HUGE, TROJAN} <= set(back["item"].dropna())
+
+
+def test_methodology_says_how_text_is_shown_and_what_sign_ins_and_groups_mean(scene) -> None:
+    case, evidence, data, out = scene
+    sections = dict(data.methodology)
+    assert "<U+202E>" in sections["How evidence text is shown"] and "32,767" in sections["How evidence text is shown"]
+    assert "ResultStatus" in sections["Sign-ins and privileged groups"]
+    assert "4756" in sections["Sign-ins and privileged groups"]
