@@ -233,7 +233,9 @@ def load_evidence(
             report.status = "loaded"
     from forensics.identity.resolve import resolve_logon_types  # late: identity is optional
 
-    combined = schema.concat(frames)
+    from forensics.evtx.group_nesting import promote_nested
+
+    combined = promote_nested(schema.concat(frames))  # across files: nesting may be in another log
     result.frame = resolve_logon_types(combined, directory_path=options.identities)
     return result
 

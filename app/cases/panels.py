@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from app.widgets.plain_text import plain_tip
 
 COLUMNS = ("Tag", "Comment", "Time (UTC)", "Operation", "Mailbox", "Actor", "Item", "Row")
 
@@ -54,7 +55,7 @@ class BookmarksPanel(QWidget):
         for r, (*values, found) in enumerate(rows):
             for c, value in enumerate([*values, "loaded" if found else "NOT IN LOADED EVIDENCE"]):
                 item = QTableWidgetItem(value)
-                item.setToolTip(value)
+                item.setToolTip(plain_tip(value))
                 if not found:
                     item.setForeground(QColor("#a4161a"))
                 self.table.setItem(r, c, item)

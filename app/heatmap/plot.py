@@ -15,6 +15,7 @@ from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QFontMetrics, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QScrollBar, QToolTip, QWidget
 
 import pyqtgraph as pg
+from app.widgets.plain_text import plain_tip
 from forensics.aggregate import Pivot
 from forensics.aggregate.evidence_gaps import GapSpan, column_spans, labels_at
 from forensics.parsers.base import MissingPeriod
@@ -219,7 +220,7 @@ class HeatmapPlot(QWidget):
                 rect.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks reach the cells
                 rect.setAcceptHoverEvents(False)
                 rect.setZValue(10)
-                rect.setToolTip(span.label)
+                rect.setToolTip(plain_tip(span.label))
                 self.plot.addItem(rect)
                 self._gap_items.append(rect)
 
@@ -305,7 +306,7 @@ class HeatmapPlot(QWidget):
             return
         text = self.tooltip_text(row, col)
         self.hover_changed.emit(text.replace("\n", "   "))
-        QToolTip.showText(QCursor.pos(), text, self.graphics)
+        QToolTip.showText(QCursor.pos(), plain_tip(text), self.graphics)  # mailbox names are evidence text
 
     def cell_center_in_viewport(self, row: int, col: int):  # type: ignore[no-untyped-def]
         """Where cell (row, col) is drawn, in the graphics view's viewport coordinates."""

@@ -17,6 +17,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from app.session import Session
+from app.widgets.plain_text import plain_tip
+from forensics.reports.sanitize import show_controls_series
 
 BLOCK_ROWS = 256
 MAX_CACHED_BLOCKS = 512  # (block, column) pairs: ~ 130k strings at most
@@ -74,7 +76,7 @@ def format_values(values: pd.Series, tz: Any) -> list[str]:
         text = values.map({True: "Yes", False: "No"}, na_action="ignore")
     else:
         text = values.astype(pd.StringDtype())  # vectorized (pyarrow), NA stays NA
-        return text.fillna("").tolist()
+        return show_controls_series(text).fillna("").tolist()  # bidi controls shown, not applied
     return text.astype(object).where(text.notna(), "").tolist()
 
 
@@ -142,8 +144,8 @@ class EventTableModel(QAbstractTableModel):
             else:
                 self._cache.move_to_end((block, col))
             text = strings[row - block * BLOCK_ROWS]
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return text if len(text) > 40 else None
+            if role == Qt.ItemDataRole.ToolTipRole:  # plain text: "<b>" in a subject is not markup
+                return plain_tip(text) if len(text) > 40 else None
             return text
         if role == Qt.ItemDataRole.ForegroundRole or role == Qt.ItemDataRole.BackgroundRole:
             flags = self._flags(index.row())

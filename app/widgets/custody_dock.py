@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.session import Session
+from app.widgets.plain_text import plain_tip
 from app.workers import Task
 from forensics.custody.log import VerifyResult
 
@@ -89,7 +90,7 @@ class CustodyPanel(QWidget):
                 if c == 5:
                     item.setFont(mono)
                 if c == 4:
-                    item.setToolTip(str(entry.get("path", "")))
+                    item.setToolTip(plain_tip(str(entry.get("path", ""))))
                 self.table.setItem(r, c, item)
         self.table.scrollToBottom()
 

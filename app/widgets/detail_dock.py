@@ -21,9 +21,11 @@ from PySide6.QtCore import Qt
 
 from app.models.event_table_model import HEADERS, format_values
 from app.session import Session
+from app.widgets.plain_text import plain_tip
 from forensics.errors import ForensicsError
 from forensics.identity.explain import explain_logon
 from forensics.ingest import fetch_raw
+from forensics.reports.sanitize import show_controls
 
 
 class DetailPanel(QWidget):
@@ -31,6 +33,7 @@ class DetailPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.frame_row: int | None = None
+        self._raw_exact = ""
         self.title = QLabel("No row selected", self)
         self.title.setObjectName("DetailTitle")
         self.fields = QTableWidget(0, 2, self)
@@ -89,7 +92,7 @@ class DetailPanel(QWidget):
             label = QTableWidgetItem(HEADERS.get(name, name))
             label.setToolTip(name)
             value = QTableWidgetItem(text)
-            value.setToolTip(text)
+            value.setToolTip(plain_tip(text))
             if name in ("evidence", "actor_ids", "mailbox_ids", "raw_ref"):
                 value.setFont(mono)
             self.fields.setItem(i, 0, label)
@@ -102,7 +105,8 @@ class DetailPanel(QWidget):
         self.fields.setItem(len(names), 0, label)
         self.fields.setItem(len(names), 1, value)
         self.title.setText(f"Row {frame_row + 1:,} — {row['operation'] if pd.notna(row['operation']) else ''}")
-        self.raw.setPlainText(self._raw_text(row))
+        self._raw_exact = self._raw_text(row)  # copied as read; shown with bidi controls visible
+        self.raw.setPlainText(show_controls(self._raw_exact))
 
     def _raw_text(self, row: pd.Series) -> str:
         evidence = row["evidence"]
@@ -134,4 +138,4 @@ class DetailPanel(QWidget):
         QGuiApplication.clipboard().setText(self.fields_text())
 
     def copy_raw(self) -> None:
-        QGuiApplication.clipboard().setText(self.raw.toPlainText())
+        QGuiApplication.clipboard().setText(self._raw_exact if self.frame_row is not None else "")

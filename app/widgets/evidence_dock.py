@@ -11,6 +11,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.session import Session
+from app.widgets.plain_text import plain_tip
 from forensics.parsers.base import GAP_NOTES, FileReport
 
 COLUMNS = ("File", "Format", "SHA-256", "Records", "Rows", "Warnings", "Skipped", "Status", "Custody", "Rows from", "Rows to")
@@ -79,7 +80,7 @@ class EvidencePanel(QWidget):
                 ]
             )
             item.setFont(2, mono)
-            item.setToolTip(0, str(report.path))
+            item.setToolTip(0, plain_tip(str(report.path)))
             if report.hashes:
                 item.setToolTip(2, f"SHA-256 {report.hashes.sha256}\nSHA-1 {report.hashes.sha1}\nMD5 {report.hashes.md5}")
             for col in (3, 4, 5, 6):
@@ -93,7 +94,7 @@ class EvidencePanel(QWidget):
         def child(label: str, text: str) -> None:
             sub = QTreeWidgetItem([label, text])
             sub.setFirstColumnSpanned(False)
-            sub.setToolTip(1, text)
+            sub.setToolTip(1, plain_tip(text))
             item.addChild(sub)
 
         if report.error:

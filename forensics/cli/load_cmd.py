@@ -48,10 +48,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"total: {len(frame)} rows from {len(result.sources)} file(s)")
     if log.path is None:
         print("note: no --case given; custody entries were not saved", file=sys.stderr)
-    if args.out is not None:
+    failed = result.failed
+    if args.out is not None and failed:  # a table missing a file's rows must not pass for the whole
+        print(f"mailbox-audit: {args.out} not written: {len(failed)} file(s) failed to load", file=sys.stderr)
+    elif args.out is not None:
         write_table(frame, args.out, evidence=[s.path for s in result.sources.values()])
         print(f"wrote {args.out}")
-    failed = result.failed
     for report in failed:
         print(f"mailbox-audit: error: {report.error}", file=sys.stderr)
     return 1 if failed else 0

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from forensics.evtx import eventlog
+from forensics.evtx import eventlog, groups
 from forensics.evtx.exchange import build_row, map_with
 from forensics.evtx.handlers import handler_for
 from forensics.evtx.maps import MapSet
@@ -144,6 +144,8 @@ def _message_strings(provider: str, event_id: int, message: str) -> list[str] | 
     """A handled provider's strings read back from its rendered message (CSV/TXT exports)."""
     if provider.lower() in (eventlog.PROVIDER.lower(), eventlog.LEGACY_PROVIDER.lower()):
         return eventlog.strings_from_message(event_id, message)
+    if provider.lower() == groups.PROVIDER.lower():
+        return groups.strings_from_message(event_id, message)
     return _cmdlet_strings(message)
 
 

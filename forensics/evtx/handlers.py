@@ -9,7 +9,8 @@ event map covers; other modules register theirs at import, e.g.
 ``Microsoft-Windows-Eventlog`` is here because a cleared log (Security 1102, System 104) is
 the one trace left of destroyed audit evidence, and a full Security log (1104) or dropped
 audit events (1101) mean records are missing: each becomes an ``AuditConfigChange`` row
-(``forensics.evtx.eventlog``). Its strings are UserData leaves, not ``<Data>`` items: the
+(``forensics.evtx.eventlog``). ``Microsoft-Windows-Security-Auditing`` 4728/4729, 4732/4733,
+4756/4757 on Exchange's privileged groups are ``PermissionChange`` rows (``forensics.evtx.groups``). Its strings are UserData leaves, not ``<Data>`` items: the
 parsers pass those when an event has no ``<EventData>``. Windows 2003's Security log clear
 (source ``Security``, 517) reaches us only in Event Viewer exports.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from forensics.evtx.cmdlets import cmdlet_fields
+from forensics.evtx.groups import GROUP_EVENTS, PROVIDER as SECURITY, group_fields
 from forensics.evtx.eventlog import (
     LEGACY_CLEARED, LEGACY_PROVIDER, LOSS_EVENTS, PROVIDER as EVENTLOG, eventlog_fields, legacy_security_fields,
 )
@@ -31,6 +33,8 @@ PROVIDER_HANDLERS: dict[str, Handler] = {
     # destroyed or missing audit evidence must stand out
     EVENTLOG: eventlog_fields,
     LEGACY_PROVIDER: legacy_security_fields,
+    # members added to Exchange's privileged groups: rights that open every mailbox
+    SECURITY: group_fields,
 }
 #: the event ids a provider's handler can make rows of (absent: any); other events of the
 #: provider are not handed to it, so a Security log full of Eventlog 1100s costs nothing
@@ -38,6 +42,7 @@ HANDLED_EVENTS: dict[str, frozenset[int]] = {
     "MSExchange CmdletLogs": frozenset({1, 6}),
     EVENTLOG: LOSS_EVENTS,
     LEGACY_PROVIDER: frozenset({LEGACY_CLEARED}),
+    SECURITY: GROUP_EVENTS,
 }
 
 

@@ -24,6 +24,12 @@ from forensics.parsers.base import ParseContext
 from forensics.parsers.prefetch import blocks
 
 BLOCK = 32 << 20  # bytes per streamed block
+#: Limits that keep memory bounded on degenerate input (a 706 KB header of 100,000 names took
+#: 2.9 GB in pyarrow; 2 GB without a line break was held whole). Real exports: UAL 4-10
+#: columns, Search-MailboxAuditLog some 40; an AuditData value some kilobytes.
+MAX_COLUMNS = 1024
+MAX_HEADER = 1 << 16  # bytes of the header row
+MAX_RECORD = 1 << 24  # bytes without any line break (pyarrow's own block size for one row)
 BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 
@@ -60,12 +66,43 @@ def header_names(text: str) -> tuple[list[str], str]:
         return [], type_line
 
 
-def read_all(ctx: ParseContext) -> bytes:
-    blocks = []
-    while block := ctx.reader.read(16 << 20):
+def read_all(ctx: ParseContext, max_line: int | None = None) -> bytes:
+    """The whole file; with ``max_line``, refused (``ParseError``) as soon as more than that
+    many bytes pass without a line break across blocks, before the rest is read (a stretch
+    inside one 16 MiB block is bounded by the block)."""
+    def stream() -> Iterator[bytes]:
+        while block := ctx.reader.read(16 << 20):
+            ctx.check_cancel()
+            yield block
+
+    if max_line is None:
+        return b"".join(stream())
+    return _join_bounded(ctx, stream(), 0, max_line)
+
+
+def _join_bounded(ctx: ParseContext, stream: Iterator[bytes], run: int, limit: int | None = None) -> bytes:
+    """The remaining blocks joined, refused like ``read_all`` when over ``MAX_RECORD`` bytes
+    pass without a line break (``run``: bytes without one before the first block)."""
+    limit = MAX_RECORD if limit is None else limit
+    out = []
+    for block in stream:
         ctx.check_cancel()
-        blocks.append(block)
-    return b"".join(blocks)
+        out.append(block)
+        first = block.find(b"\n")
+        if (run + len(block) if first < 0 else run + first) > limit:
+            _refuse_line(ctx, limit)
+        run = run + len(block) if first < 0 else len(block) - block.rfind(b"\n") - 1
+    return b"".join(out)
+
+
+def _refuse_header(ctx: ParseContext) -> None:
+    raise ParseError(f"{ctx.path.name}: the header row has no line end in its first {MAX_HEADER:,} bytes: "
+                     "damaged, or not a CSV export; not read")
+
+
+def _refuse_line(ctx: ParseContext, limit: int) -> None:
+    raise ParseError(f"{ctx.path.name}: more than {limit:,} bytes without a line break: damaged, or not a "
+                     "CSV export (one record of an export is far shorter); not read")
 
 
 def read_csv_text(ctx: ParseContext, data: bytes, type_line: str = "") -> CsvText:
@@ -82,7 +119,10 @@ def read_csv_text(ctx: ParseContext, data: bytes, type_line: str = "") -> CsvTex
         cut = data.find(b"\n")
         type_line = data[: cut if cut >= 0 else len(data)].decode("utf-8", "replace").strip()
         data = data[cut + 1 :] if cut >= 0 else b""
-    first = data[: data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8", "replace")
+    cut = data.find(b"\n", 0, MAX_HEADER + 1)
+    if cut < 0 and len(data) > MAX_HEADER:
+        _refuse_header(ctx)
+    first = data[: cut if cut >= 0 else len(data)].decode("utf-8", "replace")
     names = _header_row(first, ctx)
     if not names:
         raise ParseError(f"{ctx.path.name}: no header row")
@@ -140,9 +180,9 @@ def iter_csv_text(ctx: ParseContext, block_size: int | None = None) -> Iterator[
     it are read as one whole with the careful quote-aware reader instead. UTF-16 and
     non-UTF-8 exports are read whole as well.
     """
-    head = ctx.reader.peek(65536)
+    head = ctx.reader.peek(2 * MAX_HEADER + 8)  # a "#TYPE" line, then the header
     if not head.startswith(b"\xef\xbb\xbf") and any(head.startswith(bom) for bom, _ in BOMS):
-        yield read_csv_text(ctx, read_all(ctx))
+        yield read_csv_text(ctx, read_all(ctx, MAX_RECORD))
         return
     if head.startswith(b"\xef\xbb\xbf"):
         ctx.reader.read(3)
@@ -153,7 +193,9 @@ def iter_csv_text(ctx: ParseContext, block_size: int | None = None) -> Iterator[
         line = ctx.reader.read(cut + 1 if cut >= 0 else len(head))
         type_line = line.decode("utf-8", "replace").strip()
         head = head[len(line) :]
-    cut = head.find(b"\n")
+    cut = head.find(b"\n", 0, MAX_HEADER + 1)
+    if cut < 0 and len(head) > MAX_HEADER:
+        _refuse_header(ctx)
     header = ctx.reader.read(cut + 1 if cut >= 0 else len(head))
     names = _header_row(header.decode("utf-8", "replace").rstrip("\r\n"), ctx)
     if not names:
@@ -167,12 +209,14 @@ def iter_csv_text(ctx: ParseContext, block_size: int | None = None) -> Iterator[
             buf = carry + data if carry else data
             cut = buf.rfind(b"\n")
             if cut < 0:
+                if len(buf) > MAX_RECORD:  # never held whole: the file is refused instead
+                    _refuse_line(ctx, MAX_RECORD)
                 carry = buf
                 continue
             part, carry = buf[: cut + 1], buf[cut + 1 :]
             table = _lines_as_records(part, unique)
             if table is None:  # the careful reader takes it from here, to the end of the file
-                rest = read_csv_text(ctx, header + part + carry + b"".join(stream), type_line)
+                rest = read_csv_text(ctx, header + part + carry + _join_bounded(ctx, stream, len(carry)), type_line)
                 rest.numbers += done
                 rest.bad = [((n + done) if n else None, t) for n, t in rest.bad]
                 yield rest
@@ -196,6 +240,13 @@ def _header_row(line: str, ctx: ParseContext) -> list[str]:
     with a message saying so, instead of escaping as a crash."""
     if not line.strip():
         return []
+    if line.count(",") >= MAX_COLUMNS:  # counted before splitting: the split itself costs memory
+        names = next(csv.reader([line]), []) if len(line) <= MAX_HEADER else []
+        if len(names) > MAX_COLUMNS or not names:
+            raise ParseError(f"{ctx.path.name}: the header row names {max(len(names), line.count(',') + 1):,} "
+                             f"columns, more than the {MAX_COLUMNS:,} an export has: damaged, or not a CSV "
+                             "export; not read")
+        return names
     try:
         return next(csv.reader([line]), [])
     except csv.Error as exc:
@@ -272,12 +323,15 @@ def raw_csv_record(raw: bytes, number: int) -> str:
             text = raw.decode("cp1252", errors="replace")
     if text.startswith("#TYPE"):
         text = text.split("\n", 1)[1] if "\n" in text else ""
-    csv.field_size_limit(1 << 30)
-    rows = (row for row in csv.reader(io.StringIO(text, newline="")) if row)
-    next(rows, None)  # header
-    for index, row in enumerate(rows, start=1):
-        if index == number:
-            out = io.StringIO()
-            csv.writer(out, lineterminator="").writerow(row)
-            return out.getvalue()
+    previous = csv.field_size_limit(1 << 30)  # process-wide: restored for the other readers
+    try:
+        rows = (row for row in csv.reader(io.StringIO(text, newline="")) if row)
+        next(rows, None)  # header
+        for index, row in enumerate(rows, start=1):
+            if index == number:
+                out = io.StringIO()
+                csv.writer(out, lineterminator="").writerow(row)
+                return out.getvalue()
+    finally:
+        csv.field_size_limit(previous)
     raise ValueError(f"record {number} not found")

@@ -38,8 +38,10 @@ from forensics.parsers.base import ParseContext, Parser
 
 BLOCK = 1 << 20
 BATCH = 20000
-MAX_LINE = 1 << 26
-csv.field_size_limit(1 << 26)  # descriptions carry stack traces; a huge field is still one record
+#: longest line / value read as one (descriptions carry stack traces, far below this); a longer
+#: stretch (damage: 2 GB without a line break) is handed on in pieces, so memory stays bounded
+MAX_LINE = 1 << 24
+csv.field_size_limit(MAX_LINE)
 
 VISTA_HEADER = ("level", "date and time", "source", "event id", "task category")
 W2003_HEADER = ("date", "time", "source", "type", "category", "event", "user", "computer", "description")
@@ -323,6 +325,7 @@ def csv_records(
     """``(fields, first physical line)`` of every CSV record; a line the csv module cannot
     read is reported through ``on_bad`` and reading goes on with the next line."""
     base = 0
+    csv.field_size_limit(MAX_LINE)  # process-wide: another reader may have raised it
     while True:
         reader = csv.reader(source, delimiter=delimiter, quotechar='"', strict=False)
         prev = 0

@@ -25,6 +25,7 @@ from defusedxml import DefusedXmlException
 from forensics.errors import ParseError
 from forensics.evtx.export_event import event_id_of, export_rows
 from forensics.evtx.maps import load_maps
+from forensics.evtx.subject import actor_from_named
 from forensics.localtime import to_ns
 from forensics.parsers import registry
 from forensics.parsers.encoding import detect_encoding as detect_text_encoding
@@ -367,6 +368,7 @@ class EventViewerXmlParser(Parser):
             if row.get("operation") == "Event" and (parts.named or parts.user_data is not None):
                 details = parts.named or _leaf_texts(parts.user_data)
                 row["details"] = " | ".join(details) or row.get("details")
+                row["actor"] = row.get("actor") or actor_from_named(parts.named)
             if not parts.system_time:
                 report.warn(where, "<Event> has no TimeCreated/@SystemTime; row kept without a time")
             report.accept()

@@ -36,6 +36,7 @@ from forensics.evtx import engine
 from forensics.evtx.recovery import read_chunk
 from forensics.evtx.exchange import map_group, map_with
 from forensics.evtx.handlers import handler_for
+from forensics.evtx.subject import subject_actor
 from forensics.evtx.maps import EventMap, MapSet, load_maps
 from forensics.parsers import registry
 from forensics.parsers.prefetch import blocks
@@ -400,6 +401,7 @@ def _generic_fields(xml: pa.Array) -> dict[str, Any]:
     n = len(xml)
     return {
         "details": xml_fields.data_text(xml),
+        "actor": subject_actor(xml),
         "operation": _repeat("Event", n),
         "outcome": pa.nulls(n, pa.string()),
         "mapping": pa.nulls(n, pa.string()),

@@ -16,6 +16,7 @@ bad records with a warning naming the line. ``raw_ref`` is the byte offset of th
 from __future__ import annotations
 
 import io
+import re
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,6 +41,8 @@ from forensics.parsers.prefetch import blocks
 from forensics.parsers.w3ctime import parse_w3c_times
 
 BLOCK = 32 << 20  # bytes per read; the tail of a partial line carries over
+#: longest line read (IIS caps a request line far below this); longer ones are bad records
+MAX_LINE = 1 << 20
 ROWS_PER_BATCH = 100_000  # rows interpreted together, while the next block is read and hashed
 #: row batches read ahead of the interpreting threads (bounds the memory of what waits)
 BATCHES_AHEAD = 2
@@ -72,6 +75,8 @@ class _State:
     assembly: IisAssembly | None = None
     worker: ThreadPoolExecutor | None = None  # interprets batches while lines are read
     inflight: deque[Future[RequestChunk]] = field(default_factory=deque)
+    eol: int | None = None  # the line-end byte: 10 (LF, CRLF) or 13 (CR-only files)
+    skipped_bytes: int = 0  # bytes of an over-long line being dropped
 
 
 def _decode_line(raw: bytes) -> str:
@@ -134,21 +139,59 @@ class IisParser(Parser):
             with closing(blocks(ctx.reader, BLOCK)) as stream:  # closed (read-ahead joined) on error too
                 for data in stream:
                     ctx.check_cancel()
-                    first, last = data.find(b"\n"), data.rfind(b"\n")
+                    if state.eol is None:
+                        self._line_ends(ctx, state, data)
+                    eol = b"\r" if state.eol == 13 else b"\n"
+                    first, last = data.find(eol), data.rfind(eol)
                     if first < 0:  # no line end in this block: the line goes on
-                        carry += data
+                        carry = self._carry(ctx, state, carry, data)
                         continue
                     view = memoryview(data)  # whole lines of the block parsed in place, no copy
-                    if carry:
+                    if state.skipped_bytes:  # the end of an over-long line: dropped, counted
+                        self._skip_line(ctx, state, first + 1)
+                        view = view[first + 1 :]
+                        last -= first + 1
+                    elif carry:
                         self._block(ctx, state, carry + data[: first + 1])
                         view = view[first + 1 :]
                         last -= first + 1
                     if last >= 0:
                         self._block(ctx, state, view[: last + 1])
                     carry = bytes(view[last + 1 :])
-            if carry:
+            if state.skipped_bytes:
+                self._skip_line(ctx, state, 0)
+            elif carry:
                 self._block(ctx, state, carry)
         yield from self._finish(ctx, state)
+
+    def _line_ends(self, ctx: ParseContext, state: _State, data: bytes) -> None:
+        """LF (and CRLF) unless the first block holds carriage returns and no LF at all: a
+        CR-only log (classic Mac line ends, or a converted copy) is split at CR."""
+        if b"\n" not in data and b"\r" in data:
+            state.eol = 13
+            ctx.report.warn("file", "lines end in a carriage return alone (no line feed): lines were split at CR")
+        else:
+            state.eol = 10
+
+    def _carry(self, ctx: ParseContext, state: _State, carry: bytes, data: bytes) -> bytes:
+        """A block without a line end: keep it for the next block, up to ``MAX_LINE`` bytes;
+        a longer "line" (a zero-filled region, not a log) is dropped and counted instead, so
+        memory stays bounded on any input."""
+        if state.skipped_bytes or len(carry) + len(data) > MAX_LINE:
+            state.skipped_bytes += len(carry) + len(data)
+            return b""
+        return carry + data
+
+    def _skip_line(self, ctx: ParseContext, state: _State, tail: int) -> None:
+        size = state.skipped_bytes + tail
+        ctx.report.bad_record(
+            f"line {state.line_base + 1}",
+            f"line of {size:,} bytes without a line end, over the {MAX_LINE:,}-byte limit of a log line "
+            "(damaged or zero-filled region, or not a log): not read",
+        )
+        state.line_base += 1
+        state.byte_base += size
+        state.skipped_bytes = 0
 
     def _parse_utf16(self, ctx: ParseContext, state: _State) -> None:
         raw = ctx.reader.read()
@@ -162,14 +205,15 @@ class IisParser(Parser):
     def _block(self, ctx: ParseContext, state: _State, chunk: bytes | memoryview) -> None:
         """Split one block of whole lines into header runs and parse each run."""
         buf = np.frombuffer(chunk, dtype=np.uint8)
-        ends_all = positions_of(buf, 10)
-        if bytes(chunk[-1:]) != b"\n":
+        eol = state.eol or 10
+        ends_all = positions_of(buf, eol)
+        if not len(buf) or buf[-1] != eol:
             ends_all = np.append(ends_all, len(buf))
         count = len(ends_all)
         starts = np.empty(count, dtype=np.int64)
         starts[0] = 0
         starts[1:] = ends_all[:-1] + 1
-        has_cr = (ends_all > starts) & (buf[np.maximum(ends_all - 1, 0)] == 13)
+        has_cr = (ends_all > starts) & (buf[np.maximum(ends_all - 1, 0)] == 13) & (eol == 10)
         ends = ends_all - has_cr
         blank = ends <= starts
         directive = ~blank & (buf[np.minimum(starts, len(buf) - 1)] == 35)
@@ -244,14 +288,15 @@ class IisParser(Parser):
         part = info.buf[lo:hi]
         local_ends = info.ends_all[idx[0] : idx[-1] + 1] - lo
         spaces = np.bincount(np.searchsorted(local_ends, positions_of(part, 32)), minlength=len(local_ends))
-        crs = np.bincount(np.searchsorted(local_ends, positions_of(part, 13)), minlength=len(local_ends))
+        stray_byte = 10 if state.eol == 13 else 13  # a CR inside an LF line, an LF inside a CR line
+        crs = np.bincount(np.searchsorted(local_ends, positions_of(part, stray_byte)), minlength=len(local_ends))
         rel = idx - idx[0]
         spaces, stray = spaces[rel], crs[rel] > info.has_cr[idx]
         expected = len(state.fields or []) - 1
         good = (spaces == expected) & ~stray
         for i in np.flatnonzero(~good).tolist():
             if stray[i]:
-                why = "carriage return inside the line"
+                why = "line feed inside the line" if state.eol == 13 else "carriage return inside the line"
             else:
                 why = f"{spaces[i] + 1} fields where #Fields: names {expected + 1} (truncated or corrupt line)"
             ctx.report.bad_record(f"line {numbers[i]}", why)
@@ -379,7 +424,8 @@ class IisParser(Parser):
         with open(path, "rb") as fh:
             if raw_ref is not None and not pd.isna(raw_ref):
                 fh.seek(int(raw_ref))
-                return _decode_line(fh.readline()).rstrip("\r\n")
+                line = fh.read(MAX_LINE + 2)  # bounded: a CR-only file has no LF to stop readline
+                return _decode_line(re.split(rb"\r|\n", line, maxsplit=1)[0])
             raw = fh.read()
         if record_id is None or pd.isna(record_id):
             raise ValueError("an IIS row needs a byte offset or a line number")
@@ -387,7 +433,8 @@ class IisParser(Parser):
             if raw.startswith(bom):
                 lines = raw[2:].decode(enc, errors="replace").split("\n")
                 return lines[int(record_id) - 1].rstrip("\r")
-        return _decode_line(raw.split(b"\n")[int(record_id) - 1]).rstrip("\r")
+        eol = b"\r" if b"\n" not in raw and b"\r" in raw else b"\n"  # CR-only files: see _line_ends
+        return _decode_line(raw.split(eol)[int(record_id) - 1]).rstrip("\r")
 
 
 @dataclass

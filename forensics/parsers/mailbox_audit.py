@@ -28,7 +28,7 @@ from forensics.errors import ParseError
 from forensics.localtime import choose_format, parse_local, parse_source_tz, to_ns, to_utc
 from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
-from forensics.parsers.csvtable import BOMS, decode_head, header_names, raw_csv_record, read_all, read_csv_text
+from forensics.parsers.csvtable import BOMS, MAX_RECORD, decode_head, header_names, raw_csv_record, read_all, read_csv_text
 
 PROVIDER = "Exchange mailbox audit"
 _OPERATIONS = {
@@ -94,9 +94,10 @@ class MailboxAuditParser(Parser):
         return 0
 
     def parse(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
-        data = read_all(ctx)
-        text_head = decode_head(data[:4096]).lstrip()
-        if text_head.startswith("<") or re.search(r"<Event\b", text_head, re.IGNORECASE):
+        text_head = decode_head(ctx.reader.peek(4096)[:4096]).lstrip()
+        xml = text_head.startswith("<") or re.search(r"<Event\b", text_head, re.IGNORECASE)
+        data = read_all(ctx, None if xml else MAX_RECORD)  # a CSV without line breaks is refused early
+        if xml:
             frame, time_mode = self._read_xml(ctx, data), "xml"
         else:
             frame, time_mode = self._read_csv(ctx, data), "csv"

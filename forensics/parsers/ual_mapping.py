@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from forensics.localtime import to_ns
 from forensics.parsers.arrowtext import S, Uniq, complete_columns, join, to_categorical, to_string_series
 from forensics.parsers.ual_targets import cmdlet_targets
+from forensics.parsers.ual_signins import SIGNIN_FIELDS, SIGNIN_RULE, sign_ins
 
 _NV = pa.list_(pa.struct([("Name", S), ("Value", S)]))
 AUDIT_SCHEMA = pa.schema(
@@ -45,6 +46,7 @@ AUDIT_SCHEMA = pa.schema(
         ("Folder", pa.struct([("Path", S)])),
         ("DestFolder", pa.struct([("Path", S)])),
     ]
+    + SIGNIN_FIELDS
 )
 
 #: LogonType enum of the management activity schema → table logon_type (None: resolve)
@@ -187,6 +189,8 @@ def map_records(
     rt = pc.fill_null(record_type, -1).to_numpy()
     is_exchange = pc.fill_null(pc.equal(workload, "Exchange"), False).to_numpy(zero_copy_only=False)
     is_exchange |= pc.is_null(workload).to_numpy(zero_copy_only=False) & np.isin(rt, EXCHANGE_RECORD_TYPES)
+    is_exchange |= pc.fill_null(pc.is_in(operation_raw, pa.array(["UserLoggedIn", "UserLoginFailed"])), False).to_numpy(
+        zero_copy_only=False)  # Entra ID sign-ins: the "from where" of a mailbox case (ual_signins)
     active = np.ones(n, dtype=bool)  # records that become rows (others: counted, skipped)
     if not all_events and not is_exchange.all():
         other = Uniq.encode(workload.filter(pa.array(~is_exchange)))
@@ -254,6 +258,14 @@ def map_records(
     status = Uniq.encode(_field(records, "ResultStatus"))
     outcome_values = pa.array([_OUTCOMES.get((s or "").lower()) for s in status.values.to_pylist()], S)
     outcome = Uniq(outcome_values, status.index).rows()
+    signin = sign_ins(records, operation_raw, outcome)
+    operation = np.where(signin.mask, signin.operation, operation)
+    outcome = pc.coalesce(signin.outcome, outcome)
+    client_ip = pc.coalesce(client_ip, _clean_ip(signin.client_ip))
+    client_app = pc.if_else(pa.array(signin.mask), signin.client_app, client_app)
+    logon_of = np.where(signin.mask, "Owner", logon_of)  # one's own account: no one else's mailbox (ual_signins)
+    rule = np.where(signin.mask, SIGNIN_RULE, rule)
+    op_text = pa.array(operation.astype(object), S)
     created = _field(records, "CreationTime")
     fallback_time = _csv_text(cols, "creationdate", n=n)
 
@@ -269,7 +281,7 @@ def map_records(
         affected_folder,
     )
     record_item = pc.coalesce(
-        pc.struct_field(item_struct, "Subject"), pc.struct_field(item_struct, "InternetMessageId"), affected_text,
+        signin.item, pc.struct_field(item_struct, "Subject"), pc.struct_field(item_struct, "InternetMessageId"), affected_text,
         pc.if_else(pa.array(admin_cmd), _name_value(n, _field(records, "Parameters"), "Name"), pa.scalar(None, S)),
     )
     member = pc.struct_field(pc.struct_field(item_struct, "ParentFolder"), "MemberUpn")
@@ -339,6 +351,7 @@ def map_records(
             pc.binary_join_element_wise("DestFolder=", pc.struct_field(_field(records, "DestFolder"), "Path"), ""),
             target_details,
             pc.binary_join_element_wise("Parameters: ", param_text, ""),
+            signin.details,
         ],
         "; ",
     )

@@ -42,7 +42,8 @@ SHORTHANDS: dict[str, str] = {
     "failure": "outcome is Failure",
     "success": "outcome is Success",
     "change": "operation is an administrative change or command, not a mailbox access "
-              "(AuditConfigChange, PermissionChange, ForwardingChange, InboxRuleChange, MailboxExport, AdminCommand)",
+              "(AuditConfigChange, PermissionChange, ForwardingChange, InboxRuleChange, MailboxExport, AdminCommand, "
+              "GroupMembershipChange)",
     "probe": "Exchange's own health or test traffic (HealthMailbox…, extest_… accounts; managed-availability, "
              "MapiHttpClient or Test-*Connectivity user agents): not a person; left out of findings and the "
              "non-owner heatmap",
@@ -53,6 +54,7 @@ SHORTHANDS: dict[str, str] = {
 #: Operations ``is:change`` matches (administrative changes bearing on access, and commands).
 CHANGE_OPERATIONS: tuple[str, ...] = (
     "AuditConfigChange", "PermissionChange", "ForwardingChange", "InboxRuleChange", "MailboxExport", "AdminCommand",
+    "GroupMembershipChange",  # a Security-log group change (forensics.evtx.groups): no mailbox access
 )
 
 #: Keys that are not columns: time comparisons and predicates on a field's presence.

@@ -1,6 +1,7 @@
 """One self-contained HTML file: styles inline, heatmaps as data: URIs, no script, and a
 Content-Security-Policy that forbids loading anything. Jinja2 autoescape turns every piece
-of evidence text into inert text (``<script>`` stays visible characters)."""
+of evidence text into inert text (``<script>`` stays visible characters), and every printed
+value has its bidirectional controls written out (``<U+202E>``), not applied."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import base64
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from forensics.paths import resource_path
 from forensics.reports.content import ReportData
+from forensics.reports.sanitize import show_controls
 from forensics.reports.formatting import (
     BOOKMARK_ROW_COLUMNS, bookmark_groups, display_tables, fmt_size, fmt_time, fmt_utc, skipped_rows,
 )
@@ -22,7 +25,16 @@ def _environment() -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_shown,
     )
+
+
+def _shown(value: object) -> object:
+    """Every ``{{ value }}``: evidence text with its bidi controls visible (markup the
+    template marked safe is the template's own, left as it is)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return show_controls(value)
+    return value
 
 
 def render_html(data: ReportData) -> str:

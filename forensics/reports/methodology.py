@@ -58,6 +58,28 @@ DERIVED = (
     "and inode, so hard links are caught)."
 )
 
+SIGN_INS_AND_GROUPS = (
+    "Microsoft 365 Entra ID sign-ins (UserLoggedIn, UserLoginFailed) are Logon / LogonFailure rows with no "
+    "mailbox: they show from where an account signed in (address, user agent, application), not a mailbox "
+    "opened, and count as the account's own sign-in (logon type Owner). Their outcome is taken from the "
+    "operation, LogonError and ErrorNumber, not from ResultStatus, which Microsoft writes as Success on failed "
+    "sign-ins. Windows Security events 4728/4732/4756 (member added) and 4729/4733/4757 (removed) on Exchange's "
+    "privileged groups (Exchange Trusted Subsystem, Exchange Windows Permissions, Exchange Servers, Organization "
+    "Management, Discovery Management, other Exchange role groups) are PermissionChange rows: membership opens "
+    "every mailbox without any mailbox permission being granted. A group counts as privileged through nesting "
+    "only where a loaded record shows it added to a privileged group; nesting set up earlier is not visible "
+    "without a directory export."
+)
+TEXT_SHOWN = (
+    "Evidence text is shown as text: bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, "
+    "U+200F) are written out as <U+202E> in the HTML, PDF and XLSX reports and on screen, never applied; the "
+    "CSV keeps the exact characters. Spreadsheet cells starting with = + - @ tab or carriage return get a "
+    "leading apostrophe. A PDF table cell longer than fits half a page and an XLSX cell past Excel's 32,767 "
+    "characters are cut with a note in the cell; the CSV holds the full value. Input limits, each reported "
+    "when met: an IIS line over 1 MiB without a line end is one bad record; a CSV export whose header exceeds "
+    "64 KiB or 1,024 columns, or with more than 16 MiB without a line break, is refused as a whole."
+)
+
 
 def _value_counts(frame: pd.DataFrame, column: str) -> list[tuple[str, int]]:
     if column not in frame or frame.empty:
@@ -255,6 +277,8 @@ def sections(frame: pd.DataFrame, files: list[FileReport], display_tz: str) -> l
         ("Records read, skipped and bad", files_statement(files)),
         ("Completeness of the evidence", completeness_statement(files)),
         ("What the .evtx completeness notes mean", EVTX_NOTES),
+        ("Sign-ins and privileged groups", SIGN_INS_AND_GROUPS),
+        ("How evidence text is shown", TEXT_SHOWN),
         ("Evidence handling and custody", HANDLING),
         ("What the custody signatures prove", SIGNATURES),
         ("Derived data and case files", DERIVED),

@@ -2,8 +2,13 @@
 landscape A4, a header with the case name and "page X of Y" on every page.
 
 Evidence text goes through ``esc`` before it reaches a ``Paragraph``: reportlab parses a
-small XML markup there, so an unescaped ``<font>`` or ``&`` in a subject would be markup.
-Text is set in DejaVu Sans (shipped with matplotlib) so non-Latin subjects print.
+small XML markup there, so an unescaped ``<font>`` or ``&`` in a subject would be markup;
+bidirectional controls are written out (``<U+202E>``), not applied. Text is set in DejaVu
+Sans (shipped with matplotlib) so non-Latin subjects print.
+
+A table row cannot break across pages, so a cell longer than ``CELL_LINES`` wrapped lines
+(a 1,500-character subject in a narrow column aborted the whole PDF) is cut there, with a
+note saying how much was cut and where the full value is.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import (
@@ -25,6 +31,7 @@ from reportlab.platypus import (
 )
 
 from forensics.reports.content import ReportData
+from forensics.reports.sanitize import show_controls
 from forensics.reports.formatting import (
     BOOKMARK_ROW_COLUMNS, bookmark_groups, display_tables, fmt_size, fmt_time, fmt_utc, skipped_rows,
 )
@@ -32,11 +39,54 @@ from forensics.reports.formatting import (
 PAGE = landscape(A4)
 MARGIN = 12 * mm
 BODY_WIDTH = PAGE[0] - 2 * MARGIN
+#: wrapped lines a table cell may take (about half a landscape page at the cell font)
+CELL_LINES = 24
+CUT_NOTE = " … [{cut:,} more characters cut here: a table row must fit on a page; the full value is in the CSV and XLSX reports]"
 
 
 def esc(value: object) -> str:
-    """Escape text for reportlab Paragraph markup; keep line breaks visible."""
-    return escape("" if value is None else str(value)).replace("\n", "<br/>")
+    """Escape text for reportlab Paragraph markup; keep line breaks visible, show bidi controls."""
+    return escape(show_controls("" if value is None else str(value))).replace("\n", "<br/>")
+
+
+def fit_cell(text: str, width: float, font: str, size: float) -> str:
+    """``text`` cut (with a note) to what ``CELL_LINES`` wrapped lines of ``width`` hold.
+
+    Measured with the font's metrics (a CJK character is twice a Latin one); short text,
+    nearly every cell, is returned at once. The note's own lines count against the budget.
+    """
+    usable = max(width - 5.0, size)  # the cell's padding
+
+    def lines_of(piece: str) -> int:
+        return max(1, int(-(-stringWidth(piece, font, size) // usable)))
+
+    if len(text) * size * 0.3 <= usable and "\n" not in text:
+        return text
+    spans = _line_spans(text)
+    needs = [lines_of(text[a:b]) for a, b in spans]
+    if sum(needs) <= CELL_LINES:
+        return text
+    budget = CELL_LINES - lines_of(CUT_NOTE.format(cut=len(text)))
+    used, keep = 0, 0
+    for (start, end), needed in zip(spans, needs):
+        if used + needed > budget:
+            room = budget - used
+            keep = start + int((end - start) * room / needed) if room > 0 else start
+            break
+        used += needed
+        keep = end
+    keep = len(text[:keep].rstrip("\n"))
+    return text[:keep] + CUT_NOTE.format(cut=len(text) - keep)
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for index, char in enumerate(text):
+        if char == "\n":
+            spans.append((start, index))
+            start = index + 1
+    spans.append((start, len(text)))
+    return spans
 
 
 def _fonts() -> tuple[str, str, str]:
@@ -113,11 +163,16 @@ def _numbered_canvas(case_title: str, font: str) -> type[canvas.Canvas]:
 def _table(columns: list[str], rows: list[list[str]], styles: _Styles, widths: list[float] | None = None,
            mono: set[int] | None = None) -> LongTable:
     mono = mono or set()
-    data = [[Paragraph(esc(c.replace("_", " ")), styles.head) for c in columns]]
-    for row in rows:
-        data.append([Paragraph(esc(v), styles.mono if i in mono else styles.cell) for i, v in enumerate(row)])
     if widths is None:
         widths = [BODY_WIDTH / max(len(columns), 1)] * len(columns)
+    data = [[Paragraph(esc(c.replace("_", " ")), styles.head) for c in columns]]
+    for row in rows:
+        cells = []
+        for i, value in enumerate(row):
+            style = styles.mono if i in mono else styles.cell
+            text = fit_cell("" if value is None else str(value), widths[i], style.fontName, style.fontSize)
+            cells.append(Paragraph(esc(text), style))
+        data.append(cells)
     table = LongTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#C9CED6")),

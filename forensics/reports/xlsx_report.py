@@ -3,7 +3,9 @@ frozen, autofilter on). Every evidence string is written as a string (never a fo
 number or link) and neutralized, so a subject like ``=HYPERLINK(...)`` stays text.
 
 Events beyond Excel's 1,048,575 data rows continue on "Events 2", "Events 3", … so all
-rows in view are present.
+rows in view are present. A cell holds at most 32,767 characters (Excel's limit; xlsxwriter
+would cut silently): a longer value is cut with a note in the cell saying so. Bidirectional
+controls are written out (``<U+202E>``), not applied.
 """
 
 from __future__ import annotations
@@ -17,11 +19,22 @@ import xlsxwriter
 
 from forensics.reports.content import ReportData
 from forensics.reports.formatting import fmt_time, fmt_utc
-from forensics.reports.sanitize import neutralize, neutralize_value
+from forensics.reports.sanitize import neutralize, neutralize_value, show_controls, show_controls_series
 
 MAX_ROWS = 1_048_575  # data rows below the header
 CHUNK = 50_000  # rows converted to Python values at a time
 SHEETS = ("Summary", "Evidence", "Findings", "Bookmarks", "Events")
+MAX_CELL = 32_767  # characters Excel keeps in one cell
+CUT_NOTE = " … [{cut:,} more characters cut: Excel holds 32,767 per cell; the full value is in the CSV report]"
+
+
+def cell_text(value: str) -> str:
+    """A string cut with a note past ``MAX_CELL`` (bidi controls are shown before, in ``_cells``)."""
+    if len(value) <= MAX_CELL:
+        return value
+    note = CUT_NOTE.format(cut=len(value) - MAX_CELL)  # an upper bound: the note takes room too
+    keep = MAX_CELL - len(note)
+    return value[:keep] + CUT_NOTE.format(cut=len(value) - keep)[: MAX_CELL - keep]
 
 
 def _utc_text(value: pd.Timestamp) -> str:
@@ -43,7 +56,7 @@ def _cells(frame: pd.DataFrame, tz: tzinfo | None = None) -> list[list[Any]]:
         else:
             if series.dtype == object:  # e.g. bookmark times: UTC text like the Events sheet
                 series = series.map(lambda v: _utc_text(v) if isinstance(v, pd.Timestamp) else v)
-            values = neutralize(series.astype("string")).astype(object)
+            values = show_controls_series(neutralize(series.astype("string"))).astype(object)
         columns.append(values.where(pd.notna(values), None).tolist())
     return [list(row) for row in zip(*columns)]
 
@@ -76,7 +89,7 @@ class _Book:
                     if value is None:
                         continue
                     if isinstance(value, str):
-                        sheet.write_string(r, c, value)
+                        sheet.write_string(r, c, value if len(value) <= MAX_CELL else cell_text(value))
                     elif isinstance(value, bool):
                         sheet.write_boolean(r, c, value)
                     else:
@@ -115,7 +128,8 @@ def write_xlsx(data: ReportData, path: Path) -> None:
         ["Case notes", data.notes],
         *[[f"Version: {n}", v] for n, v in data.dependencies],
     ]
-    summary = [[neutralize_value(k), neutralize_value(v) if isinstance(v, str) else v] for k, v in summary]
+    summary = [[show_controls(neutralize_value(k)), show_controls(neutralize_value(v)) if isinstance(v, str) else v]
+               for k, v in summary]
     book.table("Summary", ["Item", "Value"], summary, {"Item": 34, "Value": 100})
 
     evidence_cols = ["file", "path", "evidence_id", "parser", "size", "sha256", "sha1", "md5",

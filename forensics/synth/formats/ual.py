@@ -15,8 +15,9 @@ Which accesses it carries (accounts with the bypass right and SYSTEM are not aud
 - ``SendAs`` / ``SendOnBehalf`` -> records of those names (mailbox = ``SendAsUserSmtp`` /
   ``SendOnBehalfOfUserSmtp``).
 - An owner's ``Logon`` -> ``MailboxLogin``; other logons: none.
-- Noise (non-Exchange workloads, counted, not rowed): an ``AzureActiveDirectory``
-  ``UserLoggedIn`` for every OWA session start.
+- An ``AzureActiveDirectory`` ``UserLoggedIn`` (Entra ID sign-in, record type 15) for every
+  OWA session start: a ``Logon`` row with no mailbox (the sign-in is to the tenant), the
+  actor's address and user agent (``forensics.parsers.ual_signins``).
 
 ``LogonType``: 0 Owner, 1 Admin, 2 Delegated. ``ClientIP`` carries a port on some records
 (``203.0.113.77:51234``); ``ClientIPAddress`` never does. One file:
@@ -218,13 +219,13 @@ class UalEmitter(Emitter):
             return
         if op == "Logon":
             if a.channel == "owa":
-                self._noise_login(a)
+                self._sign_in(a)
             if a.actor is a.mailbox:
                 record = self._common(a, "MailboxLogin", 2, a.time)
                 self._write(record, a.actor.upn)
                 self._row(a, a.time, "Logon", "MailboxLogin", a.mailbox.upn)
 
-    def _noise_login(self, a: Access) -> None:
+    def _sign_in(self, a: Access) -> None:
         record = {
             "CreationTime": a.time.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"), "Id": self._uuid(),
             "Operation": "UserLoggedIn", "OrganizationId": self.org.tenant_id, "RecordType": 15,
@@ -235,7 +236,8 @@ class UalEmitter(Emitter):
                                    {"Name": "RequestType", "Value": "OAuth2:Authorize"}],
         }
         self._write(record, a.actor.upn)
-        self.truth.tally.noise_records += 1
+        self.truth.tally.row(a.time, "Logon", "", a.actor.upn, "", a.actor.key, "Owner", a.client_ip,
+                             source_operation="UserLoggedIn")  # an incident's rows are its mailbox accesses
 
     def close(self) -> None:
         self._flush_binds(None)

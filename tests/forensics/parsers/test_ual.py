@@ -70,9 +70,10 @@ COMPOSITE_SYNC = {
     "OperationProperties": [{"Name": "MailAccessType", "Value": "Sync"}],
     "Folders": [{"Id": "F1", "Path": "\\Inbox"}, {"Id": "F2", "Path": "\\Sent Items"}], "OperationCount": 2,
 }
-# COMPOSITE: non-Exchange workload noise
-AAD_LOGIN = {"CreationTime": "2024-03-05T09:00:00", "Id": "aad-1", "Operation": "UserLoggedIn", "RecordType": 15,
-             "Workload": "AzureActiveDirectory", "UserId": "assistant@contoso.com", "ClientIP": "203.0.113.77", "UserType": 0}
+# COMPOSITE: non-Exchange workload noise (SharePoint record type 6, schema's FileAccessed);
+# Entra ID sign-ins are not noise: test_ual_signins
+SHAREPOINT_FILE = {"CreationTime": "2024-03-05T09:00:00", "Id": "sp-1", "Operation": "FileAccessed", "RecordType": 6,
+                   "Workload": "SharePoint", "UserId": "assistant@contoso.com", "ClientIP": "203.0.113.77", "UserType": 0}
 
 
 def purview_csv(records: list[dict], extra_rows: list[list[str]] | None = None) -> str:
@@ -98,9 +99,9 @@ def parse(tmp_path: Path, text: str, name: str = "audit.csv", encoding: str = "u
 
 
 def test_purview_layout_maps_exchange_operations(tmp_path: Path) -> None:
-    frame, report, _ = parse(tmp_path, purview_csv([REAL_INBOX_RULE, COMPOSITE_BIND, COMPOSITE_SEND_AS, COMPOSITE_SYNC, AAD_LOGIN]))
+    frame, report, _ = parse(tmp_path, purview_csv([REAL_INBOX_RULE, COMPOSITE_BIND, COMPOSITE_SEND_AS, COMPOSITE_SYNC, SHAREPOINT_FILE]))
     assert report.records == 5 and report.accepted == 4
-    assert dict(report.skipped) == {"non-Exchange workload (AzureActiveDirectory)": 1}
+    assert dict(report.skipped) == {"non-Exchange workload (SharePoint)": 1}
     assert frame["operation"].tolist() == [
         "InboxRuleChange", "MailItemsAccessed", "MailItemsAccessed", "SendAs", "MailItemsAccessed", "MailItemsAccessed"
     ]
@@ -241,9 +242,9 @@ def test_header_with_a_bare_carriage_return_is_refused_clearly(tmp_path: Path) -
 
 
 def test_all_events_keeps_other_workloads(tmp_path: Path) -> None:
-    frame, report, _ = parse(tmp_path, purview_csv([AAD_LOGIN, COMPOSITE_SEND_AS]), all_events=True)
-    assert frame["operation"].tolist() == ["UserLoggedIn", "SendAs"] and not report.skipped
-    assert "Workload=AzureActiveDirectory" in frame["details"].tolist()[0]
+    frame, report, _ = parse(tmp_path, purview_csv([SHAREPOINT_FILE, COMPOSITE_SEND_AS]), all_events=True)
+    assert frame["operation"].tolist() == ["FileAccessed", "SendAs"] and not report.skipped
+    assert "Workload=SharePoint" in frame["details"].tolist()[0]
 
 
 def test_not_a_ual_file() -> None:

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from forensics.parsers.base import FileReport
 from forensics.parsers.ual_completeness import SEARCH_CAP, ExportCompleteness
-from tests.forensics.parsers.test_ual import AAD_LOGIN, COMPOSITE_SEND_AS, parse
+from tests.forensics.parsers.test_ual import SHAREPOINT_FILE, COMPOSITE_SEND_AS, parse
 
 HEADER = ["RecordType", "CreationDate", "UserIds", "Operations", "AuditData", "ResultIndex", "ResultCount",
           "Identity", "IsValid", "ObjectState"]
@@ -87,7 +87,7 @@ def test_a_classic_download_of_exactly_fifty_thousand_rows_is_flagged() -> None:
 
 def test_hostile_index_text_is_ignored_not_fatal(tmp_path: Path) -> None:
     rows = [("1", "2"), ("x", "2"), ("2", "two"), ("99999999999999999999", "2"), ("-1", "-1")]
-    _, report, _ = parse(tmp_path, export_csv(rows, AAD_LOGIN))
+    _, report, _ = parse(tmp_path, export_csv(rows, SHAREPOINT_FILE))
     assert report.records == 5 and report.balanced
     # index 1 of the search of 2 is there; index 2 only appears with an unreadable count
     assert "ResultIndex 2 is missing" in report.warnings[0].message
