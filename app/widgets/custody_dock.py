@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QFileSystemWatcher, QTimer
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -96,6 +97,14 @@ class CustodyPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
         session.custody_changed.connect(self.refresh)
+        # entries written by anyone (this window's workers, the CLI on the same case) show up,
+        # and withdraw a Verify result: the file is watched, refreshes are debounced
+        self._watcher = QFileSystemWatcher(self)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.refresh)
+        self._watcher.fileChanged.connect(lambda _path: self._debounce.start())
         self.refresh()
 
     def refresh(self) -> None:
@@ -103,9 +112,11 @@ class CustodyPanel(QWidget):
         if log is None:
             self.location.setText("Custody log: created when the first file is opened")
             self.table.setRowCount(0)
+            self._watch(None)
             self._withdraw(None, 0)
             return
         self.location.setText(f"Custody log: {log.path}")
+        self._watch(log.path)
         entries = log.entries()
         self._withdraw(log.path, len(entries))
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -119,6 +130,14 @@ class CustodyPanel(QWidget):
                     item.setToolTip(str(entry.get("path", "")))
                 self.table.setItem(r, c, item)
         self.table.scrollToBottom()
+
+    def _watch(self, path: Path | None) -> None:
+        wanted = [str(path)] if path is not None and path.is_file() else []
+        if self._watcher.files() != wanted:
+            if self._watcher.files():
+                self._watcher.removePaths(self._watcher.files())
+            if wanted:
+                self._watcher.addPaths(wanted)
 
     def _withdraw(self, path: Path | None, entries: int) -> None:
         """Clear a result that no longer describes the log shown (it grew, or it is another)."""
