@@ -170,3 +170,4 @@ class RemoveEvidenceDialog(QDialog):
         form.addRow(_file_list(self, files))
         form.addRow("Reason", self.reason)
         form.addRow(buttons)
+        self.resize(640, self.sizeHint().height())
