@@ -1,4 +1,9 @@
-"""GUI entry point: ``mailbox-audit-gui [FILES_OR_FOLDERS...]`` and ``python -m app``."""
+"""GUI entry point: ``mailbox-audit-gui [--case DIR] [FILES_OR_FOLDERS...]`` and ``python -m app``.
+
+``--case DIR`` opens the case in DIR (its evidence is reloaded and re-verified, each file with
+the options recorded for it) before any EVIDENCE given is opened into it; a DIR without a
+case.json only holds the custody log, as before.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,9 @@ from collections.abc import Sequence
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mailbox-audit-gui", description="Mailbox Audit workbench (offline).")
     parser.add_argument("evidence", nargs="*", metavar="EVIDENCE", help="evidence files or folders to open")
-    parser.add_argument("--case", metavar="DIR", help="case folder for the custody log (default: a session folder)")
+    parser.add_argument("--case", metavar="DIR",
+                        help="open the case in DIR and load its evidence; a folder without a case holds only the "
+                             "custody log (default: a session folder)")
     parser.add_argument("--source-tz", metavar="ZONE", help="zone of local-time exports (e.g. +02:00, Europe/Berlin)")
     parser.add_argument("--identities", metavar="CSV", help="directory export linking identities")
     parser.add_argument("--maps", metavar="DIR", help="extra event-map folder (searched first)")
@@ -49,21 +56,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             show_error(None, "Mailbox Audit cannot start", f"{type(exc).__name__}: {exc}", traceback.format_exc())
         return 1
     window.session.load_options = options
-    if args.case:
+    from forensics.case import Case
+
+    open_case = bool(args.case) and Case.is_case(args.case)
+    if args.case and not open_case:
         window.session.set_case_dir(args.case)
     window.show()
     status = {"code": 0}
     if args.exit_after_load:
         _exit_after_load(window, status)
-    if args.evidence:
-        def start() -> None:
-            if not window.open_paths(args.evidence) and args.exit_after_load:
-                status["code"] = 1
-                app.quit()
 
+    def start() -> None:
+        if not args.evidence:
+            if args.exit_after_load:
+                app.quit()
+            return
+        if not window.open_paths(args.evidence) and args.exit_after_load:
+            status["code"] = 1
+            app.quit()
+
+    if open_case:
+        QTimer.singleShot(0, lambda: _open_case(window, args.case, start, status))
+    elif args.evidence or args.exit_after_load:
         QTimer.singleShot(0, start)
-    elif args.exit_after_load:
-        QTimer.singleShot(0, app.quit)
     code = app.exec()
     return status["code"] or code
 
@@ -84,6 +99,41 @@ def _load_options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     if problem:
         raise SystemExit(f"mailbox-audit-gui: error: {problem}")
     return options
+
+
+def _open_case(window: "MainWindow", folder: str, then, status: dict[str, int]) -> None:  # type: ignore[name-defined,no-untyped-def]  # noqa: F821
+    """Open the case (its evidence reloads on a worker thread), then run ``then``."""
+    task = window.cases.open_case(folder)
+    if task is None:  # not openable: the controller said why
+        status["code"] = 1
+        if window.quiet:
+            from PySide6.QtWidgets import QApplication
+
+            QApplication.quit()
+        return
+
+    def loaded(value: object) -> None:
+        if window.quiet:
+            session = window.session
+            failed = [f for f in session.files if f.status == "failed"]
+            problems = getattr(value, "problems", [])
+            print(f"case {window.cases.case.name if window.cases.case else folder}: {len(session.frame):,} rows "
+                  f"from {len(session.files) - len(failed)} file(s); {len(failed)} failed; "
+                  f"{len(problems)} evidence problem(s)")
+            if failed or problems:
+                status["code"] = 1
+        then()
+
+    def failed(message: str) -> None:
+        status["code"] = 1
+        if window.quiet:
+            print(f"mailbox-audit-gui: error: {message}", file=sys.stderr)
+            from PySide6.QtWidgets import QApplication
+
+            QApplication.quit()
+
+    task.done.connect(loaded)
+    task.error.connect(failed)
 
 
 def _exit_after_load(window: "MainWindow", status: dict[str, int]) -> None:  # type: ignore[name-defined]  # noqa: F821

@@ -91,6 +91,9 @@ class Session(QObject):
         self.sort_descending = False
         self.case_dir: Path | None = None
         self.load_options = LoadOptions()  # used for every load unless one is passed
+        #: the options each open file was read with, by (resolved path, SHA-256): a case
+        #: records them per file, so a reopen reads every file exactly as it was first read
+        self.file_options: dict[tuple[str, str], LoadOptions] = {}
         self._custody: CustodyLog | None = None
         self._extra: dict[str, ExtraColumn] = {}
         self._query_mask: np.ndarray | None = None  # last good query's mask (None = all rows)
@@ -148,6 +151,9 @@ class Session(QObject):
     def add_result(self, result: LoadResult) -> None:
         """Merge a load's rows, file reports and sources into the session."""
         self.files.extend(result.files)
+        if result.options is not None:
+            for report in result.files:
+                self.remember_options(report, result.options)
         refresh_gap_notes(self.files)  # a day file added now may fill (or open) a gap
         self.sources.update(result.sources)
         if len(result.frame):
@@ -166,11 +172,52 @@ class Session(QObject):
         self.loaded.emit()
         self._refresh()
 
+    @staticmethod
+    def _file_key(report: FileReport) -> tuple[str, str] | None:
+        return None if report.hashes is None else (str(Path(report.path).resolve()), report.hashes.sha256)
+
+    def remember_options(self, report: FileReport, options: LoadOptions) -> None:
+        key = self._file_key(report)
+        if key is not None:
+            self.file_options[key] = options
+
+    def options_of(self, report: FileReport) -> LoadOptions:
+        """The options ``report``'s file was read with (defaults if it was never hashed)."""
+        key = self._file_key(report)
+        return self.file_options.get(key, LoadOptions()) if key is not None else LoadOptions()
+
+    def remove_files(self, reports: Sequence[FileReport]) -> int:
+        """Take files out of the session: their reports go, and their rows go unless another
+        open file has the same content (same evidence id). Returns the rows removed."""
+        gone = {id(r) for r in reports}
+        kept = [f for f in self.files if id(f) not in gone]
+        ids = {r.evidence_id for r in reports if r.evidence_id} - {
+            f.evidence_id for f in kept if f.evidence_id and f.status in ("loaded", "duplicate")}
+        self.files = kept
+        for report in reports:
+            key = self._file_key(report)
+            if key is not None and not any(self._file_key(f) == key for f in kept):
+                self.file_options.pop(key, None)
+        for evidence_id in ids:
+            self.sources.pop(evidence_id, None)
+        keep = ~self.frame["evidence"].isin(list(ids)).to_numpy(dtype=bool) if ids and len(self.frame) else None
+        removed = 0 if keep is None else int((~keep).sum())
+        if removed:
+            self.frame = self.frame[keep].reset_index(drop=True)
+            for extra in self._extra.values():
+                extra.values = extra.values[keep].reset_index(drop=True)
+        refresh_gap_notes(self.files)
+        self._invalidate()
+        self.loaded.emit()
+        self._refresh(force=True)
+        return removed
+
     def clear(self) -> None:
         """Forget every loaded file (the custody log keeps its entries)."""
         self.frame = schema.empty_frame()
         self.files = []
         self.sources = {}
+        self.file_options = {}
         for extra in self._extra.values():
             extra.values = extra.values.iloc[:0]
         self._invalidate()

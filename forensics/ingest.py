@@ -17,7 +17,7 @@ import pandas as pd
 from forensics import schema
 from forensics.custody.hashing import HashingReader
 from forensics.custody.log import CustodyLog
-from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
+from forensics.errors import EvidenceError, ForensicsError, LoadCancelled, UnsupportedFormatError
 from forensics.parsers import registry
 from forensics.parsers.iis_rollover import note_gap, rollover_gaps
 from forensics.safe_io import regular_file_problem
@@ -26,6 +26,8 @@ from forensics.parsers.base import SNIFF_BYTES, FileReport, LoadOptions, ParseCo
 #: seconds between GIL hand-offs while a file is parsed: hashing and interpreting threads
 #: give up the GIL while they work and, at Python's default 5 ms, wait that long to get it back
 PARSE_SWITCH_INTERVAL = 0.0005
+#: the custody status of a file that was opened and hashed but that no parser recognised
+UNRECOGNISED = "unrecognised"
 
 
 @dataclass
@@ -64,6 +66,8 @@ class LoadResult:
     frame: pd.DataFrame
     files: list[FileReport] = field(default_factory=list)
     sources: dict[str, EvidenceSource] = field(default_factory=dict)
+    #: the options every file of this load was read with (a case records them per file)
+    options: LoadOptions | None = None
 
     @property
     def failed(self) -> list[FileReport]:
@@ -115,7 +119,12 @@ def _parse_one(
     with HashingReader(path, progress=on_bytes) as reader:
         report.mtime = reader.mtime
         head = reader.peek(SNIFF_BYTES)
-        parser_cls = registry.get(options.parser) if options.parser else registry.detect(head, path)
+        try:
+            parser_cls = registry.get(options.parser) if options.parser else registry.detect(head, path)
+        except UnsupportedFormatError:
+            if not options.parser:  # opened but not recognised: hashed all the same, so custody covers it
+                report.hashes = reader.finish()
+            raise
         report.parser = parser_cls.name
         report.source_format = parser_cls.source_format
         ctx = ParseContext(reader=reader, path=path, options=options, report=report, cancelled=cancelled)
@@ -159,7 +168,7 @@ def load_evidence(
     overall_total = sum(sizes)
     seen = set(already_loaded)
     gaps = rollover_gaps(files)  # IIS days (hours) missing between the log files loaded
-    result = LoadResult(frame=schema.empty_frame())
+    result = LoadResult(frame=schema.empty_frame(), options=options)
     frames: list[pd.DataFrame] = []
     done_before = 0
     for index, path in enumerate(files):
@@ -212,7 +221,7 @@ def load_evidence(
                 evidence_id=evidence_id,
                 parser=report.parser,
                 options=options.as_dict(),
-                status=report.status if report.status != "pending" else "loaded",
+                status=_custody_status(report),
                 records=report.records,
                 rows=report.rows,
                 rows_from=report.first_time or None,
@@ -238,6 +247,13 @@ def load_evidence(
     combined = promote_nested(schema.concat(frames))  # across files: nesting may be in another log
     result.frame = resolve_logon_types(combined, directory_path=options.identities)
     return result
+
+
+def _custody_status(report: FileReport) -> str:
+    """The status a custody entry records: a failed file no parser claimed says so."""
+    if report.status == "failed" and not report.parser:
+        return UNRECOGNISED
+    return report.status if report.status != "pending" else "loaded"
 
 
 def fetch_raw(sources: dict[str, EvidenceSource], evidence_id: str, raw_ref: int | None, record_id: int | None) -> str:

@@ -20,14 +20,14 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from app import settings as app_settings
-from app.cases.dialogs import NewCaseDialog, TagDialog
+from app.cases.dialogs import ADOPT, NewCaseDialog, OpenEvidenceDialog, TagDialog
+from app.cases.evidence import CaseEvidence
 from app.cases.panels import BookmarksPanel, NotesPanel
 from app.cases.review import FindingsReview
 from app.workers import Task
 from forensics.case import Case, CaseLoad, SavedQuery
 from forensics.errors import ForensicsError
 from forensics.ingest import LoadResult
-from forensics.parsers.base import LoadOptions
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -81,6 +81,7 @@ class CaseController(QObject):
         self.session.loaded.connect(self.apply_review_columns)
         self.session.loader.finished.connect(self._record_load)
         self.review = FindingsReview(self)  # expected-access marks on the Findings dock
+        self.evidence = CaseEvidence(self)  # adopt / leave out / remove evidence
 
     # ------------------------------------------------------------------ menus
     def _action(self, text: str, slot, shortcut: Any = None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
@@ -150,8 +151,20 @@ class CaseController(QObject):
             self.new_case(dialog.folder.text().strip(), dialog.name.text().strip(), dialog.number.text().strip(),
                           dialog.examiner.text().strip())
 
-    def new_case(self, folder: str | Path, name: str = "", number: str = "", examiner: str = "") -> Case | None:
-        """Create a case; evidence already open in the window is recorded in it."""
+    def new_case(self, folder: str | Path, name: str = "", number: str = "", examiner: str = "",
+                 adopt_open: bool | None = None) -> Case | None:
+        """Create a case. Evidence already open is either adopted (re-hashed on a worker
+        thread into the case's custody log, ``self.task``) or left out (closed):
+        ``adopt_open``, or when None the examiner is asked (Cancel creates nothing)."""
+        if self.task is not None and self.task.is_running():
+            self.window.warning_dialog("New case", "Wait for the current case task to finish.")
+            return None
+        open_files = self.evidence.open_files()
+        if open_files and adopt_open is None:
+            choice = OpenEvidenceDialog.ask(open_files, self.window)
+            if choice is None:
+                return None
+            adopt_open = choice == ADOPT
         try:
             case = Case.create(folder, name, number=number, examiner=examiner or self.session.examiner or "",
                                display_tz=self.session.zone.query_tz())
@@ -159,8 +172,12 @@ class CaseController(QObject):
             self.window.error_dialog("New case", exc.user_message)
             return None
         self._adopt(case)
-        case.record_files([f for f in self.session.files if f.status in ("loaded", "duplicate")], LoadOptions())
-        case.save()
+        if open_files and adopt_open:
+            self.evidence.adopt(case, open_files)  # saves the case when the re-hash is done
+        else:
+            if open_files:
+                self.evidence.leave_out(case, open_files)
+            case.save()
         self.apply_review_columns()
         return case
 
@@ -219,6 +236,10 @@ class CaseController(QObject):
 
     def _case_loaded(self, loaded: CaseLoad) -> None:
         self.session.add_result(LoadResult(frame=loaded.frame, files=loaded.files, sources=loaded.sources))
+        if self.case is not None:  # each file keeps the options the case records for it
+            for entry in self.case.evidence:
+                for report in self.evidence.reports_of(entry):
+                    self.session.remember_options(report, entry.load_options())
         self.session.custody_changed.emit()
         if self.case is not None and (self.case.current_query or self.case.current_filters):
             self.apply_filters(self.case.current_query, self.case.current_filters)
@@ -269,9 +290,10 @@ class CaseController(QObject):
     def _record_load(self, result: LoadResult) -> None:
         """Evidence opened through File > Open while a case is open becomes part of it."""
         if self.case is not None:
-            if self.case.record_files(result.files, LoadOptions()):
+            options = result.options or self.session.load_options
+            if self.case.record_files(result.files, options):
                 self.case.save()
-            self.case.remember_rows(result, LoadOptions())
+            self.case.remember_rows(result, options)
 
     # ------------------------------------------------------------------ bookmarks
     def apply_review_columns(self) -> None:

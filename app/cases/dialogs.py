@@ -1,8 +1,10 @@
-"""Small dialogs of the cases feature: new case, tag rows (Ctrl+B)."""
+"""Small dialogs of the cases feature: new case, evidence already open when a case is
+created (adopt or leave out), remove evidence, tag rows (Ctrl+B)."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -11,10 +13,27 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
+
+from forensics.parsers.base import FileReport
+
+ADOPT = "adopt"
+LEAVE_OUT = "leave"
+
+
+def _file_list(parent: QWidget, files: list[FileReport]) -> QListWidget:
+    listing = QListWidget(parent)
+    listing.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    for report in files:
+        sha = report.hashes.sha256[:16] if report.hashes else "-"
+        listing.addItem(f"{report.path.name}   {report.status}   SHA-256 {sha}…   {report.path.parent}")
+    listing.setMaximumHeight(160)
+    return listing
 
 
 class NewCaseDialog(QDialog):
@@ -81,3 +100,74 @@ class TagDialog(QDialog):
     def _accept(self) -> None:
         if self.tag.currentText().strip():
             self.accept()
+
+
+class OpenEvidenceDialog(QDialog):
+    """Evidence is already open while a case is being created: the examiner decides whether
+    it enters the case (re-hashed, with fresh entries in the case's custody log) or is left
+    out (closed). Nothing is decided silently; Cancel creates no case."""
+
+    def __init__(self, files: list[FileReport], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("OpenEvidenceDialog")
+        self.setWindowTitle("Evidence already open")
+        self.choice: str | None = None
+        text = QLabel(
+            f"<b>{len(files)} file(s) are open but not part of the new case.</b><br>"
+            "<b>Add to the case</b>: each file is re-hashed now; if it still equals what was loaded it is "
+            "recorded in the case with the options it was read with, and logged in the case's custody log. "
+            "A file that changed since it was opened is left out and named.<br>"
+            "<b>Leave out</b>: the files are closed; the case starts empty (the choice is logged).", self)
+        text.setWordWrap(True)
+        self.adopt_button = QPushButton("Add to the case (re-hash)", self)
+        self.leave_button = QPushButton("Leave out (close them)", self)
+        cancel = QPushButton("Cancel", self)
+        self.adopt_button.setDefault(True)
+        self.adopt_button.clicked.connect(lambda: self._choose(ADOPT))
+        self.leave_button.clicked.connect(lambda: self._choose(LEAVE_OUT))
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for button in (self.adopt_button, self.leave_button, cancel):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(_file_list(self, files))
+        layout.addLayout(buttons)
+        self.resize(720, self.sizeHint().height())
+
+    def _choose(self, choice: str) -> None:
+        self.choice = choice
+        self.accept()
+
+    @classmethod
+    def ask(cls, files: list[FileReport], parent: QWidget | None = None) -> str | None:
+        """ADOPT, LEAVE_OUT or None (cancelled)."""
+        dialog = cls(files, parent)
+        return dialog.choice if dialog.exec() else None
+
+
+class RemoveEvidenceDialog(QDialog):
+    """Confirm taking files out of the case, with the reason kept in the custody log."""
+
+    def __init__(self, files: list[FileReport], in_case: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("RemoveEvidenceDialog")
+        self.setWindowTitle("Remove evidence from the case" if in_case else "Close evidence")
+        what = ("They leave the case: a custody entry records each file and its hashes, and their rows "
+                "no longer load with the case. The files themselves are not touched."
+                if in_case else "Their rows leave the view; the custody log records it.")
+        text = QLabel(f"<b>Remove {len(files)} file(s)?</b><br>{what}", self)
+        text.setWordWrap(True)
+        self.reason = QLineEdit(self)
+        self.reason.setPlaceholderText("why (kept in the custody log)")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Remove")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(text)
+        form.addRow(_file_list(self, files))
+        form.addRow("Reason", self.reason)
+        form.addRow(buttons)
+        self.resize(640, self.sizeHint().height())

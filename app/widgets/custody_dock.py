@@ -1,9 +1,17 @@
-"""Custody dock: the case's custody log entries, a Verify button and its result."""
+"""Custody dock: the case's custody log entries, a Verify button and its result.
+
+The result names the first broken entry (number, time, what broke), never shows a pass when
+no evidence file was checked, and is withdrawn as soon as the log grows or another log is
+shown (a result is only about the entries it read).
+"""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QFileSystemWatcher, QTimer
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,6 +31,23 @@ from app.workers import Task
 from forensics.custody.log import VerifyResult
 
 COLUMNS = ("#", "Time (UTC)", "Kind", "Examiner", "File", "SHA-256", "Status")
+NOT_VERIFIED = "Not verified in this session"
+_ENTRY = re.compile(r"\bentry (\d+)")
+
+
+def problem_lines(result: VerifyResult, entries: list[dict[str, Any]]) -> list[str]:
+    """Each problem of ``result``, led by the entry it names and that entry's time."""
+    lines = []
+    for kind, problems in (("CHAIN BROKEN", result.chain_problems), ("EVIDENCE MISMATCH", result.file_problems)):
+        for problem in problems:
+            match = _ENTRY.search(problem)
+            where = ""
+            if match:
+                number = int(match.group(1))
+                time = str(entries[number - 1].get("time", "")) if 0 < number <= len(entries) else ""
+                where = f"entry {number}" + (f" ({time})" if time else "") + ": "
+            lines.append(f"{kind}: {where}{problem}")
+    return lines
 
 
 def _summary(entry: dict[str, Any]) -> list[str]:
@@ -44,6 +69,7 @@ class CustodyPanel(QWidget):
         self.session = session
         self.task: Task | None = None
         self.last_result: VerifyResult | None = None
+        self._verified_log: Path | None = None  # the log the shown result is about
         self.location = QLabel(self)
         self.location.setObjectName("CustodyLocation")
         self.location.setWordWrap(True)
@@ -60,7 +86,7 @@ class CustodyPanel(QWidget):
         self.verify_button = QPushButton("Verify", self)
         self.verify_button.setToolTip("Check the hash chain and re-hash every evidence file")
         self.verify_button.clicked.connect(self.verify)
-        self.result = QLabel("Not verified in this session", self)
+        self.result = QLabel(NOT_VERIFIED, self)
         self.result.setObjectName("CustodyResult")
         self.result.setWordWrap(True)
         row = QHBoxLayout()
@@ -72,6 +98,14 @@ class CustodyPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
         session.custody_changed.connect(self.refresh)
+        # entries written by anyone (this window's workers, the CLI on the same case) show up,
+        # and withdraw a Verify result: the file is watched, refreshes are debounced
+        self._watcher = QFileSystemWatcher(self)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.refresh)
+        self._watcher.fileChanged.connect(lambda _path: self._debounce.start())
         self.refresh()
 
     def refresh(self) -> None:
@@ -79,9 +113,13 @@ class CustodyPanel(QWidget):
         if log is None:
             self.location.setText("Custody log: created when the first file is opened")
             self.table.setRowCount(0)
+            self._watch(None)
+            self._withdraw(None, 0)
             return
         self.location.setText(f"Custody log: {log.path}")
+        self._watch(log.path)
         entries = log.entries()
+        self._withdraw(log.path, len(entries))
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.table.setRowCount(len(entries))
         for r, entry in enumerate(entries):
@@ -94,6 +132,31 @@ class CustodyPanel(QWidget):
                 self.table.setItem(r, c, item)
         self.table.scrollToBottom()
 
+    def _watch(self, path: Path | None) -> None:
+        wanted = [str(path)] if path is not None and path.is_file() else []
+        if self._watcher.files() != wanted:
+            if self._watcher.files():
+                self._watcher.removePaths(self._watcher.files())
+            if wanted:
+                self._watcher.addPaths(wanted)
+
+    def _withdraw(self, path: Path | None, entries: int) -> None:
+        """Clear a result that no longer describes the log shown (it grew, or it is another)."""
+        result = self.last_result
+        if result is None or (path == self._verified_log and entries == result.entries):
+            return
+        self.last_result = None
+        self._show(NOT_VERIFIED if path != self._verified_log else
+                   f"Not verified since entry {result.entries + 1} was added "
+                   f"({entries} entries now): press Verify", None, "")
+
+    def _show(self, text: str, ok: bool | None, tip: str) -> None:
+        self.result.setText(text)
+        self.result.setToolTip(tip)
+        self.result.setProperty("ok", ok)
+        self.result.style().unpolish(self.result)
+        self.result.style().polish(self.result)
+
     def entry_kinds(self) -> list[str]:
         return [self.table.item(r, 2).text() for r in range(self.table.rowCount())]
 
@@ -102,26 +165,37 @@ class CustodyPanel(QWidget):
             return
         log = self.session.custody_log()
         self.verify_button.setEnabled(False)
-        self.result.setText("Verifying…")
+        self.last_result = None
+        self._verified_log = log.path
+        self._show("Verifying…", None, "")
         self.task = Task(log.verify, self)
         self.task.done.connect(self._verified)
         self.task.error.connect(self._verify_failed)
         self.task.start()
 
     def _verified(self, result: VerifyResult) -> None:
-        self.last_result = result
         self.verify_button.setEnabled(True)
-        self.result.setProperty("ok", result.ok)
-        self.result.setText(
-            ("VERIFIED: " if result.ok else "VERIFICATION FAILED: ")
-            + f"{result.entries} entries, chain {'intact' if not result.chain_problems else 'BROKEN'}, "
-            + f"{len(result.files_ok)} file(s) match"
-            + (f", {len(result.file_problems)} mismatch(es)" if result.file_problems else "")
-        )
-        self.result.setToolTip(result.describe())
-        self.result.style().unpolish(self.result)
-        self.result.style().polish(self.result)
+        log = self.session.custody_if_open()
+        entries = log.entries() if log is not None and log.path == self._verified_log else []
+        checked = len(result.files_ok) + len(result.file_problems)
+        problems = problem_lines(result, entries)
+        counts = (f"{result.entries} entries, chain {'intact' if not result.chain_problems else 'BROKEN'}, "
+                  f"{len(result.files_ok)} file(s) match"
+                  + (f", {len(result.file_problems)} mismatch(es)" if result.file_problems else ""))
+        if problems or not result.ok:
+            first = problems[0] if problems else next(
+                (line for line in result.describe().splitlines() if not line.startswith(("ok:", "custody log:"))), "")
+            more = f" (+{len(problems) - 1} more: see the tooltip)" if len(problems) > 1 else ""
+            text, ok = f"VERIFICATION FAILED: {first}{more}. {counts}", False
+        elif not checked:
+            text, ok = f"NOT VERIFIED: no evidence file is recorded in this custody log, nothing was checked. {counts}", False
+        else:
+            text, ok = f"VERIFIED: {counts}", result.ok
+        self.last_result = result
+        self._show(text, ok, "\n".join(problems + [result.describe()]))
+        if log is not None:
+            self._withdraw(log.path, len(log.lines()))  # entries added while it ran: already stale
 
     def _verify_failed(self, message: str) -> None:
         self.verify_button.setEnabled(True)
-        self.result.setText(f"Verification could not run: {message}")
+        self._show(f"Verification could not run: {message}", False, "")

@@ -1,14 +1,15 @@
 """Evidence dock: one line per opened file (name, format, short SHA-256, records, rows,
-warnings, skipped, custody status); expand a file to see its warnings and skipped counts."""
+warnings, skipped, custody status); expand a file to see its warnings and skipped counts.
+Right-click > Remove evidence… asks to take the selected files out (``remove_requested``)."""
 
 from __future__ import annotations
 
 from datetime import tzinfo
 
 import pandas as pd
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.session import Session
 from app.widgets.plain_text import plain_tip
@@ -38,11 +39,16 @@ def custody_status(report: FileReport) -> str:
 
 
 class EvidencePanel(QWidget):
+    remove_requested = Signal(list)  # the FileReports the examiner wants out
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("EvidenceTree")
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.setColumnCount(len(COLUMNS))
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setUniformRowHeights(True)
@@ -89,6 +95,24 @@ class EvidencePanel(QWidget):
                 item.setForeground(7, Qt.GlobalColor.darkRed)
             self._add_details(item, report)
             self.tree.addTopLevelItem(item)
+
+    def selected_reports(self) -> list[FileReport]:
+        """The files whose lines (or detail lines) are selected, in dock order."""
+        rows = set()
+        for item in self.tree.selectedItems():
+            while item.parent() is not None:
+                item = item.parent()
+            rows.add(self.tree.indexOfTopLevelItem(item))
+        return [self.session.files[r] for r in sorted(rows) if 0 <= r < len(self.session.files)]
+
+    def _context_menu(self, pos: QPoint) -> None:
+        reports = self.selected_reports()
+        if not reports:
+            return
+        menu = QMenu(self)
+        action = menu.addAction(f"Remove {len(reports)} file(s)…")
+        action.triggered.connect(lambda _c=False: self.remove_requested.emit(reports))
+        menu.exec(self.tree.viewport().mapToGlobal(pos))
 
     def _add_details(self, item: QTreeWidgetItem, report: FileReport) -> None:
         def child(label: str, text: str) -> None:

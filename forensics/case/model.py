@@ -45,6 +45,9 @@ class EvidenceEntry:
     relative: str | None = None  # path relative to the case folder, if the case moves with it
     added: str = ""
     added_by: str = ""
+    #: SHA-256 of the directory export (``options.identities``) when the file was added: a
+    #: reopen that finds another export says so (logon types and people may differ)
+    identities_sha256: str = ""
 
     @property
     def hashes(self) -> FileHashes:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from forensics import schema
 from forensics.aggregate.expected import ExpectedAccess
-from forensics.case import verification
+from forensics.case import membership, verification
 from forensics.case.cache import DISCARDED, WRITTEN, CacheProblem, CacheRecord, FrameCache, cache_key, cache_records
 from forensics.case.bookmarks import BookmarkBook
 from forensics.case.review import CaseReview
@@ -263,6 +263,7 @@ class Case(CaseReview):
         """Add every hashed file of a load to the evidence list (once per path and content)."""
         known = {(e.path, e.sha256) for e in self.evidence}
         added = []
+        identities = None  # hashed once per call, only if a file is recorded
         for report in files:
             if report.hashes is None:  # never opened: nothing to record
                 continue
@@ -287,6 +288,9 @@ class Case(CaseReview):
                 added=now_stamp(),
                 added_by=self.custody.examiner,
             )
+            if identities is None:
+                identities = membership.identities_digest(options)
+            entry.identities_sha256 = identities
             self.evidence.append(entry)
             known.add((path, entry.sha256))
             added.append(entry)
@@ -478,6 +482,7 @@ class Case(CaseReview):
         self._note_cache_problems(out)
         refresh_gap_notes(out.files)  # over the whole case: cached notes may be from a smaller set
         self._annotate(out)
+        membership.check_identities(self, out)
         for check in out.problems:
             self._log_mismatch(check)
         self.last_checks = out.checks

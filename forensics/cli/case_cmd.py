@@ -31,6 +31,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_load_options(add)
     add_outside_option(add)
 
+    remove = actions.add_parser(
+        "remove-evidence", help="take evidence out of a case (logged in custody; its rows no longer load)")
+    remove.add_argument("case", type=Path, metavar="DIR")
+    remove.add_argument("evidence", nargs="+", metavar="EVIDENCE", help="a file's path, evidence id or SHA-256")
+    remove.add_argument("--reason", default="", metavar="TEXT", help="why it is removed (kept in the custody entry)")
+    remove.add_argument("--examiner", default="", metavar="NAME")
+
     show = actions.add_parser("show", help="print the case: evidence (quick check), bookmarks, queries, notes")
     show.add_argument("case", type=Path, metavar="DIR")
     add_outside_option(show)
@@ -104,6 +111,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"{report.path}: {report.status}, {report.rows} rows, sha256 {report.hashes.sha256 if report.hashes else '-'}")
         case.save()
         return 1 if result.failed else 0
+    if action == "remove-evidence":
+        from forensics.case.membership import matching_entries, remove_evidence
+
+        removed = remove_evidence(case, matching_entries(case, args.evidence), args.reason.strip())
+        case.save()
+        for entry in removed:
+            print(f"removed {entry.path}  (evidence {entry.evidence_id}, sha256 {entry.sha256})")
+        print(f"{len(removed)} file(s) removed; {len(case.evidence)} remain; logged in the custody log")
+        return 0
     if action == "show":
         print(f"case: {case.name}  number: {case.number or '-'}  examiner: {case.examiner or '-'}  zone: {case.display_tz}")
         print(f"evidence ({len(case.evidence)}):")

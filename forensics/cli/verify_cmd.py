@@ -16,6 +16,10 @@ from forensics.custody.verify import FAILED, UNSIGNED
 EXIT_UNSIGNED = 4
 
 
+#: what verify says when the custody log lists no evidence file (nothing was re-hashed)
+NOTHING_VERIFIED = "NOT VERIFIED: the custody log records no evidence file, so no file was checked"
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "verify", help="verify the custody log (chain, signatures, heads) and the evidence hashes of a case",
@@ -32,6 +36,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     result = verify_case(args.case, expect_head=args.expect_head, expect_keys=list(args.expect_key))
+    if result.status != FAILED and not (result.files_ok or result.file_problems):  # zero files checked is never a pass
+        print(result.describe().rsplit("\n", 1)[0])
+        print(NOTHING_VERIFIED)
+        return 1
     print(result.describe())
     if result.status == FAILED:
         return 1

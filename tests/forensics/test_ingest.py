@@ -109,3 +109,31 @@ def test_raw_record_is_fetched_from_evidence(evidence: Path) -> None:
     row = result.frame.iloc[0]
     raw = fetch_raw(result.sources, row["evidence"], int(row["raw_ref"]), int(row["record_id"]))
     assert raw == SAMPLE.splitlines()[1]
+
+
+def test_an_unrecognised_file_is_hashed_and_logged(evidence: Path, tmp_path: Path) -> None:
+    """Custody covers every file opened: one no parser claims is hashed (all three digests,
+    over the whole file) and logged with a status that says it was not recognised."""
+    junk = tmp_path / "notes.bin"
+    junk.write_bytes(b"\x00\x01 not evidence " * 100_000)  # > 1 MiB: the hash must cover more than the sniffed head
+    log = CustodyLog(tmp_path / "case")
+    result = load_evidence([junk, evidence], custody=log)
+    report = result.files[0]
+    assert report.status == "failed" and "not a supported evidence format" in report.error
+    assert report.hashes == hash_file(junk)
+    assert report.custody_seq is not None
+    entry = log.entries()[report.custody_seq - 1]
+    assert entry["kind"] == "evidence-opened" and entry["status"] == "unrecognised"
+    assert entry["sha256"] == hash_file(junk).sha256 and entry["size"] == junk.stat().st_size
+    assert entry["parser"] == ""
+    assert [e["status"] for e in log.entries()] == ["unrecognised", "loaded"]
+    assert result.options is not None and len(result.frame) == 3
+
+
+def test_a_file_that_fails_midway_is_not_called_unrecognised(evidence: Path, tmp_path: Path) -> None:
+    log = CustodyLog(tmp_path / "case")
+    broken = tmp_path / "broken.testlog"
+    broken.write_bytes(SAMPLE.encode() + b"\xff\xfe not UTF-8\n")  # the test parser crashes on it
+    result = load_evidence([broken], custody=log)
+    assert result.files[0].status == "failed" and result.files[0].parser == "testlog"
+    assert [e.get("status") for e in log.entries()] == ["failed"]

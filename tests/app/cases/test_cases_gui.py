@@ -24,6 +24,13 @@ def _wait(qtbot, task) -> None:  # type: ignore[no-untyped-def]
     qtbot.wait(50)  # let the done signal reach the GUI thread
 
 
+def _new_case(qtbot, window, folder, name: str, number: str = ""):  # type: ignore[no-untyped-def]
+    """File > New case, adopting the open evidence (re-hashed on a worker thread)."""
+    case = window.cases.new_case(folder, name, number, adopt_open=True)
+    _wait(qtbot, window.cases.task)
+    return case
+
+
 def _select_rows(window, rows: list[int]) -> None:  # type: ignore[no-untyped-def]
     table = window.table
     table.clearSelection()
@@ -49,7 +56,7 @@ def test_tag_rows_query_reopen_and_jump(qtbot, make_window, evidence_folder, tmp
     window.show()
     _load(qtbot, window, [evidence_folder])
     cases = window.cases
-    case = cases.new_case(tmp_path / "case", "Quill", "17")
+    case = _new_case(qtbot, window, tmp_path / "case", "Quill", "17")
     assert case is not None and len(case.evidence) == 2  # already-open evidence is recorded
     from app.cases.controller import recent_cases
 
@@ -90,7 +97,7 @@ def test_tag_rows_query_reopen_and_jump(qtbot, make_window, evidence_folder, tmp
 def test_modified_evidence_is_loud_on_open(qtbot, make_window, evidence_folder, tmp_path, dialogs) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     _load(qtbot, window, [evidence_folder])
-    window.cases.new_case(tmp_path / "case", "Quill")
+    _new_case(qtbot, window, tmp_path / "case", "Quill")
     victim = evidence_folder / "server1.guitest"
     victim.write_text(victim.read_text() + "2024-03-07T10:00:00Z,CONTOSO\\x,ceo@contoso.com,MessageOpen,Delegate,Success\n")
     again = make_window()
@@ -105,7 +112,7 @@ def test_modified_evidence_is_loud_on_open(qtbot, make_window, evidence_folder, 
 def test_export_report_of_grid_view(qtbot, make_window, evidence_folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
     window = make_window(quiet=True)
     _load(qtbot, window, [evidence_folder])
-    window.cases.new_case(tmp_path / "case", "Quill")
+    _new_case(qtbot, window, tmp_path / "case", "Quill")
     window.set_query("is:nonowner")
     window.session.set_toggle("admin", True)
     out = tmp_path / "reports" / "view.html"
@@ -130,7 +137,7 @@ def test_ctrl_b_and_file_export_go_through_their_dialogs(qtbot, make_window, evi
     window = make_window(quiet=True)
     window.show()
     _load(qtbot, window, [evidence_folder])
-    window.cases.new_case(tmp_path / "case", "Quill")
+    _new_case(qtbot, window, tmp_path / "case", "Quill")
 
     def fake_exec(dialog) -> int:  # type: ignore[no-untyped-def]
         dialog.tag.setCurrentText("night")
@@ -167,7 +174,7 @@ def test_findings_pairs_marked_expected_move_last_greyed_and_persist(qtbot, make
     assert texts == ["Show its rows", f"Mark {top_actor} → {top_mailbox} as expected access…",
                      f"Mark every mailbox {top_actor} opens as expected…"]
 
-    case = window.cases.new_case(tmp_path / "case", "Quill")
+    case = _new_case(qtbot, window, tmp_path / "case", "Quill")
     assert case is not None
     assert review.mark(top_actor, top_mailbox, "backup job")
     pairs = panel.result.pairs
@@ -214,7 +221,7 @@ def test_work_hours_travel_with_the_case(qtbot, make_window, evidence_folder, tm
     panel = window.findings_panel
     night = WorkHours(time(22), time(6), (0, 1, 2, 3, 4, 5, 6), "Europe/Berlin")
     panel.set_work_hours(night)  # the examiner's choice before any case exists
-    case = window.cases.new_case(tmp_path / "case", "Quill")
+    case = _new_case(qtbot, window, tmp_path / "case", "Quill")
     assert case is not None and case.work_hours == night  # a new case takes the GUI's hours
     assert Case.open(case.folder).work_hours == night
 
@@ -236,7 +243,7 @@ def test_a_saved_query_comes_back_with_its_filters(qtbot, make_window, evidence_
     window = make_window()
     _load(qtbot, window, [evidence_folder])
     cases, session, bar = window.cases, window.session, window.query_bar
-    case = cases.new_case(tmp_path / "case", "Quill")
+    case = _new_case(qtbot, window, tmp_path / "case", "Quill")
     assert case is not None
     total = len(session.view)
     window.set_query("has:mailbox")
