@@ -1,0 +1,110 @@
+"""One access, one count: rows of several sources that record the same mailbox access.
+
+``correlate(frame)`` adds the ``access_*`` columns (additive to the normalized table):
+
+* ``access_id`` (Int64): rows with one id are one access (1.. in time order);
+* ``access_operation`` (category): what the access was (FolderOpen for a 10100, a FolderBind
+  and a MailItemsAccessed Sync alike; MessageOpen for a 10102 and a MailItemsAccessed Bind);
+* ``access_sources`` (Int16): how many source formats saw it; ``access_seen_in`` (category):
+  which ("evtx, iis, ual");
+* ``access_rule`` (category): the rule that put this row into its access (``rules``).
+
+The rules are in ``rules`` (and its ``RULES_TEXT`` is what the reports' methodology says);
+the matching in ``match``; clock offsets per file in ``clock``. Qt-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from forensics.correlate.clock import clock_note, clock_table
+from forensics.correlate.keys import CLASSES, row_keys
+from forensics.correlate.match import correlate_records
+from forensics.correlate.rules import CLASS_OPERATIONS, RULES_TEXT
+
+COLUMNS: dict[str, str] = {
+    "access_id": "Int64",
+    "access_operation": "category",
+    "access_sources": "Int16",
+    "access_seen_in": "category",
+    "access_rule": "category",
+}
+__all__ = ["COLUMNS", "RULES_TEXT", "Correlation", "correlate", "clock_note"]
+
+
+@dataclass
+class Correlation:
+    """What the correlation found: counts and the clock table (per file)."""
+
+    rows: int = 0
+    accesses: int = 0
+    merged_rows: int = 0  # rows that share their access with another row
+    clock: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
+
+    def notes(self) -> dict[str, list[str]]:
+        """Per evidence id: the clock sentences for its file report."""
+        out: dict[str, list[str]] = {}
+        for _, row in self.clock.iterrows():  # one row per file and family: tens at most
+            note = clock_note(row)
+            if note:
+                out.setdefault(str(row["evidence"]), []).append(note)
+        return out
+
+
+def _access_operation(frame: pd.DataFrame, keys, access: np.ndarray, n_acc: int) -> pd.Categorical:
+    """Per row, its access's operation: the class name when the founding row has a class
+    (so a 10102 with its Bind rows is one MessageOpen), else the founding row's operation."""
+    n = len(frame)
+    op = frame["operation"].astype("category") if "operation" in frame.columns else pd.Series(
+        pd.Categorical([None] * n))
+    op_names = [str(v) for v in op.cat.categories]
+    names = list(dict.fromkeys([CLASS_OPERATIONS[c] for c in CLASSES] + op_names))
+    own = op.cat.codes.to_numpy().astype(np.int64)
+    own_mapped = np.array([names.index(v) for v in op_names] + [-1], dtype=np.int64)[np.where(own < 0, len(op_names), own)]
+    by_class = np.where(keys.access_class >= 0, np.maximum(keys.access_class, 0), -1).astype(np.int64)
+    row_code = np.where(by_class >= 0, by_class, own_mapped)  # class names come first in ``names``
+    # the access takes its first row's code (rows of one access share the class by construction)
+    first = np.full(n_acc, n)
+    np.minimum.at(first, access, np.arange(n))
+    code = row_code[first][access]
+    return pd.Categorical.from_codes(code, categories=pd.Index(names, dtype="string"))
+
+
+def correlate(frame: pd.DataFrame) -> tuple[pd.DataFrame, Correlation]:
+    """``frame`` with the ``access_*`` columns (recomputed: rows from several loads are
+    correlated together), and what was found."""
+    n = len(frame)
+    out = frame.drop(columns=[c for c in COLUMNS if c in frame.columns])
+    if not n:
+        for name, dtype in COLUMNS.items():
+            out[name] = pd.Series([], dtype=dtype)
+        return out, Correlation()
+    keys = row_keys(frame)
+    matched = correlate_records(keys)
+    access = matched.access
+    n_acc = int(access.max()) + 1
+    fmt = keys.fmt.astype(np.int64)
+    n_fmt = len(keys.formats)
+    # formats per access as a bit mask (a handful of formats), then one label per mask
+    bits = np.zeros(n_acc, dtype=np.int64)
+    valid = fmt >= 0
+    np.bitwise_or.at(bits, access[valid], (1 << fmt[valid]))
+    masks, mask_code = np.unique(bits, return_inverse=True)
+    labels = [", ".join(keys.formats[i] for i in range(n_fmt) if m >> i & 1) for m in masks.tolist()]
+    counts = np.array([bin(m).count("1") for m in masks.tolist()], dtype=np.int64)
+    size = np.bincount(access, minlength=n_acc)
+    out["access_id"] = pd.array(access + 1, dtype="Int64")
+    out["access_operation"] = _access_operation(frame, keys, access, n_acc)
+    out["access_sources"] = pd.array(counts[mask_code][access], dtype="Int16")
+    out["access_seen_in"] = pd.Categorical.from_codes(mask_code[access], categories=pd.Index(labels, dtype="string")) \
+        if len(set(labels)) == len(labels) else pd.Categorical(np.asarray(labels, dtype=object)[mask_code[access]])
+    out["access_rule"] = pd.Categorical(matched.rule).astype("category")
+    rule_cats = out["access_rule"].cat.categories
+    out["access_rule"] = out["access_rule"].cat.set_categories(rule_cats.astype("string"))
+    evidence_names = [str(v) for v in frame["evidence"].astype("category").cat.categories] \
+        if "evidence" in frame.columns else []
+    clock = clock_table(matched.offsets, matched.wide, evidence_names)
+    return out, Correlation(rows=n, accesses=n_acc, merged_rows=int((size[access] > 1).sum()), clock=clock)
