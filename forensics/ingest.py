@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from forensics import schema
+from forensics.correlate import Correlation, correlate_files
 from forensics.custody.hashing import HashingReader
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
@@ -63,6 +64,8 @@ class LoadResult:
     frame: pd.DataFrame
     files: list[FileReport] = field(default_factory=list)
     sources: dict[str, EvidenceSource] = field(default_factory=dict)
+    #: the same access across sources (forensics.correlate): counts and clock offsets per file
+    correlation: Correlation | None = None
 
     @property
     def failed(self) -> list[FileReport]:
@@ -230,7 +233,8 @@ def load_evidence(
     from forensics.identity.resolve import resolve_logon_types  # late: identity is optional
 
     combined = schema.concat(frames)
-    result.frame = resolve_logon_types(combined, directory_path=options.identities)
+    resolved = resolve_logon_types(combined, directory_path=options.identities)
+    result.frame, result.correlation = correlate_files(resolved, result.files)  # needs the person keys
     return result
 
 

@@ -26,6 +26,7 @@ from forensics.case.bookmarks import BookmarkBook
 from forensics.case.review import CaseReview
 from forensics.case.model import CASE_FORMAT, CASE_VERSION, Bookmark, EvidenceEntry, SavedQuery, now_stamp
 from forensics.case.verification import EvidenceCheck
+from forensics.correlate import Correlation, correlate_files
 from forensics.custody.hashing import hash_file
 from forensics.custody.log import GENESIS, CustodyLog, line_hash
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
@@ -49,6 +50,7 @@ class CaseLoad:
     files: list[FileReport] = field(default_factory=list)
     sources: dict[str, EvidenceSource] = field(default_factory=dict)
     checks: list[EvidenceCheck] = field(default_factory=list)
+    correlation: Correlation | None = None  # the same access across sources (forensics.correlate)
 
     @property
     def problems(self) -> list[EvidenceCheck]:
@@ -366,7 +368,7 @@ class Case(CaseReview):
             seen |= set(result.sources)
             frames.append(result.frame)
         out.checks = [checks[i] for i in range(len(self.evidence))]
-        out.frame = schema.concat(frames)
+        out.frame, out.correlation = correlate_files(schema.concat(frames), out.files)  # across all files
         refresh_gap_notes(out.files)  # over the whole case: cached notes may be from a smaller set
         self._annotate(out)
         for check in out.problems:

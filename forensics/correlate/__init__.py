@@ -108,3 +108,17 @@ def correlate(frame: pd.DataFrame) -> tuple[pd.DataFrame, Correlation]:
         if "evidence" in frame.columns else []
     clock = clock_table(matched.offsets, matched.wide, evidence_names)
     return out, Correlation(rows=n, accesses=n_acc, merged_rows=int((size[access] > 1).sum()), clock=clock)
+
+
+def correlate_files(frame: pd.DataFrame, files: list | None = None) -> tuple[pd.DataFrame, Correlation]:
+    """``correlate`` a loaded frame and put a flagged clock on its file's report (``notes``
+    are loud: only a suspected clock offset goes there; the measured offsets are in
+    ``Correlation.clock`` for the reports)."""
+    out, found = correlate(frame)
+    if files:
+        notes = found.notes()
+        for report in files:
+            kept = [n for n in report.notes if not n.startswith("clock:")]
+            flagged = [n for n in notes.get(getattr(report, "evidence_id", ""), []) if "NOT merged" in n]
+            report.notes = kept + flagged
+    return out, found

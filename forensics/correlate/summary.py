@@ -1,0 +1,59 @@
+"""What the correlation did, read back from a correlated frame's ``access_*`` columns.
+
+Reports are built from a frame (perhaps a case reloaded from cache), not from the load that
+correlated it, so the methodology's numbers and the clock offsets per file are recomputed
+here from the columns themselves: one groupby, no second correlation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forensics.correlate.rules import ALONE, FOUNDING, RULES_TEXT, SAME_RECORD, UAL_BIND
+
+
+def clock_offsets(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per evidence file whose rows joined an access founded by another file: matched rows,
+    median offset and spread (median absolute deviation) in seconds. UAL Bind rows are left
+    out: their offset is the 2-minute aggregation, not a clock."""
+    columns = ["evidence", "source_format", "matched", "median_s", "spread_s"]
+    if "access_rule" not in frame.columns or not len(frame):
+        return pd.DataFrame(columns=columns)
+    rule = frame["access_rule"].astype("string").fillna("")
+    t = frame["time"]
+    founding = (rule == FOUNDING).to_numpy(bool)
+    access = frame["access_id"].to_numpy(dtype=np.float64, na_value=np.nan)
+    base = pd.Series(t[founding].to_numpy(), index=access[founding])
+    base = base[~base.index.duplicated()]
+    joined = (~rule.isin([FOUNDING, ALONE, SAME_RECORD, UAL_BIND.rule, ""])).to_numpy(bool) & ~np.isnan(access)
+    if not joined.any():
+        return pd.DataFrame(columns=columns)
+    sub = frame.loc[joined, ["evidence", "source_format"]].astype("string")
+    anchor = base.reindex(access[joined]).to_numpy()
+    sub["s"] = (t[joined].to_numpy() - anchor) / np.timedelta64(1, "s")
+    sub = sub.dropna(subset=["s"])
+    grouped = sub.groupby(["evidence", "source_format"])["s"]
+    median = grouped.median()
+    spread = (sub["s"] - grouped.transform("median")).abs().groupby([sub["evidence"], sub["source_format"]]).median()
+    out = pd.DataFrame({"matched": grouped.size(), "median_s": median, "spread_s": spread}).reset_index()
+    return out[columns]
+
+
+def statement(frame: pd.DataFrame) -> str:
+    """The methodology paragraph: the rules, then what they did to these rows."""
+    rules = " ".join(RULES_TEXT)
+    if "access_id" not in frame.columns or not frame["access_id"].notna().any():
+        return rules + " These rows were not correlated: every row is counted as an access."
+    rows = len(frame)
+    accesses = int(frame["access_id"].nunique(dropna=True)) + int(frame["access_id"].isna().sum())
+    by_rule = frame["access_rule"].astype("string").value_counts()
+    merged = ", ".join(f"{name}: {int(n):,}" for name, n in by_rule.items() if name not in (ALONE,))
+    text = (f"{rules} In these {rows:,} rows: {accesses:,} distinct accesses; rows by the rule that placed them: "
+            f"{merged or 'none'} ({int(by_rule.get(ALONE, 0)):,} rows are accesses seen in one row only).")
+    clock = clock_offsets(frame)
+    if len(clock):
+        parts = [f"{e} ({f}): {m} rows, median {med:+.1f} s, spread {sp:.1f} s"
+                 for e, f, m, med, sp in clock.itertuples(index=False)]
+        text += " Clock offsets measured on matched rows, per file against the founding source: " + "; ".join(parts) + "."
+    return text
