@@ -159,6 +159,10 @@ def row_keys(frame: pd.DataFrame) -> RowKeys:
     raw_folder = _normalized(folder_col, lambda s: folder_key(s) or s.strip())
     raw_item = _normalized(item_col, lambda s: subject_key(s) or s.strip().lower())
     event_id = _codes(frame["event_id"]) if "event_id" in frame.columns else np.zeros(n, np.int64)
+    # an IIS line is the same record only at the same line number (a partial copy of the log);
+    # two servers' logs can hold identical lines of two requests
+    line = _codes(frame["record_id"]) if "record_id" in frame.columns else np.zeros(n, np.int64)
+    line = np.where(family == FAMILY_ORDER.index("iis"), line, -1)
     record = _combine(family_or_format, _codes(frame["operation"]) if "operation" in frame.columns else np.zeros(n, np.int64),
-                      mailbox, actor, pd.factorize(seconds)[0].astype(np.int64), raw_folder, raw_item, event_id)
+                      mailbox, actor, pd.factorize(seconds)[0].astype(np.int64), raw_folder, raw_item, event_id, line)
     return RowKeys(t, family, fmt, formats, evidence, access_class, persons, record, folder, subject, message_id)

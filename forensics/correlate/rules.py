@@ -16,7 +16,8 @@ document about when they stamp a record (``/work/shared/reference/evidence-forma
 * other UAL records (FolderBind, Sync, Send, logins) are stamped when they happen: ±5 s;
 * two files of the same family (an .evtx and its Event Viewer XML/CSV export, the three UAL
   layouts, two mailbox-audit exports) record the same access only as the *same record*:
-  identical second, persons, operation, folder and item.
+  identical second, persons, operation, folder and item (IIS lines: also the same line number,
+  as in a partial copy of a log; two servers' logs can hold identical lines of two requests).
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ RULES_TEXT: tuple[str, ...] = (
     "message ids with message ids).",
     "Two rows of one evidence file are never one access.",
     "Same record: rows of two files of one family (an .evtx and its XML/CSV exports, the UAL layouts, "
-    "two mailbox-audit exports) are merged only when identical to the second.",
+    "two mailbox-audit exports) are merged only when identical to the second (two IIS logs: also at the same "
+    "line number).",
     "Across families, a row joins the access founded by the first family present, in the order Exchange "
     "Auditing log, mailbox-audit export, IIS, Microsoft 365 UAL, within a window: store clock ±2 s "
     "(event log and mailbox-audit), IIS request ±5 s, UAL record ±5 s, UAL MailItemsAccessed Bind "
