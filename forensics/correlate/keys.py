@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from forensics.correlate.rules import FAMILIES, FAMILY_ORDER, OPERATION_CLASSES
 
@@ -60,41 +62,71 @@ def _combine(*codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def _normalized(series: pd.Series, normalize) -> np.ndarray:
-    """Codes of ``normalize(value)`` per row; values normalizing to "" are -1."""
-    codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
-    if not len(uniques):
-        return np.full(len(series), -1, dtype=np.int64)
-    norm = pd.Series([normalize(str(u)) for u in uniques], dtype=object)  # per distinct value
-    norm_codes, _ = pd.factorize(norm.where(norm != "", None), use_na_sentinel=True)
-    mapped = np.append(norm_codes.astype(np.int64), -1)
-    return mapped[np.where(codes < 0, len(uniques), codes)]
+def _dictionary(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """(code per row, -1 for none; the distinct values): one Arrow dictionary-encode pass."""
+    values = pa.array(series.astype("string").array, type=pa.large_string(), from_pandas=True) \
+        if not isinstance(series.dtype, pd.CategoricalDtype) else None
+    if values is None:  # categorical: the categories are already the distinct values
+        codes = series.cat.codes.to_numpy().astype(np.int64)
+        return codes, pa.array(series.cat.categories.astype(str), type=pa.large_string())
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    codes = pc.fill_null(encoded.indices.cast(pa.int64()), -1).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int64), encoded.dictionary
+
+
+def _recode(codes: np.ndarray, normalized: pa.Array) -> np.ndarray:
+    """Row codes of the normalized distinct values ("" = none = -1)."""
+    if not len(normalized):
+        return np.full(len(codes), -1, dtype=np.int64)
+    encoded = pc.dictionary_encode(normalized)
+    norm_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    empty = pc.equal(normalized, "").to_numpy(zero_copy_only=False)
+    mapped = np.append(np.where(empty, -1, norm_codes), -1)
+    return mapped[np.where(codes < 0, len(normalized), codes)]
+
+
+def _folder_keys(values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(path key, key-or-text): a folder path without case or slash style ("\\Inbox\\Finance"
+    = "/inbox/finance"); "" for anything that is not a path (an OWA folder id names a
+    folder, not comparably). Vectorized over the distinct values (Arrow compute)."""
+    text = pc.utf8_trim_whitespace(values)
+    is_path = pc.or_(pc.starts_with(text, "/"), pc.starts_with(text, "\\"))
+    path = pc.replace_substring_regex(pc.utf8_lower(text), r"[\\/]+", "/")
+    path = pc.utf8_rtrim(path, characters="/")
+    path = pc.if_else(pc.equal(path, ""), "/", path)
+    key = pc.if_else(is_path, path, "")
+    return key, pc.if_else(is_path, path, text)
+
+
+def _item_keys(values: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(subject key, message id key, key-or-text) per distinct item: subjects without case,
+    spacing or the .EML an OWA/WebDAV URL appends; message ids lower case; opaque store ids
+    (RgAAAA...) are neither (they name an item, but not comparably)."""
+    text = pc.utf8_trim_whitespace(values)
+    is_mid = pc.match_substring_regex(text, _MESSAGE_ID.pattern)
+    is_store = pc.match_substring_regex(text, _STORE_ID.pattern)
+    lower = pc.utf8_lower(text)
+    subject = pc.replace_substring_regex(lower, r"\.eml$", "")
+    subject = pc.utf8_trim_whitespace(pc.replace_substring_regex(subject, r"\s+", " "))
+    subject_key = pc.if_else(pc.or_(is_mid, is_store), "", subject)
+    mid_key = pc.if_else(is_mid, lower, "")
+    return subject_key, mid_key, pc.if_else(pc.equal(subject_key, ""), lower, subject_key)
 
 
 def folder_key(text: str) -> str:
-    """A folder path without case or slash style ("\\Inbox\\Finance" = "/inbox/finance");
-    "" for anything that is not a path (an OWA folder id names a folder, not comparably)."""
-    text = text.strip()
-    if not text or text[0] not in "/\\":
-        return ""
-    path = "/" + "/".join(part for part in re.split(r"[\\/]+", text.lower()) if part)
-    return path
+    """``_folder_keys`` for one value (tests, and callers outside the hot path)."""
+    return str(_folder_keys(pa.array([text], type=pa.large_string()))[0][0])
 
 
 def subject_key(text: str) -> str:
-    """A subject without case, spacing or the .EML an OWA/WebDAV URL appends; "" for message
-    ids and opaque store ids (compared by ``message_id_key`` or not at all)."""
-    text = text.strip()
-    if not text or _MESSAGE_ID.match(text) or _STORE_ID.match(text):
-        return ""
-    if text.lower().endswith(".eml"):
-        text = text[:-4]
-    return " ".join(text.lower().split())
+    """``_item_keys``' subject key for one value."""
+    return str(_item_keys(pa.array([text], type=pa.large_string()))[0][0])
 
 
 def message_id_key(text: str) -> str:
-    text = text.strip()
-    return text.lower() if _MESSAGE_ID.match(text) else ""
+    return str(_item_keys(pa.array([text], type=pa.large_string()))[1][0])
 
 
 def _access_class(frame: pd.DataFrame) -> np.ndarray:
@@ -147,17 +179,21 @@ def row_keys(frame: pd.DataFrame) -> RowKeys:
     mailbox, actor = _person(frame, "mailbox"), _person(frame, "actor")
     persons = _combine(access_class.astype(np.int64), mailbox, actor)
     persons = np.where((access_class < 0) | (mailbox < 0) | (actor < 0), -1, persons)
-    folder_col = frame["folder"] if "folder" in frame.columns else pd.Series([None] * n)
-    item_col = frame["item"] if "item" in frame.columns else pd.Series([None] * n)
-    folder = _normalized(folder_col, folder_key)
-    subject = _normalized(item_col, subject_key)
-    message_id = _normalized(item_col, message_id_key)
+    folder_col = frame["folder"] if "folder" in frame.columns else pd.Series([None] * n, dtype="string")
+    item_col = frame["item"] if "item" in frame.columns else pd.Series([None] * n, dtype="string")
+    folder_codes, folder_values = _dictionary(folder_col)
+    item_codes, item_values = _dictionary(item_col)
+    folder_path, folder_text = _folder_keys(folder_values)
+    subject_text, message_text, item_text = _item_keys(item_values)
+    folder = _recode(folder_codes, folder_path)
+    subject = _recode(item_codes, subject_text)
+    message_id = _recode(item_codes, message_text)
     # same record: the family (or the format of a source outside the families), the operation as
     # named, both persons as recorded-or-resolved, the second, folder, item and event id
     family_or_format = np.where(family >= 0, family.astype(np.int64), 100 + fmt.astype(np.int64))
     seconds = np.where(t == np.iinfo(np.int64).min, -1, t // 1_000_000_000)
-    raw_folder = _normalized(folder_col, lambda s: folder_key(s) or s.strip())
-    raw_item = _normalized(item_col, lambda s: subject_key(s) or s.strip().lower())
+    raw_folder = _recode(folder_codes, folder_text)
+    raw_item = _recode(item_codes, item_text)
     event_id = _codes(frame["event_id"]) if "event_id" in frame.columns else np.zeros(n, np.int64)
     # an IIS line is the same record only at the same line number (a partial copy of the log);
     # two servers' logs can hold identical lines of two requests

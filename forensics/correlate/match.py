@@ -172,8 +172,9 @@ def correlate_records(keys: RowKeys) -> Matched:
     acc = _Accesses()
     offsets: list[pd.DataFrame] = []
     wide: list[pd.DataFrame] = []
-    stages = sorted({(f, l) for f, l in zip(r_fam[r_ok].tolist(), r_layer[r_ok].tolist())})
-    for fam, lay in stages:
+    stages = np.unique(r_fam[r_ok] * (int(r_layer.max(initial=0)) + 1) + r_layer[r_ok])  # (family, layer), in order
+    width = int(r_layer.max(initial=0)) + 1
+    for fam, lay in ((int(s) // width, int(s) % width) for s in stages):
         members = np.flatnonzero(r_ok & (r_fam == fam) & (r_layer == lay))
         rows = rep[members]
         if len(acc):
