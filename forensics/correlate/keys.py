@@ -53,13 +53,26 @@ def _codes(series: pd.Series) -> np.ndarray:
 
 
 def _combine(*codes: np.ndarray) -> np.ndarray:
-    """One dense code per distinct tuple of codes (-1 stays a value, not a sentinel)."""
-    out = np.zeros(len(codes[0]), dtype=np.int64)
+    """One dense code per distinct tuple of codes (-1 stays a value, not a sentinel).
+
+    Codes are packed side by side into one int64 while their ranges fit (mixed radix), and
+    re-densified with one ``factorize`` only when the next would overflow: a few hash passes
+    for a key of nine parts, not nine.
+    """
+    n = len(codes[0])
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    out = np.zeros(n, dtype=np.int64)
+    span = 1  # values of ``out`` lie in [0, span)
     for c in codes:
-        width = int(c.max()) + 2 if len(c) else 1
-        out, _ = pd.factorize(out * width + (c + 1))
-        out = out.astype(np.int64)
-    return out
+        width = int(c.max()) + 2
+        if span * width >= 1 << 62:
+            out, uniques = pd.factorize(out)
+            out, span = out.astype(np.int64), max(len(uniques), 1)
+        out = out * width + (c.astype(np.int64) + 1)
+        span *= width
+    dense, _ = pd.factorize(out)
+    return dense.astype(np.int64)
 
 
 def _dictionary(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
@@ -105,11 +118,16 @@ def _item_keys(values: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     spacing or the .EML an OWA/WebDAV URL appends; message ids lower case; opaque store ids
     (RgAAAA...) are neither (they name an item, but not comparably)."""
     text = pc.utf8_trim_whitespace(values)
-    is_mid = pc.match_substring_regex(text, _MESSAGE_ID.pattern)
-    is_store = pc.match_substring_regex(text, _STORE_ID.pattern)
+    # cheap tests first: the regexes run only on the values that could match them
+    could_mid = pc.and_(pc.and_(pc.starts_with(text, "<"), pc.ends_with(text, ">")), pc.match_substring(text, "@"))
+    is_mid = pc.and_(could_mid, pc.match_substring_regex(text, _MESSAGE_ID.pattern))
+    could_store = pc.and_(pc.greater_equal(pc.utf8_length(text), 30), pc.invert(pc.match_substring(text, " ")))
+    is_store = pc.and_(could_store, pc.match_substring_regex(text, _STORE_ID.pattern))
     lower = pc.utf8_lower(text)
-    subject = pc.replace_substring_regex(lower, r"\.eml$", "")
-    subject = pc.utf8_trim_whitespace(pc.replace_substring_regex(subject, r"\s+", " "))
+    subject = pc.if_else(pc.ends_with(lower, ".eml"), pc.utf8_slice_codeunits(lower, 0, -4), lower)
+    spaced = pc.or_(pc.match_substring(subject, "  "), pc.match_substring_regex(subject, r"[\t\r\n]"))
+    subject = pc.if_else(spaced, pc.replace_substring_regex(subject, r"\s+", " "), subject)
+    subject = pc.utf8_trim_whitespace(subject)
     subject_key = pc.if_else(pc.or_(is_mid, is_store), "", subject)
     mid_key = pc.if_else(is_mid, lower, "")
     return subject_key, mid_key, pc.if_else(pc.equal(subject_key, ""), lower, subject_key)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from forensics.correlate import rules
-from forensics.correlate.keys import CLASSES, RowKeys
+from forensics.correlate.keys import CLASSES, RowKeys, _combine
 
 NAT = np.iinfo(np.int64).min
 SECOND = 1_000_000_000
@@ -37,11 +37,8 @@ def cumcount(group: np.ndarray) -> np.ndarray:
 
 
 def _dense(*codes: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(codes[0]), dtype=np.int64)
-    for c in codes:
-        out, _ = pd.factorize(out * (int(c.max()) + 2 if len(c) else 1) + (c + 1))
-        out = out.astype(np.int64)
-    return out
+    """One dense code per distinct tuple of codes (``keys._combine``)."""
+    return _combine(*codes)
 
 
 @dataclass
