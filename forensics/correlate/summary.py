@@ -57,3 +57,33 @@ def statement(frame: pd.DataFrame) -> str:
                  for e, f, m, med, sp in clock.itertuples(index=False)]
         text += " Clock offsets measured on matched rows, per file against the founding source: " + "; ".join(parts) + "."
     return text
+
+
+def same_access(frame: pd.DataFrame, position: int) -> pd.DataFrame:
+    """The other rows of the access of row ``position`` (positions in ``frame``): what the
+    Detail pane lists as "also seen in". One vectorized comparison; empty when uncorrelated."""
+    if "access_id" not in frame.columns or not 0 <= position < len(frame):
+        return frame.iloc[0:0]
+    access = frame["access_id"].iloc[position]
+    if pd.isna(access):
+        return frame.iloc[0:0]
+    mask = (frame["access_id"] == access).fillna(False).to_numpy(bool)
+    mask[position] = False
+    others = frame[mask]
+    return others.assign(position=np.flatnonzero(mask))
+
+
+def also_seen_in(frame: pd.DataFrame, position: int, tz: object = "UTC", limit: int = 12) -> str:
+    """One line per other row of the same access: format, time, operation, the rule that
+    merged it (the reason the tool calls them one access)."""
+    others = same_access(frame, position)
+    if not len(others):
+        return ""
+    lines = []
+    for row in others.head(limit).itertuples(index=False):  # an access has a handful of rows
+        when = pd.Timestamp(row.time).tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S") if pd.notna(row.time) else "no time"
+        lines.append(f"{row.source_format} row {row.position + 1:,} at {when}: {row.operation} "
+                     f"({row.access_rule}; evidence {row.evidence})")
+    if len(others) > limit:
+        lines.append(f"… and {len(others) - limit} more rows")
+    return "\n".join(lines)
