@@ -87,3 +87,22 @@ def also_seen_in(frame: pd.DataFrame, position: int, tz: object = "UTC", limit: 
     if len(others) > limit:
         lines.append(f"… and {len(others) - limit} more rows")
     return "\n".join(lines)
+
+
+def first_rows_of_accesses(frame: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
+    """Mask of one row per access among ``rows`` (default: all): counting these counts
+    distinct accesses (the heatmap's "accesses" unit). A row without an access id counts as
+    its own access. Access ids are dense integers: one ``minimum.at`` scatter, no sort or hash."""
+    n = len(frame)
+    keep = np.ones(n, dtype=bool) if rows is None else np.asarray(rows, dtype=bool).copy()
+    if "access_id" not in frame.columns or not n:
+        return keep
+    ids = frame["access_id"].to_numpy(dtype=np.int64, na_value=-1)
+    positions = np.flatnonzero(keep & (ids >= 0))
+    if not len(positions):
+        return keep
+    chosen = ids[positions]
+    first = np.full(int(chosen.max()) + 1, n, dtype=np.int64)
+    np.minimum.at(first, chosen, positions)
+    keep[positions] = first[chosen] == positions
+    return keep
