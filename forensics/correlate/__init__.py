@@ -22,8 +22,8 @@ import pandas as pd
 
 from forensics.correlate.clock import clock_note, clock_table
 from forensics.correlate.keys import CLASSES, row_keys
-from forensics.correlate.match import correlate_records
-from forensics.correlate.rules import CLASS_OPERATIONS, RULES_TEXT
+from forensics.correlate.match import Matched, correlate_records
+from forensics.correlate.rules import ALONE, CLASS_OPERATIONS, RULES_TEXT
 
 COLUMNS: dict[str, str] = {
     "access_id": "Int64",
@@ -82,8 +82,15 @@ def correlate(frame: pd.DataFrame) -> tuple[pd.DataFrame, Correlation]:
         for name, dtype in COLUMNS.items():
             out[name] = pd.Series([], dtype=dtype)
         return out, Correlation()
-    keys = row_keys(frame)
-    matched = correlate_records(keys)
+    single = "evidence" not in frame.columns or frame["evidence"].nunique(dropna=False) <= 1
+    keys = row_keys(frame, light=single)
+    if single:  # one file: no two rows can be one access; skip the matching altogether
+        t = np.where(keys.time == np.iinfo(np.int64).min, np.iinfo(np.int64).max, keys.time)
+        rank = np.empty(n, dtype=np.int64)
+        rank[np.lexsort((np.arange(n), t))] = np.arange(n)
+        matched = Matched(rank, np.full(n, ALONE, dtype=object))
+    else:
+        matched = correlate_records(keys)
     access = matched.access
     n_acc = int(access.max()) + 1
     fmt = keys.fmt.astype(np.int64)

@@ -180,8 +180,9 @@ def _person(frame: pd.DataFrame, role: str) -> np.ndarray:
     return _codes(column)
 
 
-def row_keys(frame: pd.DataFrame) -> RowKeys:
-    """Every key the matcher needs, computed once for the whole frame."""
+def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
+    """Every key the matcher needs, computed once for the whole frame. ``light``: only time,
+    formats and access classes (one evidence file: nothing to match, nothing to normalize)."""
     n = len(frame)
     time = frame["time"]
     t = time.array.asi8 if isinstance(time.dtype, pd.DatetimeTZDtype) else pd.to_datetime(time, utc=True).array.asi8
@@ -194,6 +195,9 @@ def row_keys(frame: pd.DataFrame) -> RowKeys:
     family = fam_of_fmt[np.where(fmt < 0, len(formats), fmt)]
     evidence = _codes(frame["evidence"]).astype(np.int32) if "evidence" in frame.columns else np.zeros(n, np.int32)
     access_class = _access_class(frame)
+    if light:
+        none = np.full(n, -1, dtype=np.int64)
+        return RowKeys(t, family, fmt, formats, evidence, access_class, none, none, none, none, none)
     mailbox, actor = _person(frame, "mailbox"), _person(frame, "actor")
     persons = _combine(access_class.astype(np.int64), mailbox, actor)
     persons = np.where((access_class < 0) | (mailbox < 0) | (actor < 0), -1, persons)

@@ -162,3 +162,12 @@ def test_a_partial_copy_of_an_iis_log_repeats_its_lines_as_the_same_records() ->
 def test_an_empty_frame_gets_the_columns() -> None:
     out, found = correlate(schema.empty_frame())
     assert schema.validate(out) == [] and found.accesses == 0
+
+
+def test_one_file_alone_is_never_matched_and_ids_follow_time() -> None:
+    rows = [row(5, "FolderOpen", "evtx", "ev1", folder="/Inbox"), row(0, "FolderOpen", "evtx", "ev1", folder="/Inbox"),
+            row(1, "MailItemsAccessed", "evtx", "ev1", folder="/Inbox", details=BIND)]
+    out = table(rows)
+    assert out["access_id"].tolist() == [3, 1, 2]
+    assert set(out["access_rule"].astype(str)) == {"alone"} and (out["access_sources"] == 1).all()
+    assert out["access_operation"].astype(str).tolist() == ["FolderOpen", "FolderOpen", "MessageOpen"]
