@@ -46,6 +46,9 @@ TOGGLE_QUERIES: dict[str, str] = {
     "admin": "is:admin",
     "failure": "is:failure",
     "unexplained": "-is:expected",
+    # collapse what several sources recorded of one access into the row that founded it
+    # (forensics.correlate; the Detail pane's "Show this access's rows" expands it again)
+    "one_per_access": "access_rule:=founding OR access_rule:=alone OR missing:access_rule",
 }
 
 

@@ -44,3 +44,15 @@ def test_detail_lists_the_other_rows_of_the_access_and_shows_them(qtbot) -> None
     assert sorted(session.view.tolist()) == [0, 1]
     panel.show_row(2)  # an access of one row: nothing else to list
     assert panel.also.isHidden() and panel.also.text() == ""
+
+
+def test_one_row_per_access_collapses_and_the_detail_pane_expands(qtbot) -> None:
+    from app.session import Session
+
+    session = Session(examiner="Test")
+    session.add_result(LoadResult(rows()))
+    assert len(session.view) == 3
+    session.set_toggle("one_per_access", True)
+    assert sorted(session.view.tolist()) == [0, 2]  # the event log's rows found the two accesses
+    session.set_toggle("one_per_access", False)
+    assert len(session.view) == 3
