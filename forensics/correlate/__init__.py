@@ -111,9 +111,7 @@ def correlate(frame: pd.DataFrame) -> tuple[pd.DataFrame, Correlation]:
     out["access_rule"] = pd.Categorical(matched.rule).astype("category")
     rule_cats = out["access_rule"].cat.categories
     out["access_rule"] = out["access_rule"].cat.set_categories(rule_cats.astype("string"))
-    evidence_names = [str(v) for v in frame["evidence"].astype("category").cat.categories] \
-        if "evidence" in frame.columns else []
-    clock = clock_table(matched.offsets, matched.wide, evidence_names)
+    clock = clock_table(matched.offsets, matched.wide, keys.evidence_names)
     return out, Correlation(rows=n, accesses=n_acc, merged_rows=int((size[access] > 1).sum()), clock=clock)
 
 

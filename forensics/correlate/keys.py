@@ -31,6 +31,7 @@ class RowKeys:
     family: np.ndarray  # int8 index into FAMILY_ORDER, -1 another source
     fmt: np.ndarray  # int16 code of source_format, -1 none
     formats: list[str]  # source_format per code
+    evidence_names: list[str]  # evidence id per code
     evidence: np.ndarray  # int32 code of evidence, -1 none
     access_class: np.ndarray  # int8 index into CLASSES, -1 not correlated across sources
     persons: np.ndarray  # int64 code of (class, mailbox person, actor person); -1 not correlatable
@@ -193,11 +194,13 @@ def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
     fam_of_fmt = np.array([FAMILY_ORDER.index(FAMILIES[f]) if f in FAMILIES else -1 for f in formats] + [-1],
                           dtype=np.int8)
     family = fam_of_fmt[np.where(fmt < 0, len(formats), fmt)]
-    evidence = _codes(frame["evidence"]).astype(np.int32) if "evidence" in frame.columns else np.zeros(n, np.int32)
+    ev = frame["evidence"].astype("category") if "evidence" in frame.columns else pd.Series(pd.Categorical([None] * n))
+    evidence = ev.cat.codes.to_numpy().astype(np.int32)
+    evidence_names = [str(v) for v in ev.cat.categories]
     access_class = _access_class(frame)
     if light:
         none = np.full(n, -1, dtype=np.int64)
-        return RowKeys(t, family, fmt, formats, evidence, access_class, none, none, none, none, none)
+        return RowKeys(t, family, fmt, formats, evidence_names, evidence, access_class, none, none, none, none, none)
     mailbox, actor = _person(frame, "mailbox"), _person(frame, "actor")
     persons = _combine(access_class.astype(np.int64), mailbox, actor)
     persons = np.where((access_class < 0) | (mailbox < 0) | (actor < 0), -1, persons)
@@ -223,4 +226,5 @@ def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
     line = np.where(family == FAMILY_ORDER.index("iis"), line, -1)
     record = _combine(family_or_format, _codes(frame["operation"]) if "operation" in frame.columns else np.zeros(n, np.int64),
                       mailbox, actor, pd.factorize(seconds)[0].astype(np.int64), raw_folder, raw_item, event_id, line)
-    return RowKeys(t, family, fmt, formats, evidence, access_class, persons, record, folder, subject, message_id)
+    return RowKeys(t, family, fmt, formats, evidence_names, evidence, access_class, persons, record, folder, subject,
+                   message_id)
