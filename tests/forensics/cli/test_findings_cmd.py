@@ -53,3 +53,12 @@ def test_csv_is_the_same_flattened(tmp_path: Path, demo_json: dict) -> None:
 def test_an_unknown_output_format_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["findings", str(DEMO / "evidence"), "--out", str(tmp_path / "f.txt")]) == 2
     assert "--format json|csv" in capsys.readouterr().err
+
+
+def test_load_prints_distinct_accesses_and_clock_offsets(capsys: pytest.CaptureFixture[str]) -> None:
+    if not (DEMO / "truth.json").is_file():
+        pytest.skip("demo case not generated")
+    assert main(["load", str(DEMO / "evidence"), "--identities", str(IDENTITIES)]) == 0
+    out = capsys.readouterr().out
+    assert "distinct in 5,301 rows" in out
+    assert "SearchResult.xml: clock:" in out and "median offset of +0.0 s" in out
