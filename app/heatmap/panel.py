@@ -271,7 +271,7 @@ class HeatmapPanel(QWidget):
         return "weekday", f"hour of day ({zone})"
 
     def _describe(self, pivot: Pivot, gaps: int = 0) -> str:
-        unit = "accesses" if pivot._all_rows is not None else "events"
+        unit = "accesses" if pivot.counts_accesses else "events"
         parts = [f"{pivot.full_total:,} {unit}", f"{pivot.full_rows:,} {pivot.row_field.removesuffix('_key')} rows"]
         if pivot.bin:
             parts.append(f"{pivot.bin} bins ({self.session.zone.label()})")

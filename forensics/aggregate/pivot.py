@@ -104,6 +104,11 @@ class Pivot:
         return self.full_rows - self.counts.shape[0]
 
     @property
+    def counts_accesses(self) -> bool:
+        """The counts are distinct accesses (one row per access counted), not rows."""
+        return self._all_rows is not None
+
+    @property
     def rest_total(self) -> int:
         """Events of the full pivot outside this window."""
         return self.full_total - self.total
