@@ -22,8 +22,9 @@ import pandas as pd
 
 from forensics.correlate.clock import clock_note, clock_table
 from forensics.correlate.keys import CLASSES, row_keys
-from forensics.correlate.match import Matched, correlate_records
-from forensics.correlate.rules import ALONE, CLASS_OPERATIONS, RULES_TEXT
+from forensics.correlate.match import ALONE as ALONE_CODE
+from forensics.correlate.match import RULE_NAMES, Matched, correlate_records
+from forensics.correlate.rules import CLASS_OPERATIONS, RULES_TEXT
 
 COLUMNS: dict[str, str] = {
     "access_id": "Int64",
@@ -88,7 +89,7 @@ def correlate(frame: pd.DataFrame) -> tuple[pd.DataFrame, Correlation]:
         t = np.where(keys.time == np.iinfo(np.int64).min, np.iinfo(np.int64).max, keys.time)
         rank = np.empty(n, dtype=np.int64)
         rank[np.lexsort((np.arange(n), t))] = np.arange(n)
-        matched = Matched(rank, np.full(n, ALONE, dtype=object))
+        matched = Matched(rank, np.full(n, ALONE_CODE, dtype=np.int8))
     else:
         matched = correlate_records(keys)
     access = matched.access
@@ -108,9 +109,7 @@ def correlate(frame: pd.DataFrame) -> tuple[pd.DataFrame, Correlation]:
     out["access_sources"] = pd.array(counts[mask_code][access], dtype="Int16")
     out["access_seen_in"] = pd.Categorical.from_codes(mask_code[access], categories=pd.Index(labels, dtype="string")) \
         if len(set(labels)) == len(labels) else pd.Categorical(np.asarray(labels, dtype=object)[mask_code[access]])
-    out["access_rule"] = pd.Categorical(matched.rule).astype("category")
-    rule_cats = out["access_rule"].cat.categories
-    out["access_rule"] = out["access_rule"].cat.set_categories(rule_cats.astype("string"))
+    out["access_rule"] = pd.Categorical.from_codes(matched.rule, categories=pd.Index(RULE_NAMES, dtype="string"))
     clock = clock_table(matched.offsets, matched.wide, keys.evidence_names)
     return out, Correlation(rows=n, accesses=n_acc, merged_rows=int((size[access] > 1).sum()), clock=clock)
 

@@ -20,6 +20,10 @@ NAT = np.iinfo(np.int64).min
 SECOND = 1_000_000_000
 MAX_ROUNDS = 25  # a conflict loser retries against the accesses still free; rounds shrink fast
 _BIND = CLASSES.index("MessageOpen")
+#: every rule a row can be placed by (``Matched.rule`` codes index this)
+RULE_NAMES: tuple[str, ...] = (rules.FOUNDING, rules.SAME_RECORD, rules.ALONE, rules.STORE.rule,
+                               rules.SAME_FAMILY.rule, rules.IIS.rule, rules.UAL.rule, rules.UAL_BIND.rule)
+FOUNDING, SAME_RECORD, ALONE = 0, 1, 2
 
 
 def cumcount(group: np.ndarray) -> np.ndarray:
@@ -46,7 +50,7 @@ class Matched:
     """Per row: its access (dense 0..n_accesses-1, in time order) and the rule that put it there."""
 
     access: np.ndarray
-    rule: np.ndarray  # object array of rule names
+    rule: np.ndarray  # int8 code per row into RULE_NAMES
     #: per joined record (cross-family): evidence code of its row, offset to the founding row (ns),
     #: whether the offset measures a clock (False for Bind aggregation), the founding family
     offsets: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -165,7 +169,7 @@ def correlate_records(keys: RowKeys) -> Matched:
     r_layer = row_layer[rep]
     r_time = keys.time[rep]
     rec_access = np.full(n_rec, -1, dtype=np.int64)
-    rec_rule = np.full(n_rec, rules.FOUNDING, dtype=object)
+    rec_rule = np.full(n_rec, FOUNDING, dtype=np.int8)
     acc = _Accesses()
     offsets: list[pd.DataFrame] = []
     wide: list[pd.DataFrame] = []
@@ -202,9 +206,9 @@ def correlate_records(keys: RowKeys) -> Matched:
     # rule per row: the record's rule on its representative, "same-record" on its twins
     is_rep = np.zeros(n, dtype=bool)
     is_rep[rep] = True
-    row_rule = np.where(is_rep, rec_rule[rec] if n else np.zeros(0, object), rules.SAME_RECORD).astype(object)
+    row_rule = np.where(is_rep, rec_rule[rec] if n else np.zeros(0, np.int8), SAME_RECORD).astype(np.int8)
     sizes = np.bincount(row_access, minlength=n_acc + len(loose)) if n else np.zeros(0, np.int64)
-    row_rule[sizes[row_access] == 1] = rules.ALONE
+    row_rule[sizes[row_access] == 1] = ALONE
     # dense ids in time order of the accesses' first rows
     first_t = np.full(len(sizes), np.iinfo(np.int64).max)
     np.minimum.at(first_t, row_access, np.where(keys.time == NAT, np.iinfo(np.int64).max - 1, keys.time))
@@ -236,7 +240,7 @@ def _join_stage(keys: RowKeys, rows: np.ndarray, fam: int, acc: _Accesses
     a = acc.cols
     taken = np.zeros(len(acc), dtype=bool)
     result = np.full(m, -1, dtype=np.int64)
-    rule_of = np.full(m, "", dtype=object)
+    rule_of = np.full(m, FOUNDING, dtype=np.int8)
     dt_of = np.zeros(m, dtype=np.int64)
     clock_of = np.ones(m, dtype=bool)
     pending = np.ones(m, dtype=bool)
@@ -259,7 +263,7 @@ def _join_stage(keys: RowKeys, rows: np.ndarray, fam: int, acc: _Accesses
     )
     for _round in range(MAX_ROUNDS):
         cand = np.full(m, -1, dtype=np.int64)
-        cand_rule = np.full(m, "", dtype=object)
+        cand_rule = np.full(m, FOUNDING, dtype=np.int8)
         free = ~taken
         for eligible, names in levels:
             for side_same in (True, False):
@@ -293,7 +297,7 @@ def _join_stage(keys: RowKeys, rows: np.ndarray, fam: int, acc: _Accesses
                         folder[lidx], a["folder"][safe], subject[lidx], a["subject"][safe],
                         message_id[lidx], a["message_id"][safe])
                     cand[lidx[fits]] = target[fits]
-                    cand_rule[lidx[fits]] = win.rule
+                    cand_rule[lidx[fits]] = RULE_NAMES.index(win.rule)
                     clock_of[lidx[fits]] = win.mode != "forward"
         # one row per access per layer: the closest wins, ties to the earlier row
         has = np.flatnonzero(cand >= 0)
