@@ -16,15 +16,19 @@ the matching in ``match``; clock offsets per file in ``clock``. Qt-free.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from forensics.correlate.clock import clock_note, clock_table
-from forensics.correlate.keys import CLASSES, row_keys
+from forensics.correlate.keys import CLASSES, RowKeys, row_keys
 from forensics.correlate.match import ALONE as ALONE_CODE
 from forensics.correlate.match import RULE_NAMES, Matched, correlate_records
 from forensics.correlate.rules import CLASS_OPERATIONS, RULES_TEXT
+
+if TYPE_CHECKING:
+    from forensics.parsers.base import FileReport
 
 COLUMNS: dict[str, str] = {
     "access_id": "Int64",
@@ -55,7 +59,7 @@ class Correlation:
         return out
 
 
-def _access_operation(frame: pd.DataFrame, keys, access: np.ndarray, n_acc: int) -> pd.Categorical:
+def _access_operation(frame: pd.DataFrame, keys: RowKeys, access: np.ndarray, n_acc: int) -> pd.Categorical:
     """Per row, its access's operation: the class name when the founding row has a class
     (so a 10102 with its Bind rows is one MessageOpen), else the founding row's operation."""
     n = len(frame)
@@ -114,7 +118,7 @@ def correlate(frame: pd.DataFrame) -> tuple[pd.DataFrame, Correlation]:
     return out, Correlation(rows=n, accesses=n_acc, merged_rows=int((size[access] > 1).sum()), clock=clock)
 
 
-def correlate_files(frame: pd.DataFrame, files: list | None = None) -> tuple[pd.DataFrame, Correlation]:
+def correlate_files(frame: pd.DataFrame, files: list[FileReport] | None = None) -> tuple[pd.DataFrame, Correlation]:
     """``correlate`` a loaded frame and put a flagged clock on its file's report (``notes``
     are loud: only a suspected clock offset goes there; the measured offsets are in
     ``Correlation.clock`` for the reports)."""
@@ -123,6 +127,6 @@ def correlate_files(frame: pd.DataFrame, files: list | None = None) -> tuple[pd.
         notes = found.notes()
         for report in files:
             kept = [n for n in report.notes if not n.startswith("clock:")]
-            flagged = [n for n in notes.get(getattr(report, "evidence_id", ""), []) if "NOT merged" in n]
+            flagged = [n for n in notes.get(report.evidence_id, []) if "NOT merged" in n]
             report.notes = kept + flagged
     return out, found
