@@ -167,14 +167,13 @@ def correlate_records(keys: RowKeys) -> Matched:
     r_ok = ok_row[rep]
     r_fam = keys.family[rep].astype(np.int64)
     r_layer = row_layer[rep]
-    r_time = keys.time[rep]
     rec_access = np.full(n_rec, -1, dtype=np.int64)
     rec_rule = np.full(n_rec, FOUNDING, dtype=np.int8)
     acc = _Accesses()
     offsets: list[pd.DataFrame] = []
     wide: list[pd.DataFrame] = []
-    stages = np.unique(r_fam[r_ok] * (int(r_layer.max(initial=0)) + 1) + r_layer[r_ok])  # (family, layer), in order
     width = int(r_layer.max(initial=0)) + 1
+    stages = np.unique(r_fam[r_ok] * width + r_layer[r_ok])  # (family, layer) codes, in anchoring order
     for fam, lay in ((int(s) // width, int(s) % width) for s in stages):
         members = np.flatnonzero(r_ok & (r_fam == fam) & (r_layer == lay))
         rows = rep[members]
