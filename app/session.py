@@ -31,6 +31,7 @@ from app.display_tz import DisplayZone
 from app.models.sort_keys import sort_keys
 from app.workers import Loader, Task
 from forensics import schema
+from forensics.correlate import correlate_files
 from forensics.custody.log import CustodyLog
 from forensics.errors import QueryError
 from forensics.ingest import EvidenceSource, LoadResult
@@ -45,6 +46,9 @@ TOGGLE_QUERIES: dict[str, str] = {
     "admin": "is:admin",
     "failure": "is:failure",
     "unexplained": "-is:expected",
+    # collapse what several sources recorded of one access into the row that founded it
+    # (forensics.correlate; the Detail pane's "Show this access's rows" expands it again)
+    "one_per_access": "access_rule:=founding OR access_rule:=alone OR missing:access_rule",
 }
 
 
@@ -159,7 +163,8 @@ class Session(QObject):
         if len(result.frame):
             if len(self.frame):
                 old = len(self.frame)
-                self.frame = schema.concat([self.frame, result.frame])
+                # rows of this load and earlier ones may record one access: correlate them together
+                self.frame, _ = correlate_files(schema.concat([self.frame, result.frame]), self.files)
                 # extra columns keep their values for old rows; new rows get NA
                 for extra in self._extra.values():
                     pad = pd.Series([pd.NA] * (len(self.frame) - old), dtype=extra.values.dtype)

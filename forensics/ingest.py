@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from forensics import schema
+from forensics.correlate import Correlation, correlate_files
 from forensics.custody.hashing import HashingReader
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled, UnsupportedFormatError
@@ -68,6 +69,8 @@ class LoadResult:
     sources: dict[str, EvidenceSource] = field(default_factory=dict)
     #: the options every file of this load was read with (a case records them per file)
     options: LoadOptions | None = None
+    #: the same access across sources (forensics.correlate): counts and clock offsets per file
+    correlation: Correlation | None = None
 
     @property
     def failed(self) -> list[FileReport]:
@@ -245,7 +248,8 @@ def load_evidence(
     from forensics.evtx.group_nesting import promote_nested
 
     combined = promote_nested(schema.concat(frames))  # across files: nesting may be in another log
-    result.frame = resolve_logon_types(combined, directory_path=options.identities)
+    resolved = resolve_logon_types(combined, directory_path=options.identities)
+    result.frame, result.correlation = correlate_files(resolved, result.files)  # needs the person keys
     return result
 
 

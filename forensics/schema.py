@@ -60,6 +60,14 @@ EXTRA_COLUMNS: dict[str, Any] = {
     "details": STRING_DTYPE,
     # locator of the raw record inside its evidence file (chunk, byte offset or line)
     "raw_ref": "Int64",
+    # one access recorded by several sources (forensics/correlate): rows with one access_id are
+    # one access; its operation, how many / which source formats saw it, and the rule that
+    # merged this row (filled after load, over all rows loaded together)
+    "access_id": "Int64",
+    "access_operation": "category",
+    "access_sources": "Int16",
+    "access_seen_in": "category",
+    "access_rule": "category",
 }
 
 COLUMNS: dict[str, Any] = {**CONTRACT_COLUMNS, **EXTRA_COLUMNS}
@@ -118,7 +126,7 @@ def _coerce(series: pd.Series, dtype: Any) -> pd.Series:
         if series.dtype == "boolean":
             return series
         return series.map(_parse_bool, na_action="ignore").astype("boolean")
-    if dtype in ("Int32", "Int64"):
+    if dtype in ("Int16", "Int32", "Int64"):
         numbers = pd.to_numeric(series, errors="coerce")
         try:
             with np.errstate(invalid="ignore"):  # inf -> int: refused below, not warned about

@@ -15,6 +15,7 @@ import pandas as pd
 from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -30,6 +31,10 @@ from app.heatmap.frame_model import SORT_ROLE, FrameModel
 from app.heatmap.work_hours import WorkHoursDialog, load_work_hours, save_work_hours
 from forensics.aggregate import ExpectedAccess, Findings, WorkHours, findings
 from forensics.aggregate.expected import mark_for
+from forensics.aggregate.findings import ACCESS_PREFIX
+
+#: the count toggle's choices: (label, findings' count mode)
+COUNT_CHOICES = (("Count distinct accesses", "accesses"), ("Count raw rows", "rows"))
 
 
 def _text(value: object) -> str:
@@ -75,9 +80,17 @@ class FindingsPanel(QWidget):
         self.summary = QLabel(self)
         self.hours_button = QPushButton("Work hours…", self)
         self.hours_button.clicked.connect(self.edit_work_hours)
+        self.count_combo = QComboBox(self)
+        self.count_combo.setObjectName("FindingsCount")
+        for label, mode in COUNT_CHOICES:
+            self.count_combo.addItem(label, mode)
+        self.count_combo.setToolTip("Accesses: rows of several sources that record one access (event log, "
+                                    "mailbox-audit export, IIS, UAL) count once; rows: every row counts")
+        self.count_combo.currentIndexChanged.connect(lambda _i: self.recompute())
         top = QHBoxLayout()
         top.setContentsMargins(4, 2, 4, 2)
         top.addWidget(self.summary, 1)
+        top.addWidget(self.count_combo)
         top.addWidget(self.hours_button)
 
         self.pairs_model = FrameModel(self)
@@ -139,12 +152,18 @@ class FindingsPanel(QWidget):
         frame = self.session.frame
         zone = self.session.zone.tzinfo()
         marks = list(self.marks())
-        self.result = result = findings(frame, zone, self.work_hours, marks)
+        count = self.count_combo.currentData() or "accesses"
+        self.result = result = findings(frame, zone, self.work_hours, marks, count=count)
         pair_columns = [("actor", "Actor", _text), ("mailbox", "Mailbox", _text)]
         if result.expected_pairs:  # the reason next to the pair, where the eye is
             pair_columns.append(("expected", "Expected access (reviewed)", _text))
-        pair_columns.append(("events", "Events", _count))
-        pair_columns += [(op, op, _count) for op in result.operations]
+        accesses = [(ACCESS_PREFIX + op, op, _count) for op in result.access_operations]
+        rows = [(op, op if count == "rows" else f"{op} rows", _count) for op in result.operations]
+        if count == "rows":
+            pair_columns += [("events", "Rows", _count), ("accesses", "Accesses", _count), *rows]
+        else:
+            pair_columns += [("accesses", "Accesses", _count), ("events", "Rows", _count),
+                             ("seen_in", "Seen in (sources)", _text), *accesses, *rows]
         pair_columns += [
             ("first_seen", "First seen", self._time), ("last_seen", "Last seen", self._time),
             ("after_hours_share", "After hours", _share), ("admin", "Admin", _flag),
@@ -171,7 +190,8 @@ class FindingsPanel(QWidget):
         if result.unmatched:
             expected += f" · {len(result.unmatched)} expected-access mark(s) match no pair"
         self.summary.setText(
-            f"Whole case: {n_pairs:,} actor–mailbox pairs with non-owner access{expected} · {n_changes:,} admin changes"
+            f"Whole case: {n_pairs:,} actor–mailbox pairs with non-owner access{expected}, counted by "
+            f"{'raw rows' if count == 'rows' else 'distinct access (rows beside)'} · {n_changes:,} admin changes"
             + (f" ({marked} audit-configuration)" if marked else "")
             + f" · work hours {self.work_hours.describe(zone)}"
         )

@@ -11,6 +11,7 @@ is computed.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from collections.abc import Callable
 
 import numpy as np
@@ -31,6 +32,7 @@ from app.heatmap.plot import HeatmapPlot
 from forensics.aggregate import AggregateError, Pivot, hour_by_weekday, mailbox_by_actor, mailbox_by_time
 from forensics.aggregate.people import person_field
 from forensics.aggregate.evidence_gaps import missing_periods
+from forensics.correlate.summary import first_rows_of_accesses
 from forensics.query import all_of
 
 log = logging.getLogger(__name__)
@@ -57,12 +59,18 @@ class HeatmapPanel(QWidget):
         self._expected_query: str | None = None
         self._last_good_query = ""
         self._rows_cache: tuple[np.ndarray | None] | None = None
+        self._first_cache: np.ndarray | None = None  # one row per access of the view (by access)
         self._dirty = set(range(len(TABS)))
         self._signature: object = None
 
         self.count_combo = QComboBox(self)
         self.count_combo.addItems(["All accesses", "Non-owner only"])
         self.count_combo.setToolTip("Count every access, or only accesses by someone other than the owner")
+        self.unit_combo = QComboBox(self)
+        self.unit_combo.setObjectName("HeatmapUnit")
+        self.unit_combo.addItems(["Distinct accesses", "Raw rows"])
+        self.unit_combo.setToolTip("Accesses: rows of several sources that record one access count once "
+                                   "(the tooltip gives the rows beside); rows: every row counts")
         self.bin_combo = QComboBox(self)
         for label, _ in BIN_CHOICES:
             self.bin_combo.addItem(label)
@@ -78,7 +86,7 @@ class HeatmapPanel(QWidget):
         self.info.setObjectName("HeatmapInfo")
         controls = QHBoxLayout()
         controls.setContentsMargins(4, 2, 4, 2)
-        for widget in (self.count_combo, self.bin_combo, self.scale_combo, self.mailbox_combo):
+        for widget in (self.count_combo, self.unit_combo, self.bin_combo, self.scale_combo, self.mailbox_combo):
             controls.addWidget(widget)
         controls.addWidget(self.info, 1)
 
@@ -125,6 +133,7 @@ class HeatmapPanel(QWidget):
             plot.hover_changed.connect(self.hover_label.setText)
         self.tabs.currentChanged.connect(lambda _i: self.recompute(only_dirty=True))
         self.count_combo.currentIndexChanged.connect(lambda _i: self.invalidate())
+        self.unit_combo.currentIndexChanged.connect(lambda _i: self.invalidate())
         self.bin_combo.currentIndexChanged.connect(lambda _i: self.invalidate({0}))
         self.mailbox_combo.currentIndexChanged.connect(lambda _i: self.invalidate({2}))
         self.scale_combo.currentIndexChanged.connect(self._scale_changed)
@@ -139,6 +148,11 @@ class HeatmapPanel(QWidget):
     @property
     def nonowner_only(self) -> bool:
         return self.count_combo.currentIndex() == 1
+
+    @property
+    def by_access(self) -> bool:
+        """Cells count distinct accesses (else raw rows)."""
+        return self.unit_combo.currentIndex() == 0
 
     @property
     def bin(self) -> str | None:
@@ -189,6 +203,7 @@ class HeatmapPanel(QWidget):
         signature = self._view_signature()
         if signature != self._signature:
             self._rows_cache = None
+            self._first_cache = None
             self._dirty = set(range(len(TABS)))
             self._signature = signature
         tab = self.tabs.currentIndex()
@@ -201,7 +216,12 @@ class HeatmapPanel(QWidget):
         if self._rows_cache is None:
             # the grid's current filter as a mask over the full frame: nothing is copied
             self._rows_cache = (self.session.mask(),)
-        rows = self._rows_cache[0]
+        all_rows = self._rows_cache[0]
+        rows = all_rows
+        if self.by_access:  # count one row per access in view (the tooltip counts all of them)
+            if self._first_cache is None:  # once per view, shared by the three tabs
+                self._first_cache = first_rows_of_accesses(frame, all_rows)
+            rows = self._first_cache
         zone = self.session.zone.tzinfo()
         try:
             if tab == 0:
@@ -217,6 +237,8 @@ class HeatmapPanel(QWidget):
             self._dirty.discard(tab)
             return
         self._dirty.discard(tab)
+        if self.by_access:
+            pivot = replace(pivot, _all_rows=np.ones(len(frame), dtype=bool) if all_rows is None else all_rows)
         plot = self.plots[tab]
         plot.set_log_scale(self.scale_combo.currentIndex() == 1)
         if pivot.empty:
@@ -249,7 +271,8 @@ class HeatmapPanel(QWidget):
         return "weekday", f"hour of day ({zone})"
 
     def _describe(self, pivot: Pivot, gaps: int = 0) -> str:
-        parts = [f"{pivot.full_total:,} events", f"{pivot.full_rows:,} {pivot.row_field.removesuffix('_key')} rows"]
+        unit = "accesses" if pivot.counts_accesses else "events"
+        parts = [f"{pivot.full_total:,} {unit}", f"{pivot.full_rows:,} {pivot.row_field.removesuffix('_key')} rows"]
         if pivot.bin:
             parts.append(f"{pivot.bin} bins ({self.session.zone.label()})")
         if pivot.full_rows > 30:

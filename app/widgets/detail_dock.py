@@ -22,6 +22,7 @@ from PySide6.QtCore import Qt
 from app.models.event_table_model import HEADERS, format_values
 from app.session import Session
 from app.widgets.plain_text import plain_tip
+from forensics.correlate.summary import also_seen_in
 from forensics.errors import ForensicsError
 from forensics.identity.explain import explain_logon
 from forensics.ingest import fetch_raw
@@ -56,6 +57,18 @@ class DetailPanel(QWidget):
         copy_fields.clicked.connect(self.copy_fields)
         copy_raw = QPushButton("Copy raw record", self)
         copy_raw.clicked.connect(self.copy_raw)
+        # the other rows recording the same access (forensics.correlate), and a way to see them
+        self.also = QLabel("", self)
+        self.also.setObjectName("DetailAlsoSeenIn")
+        self.also.setWordWrap(True)
+        self.also.setTextFormat(Qt.TextFormat.PlainText)  # evidence text is shown, never rendered
+        self.also.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.also_button = QPushButton("Show this access's rows", self)
+        self.also_button.setToolTip("Query access_id: every row, of any source, that records this one access")
+        self.also_button.clicked.connect(self.show_access_rows)
+        also_row = QHBoxLayout()
+        also_row.addWidget(self.also, 1)
+        also_row.addWidget(self.also_button)
         buttons = QHBoxLayout()
         buttons.addWidget(self.title, 1)
         buttons.addWidget(copy_fields)
@@ -67,7 +80,9 @@ class DetailPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(buttons)
+        layout.addLayout(also_row)
         layout.addWidget(splitter, 1)
+        self._show_also("")
         session.loaded.connect(self.clear)
         session.zone_changed.connect(self._redisplay)
 
@@ -76,6 +91,7 @@ class DetailPanel(QWidget):
         self.title.setText("No row selected")
         self.fields.setRowCount(0)
         self.raw.clear()
+        self._show_also("")
 
     def show_row(self, frame_row: int) -> None:
         """Show every field of the frame row at position ``frame_row``, and its raw record."""
@@ -107,6 +123,20 @@ class DetailPanel(QWidget):
         self.title.setText(f"Row {frame_row + 1:,} — {row['operation'] if pd.notna(row['operation']) else ''}")
         self._raw_exact = self._raw_text(row)  # copied as read; shown with bidi controls visible
         self.raw.setPlainText(show_controls(self._raw_exact))
+        self._show_also(also_seen_in(self.session.frame, frame_row, tz))
+
+    def _show_also(self, text: str) -> None:
+        self.also.setText(show_controls(f"Also seen in (the same access):\n{text}") if text else "")
+        self.also.setVisible(bool(text))
+        self.also_button.setVisible(bool(text))
+
+    def show_access_rows(self) -> None:
+        """Put ``access_id:N`` of the shown row in the query bar."""
+        if self.frame_row is None or "access_id" not in self.session.frame.columns:
+            return
+        access = self.session.frame["access_id"].iloc[self.frame_row]
+        if pd.notna(access):
+            self.session.set_query(f"access_id:{int(access)}")
 
     def _raw_text(self, row: pd.Series) -> str:
         evidence = row["evidence"]

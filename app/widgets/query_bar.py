@@ -27,7 +27,10 @@ TOGGLES = (("nonowner", "Non-owner only", "Only access by someone other than the
            ("admin", "Admin only", "Only access with administrative rights (is:admin)"),
            ("failure", "Failures", "Only failed logons / denied access (is:failure)"),
            ("unexplained", "Hide expected",
-            "Hide the rows of pairs marked as expected access in the Findings dock (-is:expected)"))
+            "Hide the rows of pairs marked as expected access in the Findings dock (-is:expected)"),
+           ("one_per_access", "One row per access",
+            "Collapse the rows several sources recorded of one access into the row that founded it (the "
+            "event log's, where it has one); the Detail pane lists the others and shows them all"))
 
 
 class QueryEdit(QLineEdit):

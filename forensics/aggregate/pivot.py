@@ -25,6 +25,7 @@ class CellStats:
     count: int
     distinct_actors: int
     nonowner: int
+    rows: int = -1  # raw rows of the cell when ``count`` counts distinct accesses (-1: count is rows)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,9 @@ class Pivot:
     _n_col_ids: int = field(default=0, repr=False, compare=False)
     _frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    #: when the counts are distinct accesses (one row per access counted): every row in view,
+    #: so a tooltip can give the raw rows beside (None: the counts are rows)
+    _all_rows: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.full_rows < 0:
@@ -98,6 +102,11 @@ class Pivot:
     def rest_rows(self) -> int:
         """Rows of the full pivot outside this window (never a silent cut)."""
         return self.full_rows - self.counts.shape[0]
+
+    @property
+    def counts_accesses(self) -> bool:
+        """The counts are distinct accesses (one row per access counted), not rows."""
+        return self._all_rows is not None
 
     @property
     def rest_total(self) -> int:
@@ -175,17 +184,22 @@ class Pivot:
                 mask = compile_query(NONOWNER_QUERY).mask(frame) if "logon_type" in frame.columns else np.zeros(len(frame), bool)
                 self._cache["nonowner"] = mask
             nonowner = int(np.count_nonzero(mask & selected))
-        stats = CellStats(count, actors, nonowner)
+        rows = -1
+        if self._all_rows is not None:
+            rows = int(np.count_nonzero((self._keys == key) & self._all_rows))
+        stats = CellStats(count, actors, nonowner, rows)
         self._cache[cache_key] = stats
         return stats
 
     def tooltip(self, row: int, col: int) -> str:
         """Plain-text tooltip: row, column, count, distinct actors, non-owner count."""
         stats = self.cell_stats(row, col)
+        count = (f"accesses: {stats.count:,} (rows: {stats.rows:,}; an access recorded by several sources counts once)"
+                 if stats.rows >= 0 else f"count: {stats.count:,}")
         return (
             f"{self.row_field}: {self.row_labels[row]}\n"
             f"{self.col_field}: {self.col_labels[col]}\n"
-            f"count: {stats.count:,}\n"
+            f"{count}\n"
             f"distinct actors: {stats.distinct_actors:,}\n"
             f"non-owner: {stats.nonowner:,}"
         )

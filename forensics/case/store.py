@@ -27,6 +27,7 @@ from forensics.case.review import CaseReview
 from forensics.case.model import CASE_FORMAT, CASE_VERSION, Bookmark, EvidenceEntry, SavedQuery, now_stamp
 from forensics.case.validate import case_problems
 from forensics.case.verification import EvidenceCheck
+from forensics.correlate import Correlation, correlate_files
 from forensics.custody.hashing import FileHashes, hash_file
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
@@ -100,6 +101,7 @@ class CaseLoad:
     @property
     def cache_tampered(self) -> bool:
         return any(p.reason in ("modified", "unsafe") for p in self.cache_problems)
+    correlation: Correlation | None = None  # the same access across sources (forensics.correlate)
 
     @property
     def problems(self) -> list[EvidenceCheck]:
@@ -478,7 +480,7 @@ class Case(CaseReview):
             seen |= set(result.sources)
             frames.append(result.frame)
         out.checks = [checks[i] for i in range(len(self.evidence))]
-        out.frame = schema.concat(frames)
+        out.frame, out.correlation = correlate_files(schema.concat(frames), out.files)  # across all files
         self._note_cache_problems(out)
         refresh_gap_notes(out.files)  # over the whole case: cached notes may be from a smaller set
         self._annotate(out)

@@ -46,6 +46,14 @@ def run(args: argparse.Namespace) -> int:
 
         frame = frame[compile_query(args.filter).mask(frame)]
     print(f"total: {len(frame)} rows from {len(result.sources)} file(s)")
+    found = result.correlation
+    if found is not None and found.rows:  # one access recorded by several sources (forensics.correlate)
+        print(f"accesses: {found.accesses:,} distinct in {found.rows:,} rows ({found.merged_rows:,} rows share "
+              "their access with another source's row)")
+        for evidence, notes in sorted(found.notes().items()):
+            source = result.sources.get(evidence)
+            for note in notes:
+                print(f"  {source.path.name if source else evidence}: {note}")
     if log.path is None:
         print("note: no --case given; custody entries were not saved", file=sys.stderr)
     failed = result.failed

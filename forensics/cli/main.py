@@ -27,7 +27,9 @@ def _subcommands() -> list[ModuleType]:
 
     from forensics.cli import crosscheck_cmd  # evtx vs python-evtx, record by record (issue 2)
 
-    return [load_cmd, verify_cmd, case_cmd, report_cmd, learn_map_cmd, synth_cmd, crosscheck_cmd]
+    from forensics.cli import findings_cmd  # the findings without a GUI, by access (issue 18)
+
+    return [load_cmd, verify_cmd, case_cmd, report_cmd, learn_map_cmd, synth_cmd, crosscheck_cmd, findings_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

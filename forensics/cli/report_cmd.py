@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 
 from forensics import schema
+from forensics.aggregate.findings import COUNT_MODES
 from forensics.aggregate.work_hours import WorkHours
 from forensics.cli.common import add_load_options, add_outside_option, apply_outside_option, load_options
+from forensics.correlate import correlate_files
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ReportError
 from forensics.ingest import check_readable, expand_paths, load_evidence
@@ -38,6 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"events listed in HTML/PDF (default {DEFAULT_EVENT_CAP}; the CSV alongside has all)")
     p.add_argument("--work-hours", metavar="HOURS", help="after-hours means outside these, e.g. "
                    "'08:00-18:00 Mon-Fri Europe/Berlin' (default: the case's, else 08:00-18:00 Mon-Fri)")
+    p.add_argument("--count", choices=COUNT_MODES, default="accesses",
+                   help="what findings count: distinct accesses (default; one access recorded by several sources "
+                        "counts once) or raw rows")
     p.add_argument("--name", metavar="TEXT", help="case name (for a new case, or a report without a case)")
     p.add_argument("--number", metavar="TEXT", default="", help="case number (new case or no case)")
     add_load_options(p)
@@ -79,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
             frames.append(added.frame)
             sources.update(added.sources)
             refresh_gap_notes(files)
-        frame = schema.concat(frames)
+        frame, _ = correlate_files(schema.concat(frames), files)  # rows of the case and of new files together
         frame = case.with_review_columns(frame)
         display_tz = args.tz or case.display_tz
     else:
@@ -115,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
         event_cap=args.max_events,
         expected=case.expected if case else (),
         work_hours=work_hours or (case.work_hours if case else None),
+        count=args.count,
     )
     evidence_paths = [str(s.path) for s in sources.values()] + [c.entry.path for c in checks]
     exported = export_report(data, args.out, fmt=args.format, custody=custody, evidence_paths=evidence_paths)

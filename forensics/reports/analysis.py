@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from forensics.aggregate.expected import ExpectedAccess
-from forensics.aggregate.findings import Findings, WorkHours, admin_changes, findings
+from forensics.aggregate.findings import ACCESS_PREFIX, Findings, WorkHours, admin_changes, findings
 
 
 @dataclass
@@ -50,39 +50,57 @@ def summary_counts(view: pd.DataFrame) -> SummaryCounts:
     )
 
 
+def operations_text(pairs: pd.DataFrame, operations: Sequence[str], prefix: str = "") -> list[str]:
+    """Per pair, "MessageOpen 7, FolderOpen 3" from the count columns ``prefix + op``."""
+    pieces = [np.where(pairs[prefix + op].to_numpy() > 0, op + " " + pairs[prefix + op].astype(str), "")
+              for op in operations if prefix + op in pairs.columns]
+    return [", ".join(p for p in parts if p) for parts in zip(*pieces)] if pieces else [""] * len(pairs)
+
+
 def findings_tables(
     view: pd.DataFrame,
     frame: pd.DataFrame,
     tz: object,
     work_hours: WorkHours | None = None,
     expected: Sequence[ExpectedAccess] = (),
+    count: str = "accesses",
 ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """(pairs, admin changes, what the pairs table rests on): the GUI's findings definition
     (``forensics.aggregate``), with the examiner's work hours and expected-access marks.
 
     Pairs come from the rows in view; administrative changes from everything loaded,
     because a change outside the query's window can still explain what the view shows.
-    The pairs table gains an ``operations`` column ("MessageOpen 13, FolderOpen 4") for
-    printed reports, where one column per operation would not fit.
+    The pairs table gains ``operations`` ("MessageOpen 7, FolderOpen 3": distinct accesses,
+    or rows with ``count="rows"``) and ``operation_rows`` (raw rows per recorded operation,
+    "MessageOpen 14, FolderOpen 12, MailItemsAccessed 7") for printed reports, where one
+    column per operation would not fit.
     """
-    result = findings(view, tz, work_hours, expected)
+    result = findings(view, tz, work_hours, expected, count=count)
     pairs = result.pairs.copy()
-    if len(pairs):
-        pieces = [
-            np.where(pairs[op].to_numpy() > 0, op + " " + pairs[op].astype(str), "") for op in result.operations
-        ]
-        joined = [", ".join(p for p in parts if p) for parts in zip(*pieces)] if pieces else [""] * len(pairs)
-        pairs["operations"] = joined
-    else:
+    rows_text = operations_text(pairs, result.operations)
+    pairs["operations"] = rows_text if count == "rows" else operations_text(pairs, result.access_operations, ACCESS_PREFIX)
+    pairs["operation_rows"] = rows_text
+    if not len(pairs):
         pairs["operations"] = pd.Series([], dtype=object)
+        pairs["operation_rows"] = pd.Series([], dtype=object)
     return pairs, admin_changes(frame), findings_basis(result)
+
+
+#: the sentence that says what the pairs' counts are (reports print it above the table)
+COUNT_BASIS = {
+    "accesses": ("Counts are distinct accesses: rows of several sources (event log, mailbox-audit export, IIS, "
+                 "Microsoft 365 audit log) that record the same access count once (see Methodology, correlation); "
+                 "events is the raw row count and seen_in how many source formats recorded each access."),
+    "rows": ("Counts are raw rows (--count rows): an access recorded by several sources is counted once per "
+             "source; accesses gives the distinct accesses (see Methodology, correlation)."),
+}
 
 
 def findings_basis(result: Findings) -> str:
     """The sentences a report prints above its pairs table: what "after hours" meant and
     which pairs the examiner marked as expected (and which marks matched nothing)."""
     tz = result.tz if result.tz is not None else "UTC"
-    text = f"After hours means outside {result.work_hours.describe(tz)}."
+    text = f"After hours means outside {result.work_hours.describe(tz)}. " + COUNT_BASIS[result.count]
     if result.expected_pairs:
         text += (f" {result.expected_pairs} pair(s) the examiner marked as expected access are listed after the "
                  "others, with the reason in the expected column; their rows are still counted and shown.")

@@ -206,6 +206,7 @@ def build_report(
     keep_order: bool = False,
     work_hours: WorkHours | None = None,
     expected: Sequence[ExpectedAccess] = (),
+    count: str = "accesses",
 ) -> ReportData:
     """Gather a report. ``frame`` is everything loaded; ``view`` the rows the query keeps
     (defaults to ``frame``). Only schema columns of the view are reported as events."""
@@ -218,7 +219,7 @@ def build_report(
     events = view[[c for c in schema.COLUMNS if c in view.columns]]
     if "time" in events and not keep_order:  # keep_order: exactly as the grid shows them
         events = events.sort_values("time", kind="stable")
-    findings, changes, basis = analysis.findings_tables(view, frame, tz, work_hours, expected)
+    findings, changes, basis = analysis.findings_tables(view, frame, tz, work_hours, expected, count)
     data = ReportData(
         case_name=case_name or "(no case)",
         case_number=case_number,

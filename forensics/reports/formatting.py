@@ -55,7 +55,8 @@ def table_strings(frame: pd.DataFrame, columns: list[str], tz: tzinfo) -> list[l
 #: lines of the findings and admin-changes tables printed in HTML/PDF (XLSX has them all)
 TABLE_CAP = 500
 
-FINDINGS_COLUMNS = ["actor", "mailbox", "expected", "actor_forms", "mailbox_forms", "logon_types", "events", "operations", "first_seen", "last_seen",
+FINDINGS_COLUMNS = ["actor", "mailbox", "expected", "actor_forms", "mailbox_forms", "logon_types", "accesses", "events",
+                    "seen_in", "operations", "operation_rows", "first_seen", "last_seen",
                     "after_hours", "admin", "client_ips", "sources", "evidence"]
 ADMIN_COLUMNS = ["marked", "time", "operation", "actor", "mailbox", "outcome", "what", "evidence"]
 BOOKMARK_COLUMNS = ["tag", "comment", "time", "operation", "mailbox", "actor", "item", "evidence",

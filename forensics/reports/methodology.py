@@ -265,6 +265,13 @@ def audit_config_statement(frame: pd.DataFrame, limit: int = 20) -> str:
             "stopped from being written cannot appear in this report: " + "; ".join(parts) + ".")
 
 
+def correlation_statement(frame: pd.DataFrame) -> str:
+    """Which rows were counted as one access, by which rule, and the clock offsets measured."""
+    from forensics.correlate.summary import statement
+
+    return statement(frame)
+
+
 def sections(frame: pd.DataFrame, files: list[FileReport], display_tz: str) -> list[tuple[str, str]]:
     """(heading, paragraph) pairs, in reading order."""
     return [
@@ -274,6 +281,7 @@ def sections(frame: pd.DataFrame, files: list[FileReport], display_tz: str) -> l
         ("Time conversion", time_statement(frame, display_tz)),
         ("Event maps and field mapping", mapping_statement(frame)),
         ("Identity resolution", identity_statement(frame)),
+        ("One access, one count: correlation across sources", correlation_statement(frame)),
         ("Records read, skipped and bad", files_statement(files)),
         ("Completeness of the evidence", completeness_statement(files)),
         ("What the .evtx completeness notes mean", EVTX_NOTES),

@@ -286,7 +286,7 @@ def build_story(data: ReportData, styles: _Styles) -> list:
     if len(data.findings) > len(rows):
         text += f"; the first {len(rows)} are shown here, all are in the XLSX report"
     p(esc(f"{text}. {data.findings_basis}".strip()))
-    weights = {"actor": 1.4, "mailbox": 1.4, "expected": 1.4, "actor_forms": 2, "mailbox_forms": 2, "logon_types": 1.1, "events": 0.7, "operations": 2.2, "first_seen": 1.4,
+    weights = {"actor": 1.4, "mailbox": 1.4, "expected": 1.4, "actor_forms": 2, "mailbox_forms": 2, "logon_types": 1.1, "accesses": 0.7, "events": 0.7, "seen_in": 0.6, "operations": 2.2, "operation_rows": 2.2, "first_seen": 1.4,
                "last_seen": 1.4, "after_hours": 0.8, "admin": 0.6, "client_ips": 1.5, "sources": 0.8, "evidence": 1.7}
     story.append(_table(cols, rows, styles, _weights([weights.get(c, 1.0) for c in cols]))
                  if rows else Paragraph("No non-owner access in the rows in view.", styles.body))

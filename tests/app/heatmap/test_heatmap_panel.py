@@ -111,8 +111,38 @@ def test_tooltip_text(panel) -> None:
     stats = pivot.cell_stats(int(r), int(c))
     assert f"mailbox: {pivot.row_labels[r]}" in text
     assert f"time: {pivot.col_labels[c]}" in text
-    assert f"count: {stats.count}" in text
+    # by access (the default): distinct accesses with the raw rows beside
+    assert f"accesses: {stats.count} (rows: {stats.rows}" in text
     assert f"distinct actors: {stats.distinct_actors}" in text and f"non-owner: {stats.nonowner}" in text
+    panel.unit_combo.setCurrentIndex(1)  # raw rows
+    panel.recompute()
+    assert f"count: {panel.pivot(0).counts[r, c]}" in panel.plots[0].tooltip_text(int(r), int(c))
+
+
+def test_heatmap_counts_an_access_recorded_by_two_sources_once(qtbot) -> None:
+    """The same folder open in the event log and as an IIS request (a second later): one
+    access in the cell, two rows in its tooltip; raw rows count both."""
+    from app.heatmap import HeatmapPanel
+    from app.session import Session
+    from forensics.correlate import correlate
+
+    t0 = pd.Timestamp("2024-03-04T16:05:00Z")
+    base = {"actor_key": "Dana White", "mailbox_key": "Jordan Lee", "actor": "dwhite", "mailbox": "jlee",
+            "logon_type": "Delegate", "operation": "FolderOpen", "folder": "/Inbox"}
+    frame = correlate(conform([{**base, "time": t0, "source_format": "evtx", "evidence": "a"},
+                               {**base, "time": t0 + pd.Timedelta(seconds=1), "source_format": "iis",
+                                "evidence": "b"}]))[0]
+    session = Session(examiner="T")
+    session.add_result(LoadResult(frame))
+    p = HeatmapPanel(session, debounce_ms=10)
+    qtbot.addWidget(p)
+    p.show()
+    p.recompute()
+    pivot = p.pivot(0)
+    assert pivot.full_total == 1 and pivot.cell_stats(0, 0).rows == 2
+    p.unit_combo.setCurrentIndex(1)
+    p.recompute()
+    assert p.pivot(0).full_total == 2
 
 
 def test_log_scale(panel) -> None:

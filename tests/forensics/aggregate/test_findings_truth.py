@@ -91,3 +91,21 @@ def test_no_owner_reading_own_mail(truth: dict) -> None:
     assert resolved == len(pairs)
     # and the owners' own accesses are all in the frame, just not in the findings
     assert (frame["logon_type"] == "Owner").sum() > 0
+
+
+def test_demo_counts_dana_whites_accesses_to_the_cfo_once_each(truth: dict) -> None:
+    """The demo's compromised-OWA incident is recorded by four sources at once (event log, IIS,
+    mailbox-audit export, UAL): by access it is the truth's 3 folder opens and 7 message opens,
+    by row 12 and 14 (and the UAL's 7 MailItemsAccessed Bind rows)."""
+    result = load_evidence([DEMO / "evidence"], options=LoadOptions(identities=IDENTITIES))
+    incident = next(i for i in truth["incidents"] if i["id"] == "compromised-owa")
+    people = {p["key"]: p["display_name"] for p in truth["people"]}
+    found = findings(result.frame)
+    pair = found.pairs[(found.pairs["actor"] == people[incident["actor"]])
+                       & (found.pairs["mailbox"] == people[incident["mailboxes"][0]])].iloc[0]
+    assert {op: int(pair[f"accesses:{op}"]) for op in incident["operations"]} == incident["operations"] \
+        == {"FolderOpen": 3, "MessageOpen": 7}
+    assert (int(pair["FolderOpen"]), int(pair["MessageOpen"]), int(pair["MailItemsAccessed"])) == (12, 14, 7)
+    rows = result.frame[(result.frame["actor_key"] == pair["actor"]) & (result.frame["mailbox_key"] == pair["mailbox"])
+                        & result.frame["access_operation"].isin(["FolderOpen", "MessageOpen"])]
+    assert sorted(rows.groupby("access_id")["access_sources"].first().unique().tolist()) == [3, 4]

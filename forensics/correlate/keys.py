@@ -1,0 +1,233 @@
+"""Per-row matching keys, as integer codes: family, access class, persons, folder, item.
+
+Strings are normalized once per distinct value (``pd.factorize`` then work on the uniques),
+so millions of rows cost a few hash passes, never per-row Python.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from forensics.correlate.rules import FAMILIES, FAMILY_ORDER, OPERATION_CLASSES
+
+#: a message id as the UAL and transport logs give it: <local@domain>
+_MESSAGE_ID = re.compile(r"^<[^<>\s]+@[^<>\s]+>$")
+#: an opaque store id (OWA's RgAAAA.../LgAAAA... EWS ids): names an item, but not comparably
+_STORE_ID = re.compile(r"^[A-Za-z0-9+/=_-]{30,}$")
+CLASSES: tuple[str, ...] = tuple(dict.fromkeys(OPERATION_CLASSES.values()))
+
+
+@dataclass
+class RowKeys:
+    """Matching keys of every row (position = row position in the frame)."""
+
+    time: np.ndarray  # int64 ns, NaT as int64 min
+    family: np.ndarray  # int8 index into FAMILY_ORDER, -1 another source
+    fmt: np.ndarray  # int16 code of source_format, -1 none
+    formats: list[str]  # source_format per code
+    evidence_names: list[str]  # evidence id per code
+    evidence: np.ndarray  # int32 code of evidence, -1 none
+    access_class: np.ndarray  # int8 index into CLASSES, -1 not correlated across sources
+    persons: np.ndarray  # int64 code of (class, mailbox person, actor person); -1 not correlatable
+    record: np.ndarray  # int64 code of the same-record key (family, operation, persons, folder, item, event id)
+    folder: np.ndarray  # int64 code of the normalized folder path, -1 none (or not a path)
+    subject: np.ndarray  # int64 code of the normalized subject, -1 none
+    message_id: np.ndarray  # int64 code of the message id, -1 none
+
+    @property
+    def correlatable(self) -> np.ndarray:
+        return (self.persons >= 0) & (self.family >= 0) & (self.time != np.iinfo(np.int64).min)
+
+
+def _codes(series: pd.Series) -> np.ndarray:
+    """Category codes (NA = -1) of any column, as int64."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy().astype(np.int64)
+    codes, _ = pd.factorize(series, use_na_sentinel=True)
+    return codes.astype(np.int64)
+
+
+def _combine(*codes: np.ndarray) -> np.ndarray:
+    """One dense code per distinct tuple of codes (-1 stays a value, not a sentinel).
+
+    Codes are packed side by side into one int64 while their ranges fit (mixed radix), and
+    re-densified with one ``factorize`` only when the next would overflow: a few hash passes
+    for a key of nine parts, not nine.
+    """
+    n = len(codes[0])
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    out = np.zeros(n, dtype=np.int64)
+    span = 1  # values of ``out`` lie in [0, span)
+    for c in codes:
+        width = int(c.max()) + 2
+        if span * width >= 1 << 62:
+            out, uniques = pd.factorize(out)
+            out, span = out.astype(np.int64), max(len(uniques), 1)
+        out = out * width + (c.astype(np.int64) + 1)
+        span *= width
+    dense, _ = pd.factorize(out)
+    return dense.astype(np.int64)
+
+
+def _dictionary(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """(code per row, -1 for none; the distinct values): one Arrow dictionary-encode pass."""
+    values = pa.array(series.astype("string").array, type=pa.large_string(), from_pandas=True) \
+        if not isinstance(series.dtype, pd.CategoricalDtype) else None
+    if values is None:  # categorical: the categories are already the distinct values
+        codes = series.cat.codes.to_numpy().astype(np.int64)
+        return codes, pa.array(series.cat.categories.astype(str), type=pa.large_string())
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    codes = pc.fill_null(encoded.indices.cast(pa.int64()), -1).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int64), encoded.dictionary
+
+
+def _recode(codes: np.ndarray, normalized: pa.Array) -> np.ndarray:
+    """Row codes of the normalized distinct values ("" = none = -1)."""
+    if not len(normalized):
+        return np.full(len(codes), -1, dtype=np.int64)
+    encoded = pc.dictionary_encode(normalized)
+    norm_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    empty = pc.equal(normalized, "").to_numpy(zero_copy_only=False)
+    mapped = np.append(np.where(empty, -1, norm_codes), -1)
+    return mapped[np.where(codes < 0, len(normalized), codes)]
+
+
+def _folder_keys(values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(path key, key-or-text): a folder path without case or slash style ("\\Inbox\\Finance"
+    = "/inbox/finance"); "" for anything that is not a path (an OWA folder id names a
+    folder, not comparably). Vectorized over the distinct values (Arrow compute)."""
+    text = pc.utf8_trim_whitespace(values)
+    is_path = pc.or_(pc.starts_with(text, "/"), pc.starts_with(text, "\\"))
+    path = pc.replace_substring_regex(pc.utf8_lower(text), r"[\\/]+", "/")
+    path = pc.utf8_rtrim(path, characters="/")
+    path = pc.if_else(pc.equal(path, ""), "/", path)
+    key = pc.if_else(is_path, path, "")
+    return key, pc.if_else(is_path, path, text)
+
+
+def _item_keys(values: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(subject key, message id key, key-or-text) per distinct item: subjects without case,
+    spacing or the .EML an OWA/WebDAV URL appends; message ids lower case; opaque store ids
+    (RgAAAA...) are neither (they name an item, but not comparably)."""
+    text = pc.utf8_trim_whitespace(values)
+    # cheap tests first: the regexes run only on the values that could match them
+    could_mid = pc.and_(pc.and_(pc.starts_with(text, "<"), pc.ends_with(text, ">")), pc.match_substring(text, "@"))
+    is_mid = pc.and_(could_mid, pc.match_substring_regex(text, _MESSAGE_ID.pattern))
+    could_store = pc.and_(pc.greater_equal(pc.utf8_length(text), 30), pc.invert(pc.match_substring(text, " ")))
+    is_store = pc.and_(could_store, pc.match_substring_regex(text, _STORE_ID.pattern))
+    lower = pc.utf8_lower(text)
+    subject = pc.if_else(pc.ends_with(lower, ".eml"), pc.utf8_slice_codeunits(lower, 0, -4), lower)
+    spaced = pc.or_(pc.match_substring(subject, "  "), pc.match_substring_regex(subject, r"[\t\r\n]"))
+    subject = pc.if_else(spaced, pc.replace_substring_regex(subject, r"\s+", " "), subject)
+    subject = pc.utf8_trim_whitespace(subject)
+    subject_key = pc.if_else(pc.or_(is_mid, is_store), "", subject)
+    mid_key = pc.if_else(is_mid, lower, "")
+    return subject_key, mid_key, pc.if_else(pc.equal(subject_key, ""), lower, subject_key)
+
+
+def folder_key(text: str) -> str:
+    """``_folder_keys`` for one value (tests, and callers outside the hot path)."""
+    return str(_folder_keys(pa.array([text], type=pa.large_string()))[0][0])
+
+
+def subject_key(text: str) -> str:
+    """``_item_keys``' subject key for one value."""
+    return str(_item_keys(pa.array([text], type=pa.large_string()))[0][0])
+
+
+def message_id_key(text: str) -> str:
+    return str(_item_keys(pa.array([text], type=pa.large_string()))[1][0])
+
+
+def _access_class(frame: pd.DataFrame) -> np.ndarray:
+    """Class index per row: by operation; MailItemsAccessed by its MailAccessType."""
+    n = len(frame)
+    if "operation" not in frame.columns:
+        return np.full(n, -1, dtype=np.int8)
+    op = frame["operation"]
+    if isinstance(op.dtype, pd.CategoricalDtype):
+        op_codes, names = op.cat.codes.to_numpy().astype(np.int64), [str(v) for v in op.cat.categories]
+    else:
+        op_codes, uniq = pd.factorize(op, use_na_sentinel=True)
+        names = [str(v) for v in uniq]
+    table = np.array([CLASSES.index(OPERATION_CLASSES[v]) if v in OPERATION_CLASSES else -1 for v in names] + [-1],
+                     dtype=np.int8)
+    out = table[np.where(op_codes < 0, len(names), op_codes)]
+    if "MailItemsAccessed" in names:
+        mia = (op.astype(object) == "MailItemsAccessed").to_numpy(bool)
+        if mia.any() and "details" in frame.columns:
+            details = frame["details"].astype("string")[mia]
+            bind = details.str.contains("MailAccessType=Bind", regex=False).fillna(False).to_numpy(bool)
+            sync = details.str.contains("MailAccessType=Sync", regex=False).fillna(False).to_numpy(bool)
+            cls = np.where(bind, CLASSES.index("MessageOpen"), np.where(sync, CLASSES.index("FolderOpen"), -1))
+            out[mia] = cls.astype(np.int8)
+    if "Logon" in names and "mailbox" in frame.columns:  # a sign-in names no mailbox
+        no_mailbox = frame["mailbox"].isna().to_numpy(bool) | (frame["mailbox"].astype("string") == "").fillna(True).to_numpy(bool)
+        out[(op.astype(object) == "Logon").to_numpy(bool) & no_mailbox] = CLASSES.index("SignIn")
+    return out
+
+
+def _person(frame: pd.DataFrame, role: str) -> np.ndarray:
+    key = f"{role}_key"
+    column = frame[key] if key in frame.columns and frame[key].notna().any() else frame.get(role)
+    if column is None:
+        return np.full(len(frame), -1, dtype=np.int64)
+    return _codes(column)
+
+
+def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
+    """Every key the matcher needs, computed once for the whole frame. ``light``: only time,
+    formats and access classes (one evidence file: nothing to match, nothing to normalize)."""
+    n = len(frame)
+    time = frame["time"]
+    t = time.array.asi8 if isinstance(time.dtype, pd.DatetimeTZDtype) else pd.to_datetime(time, utc=True).array.asi8
+    fmt_series = frame["source_format"].astype("category") if "source_format" in frame.columns else pd.Series(
+        pd.Categorical([None] * n))
+    fmt = fmt_series.cat.codes.to_numpy().astype(np.int16)
+    formats = [str(v) for v in fmt_series.cat.categories]
+    fam_of_fmt = np.array([FAMILY_ORDER.index(FAMILIES[f]) if f in FAMILIES else -1 for f in formats] + [-1],
+                          dtype=np.int8)
+    family = fam_of_fmt[np.where(fmt < 0, len(formats), fmt)]
+    ev = frame["evidence"].astype("category") if "evidence" in frame.columns else pd.Series(pd.Categorical([None] * n))
+    evidence = ev.cat.codes.to_numpy().astype(np.int32)
+    evidence_names = [str(v) for v in ev.cat.categories]
+    access_class = _access_class(frame)
+    if light:
+        none = np.full(n, -1, dtype=np.int64)
+        return RowKeys(t, family, fmt, formats, evidence_names, evidence, access_class, none, none, none, none, none)
+    mailbox, actor = _person(frame, "mailbox"), _person(frame, "actor")
+    persons = _combine(access_class.astype(np.int64), mailbox, actor)
+    persons = np.where((access_class < 0) | (mailbox < 0) | (actor < 0), -1, persons)
+    folder_col = frame["folder"] if "folder" in frame.columns else pd.Series([None] * n, dtype="string")
+    item_col = frame["item"] if "item" in frame.columns else pd.Series([None] * n, dtype="string")
+    folder_codes, folder_values = _dictionary(folder_col)
+    item_codes, item_values = _dictionary(item_col)
+    folder_path, folder_text = _folder_keys(folder_values)
+    subject_text, message_text, item_text = _item_keys(item_values)
+    folder = _recode(folder_codes, folder_path)
+    subject = _recode(item_codes, subject_text)
+    message_id = _recode(item_codes, message_text)
+    # same record: the family (or the format of a source outside the families), the operation as
+    # named, both persons as recorded-or-resolved, the second, folder, item and event id
+    family_or_format = np.where(family >= 0, family.astype(np.int64), 100 + fmt.astype(np.int64))
+    seconds = np.where(t == np.iinfo(np.int64).min, -1, t // 1_000_000_000)
+    raw_folder = _recode(folder_codes, folder_text)
+    raw_item = _recode(item_codes, item_text)
+    event_id = _codes(frame["event_id"]) if "event_id" in frame.columns else np.zeros(n, np.int64)
+    # an IIS line is the same record only at the same line number (a partial copy of the log);
+    # two servers' logs can hold identical lines of two requests
+    line = _codes(frame["record_id"]) if "record_id" in frame.columns else np.zeros(n, np.int64)
+    line = np.where(family == FAMILY_ORDER.index("iis"), line, -1)
+    record = _combine(family_or_format, _codes(frame["operation"]) if "operation" in frame.columns else np.zeros(n, np.int64),
+                      mailbox, actor, pd.factorize(seconds)[0].astype(np.int64), raw_folder, raw_item, event_id, line)
+    return RowKeys(t, family, fmt, formats, evidence_names, evidence, access_class, persons, record, folder, subject,
+                   message_id)
