@@ -224,7 +224,7 @@ def load_evidence(
                 evidence_id=evidence_id,
                 parser=report.parser,
                 options=options.as_dict(),
-                status=_custody_status(report),
+                status=custody_status(report),
                 records=report.records,
                 rows=report.rows,
                 rows_from=report.first_time or None,
@@ -253,7 +253,7 @@ def load_evidence(
     return result
 
 
-def _custody_status(report: FileReport) -> str:
+def custody_status(report: FileReport) -> str:
     """The status a custody entry records: a failed file no parser claimed says so."""
     if report.status == "failed" and not report.parser:
         return UNRECOGNISED

@@ -236,10 +236,7 @@ class CaseController(QObject):
 
     def _case_loaded(self, loaded: CaseLoad) -> None:
         self.session.add_result(LoadResult(frame=loaded.frame, files=loaded.files, sources=loaded.sources))
-        if self.case is not None:  # each file keeps the options the case records for it
-            for entry in self.case.evidence:
-                for report in self.evidence.reports_of(entry):
-                    self.session.remember_options(report, entry.load_options())
+        self.evidence.remember_case_options()
         self.session.custody_changed.emit()
         if self.case is not None and (self.case.current_query or self.case.current_filters):
             self.apply_filters(self.case.current_query, self.case.current_filters)

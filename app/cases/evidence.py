@@ -123,8 +123,15 @@ class CaseEvidence(QObject):
         self.removed.emit(rows)
         return rows
 
-    def reports_of(self, entry: EvidenceEntry) -> list[FileReport]:
-        """The open files that are this evidence entry (by path, wherever the case found it)."""
+    def remember_case_options(self) -> None:
+        """After a case load: each open file keeps the options the case records for it."""
         case = self.controller.case
-        located = str(verification.locate(entry, case.folder).resolve()) if case is not None else entry.path
-        return [r for r in self.session.files if str(Path(r.path).resolve()) in (entry.path, located)]
+        if case is None:
+            return
+        by_path: dict[str, list[FileReport]] = {}
+        for report in self.session.files:
+            by_path.setdefault(str(Path(report.path).resolve()), []).append(report)
+        for entry in case.evidence:
+            located = str(verification.locate(entry, case.folder).resolve())
+            for report in by_path.get(entry.path, []) + (by_path.get(located, []) if located != entry.path else []):
+                self.session.remember_options(report, entry.load_options())

@@ -46,6 +46,8 @@ def problem_lines(result: VerifyResult, entries: list[dict[str, Any]]) -> list[s
                 number = int(match.group(1))
                 time = str(entries[number - 1].get("time", "")) if 0 < number <= len(entries) else ""
                 where = f"entry {number}" + (f" ({time})" if time else "") + ": "
+                if problem.startswith(f"entry {number}:"):  # said once is enough
+                    problem = problem[len(f"entry {number}:"):].strip()
             lines.append(f"{kind}: {where}{problem}")
     return lines
 
@@ -59,7 +61,7 @@ def _summary(entry: dict[str, Any]) -> list[str]:
         str(entry.get("examiner", "")),
         path.replace("\\", "/").rsplit("/", 1)[-1],
         str(entry.get("sha256", ""))[:16],
-        str(entry.get("status", entry.get("note", ""))),
+        str(entry.get("status", entry.get("note", ""))) + (" (adopted into the case)" if entry.get("adopted") else ""),
     ]
 
 
@@ -110,6 +112,8 @@ class CustodyPanel(QWidget):
 
     def refresh(self) -> None:
         log = self.session.custody_if_open()  # do not create a session folder just to display it
+        if log is None and self.session.case_dir is not None:  # a case's log exists before this window writes
+            log = self.session.custody_log()
         if log is None:
             self.location.setText("Custody log: created when the first file is opened")
             self.table.setRowCount(0)

@@ -8,6 +8,7 @@ custody event of its own: nothing enters or leaves a case without an entry in it
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from forensics.case.model import EvidenceEntry
 from forensics.custody.hashing import hash_file
 from forensics.errors import EvidenceError, ForensicsError
+from forensics.ingest import custody_status
 from forensics.parsers.base import FileReport, LoadOptions
 
 if TYPE_CHECKING:
@@ -35,9 +37,13 @@ def identities_digest(options: LoadOptions) -> str:
     cannot be read), recorded per evidence file so a reopen can tell it changed."""
     if options.identities is None:
         return ""
+    path = Path(options.identities)
+    if not path.is_file():  # a device or FIFO named in a received case.json would never end
+        return "missing or not a regular file"
     try:
-        return hash_file(options.identities).sha256
-    except EvidenceError:
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
         return "unreadable"
 
 
@@ -73,7 +79,7 @@ def adopt_open_files(case: "Case", files: Sequence[tuple[FileReport, LoadOptions
             continue
         record = case.custody.record_open(
             path, now, mtime, evidence_id=report.evidence_id, parser=report.parser, options=options.as_dict(),
-            status=_status(report), records=report.records, rows=report.rows, bad_records=report.bad,
+            status=custody_status(report), records=report.records, rows=report.rows, bad_records=report.bad,
             skipped=dict(report.skipped), warnings=report.warning_count, error=report.error or None,
             notes=report.notes or None, rows_from=report.first_time or None, rows_to=report.last_time or None,
             adopted=True, note="open before the case was created; re-hashed into this case by the examiner's choice",
@@ -81,12 +87,6 @@ def adopt_open_files(case: "Case", files: Sequence[tuple[FileReport, LoadOptions
         report.custody_seq = record["seq"]
         out.adopted.extend(case.record_files([report], options))
     return out
-
-
-def _status(report: FileReport) -> str:
-    from forensics.ingest import UNRECOGNISED
-
-    return UNRECOGNISED if report.status == "failed" and not report.parser else report.status
 
 
 def _refuse(case: "Case", out: Adoption, report: FileReport, reason: str) -> None:

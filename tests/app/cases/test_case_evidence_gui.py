@@ -73,6 +73,9 @@ def test_new_case_asks_and_adopts_open_evidence_rehashed_with_its_options(  # ty
     # the Evidence dock's custody column names the entries of the case's own log
     seqs = {e["seq"] for e in opened}
     assert {f.custody_seq for f in window.session.files} == seqs
+    table = window.custody_panel.table  # the dock shows the case's log at once
+    assert table.rowCount() == len(case.custody.entries())
+    assert table.item(table.rowCount() - 1, 6).text() == "loaded (adopted into the case)"
     saved = json.loads((case.folder / "case.json").read_text(encoding="utf-8"))
     assert [e["options"] for e in saved["evidence"]] == [{"source_tz": "+05:00"}] * 2
     text = _verify(qtbot, window)

@@ -52,6 +52,8 @@ def test_gui_case_reopens_identically_with_and_without_its_cache(  # type: ignor
     _wait(qtbot, cached.cases.open_case(case.folder))
     assert canonical_rows(cached.session.frame) == rows
     assert canonical_pairs(cached.session.frame) == pairs
+    # each reopened file keeps its recorded options (a New case from here adopts it with them)
+    assert {str(cached.session.options_of(f).source_tz) for f in cached.session.files} == {truth["timezones"]["export"]}
 
     shutil.rmtree(case.folder / "cache")
     parsed = make_window()

@@ -133,3 +133,19 @@ def test_the_directory_export_is_recorded_and_a_change_is_loud(tmp_path: Path, t
     notes = [n for f in loaded.files for n in f.notes if IDENTITIES_CHANGED in n]
     assert len(notes) == 1 and hash_file(export).sha256 in notes[0] and entry.identities_sha256 in notes[0]
     assert again.custody.entries()[-1]["kind"] == "load-options-changed"
+
+
+def test_identities_digest_never_reads_a_device_or_fifo(tmp_path: Path) -> None:
+    """A received case.json may name /dev/zero or a FIFO as its directory export: the
+    digest must not read it (it would never end)."""
+    import os
+
+    from forensics.case.membership import identities_digest
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert identities_digest(LoadOptions(identities=fifo)) == "missing or not a regular file"
+    if Path("/dev/zero").exists():
+        assert identities_digest(LoadOptions(identities=Path("/dev/zero"))) == "missing or not a regular file"
+    assert identities_digest(LoadOptions(identities=tmp_path / "gone.csv")) == "missing or not a regular file"
+    assert identities_digest(LoadOptions()) == ""
