@@ -53,12 +53,13 @@ def _codes(series: pd.Series) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def _combine(*codes: np.ndarray) -> np.ndarray:
-    """One dense code per distinct tuple of codes (-1 stays a value, not a sentinel).
+def _combine(*codes: np.ndarray, dense: bool = True) -> np.ndarray:
+    """One code per distinct tuple of codes (-1 stays a value, not a sentinel).
 
     Codes are packed side by side into one int64 while their ranges fit (mixed radix), and
     re-densified with one ``factorize`` only when the next would overflow: a few hash passes
-    for a key of nine parts, not nine.
+    for a key of nine parts, not nine. ``dense=False`` skips the last ``factorize`` (the
+    codes are then distinct per tuple but not 0..k-1: enough to group, sort or join on).
     """
     n = len(codes[0])
     if not n:
@@ -72,8 +73,10 @@ def _combine(*codes: np.ndarray) -> np.ndarray:
             out, span = out.astype(np.int64), max(len(uniques), 1)
         out = out * width + (c.astype(np.int64) + 1)
         span *= width
-    dense, _ = pd.factorize(out)
-    return dense.astype(np.int64)
+    if not dense:
+        return out
+    compact, _ = pd.factorize(out)
+    return compact.astype(np.int64)
 
 
 def _dictionary(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
@@ -219,7 +222,9 @@ def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
     # same record: the family (or the format of a source outside the families), the operation as
     # named, both persons as recorded-or-resolved, the second, folder, item and event id
     family_or_format = np.where(family >= 0, family.astype(np.int64), 100 + fmt.astype(np.int64))
-    seconds = np.where(t == np.iinfo(np.int64).min, -1, t // 1_000_000_000)
+    timed = t != np.iinfo(np.int64).min
+    seconds = t // 1_000_000_000
+    seconds = np.where(timed, seconds - (seconds[timed].min() if timed.any() else 0), -1)  # 0.. span, no hashing
     raw_folder = _recode(folder_codes, folder_text)
     raw_item = _recode(item_codes, item_text)
     event_id = _codes(frame["event_id"]) if "event_id" in frame.columns else np.zeros(n, np.int64)
@@ -228,6 +233,6 @@ def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
     line = _codes(frame["record_id"]) if "record_id" in frame.columns else np.zeros(n, np.int64)
     line = np.where(family == FAMILY_ORDER.index("iis"), line, -1)
     record = _combine(family_or_format, _codes(frame["operation"]) if "operation" in frame.columns else np.zeros(n, np.int64),
-                      mailbox, actor, pd.factorize(seconds)[0].astype(np.int64), raw_folder, raw_item, event_id, line)
+                      mailbox, actor, seconds, raw_folder, raw_item, event_id, line)
     return RowKeys(t, family, fmt, formats, evidence_names, evidence, access_class, persons, record, folder, subject,
                    message_id)

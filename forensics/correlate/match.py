@@ -61,7 +61,7 @@ class Matched:
 def records(keys: RowKeys) -> np.ndarray:
     """Record id per row: rows of different files of one family with the same record key,
     paired in order (the k-th such row of one file with the k-th of another)."""
-    ordinal = cumcount(_dense(keys.record, keys.evidence.astype(np.int64)))
+    ordinal = cumcount(_combine(keys.record, keys.evidence.astype(np.int64), dense=False))
     return _dense(keys.record, ordinal)
 
 
@@ -320,7 +320,7 @@ def _join_stage(keys: RowKeys, rows: np.ndarray, fam: int, acc: _Accesses
 def _shared_codes(lp: np.ndarray, lx: list[np.ndarray], rp: np.ndarray, rx: list[np.ndarray]
                   ) -> tuple[np.ndarray, np.ndarray]:
     """One code space for the left and right ``by`` tuples (merge_asof compares them)."""
-    both = _dense(np.concatenate([lp, rp]), *[np.concatenate([l, r]) for l, r in zip(lx, rx)])
+    both = _combine(np.concatenate([lp, rp]), *[np.concatenate([l, r]) for l, r in zip(lx, rx)], dense=False)
     return both[: len(lp)], both[len(lp):]
 
 

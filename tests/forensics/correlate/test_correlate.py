@@ -171,3 +171,18 @@ def test_one_file_alone_is_never_matched_and_ids_follow_time() -> None:
     assert out["access_id"].tolist() == [3, 1, 2]
     assert set(out["access_rule"].astype(str)) == {"alone"} and (out["access_sources"] == 1).all()
     assert out["access_operation"].astype(str).tolist() == ["FolderOpen", "FolderOpen", "MessageOpen"]
+
+
+def test_a_flagged_clock_is_a_loud_note_on_its_file_and_old_clock_notes_go() -> None:
+    from pathlib import Path
+
+    from forensics.correlate import correlate_files
+    from forensics.parsers.base import FileReport
+
+    rows = [row(60 * i, "MessageOpen", "evtx", "ev1", folder="/Inbox", item=f"Subject {i}") for i in range(4)]
+    rows += [row(60 * i + 900, "MessageOpen", "iis", "iis1", folder="/Inbox", item=f"Subject {i}.EML") for i in range(4)]
+    evtx = FileReport(path=Path("Exchange Auditing.evtx"), evidence_id="ev1", notes=["clock: stale"])
+    iis = FileReport(path=Path("u_ex240324.log"), evidence_id="iis1", notes=["hash changed"])
+    correlate_files(schema.conform(rows), [evtx, iis])
+    assert evtx.notes == []
+    assert iis.notes[0] == "hash changed" and "+900 s" in iis.notes[1] and "NOT merged" in iis.notes[1]
