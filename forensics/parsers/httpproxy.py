@@ -127,8 +127,10 @@ def _to_frame(table: pa.Table, directory: Directory | None) -> pd.DataFrame:
         "time": pd.Series(table.column("time").to_pandas(), dtype="datetime64[ns, UTC]").reset_index(drop=True),
         "operation": constant_category("WebRequest", n),
     }
-    outcome = np.concatenate([c.to_numpy(zero_copy_only=False) for c in table.column("outcome").chunks]) if n else np.zeros(0, np.int8)
-    columns["outcome"] = pd.Categorical.from_codes(outcome, categories=pd.Index(["Success", "Failure"], dtype=STRING_DTYPE))
+    chunks = table.column("outcome").chunks
+    outcome = np.concatenate([c.to_numpy(zero_copy_only=False) for c in chunks]) if n else np.zeros(0, np.int8)
+    columns["outcome"] = pd.Categorical.from_codes(outcome, categories=pd.Index(["Success", "Failure"],
+                                                                                dtype=STRING_DTYPE))
     for name in _CATEGORIES:
         columns[name] = categorical_of(table.column(name))
     for name in _TEXT:
