@@ -244,7 +244,8 @@ class ExchangeLogReader:
             payload.decode("utf-8")
         except UnicodeDecodeError:  # old or damaged text: each line UTF-8 if it is, else Windows-1252
             if not self._legacy_warned:
-                report.warn(f"line {numbers[keep][0]}", "text is not valid UTF-8; such lines were decoded as Windows-1252")
+                report.warn(f"line {numbers[keep][0]}",
+                            "text is not valid UTF-8; such lines were decoded as Windows-1252")
                 self._legacy_warned = True
             payload = b"".join(
                 decode_line(bytes(lines.chunk[lines.starts[i] : lines.ends[i]])).encode("utf-8") + b"\n"
@@ -261,7 +262,8 @@ class ExchangeLogReader:
         width = len(self.fields or [])
         positions = np.flatnonzero(keep)
         for b in bad:
-            report.bad_record(f"line {kept_numbers[b - 1]}", f"field count differs from the {width} fields #Fields: names (truncated or corrupt line)")
+            report.bad_record(f"line {kept_numbers[b - 1]}",
+                              f"field count differs from the {width} fields #Fields: names (truncated or corrupt line)")
             keep[positions[b - 1]] = False
         return table, keep
 
@@ -276,6 +278,7 @@ class ExchangeLogReader:
 
     def _flush(self, final: bool) -> Iterator[pa.Table]:
         if self._pending and (final or self._pending_rows >= self.batch_rows):
-            table = pa.concat_tables(self._pending, promote_options="default") if len(self._pending) > 1 else self._pending[0]
+            pending = self._pending
+            table = pa.concat_tables(pending, promote_options="default") if len(pending) > 1 else pending[0]
             self._pending, self._pending_rows = [], 0
             yield table

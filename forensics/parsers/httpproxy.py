@@ -24,6 +24,7 @@ from forensics.parsers.batchframe import categorical_of
 from forensics.parsers.base import FileReport, ParseContext, Parser
 from forensics.parsers.exchange_log import ExchangeLogReader, decode_line, directives, field_names
 from forensics.parsers.httpproxy_requests import WANTED, classify
+from forensics.parsers.httpproxy_silence import note_silences
 from forensics.parsers.isotime import parse_iso_utc
 from forensics.parsers.opaque import directory_of, preset, unresolved
 from forensics.schema import STRING_DTYPE, constant_category
@@ -60,6 +61,7 @@ class HttpProxyParser(Parser):
         reader = ExchangeLogReader(ctx, WANTED)
         tables: list[pa.Table] = []
         proxylogon: list[np.ndarray] = []
+        probes: list[np.ndarray] = []
         report = ctx.report
         for table in reader.tables():
             ctx.check_cancel()
@@ -70,12 +72,14 @@ class HttpProxyParser(Parser):
             for reason, count in chunk.skipped.items():
                 report.skip(reason, count)
             proxylogon.append(chunk.proxylogon_lines)
+            probes.append(chunk.probe_ns)
             if len(chunk.columns["time"]):
                 tables.append(pa.table(chunk.columns))
         other = [t for t in reader.log_types if t.strip().lower() != LOG_TYPE]
         if other:
             report.warn("file", f"#Log-type says {other[0]!r}, read as an HttpProxy log as asked")
         _note_proxylogon(report, np.concatenate(proxylogon) if proxylogon else np.zeros(0, np.int64))
+        note_silences(report, np.concatenate(probes) if probes else np.zeros(0, np.int64))
         if not tables:
             return
         table = pa.concat_tables(tables, promote_options="default")
@@ -123,8 +127,10 @@ def _to_frame(table: pa.Table, directory: Directory | None) -> pd.DataFrame:
         "time": pd.Series(table.column("time").to_pandas(), dtype="datetime64[ns, UTC]").reset_index(drop=True),
         "operation": constant_category("WebRequest", n),
     }
-    outcome = np.concatenate([c.to_numpy(zero_copy_only=False) for c in table.column("outcome").chunks]) if n else np.zeros(0, np.int8)
-    columns["outcome"] = pd.Categorical.from_codes(outcome, categories=pd.Index(["Success", "Failure"], dtype=STRING_DTYPE))
+    chunks = table.column("outcome").chunks
+    outcome = np.concatenate([c.to_numpy(zero_copy_only=False) for c in chunks]) if n else np.zeros(0, np.int8)
+    columns["outcome"] = pd.Categorical.from_codes(outcome, categories=pd.Index(["Success", "Failure"],
+                                                                                dtype=STRING_DTYPE))
     for name in _CATEGORIES:
         columns[name] = categorical_of(table.column(name))
     for name in _TEXT:

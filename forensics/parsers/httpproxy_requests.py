@@ -76,6 +76,7 @@ class ProxyChunk:
     skipped: Counter[str]
     bad_lines: list[tuple[int, str]]  # (line number, why): times that are no times
     proxylogon_lines: np.ndarray  # line numbers of unauthenticated ServerInfo~ requests
+    probe_ns: np.ndarray  # times of the health probes (their rhythm is a clock: ``httpproxy_silence``)
 
 
 def anchor_mailbox(anchor: str | None) -> str | None:
@@ -266,4 +267,5 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> ProxyChunk:
         "raw_ref": _column(table, "raw_ref").filter(keep_arrow),
         "details": details,
     }
-    return ProxyChunk(columns, skipped, bad_lines, proxylogon)
+    probe_ns = times.filter(pa.array(probe & eligible)).cast(pa.int64()).to_numpy(zero_copy_only=False)
+    return ProxyChunk(columns, skipped, bad_lines, proxylogon, probe_ns)

@@ -196,10 +196,10 @@ COMPLETENESS_CHECKS = (
     "inside each IIS log, that the Exchange health probes, which run around the clock, never fall silent for "
     "much longer than their own rhythm (logging stopped or lines removed)."
 )
-#: said when HttpProxy logs were read: they get no completeness check yet
+#: said when HttpProxy logs were read: which completeness checks they get, and which not yet
 HTTPPROXY_UNCHECKED = (
-    "Exchange HttpProxy logs are not checked for missing hour files or silent health probes yet: hours "
-    "without their rows prove nothing."
+    "Exchange HttpProxy logs are not checked for missing hour files yet (an hour without a file proves "
+    "nothing); inside each HttpProxy log, the health probes' silences are checked as in IIS logs."
 )
 
 

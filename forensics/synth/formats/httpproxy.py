@@ -48,7 +48,8 @@ PROBE_UA = "AMProbe/Local/ClientAccess"
 CARRIES = ("the 2013+ IIS log's client accesses, one WebRequest row per line: OWA service.svc (mailbox = "
            "AnchorMailbox Smtp~), EWS (Smtp~ anchor), ActiveSync (Sid~ anchor: the mailbox owner's SID), Outlook "
            "MAPI/HTTP (MailboxId=<GUID>@domain), Outlook Anywhere RPC_IN_DATA + RPC_OUT_DATA at each session's logon "
-           "(<GUID>@domain:6001); plus noise (health probes, static files) and unauthenticated 401s, which are not rows")
+           "(<GUID>@domain:6001); plus noise (health probes, static files) and unauthenticated 401s, which are not "
+           "rows")
 
 
 def _iso(t: datetime) -> str:
@@ -123,7 +124,8 @@ class HttpProxyEmitter(Emitter):
         values = {
             "DateTime": _iso(t), "RequestId": self._guid(), "MajorVersion": "15", "MinorVersion": "1",
             "BuildVersion": "2375", "RevisionVersion": "7", "Protocol": protocol, "UrlHost": self.host, "UrlStem": stem,
-            "ProtocolAction": action, "AuthenticationType": "Negotiate" if protocol in ("Mapi", "RpcHttp", "Ews") else "Basic",
+            "ProtocolAction": action,
+            "AuthenticationType": "Negotiate" if protocol in ("Mapi", "RpcHttp", "Ews") else "Basic",
             "IsAuthenticated": "true" if user else "false", "AuthenticatedUser": user,
             "Organization": self.org.smtp_domain if user else "", "AnchorMailbox": anchor, "UserAgent": agent,
             "ClientIpAddress": ip, "ServerHostName": self.org.cas_server, "HttpStatus": str(status),

@@ -277,3 +277,20 @@ def test_sid_or_guid_mailbox_without_directory_is_unknown_not_delegate(tmp_path:
     assert frame["logon_type"].tolist() == ["Unknown", "Unknown", "Delegate", "Unknown"]
     assert frame["logon_rule"].astype(str).tolist() == [
         "mailbox-id-unresolved", "mailbox-id-unresolved", "no-match", "mailbox-id-unresolved"]
+
+
+def _probe_at(minute: int) -> str:
+    hour, minute = divmod(minute, 60)
+    return PROBE.replace("2023-01-06T01:00:05.344Z", f"2023-01-06T{hour:02d}:{minute:02d}:05.344Z")
+
+
+def test_silent_health_probes_are_a_logging_gap(tmp_path: Path) -> None:
+    """Probes every minute, then none for 45 minutes: the window is named (the IIS rule, reused)."""
+    minutes = list(range(0, 80)) + list(range(125, 150))
+    frame, report = run_parser(HttpProxyParser, write(tmp_path, *[_probe_at(m) for m in minutes], MAPI_OWN))
+    notes = [n for n in report.notes if n.startswith("LOGGING GAP")]
+    assert len(notes) == 1 and "2023-01-06 01:19:05 to 2023-01-06 02:05:05 (46 min)" in notes[0]
+    assert [(p.start, p.end) for p in report.missing] == [("2023-01-06T01:19:05Z", "2023-01-06T02:05:05Z")]
+    steady = [_probe_at(m) for m in range(0, 105)]
+    _, quiet = run_parser(HttpProxyParser, write(tmp_path, *steady, name="steady.LOG"))
+    assert not quiet.notes and not quiet.missing
