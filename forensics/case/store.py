@@ -27,6 +27,7 @@ from forensics.case.review import CaseReview
 from forensics.case.model import CASE_FORMAT, CASE_VERSION, Bookmark, EvidenceEntry, SavedQuery, now_stamp
 from forensics.case.verification import EvidenceCheck
 from forensics.custody.hashing import FileHashes, hash_file
+from forensics.custody.history import FileHistory
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
 from forensics.ingest import EvidenceSource, LoadResult, ProgressCallback, load_evidence
@@ -79,6 +80,8 @@ class Case(CaseReview):
         self.integrity_problems: list[str] = []
         #: evidence checks from the last reload (shown until the next one)
         self.last_checks: list[EvidenceCheck] = []
+        #: custody history per evidence path, read at the start of a reload (the hash baseline)
+        self._found: dict[str, FileHistory] | None = None
 
     # -- files ----------------------------------------------------------------------------
     @property
@@ -438,8 +441,7 @@ class Case(CaseReview):
         return True
 
     def _compare(self, entry: EvidenceEntry, path: Path, hashes: FileHashes) -> EvidenceCheck:
-        found = getattr(self, "_found", None)
-        return verification.compare(entry, path, hashes, verification.history_for(entry, path, found))
+        return verification.compare(entry, path, hashes, verification.history_for(entry, path, self._found))
 
     @staticmethod
     def _annotate(out: CaseLoad) -> None:
