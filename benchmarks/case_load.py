@@ -85,6 +85,14 @@ def timed(run: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def timed_both(run: Callable[[], object]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds of this process (all its threads): on a machine shared
+    with other work the CPU time is the steadier measure of what the code costs."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    run()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def serve(paths: list[Path]) -> int:
     """Worker mode for ``--against``: read an operation name per line, answer its seconds."""
     workload = Workload(paths)
@@ -94,7 +102,8 @@ def serve(paths: list[Path]) -> int:
         name = line.strip()
         if not name:
             break
-        print(f"{timed(ops[name]):.6f}", flush=True)
+        wall, cpu = timed_both(ops[name])
+        print(f"{wall:.6f} {cpu:.6f}", flush=True)
     workload.close()
     return 0
 
@@ -112,6 +121,7 @@ def against(other: Path, args: argparse.Namespace) -> int:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     names = ["load --case", "case reopen (cache)", "case reopen (parse)"]
     times: dict[tuple[str, str], list[float]] = {(w, n): [] for w in workers for n in names}
+    cpu: dict[tuple[str, str], list[float]] = {(w, n): [] for w in workers for n in names}
     for round_no in range(args.repeats):
         order = list(workers) if round_no % 2 == 0 else list(workers)[::-1]
         for name in names:
@@ -120,18 +130,21 @@ def against(other: Path, args: argparse.Namespace) -> int:
                 assert proc.stdin is not None and proc.stdout is not None
                 proc.stdin.write(name + "\n")
                 proc.stdin.flush()
-                times[(who, name)].append(float(proc.stdout.readline()))
+                wall_s, cpu_s = proc.stdout.readline().split()
+                times[(who, name)].append(float(wall_s))
+                cpu[(who, name)].append(float(cpu_s))
     for proc in workers.values():
         assert proc.stdin is not None
         proc.stdin.write("\n")
         proc.stdin.close()
         proc.wait()
     print(f"{args.files} files x {args.lines} lines, {args.repeats} alternating rounds (median seconds)")
-    print(f"{'':24}{'before':>9}{'after':>9}{'after/before (median of rounds)':>34}")
-    for name in names:
-        before, after = times[("before", name)], times[("after", name)]
-        ratio = statistics.median(a / b for a, b in zip(after, before))
-        print(f"{name:24}{statistics.median(before):>9.3f}{statistics.median(after):>9.3f}{ratio:>34.3f}")
+    for label, table in (("wall", times), ("CPU", cpu)):
+        print(f"{label + ' time':24}{'before':>9}{'after':>9}{'after/before (median of rounds)':>34}")
+        for name in names:
+            before, after = table[("before", name)], table[("after", name)]
+            ratio = statistics.median(a / b for a, b in zip(after, before))
+            print(f"{name:24}{statistics.median(before):>9.3f}{statistics.median(after):>9.3f}{ratio:>34.3f}")
     return 0
 
 

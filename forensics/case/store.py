@@ -29,6 +29,7 @@ from forensics.case.validate import case_problems
 from forensics.case.verification import EvidenceCheck
 from forensics.correlate import Correlation, correlate_files
 from forensics.custody.hashing import FileHashes, hash_file
+from forensics.custody.history import FileHistory
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
 from forensics.ingest import EvidenceSource, LoadResult, ProgressCallback, load_evidence
@@ -136,6 +137,8 @@ class Case(CaseReview):
         self.allow_outside_evidence = False
         #: cache problems of the last reload (tampered or unrecorded caches), for the caller
         self.cache_warnings: list[str] = []
+        #: custody history per evidence path, read at the start of a reload (the hash baseline)
+        self._found: dict[str, FileHistory] | None = None
 
     # -- files ----------------------------------------------------------------------------
     @property
@@ -588,8 +591,7 @@ class Case(CaseReview):
         return True
 
     def _compare(self, entry: EvidenceEntry, path: Path, hashes: FileHashes) -> EvidenceCheck:
-        found = getattr(self, "_found", None)
-        return verification.compare(entry, path, hashes, verification.history_for(entry, path, found))
+        return verification.compare(entry, path, hashes, verification.history_for(entry, path, self._found))
 
     def _note_cache_problems(self, out: CaseLoad) -> None:
         """Put each cache problem on the file it concerns (Evidence dock, reports) and keep

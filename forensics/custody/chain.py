@@ -24,6 +24,27 @@ GENESIS = "0" * 64
 KEY_KIND = "examiner-key"
 HEAD_NAME = "custody.head.json"
 _SIG_TAIL = re.compile(r', "sig": "([0-9a-f]{128})"\}$')
+#: (SHA-256 of a line, public key) -> its signature verified. Validity is a pure function of
+#: the line's bytes and the key, so a memo is exact; it spares re-verifying a long log on
+#: every open, report and verify of one session (Ed25519 verification dominates those).
+_MEMO: dict[tuple[str, str], bool] = {}
+_MEMO_MAX = 200_000
+
+
+def remember_signed(line: str, public: str) -> None:
+    """A line this process has just signed is valid: note it so checking it later is free."""
+    if len(_MEMO) < _MEMO_MAX:
+        _MEMO[(line_hash(line), public)] = True
+
+
+def _valid(line_sha: str, public: str, signature: str, message: bytes) -> bool:
+    key = (line_sha, public)
+    known = _MEMO.get(key)
+    if known is None:
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        known = _MEMO[key] = verify_signature(public, signature, message)
+    return known
 
 
 def line_hash(line: str) -> str:
@@ -144,12 +165,12 @@ def check_lines(lines: list[str]) -> ChainCheck:
                 f"entry {number}: previous-entry hash does not match entry {number - 1} "
                 "(an earlier entry was edited, deleted or reordered)"
             )
-        _check_signature(check, number, line, entry)
+        _check_signature(check, number, line, entry, this_hash)
         prev = this_hash
     return check
 
 
-def _check_signature(check: ChainCheck, number: int, line: str, entry: dict[str, Any]) -> None:
+def _check_signature(check: ChainCheck, number: int, line: str, entry: dict[str, Any], line_sha: str) -> None:
     split = split_signature(line)
     if split is None:
         if "sig" in entry or check.signed:
@@ -169,7 +190,7 @@ def _check_signature(check: ChainCheck, number: int, line: str, entry: dict[str,
             actual = fingerprint(bytes.fromhex(public))
         except ValueError:
             actual = ""
-        if actual != fpr or not verify_signature(public, signature, message):
+        if actual != fpr or not _valid(line_sha, public, signature, message):
             check.problems.append(f"entry {number}: examiner-key entry whose signature or fingerprint does not match its public key")
             return
         check.signers[fpr] = Signer(fpr, public, str(entry.get("examiner", "")), str(entry.get("host", "")),
@@ -180,7 +201,7 @@ def _check_signature(check: ChainCheck, number: int, line: str, entry: dict[str,
             f"entry {number}: signed by key {fpr or '(none named)'}, which no earlier examiner-key entry introduces"
         )
         return
-    if not verify_signature(signer.public_key, signature, message):
+    if not _valid(line_sha, signer.public_key, signature, message):
         check.problems.append(
             f"entry {number}: signature does not match the entry (altered after it was written, or forged "
             f"without the key {fpr[:16]}…)"

@@ -27,6 +27,7 @@ from forensics.custody.chain import (
     KEY_KIND,
     head_message,
     line_hash,
+    remember_signed,
     signed_line,
 )
 from forensics.custody.hashing import FileHashes
@@ -213,7 +214,9 @@ class CustodyLog:
             return entry, body
         signature = key.sign(body.encode("utf-8"))
         entry["sig"] = signature
-        return entry, signed_line(body, signature)
+        line = signed_line(body, signature)
+        remember_signed(line, key.public_hex)
+        return entry, line
 
     def signed_head(self, lines: list[str] | None = None) -> dict[str, Any]:
         """Entry count and last entry hash, signed when the log is: what ``custody.head.json``

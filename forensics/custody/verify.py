@@ -16,7 +16,7 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any
 
-from forensics.custody.chain import HEAD_NAME, ChainCheck, check_lines, expectation_problems, head_problems
+from forensics.custody.chain import HEAD_NAME, check_lines, expectation_problems, head_problems
 from forensics.custody.hashing import hash_file
 from forensics.safe_io import file_kind
 from forensics.custody.history import FileHistory, histories
@@ -145,7 +145,7 @@ def _rehash(history: FileHistory, result: VerifyResult) -> None:
         result.file_problems.append(f"{path}: {exc.user_message} ({basis})")
         return
     if now.sha256 == first.sha256:
-        if not any(c for c in history.open_changes):
+        if not history.open_changes:
             result.files_ok.append(f"{path} sha256 {now.sha256[:16]}… equals the hash first recorded in entry {first.seq}")
         return
     ack = history.accepted_by(now.sha256)
@@ -155,8 +155,3 @@ def _rehash(history: FileHistory, result: VerifyResult) -> None:
         result.files_ok.append(
             f"{path} sha256 {now.sha256[:16]}… differs from the {basis}, accepted by acknowledgement entry {ack.seq}"
         )
-
-
-def chain_of(lines: list[str]) -> ChainCheck:
-    """The chain check alone (for reports: who signed, the head)."""
-    return check_lines(lines)
