@@ -10,8 +10,22 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from forensics.evtx.chunks import CHUNK_SIZE, assign
 from forensics.evtx.engine import BatchRead, record_ids
+from forensics.evtx.recovery import locate
 from forensics.parsers.base import FileReport
+
+
+def id_runs(ids: list[int], limit: int = 200) -> str:
+    """'ids 5-9, 12' (every id, as runs of consecutive ones, up to ``limit`` runs)."""
+    runs: list[list[int]] = []
+    for value in sorted(set(ids)):
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+    text = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in runs[:limit])
+    return "ids " + text + (f", ... ({len(runs) - limit} more runs)" if len(runs) > limit else "")
 
 
 def report_walk(report: FileReport, read: BatchRead, first_chunk: int) -> None:
@@ -27,7 +41,7 @@ def report_walk(report: FileReport, read: BatchRead, first_chunk: int) -> None:
             report.warn(
                 f"chunk {first_chunk + index}",
                 f"{len(remnants)} record fragment(s) in the chunk's slack (past its announced end) could not be "
-                f"rendered (ids {', '.join(str(f.record_id) for f in remnants[:20])}{', ...' if len(remnants) > 20 else ''}): "
+                f"rendered ({id_runs([f.record_id for f in remnants])}): "
                 "remnants of older records whose templates were overwritten; not counted as records of the log",
             )
         for found, message in walked.records.unreadable:
@@ -43,6 +57,49 @@ def report_walk(report: FileReport, read: BatchRead, first_chunk: int) -> None:
                 "the record header's written time is out of range: the record was read with it set aside "
                 "(rows take their time from the record's XML)",
             )
+
+
+def report_damaged(
+    report: FileReport, read: BatchRead, xml: pa.ChunkedArray, damaged: np.ndarray, batch: bytes,
+    first_chunk: int, valid: np.ndarray, first: np.ndarray, last: np.ndarray,
+) -> None:
+    """A bad record for each record whose XML has no provider or event id, named by chunk and
+    record header id. Records the engine read alone get theirs from their place: the engine
+    reads a chunk's chain in order, so the k-th record it gave from a chunk is the chain's k-th.
+    Only done when such records exist (damaged templates), never on a clean log."""
+    positions = np.flatnonzero(damaged)
+    if not len(positions):
+        return
+    chunk = read.chunk_of.copy()
+    header = read.header_ids.copy()
+    unknown = np.flatnonzero(chunk < 0)
+    if len(unknown):
+        ids = record_ids(xml.take(pa.array(unknown)).combine_chunks())
+        placed = assign(ids, valid, first, last)
+        for i in range(1, len(placed)):  # records no header claims stay with the run before them
+            if placed[i] < 0:
+                placed[i] = placed[i - 1]
+        claimed = np.flatnonzero(valid)  # and those before any claimed one, with the first chunk
+        placed[placed < 0] = int(claimed[0]) if len(claimed) else 0
+        chunk[unknown] = placed
+        chains: dict[int, list[int]] = {}
+        for position in positions[chunk[positions] >= 0].tolist():
+            if header[position] >= 0:
+                continue
+            c = int(chunk[position])
+            if c not in chains:
+                found, _ = locate(batch[c * CHUNK_SIZE : (c + 1) * CHUNK_SIZE])
+                chains[c] = [f.record_id if f.record_id < 2**63 else -1 for f in found if not f.carved]
+            rank = int(np.count_nonzero(chunk[unknown][unknown < position] == c))
+            if rank < len(chains[c]):
+                header[position] = chains[c][rank]
+    for position in positions.tolist():
+        c, header_id = int(chunk[position]), int(header[position])
+        report.bad_record(
+            f"chunk {first_chunk + c}, record {header_id}" if c >= 0 and header_id >= 0
+            else f"chunks {first_chunk}-{first_chunk + len(valid) - 1}",
+            "damaged record: its XML has no provider name or event id",
+        )
 
 
 def report_id_mismatches(

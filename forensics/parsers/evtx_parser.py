@@ -31,7 +31,7 @@ from forensics.evtx.chunks import (
 )
 from forensics.evtx.classify import parse_bool
 from forensics.evtx.checksums import chunk_mismatches, file_header_mismatch
-from forensics.evtx.walk_report import report_checksums, report_id_mismatches, report_walk
+from forensics.evtx.walk_report import report_checksums, report_damaged, report_id_mismatches, report_walk
 from forensics.evtx.continuity import FileHeader, RecordContinuity
 from forensics.evtx import engine
 from forensics.evtx.recovery import read_chunk
@@ -144,13 +144,7 @@ class EvtxParser(Parser):
         if len(xml) == 0:
             return None
         providers, codes, events = xml_fields.provider_event(xml)
-        for position in np.flatnonzero(codes < 0).tolist():
-            chunk_known, header_id = int(read.chunk_of[position]), int(read.header_ids[position])
-            ctx.report.bad_record(
-                f"chunk {first_chunk + chunk_known}, record {header_id}" if chunk_known >= 0 and header_id >= 0
-                else f"chunks {first_chunk}-{first_chunk + len(valid) - 1}",
-                "damaged record: its XML has no provider name or event id",
-            )
+        report_damaged(ctx.report, read, xml, codes < 0, batch, first_chunk, valid, first, last)
         report_id_mismatches(ctx.report, read, xml, first_chunk, codes < 0)
         keep = np.zeros(len(codes), dtype=bool)
         plans: list[tuple[str, int, str, Any, np.ndarray]] = []  # provider, event id, how, map/handler, rows
