@@ -31,6 +31,7 @@ from forensics.evtx.chunks import (
 )
 from forensics.evtx.classify import parse_bool
 from forensics.evtx.checksums import chunk_mismatches, file_header_mismatch
+from forensics.evtx.walk_report import report_checksums, report_damaged, report_id_mismatches, report_walk
 from forensics.evtx.continuity import FileHeader, RecordContinuity
 from forensics.evtx import engine
 from forensics.evtx.recovery import read_chunk
@@ -104,7 +105,7 @@ class EvtxParser(Parser):
             ctx.report.warn(
                 f"chunk {first_chunk - 1}",
                 f"the file ends {total % CHUNK_SIZE} bytes into this 65536-byte chunk (truncated copy?): "
-                "records in the missing part cannot be read",
+                "its complete records before the cut are read, those in the missing part cannot be",
             )
         if chunks_with_magic > stated:
             ctx.report.warn(
@@ -112,15 +113,7 @@ class EvtxParser(Parser):
                 f"header states {stated} chunks but {chunks_with_magic} chunks are present "
                 "(dirty file: tools that trust the header, such as python-evtx, miss records)",
             )
-        for location, text in crc_problems:
-            ctx.report.warn(location, f"checksum mismatch: {text}")
-        if crc_problems:
-            where = ", ".join(location for location, _ in crc_problems[:10]) + (", ..." if len(crc_problems) > 10 else "")
-            ctx.report.notes.append(
-                f"CHECKSUMS DO NOT MATCH: {len(crc_problems)} CRC32(s) differ from the bytes they cover ({where}): the "
-                "bytes changed after Windows wrote them (damage, a live copy still being written, or an edit that "
-                "left the sums; see the warnings)"
-            )
+        report_checksums(ctx.report, crc_problems)
         continuity.report_to(ctx.report, file_size=HEADER_SIZE + total)
 
     def _parse_batch(
@@ -148,44 +141,12 @@ class EvtxParser(Parser):
         for position, message in read.errors:
             location, text = engine.error_location(message, position, xml, first_chunk, valid, first, last)
             ctx.report.bad_record(location, text)
-        for chunk_in_batch, message in read.stopped:
-            ctx.report.warn(
-                f"chunks from {first_chunk + chunk_in_batch}",
-                f"the evtx engine stopped or failed here ({message}); these chunks were walked record by record instead",
-            )
-        for index, walked in read.walked.items():
-            remnants = [found for found, _ in walked.records.unreadable if found.slack]
-            if remnants:
-                ctx.report.warn(
-                    f"chunk {first_chunk + index}",
-                    f"{len(remnants)} record fragment(s) in the chunk's slack (past its announced end) could not be "
-                    f"rendered (ids {', '.join(str(f.record_id) for f in remnants[:20])}{', ...' if len(remnants) > 20 else ''}): "
-                    "remnants of older records whose templates were overwritten; not counted as records of the log",
-                )
-            for found, message in walked.records.unreadable:
-                if found.slack:
-                    continue
-                ctx.report.bad_record(
-                    f"chunk {first_chunk + index}, record {found.record_id}",
-                    f"record at chunk offset {found.offset} ({found.size} bytes) could not be rendered: {message}",
-                )
-            for record in walked.records.times_fixed:
-                ctx.report.warn(
-                    f"chunk {first_chunk + index}, record {record}",
-                    "the record header's written time is out of range: the record was read with it set aside "
-                    "(rows take their time from the record's XML)",
-                )
+        report_walk(ctx.report, read, first_chunk)
         if len(xml) == 0:
             return None
         providers, codes, events = xml_fields.provider_event(xml)
-        for position in np.flatnonzero(codes < 0).tolist():
-            chunk_known, header_id = int(read.chunk_of[position]), int(read.header_ids[position])
-            ctx.report.bad_record(
-                f"chunk {first_chunk + chunk_known}, record {header_id}" if chunk_known >= 0 and header_id >= 0
-                else f"chunks {first_chunk}-{first_chunk + len(valid) - 1}",
-                "damaged record: its XML has no provider name or event id",
-            )
-        _warn_id_mismatches(ctx, read, xml, first_chunk, codes < 0)
+        report_damaged(ctx.report, read, xml, codes < 0, batch, first_chunk, valid, first, last)
+        report_id_mismatches(ctx.report, read, xml, first_chunk, codes < 0)
         keep = np.zeros(len(codes), dtype=bool)
         plans: list[tuple[str, int, str, Any, np.ndarray]] = []  # provider, event id, how, map/handler, rows
         generic: list[np.ndarray] = []
@@ -355,25 +316,6 @@ def _read_batches(ctx: ParseContext) -> Iterator[bytes]:
     """Batches of chunks from the hashing reader, the next one read (and hashed, which
     releases the GIL) on a helper thread while the caller parses the current one."""
     return blocks(ctx.reader, BATCH_CHUNKS * CHUNK_SIZE)
-
-
-def _warn_id_mismatches(
-    ctx: ParseContext, read: engine.BatchRead, xml: pa.ChunkedArray, first_chunk: int, damaged: np.ndarray
-) -> None:
-    """Walked records whose XML EventRecordID differs from their record header's id: rows carry
-    the XML's, so the header's (what the chunk header's range counts) is named here."""
-    known = np.flatnonzero((read.header_ids >= 0) & ~damaged)  # damaged ones are named as bad already
-    if not len(known):
-        return
-    xml_ids = engine.record_ids(xml.take(pa.array(known)).combine_chunks())
-    for position in known[xml_ids != read.header_ids[known]].tolist():
-        header_id, xml_id = int(read.header_ids[position]), int(xml_ids[np.searchsorted(known, position)])
-        ctx.report.warn(
-            f"chunk {first_chunk + int(read.chunk_of[position])}, record {header_id}",
-            f"the record header's id is {header_id} but its XML "
-            + (f"says EventRecordID {xml_id}" if xml_id >= 0 else "carries no EventRecordID")
-            + " (damaged or edited): the row carries the XML's",
-        )
 
 
 def _fill_forward(chunk: np.ndarray) -> np.ndarray:

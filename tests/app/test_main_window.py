@@ -465,7 +465,7 @@ def test_missing_records_stand_out_in_evidence_dock(qtbot, window, tmp_path) -> 
         for i in range(20):
             writer.write(ClassicEvent(provider="MSExchangeIS Auditing", event_id=10100,
                                       time=datetime(2024, 3, 1, 9, i, tzinfo=timezone.utc), data=["Folder: /Inbox"]))
-    hide_record(path, 7)
+    hide_record(path, 7)  # eventlogedit's way: record 6 grows over record 7; the walk finds 7 inside it
     load(qtbot, window, [path])
     item = window.evidence_panel.tree.topLevelItem(0)
     # the hidden record is read back from the bytes of the record that swallowed it, and
@@ -474,6 +474,7 @@ def test_missing_records_stand_out_in_evidence_dock(qtbot, window, tmp_path) -> 
     children = [(item.child(i).text(0), item.child(i).text(1)) for i in range(item.childCount())]
     assert ("Note", children[0][1]) == children[0] and children[0][1].startswith("RECORDS HIDDEN: record 7")
     assert len(window.session.frame) == 20
+    assert any(label == "Warning" and "record 7 lies inside the bytes of record 6" in text for label, text in children)
 
 
 def test_evidence_dock_shows_each_files_period_in_the_display_zone(qtbot, window, tmp_path) -> None:
