@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
+from forensics.reports.sanitize import show_controls
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -51,7 +52,8 @@ class FrameModel(QAbstractTableModel):
             return None
         value = self._values[index.column()][index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[index.column()][2](value)
+            shown = self.columns[index.column()][2](value)
+            return show_controls(shown) if isinstance(shown, str) else shown  # bidi controls shown, not applied
         if role == SORT_ROLE:
             if value is None or (not isinstance(value, str) and pd.isna(value)):
                 return ""

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QScrollBar, QToolT
 
 import pyqtgraph as pg
 from app.widgets.plain_text import plain_tip
+from forensics.reports.sanitize import show_controls
 from forensics.aggregate import Pivot
 from forensics.aggregate.evidence_gaps import GapSpan, column_spans, labels_at
 from forensics.parsers.base import MissingPeriod
@@ -48,7 +49,7 @@ class LabelAxis(pg.AxisItem):
         self.setStyle(autoExpandTextSpace=False, autoReduceTextSpace=False, textFillLimits=[(0, 1.0)], hideOverlappingLabels=False)
 
     def set_labels(self, labels: list[str]) -> None:
-        self.labels = labels
+        self.labels = [show_controls(str(label)) for label in labels]  # mailbox names: bidi controls shown
         self.picture = None
         self.update()
 

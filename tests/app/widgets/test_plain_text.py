@@ -63,3 +63,15 @@ def test_detail_fields_show_controls_and_plain_tooltips(qtbot) -> None:  # type:
     item = panel.fields.item(row, 1)
     assert item.text() == SUBJECT.replace("\u202e", "<U+202E>")
     assert _rendered(item.toolTip()) == item.text()
+
+
+def test_findings_table_and_heatmap_labels_show_controls(qapp) -> None:  # type: ignore[no-untyped-def]
+    from app.heatmap.frame_model import FrameModel
+    from app.heatmap.plot import LabelAxis
+
+    model = FrameModel()
+    model.set_frame(pd.DataFrame({"mailbox": ["ceo\u202eexe.txt"]}), [("mailbox", "Mailbox", str)])
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.DisplayRole) == "ceo<U+202E>exe.txt"
+    axis = LabelAxis("left")
+    axis.set_labels(["ceo\u202eexe.txt", "plain"])
+    assert axis.labels == ["ceo<U+202E>exe.txt", "plain"]

@@ -130,3 +130,13 @@ def test_groups_nested_into_a_privileged_group_by_the_records(tmp_path: Path) ->
     from forensics.aggregate.findings import findings
 
     assert findings(frame).pairs.empty  # group changes are no mailbox access (is:change)
+
+
+def test_generic_rows_with_an_actor_are_no_access_pairs() -> None:
+    # with the subject as actor, a generic 4625 read as "WORKGROUP\TEMPORAL$ accessed (not recorded)"
+    from forensics.aggregate.findings import findings
+    from forensics.ingest import load_evidence
+
+    result = load_evidence([DATA / "Security_short_selected.evtx"], options=LoadOptions(all_events=True))
+    assert (result.frame["operation"] == "Event").all() and result.frame["actor"].notna().any()
+    assert findings(result.frame).pairs.empty
