@@ -180,7 +180,7 @@ def test_verify_names_the_broken_entry_and_its_time(qtbot, make_window, evidence
     lines[1] = json.dumps(entry)
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     text = _verify(qtbot, window)
-    assert text.startswith("VERIFICATION FAILED: CHAIN BROKEN: entry 2 (" + entry["time"] + "): entry 2: signature does not match")
+    assert text.startswith("VERIFICATION FAILED: CHAIN BROKEN: entry 2 (" + entry["time"] + "): signature does not match")
     assert "(+1 more: see the tooltip)" in text
     assert "entry 3" in window.custody_panel.result.toolTip() and "previous-entry hash" in window.custody_panel.result.toolTip()
     assert window.custody_panel.result.property("ok") is False
