@@ -28,17 +28,28 @@ from PySide6.QtWidgets import (
 from app.session import Session
 from app.widgets.plain_text import plain_tip
 from app.workers import Task
-from forensics.custody.log import VerifyResult
+from forensics.case.case_verify import verify_case
+from forensics.custody.log import LOG_NAME, CustodyLog, VerifyResult
+from forensics.custody.verify import FAILED, UNSIGNED
 
 COLUMNS = ("#", "Time (UTC)", "Kind", "Examiner", "File", "SHA-256", "Status")
 NOT_VERIFIED = "Not verified in this session"
 _ENTRY = re.compile(r"\bentry (\d+)")
 
 
+def _verify(log: CustodyLog) -> VerifyResult:
+    """A case folder is verified as the CLI does (heads in case.json, caches, case.json's
+    hashes against the log); an in-memory log has only its chain and files."""
+    if log.case_dir is not None and (log.case_dir / LOG_NAME).is_file():
+        return verify_case(log.case_dir)
+    return log.verify()
+
+
 def problem_lines(result: VerifyResult, entries: list[dict[str, Any]]) -> list[str]:
     """Each problem of ``result``, led by the entry it names and that entry's time."""
     lines = []
-    for kind, problems in (("CHAIN BROKEN", result.chain_problems), ("EVIDENCE MISMATCH", result.file_problems)):
+    for kind, problems in (("CHAIN BROKEN", result.chain_problems), ("EVIDENCE MISMATCH", result.file_problems),
+                           ("CASE FILE", result.case_problems), ("CACHE MISMATCH", result.cache_problems)):
         for problem in problems:
             match = _ENTRY.search(problem)
             where = ""
@@ -172,7 +183,7 @@ class CustodyPanel(QWidget):
         self.last_result = None
         self._verified_log = log.path
         self._show("Verifying…", None, "")
-        self.task = Task(log.verify, self)
+        self.task = Task(lambda: _verify(log), self)
         self.task.done.connect(self._verified)
         self.task.error.connect(self._verify_failed)
         self.task.start()
@@ -186,13 +197,16 @@ class CustodyPanel(QWidget):
         counts = (f"{result.entries} entries, chain {'intact' if not result.chain_problems else 'BROKEN'}, "
                   f"{len(result.files_ok)} file(s) match"
                   + (f", {len(result.file_problems)} mismatch(es)" if result.file_problems else ""))
-        if problems or not result.ok:
+        if problems or result.status == FAILED:
             first = problems[0] if problems else next(
                 (line for line in result.describe().splitlines() if not line.startswith(("ok:", "custody log:"))), "")
             more = f" (+{len(problems) - 1} more: see the tooltip)" if len(problems) > 1 else ""
             text, ok = f"VERIFICATION FAILED: {first}{more}. {counts}", False
         elif not checked:
             text, ok = f"NOT VERIFIED: no evidence file is recorded in this custody log, nothing was checked. {counts}", False
+        elif result.status == UNSIGNED:  # nothing wrong found, but no signature vouches for the chain
+            text, ok = (f"UNSIGNED (legacy log): no problem found, but its entries carry no signature, so a "
+                        f"consistently recomputed chain cannot be ruled out. {counts}", False)
         else:
             text, ok = f"VERIFIED: {counts}", result.ok
         self.last_result = result

@@ -105,7 +105,7 @@ def correlate(frame: pd.DataFrame) -> tuple[pd.DataFrame, Correlation]:
     valid = fmt >= 0
     np.bitwise_or.at(bits, access[valid], (1 << fmt[valid]))
     masks, mask_code = np.unique(bits, return_inverse=True)
-    labels = [", ".join(keys.formats[i] for i in range(n_fmt) if m >> i & 1) for m in masks.tolist()]
+    labels = [", ".join(sorted(keys.formats[i] for i in range(n_fmt) if m >> i & 1)) for m in masks.tolist()]  # stable whatever the load order
     counts = np.array([bin(m).count("1") for m in masks.tolist()], dtype=np.int64)
     size = np.bincount(access, minlength=n_acc)
     out["access_id"] = pd.array(access + 1, dtype="Int64")

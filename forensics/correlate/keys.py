@@ -201,6 +201,9 @@ def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
                           dtype=np.int8)
     family = fam_of_fmt[np.where(fmt < 0, len(formats), fmt)]
     ev = frame["evidence"].astype("category") if "evidence" in frame.columns else pd.Series(pd.Categorical([None] * n))
+    # codes in evidence-id order, not load order: which of two exports of one log founds an
+    # access must not depend on the order the files were opened (a reopen gives the same rows)
+    ev = ev.cat.reorder_categories(sorted(ev.cat.categories, key=str))
     evidence = ev.cat.codes.to_numpy().astype(np.int32)
     evidence_names = [str(v) for v in ev.cat.categories]
     access_class = _access_class(frame)

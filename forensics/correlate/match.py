@@ -75,7 +75,7 @@ def _layers(keys: RowKeys, ok: np.ndarray) -> np.ndarray:
     if not sel.any():
         return layer
     spans = pd.DataFrame({"ev": keys.evidence[sel], "fam": keys.family[sel], "t": keys.time[sel]})
-    spans = spans.groupby(["fam", "ev"], sort=True)["t"].agg(["min", "max"]).reset_index().sort_values(["fam", "min"])
+    spans = spans.groupby(["fam", "ev"], sort=True)["t"].agg(["min", "max"]).reset_index().sort_values(["fam", "min", "ev"], kind="stable")
     for _fam, files in spans.groupby("fam", sort=False):  # per file, not per row
         ends: list[int] = []  # per layer, the end of its last file
         for ev, lo, hi in zip(files["ev"].tolist(), files["min"].tolist(), files["max"].tolist()):

@@ -9,8 +9,8 @@ The fields read, by name:
   RPC/HTTP ``<guid>@<domain>:6001``, OWA explicit logon ``/owa/<smtp>/``), otherwise the
   routing anchor ``AnchorMailbox`` (``Smtp~``, ``MailboxGuid~``, ``Sid~``, ``UserPrincipalName~``,
   ``ExternalDirectoryObjectId~``…). Anchors that name no mailbox (``ServerInfo~``,
-  ``DatabaseGuid~``, ``ServerVersion~``, ``Domain~``…) give none. The forms found are kept in
-  ``mailbox_ids`` so the directory export's ExchangeGuid / Sid links them to a person.
+  ``DatabaseGuid~``, ``ServerVersion~``, ``Domain~``…) give none. The anchor is kept in
+  details; the directory export's ExchangeGuid / Sid links a GUID or SID mailbox to a person.
   For EWS the anchor is usually the signed-in user's own (the EWS log names the target).
 * ``ClientIpAddress``, ``UserAgent`` (as ``<protocol>: <agent>``), ``HttpStatus`` (outcome),
   ``ServerHostName``; ``Protocol`` (the log folder: Owa, Ews, Mapi, Eas, RpcHttp, …).
@@ -183,12 +183,11 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> ProxyChunk:
     url_box = target.build()
     anchored = anchor_box.rows()
     mailbox = pc.coalesce(url_box, anchored)
-    both = pc.and_(pc.is_valid(url_box), pc.is_valid(anchored))
-    url_low, anchor_low = pc.utf8_lower(url_box), pc.utf8_lower(anchored)
-    url_local = pc.coalesce(extract(url_low, r"^(?P<v>[^@]+)@"), url_low)  # "<guid>" of "<guid>@domain"
-    same = pc.or_(pc.equal(url_low, anchor_low), pc.equal(url_local, anchor_low))
-    differ = pc.fill_null(pc.and_(both, pc.invert(same)), False)
-    mailbox_ids = pc.if_else(differ, pc.binary_join_element_wise(url_box, anchored, "|"), pa.scalar(None, S))
+    # a routing anchor that differs from the mailbox the URL names is another mailbox (often the
+    # caller's own): it stays in details (AnchorMailbox=), never in mailbox_ids, which lists forms
+    # of the one mailbox accessed; identity gives ids precedence over names, so an anchor there
+    # would turn an access to another mailbox into the caller's own
+    mailbox_ids = pa.nulls(len(mailbox), S)
 
     # -- what is not an access --------------------------------------------------------------
     has_actor = actor.notna()

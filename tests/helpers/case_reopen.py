@@ -19,6 +19,11 @@ REVIEW_COLUMNS = ("tag", "expected")
 def canonical_rows(frame: pd.DataFrame) -> list[tuple[str, ...]]:
     columns = sorted(c for c in frame.columns if c not in REVIEW_COLUMNS)
     text = frame[columns].astype("string").fillna("<NA>")
+    if "access_id" in text.columns:
+        # access ids number accesses in the order rows arrive; what must not change is which
+        # rows share an access: name each access by its first row (evidence, record, offset)
+        row_name = (text["evidence"] + "/" + text.get("record_id", "") + "/" + text.get("raw_ref", ""))
+        text["access_id"] = row_name.groupby(text["access_id"]).transform("min")
     return sorted(map(tuple, text.to_numpy().tolist()))
 
 

@@ -131,7 +131,9 @@ def test_mapi_rows_mailbox_from_url_and_anchor(tmp_path: Path) -> None:
     assert frame["mailbox"].tolist() == [f"{GUID_BOB}@contoso.test", f"{GUID_CEO}@contoso.test"]
     assert frame["actor"].tolist() == ["CONTOSO\\bob"] * 2
     assert pd.isna(frame["mailbox_ids"].iloc[0])  # the anchor says the same
-    assert frame["mailbox_ids"].iloc[1] == f"{GUID_CEO}@contoso.test|{GUID_BOB}"
+    # the anchor names bob's own mailbox: another mailbox, kept in details, never a form of the CEO's
+    assert pd.isna(frame["mailbox_ids"].iloc[1])
+    assert f"AnchorMailbox=MailboxGuid~{GUID_BOB}" in frame["details"].iloc[1]
     row = frame.iloc[0]
     assert row["time"] == pd.Timestamp("2023-01-06T01:00:04.124Z")
     assert row["operation"] == "WebRequest" and row["outcome"] == "Success"
