@@ -141,8 +141,11 @@ class CustodyLog:
         out = []
         for number, line in enumerate(self.lines(), start=1):
             try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
+                entry = json.loads(line)
+                if not isinstance(entry, dict):
+                    raise ValueError("not an object")
+                out.append(entry)
+            except (ValueError, RecursionError):  # edited: a hostile line is data, never a crash
                 out.append({"seq": number, "kind": "unreadable", "raw": line})
         return out
 
@@ -242,7 +245,7 @@ class CustodyLog:
             if len(data) > MAX_HEAD_BYTES:
                 return {}
             head = json.loads(data.decode("utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return {}
         return head if isinstance(head, dict) else {}
 
