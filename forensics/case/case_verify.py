@@ -66,6 +66,8 @@ def verify_case(
     if data is not None:
         result.case_problems += _case_file_problems(data, log)
     result.signing += _own_key_note(result)
+    hint = f'mailbox-audit case acknowledge "{folder}"'  # the command as the examiner will type it
+    result.file_problems = [p.replace("mailbox-audit case acknowledge DIR", hint) for p in result.file_problems]
     result.ok = result.status == "VERIFIED"
     return result
 
