@@ -70,6 +70,8 @@ def verify_case(
     caches = verify_caches(folder, log.entries())  # derived rows are checked like evidence
     result.cache_problems += caches.problems
     result.cache_notes += caches.notes + [f"caches: {caches.checked} file(s) checked against custody"]
+    hint = f'mailbox-audit case acknowledge "{folder}"'  # the command as the examiner will type it
+    result.file_problems = [p.replace("mailbox-audit case acknowledge DIR", hint) for p in result.file_problems]
     result.ok = result.status == "VERIFIED"
     return result
 

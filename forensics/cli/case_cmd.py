@@ -213,6 +213,8 @@ def _acknowledge(args: argparse.Namespace) -> int:
 
     if Case.is_case(args.case):
         case = Case.open(args.case, examiner=args.examiner or "")
+        for problem in case.integrity_problems:  # an acknowledgement never mends the log itself
+            print(f"CUSTODY LOG: {problem}")
         entry = case.acknowledge_mismatch(args.entry, args.reason)
         case.save()
     elif (args.case / LOG_NAME).is_file():

@@ -154,7 +154,7 @@ def check_lines(lines: list[str]) -> ChainCheck:
             entry = json.loads(line)
             if not isinstance(entry, dict):
                 raise ValueError("not an object")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
             check.problems.append(f"entry {number}: not valid JSON (edited or truncated)")
             prev = this_hash
             continue

@@ -146,8 +146,11 @@ class CustodyLog:
         out = []
         for number, line in enumerate(self.lines(), start=1):
             try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
+                entry = json.loads(line)
+                if not isinstance(entry, dict):
+                    raise ValueError("not an object")
+                out.append(entry)
+            except (ValueError, RecursionError):  # edited: a hostile line is data, never a crash
                 out.append({"seq": number, "kind": "unreadable", "raw": line})
         return out
 

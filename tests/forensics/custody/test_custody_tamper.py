@@ -326,3 +326,20 @@ def test_a_fifo_named_in_the_log_is_not_read(log: CustodyLog, tmp_path: Path) ->
     problems = log.verify().file_problems
     assert problems == [f"{fifo}: is a FIFO (named pipe), not a regular file; not read "
                         f"(first recorded {'0' * 64} in entry 5 ({log.entries()[4]['time']}))"]
+
+
+def test_hostile_lines_are_named_never_a_crash(log: CustodyLog) -> None:
+    lines = log.lines()
+    deep = "[" * 100_000 + "]" * 100_000  # deeper than json's recursion limit
+    hostile = [deep, "[1, 2, 3]", json.dumps({"seq": 10 ** 400, "kind": "evidence-opened", "path": ["x"],
+                                              "sha256": {"a": 1}, "key": [[]], "sig": 5})]
+    _write(log, lines + hostile)
+    result = log.verify()
+    assert result.chain_problems[:3] == [
+        "entry 5: not valid JSON (edited or truncated)",
+        "entry 6: not valid JSON (edited or truncated)",
+        f"entry 7: sequence number {10 ** 400} (entries deleted or reordered)",
+    ]
+    assert result.status == FAILED
+    assert [e["kind"] for e in log.entries()[4:]] == ["unreadable", "unreadable", "evidence-opened"]
+    assert log.histories().keys() == {e["path"] for e in log.entries()[1:3]}
