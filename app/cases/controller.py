@@ -313,6 +313,10 @@ class CaseController(QObject):
             self.new_case_dialog()
             if self.case is None:
                 return
+            if self.task is not None and self.task.is_running():  # adopting: rows may still leave
+                self.window.statusBar().showMessage(
+                    "Re-hashing the open evidence into the new case; select the rows and press Ctrl+B again", 8000)
+                return
         dialog = TagDialog(len(rows), self.case.bookmarks.tags(), self.window)
         if dialog.exec():
             self.tag_rows(rows, dialog.tag.currentText().strip(), dialog.comment.toPlainText().strip())

@@ -239,3 +239,37 @@ def test_gui_case_option_opens_the_case(tmp_path) -> None:  # type: ignore[no-un
     kinds = [e["kind"] for e in Case.open(folder).custody.entries()]
     assert kinds.count("evidence-opened") == 2 * len(evidence)  # added, then re-hashed by the GUI
     assert not (tmp_path / "data" / "sessions").exists()  # the case's log, not a session folder
+
+
+def test_ctrl_b_without_a_case_waits_for_the_adoption(qtbot, make_window, evidence_folder, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+B with no case creates one; while the open rows are being re-hashed into it
+    (some may still be refused and leave the grid) no row positions are tagged."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.cases import dialogs
+
+    window = make_window()
+    _load(qtbot, window, [evidence_folder])
+    _answer(monkeypatch, "adopt")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+
+    def fake_new_case(dialog) -> int:  # type: ignore[no-untyped-def]
+        dialog.folder.setText(str(tmp_path / "case"))
+        return 1
+
+    monkeypatch.setattr(dialogs.NewCaseDialog, "exec", fake_new_case)
+    import time
+
+    from app.cases import evidence
+
+    real_adopt = evidence.adopt_open_files
+    monkeypatch.setattr(evidence, "adopt_open_files", lambda *a: (time.sleep(0.5), real_adopt(*a))[1])  # big files
+    tagged: list[object] = []
+    monkeypatch.setattr(dialogs.TagDialog, "exec", lambda dialog: tagged.append(dialog) or 0)
+    window.table.selectRow(0)
+    window.cases.tag_selected_dialog()
+    task = window.cases.task
+    assert task is not None and task.is_running()
+    assert tagged == [] and "press Ctrl+B again" in window.statusBar().currentMessage()
+    _wait(qtbot, task)
+    assert window.cases.case is not None and len(window.cases.case.evidence) == 2
