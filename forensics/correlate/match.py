@@ -74,18 +74,26 @@ def _layers(keys: RowKeys, ok: np.ndarray) -> np.ndarray:
     sel = ok & (keys.evidence >= 0)
     if not sel.any():
         return layer
-    spans = pd.DataFrame({"ev": keys.evidence[sel], "fam": keys.family[sel], "t": keys.time[sel]})
-    spans = spans.groupby(["fam", "ev"], sort=True)["t"].agg(["min", "max"]).reset_index().sort_values(["fam", "min"])
+    ev, t = keys.evidence[sel].astype(np.int64), keys.time[sel]
+    first = np.full(n_ev, np.iinfo(np.int64).max)
+    last = np.full(n_ev, np.iinfo(np.int64).min)
+    np.minimum.at(first, ev, t)  # per file: a scatter over a few hundred slots, not a groupby
+    np.maximum.at(last, ev, t)
+    family = np.full(n_ev, -1, dtype=np.int64)
+    family[ev] = keys.family[sel]
+    used = np.flatnonzero(family >= 0)
+    spans = pd.DataFrame({"ev": used, "fam": family[used], "min": first[used], "max": last[used]}).sort_values(
+        ["fam", "min", "ev"])
     for _fam, files in spans.groupby("fam", sort=False):  # per file, not per row
         ends: list[int] = []  # per layer, the end of its last file
-        for ev, lo, hi in zip(files["ev"].tolist(), files["min"].tolist(), files["max"].tolist()):
+        for code, lo, hi in zip(files["ev"].tolist(), files["min"].tolist(), files["max"].tolist()):
             free = next((i for i, end in enumerate(ends) if end < lo), None)
             if free is None:
                 free = len(ends)
                 ends.append(hi)
             else:
                 ends[free] = hi
-            layer[ev] = free
+            layer[code] = free
     return layer
 
 
@@ -118,8 +126,9 @@ def _asof(left_t: np.ndarray, left_by: np.ndarray, right_t: np.ndarray, right_by
         return np.full(len(left_t), -1, dtype=np.int64)
     lo = np.argsort(left_t, kind="stable")
     ro = np.argsort(right_t, kind="stable")
-    left = pd.DataFrame({"t": left_t[lo], "by": left_by[lo], "li": lo})
-    right = pd.DataFrame({"t": right_t[ro], "by": right_by[ro], "ri": ro})
+    # copy=False: three separate blocks, not one stacked 2-D copy of millions of rows
+    left = pd.DataFrame({"t": left_t[lo], "by": left_by[lo], "li": lo}, copy=False)
+    right = pd.DataFrame({"t": right_t[ro], "by": right_by[ro], "ri": ro}, copy=False)
     merged = pd.merge_asof(left, right, on="t", by="by", direction=direction, tolerance=tolerance,
                            allow_exact_matches=True)
     out = np.full(len(left_t), -1, dtype=np.int64)
@@ -260,6 +269,7 @@ def _join_stage(keys: RowKeys, rows: np.ndarray, fam: int, acc: _Accesses
         (subject >= 0, ("subject",)),
         (np.ones(m, dtype=bool), ()),
     )
+    named = {name: a[name] >= 0 for name in ("folder", "subject", "message_id")}  # once per layer
     for _round in range(MAX_ROUNDS):
         cand = np.full(m, -1, dtype=np.int64)
         cand_rule = np.full(m, FOUNDING, dtype=np.int8)
@@ -275,7 +285,7 @@ def _join_stage(keys: RowKeys, rows: np.ndarray, fam: int, acc: _Accesses
                         continue
                     rmask = free & side
                     for name in names:
-                        rmask &= a[name] >= 0
+                        rmask &= named[name]
                     if not rmask.any():
                         continue
                     lidx, ridx = np.flatnonzero(lmask), np.flatnonzero(rmask)
