@@ -35,7 +35,8 @@ class RowKeys:
     evidence: np.ndarray  # int32 code of evidence, -1 none
     access_class: np.ndarray  # int8 index into CLASSES, -1 not correlated across sources
     persons: np.ndarray  # int64 code of (class, mailbox person, actor person); -1 not correlatable
-    record: np.ndarray  # int64 code of the same-record key (family, operation, persons, folder, item, event id)
+    record: np.ndarray  # int64 code of the same-record key (family, operation, persons, folder, item, event id);
+    # rows that cannot have a twin (no two files of their family overlap) get n + position
     folder: np.ndarray  # int64 code of the normalized folder path, -1 none (or not a path)
     subject: np.ndarray  # int64 code of the normalized subject, -1 none
     message_id: np.ndarray  # int64 code of the message id, -1 none
@@ -184,6 +185,33 @@ def _person(frame: pd.DataFrame, role: str) -> np.ndarray:
     return _codes(column)
 
 
+def _may_have_twins(group: np.ndarray, evidence: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Rows of a family (``group``) in which two files' time spans overlap: only those can be
+    the same record exported twice. Spans per file by scatter; the overlap test runs per file."""
+    n = len(t)
+    timed = (t != np.iinfo(np.int64).min) & (evidence >= 0)
+    if not timed.any():
+        return np.zeros(n, dtype=bool)
+    n_ev = int(evidence.max()) + 1
+    ev, tt = evidence[timed].astype(np.int64), t[timed]
+    first = np.full(n_ev, np.iinfo(np.int64).max)
+    last = np.full(n_ev, np.iinfo(np.int64).min)
+    np.minimum.at(first, ev, tt)
+    np.maximum.at(last, ev, tt)
+    group_of = np.full(n_ev, -1, dtype=np.int64)
+    group_of[ev] = group[timed]
+    overlapping: set[int] = set()
+    for g in np.unique(group_of[group_of >= 0]).tolist():  # per family and file: a handful
+        files = np.flatnonzero(group_of == g)
+        order = files[np.argsort(first[files], kind="stable")]
+        ends = np.maximum.accumulate(last[order])
+        if len(order) > 1 and bool((first[order][1:] <= ends[:-1]).any()):
+            overlapping.add(int(g))
+    if not overlapping:
+        return np.zeros(n, dtype=bool)
+    return np.isin(group, list(overlapping))
+
+
 def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
     """Every key the matcher needs, computed once for the whole frame. ``light``: only time,
     formats and access classes (one evidence file: nothing to match, nothing to normalize)."""
@@ -217,19 +245,28 @@ def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
     subject = _recode(item_codes, subject_text)
     message_id = _recode(item_codes, message_text)
     # same record: the family (or the format of a source outside the families), the operation as
-    # named, both persons as recorded-or-resolved, the second, folder, item and event id
+    # named, both persons as recorded-or-resolved, the second, folder, item and event id. Only rows
+    # of a family with two files covering the same time can have such a twin: the others keep a
+    # key of their own (no hashing of millions of near-unique keys when each source is one file)
     family_or_format = np.where(family >= 0, family.astype(np.int64), 100 + fmt.astype(np.int64))
-    timed = t != np.iinfo(np.int64).min
-    seconds = t // 1_000_000_000
-    seconds = np.where(timed, seconds - (seconds[timed].min() if timed.any() else 0), -1)  # 0.. span, no hashing
-    raw_folder = _recode(folder_codes, folder_text)
-    raw_item = _recode(item_codes, item_text)
-    event_id = _codes(frame["event_id"]) if "event_id" in frame.columns else np.zeros(n, np.int64)
-    # an IIS line is the same record only at the same line number (a partial copy of the log);
-    # two servers' logs can hold identical lines of two requests
-    line = _codes(frame["record_id"]) if "record_id" in frame.columns else np.zeros(n, np.int64)
-    line = np.where(family == FAMILY_ORDER.index("iis"), line, -1)
-    record = _combine(family_or_format, _codes(frame["operation"]) if "operation" in frame.columns else np.zeros(n, np.int64),
-                      mailbox, actor, seconds, raw_folder, raw_item, event_id, line)
+    twins = _may_have_twins(family_or_format, evidence, t)
+    record = np.arange(n, dtype=np.int64) + n  # distinct from the codes given to possible twins
+    if twins.any():
+        sub = np.flatnonzero(twins)
+        ts = t[sub]
+        timed = ts != np.iinfo(np.int64).min
+        seconds = ts // 1_000_000_000
+        seconds = np.where(timed, seconds - (seconds[timed].min() if timed.any() else 0), -1)  # 0..span, no hashing
+        raw_folder = _recode(folder_codes, folder_text)[sub]
+        raw_item = _recode(item_codes, item_text)[sub]
+        event_id = _codes(frame["event_id"])[sub] if "event_id" in frame.columns else np.zeros(len(sub), np.int64)
+        # an IIS line is the same record only at the same line number (a partial copy of the log);
+        # two servers' logs can hold identical lines of two requests
+        line = frame["record_id"].to_numpy(dtype=np.int64, na_value=-1)[sub] if "record_id" in frame.columns \
+            else np.full(len(sub), -1, dtype=np.int64)
+        line = np.where(family[sub] == FAMILY_ORDER.index("iis"), np.maximum(line, -1), -1)
+        operation = _codes(frame["operation"])[sub] if "operation" in frame.columns else np.zeros(len(sub), np.int64)
+        record[sub] = _combine(family_or_format[sub], operation, mailbox[sub], actor[sub], seconds, raw_folder,
+                               raw_item, event_id, line)
     return RowKeys(t, family, fmt, formats, evidence_names, evidence, access_class, persons, record, folder, subject,
                    message_id)

@@ -61,8 +61,17 @@ class Matched:
 def records(keys: RowKeys) -> np.ndarray:
     """Record id per row: rows of different files of one family with the same record key,
     paired in order (the k-th such row of one file with the k-th of another)."""
-    ordinal = cumcount(_combine(keys.record, keys.evidence.astype(np.int64), dense=False))
-    return _dense(keys.record, ordinal)
+    n = len(keys.record)
+    twin = keys.record < n  # ``row_keys`` gives rows that cannot have a twin codes n, n+1, ...
+    rec = np.empty(n, dtype=np.int64)
+    alone = ~twin
+    n_alone = int(alone.sum())
+    rec[alone] = np.arange(n_alone)
+    if twin.any():
+        record, evidence = keys.record[twin], keys.evidence[twin].astype(np.int64)
+        ordinal = cumcount(_combine(record, evidence, dense=False))
+        rec[twin] = n_alone + _dense(record, ordinal)
+    return rec
 
 
 def _layers(keys: RowKeys, ok: np.ndarray) -> np.ndarray:
