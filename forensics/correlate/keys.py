@@ -82,8 +82,8 @@ def _combine(*codes: np.ndarray, dense: bool = True) -> np.ndarray:
 
 def _dictionary(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """(code per row, -1 for none; the distinct values): one Arrow dictionary-encode pass."""
-    values = pa.array(series.astype("string").array, type=pa.large_string(), from_pandas=True) \
-        if not isinstance(series.dtype, pd.CategoricalDtype) else None
+    values = pa.array(series.astype("string").array, from_pandas=True) \
+        if not isinstance(series.dtype, pd.CategoricalDtype) else None  # Arrow-backed: no copy, no cast
     if values is None:  # categorical: the categories are already the distinct values
         codes = series.cat.codes.to_numpy().astype(np.int64)
         return codes, pa.array(series.cat.categories.astype(str), type=pa.large_string())
@@ -118,20 +118,36 @@ def _folder_keys(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     return key, pc.if_else(is_path, path, text)
 
 
+def _on_subset(values: pa.Array, mask: pa.Array, fn, default: object) -> pa.Array:
+    """``fn`` (a costly kernel, e.g. a regex) applied only where ``mask``; elsewhere ``default``
+    (None: the value itself)."""
+    where = np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+    idx = np.flatnonzero(where)
+    result = fn(pc.take(values, pa.array(idx))) if len(idx) else None
+    if default is None:
+        return pc.replace_with_mask(values, pa.array(where), result.cast(values.type)) if len(idx) else values
+    flags = np.full(len(values), default, dtype=bool)
+    if len(idx):
+        flags[idx] = np.asarray(result.to_numpy(zero_copy_only=False), dtype=bool)
+    return pa.array(flags)
+
+
 def _item_keys(values: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     """(subject key, message id key, key-or-text) per distinct item: subjects without case,
     spacing or the .EML an OWA/WebDAV URL appends; message ids lower case; opaque store ids
     (RgAAAA...) are neither (they name an item, but not comparably)."""
     text = pc.utf8_trim_whitespace(values)
-    # cheap tests first: the regexes run only on the values that could match them
-    could_mid = pc.and_(pc.and_(pc.starts_with(text, "<"), pc.ends_with(text, ">")), pc.match_substring(text, "@"))
-    is_mid = pc.and_(could_mid, pc.match_substring_regex(text, _MESSAGE_ID.pattern))
+    # plain substring tests, no regex over a million message ids: <local@domain> without spaces
+    is_mid = pc.and_(pc.and_(pc.starts_with(text, "<"), pc.ends_with(text, ">")),
+                     pc.and_(pc.match_substring(text, "@"), pc.invert(pc.match_substring(text, " "))))
     could_store = pc.and_(pc.greater_equal(pc.utf8_length(text), 30), pc.invert(pc.match_substring(text, " ")))
-    is_store = pc.and_(could_store, pc.match_substring_regex(text, _STORE_ID.pattern))
+    could_store = pc.and_(could_store, pc.invert(is_mid))
+    is_store = _on_subset(text, could_store, lambda v: pc.match_substring_regex(v, _STORE_ID.pattern), False)
     lower = pc.utf8_lower(text)
     subject = pc.if_else(pc.ends_with(lower, ".eml"), pc.utf8_slice_codeunits(lower, 0, -4), lower)
-    spaced = pc.or_(pc.match_substring(subject, "  "), pc.match_substring_regex(subject, r"[\t\r\n]"))
-    subject = pc.if_else(spaced, pc.replace_substring_regex(subject, r"\s+", " "), subject)
+    spaced = pc.or_(pc.or_(pc.match_substring(subject, "  "), pc.match_substring(subject, "\t")),
+                    pc.or_(pc.match_substring(subject, "\r"), pc.match_substring(subject, "\n")))
+    subject = _on_subset(subject, spaced, lambda v: pc.replace_substring_regex(v, r"\s+", " "), None)
     subject = pc.utf8_trim_whitespace(subject)
     subject_key = pc.if_else(pc.or_(is_mid, is_store), "", subject)
     mid_key = pc.if_else(is_mid, lower, "")
@@ -167,7 +183,7 @@ def _access_class(frame: pd.DataFrame) -> np.ndarray:
                      dtype=np.int8)
     out = table[np.where(op_codes < 0, len(names), op_codes)]
     if "MailItemsAccessed" in names:
-        mia = (op.astype(object) == "MailItemsAccessed").to_numpy(bool)
+        mia = op_codes == names.index("MailItemsAccessed")
         if mia.any() and "details" in frame.columns:
             details = frame["details"].astype("string")[mia]
             bind = details.str.contains("MailAccessType=Bind", regex=False).fillna(False).to_numpy(bool)
