@@ -54,7 +54,7 @@ def _codes(series: pd.Series) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def _combine(*codes: np.ndarray, dense: bool = True) -> np.ndarray:
+def combine_codes(*codes: np.ndarray, dense: bool = True) -> np.ndarray:
     """One code per distinct tuple of codes (-1 stays a value, not a sentinel).
 
     Codes are packed side by side into one int64 while their ranges fit (mixed radix), and
@@ -249,7 +249,7 @@ def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
         none = np.full(n, -1, dtype=np.int64)
         return RowKeys(t, family, fmt, formats, evidence_names, evidence, access_class, none, none, none, none, none)
     mailbox, actor = _person(frame, "mailbox"), _person(frame, "actor")
-    persons = _combine(access_class.astype(np.int64), mailbox, actor)
+    persons = combine_codes(access_class.astype(np.int64), mailbox, actor)
     persons = np.where((access_class < 0) | (mailbox < 0) | (actor < 0), -1, persons)
     folder_col = frame["folder"] if "folder" in frame.columns else pd.Series([None] * n, dtype="string")
     item_col = frame["item"] if "item" in frame.columns else pd.Series([None] * n, dtype="string")
@@ -282,7 +282,7 @@ def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
             else np.full(len(sub), -1, dtype=np.int64)
         line = np.where(family[sub] == FAMILY_ORDER.index("iis"), np.maximum(line, -1), -1)
         operation = _codes(frame["operation"])[sub] if "operation" in frame.columns else np.zeros(len(sub), np.int64)
-        record[sub] = _combine(family_or_format[sub], operation, mailbox[sub], actor[sub], seconds, raw_folder,
+        record[sub] = combine_codes(family_or_format[sub], operation, mailbox[sub], actor[sub], seconds, raw_folder,
                                raw_item, event_id, line)
     return RowKeys(t, family, fmt, formats, evidence_names, evidence, access_class, persons, record, folder, subject,
                    message_id)

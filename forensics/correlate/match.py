@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from forensics.correlate import rules
-from forensics.correlate.keys import CLASSES, RowKeys, _combine
+from forensics.correlate.keys import CLASSES, RowKeys, combine_codes
 
 NAT = np.iinfo(np.int64).min
 SECOND = 1_000_000_000
@@ -41,8 +41,8 @@ def cumcount(group: np.ndarray) -> np.ndarray:
 
 
 def _dense(*codes: np.ndarray) -> np.ndarray:
-    """One dense code per distinct tuple of codes (``keys._combine``)."""
-    return _combine(*codes)
+    """One dense code per distinct tuple of codes (``keys.combine_codes``)."""
+    return combine_codes(*codes)
 
 
 @dataclass
@@ -69,7 +69,7 @@ def records(keys: RowKeys) -> np.ndarray:
     rec[alone] = np.arange(n_alone)
     if twin.any():
         record, evidence = keys.record[twin], keys.evidence[twin].astype(np.int64)
-        ordinal = cumcount(_combine(record, evidence, dense=False))
+        ordinal = cumcount(combine_codes(record, evidence, dense=False))
         rec[twin] = n_alone + _dense(record, ordinal)
     return rec
 
@@ -339,7 +339,7 @@ def _join_stage(keys: RowKeys, rows: np.ndarray, fam: int, acc: _Accesses
 def _shared_codes(lp: np.ndarray, lx: list[np.ndarray], rp: np.ndarray, rx: list[np.ndarray]
                   ) -> tuple[np.ndarray, np.ndarray]:
     """One code space for the left and right ``by`` tuples (merge_asof compares them)."""
-    both = _combine(np.concatenate([lp, rp]), *[np.concatenate([l, r]) for l, r in zip(lx, rx)], dense=False)
+    both = combine_codes(np.concatenate([lp, rp]), *[np.concatenate([l, r]) for l, r in zip(lx, rx)], dense=False)
     return both[: len(lp)], both[len(lp):]
 
 
