@@ -283,6 +283,6 @@ def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
         line = np.where(family[sub] == FAMILY_ORDER.index("iis"), np.maximum(line, -1), -1)
         operation = _codes(frame["operation"])[sub] if "operation" in frame.columns else np.zeros(len(sub), np.int64)
         record[sub] = combine_codes(family_or_format[sub], operation, mailbox[sub], actor[sub], seconds, raw_folder,
-                               raw_item, event_id, line)
+                                    raw_item, event_id, line)
     return RowKeys(t, family, fmt, formats, evidence_names, evidence, access_class, persons, record, folder, subject,
                    message_id)
