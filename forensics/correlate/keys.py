@@ -35,7 +35,8 @@ class RowKeys:
     evidence: np.ndarray  # int32 code of evidence, -1 none
     access_class: np.ndarray  # int8 index into CLASSES, -1 not correlated across sources
     persons: np.ndarray  # int64 code of (class, mailbox person, actor person); -1 not correlatable
-    record: np.ndarray  # int64 code of the same-record key (family, operation, persons, folder, item, event id)
+    record: np.ndarray  # int64 code of the same-record key (family, operation, persons, folder, item, event id);
+    # rows that cannot have a twin (no two files of their family overlap) get n + position
     folder: np.ndarray  # int64 code of the normalized folder path, -1 none (or not a path)
     subject: np.ndarray  # int64 code of the normalized subject, -1 none
     message_id: np.ndarray  # int64 code of the message id, -1 none
@@ -53,7 +54,7 @@ def _codes(series: pd.Series) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def _combine(*codes: np.ndarray, dense: bool = True) -> np.ndarray:
+def combine_codes(*codes: np.ndarray, dense: bool = True) -> np.ndarray:
     """One code per distinct tuple of codes (-1 stays a value, not a sentinel).
 
     Codes are packed side by side into one int64 while their ranges fit (mixed radix), and
@@ -81,8 +82,8 @@ def _combine(*codes: np.ndarray, dense: bool = True) -> np.ndarray:
 
 def _dictionary(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """(code per row, -1 for none; the distinct values): one Arrow dictionary-encode pass."""
-    values = pa.array(series.astype("string").array, type=pa.large_string(), from_pandas=True) \
-        if not isinstance(series.dtype, pd.CategoricalDtype) else None
+    values = pa.array(series.astype("string").array, from_pandas=True) \
+        if not isinstance(series.dtype, pd.CategoricalDtype) else None  # Arrow-backed: no copy, no cast
     if values is None:  # categorical: the categories are already the distinct values
         codes = series.cat.codes.to_numpy().astype(np.int64)
         return codes, pa.array(series.cat.categories.astype(str), type=pa.large_string())
@@ -117,20 +118,36 @@ def _folder_keys(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     return key, pc.if_else(is_path, path, text)
 
 
+def _on_subset(values: pa.Array, mask: pa.Array, fn, default: object) -> pa.Array:
+    """``fn`` (a costly kernel, e.g. a regex) applied only where ``mask``; elsewhere ``default``
+    (None: the value itself)."""
+    where = np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+    idx = np.flatnonzero(where)
+    result = fn(pc.take(values, pa.array(idx))) if len(idx) else None
+    if default is None:
+        return pc.replace_with_mask(values, pa.array(where), result.cast(values.type)) if len(idx) else values
+    flags = np.full(len(values), default, dtype=bool)
+    if len(idx):
+        flags[idx] = np.asarray(result.to_numpy(zero_copy_only=False), dtype=bool)
+    return pa.array(flags)
+
+
 def _item_keys(values: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     """(subject key, message id key, key-or-text) per distinct item: subjects without case,
     spacing or the .EML an OWA/WebDAV URL appends; message ids lower case; opaque store ids
     (RgAAAA...) are neither (they name an item, but not comparably)."""
     text = pc.utf8_trim_whitespace(values)
-    # cheap tests first: the regexes run only on the values that could match them
-    could_mid = pc.and_(pc.and_(pc.starts_with(text, "<"), pc.ends_with(text, ">")), pc.match_substring(text, "@"))
-    is_mid = pc.and_(could_mid, pc.match_substring_regex(text, _MESSAGE_ID.pattern))
+    # plain substring tests, no regex over a million message ids: <local@domain> without spaces
+    is_mid = pc.and_(pc.and_(pc.starts_with(text, "<"), pc.ends_with(text, ">")),
+                     pc.and_(pc.match_substring(text, "@"), pc.invert(pc.match_substring(text, " "))))
     could_store = pc.and_(pc.greater_equal(pc.utf8_length(text), 30), pc.invert(pc.match_substring(text, " ")))
-    is_store = pc.and_(could_store, pc.match_substring_regex(text, _STORE_ID.pattern))
+    could_store = pc.and_(could_store, pc.invert(is_mid))
+    is_store = _on_subset(text, could_store, lambda v: pc.match_substring_regex(v, _STORE_ID.pattern), False)
     lower = pc.utf8_lower(text)
     subject = pc.if_else(pc.ends_with(lower, ".eml"), pc.utf8_slice_codeunits(lower, 0, -4), lower)
-    spaced = pc.or_(pc.match_substring(subject, "  "), pc.match_substring_regex(subject, r"[\t\r\n]"))
-    subject = pc.if_else(spaced, pc.replace_substring_regex(subject, r"\s+", " "), subject)
+    spaced = pc.or_(pc.or_(pc.match_substring(subject, "  "), pc.match_substring(subject, "\t")),
+                    pc.or_(pc.match_substring(subject, "\r"), pc.match_substring(subject, "\n")))
+    subject = _on_subset(subject, spaced, lambda v: pc.replace_substring_regex(v, r"\s+", " "), None)
     subject = pc.utf8_trim_whitespace(subject)
     subject_key = pc.if_else(pc.or_(is_mid, is_store), "", subject)
     mid_key = pc.if_else(is_mid, lower, "")
@@ -166,7 +183,7 @@ def _access_class(frame: pd.DataFrame) -> np.ndarray:
                      dtype=np.int8)
     out = table[np.where(op_codes < 0, len(names), op_codes)]
     if "MailItemsAccessed" in names:
-        mia = (op.astype(object) == "MailItemsAccessed").to_numpy(bool)
+        mia = op_codes == names.index("MailItemsAccessed")
         if mia.any() and "details" in frame.columns:
             details = frame["details"].astype("string")[mia]
             bind = details.str.contains("MailAccessType=Bind", regex=False).fillna(False).to_numpy(bool)
@@ -185,6 +202,33 @@ def _person(frame: pd.DataFrame, role: str) -> np.ndarray:
     if column is None:
         return np.full(len(frame), -1, dtype=np.int64)
     return _codes(column)
+
+
+def _may_have_twins(group: np.ndarray, evidence: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Rows of a family (``group``) in which two files' time spans overlap: only those can be
+    the same record exported twice. Spans per file by scatter; the overlap test runs per file."""
+    n = len(t)
+    timed = (t != np.iinfo(np.int64).min) & (evidence >= 0)
+    if not timed.any():
+        return np.zeros(n, dtype=bool)
+    n_ev = int(evidence.max()) + 1
+    ev, tt = evidence[timed].astype(np.int64), t[timed]
+    first = np.full(n_ev, np.iinfo(np.int64).max)
+    last = np.full(n_ev, np.iinfo(np.int64).min)
+    np.minimum.at(first, ev, tt)
+    np.maximum.at(last, ev, tt)
+    group_of = np.full(n_ev, -1, dtype=np.int64)
+    group_of[ev] = group[timed]
+    overlapping: set[int] = set()
+    for g in np.unique(group_of[group_of >= 0]).tolist():  # per family and file: a handful
+        files = np.flatnonzero(group_of == g)
+        order = files[np.argsort(first[files], kind="stable")]
+        ends = np.maximum.accumulate(last[order])
+        if len(order) > 1 and bool((first[order][1:] <= ends[:-1]).any()):
+            overlapping.add(int(g))
+    if not overlapping:
+        return np.zeros(n, dtype=bool)
+    return np.isin(group, list(overlapping))
 
 
 def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
@@ -211,7 +255,7 @@ def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
         none = np.full(n, -1, dtype=np.int64)
         return RowKeys(t, family, fmt, formats, evidence_names, evidence, access_class, none, none, none, none, none)
     mailbox, actor = _person(frame, "mailbox"), _person(frame, "actor")
-    persons = _combine(access_class.astype(np.int64), mailbox, actor)
+    persons = combine_codes(access_class.astype(np.int64), mailbox, actor)
     persons = np.where((access_class < 0) | (mailbox < 0) | (actor < 0), -1, persons)
     folder_col = frame["folder"] if "folder" in frame.columns else pd.Series([None] * n, dtype="string")
     item_col = frame["item"] if "item" in frame.columns else pd.Series([None] * n, dtype="string")
@@ -223,19 +267,28 @@ def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
     subject = _recode(item_codes, subject_text)
     message_id = _recode(item_codes, message_text)
     # same record: the family (or the format of a source outside the families), the operation as
-    # named, both persons as recorded-or-resolved, the second, folder, item and event id
+    # named, both persons as recorded-or-resolved, the second, folder, item and event id. Only rows
+    # of a family with two files covering the same time can have such a twin: the others keep a
+    # key of their own (no hashing of millions of near-unique keys when each source is one file)
     family_or_format = np.where(family >= 0, family.astype(np.int64), 100 + fmt.astype(np.int64))
-    timed = t != np.iinfo(np.int64).min
-    seconds = t // 1_000_000_000
-    seconds = np.where(timed, seconds - (seconds[timed].min() if timed.any() else 0), -1)  # 0.. span, no hashing
-    raw_folder = _recode(folder_codes, folder_text)
-    raw_item = _recode(item_codes, item_text)
-    event_id = _codes(frame["event_id"]) if "event_id" in frame.columns else np.zeros(n, np.int64)
-    # an IIS line is the same record only at the same line number (a partial copy of the log);
-    # two servers' logs can hold identical lines of two requests
-    line = _codes(frame["record_id"]) if "record_id" in frame.columns else np.zeros(n, np.int64)
-    line = np.where(family == FAMILY_ORDER.index("iis"), line, -1)
-    record = _combine(family_or_format, _codes(frame["operation"]) if "operation" in frame.columns else np.zeros(n, np.int64),
-                      mailbox, actor, seconds, raw_folder, raw_item, event_id, line)
+    twins = _may_have_twins(family_or_format, evidence, t)
+    record = np.arange(n, dtype=np.int64) + n  # distinct from the codes given to possible twins
+    if twins.any():
+        sub = np.flatnonzero(twins)
+        ts = t[sub]
+        timed = ts != np.iinfo(np.int64).min
+        seconds = ts // 1_000_000_000
+        seconds = np.where(timed, seconds - (seconds[timed].min() if timed.any() else 0), -1)  # 0..span, no hashing
+        raw_folder = _recode(folder_codes, folder_text)[sub]
+        raw_item = _recode(item_codes, item_text)[sub]
+        event_id = _codes(frame["event_id"])[sub] if "event_id" in frame.columns else np.zeros(len(sub), np.int64)
+        # an IIS line is the same record only at the same line number (a partial copy of the log);
+        # two servers' logs can hold identical lines of two requests
+        line = frame["record_id"].to_numpy(dtype=np.int64, na_value=-1)[sub] if "record_id" in frame.columns \
+            else np.full(len(sub), -1, dtype=np.int64)
+        line = np.where(family[sub] == FAMILY_ORDER.index("iis"), np.maximum(line, -1), -1)
+        operation = _codes(frame["operation"])[sub] if "operation" in frame.columns else np.zeros(len(sub), np.int64)
+        record[sub] = combine_codes(family_or_format[sub], operation, mailbox[sub], actor[sub], seconds, raw_folder,
+                                    raw_item, event_id, line)
     return RowKeys(t, family, fmt, formats, evidence_names, evidence, access_class, persons, record, folder, subject,
                    message_id)

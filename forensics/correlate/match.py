@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from forensics.correlate import rules
-from forensics.correlate.keys import CLASSES, RowKeys, _combine
+from forensics.correlate.keys import CLASSES, RowKeys, combine_codes
 
 NAT = np.iinfo(np.int64).min
 SECOND = 1_000_000_000
@@ -41,8 +41,8 @@ def cumcount(group: np.ndarray) -> np.ndarray:
 
 
 def _dense(*codes: np.ndarray) -> np.ndarray:
-    """One dense code per distinct tuple of codes (``keys._combine``)."""
-    return _combine(*codes)
+    """One dense code per distinct tuple of codes (``keys.combine_codes``)."""
+    return combine_codes(*codes)
 
 
 @dataclass
@@ -61,8 +61,17 @@ class Matched:
 def records(keys: RowKeys) -> np.ndarray:
     """Record id per row: rows of different files of one family with the same record key,
     paired in order (the k-th such row of one file with the k-th of another)."""
-    ordinal = cumcount(_combine(keys.record, keys.evidence.astype(np.int64), dense=False))
-    return _dense(keys.record, ordinal)
+    n = len(keys.record)
+    twin = keys.record < n  # ``row_keys`` gives rows that cannot have a twin codes n, n+1, ...
+    rec = np.empty(n, dtype=np.int64)
+    alone = ~twin
+    n_alone = int(alone.sum())
+    rec[alone] = np.arange(n_alone)
+    if twin.any():
+        record, evidence = keys.record[twin], keys.evidence[twin].astype(np.int64)
+        ordinal = cumcount(combine_codes(record, evidence, dense=False))
+        rec[twin] = n_alone + _dense(record, ordinal)
+    return rec
 
 
 def _layers(keys: RowKeys, ok: np.ndarray) -> np.ndarray:
@@ -74,18 +83,26 @@ def _layers(keys: RowKeys, ok: np.ndarray) -> np.ndarray:
     sel = ok & (keys.evidence >= 0)
     if not sel.any():
         return layer
-    spans = pd.DataFrame({"ev": keys.evidence[sel], "fam": keys.family[sel], "t": keys.time[sel]})
-    spans = spans.groupby(["fam", "ev"], sort=True)["t"].agg(["min", "max"]).reset_index().sort_values(["fam", "min", "ev"], kind="stable")
+    ev, t = keys.evidence[sel].astype(np.int64), keys.time[sel]
+    first = np.full(n_ev, np.iinfo(np.int64).max)
+    last = np.full(n_ev, np.iinfo(np.int64).min)
+    np.minimum.at(first, ev, t)  # per file: a scatter over a few hundred slots, not a groupby
+    np.maximum.at(last, ev, t)
+    family = np.full(n_ev, -1, dtype=np.int64)
+    family[ev] = keys.family[sel]
+    used = np.flatnonzero(family >= 0)
+    spans = pd.DataFrame({"ev": used, "fam": family[used], "min": first[used], "max": last[used]}).sort_values(
+        ["fam", "min", "ev"], kind="stable")
     for _fam, files in spans.groupby("fam", sort=False):  # per file, not per row
         ends: list[int] = []  # per layer, the end of its last file
-        for ev, lo, hi in zip(files["ev"].tolist(), files["min"].tolist(), files["max"].tolist()):
+        for code, lo, hi in zip(files["ev"].tolist(), files["min"].tolist(), files["max"].tolist()):
             free = next((i for i, end in enumerate(ends) if end < lo), None)
             if free is None:
                 free = len(ends)
                 ends.append(hi)
             else:
                 ends[free] = hi
-            layer[ev] = free
+            layer[code] = free
     return layer
 
 
@@ -118,8 +135,9 @@ def _asof(left_t: np.ndarray, left_by: np.ndarray, right_t: np.ndarray, right_by
         return np.full(len(left_t), -1, dtype=np.int64)
     lo = np.argsort(left_t, kind="stable")
     ro = np.argsort(right_t, kind="stable")
-    left = pd.DataFrame({"t": left_t[lo], "by": left_by[lo], "li": lo})
-    right = pd.DataFrame({"t": right_t[ro], "by": right_by[ro], "ri": ro})
+    # copy=False: three separate blocks, not one stacked 2-D copy of millions of rows
+    left = pd.DataFrame({"t": left_t[lo], "by": left_by[lo], "li": lo}, copy=False)
+    right = pd.DataFrame({"t": right_t[ro], "by": right_by[ro], "ri": ro}, copy=False)
     merged = pd.merge_asof(left, right, on="t", by="by", direction=direction, tolerance=tolerance,
                            allow_exact_matches=True)
     out = np.full(len(left_t), -1, dtype=np.int64)
@@ -260,6 +278,7 @@ def _join_stage(keys: RowKeys, rows: np.ndarray, fam: int, acc: _Accesses
         (subject >= 0, ("subject",)),
         (np.ones(m, dtype=bool), ()),
     )
+    named = {name: a[name] >= 0 for name in ("folder", "subject", "message_id")}  # once per layer
     for _round in range(MAX_ROUNDS):
         cand = np.full(m, -1, dtype=np.int64)
         cand_rule = np.full(m, FOUNDING, dtype=np.int8)
@@ -275,7 +294,7 @@ def _join_stage(keys: RowKeys, rows: np.ndarray, fam: int, acc: _Accesses
                         continue
                     rmask = free & side
                     for name in names:
-                        rmask &= a[name] >= 0
+                        rmask &= named[name]
                     if not rmask.any():
                         continue
                     lidx, ridx = np.flatnonzero(lmask), np.flatnonzero(rmask)
@@ -320,7 +339,7 @@ def _join_stage(keys: RowKeys, rows: np.ndarray, fam: int, acc: _Accesses
 def _shared_codes(lp: np.ndarray, lx: list[np.ndarray], rp: np.ndarray, rx: list[np.ndarray]
                   ) -> tuple[np.ndarray, np.ndarray]:
     """One code space for the left and right ``by`` tuples (merge_asof compares them)."""
-    both = _combine(np.concatenate([lp, rp]), *[np.concatenate([l, r]) for l, r in zip(lx, rx)], dense=False)
+    both = combine_codes(np.concatenate([lp, rp]), *[np.concatenate([l, r]) for l, r in zip(lx, rx)], dense=False)
     return both[: len(lp)], both[len(lp):]
 
 
