@@ -251,8 +251,9 @@ def named_ids(texts: list[str]) -> set[int]:
             for part in listed.split(","):
                 part = part.strip()
                 if "-" in part:
-                    lo, hi = (int(x) for x in part.split("-")[:2])
-                    ids.update(range(lo, hi + 1))
+                    bounds = [x for x in part.split("-") if x.isdigit()]
+                    if len(bounds) >= 2 and 0 <= int(bounds[1]) - int(bounds[0]) < 1_000_000:
+                        ids.update(range(int(bounds[0]), int(bounds[1]) + 1))
                 elif part.isdigit():
                     ids.add(int(part))
     return ids
