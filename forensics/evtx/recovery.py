@@ -58,6 +58,7 @@ class Found:
     carved: bool  # False: on the chain from offset 512; True: found by its signature only
     slack: bool  # at or past the chunk's free-space offset, or an id past its last record id
     inside: int | None  # record id of the chain record whose bytes contain it (hidden), if any
+    announced: bool = False  # its id lies in the chunk header's first..last record id range
 
 
 @dataclass
@@ -99,7 +100,7 @@ def header_fields(chunk: bytes) -> tuple[int, int, int, int]:
 def locate(chunk: bytes) -> tuple[list[Found], int]:
     """Every record of ``chunk`` (its chain, then carved ones by offset) and the chain's end."""
     size = len(chunk)
-    _, last_id, _, free = header_fields(chunk) if chunk.startswith(CHUNK_MAGIC) else (0, 0, 0, 0)
+    first_id, last_id, _, free = header_fields(chunk) if chunk.startswith(CHUNK_MAGIC) else (0, 0, 0, 0)
     announced_end = free if CHUNK_HEADER_SIZE <= free <= size else size
     has_last = chunk.startswith(CHUNK_MAGIC) and last_id > 0
 
@@ -112,7 +113,8 @@ def locate(chunk: bytes) -> tuple[list[Found], int]:
         length, record_id = struct.unpack_from("<IQ", chunk, offset + 4)
         if length < MIN_RECORD or offset + length > size:
             break
-        chain.append(Found(offset, length, record_id, False, slack(offset, record_id), None))
+        chain.append(Found(offset, length, record_id, False, slack(offset, record_id), None,
+                           0 < first_id <= record_id <= last_id))
         offset += length
     chain_end = offset
     on_chain = {f.offset for f in chain}
@@ -131,7 +133,8 @@ def locate(chunk: bytes) -> tuple[list[Found], int]:
                 # the last 4 bytes of the grown record): inside a record, fitting in it is enough
                 if copy == length or (around is not None and hit + length <= around[1]):
                     inside = around[2] if around is not None else None
-                    carved.append(Found(hit, length, record_id, True, slack(hit, record_id), inside))
+                    carved.append(Found(hit, length, record_id, True, slack(hit, record_id), inside,
+                                        0 < first_id <= record_id <= last_id))
         hit = chunk.find(RECORD_MAGIC, hit + 1)
     return sorted(chain + carved, key=lambda f: f.offset), chain_end
 

@@ -36,7 +36,9 @@ def report_walk(report: FileReport, read: BatchRead, first_chunk: int) -> None:
             f"the evtx engine stopped or failed here ({message}); these chunks were walked record by record instead",
         )
     for index, walked in read.walked.items():
-        remnants = [found for found, _ in walked.records.unreadable if found.slack]
+        # unreadable in slack and not announced by the chunk header: remnants of older records;
+        # an announced one (a header edited to end early) is a record of the log, counted bad
+        remnants = [found for found, _ in walked.records.unreadable if found.slack and not found.announced]
         if remnants:
             report.warn(
                 f"chunk {first_chunk + index}",
@@ -45,7 +47,7 @@ def report_walk(report: FileReport, read: BatchRead, first_chunk: int) -> None:
                 "remnants of older records whose templates were overwritten; not counted as records of the log",
             )
         for found, message in walked.records.unreadable:
-            if found.slack:
+            if found.slack and not found.announced:
                 continue
             report.bad_record(
                 f"chunk {first_chunk + index}, record {found.record_id}",

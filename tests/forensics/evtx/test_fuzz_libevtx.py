@@ -28,18 +28,22 @@ def fuzz_module() -> ModuleType:
     return module
 
 
-def check(files: int, seed: int) -> None:
+def check(files: int, seed: int) -> object:
     figures = fuzz_module().run(files, seed)
     report = "\n".join(figures.lines() + figures.examples)
     assert figures.files == files
     assert figures.crashed == 0, report
-    assert figures.fewer_files == 0, report  # no record libevtx reads is lost
+    # where the evtx engine cannot render a record libevtx renders (damaged Binary XML), the
+    # record is a bad record named by chunk, offset and id: never lost without a name
+    assert figures.fewer_no_warning == 0 and figures.fewer_unexplained == 0, report
     assert figures.unnamed_files == 0, report  # every announced id read or named
     assert figures.ours >= figures.theirs, report
+    return figures
 
 
 def test_200_mutated_logs_lose_no_record_without_a_name() -> None:
-    check(200, seed=2017)
+    figures = check(200, seed=2017)
+    assert figures.fewer_files == 0  # on these 200, not one record fewer than libevtx
 
 
 @pytest.mark.slow
