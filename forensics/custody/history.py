@@ -62,6 +62,8 @@ class FileHistory:
     first: Record | None = None
     changes: list[Record] = field(default_factory=list)
     acks: list[Acknowledgement] = field(default_factory=list)
+    #: the ``evidence-removed`` entry that took the file out of the case (None when it is in it)
+    removed: int | None = None
 
     @property
     def accepted(self) -> set[str]:
@@ -94,15 +96,24 @@ def _sha(value: Any) -> str | None:
     return str(value).lower() if isinstance(value, str) and value else None
 
 
+#: the custody entry that takes a file out of a case (``forensics.case.membership``)
+REMOVED = "evidence-removed"
+
+
 def histories(entries: Iterable[dict[str, Any]]) -> dict[str, FileHistory]:
     """Every path the log names, with its first hash, changes and acknowledgements."""
     out: dict[str, FileHistory] = {}
     for e in entries:
         kind, path = e.get("kind"), e.get("path")
-        if not isinstance(path, str) or kind not in (OPENED, MISMATCH, ACKNOWLEDGED):
+        if not isinstance(path, str) or kind not in (OPENED, MISMATCH, ACKNOWLEDGED, REMOVED):
             continue
         seq = e.get("seq") if isinstance(e.get("seq"), int) else 0
         history = out.setdefault(path, FileHistory(path))
+        if kind == REMOVED:  # out of the case from here, until it is opened again
+            history.removed = seq
+            continue
+        if kind == OPENED:
+            history.removed = None
         if kind == ACKNOWLEDGED:
             entry_no = e.get("entry")
             history.acks.append(Acknowledgement(seq, str(e.get("time", "")), str(e.get("examiner", "")),

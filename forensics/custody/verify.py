@@ -38,6 +38,7 @@ class VerifyResult:
     cache_problems: list[str] = field(default_factory=list)
     cache_notes: list[str] = field(default_factory=list)
     files_ok: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # files a logged entry took out of the case
     acknowledgements: list[str] = field(default_factory=list)
     signing: list[str] = field(default_factory=list)  # who signed which entries
     confirmations: list[str] = field(default_factory=list)  # --expect-head / --expect-key that held
@@ -64,6 +65,7 @@ class VerifyResult:
         lines += [f"acknowledged: {a}" for a in self.acknowledgements]
         lines += [f"confirmed: {c}" for c in self.confirmations]
         lines += [f"ok: {p}" for p in self.files_ok]
+        lines += [f"removed: {p}" for p in self.removed]
         lines.append(self.status)
         return "\n".join(lines)
 
@@ -103,7 +105,11 @@ def verify_log(
                 f"{history.path}: {record.describe(history.first)}; not acknowledged "
                 f"(mailbox-audit case acknowledge DIR --entry {record.seq} --reason TEXT)"
             )
-        if rehash and history.first is not None:
+        if history.removed is not None and history.first is not None:
+            # taken out of the case by a logged entry: not re-hashed (it may be gone), but a
+            # mismatch logged before the removal still stands (above)
+            result.removed.append(f"{history.path}: removed from the case in entry {history.removed}; not re-hashed")
+        elif rehash and history.first is not None:
             _rehash(history, result)
     result.ok = result.status == VERIFIED
     return result
