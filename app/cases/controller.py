@@ -186,8 +186,12 @@ class CaseController(QObject):
         if folder:
             self.open_case(folder)
 
-    def open_case(self, folder: str | Path) -> Task | None:
-        """Open a case and reload its evidence on a worker thread (re-hashing every file)."""
+    def open_case(self, folder: str | Path, confirm_outside: bool | None = None) -> Task | None:
+        """Open a case and reload its evidence on a worker thread (re-hashing every file).
+
+        Evidence paths outside the folders the custody log saw evidence in (a received case
+        whose case.json names ``/etc/shadow``, say) are opened only when the examiner confirms
+        them: ``confirm_outside`` answers for tests; ``None`` asks (and refuses when quiet)."""
         if self.task is not None and self.task.is_running():
             self.window.warning_dialog("Open case", "Wait for the current case task to finish.")
             return None
@@ -201,6 +205,9 @@ class CaseController(QObject):
         if case.integrity_problems:
             self.window.warning_dialog("Custody log problem", "The custody log of this case has been altered.",
                                        "\n".join(case.integrity_problems))
+        outside = case.outside_evidence()
+        if outside and self._confirm_outside(outside, confirm_outside):
+            case.confirm_outside_evidence(outside)  # logged as evidence-roots-confirmed
         quick = [c for c in case.quick_checks() if not c.ok]
         if quick:
             self.window.statusBar().showMessage(
@@ -215,6 +222,23 @@ class CaseController(QObject):
         self.task.error.connect(lambda _message: self._set_open_enabled(True))
         self.task.start()
         return self.task
+
+    def _confirm_outside(self, paths: list[Path], answer: bool | None) -> bool:
+        if answer is not None:
+            return answer
+        if getattr(self.window, "quiet", False):
+            return False
+        listing = "\n".join(str(p) for p in paths[:20]) + (f"\n… and {len(paths) - 20} more" if len(paths) > 20 else "")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Evidence outside the case's folders",
+                          f"{len(paths)} evidence file(s) named by this case lie outside every folder its custody "
+                          "log saw evidence in. A case folder received from someone else may name any file on "
+                          "this computer. Open them as evidence? (Your answer is logged; refused files are not "
+                          "opened and show as REFUSED.)", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                          self.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setDetailedText(listing)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     def _set_open_enabled(self, enabled: bool) -> None:
         for name in ("action_open", "action_open_folder"):

@@ -273,3 +273,33 @@ def test_ctrl_b_without_a_case_waits_for_the_adoption(qtbot, make_window, eviden
     assert tagged == [] and "press Ctrl+B again" in window.statusBar().currentMessage()
     _wait(qtbot, task)
     assert window.cases.case is not None and len(window.cases.case.evidence) == 2
+
+
+@pytest.mark.parametrize("confirmed", [False, True])
+def test_open_case_asks_before_opening_evidence_outside_its_folders(  # type: ignore[no-untyped-def]
+        qtbot, make_window, evidence_folder, tmp_path, confirmed) -> None:
+    """A received case.json edited to name a file elsewhere (issue 16, point 5): the GUI asks;
+    refused, the file is not opened (REFUSED, logged); confirmed, its folder is logged as
+    confirmed and the file loads."""
+    from forensics.case import verification
+
+    case = Case.create(tmp_path / "case", "Received")
+    case.add_evidence([evidence_folder / "server1.guitest"])
+    case.save()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    copy = elsewhere / "server1.guitest"
+    copy.write_bytes((evidence_folder / "server1.guitest").read_bytes())
+    data = json.loads((case.folder / "case.json").read_text(encoding="utf-8"))
+    data["evidence"][0].update(path=str(copy), relative=None)
+    (case.folder / "case.json").write_text(json.dumps(data), encoding="utf-8")
+    window = make_window()
+    _wait(qtbot, window.cases.open_case(case.folder, confirm_outside=confirmed))
+    kinds = [e["kind"] for e in Case.open(case.folder).custody.entries()]
+    statuses = [c.status for c in window.cases.case.last_checks]
+    if confirmed:
+        assert "evidence-roots-confirmed" in kinds and verification.REFUSED not in statuses
+        assert len(window.session.frame) == 4
+    else:
+        assert "evidence-roots-confirmed" not in kinds and statuses == [verification.REFUSED]
+        assert "evidence-refused" in kinds and len(window.session.frame) == 0
