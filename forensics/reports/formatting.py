@@ -91,9 +91,10 @@ def display_tables(data: Any, tz: tzinfo) -> dict[str, tuple[list[str], list[lis
     """(columns, rows of strings) of every table a printed report shows."""
     from forensics.reports.content import EVENT_COLUMNS
 
+    columns = list(getattr(data, "event_columns", None) or EVENT_COLUMNS)
     findings_cols = [c for c in FINDINGS_COLUMNS if c in data.findings.columns] or list(data.findings.columns)
     return {
         "findings": (findings_cols, table_strings(data.findings.head(TABLE_CAP), findings_cols, tz)),
         "admin": (ADMIN_COLUMNS, table_strings(data.admin_changes.head(TABLE_CAP), ADMIN_COLUMNS, tz)),
-        "events": (EVENT_COLUMNS, table_strings(data.events_shown, EVENT_COLUMNS, tz)),
+        "events": (columns, table_strings(data.events_shown, columns, tz)),
     }
