@@ -446,7 +446,7 @@ class CaseController(QObject):
         examiner = session.examiner or (case.examiner if case else "")
         evidence_paths = [str(s.path) for s in session.sources.values()]
         panel = getattr(self.window, "findings_panel", None)  # the examiner's work hours, as the GUI shows
-        work_hours = panel.work_hours if panel is not None else None
+        work_hours, hours_note = panel.effective_hours() if panel is not None else (None, None)  # zone made explicit
         expected = list(case.expected) if case else []
 
         def work() -> Any:
@@ -458,7 +458,7 @@ class CaseController(QObject):
                 bookmarks=case.bookmarks if case else None, notes=case.notes if case else "",
                 integrity_problems=case.integrity_problems if case else None, keep_order=True,
                 order=order, columns=columns,
-                work_hours=work_hours, expected=expected,
+                work_hours=work_hours, expected=expected, work_hours_note=hours_note.why if hours_note else "",
             )
             result = export_report(data, path, fmt=fmt, custody=custody,
                                    evidence_paths=evidence_paths + [c.entry.path for c in checks])

@@ -10,6 +10,7 @@ keeps the mark and its reason, and the pair moves below the unreviewed ones, gre
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import pandas as pd
 from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt, QTimer, Signal
@@ -32,6 +33,7 @@ from app.heatmap.work_hours import WorkHoursDialog, load_work_hours, save_work_h
 from forensics.aggregate import ExpectedAccess, Findings, WorkHours, findings
 from forensics.aggregate.expected import mark_for
 from forensics.aggregate.findings import ACCESS_PREFIX
+from forensics.aggregate.work_hours import ZoneChoice, after_hours_text, work_zone
 
 #: the count toggle's choices: (label, findings' count mode)
 COUNT_CHOICES = (("Count distinct accesses", "accesses"), ("Count raw rows", "rows"))
@@ -47,8 +49,24 @@ def _count(value: object) -> str:
     return f"{int(value):,}" if value else ""
 
 
+class AfterHours(int):
+    """A pair's after-hours count (sorts as the count) that also carries its share."""
+
+    share: float = 0.0
+
+
+def _after_hours(counts: pd.Series, shares: pd.Series) -> list[AfterHours]:
+    out = []
+    for count, share in zip(counts.tolist(), shares.tolist()):
+        value = AfterHours(int(count))
+        value.share = float(share)
+        out.append(value)
+    return out
+
+
 def _share(value: object) -> str:
-    return f"{float(value):.0%}"
+    """Count and share ("1 (<1%)"): a rounded "0%" hid a real after-hours access."""
+    return after_hours_text(int(value), getattr(value, "share", 0.0))  # type: ignore[call-overload]
 
 
 def _flag(value: object) -> str:
@@ -148,12 +166,22 @@ class FindingsPanel(QWidget):
             return ""
         return pd.Timestamp(value).tz_convert(self.session.zone.tzinfo()).strftime("%Y-%m-%d %H:%M:%S")
 
+    def effective_hours(self) -> tuple[WorkHours, ZoneChoice]:
+        """The work hours with the zone they are counted in made explicit, and why that zone
+        (``work_zone``: the examiner's, else the evidence's stated zone, else the display zone)."""
+        stated = [options.source_tz for options in self.session.file_options.values()]
+        choice = work_zone(self.work_hours, stated, self.session.zone.query_tz())
+        return replace(self.work_hours, tz=choice.zone), choice
+
     def recompute(self) -> None:
         frame = self.session.frame
         zone = self.session.zone.tzinfo()
         marks = list(self.marks())
         count = self.count_combo.currentData() or "accesses"
-        self.result = result = findings(frame, zone, self.work_hours, marks, count=count)
+        hours, choice = self.effective_hours()
+        self.result = result = findings(frame, zone, hours, marks, count=count)
+        if len(result.pairs):
+            result.pairs["after_hours_shown"] = _after_hours(result.pairs["after_hours"], result.pairs["after_hours_share"])
         pair_columns = [("actor", "Actor", _text), ("mailbox", "Mailbox", _text)]
         if result.expected_pairs:  # the reason next to the pair, where the eye is
             pair_columns.append(("expected", "Expected access (reviewed)", _text))
@@ -166,7 +194,7 @@ class FindingsPanel(QWidget):
                              ("seen_in", "Seen in (sources)", _text), *accesses, *rows]
         pair_columns += [
             ("first_seen", "First seen", self._time), ("last_seen", "Last seen", self._time),
-            ("after_hours_share", "After hours", _share), ("admin", "Admin", _flag),
+            ("after_hours_shown", "After hours", _share), ("admin", "Admin", _flag),
             ("logon_types", "Logon types", _text), ("client_ips", "Client addresses", _text),
             ("client_hosts", "Client hosts", _text), ("sources", "Sources", _text),
         ]
@@ -193,7 +221,7 @@ class FindingsPanel(QWidget):
             f"Whole case: {n_pairs:,} actor–mailbox pairs with non-owner access{expected}, counted by "
             f"{'raw rows' if count == 'rows' else 'distinct access (rows beside)'} · {n_changes:,} admin changes"
             + (f" ({marked} audit-configuration)" if marked else "")
-            + f" · work hours {self.work_hours.describe(zone)}"
+            + f" · work hours {hours.describe(zone)} ({choice.why})"
         )
         if n_changes:
             self.changes_title.setText("Administrative changes bearing on mailbox access (audit-configuration changes first)")

@@ -104,7 +104,9 @@ class DetailPanel(QWidget):
             values = self.session.column_values(name).iloc[[frame_row]]
             text = format_values(values, tz)[0]
             if name == "time" and text:
-                text = f"{text}  ({self.session.zone.label()})"
+                zone = self.session.zone
+                at = "" if zone.kind == "utc" else f", {zone.offset_at(values.iloc[0].to_pydatetime())}"
+                text = f"{text}  ({zone.label()}{at})"  # the offset of this time: DST differs
             label = QTableWidgetItem(HEADERS.get(name, name))
             label.setToolTip(name)
             value = QTableWidgetItem(text)

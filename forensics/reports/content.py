@@ -215,6 +215,7 @@ def build_report(
     work_hours: WorkHours | None = None,
     expected: Sequence[ExpectedAccess] = (),
     count: str = "accesses",
+    work_hours_note: str = "",
 ) -> ReportData:
     """Gather a report. ``frame`` is everything loaded; ``view`` the rows the query keeps
     (defaults to ``frame``). Only schema columns of the view are reported as events.
@@ -236,6 +237,8 @@ def build_report(
         events_order = TIME_ORDER
     shown = [c for c in (columns or ()) if c in events.columns] or list(EVENT_COLUMNS)
     findings, changes, basis = analysis.findings_tables(view, frame, tz, work_hours, expected, count)
+    if work_hours_note:  # why the work hours are counted in that zone
+        basis = f"Work-hours zone: {work_hours_note}. {basis}"
     data = ReportData(
         case_name=case_name or "(no case)",
         case_number=case_number,

@@ -201,7 +201,10 @@ def build_story(data: ReportData, styles: _Styles) -> list:
     p(esc(data.title), styles.h1)
     meta = [
         ("Case name", data.case_name), ("Case number", data.case_number or "—"), ("Examiner", data.examiner),
-        ("Report date", generated), ("Display time zone", f"{data.display_tz} (times in this zone unless marked UTC)"),
+        ("Report date", generated), ("Display time zone", f"{data.display_tz} (times in this zone unless marked UTC"
+                               + ("" if data.display_tz in ("UTC", "Etc/UTC") else
+                                  "; each time carries its own UTC offset, which changes with daylight saving "
+                                  "in a named zone") + ")"),
         ("Tool", data.tool),
         *data.custody_summary.lines(),
     ]
