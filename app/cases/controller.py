@@ -441,7 +441,8 @@ class CaseController(QObject):
         files = list(session.files)
         custody = case.custody if case else session.custody_log()
         query, toggles = session.query_text, self.current_toggles()
-        order, columns = session.order_text(), self.window.table.visible_columns()
+        table = self.window.table  # the grid's visible columns, in the order shown
+        order, columns = session.order_text(), [table.event_model().column_name(c) for c in table.visible_columns()]
         zone = session.zone.query_tz()
         examiner = session.examiner or (case.examiner if case else "")
         evidence_paths = [str(s.path) for s in session.sources.values()]

@@ -86,11 +86,14 @@ class FindingsPanel(QWidget):
     work_hours_changed = Signal(object)  # WorkHours the examiner set (an open case keeps them)
 
     def __init__(self, session, parent: QWidget | None = None,  # type: ignore[no-untyped-def]
-                 apply_query: Callable[[str], None] | None = None) -> None:
+                 apply_query: Callable[[str], None] | None = None, query_bar=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self.setObjectName("FindingsPanel")
         self.session = session
         self.apply_query = apply_query or session.set_query
+        #: the window's query bar: a finding clears the filters that would hide its rows there
+        self.query_bar = query_bar
+        self.history: list[dict[str, object]] = []  # query + filters before each finding shown
         self.work_hours: WorkHours = load_work_hours()
         self.result: Findings | None = None
         self.marks: Callable[[], Sequence[ExpectedAccess]] = lambda: ()
@@ -107,6 +110,12 @@ class FindingsPanel(QWidget):
         self.count_combo.currentIndexChanged.connect(lambda _i: self.recompute())
         top = QHBoxLayout()
         top.setContentsMargins(4, 2, 4, 2)
+        self.back_button = QPushButton("◀ Back", self)
+        self.back_button.setObjectName("FindingsBack")
+        self.back_button.setToolTip("Return to the query and filters in use before the last finding was shown")
+        self.back_button.setEnabled(False)
+        self.back_button.clicked.connect(self.back)
+        top.addWidget(self.back_button)
         top.addWidget(self.summary, 1)
         top.addWidget(self.count_combo)
         top.addWidget(self.hours_button)
@@ -258,7 +267,7 @@ class FindingsPanel(QWidget):
         actor = str(self.pairs_model.row_value(row, "actor"))
         mailbox = str(self.pairs_model.row_value(row, "mailbox"))
         menu = QMenu(self)
-        menu.addAction("Show its rows", lambda: self.apply_query(str(self.pairs_model.row_value(row, "query"))))
+        menu.addAction("Show its rows", lambda: self.show_rows(str(self.pairs_model.row_value(row, "query"))))
         menu.addSeparator()
         mark = mark_for(list(self.marks()), actor, mailbox)
         if mark is None:
@@ -276,4 +285,33 @@ class FindingsPanel(QWidget):
         source = view.model().mapToSource(index)
         query = str(model.row_value(source.row(), "query"))
         self.query_requested.emit(query)
+        self.show_rows(query)
+
+    def show_rows(self, query: str) -> None:
+        """Show a finding's rows: its query replaces the query, and the quick filters,
+        operations checklist and time range are switched off (the findings count the whole
+        case, so any of them could hide the very rows clicked; "No rows match" was the
+        result). Back restores the query and filters as they were."""
+        cleared: list[str] = []
+        if self.query_bar is not None:
+            self.history.append(self.query_bar.filter_state())
+            cleared = self.query_bar.clear_filters()
+        else:
+            self.history.append({"text": self.session.query_text})
+        self.back_button.setEnabled(True)
         self.apply_query(query)
+        status = getattr(self.window(), "statusBar", None)
+        if cleared and status is not None:
+            status().showMessage(f"Showing the finding's rows; switched off: {', '.join(cleared)} "
+                                 "(Back in the Findings panel restores them)", 8000)
+
+    def back(self) -> None:
+        """The query and filters in use before the last finding was shown."""
+        if not self.history:
+            return
+        state = self.history.pop()
+        if self.query_bar is not None and "toggles" in state:
+            self.query_bar.restore_state(state)
+        else:
+            self.apply_query(str(state["text"]))
+        self.back_button.setEnabled(bool(self.history))

@@ -62,13 +62,6 @@ class EventTable(QTableView):
         for header in (self.horizontalHeader(), self.verticalHeader()):
             header.setSelectionModel(QItemSelectionModel(self.model(), header))
 
-    def visible_columns(self) -> list[str]:
-        """The columns the examiner sees, in the order shown (moved sections included): what
-        an export of "what the grid shows" prints."""
-        header, model = self.horizontalHeader(), self.event_model()
-        visual = sorted((header.visualIndex(i), i) for i in range(model.columnCount()) if not header.isSectionHidden(i))
-        return [model.column_name(i) for _, i in visual]
-
     def empty_message(self) -> str:
         """What the empty grid says (drawn in its viewport)."""
         session = self.event_model().session
