@@ -190,7 +190,9 @@ class FindingsPanel(QWidget):
         hours, choice = self.effective_hours()
         self.result = result = findings(frame, zone, hours, marks, count=count)
         if len(result.pairs):
-            result.pairs["after_hours_shown"] = _after_hours(result.pairs["after_hours"], result.pairs["after_hours_share"])
+            shown = _after_hours(result.pairs["after_hours"], result.pairs["after_hours_share"])
+            # object dtype: an int64 column would drop each value's share
+            result.pairs["after_hours_shown"] = pd.Series(shown, index=result.pairs.index, dtype=object)
         pair_columns = [("actor", "Actor", _text), ("mailbox", "Mailbox", _text)]
         if result.expected_pairs:  # the reason next to the pair, where the eye is
             pair_columns.append(("expected", "Expected access (reviewed)", _text))

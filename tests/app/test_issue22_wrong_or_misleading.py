@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from app.heatmap.frame_model import SORT_ROLE
 from conftest import load, write_guitest
 from forensics.parsers.base import LoadOptions
 
@@ -29,7 +30,7 @@ EARLIER = [("2024-03-05T09:00:00Z", "CONTOSO\\pat", "ceo@contoso.com", "MessageO
 
 def _folder(tmp_path: Path, files: dict[str, list[tuple[str, ...]]]) -> Path:
     folder = tmp_path / "evidence"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for name, rows in files.items():
         write_guitest(folder / name, rows)
     return folder
@@ -129,7 +130,19 @@ def test_work_hours_default_to_the_evidence_zone_and_after_hours_show_count_and_
     model = panel.pairs_model
     col = [key for key, _, _ in model.columns].index("after_hours_shown")
     shown = model.data(model.index(0, col))
-    assert shown == "1 (<1%)"
+    assert shown == "1 (<1%)"  # 22:47 EST; 09:00-15:59 EST are in hours
+    # a pair mostly after hours keeps its real share (the share travels with the count)
+    w2 = make_window(quiet=True)
+    night = [(f"2024-03-06T0{i % 5}:{i:02d}:00Z", "CONTOSO\\eve", "cfo@contoso.com", "MessageOpen", "Delegate",
+              "Success") for i in range(3)] + [("2024-03-06T15:00:00Z", "CONTOSO\\eve", "cfo@contoso.com",
+                                                "MessageOpen", "Delegate", "Success")]
+    load(qtbot, w2, [_folder(tmp_path / "utc", {"eve.guitest": night})])
+    w2.findings_panel.recompute()
+    m2 = w2.findings_panel.pairs_model
+    assert m2.data(m2.index(0, [key for key, _, _ in m2.columns].index("after_hours_shown"))) == "3 (75%)"
+    view = w2.findings_panel.pairs_view
+    assert view.model().data(view.model().index(0, [key for key, _, _ in m2.columns].index("after_hours_shown")),
+                             SORT_ROLE) == 3  # sorts as the count
 
 
 def test_finding_click_clears_hiding_filters_and_back_restores_them(qtbot, loaded_window) -> None:  # type: ignore[no-untyped-def]
