@@ -135,7 +135,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {exported.path} ({exported.format}, sha256 {exported.sha256})")
     if exported.companion is not None:
         print(f"wrote {exported.companion} (all {len(view)} events, sha256 {exported.companion_sha256})")
-    print(f"rows in view: {len(view)} of {len(frame)}; custody entry {exported.custody_seq}")
+    print(f"rows in view: {len(view)} of {len(frame)}, listed in {data.events_order}; custody entry {exported.custody_seq}")
+    print(f"work hours: {hours.describe(display_tz)}: {zone_choice.why}")
     problems = data.evidence_problems
     for e in problems:
         print(f"mailbox-audit: EVIDENCE {e.verification}: {e.path}: {e.verification_detail}", file=sys.stderr)

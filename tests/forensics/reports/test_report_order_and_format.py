@@ -86,3 +86,20 @@ def test_extension_and_chosen_format_disagreeing_is_refused_and_nothing_is_logge
     result = export_report(data, tmp_path / "out" / "case1.pdf", custody=custody)
     assert result.format == "pdf" and result.path.read_bytes().startswith(b"%PDF")
     assert custody.entries()[-1]["format"] == "pdf"
+
+
+def test_cli_report_says_its_order_and_work_hours_zone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from helpers.fake_parser import SAMPLE  # registers the test-only parser
+    from forensics.cli.main import main
+
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "a.testlog").write_text(SAMPLE)
+    out = tmp_path / "out" / "r.html"
+    assert main(["report", str(folder), "--out", str(out), "--source-tz", "America/New_York"]) == 0
+    printed = capsys.readouterr().out
+    assert f"listed in {TIME_ORDER}" in printed
+    assert "(America/New_York): the zone the case's evidence was loaded with" in printed
+    assert "Work-hours zone: the zone the case's evidence was loaded with" in unescape(out.read_text(encoding="utf-8"))
+    assert main(["report", str(folder), "--out", str(tmp_path / "out" / "r2.pdf"), "--format", "html"]) == 2
+    assert "the name ends in .pdf but the HTML format was chosen" in capsys.readouterr().err
