@@ -358,12 +358,15 @@ class MainWindow(QMainWindow):
         self.session.set_zone(zone)
         action = {"utc": self.action_zone_utc, "local": self.action_zone_local}.get(zone.kind, self.action_zone_offset)
         action.setChecked(True)
-        if zone.kind == "offset":
-            self.action_zone_offset.setText(f"Fixed offset ({zone.label()})…")
+        if zone.kind in ("offset", "named"):
+            self.action_zone_offset.setText(f"Zone or offset ({zone.label()})…")
 
     def ask_zone_offset(self) -> None:
-        text, ok = QInputDialog.getText(self, "Display time zone", "Offset from UTC (e.g. +02:00, -05:30):",
-                                        text=self.session.zone.storage() if self.session.zone.kind == "offset" else "+00:00")
+        current = self.session.zone.storage() if self.session.zone.kind in ("offset", "named") else ""
+        text, ok = QInputDialog.getText(
+            self, "Display time zone",
+            "Zone name (e.g. America/New_York, Europe/Berlin: daylight saving per time)\n"
+            "or a fixed offset from UTC (e.g. +02:00, -05:30):", text=current)
         if not ok:
             self.set_zone(self.session.zone)
             return

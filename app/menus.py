@@ -73,7 +73,7 @@ def build_menus(window: "MainWindow") -> None:
         window._zone_group = QActionGroup(window)
         window.action_zone_utc = action(window, "UTC", lambda: window.set_zone(DisplayZone()))
         window.action_zone_local = action(window, "Local time", lambda: window.set_zone(DisplayZone("local")))
-        window.action_zone_offset = action(window, "Fixed offset…", window.ask_zone_offset)
+        window.action_zone_offset = action(window, "Zone or offset…", window.ask_zone_offset)
         for a in (window.action_zone_utc, window.action_zone_local, window.action_zone_offset):
             a.setCheckable(True)
             window._zone_group.addAction(a)

@@ -287,6 +287,15 @@ class Session(QObject):
         """The rows the investigator sees, in display order (for export and reports)."""
         return self.frame.iloc[self.view]
 
+    def order_text(self) -> str:
+        """The view's order in words, as a report states it (the truth, not a wish)."""
+        if self.sort_column is None or self.sort_column not in self.columns():
+            return "the grid's order: load order (not sorted; times can go back where another file starts)"
+        if self.sort_descending:
+            return (f"the grid's order: {self.sort_column} descending (equal values in reverse load order, "
+                    "rows without a value last)")
+        return f"the grid's order: {self.sort_column} ascending (equal values in load order, rows without a value last)"
+
     def set_query(self, text: str) -> bool:
         """Apply a query; on a syntax error keep the last good view and expose the error."""
         text = text.strip()

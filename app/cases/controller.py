@@ -28,6 +28,7 @@ from app.workers import Task
 from forensics.case import Case, CaseLoad, SavedQuery
 from forensics.errors import ForensicsError
 from forensics.ingest import LoadResult
+from forensics.reports.export import FORMATS
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -448,10 +449,12 @@ class CaseController(QObject):
         start = str((self.case.folder / "reports") if self.case else Path.home())
         path, chosen = QFileDialog.getSaveFileName(self.window, "Export report", start, REPORT_FILTERS)
         if path:
+            # the extension typed decides (case1.pdf is a PDF whatever the filter says);
+            # the filter only names a file typed without a report extension
             fmt = {"HTML": "html", "PDF ": "pdf", "Exce": "xlsx", "CSV ": "csv"}.get(chosen[:4])
-            if fmt and not Path(path).suffix:
+            if fmt and Path(path).suffix.lower().lstrip(".") not in (*FORMATS, "htm"):
                 path += "." + fmt
-            self.export_report(path, fmt)
+            self.export_report(path)
 
     def export_report(self, path: str | Path, fmt: str | None = None) -> Task | None:
         """Export what the grid shows (its rows, query and toggles) on a worker thread."""
@@ -466,11 +469,13 @@ class CaseController(QObject):
         files = list(session.files)
         custody = case.custody if case else session.custody_log()
         query, toggles = session.query_text, self.current_toggles()
+        table = self.window.table  # the grid's visible columns, in the order shown
+        order, columns = session.order_text(), [table.event_model().column_name(c) for c in table.visible_columns()]
         zone = session.zone.query_tz()
         examiner = session.examiner or (case.examiner if case else "")
         evidence_paths = [str(s.path) for s in session.sources.values()]
         panel = getattr(self.window, "findings_panel", None)  # the examiner's work hours, as the GUI shows
-        work_hours = panel.work_hours if panel is not None else None
+        work_hours, hours_note = panel.effective_hours() if panel is not None else (None, None)  # zone made explicit
         expected = list(case.expected) if case else []
 
         def work() -> Any:
@@ -481,7 +486,8 @@ class CaseController(QObject):
                 examiner=examiner, display_tz=zone, query=query, toggles=toggles,
                 bookmarks=case.bookmarks if case else None, notes=case.notes if case else "",
                 integrity_problems=case.integrity_problems if case else None, keep_order=True,
-                work_hours=work_hours, expected=expected,
+                order=order, columns=columns,
+                work_hours=work_hours, expected=expected, work_hours_note=hours_note.why if hours_note else "",
             )
             result = export_report(data, path, fmt=fmt, custody=custody,
                                    evidence_paths=evidence_paths + [c.entry.path for c in checks])
@@ -498,7 +504,7 @@ class CaseController(QObject):
 
     def _exported(self, result: Any) -> None:
         self.session.custody_changed.emit()
-        message = f"Report written: {result.path}\nSHA-256 {result.sha256} (logged in custody entry {result.custody_seq})"
+        message = f"Report written ({result.format.upper()}): {result.path}\nSHA-256 {result.sha256} (logged in custody entry {result.custody_seq})"
         if result.companion is not None:
             message += f"\nAll events: {result.companion}"
         self.window.statusBar().showMessage(f"Report written: {result.path}", 8000)

@@ -21,7 +21,8 @@ __all__ = ["FindingsPanel", "HeatmapPanel", "install"]
 def install(window) -> None:  # type: ignore[no-untyped-def]
     """Add the Heatmap and Findings docks; drill-downs and clicks go through the query bar."""
     window.heatmap_panel = HeatmapPanel(window.session, window, apply_query=window.set_query)
-    window.findings_panel = FindingsPanel(window.session, window, apply_query=window.set_query)
+    window.findings_panel = FindingsPanel(window.session, window, apply_query=window.set_query,
+                                          query_bar=window.query_bar)
     area = Qt.DockWidgetArea.BottomDockWidgetArea
     window.heatmap_dock = window.add_dock(window.heatmap_panel, area, "Heatmap")
     window.findings_dock = window.add_dock(window.findings_panel, area, "Findings")

@@ -10,6 +10,7 @@ keeps the mark and its reason, and the pair moves below the unreviewed ones, gre
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import pandas as pd
 from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt, QTimer, Signal
@@ -32,6 +33,7 @@ from app.heatmap.work_hours import WorkHoursDialog, load_work_hours, save_work_h
 from forensics.aggregate import ExpectedAccess, Findings, WorkHours, findings
 from forensics.aggregate.expected import mark_for
 from forensics.aggregate.findings import ACCESS_PREFIX
+from forensics.aggregate.work_hours import ZoneChoice, after_hours_text, work_zone
 
 #: the count toggle's choices: (label, findings' count mode)
 COUNT_CHOICES = (("Count distinct accesses", "accesses"), ("Count raw rows", "rows"))
@@ -47,8 +49,24 @@ def _count(value: object) -> str:
     return f"{int(value):,}" if value else ""
 
 
+class AfterHours(int):
+    """A pair's after-hours count (sorts as the count) that also carries its share."""
+
+    share: float = 0.0
+
+
+def _after_hours(counts: pd.Series, shares: pd.Series) -> list[AfterHours]:
+    out = []
+    for count, share in zip(counts.tolist(), shares.tolist()):
+        value = AfterHours(int(count))
+        value.share = float(share)
+        out.append(value)
+    return out
+
+
 def _share(value: object) -> str:
-    return f"{float(value):.0%}"
+    """Count and share ("1 (<1%)"): a rounded "0%" hid a real after-hours access."""
+    return after_hours_text(int(value), getattr(value, "share", 0.0))  # type: ignore[call-overload]
 
 
 def _flag(value: object) -> str:
@@ -68,11 +86,14 @@ class FindingsPanel(QWidget):
     work_hours_changed = Signal(object)  # WorkHours the examiner set (an open case keeps them)
 
     def __init__(self, session, parent: QWidget | None = None,  # type: ignore[no-untyped-def]
-                 apply_query: Callable[[str], None] | None = None) -> None:
+                 apply_query: Callable[[str], None] | None = None, query_bar=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self.setObjectName("FindingsPanel")
         self.session = session
         self.apply_query = apply_query or session.set_query
+        #: the window's query bar: a finding clears the filters that would hide its rows there
+        self.query_bar = query_bar
+        self.history: list[dict[str, object]] = []  # query + filters before each finding shown
         self.work_hours: WorkHours = load_work_hours()
         self.result: Findings | None = None
         self.marks: Callable[[], Sequence[ExpectedAccess]] = lambda: ()
@@ -89,6 +110,12 @@ class FindingsPanel(QWidget):
         self.count_combo.currentIndexChanged.connect(lambda _i: self.recompute())
         top = QHBoxLayout()
         top.setContentsMargins(4, 2, 4, 2)
+        self.back_button = QPushButton("◀ Back", self)
+        self.back_button.setObjectName("FindingsBack")
+        self.back_button.setToolTip("Return to the query and filters in use before the last finding was shown")
+        self.back_button.setEnabled(False)
+        self.back_button.clicked.connect(self.back)
+        top.addWidget(self.back_button)
         top.addWidget(self.summary, 1)
         top.addWidget(self.count_combo)
         top.addWidget(self.hours_button)
@@ -148,12 +175,24 @@ class FindingsPanel(QWidget):
             return ""
         return pd.Timestamp(value).tz_convert(self.session.zone.tzinfo()).strftime("%Y-%m-%d %H:%M:%S")
 
+    def effective_hours(self) -> tuple[WorkHours, ZoneChoice]:
+        """The work hours with the zone they are counted in made explicit, and why that zone
+        (``work_zone``: the examiner's, else the evidence's stated zone, else the display zone)."""
+        stated = [options.source_tz for options in self.session.file_options.values()]
+        choice = work_zone(self.work_hours, stated, self.session.zone.query_tz())
+        return replace(self.work_hours, tz=choice.zone), choice
+
     def recompute(self) -> None:
         frame = self.session.frame
         zone = self.session.zone.tzinfo()
         marks = list(self.marks())
         count = self.count_combo.currentData() or "accesses"
-        self.result = result = findings(frame, zone, self.work_hours, marks, count=count)
+        hours, choice = self.effective_hours()
+        self.result = result = findings(frame, zone, hours, marks, count=count)
+        if len(result.pairs):
+            shown = _after_hours(result.pairs["after_hours"], result.pairs["after_hours_share"])
+            # object dtype: an int64 column would drop each value's share
+            result.pairs["after_hours_shown"] = pd.Series(shown, index=result.pairs.index, dtype=object)
         pair_columns = [("actor", "Actor", _text), ("mailbox", "Mailbox", _text)]
         if result.expected_pairs:  # the reason next to the pair, where the eye is
             pair_columns.append(("expected", "Expected access (reviewed)", _text))
@@ -166,7 +205,7 @@ class FindingsPanel(QWidget):
                              ("seen_in", "Seen in (sources)", _text), *accesses, *rows]
         pair_columns += [
             ("first_seen", "First seen", self._time), ("last_seen", "Last seen", self._time),
-            ("after_hours_share", "After hours", _share), ("admin", "Admin", _flag),
+            ("after_hours_shown", "After hours", _share), ("admin", "Admin", _flag),
             ("logon_types", "Logon types", _text), ("client_ips", "Client addresses", _text),
             ("client_hosts", "Client hosts", _text), ("sources", "Sources", _text),
         ]
@@ -193,7 +232,7 @@ class FindingsPanel(QWidget):
             f"Whole case: {n_pairs:,} actor–mailbox pairs with non-owner access{expected}, counted by "
             f"{'raw rows' if count == 'rows' else 'distinct access (rows beside)'} · {n_changes:,} admin changes"
             + (f" ({marked} audit-configuration)" if marked else "")
-            + f" · work hours {self.work_hours.describe(zone)}"
+            + f" · work hours {hours.describe(zone)} ({choice.why})"
         )
         if n_changes:
             self.changes_title.setText("Administrative changes bearing on mailbox access (audit-configuration changes first)")
@@ -230,7 +269,7 @@ class FindingsPanel(QWidget):
         actor = str(self.pairs_model.row_value(row, "actor"))
         mailbox = str(self.pairs_model.row_value(row, "mailbox"))
         menu = QMenu(self)
-        menu.addAction("Show its rows", lambda: self.apply_query(str(self.pairs_model.row_value(row, "query"))))
+        menu.addAction("Show its rows", lambda: self.show_rows(str(self.pairs_model.row_value(row, "query"))))
         menu.addSeparator()
         mark = mark_for(list(self.marks()), actor, mailbox)
         if mark is None:
@@ -248,4 +287,33 @@ class FindingsPanel(QWidget):
         source = view.model().mapToSource(index)
         query = str(model.row_value(source.row(), "query"))
         self.query_requested.emit(query)
+        self.show_rows(query)
+
+    def show_rows(self, query: str) -> None:
+        """Show a finding's rows: its query replaces the query, and the quick filters,
+        operations checklist and time range are switched off (the findings count the whole
+        case, so any of them could hide the very rows clicked; "No rows match" was the
+        result). Back restores the query and filters as they were."""
+        cleared: list[str] = []
+        if self.query_bar is not None:
+            self.history.append(self.query_bar.filter_state())
+            cleared = self.query_bar.clear_filters()
+        else:
+            self.history.append({"text": self.session.query_text})
+        self.back_button.setEnabled(True)
         self.apply_query(query)
+        status = getattr(self.window(), "statusBar", None)
+        if cleared and status is not None:
+            status().showMessage(f"Showing the finding's rows; switched off: {', '.join(cleared)} "
+                                 "(Back in the Findings panel restores them)", 8000)
+
+    def back(self) -> None:
+        """The query and filters in use before the last finding was shown."""
+        if not self.history:
+            return
+        state = self.history.pop()
+        if self.query_bar is not None and "toggles" in state:
+            self.query_bar.restore_state(state)
+        else:
+            self.apply_query(str(state["text"]))
+        self.back_button.setEnabled(bool(self.history))

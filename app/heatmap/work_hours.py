@@ -25,7 +25,8 @@ KEY = "findings/work_hours"
 
 
 def load_work_hours() -> WorkHours:
-    """The stored work hours (defaults 08:00–18:00, Mon–Fri, display zone)."""
+    """The stored work hours (defaults 08:00–18:00, Mon–Fri, no zone: the findings dock then
+    counts in the evidence's stated zone, else the display zone; ``work_zone``)."""
     return WorkHours.from_text(str(app_settings.settings().value(KEY, "") or "")) or WorkHours()
 
 
@@ -36,7 +37,8 @@ def save_work_hours(hours: WorkHours) -> None:
 
 
 class WorkHoursDialog(QDialog):
-    """Edit work hours; the zone is blank for the display zone, or e.g. Europe/Berlin, +02:00."""
+    """Edit work hours; the zone is blank (the evidence's stated zone, else the display zone),
+    or e.g. Europe/Berlin, +02:00."""
 
     def __init__(self, hours: WorkHours, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,7 +54,7 @@ class WorkHoursDialog(QDialog):
         for box in self.days:
             days_row.addWidget(box)
         self.zone = QLineEdit("" if hours.tz is None else str(hours.tz), self)
-        self.zone.setPlaceholderText("display zone (or e.g. Europe/Berlin, +02:00)")
+        self.zone.setPlaceholderText("blank: the evidence's stated zone, else the display zone (or e.g. Europe/Berlin)")
         form = QFormLayout(self)
         form.addRow("Start", self.start)
         form.addRow("End", self.end)

@@ -84,11 +84,14 @@ class DetailPanel(QWidget):
         layout.addWidget(splitter, 1)
         self._show_also("")
         session.loaded.connect(self.clear)
+        session.case_changed.connect(self.clear)  # a row of the previous case is no row of this one
+        session.view_changed.connect(self._clear_if_gone)
         session.zone_changed.connect(self._redisplay)
 
-    def clear(self) -> None:
+    def clear(self, message: str = "No row selected") -> None:
         self.frame_row = None
-        self.title.setText("No row selected")
+        self.title.setText(message)
+        self.title.setToolTip("")
         self.fields.setRowCount(0)
         self.raw.clear()
         self._show_also("")
@@ -104,7 +107,9 @@ class DetailPanel(QWidget):
             values = self.session.column_values(name).iloc[[frame_row]]
             text = format_values(values, tz)[0]
             if name == "time" and text:
-                text = f"{text}  ({self.session.zone.label()})"
+                zone = self.session.zone
+                at = "" if zone.kind == "utc" else f", {zone.offset_at(values.iloc[0].to_pydatetime())}"
+                text = f"{text}  ({zone.label()}{at})"  # the offset of this time: DST differs
             label = QTableWidgetItem(HEADERS.get(name, name))
             label.setToolTip(name)
             value = QTableWidgetItem(text)
@@ -120,10 +125,31 @@ class DetailPanel(QWidget):
         value.setToolTip(why)
         self.fields.setItem(len(names), 0, label)
         self.fields.setItem(len(names), 1, value)
-        self.title.setText(f"Row {frame_row + 1:,} — {row['operation'] if pd.notna(row['operation']) else ''}")
+        self.title.setText(self.row_title(row))
+        self.title.setToolTip("record = the EventRecordID, or the line number in a text export; "
+                              f"position {frame_row + 1:,} in the loaded table (internal, changes as evidence is added)")
         self._raw_exact = self._raw_text(row)  # copied as read; shown with bidi controls visible
         self.raw.setPlainText(show_controls(self._raw_exact))
         self._show_also(also_seen_in(self.session.frame, frame_row, tz))
+
+    def row_title(self, row: pd.Series) -> str:
+        """Where the row comes from, as the examiner can find it again: operation, evidence
+        file and record number (EventRecordID, or the line of a text export)."""
+        operation = str(row["operation"]) if pd.notna(row["operation"]) else "(no operation)"
+        evidence = row["evidence"]
+        source = self.session.sources.get(str(evidence)) if pd.notna(evidence) else None
+        where = source.path.name if source is not None else (f"evidence {evidence}" if pd.notna(evidence) else "no evidence file")
+        number = f", record {int(row['record_id'])}" if pd.notna(row["record_id"]) else ""
+        return show_controls(f"{operation} — {where}{number}")
+
+    def _clear_if_gone(self) -> None:
+        """The row shown left the grid (a new query, filter or removed file): stop showing it,
+        so the pane never describes a row the grid does not have."""
+        if self.frame_row is None:
+            return
+        view = self.session.view
+        if self.frame_row >= len(self.session.frame) or not bool((view == self.frame_row).any()):
+            self.clear("The row shown before is not in the grid now")
 
     def _show_also(self, text: str) -> None:
         self.also.setText(show_controls(f"Also seen in (the same access):\n{text}") if text else "")

@@ -191,6 +191,37 @@ class QueryBar(QWidget):
     def clear(self) -> None:
         self.set_text("")
 
+    def filter_state(self) -> dict[str, object]:
+        """The query and every filter beside it, for ``restore_state`` (a finding's Back)."""
+        s = self.session
+        return {"text": s.query_text, "toggles": set(s.toggles), "operations": s.operations,
+                "time": (s.time_from, s.time_to)}
+
+    def clear_filters(self) -> list[str]:
+        """Switch off the quick filters, operations checklist and time range (each can hide
+        rows a query asks for); returns what was switched off, in words."""
+        s, cleared = self.session, []
+        for name, button in self.toggle_buttons.items():
+            if button.isChecked():
+                button.setChecked(False)
+                cleared.append(button.text())
+        if s.operations is not None:
+            self.set_operations(None)
+            cleared.append("operations checklist")
+        if s.time_from is not None or s.time_to is not None:
+            self.time_range.set_range(None, None)
+            cleared.append("time range")
+        return cleared
+
+    def restore_state(self, state: dict[str, object]) -> None:
+        toggles = state["toggles"]
+        for name, button in self.toggle_buttons.items():
+            button.setChecked(name in toggles)  # type: ignore[operator]
+        operations = state["operations"]
+        self.set_operations(None if operations is None else set(operations))  # type: ignore[call-overload]
+        self.time_range.set_range(*state["time"])  # type: ignore[misc]
+        self.set_text(str(state["text"]))
+
     def _schedule_apply(self, _text: str) -> None:
         self._debounce.start()
 

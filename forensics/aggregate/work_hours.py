@@ -9,6 +9,7 @@ after-hours access exactly as the examiner's GUI did; people type it as
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import time as clock
 from datetime import tzinfo
@@ -114,3 +115,47 @@ def _days(text: str, spec: str) -> tuple[int, ...]:
 
 def _ns(moment: clock) -> int:
     return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1_000_000_000
+
+
+@dataclass(frozen=True)
+class ZoneChoice:
+    """The zone work hours are counted in, and why (the GUI and reports say both)."""
+
+    zone: str
+    why: str
+
+
+def work_zone(hours: WorkHours, stated: Iterable[str | None], display_tz: str | tzinfo = "UTC") -> ZoneChoice:
+    """The zone ``hours`` apply in. The examiner's own zone wins; else the organisation's
+    zone where the case or evidence states one (the source zone its local-time exports were
+    loaded with: the clock the people worked by); else the display zone (UTC unless changed).
+    Several different stated zones are no answer: the display zone, saying so."""
+    if hours.tz is not None:
+        return ZoneChoice(_name(hours.tz), "set in the work hours")
+    zones = sorted({str(z).strip() for z in stated if z and str(z).strip()} - {"UTC", "utc", "Z", "GMT"})
+    if len(zones) == 1:
+        return ZoneChoice(zones[0], "the zone the case's evidence was loaded with (its local times)")
+    display = _name(display_tz)
+    if zones:
+        return ZoneChoice(display, f"the display zone: the evidence states several zones ({', '.join(zones)})")
+    return ZoneChoice(display, "the display zone: neither the case nor the evidence states the organisation's zone")
+
+
+def _name(tz: str | tzinfo) -> str:
+    return str(getattr(tz, "key", None) or tz)
+
+
+def after_hours_text(count: int, share: float) -> str:
+    """"3 (12%)": the count beside the share, and a share that never rounds a real event away
+    ("1 (<1%)", not "0%"; "999 (>99%)" while one access was in hours)."""
+    count = int(count)
+    if count <= 0:
+        return "0"
+    percent = float(share) * 100
+    if percent < 1:
+        shown = "<1%"
+    elif percent > 99 and percent < 100:
+        shown = ">99%"
+    else:
+        shown = f"{percent:.0f}%"
+    return f"{count:,} ({shown})"

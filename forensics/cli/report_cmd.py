@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from forensics import schema
 from forensics.aggregate.findings import COUNT_MODES
-from forensics.aggregate.work_hours import WorkHours
+from forensics.aggregate.work_hours import WorkHours, work_zone
 from forensics.cli.common import add_load_options, add_outside_option, apply_outside_option, load_options
 from forensics.correlate import correlate_files
 from forensics.custody.log import CustodyLog
@@ -96,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
     if not files and not checks:
         raise EvidenceError("no supported evidence files found")
 
+    hours = work_hours or (case.work_hours if case else None) or WorkHours()
+    stated = [options.source_tz] + ([e.load_options().source_tz for e in case.evidence] if case else [])
+    zone_choice = work_zone(hours, stated, display_tz)
+    hours = replace(hours, tz=zone_choice.zone)  # the organisation's zone when the case or evidence states it
     view = frame
     if args.filter:
         from forensics.query import compile_query
@@ -119,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
         integrity_problems=case.integrity_problems if case else None,
         event_cap=args.max_events,
         expected=case.expected if case else (),
-        work_hours=work_hours or (case.work_hours if case else None),
+        work_hours=hours,
+        work_hours_note=zone_choice.why,
         count=args.count,
     )
     evidence_paths = [str(s.path) for s in sources.values()] + [c.entry.path for c in checks]
@@ -129,7 +135,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {exported.path} ({exported.format}, sha256 {exported.sha256})")
     if exported.companion is not None:
         print(f"wrote {exported.companion} (all {len(view)} events, sha256 {exported.companion_sha256})")
-    print(f"rows in view: {len(view)} of {len(frame)}; custody entry {exported.custody_seq}")
+    print(f"rows in view: {len(view)} of {len(frame)}, listed in {data.events_order}; custody entry {exported.custody_seq}")
+    print(f"work hours: {hours.describe(display_tz)}: {zone_choice.why}")
     problems = data.evidence_problems
     for e in problems:
         print(f"mailbox-audit: EVIDENCE {e.verification}: {e.path}: {e.verification_detail}", file=sys.stderr)

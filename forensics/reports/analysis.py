@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forensics.aggregate.expected import ExpectedAccess
+from forensics.aggregate.expected import ExpectedAccess, expected_column
 from forensics.aggregate.findings import ACCESS_PREFIX, Findings, WorkHours, admin_changes, findings
 
 
@@ -83,7 +83,7 @@ def findings_tables(
     if not len(pairs):
         pairs["operations"] = pd.Series([], dtype=object)
         pairs["operation_rows"] = pd.Series([], dtype=object)
-    return pairs, admin_changes(frame), findings_basis(result)
+    return pairs, admin_changes(frame), findings_basis(result, frame)
 
 
 #: the sentence that says what the pairs' counts are (reports print it above the table)
@@ -96,17 +96,24 @@ COUNT_BASIS = {
 }
 
 
-def findings_basis(result: Findings) -> str:
+def findings_basis(result: Findings, frame: pd.DataFrame | None = None) -> str:
     """The sentences a report prints above its pairs table: what "after hours" meant and
-    which pairs the examiner marked as expected (and which marks matched nothing)."""
+    which pairs the examiner marked as expected, which marks matched nothing, and which only
+    miss because the query, a quick filter or Hide expected hid their rows (``frame``: all
+    loaded rows, where such a mark still explains rows)."""
     tz = result.tz if result.tz is not None else "UTC"
     text = f"After hours means outside {result.work_hours.describe(tz)}. " + COUNT_BASIS[result.count]
     if result.expected_pairs:
         text += (f" {result.expected_pairs} pair(s) the examiner marked as expected access are listed after the "
                  "others, with the reason in the expected column; their rows are still counted and shown.")
-    if result.unmatched:
-        text += (f" {len(result.unmatched)} expected-access mark(s) match no pair in view: "
-                 + "; ".join(m.scope for m in result.unmatched) + ".")
+    hidden = [m for m in result.unmatched if frame is not None and expected_column(frame, [m]).notna().any()]
+    absent = [m for m in result.unmatched if m not in hidden]
+    if hidden:
+        text += (f" {len(hidden)} expected-access mark(s) match pairs hidden by the view (the query or filters "
+                 "leave out their rows; they are in the loaded evidence): " + "; ".join(m.scope for m in hidden) + ".")
+    if absent:
+        text += (f" {len(absent)} expected-access mark(s) match no pair in the loaded evidence: "
+                 + "; ".join(m.scope for m in absent) + ".")
     return text
 
 

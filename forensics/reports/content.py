@@ -27,6 +27,8 @@ from forensics.reports.versions import dependency_versions, tool_version
 
 #: events shown in HTML/PDF by default; the CSV alongside always has them all
 DEFAULT_EVENT_CAP = 1000
+#: the order of events a report built without the grid states (``build_report``)
+TIME_ORDER = "time ascending (equal times in load order, rows without a time last)"
 #: columns of the events table in HTML/PDF (XLSX/CSV carry every column)
 EVENT_COLUMNS = ["time", "operation", "mailbox", "actor", "logon_type", "folder", "item",
                  "client_ip", "client_app", "outcome", "evidence", "record_id"]
@@ -98,6 +100,10 @@ class ReportData:
     custody_summary: CustodySummary = field(default_factory=CustodySummary)
     events_csv_name: str = ""  # companion CSV of all events (HTML/PDF)
     findings_basis: str = ""  # work hours and expected-access marks behind the pairs table
+    #: the order the events are listed in, in words (reports print it above the events)
+    events_order: str = ""
+    #: the events table's columns in HTML/PDF (the grid's visible columns when exported from it)
+    event_columns: list[str] = field(default_factory=lambda: list(EVENT_COLUMNS))
 
     @property
     def title(self) -> str:
@@ -204,12 +210,19 @@ def build_report(
     event_cap: int = DEFAULT_EVENT_CAP,
     heatmaps: bool = True,
     keep_order: bool = False,
+    order: str = "",
+    columns: Sequence[str] | None = None,
     work_hours: WorkHours | None = None,
     expected: Sequence[ExpectedAccess] = (),
     count: str = "accesses",
+    work_hours_note: str = "",
 ) -> ReportData:
     """Gather a report. ``frame`` is everything loaded; ``view`` the rows the query keeps
-    (defaults to ``frame``). Only schema columns of the view are reported as events."""
+    (defaults to ``frame``). Only schema columns of the view are reported as events.
+
+    Events are sorted by time ascending (stable: equal times keep load order, no time last)
+    unless ``keep_order`` (the GUI: exactly the grid's order, described by ``order``);
+    ``columns`` picks the printed events table's columns (the grid's visible ones)."""
     from forensics.query import resolve_tz  # the display zone parser the query bar uses
 
     view = frame if view is None else view
@@ -217,9 +230,15 @@ def build_report(
     custody = custody or CustodyLog(None)
     lines = custody.lines()
     events = view[[c for c in schema.COLUMNS if c in view.columns]]
-    if "time" in events and not keep_order:  # keep_order: exactly as the grid shows them
-        events = events.sort_values("time", kind="stable")
+    if keep_order:  # exactly as the grid shows them
+        events_order = order or "as given (not sorted)"
+    else:
+        events = events.sort_values("time", kind="stable", na_position="last") if "time" in events else events
+        events_order = TIME_ORDER
+    shown = [c for c in (columns or ()) if c in events.columns] or list(EVENT_COLUMNS)
     findings, changes, basis = analysis.findings_tables(view, frame, tz, work_hours, expected, count)
+    if work_hours_note:  # why the work hours are counted in that zone
+        basis = f"Work-hours zone: {work_hours_note}. {basis}"
     data = ReportData(
         case_name=case_name or "(no case)",
         case_number=case_number,
@@ -244,6 +263,8 @@ def build_report(
         custody_entries=len(lines),
         custody_head=custody.head(),
         findings_basis=basis,
+        events_order=events_order,
+        event_columns=shown,
         custody_summary=summarize(custody),
     )
     if heatmaps:

@@ -34,13 +34,28 @@ class ExportResult:
 
 
 def format_for(path: Path, requested: str | None) -> str:
-    """The format asked for, else the one the file name implies."""
-    fmt = (requested or path.suffix.lstrip(".")).lower()
-    if fmt == "htm":
-        fmt = "html"
-    if fmt not in FORMATS:
-        raise ReportError(f"unknown report format '{fmt}' (use {', '.join(FORMATS)})")
+    """The format the file name's extension says; ``requested`` (a dialog filter, ``--format``)
+    only decides for a name without a report extension. A name whose extension says another
+    format is refused: ``case1.pdf`` holding HTML would mislead whoever opens it, and custody
+    would log it under the wrong format."""
+    named = _known(path.suffix.lstrip("."))
+    wanted = _known(requested) if requested else None
+    if requested and wanted is None:
+        raise ReportError(f"unknown report format '{requested}' (use {', '.join(FORMATS)})")
+    if named is not None and wanted is not None and named != wanted:
+        raise ReportError(f"{path.name}: the name ends in {path.suffix} but the {wanted.upper()} format was "
+                          f"chosen; name it {path.stem}{SUFFIX[wanted]} or choose {named.upper()}")
+    fmt = named or wanted
+    if fmt is None:
+        shown = f"'{path.suffix}'" if path.suffix else "no extension"
+        raise ReportError(f"unknown report format: {path.name} has {shown} (name it .html, .pdf, .xlsx or .csv)")
     return fmt
+
+
+def _known(text: str | None) -> str | None:
+    fmt = (text or "").lower()
+    fmt = "html" if fmt == "htm" else fmt
+    return fmt if fmt in FORMATS else None
 
 
 def companion_path(out: Path) -> Path:

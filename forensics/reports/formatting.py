@@ -3,21 +3,44 @@ HTML and PDF renderers so both show exactly the same text."""
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 import pandas as pd
 
+from forensics.aggregate.work_hours import after_hours_text
+
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
+def is_utc(tz: tzinfo) -> bool:
+    return tz is timezone.utc or getattr(tz, "key", None) in ("UTC", "Etc/UTC")
+
+
 def fmt_time(value: Any, tz: tzinfo) -> str:
+    """A time in the display zone; outside UTC with its own UTC offset ("-04:00"): a named
+    zone changes offset at daylight saving, so one offset stated for the whole report
+    would be wrong for part of it."""
     if value is None or isinstance(value, str) and not value or (not isinstance(value, datetime) and pd.isna(value)):
         return ""
     stamp = pd.Timestamp(value)
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
-    return stamp.tz_convert(tz).strftime(TIME_FORMAT)
+    local = stamp.tz_convert(tz)
+    if is_utc(tz):
+        return local.strftime(TIME_FORMAT)
+    offset = local.strftime("%z")
+    return f"{local.strftime(TIME_FORMAT)} {offset[:3]}:{offset[3:]}"
+
+
+def zoned_strings(series: pd.Series, tz: tzinfo) -> pd.Series:
+    """``fmt_time`` of a tz-aware column, vectorized."""
+    local = series.dt.tz_convert(tz)
+    text = local.dt.strftime(TIME_FORMAT)
+    if is_utc(tz):
+        return text
+    offset = local.dt.strftime("%z")
+    return text + " " + offset.str.slice(0, 3) + ":" + offset.str.slice(3)
 
 
 def fmt_utc(value: datetime) -> str:
@@ -39,7 +62,7 @@ def table_strings(frame: pd.DataFrame, columns: list[str], tz: tzinfo) -> list[l
             continue
         series = frame[col]
         if isinstance(series.dtype, pd.DatetimeTZDtype):
-            text = series.dt.tz_convert(tz).dt.strftime(TIME_FORMAT)
+            text = zoned_strings(series, tz)
         elif series.dtype == object and len(series) and isinstance(series.dropna().iloc[0] if series.notna().any() else None, datetime):
             text = series.map(lambda v: fmt_time(v, tz))
         elif str(series.dtype) in ("bool", "boolean"):
@@ -91,9 +114,14 @@ def display_tables(data: Any, tz: tzinfo) -> dict[str, tuple[list[str], list[lis
     """(columns, rows of strings) of every table a printed report shows."""
     from forensics.reports.content import EVENT_COLUMNS
 
+    columns = list(getattr(data, "event_columns", None) or EVENT_COLUMNS)
     findings_cols = [c for c in FINDINGS_COLUMNS if c in data.findings.columns] or list(data.findings.columns)
+    pairs = data.findings.head(TABLE_CAP)
+    if {"after_hours", "after_hours_share"} <= set(pairs.columns):  # "1 (<1%)", never a bare rounded share
+        pairs = pairs.assign(after_hours=[after_hours_text(c, s) for c, s in
+                                          zip(pairs["after_hours"].tolist(), pairs["after_hours_share"].tolist())])
     return {
-        "findings": (findings_cols, table_strings(data.findings.head(TABLE_CAP), findings_cols, tz)),
+        "findings": (findings_cols, table_strings(pairs, findings_cols, tz)),
         "admin": (ADMIN_COLUMNS, table_strings(data.admin_changes.head(TABLE_CAP), ADMIN_COLUMNS, tz)),
-        "events": (EVENT_COLUMNS, table_strings(data.events_shown, EVENT_COLUMNS, tz)),
+        "events": (columns, table_strings(data.events_shown, columns, tz)),
     }

@@ -96,7 +96,8 @@ def time_statement(frame: pd.DataFrame, display_tz: str) -> str:
     basis = _value_counts(frame, "time_basis")
     text = (
         "All times are stored in UTC. They are displayed in this report in the display time "
-        f"zone {display_tz}; the CSV and XLSX exports keep UTC (ISO 8601 with Z). "
+        f"zone {display_tz}, each with its own UTC offset when the zone is not UTC (a named zone's offset "
+        "changes with daylight saving); the CSV and XLSX exports keep UTC (ISO 8601 with Z). "
     )
     if basis:
         text += "How each row's time was obtained: " + _listing(basis) + ". "

@@ -201,7 +201,10 @@ def build_story(data: ReportData, styles: _Styles) -> list:
     p(esc(data.title), styles.h1)
     meta = [
         ("Case name", data.case_name), ("Case number", data.case_number or "—"), ("Examiner", data.examiner),
-        ("Report date", generated), ("Display time zone", f"{data.display_tz} (times in this zone unless marked UTC)"),
+        ("Report date", generated), ("Display time zone", f"{data.display_tz} (times in this zone unless marked UTC"
+                               + ("" if data.display_tz in ("UTC", "Etc/UTC") else
+                                  "; each time carries its own UTC offset, which changes with daylight saving "
+                                  "in a named zone") + ")"),
         ("Tool", data.tool),
         *data.custody_summary.lines(),
     ]
@@ -321,9 +324,11 @@ def build_story(data: ReportData, styles: _Styles) -> list:
     text += "."
     if data.events_csv_name:
         text += f" All {s.rows} rows are in the CSV alongside this report: {data.events_csv_name}."
+    if data.events_order:
+        text += f" Listed in {data.events_order}."
     p(esc(text))
     if rows:
-        story.append(_table(cols, rows, styles, _weights([1.55, 1.2, 1.8, 1.8, 0.9, 1.4, 2.0, 1.1, 1.3, 0.8, 1.5, 0.7])))
+        story.append(_table(cols, rows, styles, _weights([EVENT_WEIGHTS.get(c, 1.2) for c in cols])))
 
     p("10. Methodology and limits", styles.h2)
     p("Audit logging level implied by the evidence", styles.h3)
@@ -339,6 +344,12 @@ def build_story(data: ReportData, styles: _Styles) -> list:
     story.append(_table(["Component", "Version"], [["tool", data.tool], *[[n, v] for n, v in data.dependencies]],
                         styles, [BODY_WIDTH * 0.2, BODY_WIDTH * 0.25]))
     return story
+
+
+#: relative widths of the events table's columns (any visible column may be printed)
+EVENT_WEIGHTS = {"time": 1.55, "operation": 1.2, "mailbox": 1.8, "actor": 1.8, "logon_type": 0.9, "folder": 1.4,
+                 "item": 2.0, "client_ip": 1.1, "client_app": 1.3, "outcome": 0.8, "evidence": 1.5, "record_id": 0.7,
+                 "details": 3.0}
 
 
 def write_pdf(data: ReportData, path: Path) -> None:

@@ -115,6 +115,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
         *[[label, text] for label, text in data.custody_summary.lines()[1:]],
         ["Query", data.query or "(none: every loaded row)"],
         *[[f"Toggle: {k}", str(v)] for k, v in sorted(data.toggles.items())],
+        ["Events order", data.events_order],
         ["Rows in view", s.rows], ["Non-owner rows", s.non_owner_rows], ["Mailboxes", s.mailboxes],
         ["Actors", s.actors], ["First event (UTC)", fmt_utc(s.first) if s.first is not None else ""],
         ["Last event (UTC)", fmt_utc(s.last) if s.last is not None else ""],

@@ -41,3 +41,26 @@ def test_local_follows_dst(monkeypatch) -> None:
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_named_zone_round_trips_and_follows_dst_per_time() -> None:
+    # IANA tzdata: America/New_York is EST (-05:00) until 2024-03-10 07:00 UTC, EDT (-04:00) after
+    zone = DisplayZone.parse("America/New_York")
+    assert zone.kind == "named" and DisplayZone.parse(zone.storage()) == zone
+    assert zone.query_tz() == "America/New_York" and zone.label() == "America/New_York"
+    assert zone.offset_at(datetime(2024, 3, 10, 6, 30, tzinfo=timezone.utc)) == "UTC-05:00"
+    assert zone.offset_at(datetime(2024, 3, 10, 7, 30, tzinfo=timezone.utc)) == "UTC-04:00"
+    with pytest.raises(ValueError, match="zone name such as America/New_York"):
+        DisplayZone.parse("Mars/Olympus")
+
+
+def test_local_zone_reports_its_name_so_reports_follow_dst(monkeypatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        assert DisplayZone("local").query_tz() == "Europe/Berlin"  # not today's fixed offset
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -119,7 +119,7 @@ def test_expected_access_marks_from_the_cli_reach_the_report(
     html = out.read_text(encoding="utf-8")
     assert "migration &lt;b&gt;tool&lt;/b&gt;" in html and "<b>tool</b>" not in html
     assert "marked as expected access are listed after the others" in html
-    assert "1 expected-access mark(s) match no pair in view: ghost → ceo." in html
+    assert "1 expected-access mark(s) match no pair in the loaded evidence: ghost → ceo." in html
     assert "After hours means outside 08:00–18:00 on Mon, Tue, Wed, Thu, Fri" in html
     assert main(["case", "expect", str(case), "--actor", "ghost", "--mailbox", "CEO", "--remove"]) == 0
     assert main(["case", "expect", str(case), "--actor", "ghost", "--mailbox", "ceo", "--remove"]) == 2
