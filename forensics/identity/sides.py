@@ -3,8 +3,10 @@
 ``decide`` and ``person_label`` look at one combination at a time. Here every distinct form
 string (of either side) is analysed once (``forms.analyse``), each distinct (value, ids) pair
 gets what those functions derive from its forms (identity present? directory person? label?
-keys?), and rows keep only the pair number. Owner-by-alias between an actor pair and a
-mailbox pair is then a lookup of integer key ids (``shares_key``), not a set intersection.
+keys?), and rows keep only the pair number. Labels are then split across the pairs of both
+sides where one label would join accounts with different SIDs (``sid_split``). Owner-by-alias
+between an actor pair and a mailbox pair is a lookup of integer key ids (``shares_key``), not
+a set intersection.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pyarrow.compute as pc
 
 from forensics.identity.directory import Directory
 from forensics.identity.forms import Forms, analyse
+from forensics.identity.sid_split import ACCOUNT_SID_PREFIXES, split_labels
 
 KeyIds = tuple[np.ndarray, np.ndarray, int]  # key id of each form's key_a, key_b (-1: none); how many
 
@@ -29,7 +32,7 @@ class Side:
     rows: np.ndarray  # pair number of every row
     has_identity: np.ndarray  # bool per pair: some form is non-empty (else "missing-identity")
     person: np.ndarray  # directory person per pair (first form the directory knows), -1 none
-    label: np.ndarray  # object per pair: person_label(value, ids, directory)
+    label: np.ndarray  # object per pair: person_label(value, ids, directory), split by sid_split
     key_codes: np.ndarray  # sorted unique pair * n_keys + key id: the pair's identity keys
     n_keys: int  # size of the key numbering both sides share
     has_sid: np.ndarray  # bool per pair: some form is a SID
@@ -57,10 +60,39 @@ def sides(frame: pd.DataFrame, directory: Directory | None = None) -> tuple[Side
     index = np.asarray(encoded.indices, dtype=np.int64)
     split = len(actor.form_pair)
     key_ids = _key_ids(forms, index[:split] if split <= len(index) - split else index[split:])
-    return (
-        _side(actor, index[:split], forms, key_ids, directory),
-        _side(mailbox, index[split:], forms, key_ids, directory),
+    actor_side = _side(actor, index[:split], forms, key_ids, directory)
+    mailbox_side = _side(mailbox, index[split:], forms, key_ids, directory)
+    _split_contradicted((actor, actor_side, index[:split]), (mailbox, mailbox_side, index[split:]), forms, directory)
+    return actor_side, mailbox_side
+
+
+def _split_contradicted(
+    actor: tuple[_Pairs, Side, np.ndarray], mailbox: tuple[_Pairs, Side, np.ndarray], forms: Forms,
+    directory: Directory | None,
+) -> None:
+    """Give accounts that share a label but not a SID distinct labels (``sid_split``)."""
+    is_sid = forms.sid & forms.truthy
+    if is_sid.any():
+        is_sid &= np.asarray(pc.starts_with(forms.key_a.fill_null(""), pattern=ACCOUNT_SID_PREFIXES[0]))\
+            | np.asarray(pc.starts_with(forms.key_a.fill_null(""), pattern=ACCOUNT_SID_PREFIXES[1]))
+    if not is_sid.any():
+        return
+    sid_text, sid_number = np.unique(
+        np.asarray(pc.ascii_upper(forms.key_a.filter(pa.array(is_sid))).to_numpy(zero_copy_only=False), dtype=object),
+        return_inverse=True,
     )
+    code_of = np.full(len(is_sid), -1, dtype=np.int64)
+    code_of[is_sid] = sid_number
+    named = np.array([bool(name) for name in directory.names], dtype=bool) if directory is not None else None
+    labels, fixed, sid_pair, sid_code = [], [], [], []
+    for pairs, side, index in (actor, mailbox):
+        labels.append(side.label)
+        fixed.append(named[np.maximum(side.person, 0)] & (side.person >= 0) if named is not None and len(named)
+                     else np.zeros(len(side.label), dtype=bool))
+        on = is_sid[index]
+        sid_pair.append(pairs.form_pair[on])
+        sid_code.append(code_of[index[on]])
+    actor[1].label, mailbox[1].label = split_labels(labels, fixed, sid_pair, sid_code, sid_text)
 
 
 def shares_key(actor: Side, mailbox: Side, actor_pair: np.ndarray, mailbox_pair: np.ndarray) -> np.ndarray:

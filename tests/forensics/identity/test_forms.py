@@ -20,7 +20,7 @@ from forensics import schema
 from forensics.identity.directory import Directory, load_directory
 from forensics.identity.forms import analyse
 from forensics.identity.keys import alias_of, id_like, identity_keys, is_address, opaque_kind
-from forensics.identity.people import add_person_keys, person_label
+from forensics.identity.people import add_person_keys, person_labels
 from forensics.identity.resolve import ADMIN_OPERATIONS, decide, resolve_logon_types
 
 IDS = (
@@ -121,8 +121,13 @@ def test_bulk_resolution_matches_decide_and_person_label_row_by_row(with_directo
     frame = random_frame(7, 1500)
     out = resolve_logon_types(frame, directory=chosen)
     keys = add_person_keys(frame, chosen)
+    pairs = [(scalar(a), scalar(i)) for a, i in zip(frame["actor"], frame["actor_ids"])]
+    pairs += [(scalar(m), scalar(i)) for m, i in zip(frame["mailbox"], frame["mailbox_ids"])]
+    labels = person_labels(pairs, chosen)  # the SIDs of both sides' forms split labels
+    actor_labels, mailbox_labels = labels[: len(frame)], labels[len(frame) :]
+    assert any(label and "[S-1-5-21-9-" in label for label in labels)  # the frame has such splits
     seen = set()
-    for row, got, keyed in zip(frame.itertuples(), out.itertuples(), keys.itertuples()):
+    for n, (row, got, keyed) in enumerate(zip(frame.itertuples(), out.itertuples(), keys.itertuples())):
         actor, mailbox, actor_ids, mailbox_ids = map(scalar, (row.actor, row.mailbox, row.actor_ids, row.mailbox_ids))
         if pd.isna(row.logon_type):
             kind, rule = decide(actor, mailbox, actor_ids, mailbox_ids, scalar(row.admin_rights), chosen)
@@ -133,9 +138,9 @@ def test_bulk_resolution_matches_decide_and_person_label_row_by_row(with_directo
         assert (got.logon_type, got.logon_rule) == (kind, rule), row
         seen.add(rule)
         for label in (scalar(got.actor_key), scalar(keyed.actor_key)):
-            assert label == person_label(actor, actor_ids, chosen), row
+            assert label == actor_labels[n], row
         for label in (scalar(got.mailbox_key), scalar(keyed.mailbox_key)):
-            assert label == person_label(mailbox, mailbox_ids, chosen), row
+            assert label == mailbox_labels[n], row
     expected = {"missing-identity", "alias-match", "admin-flag", "no-match", "admin-command", "source", "source:UserType"}
     if with_directory:
         expected |= {"directory", "directory+admin-flag"}
@@ -145,7 +150,9 @@ def test_bulk_resolution_matches_decide_and_person_label_row_by_row(with_directo
 def test_key_categories_are_what_pandas_makes_of_the_labels() -> None:
     frame = random_frame(3, 300)
     out = add_person_keys(frame)
-    labels = [person_label(scalar(a), scalar(i)) for a, i in zip(frame["mailbox"], frame["mailbox_ids"])]
+    pairs = [(scalar(a), scalar(i)) for a, i in zip(frame["actor"], frame["actor_ids"])]
+    pairs += [(scalar(m), scalar(i)) for m, i in zip(frame["mailbox"], frame["mailbox_ids"])]
+    labels = person_labels(pairs)[len(frame) :]
     expected = pd.Categorical(pd.array(labels, dtype=object).to_numpy())
     assert out["mailbox_key"].cat.categories.equals(expected.categories)
     assert out["mailbox_key"].dtype == expected.dtype
