@@ -153,6 +153,10 @@ def identity_statement(frame: pd.DataFrame) -> str:
         "linked:<field> when the user is the actor. Cmdlets on organisation objects (plans, policies, tenant "
         "configuration) name no mailbox (details: object=). Exchange's own health and test traffic (is:probe) "
         "is counted but left out of the findings pairs and the non-owner heatmap. "
+        "Person labels (the heatmap, findings and this report) follow the same rule without a directory "
+        "export: when one alias is seen with two or more account SIDs, each SID's forms get their own label "
+        "(alias [SID]) and forms of that alias without a SID are labelled alias (SID unknown), attributed to "
+        "neither account. "
     )
     if rules:
         text += "Rules that decided the logon type (column logon_rule): " + _listing(rules) + "."
