@@ -28,6 +28,7 @@ def _load_builtin() -> None:
     from forensics.parsers import ual  # noqa: F401
     from forensics.parsers import ual_json  # noqa: F401
     from forensics.parsers import mailbox_audit  # noqa: F401
+    from forensics.parsers import admin_audit  # noqa: F401
     from forensics.parsers import httpproxy  # noqa: F401
     from forensics.parsers import msgtrk  # noqa: F401
 
