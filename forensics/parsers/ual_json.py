@@ -8,7 +8,8 @@ Why a parser of its own but no mapping of its own: these hold the very records o
 ``AuditData`` column (management activity API schema, reference/evidence-formats.md §5.2), so
 they become the same Arrow record table (``ual_mapping.AUDIT_SCHEMA``) and go through the CSV
 parser's mapping, identity links, completeness (``ResultIndex``/``ResultCount`` where a
-wrapper carries them) and throttling checks (``UalParser._map``).
+wrapper carries them) and throttling checks (``UalParser._map``). A record delivered twice is
+counted once (``ual_duplicates``).
 
 Reading: JSON lines are cut at line breaks; anything else (arrays, pretty-printed objects,
 Graph pages) is split into records by ``jsonsplit`` in bounded blocks. A block of records is
@@ -41,6 +42,7 @@ from forensics.parsers.jsonsplit import MAX_RECORD, Piece, blocks_of_records, li
 from forensics.parsers.prefetch import blocks
 from forensics.parsers.ual import UalParser, _fit
 from forensics.parsers.ual_completeness import ExportCompleteness
+from forensics.parsers.ual_duplicates import DuplicateWatch
 from forensics.parsers.ual_mapping import AUDIT_SCHEMA
 from forensics.parsers.ual_throttling import ThrottleWatch
 
@@ -129,6 +131,7 @@ class UalJsonParser(UalParser):
         throttling = ThrottleWatch()
         mode, depth = _mode(_text_head(ctx.reader.peek(1 << 16)))
         self._shape: str | None = None
+        self._duplicates = DuplicateWatch()
         pieces = self._lines(ctx) if mode == "lines" else self._values(ctx, depth)
         for texts_payload, numbers, kind in pieces:
             ctx.check_cancel()
@@ -222,6 +225,11 @@ class UalJsonParser(UalParser):
         completeness.add(cols, len(numbers))
         if not len(numbers):
             return None
+        keep = self._duplicates.keep(records, numbers, ctx.report)
+        if not keep.all():
+            mask = pa.array(keep)
+            records, numbers = records.filter(mask), numbers[keep]
+            cols = {k: v.filter(mask) for k, v in cols.items()}
         return self._map(ctx, records, cols, numbers)
 
     def _fast(self, payload: bytes, n: int) -> tuple[pa.Table | pa.Array, dict[str, pa.Array]] | None:

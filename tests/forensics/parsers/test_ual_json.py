@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from forensics.errors import UnsupportedFormatError
-from forensics.parsers import jsonsplit, registry, ual_json
+from forensics.parsers import jsonsplit, registry, ual_duplicates, ual_json
 from forensics.parsers.base import LoadOptions
 from forensics.parsers.ual import UalParser
 from forensics.parsers.ual_json import UalJsonParser
@@ -253,3 +253,14 @@ def test_split_respects_strings_and_escapes() -> None:
     assert [json.loads(x) for x in result.piece.payload.splitlines()] == [
         {"a": "x\\", "b": '}{"]', "c": [1, {"d": 2}]}, {"e": "line\nbreak"}]
     assert result.piece.junk == ["null"]
+
+
+def test_a_record_delivered_twice_is_counted_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # collectors pulling overlapping windows append the same record again (same Id and content)
+    monkeypatch.setattr(ual_json, "BLOCK", 4000)  # the repeat in a later block than the first
+    edited = dict(COMPOSITE_SEND_AS, UserId="someone-else@contoso.com")
+    frame, report, _ = parse(tmp_path, lines(RECORDS + [COMPOSITE_BIND, COMPOSITE_SEND_AS, edited]), "api.jsonl")
+    assert report.records == 10 and report.accepted == 7
+    assert report.skipped[ual_duplicates.REASON] == 2
+    assert (frame["operation"] == "MailItemsAccessed").sum() == 4  # not 6
+    assert [w.location for w in report.warnings if "same Id but other content" in w.message] == ["record 10"]
