@@ -133,16 +133,16 @@ class UalJsonParser(UalParser):
         self._shape: str | None = None
         self._duplicates = DuplicateWatch()
         pieces = self._lines(ctx) if mode == "lines" else self._values(ctx, depth)
-        for texts_payload, numbers, kind in pieces:
+        for payload, numbers, kind in pieces:
             ctx.check_cancel()
-            frame = self._block(ctx, texts_payload, numbers, kind, completeness)
+            frame = self._block(ctx, payload, numbers, kind, completeness)
             if frame is not None and len(frame):
                 throttling.add(frame)
                 yield frame
         completeness.report_to(ctx.report)
         throttling.report_to(ctx.report)
 
-    def _lines(self, ctx: ParseContext) -> Iterator[tuple[tuple[bytes, list[bytes] | None], np.ndarray, str]]:
+    def _lines(self, ctx: ParseContext) -> Iterator[tuple[bytes, np.ndarray, str]]:
         """JSON lines: whole lines of each block, numbered by line."""
         carry = b""
         lines_before = 0
@@ -165,16 +165,16 @@ class UalJsonParser(UalParser):
             yield self._line_piece(carry + b"\n", lines_before)
 
     @staticmethod
-    def _line_piece(part: bytes, lines_before: int) -> tuple[tuple[bytes, list[bytes] | None], np.ndarray, str]:
+    def _line_piece(part: bytes, lines_before: int) -> tuple[bytes, np.ndarray, str]:
         count = part.count(NEWLINE)
         if b"\r" not in part and b"\n\n" not in part and not part.startswith(NEWLINE):  # memchr-fast checks
-            return (part, None), np.arange(lines_before + 1, lines_before + count + 1, dtype=np.int64), "line"
+            return part, np.arange(lines_before + 1, lines_before + count + 1, dtype=np.int64), "line"
         begin, end, index = line_spans(part)
         numbers = (index + lines_before + 1).astype(np.int64)
         payload = b"\n".join(part[b:e] for b, e in zip(begin.tolist(), end.tolist())) + b"\n"
-        return (payload, None), numbers, "line"
+        return payload, numbers, "line"
 
-    def _values(self, ctx: ParseContext, depth: int) -> Iterator[tuple[tuple[bytes, list[bytes] | None], np.ndarray, str]]:
+    def _values(self, ctx: ParseContext, depth: int) -> Iterator[tuple[bytes, np.ndarray, str]]:
         """Arrays, concatenated objects, Graph pages: records found by ``jsonsplit``."""
         done = 0
         for piece, offset, trouble in blocks_of_records(self._stream(ctx), depth, check_gaps=depth < 2):
@@ -191,7 +191,7 @@ class UalJsonParser(UalParser):
                 continue
             numbers = np.arange(done + 1, done + len(piece.spans) + 1, dtype=np.int64)
             done += len(piece.spans)
-            yield (piece.payload, None), numbers, "record"
+            yield piece.payload, numbers, "record"
 
     @staticmethod
     def _overflow(ctx: ParseContext, where: str) -> None:
@@ -201,9 +201,9 @@ class UalJsonParser(UalParser):
                                 "see the warnings)")
 
     # -- one block of records ----------------------------------------------------------------
-    def _block(self, ctx: ParseContext, texts: tuple[bytes, list[bytes] | None], numbers: np.ndarray, kind: str,
+    def _block(self, ctx: ParseContext, payload: bytes, numbers: np.ndarray, kind: str,
                completeness: ExportCompleteness) -> pd.DataFrame | None:
-        payload = texts[0]
+        """Rows of one block's records (one per line of ``payload``); ``kind`` names them in warnings."""
         if not len(numbers):
             return None
         if self._shape is None:

@@ -264,3 +264,12 @@ def test_a_record_delivered_twice_is_counted_once(tmp_path: Path, monkeypatch: p
     assert report.skipped[ual_duplicates.REASON] == 2
     assert (frame["operation"] == "MailItemsAccessed").sum() == 4  # not 6
     assert [w.location for w in report.warnings if "same Id but other content" in w.message] == ["record 10"]
+
+
+def test_one_content_blob_array_per_line(tmp_path: Path, csv_rows: pd.DataFrame) -> None:
+    # a collector saving each content blob (a JSON array) as one line
+    text = json.dumps(RECORDS[:3]) + "\n" + json.dumps(RECORDS[3:]) + "\n"
+    frame, report, path = parse(tmp_path, text, "blobs.jsonl")
+    assert registry.detect(path.read_bytes(), path) is UalJsonParser
+    pd.testing.assert_frame_equal(comparable(frame), comparable(csv_rows))
+    assert report.bad == 0 and report.records == 7
