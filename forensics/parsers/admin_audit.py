@@ -34,7 +34,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from forensics.errors import ParseError
@@ -84,7 +83,7 @@ class AdminAuditParser(Parser):
         data = read_all(ctx, None if xml else MAX_RECORD)
         records = self._read_xml(ctx, data) if xml else self._read_csv(ctx, data)
         if records:
-            yield self._rows(ctx, records, xml)
+            yield self._rows(ctx, records)
 
     # -- readers ------------------------------------------------------------------------------
     def _read_csv(self, ctx: ParseContext, data: bytes) -> list[dict]:
@@ -161,7 +160,7 @@ class AdminAuditParser(Parser):
         return records
 
     # -- mapping ------------------------------------------------------------------------------
-    def _rows(self, ctx: ParseContext, records: list[dict], xml: bool) -> pd.DataFrame:
+    def _rows(self, ctx: ParseContext, records: list[dict]) -> pd.DataFrame:
         rows = []
         for r in records:
             outcome = _OUTCOMES.get(r["succeeded"].strip().lower())

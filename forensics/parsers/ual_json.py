@@ -38,7 +38,7 @@ from forensics.parsers import registry
 from forensics.parsers.arrowtext import S
 from forensics.parsers.base import ParseContext
 from forensics.parsers.encoding import detect_encoding
-from forensics.parsers.jsonsplit import MAX_RECORD, Piece, blocks_of_records, line_spans
+from forensics.parsers.jsonsplit import MAX_RECORD, blocks_of_records, line_spans
 from forensics.parsers.prefetch import blocks
 from forensics.parsers.ual import UalParser, _fit
 from forensics.parsers.ual_completeness import ExportCompleteness
