@@ -176,3 +176,18 @@ def test_mailbox_audit_look_alikes_keep_their_parser(tmp_path: Path) -> None:
     admin_xml = tmp_path / "admin.xml"
     admin_xml.write_text(DOC_EXAMPLE.format(more=""), encoding="utf-8")
     assert MailboxAuditParser.sniff(admin_xml.read_bytes(), admin_xml) == 0
+
+
+def test_csv_look_alikes_keep_their_parser(tmp_path: Path) -> None:
+    # Search-MailboxAuditLog | Export-Csv (reference/evidence-formats.md §4) and a UAL export
+    mailbox_csv = tmp_path / "mailbox.csv"
+    mailbox_csv.write_text('"Operation","OperationResult","LogonType","MailboxOwnerUPN","LogonUserDisplayName","LastAccessed"\r\n'
+                           '"FolderBind","Succeeded","Delegate","ceo@contoso.com","Eve","3/5/2024 10:00:00 AM"\r\n', encoding="utf-8")
+    assert AdminAuditParser.sniff(mailbox_csv.read_bytes(), mailbox_csv) == 0
+    assert registry.detect(mailbox_csv.read_bytes(), mailbox_csv) is MailboxAuditParser
+    ual_csv = tmp_path / "ual.csv"
+    ual_csv.write_text('CreationDate,UserIds,Operations,AuditData\r\n2024-03-05T10:00:00,a@b,Set-Mailbox,"{}"\r\n', encoding="utf-8")
+    assert AdminAuditParser.sniff(ual_csv.read_bytes(), ual_csv) == 0
+    admin_csv = tmp_path / "admin.csv"
+    admin_csv.write_text(csv_export([row("Get-Mailbox", "", "")]).split("\r\n", 1)[1], encoding="utf-8")  # -NoTypeInformation
+    assert registry.detect(admin_csv.read_bytes(), admin_csv) is AdminAuditParser

@@ -88,6 +88,10 @@ SHAPES = {
     "concatenated.json": lambda rs: "".join(json.dumps(r, indent=1) + "\n" for r in rs),
     "search-unifiedauditlog.json": lambda rs: convert_to_json(rs),
     "graph-records.json": lambda rs: graph_page(rs),
+    # scripts that expand AuditData before saving (ConvertFrom-Json, then ConvertTo-Json -Depth 10)
+    "expanded-audit-data.json": lambda rs: json.dumps([{"RecordType": r.get("RecordType"), "CreationDate": "2024-03-05T09:00:00",
+                                                         "UserIds": r.get("UserId"), "Operations": r["Operation"],
+                                                         "AuditData": r} for r in rs], indent=2),
 }
 
 
