@@ -98,13 +98,21 @@ def split(buf: bytes, depth: int, start_depth: int, final: bool, check_gaps: boo
 def _junk(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray, tail: int | None, buf: bytes) -> list[str]:
     """Values between records that are not objects (``null``, numbers, strings): the caller
     counts each as a bad record. Gaps before each record, and with ``tail`` the end's."""
-    sig_sum = np.concatenate(([0], np.cumsum(~_SPACE[arr], dtype=np.int64)))
-    gap_from = np.concatenate(([0], ends[:-1] + 1)) if len(ends) else np.zeros(0, dtype=np.int64)
+    gap_from = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64) if len(ends) else np.zeros(0, dtype=np.int64)
     gap_to = starts.astype(np.int64)
     if tail is not None:
-        gap_from = np.concatenate((gap_from, [ends[-1] + 1 if len(ends) else 0]))
-        gap_to = np.concatenate((gap_to, [tail]))
-    counts = sig_sum[gap_to] - sig_sum[gap_from]
+        gap_from = np.concatenate((gap_from, [ends[-1] + 1 if len(ends) else 0])).astype(np.int64)
+        gap_to = np.concatenate((gap_to, [tail])).astype(np.int64)
+    # only the gap bytes are looked at (a cumulative sum over the whole block cost 3 s per 200 MB)
+    lengths = np.maximum(gap_to - gap_from, 0)
+    counts = np.zeros(len(lengths), dtype=np.int64)
+    total = int(lengths.sum())
+    if total:
+        first = np.cumsum(lengths) - lengths
+        index = np.repeat(gap_from - first, lengths) + np.arange(total)
+        significant = (~_SPACE[arr[index]]).astype(np.int64)
+        filled = np.flatnonzero(lengths)
+        counts[filled] = np.add.reduceat(significant, first[filled])
     found: list[str] = []
     for i in np.flatnonzero(counts > 0).tolist():
         text = buf[int(gap_from[i]) : int(gap_to[i])].decode("utf-8", "replace")
