@@ -80,16 +80,15 @@ class LoadResult:
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Files as given, and folders searched recursively for files of a supported type.
 
-    A folder contributes files whose extension a parser claims, plus extension-less files
-    (IIS and export files are often renamed); files given explicitly are always tried.
+    A folder contributes files whose extension a parser claims (``.json`` only when a parser
+    recognises the content: ``registry.folder_claims``); files given explicitly are always tried.
     """
     out: list[Path] = []
-    extensions = registry.supported_extensions()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.suffix.lower() in extensions:
+                if registry.folder_claims(child):
                     out.append(child)
         else:
             out.append(path)

@@ -276,13 +276,25 @@ def cmdlet_fields(event_id: int, strings: list[str]) -> dict | None:
     if int(event_id) not in OUTCOMES or not strings or not (strings[0] or "").strip():
         return None
     strings = [("" if s is None else str(s)) for s in strings]
-    cmdlet = strings[0].strip()
     raw_params = strings[1].strip() if len(strings) > 1 else ""
-    params = parse_parameters(raw_params)
+    outcome = OUTCOMES[int(event_id)]
+    return call_fields(
+        strings[0].strip(), parse_parameters(raw_params), raw_params, caller=strings[2].strip() if len(strings) > 2 else "",
+        outcome=outcome, sids=[s.strip() for s in strings[3:5] if s.strip()],
+        client_app=(strings[5].strip() or None) if len(strings) > 5 else None,
+        process_id=strings[6].strip() if len(strings) > 6 else "",
+        error=_error_text(strings) if outcome == "Failure" else None,
+    )
+
+
+def call_fields(
+    cmdlet: str, params: dict[str, str | bool], raw_params: str, *, caller: str, outcome: str | None,
+    sids: Sequence[str] = (), client_app: str | None = None, process_id: str = "", error: str | None = None,
+) -> dict:
+    """Row columns of one cmdlet call, whatever recorded it (the cmdlet log, an admin audit
+    log export): one vocabulary and one target rule for every source."""
     operation, flags = classify(cmdlet, params)
     mailbox, folder = _target(cmdlet, params)
-    caller = strings[2].strip() if len(strings) > 2 else ""
-    sids = [s.strip() for s in strings[3:5] if s.strip()]
     details = [f"cmdlet={cmdlet}", f"parameters={raw_params}"]
     target_object = _object(cmdlet, params)
     if target_object:
@@ -296,20 +308,19 @@ def cmdlet_fields(event_id: int, strings: list[str]) -> dict | None:
     grantee = _text(_get(params, "User", "Trustee", "GrantSendOnBehalfTo", "ForwardingSmtpAddress", "ForwardingAddress"))
     if grantee:
         details.append(f"target_user={grantee}")
-    if len(strings) > 6 and strings[6].strip():
-        details.append(f"process_id={strings[6].strip()}")
-    error = _error_text(strings) if OUTCOMES[int(event_id)] == "Failure" else None
+    if process_id:
+        details.append(f"process_id={process_id}")
     if error:
         details.append(f"error={error}")
     return {
         "operation": operation,
-        "outcome": OUTCOMES[int(event_id)],
+        "outcome": outcome,
         "mailbox": mailbox,
         "mailbox_ids": mailbox,
         "folder": folder,
         "actor": caller or (sids[0] if sids else None),
         "actor_ids": "|".join(v for v in dict.fromkeys([caller, *sids]) if v) or None,
-        "client_app": (strings[5].strip() or None) if len(strings) > 5 else None,
+        "client_app": client_app,
         "item": cmdlet,
         "details": "; ".join(details),
         "mapping": mapping,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from forensics.errors import UnsupportedFormatError
 from forensics.parsers import unread
-from forensics.parsers.base import Parser
+from forensics.parsers.base import SNIFF_BYTES, Parser
 
 PARSERS: list[type[Parser]] = []
 _builtin_loaded = False
@@ -26,7 +26,9 @@ def _load_builtin() -> None:
     from forensics.parsers import eventviewer_csv  # noqa: F401
     from forensics.parsers import iis  # noqa: F401
     from forensics.parsers import ual  # noqa: F401
+    from forensics.parsers import ual_json  # noqa: F401
     from forensics.parsers import mailbox_audit  # noqa: F401
+    from forensics.parsers import admin_audit  # noqa: F401
     from forensics.parsers import httpproxy  # noqa: F401
     from forensics.parsers import msgtrk  # noqa: F401
 
@@ -68,3 +70,24 @@ def detect(head: bytes, path: Path) -> type[Parser]:
 
 def supported_extensions() -> set[str]:
     return {ext for p in all_parsers() for ext in p.extensions}
+
+
+#: extensions countless non-evidence files share (a case's truth.json, tool settings): a file
+#: found in a folder with one is taken only when a parser recognises its content
+SNIFFED_IN_FOLDERS = frozenset({".json"})
+
+
+def folder_claims(path: Path) -> bool:
+    """Whether a file found while searching a folder is taken as evidence (files given
+    explicitly are always tried)."""
+    suffix = path.suffix.lower()
+    if suffix not in supported_extensions():
+        return False
+    if suffix not in SNIFFED_IN_FOLDERS:
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+    except OSError:
+        return True  # the load reports why it cannot be read
+    return any(parser.sniff(head, path) > 0 for parser in all_parsers())

@@ -113,6 +113,11 @@ class UalParser(Parser):
             keep = pa.array(ok)
             cols = {name: col.filter(keep) for name, col in cols.items() if name != "auditdata"}
             numbers = numbers[ok]
+        return self._map(ctx, parsed, cols, numbers)
+
+    def _map(self, ctx: ParseContext, parsed: pa.Table, cols: dict[str, pa.ChunkedArray], numbers: np.ndarray) -> pd.DataFrame:
+        """Rows of parsed AuditData records (``AUDIT_SCHEMA``), accounted in the report; shared
+        with the JSON parser (``ual_json``), which feeds the same record table."""
         if getattr(self, "_links", None) is not None:
             self._links.add(parsed, numbers)
         frame, skipped, accepted = map_records(parsed, cols, numbers, ctx.options.all_events)

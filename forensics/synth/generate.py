@@ -11,7 +11,8 @@ Output layout (``OUT``)::
     evidence/iis2003/   W3SVC1/exYYMMDD.log (Exchange 2003 OWA/WebDAV)
     evidence/httpproxy/ <Protocol>/HttpProxy_YYYYMMDDHH-1.LOG (Exchange 2013+ front end; only when asked)
     evidence/mailbox-audit/SearchMailboxAuditLog.csv, SearchResult.xml
-    evidence/ual/AuditLog_Purview.csv, AuditLog_Classic.csv, SearchUnifiedAuditLog.csv
+    evidence/ual/AuditLog_Purview.csv, AuditLog_Classic.csv, SearchUnifiedAuditLog.csv,
+                        AuditLog_ManagementAPI.jsonl (Management Activity API JSON lines; only when asked)
 
 Load ``OUT/evidence`` as evidence; ``truth.json`` and ``identities.csv`` are not evidence.
 """
@@ -34,16 +35,17 @@ from forensics.synth.formats.httpproxy import HttpProxyEmitter
 from forensics.synth.formats.iis import Iis2003Emitter, IisEmitter
 from forensics.synth.formats.mailbox_audit import MailboxAuditEmitter, MailboxAuditXmlEmitter
 from forensics.synth.formats.ual import UalEmitter
+from forensics.synth.formats.ual_json import UalJsonEmitter
 from forensics.synth.scenario import Scenario
 from forensics.synth.scenarios import get_scenario, with_staff
 from forensics.synth.truth import TRUTH_VERSION, Tally, iso, write_truth
 
 #: format groups the CLI accepts, in output order
 FORMATS = ("evtx", "xml", "csv", "csv2003", "iis", "iis2003", "mailbox-audit", "mailbox-audit-xml", "ual",
-           "ual-classic", "ual-powershell", "httpproxy")
+           "ual-classic", "ual-powershell", "httpproxy", "ual-json")
 #: written only when asked for: HttpProxy repeats the IIS log's front-end requests, and a case holding
 #: both counts each request twice until overlapping formats are correlated
-OPTIONAL_FORMATS = ("httpproxy",)
+OPTIONAL_FORMATS = ("httpproxy", "ual-json")
 DEFAULT_FORMATS = tuple(f for f in FORMATS if f not in OPTIONAL_FORMATS)
 EVENT_LOG_KINDS = ("evtx", "xml", "csv", "csv2003")
 #: Windows logs; "management" (the admin cmdlet log) is written as .evtx only
@@ -81,6 +83,8 @@ def _emitters(scenario: Scenario, out: Path, formats: Sequence[str], seed: int, 
     for layout, name in (("purview", "ual"), ("classic", "ual-classic"), ("powershell", "ual-powershell")):
         if name in formats:
             emitters.append(UalEmitter(scenario, out, seed, layout))
+    if "ual-json" in formats:  # the same records as the Management Activity API's JSON lines
+        emitters.append(UalJsonEmitter(scenario, out, seed))
     return emitters
 
 

@@ -137,3 +137,15 @@ def test_a_file_that_fails_midway_is_not_called_unrecognised(evidence: Path, tmp
     result = load_evidence([broken], custody=log)
     assert result.files[0].status == "failed" and result.files[0].parser == "testlog"
     assert [e.get("status") for e in log.entries() if e["kind"] != "examiner-key"] == ["failed"]
+
+
+def test_folder_json_is_taken_only_when_a_parser_recognises_it(tmp_path: Path) -> None:
+    # a case folder holds JSON that is no evidence (a synthetic case's truth.json, settings)
+    # beside Management Activity API records; given explicitly, any file is still tried
+    (tmp_path / "truth.json").write_text('{"scenario": "contoso", "formats": {}}', encoding="utf-8")
+    api = tmp_path / "sub" / "audit.json"
+    api.parent.mkdir()
+    api.write_text('{"CreationTime":"2024-03-05T09:20:03","Id":"1","Operation":"SendAs","RecordType":2,'
+                   '"Workload":"Exchange","UserId":"a@contoso.com","SendAsUserSmtp":"ceo@contoso.com"}\n', encoding="utf-8")
+    assert expand_paths([tmp_path]) == [api]
+    assert expand_paths([tmp_path / "truth.json"]) == [tmp_path / "truth.json"]
