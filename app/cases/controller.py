@@ -20,7 +20,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from app import settings as app_settings
-from app.cases.dialogs import ADOPT, NewCaseDialog, OpenEvidenceDialog, TagDialog
+from app.cases.dialogs import ADOPT, NewCaseDialog, OpenEvidenceDialog, TagDialog, confirm_outside_evidence
 from app.cases.evidence import CaseEvidence
 from app.cases.panels import BookmarksPanel, NotesPanel
 from app.cases.review import FindingsReview
@@ -227,19 +227,7 @@ class CaseController(QObject):
     def _confirm_outside(self, paths: list[Path], answer: bool | None) -> bool:
         if answer is not None:
             return answer
-        if getattr(self.window, "quiet", False):
-            return False
-        listing = "\n".join(str(p) for p in paths[:20]) + (f"\n… and {len(paths) - 20} more" if len(paths) > 20 else "")
-        box = QMessageBox(QMessageBox.Icon.Warning, "Evidence outside the case's folders",
-                          f"{len(paths)} evidence file(s) named by this case lie outside every folder its custody "
-                          "log saw evidence in. A case folder received from someone else may name any file on "
-                          "this computer. Open them as evidence? (Your answer is logged; refused files are not "
-                          "opened and show as REFUSED.)", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                          self.window)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setDetailedText(listing)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        return box.exec() == QMessageBox.StandardButton.Yes
+        return not getattr(self.window, "quiet", False) and confirm_outside_evidence(self.window, paths)
 
     def _set_open_enabled(self, enabled: bool) -> None:
         for name in ("action_open", "action_open_folder"):

@@ -3,7 +3,11 @@ created (adopt or leave out), remove evidence, tag rows (Ctrl+B)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QMessageBox,
     QAbstractItemView,
     QComboBox,
     QDialog,
@@ -171,3 +175,19 @@ class RemoveEvidenceDialog(QDialog):
         form.addRow("Reason", self.reason)
         form.addRow(buttons)
         self.resize(640, self.sizeHint().height())
+
+
+def confirm_outside_evidence(parent: QWidget | None, paths: list[Path]) -> bool:
+    """Ask before opening evidence a received case names outside its custody-recorded folders
+    (default No; the paths are shown as plain text)."""
+    listing = "\n".join(str(p) for p in paths[:20]) + (f"\n… and {len(paths) - 20} more" if len(paths) > 20 else "")
+    box = QMessageBox(QMessageBox.Icon.Warning, "Evidence outside the case's folders",
+                      f"{len(paths)} evidence file(s) named by this case lie outside every folder its custody "
+                      "log saw evidence in. A case folder received from someone else may name any file on "
+                      "this computer. Open them as evidence? (Your answer is logged; refused files are not "
+                      "opened and show as REFUSED.)", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                      parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setDetailedText(listing)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes
