@@ -248,7 +248,8 @@ class HeatmapPlot(QWidget):
         self.image.setRect(0, 0, values.shape[1], values.shape[0])
         self._draw_gaps()
         self.colorbar.setLevels((low, top))
-        self.colorbar.axis.setLabel("events (log scale)" if self.log_scale else "events")
+        unit = "accesses" if self.pivot is not None and getattr(self.pivot, "counts_accesses", False) else "events"
+        self.colorbar.axis.setLabel(f"{unit} (log scale)" if self.log_scale else unit)  # what the cells count
         axis = self.colorbar.axis
         if self.log_scale:
             decades = range(0, int(np.ceil(top)) + 1)
