@@ -36,7 +36,7 @@ from forensics.custody.log import CustodyLog
 from forensics.errors import QueryError
 from forensics.ingest import EvidenceSource, LoadResult
 from forensics.parsers.base import FileReport, LoadOptions
-from forensics.parsers.iis_rollover import refresh_gap_notes
+from forensics.parsers.w3c.iis_rollover import refresh_gap_notes
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from benchmarks._common import CORPUS  # noqa: E402
 from forensics import schema  # noqa: E402
 from forensics.custody.hashing import HashingReader  # noqa: E402
 from forensics.parsers.base import FileReport, LoadOptions, ParseContext  # noqa: E402
-from forensics.parsers.eventviewer_csv import EventViewerCsvParser  # noqa: E402
-from forensics.parsers.eventviewer_xml import EventViewerXmlParser  # noqa: E402
+from forensics.parsers.eventlog.eventviewer_csv import EventViewerCsvParser  # noqa: E402
+from forensics.parsers.eventlog.eventviewer_xml import EventViewerXmlParser  # noqa: E402
 from forensics.synth.generate import generate  # noqa: E402
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._common import CORPUS, ingest_file  # noqa: E402
 from forensics.ingest import load_evidence  # noqa: E402
-from forensics.parsers.httpproxy import HttpProxyParser  # noqa: E402
+from forensics.parsers.w3c.httpproxy import HttpProxyParser  # noqa: E402
 
 from forensics.synth.formats.httpproxy import FIELDS, NAMES  # noqa: E402 - the 15.1 field list, written once
 USERS = [f"alias{i:04d}" for i in range(400)]

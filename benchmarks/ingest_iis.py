@@ -36,8 +36,8 @@ from benchmarks._common import CORPUS, ingest_file  # noqa: E402
 from forensics.custody.hashing import HashingReader  # noqa: E402
 from forensics.ingest import load_evidence  # noqa: E402
 from forensics.parsers.base import FileReport, LoadOptions, ParseContext  # noqa: E402
-from forensics.parsers.iis import BLOCK as IIS_BLOCK  # noqa: E402
-from forensics.parsers.iis import IisParser  # noqa: E402
+from forensics.parsers.w3c.iis import BLOCK as IIS_BLOCK  # noqa: E402
+from forensics.parsers.w3c.iis import IisParser  # noqa: E402
 from forensics.parsers.prefetch import blocks  # noqa: E402
 
 FIELDS = (

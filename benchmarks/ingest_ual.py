@@ -20,7 +20,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._common import CORPUS, ingest_file, median_seconds, print_table  # noqa: E402
-from forensics.parsers.ual import UalParser  # noqa: E402
+from forensics.parsers.m365.ual import UalParser  # noqa: E402
 
 COLUMNS = ["RecordId", "CreationDate", "RecordType", "Operation", "UserId", "AuditData",
            "AssociatedAdminUnits", "AssociatedAdminUnitsNames"]

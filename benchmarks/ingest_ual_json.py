@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._common import CORPUS, ingest_file  # noqa: E402
 from benchmarks.ingest_ual import KINDS, WEIGHTS, _record  # noqa: E402
 from benchmarks.ingest_ual import generate as generate_csv  # noqa: E402
-from forensics.parsers.ual import UalParser  # noqa: E402
-from forensics.parsers.ual_json import UalJsonParser  # noqa: E402
+from forensics.parsers.m365.ual import UalParser  # noqa: E402
+from forensics.parsers.m365.ual_json import UalJsonParser  # noqa: E402
 
 SLICE = 100_000
 

@@ -20,7 +20,7 @@ from forensics.custody.hashing import HashingReader
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled, UnsupportedFormatError
 from forensics.parsers import registry
-from forensics.parsers.iis_rollover import note_gap, rollover_gaps
+from forensics.parsers.w3c.iis_rollover import note_gap, rollover_gaps
 from forensics.safe_io import regular_file_problem
 from forensics.parsers.base import SNIFF_BYTES, FileReport, LoadOptions, ParseContext
 

@@ -34,7 +34,7 @@ from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
 from forensics.ingest import EvidenceSource, LoadResult, ProgressCallback, load_evidence
 from forensics.parsers.base import FileReport, LoadOptions
-from forensics.parsers.iis_rollover import note_gap, refresh_gap_notes, rollover_gaps
+from forensics.parsers.w3c.iis_rollover import note_gap, refresh_gap_notes, rollover_gaps
 from forensics.safe_io import MAX_CASE_JSON, UnsafePathError, atomic_write, read_bounded, regular_file_problem
 
 CASE_FILE = "case.json"

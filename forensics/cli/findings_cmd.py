@@ -26,7 +26,7 @@ from forensics.custody.hashing import hash_file
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ReportError
 from forensics.ingest import check_readable, expand_paths, load_evidence
-from forensics.parsers.iis_rollover import refresh_gap_notes
+from forensics.parsers.w3c.iis_rollover import refresh_gap_notes
 
 #: the CSV's columns, in order (lists joined with " | "; per-operation counts as op=n; ...)
 CSV_COLUMNS = ["actor", "mailbox", "expected", "accesses", "rows_total", "seen_in", "operations", "rows", "sources",

@@ -22,7 +22,7 @@ from forensics.correlate import correlate_files
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ReportError
 from forensics.ingest import check_readable, expand_paths, load_evidence
-from forensics.parsers.iis_rollover import refresh_gap_notes
+from forensics.parsers.w3c.iis_rollover import refresh_gap_notes
 from forensics.reports import DEFAULT_EVENT_CAP, FORMATS, build_report, export_report
 from forensics.safe_io import evidence_identities, refuse_evidence_output
 

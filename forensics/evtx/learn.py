@@ -248,7 +248,7 @@ def write_maps(results: list[Learned], out_dir: Path, origin: str) -> list[Path]
 def events_from_export(read: Callable[[int], bytes], head: bytes, name: str,
                        on_bad: Callable[[int, str], None]) -> Iterable[tuple[str, int, list[str] | None, str | None]]:
     """(provider, event id, data strings, message) of every record of an XML export."""
-    from forensics.parsers.eventviewer_xml import EventScanner  # the export's own reader
+    from forensics.parsers.eventlog.eventviewer_xml import EventScanner  # the export's own reader
 
     scanner = EventScanner(head, name)
     for kind, offset, payload in scanner.scan(read):

@@ -21,16 +21,16 @@ def register(parser: type[Parser]) -> type[Parser]:
 
 def _load_builtin() -> None:
     # Imported here so each parser module registers itself; keep this list explicit.
-    from forensics.parsers import evtx_parser  # noqa: F401
-    from forensics.parsers import eventviewer_xml  # noqa: F401
-    from forensics.parsers import eventviewer_csv  # noqa: F401
-    from forensics.parsers import iis  # noqa: F401
-    from forensics.parsers import ual  # noqa: F401
-    from forensics.parsers import ual_json  # noqa: F401
-    from forensics.parsers import mailbox_audit  # noqa: F401
-    from forensics.parsers import admin_audit  # noqa: F401
-    from forensics.parsers import httpproxy  # noqa: F401
-    from forensics.parsers import msgtrk  # noqa: F401
+    from forensics.parsers.eventlog import evtx_parser  # noqa: F401
+    from forensics.parsers.eventlog import eventviewer_xml  # noqa: F401
+    from forensics.parsers.eventlog import eventviewer_csv  # noqa: F401
+    from forensics.parsers.w3c import iis  # noqa: F401
+    from forensics.parsers.m365 import ual  # noqa: F401
+    from forensics.parsers.m365 import ual_json  # noqa: F401
+    from forensics.parsers.m365 import mailbox_audit  # noqa: F401
+    from forensics.parsers.m365 import admin_audit  # noqa: F401
+    from forensics.parsers.w3c import httpproxy  # noqa: F401
+    from forensics.parsers.w3c import msgtrk  # noqa: F401
 
 
 def all_parsers() -> list[type[Parser]]:

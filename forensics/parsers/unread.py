@@ -11,7 +11,7 @@ Sources of the names and field lists: ``reference/evidence-formats.md`` §3.2 an
 
 from __future__ import annotations
 
-from forensics.parsers.exchange_log import directives, field_names
+from forensics.parsers.w3c.exchange_log import directives, field_names
 
 #: ``#Log-type:`` values (lower-case) -> what to call the file
 LOG_TYPES = {

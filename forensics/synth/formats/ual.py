@@ -17,7 +17,7 @@ Which accesses it carries (accounts with the bypass right and SYSTEM are not aud
 - An owner's ``Logon`` -> ``MailboxLogin``; other logons: none.
 - An ``AzureActiveDirectory`` ``UserLoggedIn`` (Entra ID sign-in, record type 15) for every
   OWA session start: a ``Logon`` row with no mailbox (the sign-in is to the tenant), the
-  actor's address and user agent (``forensics.parsers.ual_signins``).
+  actor's address and user agent (``forensics.parsers.m365.ual_signins``).
 
 ``LogonType``: 0 Owner, 1 Admin, 2 Delegated. ``ClientIP`` carries a port on some records
 (``203.0.113.77:51234``); ``ClientIPAddress`` never does. One file:

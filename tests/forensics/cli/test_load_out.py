@@ -16,7 +16,7 @@ import pytest
 from helpers.fake_parser import SAMPLE
 from forensics.cli.main import main
 from forensics.reports.csv_report import read_csv
-from tests.forensics.parsers.test_ual import COMPOSITE_SEND_AS, purview_csv
+from tests.forensics.parsers.m365.test_ual import COMPOSITE_SEND_AS, purview_csv
 
 SUBJECT = '=HYPERLINK("http://evil.example","x")\rsecond line'
 

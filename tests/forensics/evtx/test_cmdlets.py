@@ -136,7 +136,7 @@ def test_cmdlet_log_evtx_end_to_end(tmp_path) -> None:
     from datetime import datetime, timezone
 
     from forensics.parsers.base import LoadOptions
-    from forensics.parsers.evtx_parser import EvtxParser
+    from forensics.parsers.eventlog.evtx_parser import EvtxParser
     from forensics.synth.evtx_writer import ClassicEvent, EvtxWriter
     from helpers.run_parser import run_parser
 

@@ -16,8 +16,8 @@ import pandas as pd
 from forensics.aggregate.findings import admin_changes
 from forensics.evtx.groups import group_fields, strings_from_message
 from forensics.parsers.base import LoadOptions
-from forensics.parsers.eventviewer_csv import EventViewerCsvParser
-from forensics.parsers.evtx_parser import EvtxParser
+from forensics.parsers.eventlog.eventviewer_csv import EventViewerCsvParser
+from forensics.parsers.eventlog.evtx_parser import EvtxParser
 from helpers.eventviewer_export import csv_field
 from helpers.run_parser import run_parser
 

@@ -15,7 +15,7 @@ from forensics.evtx.exchange import map_event
 from forensics.evtx.learn import learn
 from forensics.evtx.maps import load_maps, parse_map
 from forensics.parsers.base import LoadOptions
-from forensics.parsers.eventviewer_xml import EventViewerXmlParser
+from forensics.parsers.eventlog.eventviewer_xml import EventViewerXmlParser
 from helpers.eventviewer_export import bundled, event_xml, export_xml, rendered
 from helpers.run_parser import run_parser
 
@@ -127,8 +127,8 @@ def test_data_only_records_read_right_with_the_learned_maps(tmp_path: Path) -> N
 
 
 def test_evtx_with_the_learned_maps(tmp_path: Path) -> None:
-    pytest.importorskip("forensics.parsers.evtx_parser")
-    from forensics.parsers.evtx_parser import EvtxParser
+    pytest.importorskip("forensics.parsers.eventlog.evtx_parser")
+    from forensics.parsers.eventlog.evtx_parser import EvtxParser
     from forensics.synth.evtx_writer import ClassicEvent, EvtxWriter
 
     out, truth, _ = learned_dir(tmp_path)

@@ -19,7 +19,7 @@ import pytest
 from forensics.evtx.recovery import locate, read_chunk
 from forensics.ingest import load_evidence
 from forensics.parsers.base import FileReport, LoadOptions
-from forensics.parsers.evtx_parser import EvtxParser
+from forensics.parsers.eventlog.evtx_parser import EvtxParser
 from forensics.synth.evtx_damage import (
     break_chunk_crc, chunk_offset, edit_chunk_end, record_offsets, set_file_header, set_record_written_time,
     zero_from_record,

@@ -15,13 +15,13 @@ import pytest
 
 from forensics.errors import ParseError
 from forensics.parsers import csvtable
-from forensics.parsers import eventviewer_csv
+from forensics.parsers.eventlog import eventviewer_csv
 from forensics.parsers.base import LoadOptions
-from forensics.parsers.eventviewer_csv import EventViewerCsvParser
-from forensics.parsers.mailbox_audit import MailboxAuditParser
-from forensics.parsers.ual import UalParser
+from forensics.parsers.eventlog.eventviewer_csv import EventViewerCsvParser
+from forensics.parsers.m365.mailbox_audit import MailboxAuditParser
+from forensics.parsers.m365.ual import UalParser
 from helpers.run_parser import run_parser
-from tests.forensics.parsers.test_ual import COMPOSITE_SEND_AS, purview_csv
+from tests.forensics.parsers.m365.test_ual import COMPOSITE_SEND_AS, purview_csv
 
 CLASSIC = "CreationDate,UserIds,Operations,AuditData"
 

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forensics import schema
-from forensics.parsers.iis import IisParser
-from forensics.parsers.mailbox_audit import MailboxAuditParser
-from forensics.parsers.ual import UalParser
+from forensics.parsers.w3c.iis import IisParser
+from forensics.parsers.m365.mailbox_audit import MailboxAuditParser
+from forensics.parsers.m365.ual import UalParser
 from helpers.run_parser import run_parser
 
 IIS_HEAD = ("#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time s-ip cs-method cs-uri-stem "

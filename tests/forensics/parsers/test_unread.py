@@ -19,9 +19,9 @@ import pytest
 from forensics.errors import UnsupportedFormatError
 from forensics.ingest import load_evidence
 from forensics.parsers import registry
-from forensics.parsers.httpproxy import HttpProxyParser
-from forensics.parsers.iis import IisParser
-from forensics.parsers.msgtrk import MessageTrackingParser
+from forensics.parsers.w3c.httpproxy import HttpProxyParser
+from forensics.parsers.w3c.iis import IisParser
+from forensics.parsers.w3c.msgtrk import MessageTrackingParser
 from forensics.parsers.unread import describe
 
 EXCHANGE = "#Software: Microsoft Exchange Server\r\n#Version: 15.01.2375.007\r\n"

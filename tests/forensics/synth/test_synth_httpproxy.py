@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from forensics.parsers.base import LoadOptions
-from forensics.parsers.httpproxy import HttpProxyParser
+from forensics.parsers.w3c.httpproxy import HttpProxyParser
 from forensics.synth.generate import DEFAULT_FORMATS, generate
 from helpers.roundtrip import expected, load_format, tally
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from forensics.parsers.ual_json import UalJsonParser
+from forensics.parsers.m365.ual_json import UalJsonParser
 from forensics.synth.generate import DEFAULT_FORMATS, generate
 from helpers.roundtrip import expected, load_format, tally
 

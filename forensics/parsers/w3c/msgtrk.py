@@ -1,0 +1,124 @@
+"""Exchange message tracking logs (``MSGTRK*.LOG``, ``MSGTRKMS/MD/MA*.LOG`` on 2013+).
+
+Detected by content (``#Log-type: Message Tracking Log``, or the field list starting
+``date-time,client-ip,client-hostname,server-ip,server-hostname,source-context``), read by
+``exchange_log`` (custody bytes, fields by name, bad lines counted) and interpreted by
+``msgtrk_events``: each SUBMIT is a ``Send`` row (actor = submitting mailbox GUID, mailbox =
+From address), other events are counted by event id.
+
+Why the logon type is settled here for some rows: the actor is a mailbox GUID, which only a
+directory export (ExchangeGuid) can tie to a person. Without one, comparing a GUID with an
+SMTP address would call every send "Delegate"; such rows are ``Unknown`` with the rule
+``submitter-guid-unresolved`` instead, and a directory that knows the GUID decides as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from forensics.identity.directory import Directory
+from forensics.parsers import registry
+from forensics.parsers.arrowtext import complete_columns
+from forensics.parsers.base import ParseContext, Parser
+from forensics.parsers.batchframe import categorical_of
+from forensics.parsers.w3c.exchange_log import ExchangeLogReader, decode_line, directives, field_names
+from forensics.parsers.isotime import parse_iso_utc
+from forensics.parsers.w3c.msgtrk_events import WANTED, classify
+from forensics.parsers.opaque import directory_of, preset, unresolved
+from forensics.schema import STRING_DTYPE, constant_category
+
+LOG_TYPE = "message tracking log"
+FIELD_PREFIX = ["date-time", "client-ip", "client-hostname", "server-ip", "server-hostname", "source-context"]
+UNRESOLVED = "submitter-guid-unresolved"
+_CATEGORIES = ("mailbox", "actor", "client_ip", "client_app", "server")
+_TEXT = ("item", "details")
+
+
+def looks_like_tracking(head: bytes) -> bool:
+    found = directives(head)
+    if found.get("log-type", "").strip().lower() == LOG_TYPE:
+        return True
+    return field_names(found.get("fields", ""))[: len(FIELD_PREFIX)] == FIELD_PREFIX
+
+
+class MessageTrackingParser(Parser):
+    name = "msgtrk"
+    description = "Exchange message tracking log (SUBMIT: which mailbox sent a message, with which From address)"
+    source_format = "msgtrk"
+    extensions = (".log",)
+
+    @classmethod
+    def sniff(cls, head: bytes, path: Path) -> int:
+        return 95 if looks_like_tracking(head) else 0
+
+    def parse(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
+        reader = ExchangeLogReader(ctx, WANTED)
+        report = ctx.report
+        tables: list[pa.Table] = []
+        for table in reader.tables():
+            ctx.check_cancel()
+            chunk = classify(table, parse_iso_utc(_text(table, "date-time")), ctx.options.all_events)
+            for number, why in chunk.bad_lines:
+                report.bad_record(f"line {number}", why)
+            for reason, count in chunk.skipped.items():
+                report.skip(reason, count)
+            if len(chunk.columns["time"]):
+                tables.append(pa.table(chunk.columns))
+        other = [t for t in reader.log_types if t.strip().lower() != LOG_TYPE]
+        if other:
+            report.warn("file", f"#Log-type says {other[0]!r}, read as a message tracking log as asked")
+        if not tables:
+            return
+        table = pa.concat_tables(tables, promote_options="default")
+        report.accept(table.num_rows)
+        yield _to_frame(table, directory_of(ctx.options))
+
+    @classmethod
+    def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:
+        with open(path, "rb") as fh:
+            if raw_ref is not None and not pd.isna(raw_ref):
+                fh.seek(int(raw_ref))
+                return decode_line(fh.readline()).rstrip("\r\n")
+            if record_id is None or pd.isna(record_id):
+                raise ValueError("a message tracking row needs a byte offset or a line number")
+            for number, line in enumerate(fh, start=1):
+                if number == int(record_id):
+                    return decode_line(line).rstrip("\r\n")
+        raise ValueError(f"line {record_id} is past the end of {path.name}")
+
+
+def _text(table: pa.Table, name: str) -> pa.Array:
+    if name not in table.column_names:
+        return pa.nulls(table.num_rows, pa.string())
+    column = table.column(name)
+    return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+
+
+def _to_frame(table: pa.Table, directory: Directory | None) -> pd.DataFrame:
+    n = table.num_rows
+    ops = np.concatenate([c.to_numpy(zero_copy_only=False) for c in table.column("operation").chunks])
+    columns: dict[str, object] = {
+        "time": pd.Series(table.column("time").to_pandas(), dtype="datetime64[ns, UTC]").reset_index(drop=True),
+        "operation": pd.Categorical.from_codes(ops, categories=pd.Index(["Send", "Event"], dtype=STRING_DTYPE)),
+    }
+    for name in _CATEGORIES:
+        columns[name] = categorical_of(table.column(name))
+    for name in _TEXT:
+        columns[name] = pd.array(table.column(name).combine_chunks(), dtype=STRING_DTYPE)
+    columns["record_id"] = table.column("record_id").to_numpy()
+    columns["raw_ref"] = table.column("raw_ref").to_numpy()
+    columns["provider"] = constant_category("Exchange message tracking", n)
+    columns["mapping"] = constant_category("native", n)
+    columns["time_basis"] = constant_category("utc", n)
+    actor = columns["actor"]
+    assert isinstance(actor, pd.Categorical)
+    columns["logon_type"], columns["logon_rule"] = preset((ops == 0) & unresolved(actor, None, directory), UNRESOLVED)
+    return complete_columns(pd.DataFrame(columns), MessageTrackingParser.source_format)
+
+
+registry.register(MessageTrackingParser)
