@@ -36,7 +36,7 @@ from forensics.custody.log import CustodyLog
 from forensics.errors import QueryError
 from forensics.ingest import EvidenceSource, LoadResult
 from forensics.parsers.base import FileReport, LoadOptions
-from forensics.parsers.w3c.iis_rollover import refresh_gap_notes
+from forensics.parsers.setchecks import refresh_checks
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ class Session(QObject):
         if result.options is not None:
             for report in result.files:
                 self.remember_options(report, result.options)
-        refresh_gap_notes(self.files)  # a day file added now may fill (or open) a gap
+        refresh_checks(self.files)  # a day file added now may fill (or open) a gap
         self.sources.update(result.sources)
         if len(result.frame):
             if len(self.frame):
@@ -211,7 +211,7 @@ class Session(QObject):
             self.frame = self.frame[keep].reset_index(drop=True)
             for extra in self._extra.values():
                 extra.values = extra.values[keep].reset_index(drop=True)
-        refresh_gap_notes(self.files)
+        refresh_checks(self.files)
         self._invalidate()
         self.loaded.emit()
         self._refresh(force=True)

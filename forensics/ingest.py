@@ -20,7 +20,7 @@ from forensics.custody.hashing import HashingReader
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled, UnsupportedFormatError
 from forensics.parsers import registry
-from forensics.parsers.w3c.iis_rollover import note_gap, rollover_gaps
+from forensics.parsers.setchecks import plan_checks
 from forensics.safe_io import regular_file_problem
 from forensics.parsers.base import SNIFF_BYTES, FileReport, LoadOptions, ParseContext
 
@@ -169,7 +169,7 @@ def load_evidence(
     sizes = [f.stat().st_size if f.is_file() else 0 for f in files]
     overall_total = sum(sizes)
     seen = set(already_loaded)
-    gaps = rollover_gaps(files)  # IIS days (hours) missing between the log files loaded
+    set_checks = plan_checks((f, None) for f in files)  # e.g. IIS days missing between the files loaded
     result = LoadResult(frame=schema.empty_frame(), options=options)
     frames: list[pd.DataFrame] = []
     done_before = 0
@@ -201,7 +201,7 @@ def load_evidence(
             report.error = f"{path.name}: parser crashed: {type(exc).__name__}: {exc}"
             frame = None
         done_before += sizes[index]
-        note_gap(report, gaps)
+        set_checks.note(report)
 
         if report.hashes is not None:
             evidence_id = report.hashes.sha256[:16]

@@ -34,7 +34,7 @@ from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
 from forensics.ingest import EvidenceSource, LoadResult, ProgressCallback, load_evidence
 from forensics.parsers.base import FileReport, LoadOptions
-from forensics.parsers.w3c.iis_rollover import note_gap, refresh_gap_notes, rollover_gaps
+from forensics.parsers.setchecks import PlannedChecks, plan_checks, refresh_checks
 from forensics.safe_io import MAX_CASE_JSON, UnsafePathError, atomic_write, read_bounded, regular_file_problem
 
 CASE_FILE = "case.json"
@@ -449,7 +449,7 @@ class Case(CaseReview):
         seen: set[str] = set()
         present = [(e, c) for e, c in zip(self.evidence, quick)
                    if c.status not in (verification.MISSING, verification.UNREADABLE, verification.REFUSED)]
-        gaps = rollover_gaps(c.path for e, c in present if e.parser == "iis")  # for cached files' custody entries
+        gaps = plan_checks((c.path, e.parser) for e, c in present)  # for cached files' custody entries
         records = cache_records(self.custody.entries()) if use_cache else {}
         for index, (entry, check) in enumerate(zip(self.evidence, quick)):
             if check.status in (verification.MISSING, verification.UNREADABLE, verification.REFUSED):
@@ -485,7 +485,7 @@ class Case(CaseReview):
         out.checks = [checks[i] for i in range(len(self.evidence))]
         out.frame, out.correlation = correlate_files(schema.concat(frames), out.files)  # across all files
         self._note_cache_problems(out)
-        refresh_gap_notes(out.files)  # over the whole case: cached notes may be from a smaller set
+        refresh_checks(out.files)  # over the whole case: cached notes may be from a smaller set
         self._annotate(out)
         membership.check_identities(self, out)
         for check in out.problems:
@@ -530,7 +530,7 @@ class Case(CaseReview):
         frames: list[pd.DataFrame],
         seen: set[str],
         cancel: Callable[[], bool] | None,
-        gaps: dict[Path, str],
+        gaps: PlannedChecks,
         records: dict[str, CacheRecord],
     ) -> bool:
         """Use the cached rows of evidence ``index`` if its fresh full hash still matches and
@@ -569,7 +569,7 @@ class Case(CaseReview):
         report.hashes, report.mtime = hashes, mtime
         report.first_time, report.last_time = schema.time_span(cached.frame)
         report.evidence_id = entry.evidence_id
-        note_gap(report, gaps)  # the cached note was the gap among the files of an earlier load
+        gaps.note(report)  # the cached note was the gap among the files of an earlier load
         if entry.evidence_id in seen:
             report.status = "duplicate"
             report.notes.append("same content already loaded; rows not added again")

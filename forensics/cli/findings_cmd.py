@@ -26,7 +26,7 @@ from forensics.custody.hashing import hash_file
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ReportError
 from forensics.ingest import check_readable, expand_paths, load_evidence
-from forensics.parsers.w3c.iis_rollover import refresh_gap_notes
+from forensics.parsers.setchecks import refresh_checks
 
 #: the CSV's columns, in order (lists joined with " | "; per-operation counts as op=n; ...)
 CSV_COLUMNS = ["actor", "mailbox", "expected", "accesses", "rows_total", "seen_in", "operations", "rows", "sources",
@@ -75,7 +75,7 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, Any, CustodyLog, str]
             added = case.add_evidence(new, options, already_loaded=sources)
             files += added.files
             frames.append(added.frame)
-            refresh_gap_notes(files)
+            refresh_checks(files)
         frame, _ = correlate_files(schema.concat(frames), files)
         if not files and not len(frame):
             raise EvidenceError(f"{args.case}: the case holds no evidence; give EVIDENCE files")

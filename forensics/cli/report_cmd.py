@@ -22,7 +22,7 @@ from forensics.correlate import correlate_files
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, ReportError
 from forensics.ingest import check_readable, expand_paths, load_evidence
-from forensics.parsers.w3c.iis_rollover import refresh_gap_notes
+from forensics.parsers.setchecks import refresh_checks
 from forensics.reports import DEFAULT_EVENT_CAP, FORMATS, build_report, export_report
 from forensics.safe_io import evidence_identities, refuse_evidence_output
 
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
             files += added.files
             frames.append(added.frame)
             sources.update(added.sources)
-            refresh_gap_notes(files)
+            refresh_checks(files)
         frame, _ = correlate_files(schema.concat(frames), files)  # rows of the case and of new files together
         frame = case.with_review_columns(frame)
         display_tz = args.tz or case.display_tz

@@ -13,12 +13,15 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
 from forensics.custody.hashing import FileHashes, HashingReader
 from forensics.errors import LoadCancelled
+
+if TYPE_CHECKING:  # setchecks imports this module
+    from forensics.parsers.setchecks import EvidenceSetCheck
 
 MAX_WARNINGS_KEPT = 1000
 SNIFF_BYTES = 65536
@@ -164,3 +167,10 @@ class Parser(ABC):
     def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:
         """Return the untouched record text for the detail view (re-read from evidence)."""
         raise NotImplementedError(f"{cls.name} cannot fetch raw records")
+
+    @classmethod
+    def evidence_set_checks(cls) -> tuple[EvidenceSetCheck, ...]:
+        """The checks over a set of files this format contributes (``setchecks.EvidenceSetCheck``,
+        e.g. IIS days missing between day files); run by ingest, cases and sessions for every
+        registered parser, so none is named there."""
+        return ()

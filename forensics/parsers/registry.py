@@ -8,6 +8,7 @@ from pathlib import Path
 from forensics.errors import UnsupportedFormatError
 from forensics.parsers import unread
 from forensics.parsers.base import SNIFF_BYTES, Parser
+from forensics.parsers.setchecks import EvidenceSetCheck
 
 PARSERS: list[type[Parser]] = []
 _builtin_loaded = False
@@ -39,6 +40,14 @@ def all_parsers() -> list[type[Parser]]:
         _builtin_loaded = True
         _load_builtin()
     return list(PARSERS)
+
+
+def evidence_set_checks() -> list[EvidenceSetCheck]:
+    """The evidence-set checks of every registered parser (``setchecks``), each once."""
+    checks: list[EvidenceSetCheck] = []
+    for parser in all_parsers():
+        checks += [c for c in parser.evidence_set_checks() if c not in checks]
+    return checks
 
 
 def get(name: str) -> type[Parser]:

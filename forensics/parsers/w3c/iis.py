@@ -36,6 +36,8 @@ from forensics.parsers.csvtable import unique_names
 from forensics.parsers.arrowbytes import positions_of
 from forensics.parsers.arrowtext import as_array
 from forensics.parsers.w3c.iis_assembly import IisAssembly, to_frame
+from forensics.parsers.setchecks import EvidenceSetCheck
+from forensics.parsers.w3c.iis_rollover import ROLLOVER_CHECK
 from forensics.parsers.w3c.iis_requests import RequestChunk, classify
 from forensics.parsers.prefetch import blocks
 from forensics.parsers.w3c.w3ctime import parse_w3c_times
@@ -119,6 +121,10 @@ class IisParser(Parser):
         return 0
 
     # -- reading --------------------------------------------------------------------------
+    @classmethod
+    def evidence_set_checks(cls) -> tuple[EvidenceSetCheck, ...]:
+        return (ROLLOVER_CHECK,)  # days (hours) missing between the day (hour) files
+
     def parse(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
         worker = ThreadPoolExecutor(max_workers=INTERPRETERS, thread_name_prefix="iis-interpret")
         state = _State(assembly=IisAssembly(ctx.options.all_events), worker=worker)

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from forensics.parsers.base import FileReport, MissingPeriod
+from forensics.parsers.setchecks import EvidenceSetCheck
 
 _NAME = re.compile(r"^(?P<prefix>u_ex|ex)(?P<stamp>\d{6}|\d{8})\.log$", re.IGNORECASE)
 #: gaps spelled out per note; a longer list is counted
@@ -112,3 +113,13 @@ def _note(folder: Path, prefix: str, width: int, first: datetime, missing: int, 
     return (f"{unit.upper()}S MISSING: the IIS logs loaded from {folder.name or folder} skip {missing} {unit}"
             f"{'s' if missing != 1 else ''} before this file ({period}; no {', '.join(names)}): requests then "
             "are not in the evidence")
+
+
+def _plan(paths: Iterable[Path]) -> dict[Path, RolloverGap]:
+    return rollover_gaps(paths)
+
+
+#: registered by the IIS parser (``Parser.evidence_set_checks``)
+ROLLOVER_CHECK = EvidenceSetCheck(
+    name="iis-rollover", parsers=frozenset({"iis"}), plan=_plan, note=note_gap, refresh=refresh_gap_notes,
+)
