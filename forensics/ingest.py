@@ -122,7 +122,8 @@ def _parse_one(
         report.mtime = reader.mtime
         head = reader.peek(SNIFF_BYTES)
         try:
-            parser_cls = registry.get(options.parser) if options.parser else registry.detect(head, path)
+            fallback = "iis" if options.w3c_fields else None  # header-less W3C lines, fields given
+            parser_cls = registry.get(options.parser) if options.parser else registry.detect(head, path, fallback)
         except UnsupportedFormatError:
             if not options.parser:  # opened but not recognised: hashed all the same, so custody covers it
                 report.hashes = reader.finish()

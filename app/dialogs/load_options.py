@@ -1,8 +1,9 @@
 """Load options for the next evidence opened: the zone of local-time exports, a directory
-export for exact identity resolution, extra event maps, all events, a forced parser.
+export for exact identity resolution, extra event maps, all events, a forced parser, the
+fields of header-less IIS lines.
 
 The same options as the CLI's ``load`` (``--source-tz``, ``--identities``, ``--maps``,
-``--all-events``, ``--parser``); they are recorded in each custody entry.
+``--all-events``, ``--parser``, ``--w3c-fields``); they are recorded in each custody entry.
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ def validate(options: LoadOptions) -> str | None:
         return f"Directory export not found: {options.identities}"
     if options.maps_dir is not None and not options.maps_dir.is_dir():
         return f"Event-map folder not found: {options.maps_dir}"
+    if options.w3c_fields:
+        from forensics.errors import ForensicsError
+        from forensics.parsers.w3c.iis_layouts import parse_field_list
+
+        try:
+            parse_field_list(options.w3c_fields)
+        except ForensicsError as exc:
+            return f"W3C fields: {exc.user_message}"
     return None
 
 
@@ -70,6 +79,11 @@ class LoadOptionsDialog(QDialog):
         self.identities.setPlaceholderText("directory export CSV (optional)")
         self.maps_dir = QLineEdit(str(current.maps_dir or ""), self)
         self.maps_dir.setPlaceholderText("extra or learned event maps (optional)")
+        self.w3c_fields = QLineEdit(current.w3c_fields or "", self)
+        self.w3c_fields.setPlaceholderText(
+            "fields of IIS lines without a #Fields: header, e.g. date time s-ip cs-method cs-uri-stem … (blank: "
+            "IIS default layouts are recognised when unambiguous)"
+        )
         self.all_events = QCheckBox("Also keep non-access events as generic rows", self)
         self.all_events.setChecked(current.all_events)
         self.parser = QComboBox(self)
@@ -92,6 +106,7 @@ class LoadOptionsDialog(QDialog):
         form.addRow("Directory export (identities):", _path_row(self, self.identities, False, "Directory export"))
         form.addRow("Extra event maps:", _path_row(self, self.maps_dir, True, "Event-map folder"))
         form.addRow("Parser:", self.parser)
+        form.addRow("W3C fields of header-less lines:", self.w3c_fields)
         form.addRow(self.all_events)
         form.addRow(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
@@ -108,6 +123,7 @@ class LoadOptionsDialog(QDialog):
             identities=Path(text(self.identities)) if text(self.identities) else None,
             maps_dir=Path(text(self.maps_dir)) if text(self.maps_dir) else None,
             parser=self.parser.currentData(),
+            w3c_fields=text(self.w3c_fields) or None,
         )
 
     def _accept(self) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from forensics.custody.log import CustodyLog
 from forensics.parsers.base import LoadOptions
+from forensics.parsers.w3c.iis_layouts import parse_field_list
 
 if TYPE_CHECKING:
     from forensics.case import Case
@@ -28,6 +29,11 @@ def add_load_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--identities", type=Path, metavar="CSV", help="directory export linking identities")
     parser.add_argument("--maps", type=Path, metavar="DIR", help="extra event-map folder (searched first)")
     parser.add_argument("--parser", metavar="NAME", help="force a parser instead of detecting the format")
+    parser.add_argument(
+        "--w3c-fields", metavar="FIELDS",
+        help='W3C field names of IIS lines without a #Fields: header (grep or SIEM excerpts), in order, e.g. '
+             '"date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status"',
+    )
 
 
 def add_outside_option(parser: argparse.ArgumentParser) -> None:
@@ -55,7 +61,16 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
         identities=getattr(args, "identities", None),
         maps_dir=getattr(args, "maps", None),
         parser=getattr(args, "parser", None),
+        w3c_fields=_w3c_fields(getattr(args, "w3c_fields", None)),
     )
+
+
+def _w3c_fields(text: str | None) -> str | None:
+    """The ``--w3c-fields`` list as given, checked now so a mistake is reported before loading."""
+    if not text:
+        return None
+    parse_field_list(text)
+    return text
 
 
 def custody_log(args: argparse.Namespace) -> CustodyLog:

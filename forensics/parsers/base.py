@@ -36,6 +36,7 @@ class LoadOptions:
     identities: Path | None = None  # directory export CSV for exact identity resolution
     maps_dir: Path | None = None  # extra/learned event maps, searched before the bundled ones
     parser: str | None = None  # force a parser by name instead of detecting
+    w3c_fields: str | None = None  # W3C field names of header-less IIS lines ("date time s-ip …")
 
     def as_dict(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items() if v not in (None, False)}

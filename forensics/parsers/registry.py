@@ -58,8 +58,10 @@ def get(name: str) -> type[Parser]:
     raise UnsupportedFormatError(f"unknown parser '{name}' (known: {names})")
 
 
-def detect(head: bytes, path: Path) -> type[Parser]:
-    """Pick the parser most confident about ``head``; raise if none recognises it."""
+def detect(head: bytes, path: Path, fallback: str | None = None) -> type[Parser]:
+    """Pick the parser most confident about ``head``; raise if none recognises it, unless a
+    ``fallback`` parser is named (header-less W3C lines whose fields the examiner gave): it
+    reads what no parser claims and no known unread format names."""
     if not head:
         raise UnsupportedFormatError(f"{path}: file is empty")
     named = unread.describe(head)
@@ -73,6 +75,8 @@ def detect(head: bytes, path: Path) -> type[Parser]:
         if score > 0 and (best is None or score > best[0]):
             best = (score, parser)
     if best is None:
+        if fallback is not None:
+            return get(fallback)
         raise UnsupportedFormatError(f"{path}: not a supported evidence format")
     return best[1]
 

@@ -245,6 +245,9 @@ def completeness_statement(files: list[FileReport]) -> str:
     checks = COMPLETENESS_CHECKS
     if any(f.parser == "httpproxy" for f in files):
         checks += " " + HTTPPROXY_UNCHECKED
+    layouts = [f"{f.path.name}: {n}" for f in files for n in f.notes if n.startswith(("LAYOUT ASSUMED", "NO FIELD LAYOUT"))]
+    if layouts:  # header-less IIS lines: which field layout their rows rest on
+        checks += " Header-less IIS lines (no #Fields: header): " + "; ".join(layouts[:20]) + "."
     if not flagged:
         return checks + " No file showed missing records."
     listed = "; ".join(f"{name}: {note}" for name, note in flagged[:20])

@@ -179,6 +179,11 @@ def test_load_options_dialog_validates_and_applies(qtbot, window, evidence_folde
     dialog.identities.setText("")
     assert validate(dialog.options()) is None
     assert dialog.options().source_tz == "+02:00"
+    dialog.w3c_fields.setText("date c-ip")  # header-less IIS lines: the list must name date and time
+    assert "W3C fields" in validate(dialog.options())
+    dialog.w3c_fields.setText("date time c-ip cs-username cs-uri-stem")
+    assert validate(dialog.options()) is None and dialog.options().w3c_fields == "date time c-ip cs-username cs-uri-stem"
+    dialog.w3c_fields.setText("")
 
     monkeypatch.setattr(LoadOptionsDialog, "ask", classmethod(lambda cls, parent, current: LoadOptions(source_tz="+02:00")))
     window.action_load_options.trigger()

@@ -36,6 +36,7 @@ from forensics.parsers.csvtable import unique_names
 from forensics.parsers.arrowbytes import positions_of
 from forensics.parsers.arrowtext import as_array
 from forensics.parsers.w3c.iis_assembly import IisAssembly, to_frame
+from forensics.parsers.w3c.iis_layouts import SAMPLE_LINES, guess_layout, layout_note, parse_field_list
 from forensics.parsers.setchecks import EvidenceSetCheck
 from forensics.parsers.w3c.iis_rollover import ROLLOVER_CHECK
 from forensics.parsers.w3c.iis_requests import RequestChunk, classify
@@ -79,6 +80,13 @@ class _State:
     inflight: deque[Future[RequestChunk]] = field(default_factory=deque)
     eol: int | None = None  # the line-end byte: 10 (LF, CRLF) or 13 (CR-only files)
     skipped_bytes: int = 0  # bytes of an over-long line being dropped
+    #: where ``fields`` came from when no #Fields: header named them (given or assumed layout)
+    layout_source: str | None = None
+    layout_fields: list[str] = field(default_factory=list)
+    layout_lines: int = 0  # lines read under that layout
+    layout_used: str | None = None  # the source of those lines (a later header clears ``layout_source``)
+    layout_tried: bool = False  # a default layout was looked for (once per file)
+    headerless_unread: int = 0  # lines before any header that no layout could read
 
 
 def _decode_line(raw: bytes) -> str:
@@ -100,6 +108,18 @@ def _w3c_fields(head: bytes) -> bool:
     return not (b"," in line and b" " not in line)
 
 
+def _headerless_default(head: bytes) -> bool:
+    """Whether the head's lines (the last one only if complete) are IIS lines of exactly one
+    default layout."""
+    lines = head.split(b"\n")
+    if not head.endswith(b"\n"):
+        lines = lines[:-1]
+    text = [_decode_line(line) for line in lines[:SAMPLE_LINES + 1] if line.strip()]
+    if not text or any(t.startswith("#") for t in text):
+        return False
+    return guess_layout(text) is not None
+
+
 class IisParser(Parser):
     name = "iis"
     description = "IIS W3C extended log (Exchange OWA, WebDAV, EWS, ActiveSync, RPC/MAPI over HTTP)"
@@ -118,6 +138,8 @@ class IisParser(Parser):
             return 90
         if b"#Fields:" in head and b"#Version:" in head:
             return 60
+        if b"#Fields:" not in head and _headerless_default(head):
+            return 40  # IIS lines without their header, in one default layout (``iis_layouts``)
         return 0
 
     # -- reading --------------------------------------------------------------------------
@@ -128,6 +150,10 @@ class IisParser(Parser):
     def parse(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
         worker = ThreadPoolExecutor(max_workers=INTERPRETERS, thread_name_prefix="iis-interpret")
         state = _State(assembly=IisAssembly(ctx.options.all_events), worker=worker)
+        if ctx.options.w3c_fields:  # header-less lines: the examiner names the fields
+            given = parse_field_list(ctx.options.w3c_fields)
+            state.fields = unique_names(given, sep="#", lower=True)
+            state.layout_source, state.layout_fields = "the fields given (--w3c-fields)", given
         try:
             yield from self._parse(ctx, state)
         finally:
@@ -238,6 +264,7 @@ class IisParser(Parser):
         name, _, value = text.partition(":")
         name = name.strip().lower()
         if name == "#fields":
+            state.layout_source = None  # the file names its own fields from here on
             names = value.split()
             if not names:
                 ctx.report.warn(f"line {number}", "empty #Fields: header; following lines cannot be read")
@@ -261,7 +288,15 @@ class IisParser(Parser):
         if not len(idx):
             return
         numbers = idx + state.line_base + 1
+        if state.fields is None and not state.layout_tried:
+            state.layout_tried = True
+            sample = [_decode_line(bytes(info.chunk[info.starts[i] : info.ends[i]])) for i in idx[:SAMPLE_LINES].tolist()]
+            layout = guess_layout(sample)
+            if layout is not None:
+                state.fields = unique_names(list(layout.fields), sep="#", lower=True)
+                state.layout_source, state.layout_fields = layout.name, list(layout.fields)
         if state.fields is None:
+            state.headerless_unread += len(numbers)
             for number in numbers.tolist():
                 ctx.report.bad_record(f"line {number}", "data line before any #Fields: header")
             return
@@ -274,6 +309,9 @@ class IisParser(Parser):
             table = self._read_table(ctx, state, info, idx, numbers, strict=True)
             if table is None:
                 return
+        if state.layout_source is not None:
+            state.layout_lines += table.num_rows
+            state.layout_used = state.layout_source
         extra = {"record_id": pa.array(numbers, pa.int64())}
         if state.offsets_valid:
             extra["raw_ref"] = pa.array(info.starts[idx] + state.byte_base, pa.int64())
@@ -412,6 +450,7 @@ class IisParser(Parser):
         state.assembly.add(chunk)
 
     def _finish(self, ctx: ParseContext, state: _State) -> Iterator[pd.DataFrame]:
+        self._note_layout(ctx, state)
         self._interpret(ctx, state, final=True)
         while state.inflight:
             self._collect(ctx, state)
@@ -424,6 +463,19 @@ class IisParser(Parser):
             return
         ctx.report.accept(table.num_rows)
         yield to_frame(table)  # one frame per file: nothing left for ingest to merge
+
+    def _note_layout(self, ctx: ParseContext, state: _State) -> None:
+        """Say which layout header-less lines were read with, or that none could be assumed."""
+        if state.layout_lines and state.layout_used:
+            note = layout_note(state.layout_used, state.layout_fields, state.layout_lines)
+            ctx.report.notes.append(note)
+            ctx.report.warn("file", note)
+        if state.headerless_unread:
+            ctx.report.notes.append(
+                f"NO FIELD LAYOUT: {state.headerless_unread:,} line(s) come before any #Fields: header and fit no IIS "
+                "default layout (IIS 6.0, 7.0-7.5, 8.5-10) by field count and value shapes; they were not read. "
+                "If they are IIS lines, give their fields with --w3c-fields (Load options in the workbench)"
+            )
 
     @classmethod
     def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:

@@ -197,7 +197,7 @@ def test_fields_blocks_reorder_and_date_directive(tmp_path: Path) -> None:
 def test_malformed_lines_are_bad_records_with_line_numbers(tmp_path: Path) -> None:
     good = L_EAS
     text = (
-        good + "\n"  # line 1: before any #Fields
+        good.replace(" 443 ", " https ") + "\n"  # line 1: before any #Fields, fitting no IIS default layout
         + HEAD + F_2013 + "\n"  # lines 2-5
         + good + "\n"  # 6
         + good[:60] + "\n"  # 7: truncated
