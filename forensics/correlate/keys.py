@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from forensics.correlate.rules import FAMILIES, FAMILY_ORDER, OPERATION_CLASSES
+from forensics.correlate.rules import FAMILIES, FAMILY_ORDER, MESSAGE_KEYED, OPERATION_CLASSES
 
 #: a message id as the UAL and transport logs give it: <local@domain>
 _MESSAGE_ID = re.compile(r"^<[^<>\s]+@[^<>\s]+>$")
@@ -40,6 +40,8 @@ class RowKeys:
     folder: np.ndarray  # int64 code of the normalized folder path, -1 none (or not a path)
     subject: np.ndarray  # int64 code of the normalized subject, -1 none
     message_id: np.ndarray  # int64 code of the message id, -1 none
+    #: rows keyed by message (tracking Send rows): their twins are the same message, not the same record
+    same_message: np.ndarray | None = None
 
     @property
     def correlatable(self) -> np.ndarray:
@@ -290,5 +292,25 @@ def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
         operation = _codes(frame["operation"])[sub] if "operation" in frame.columns else np.zeros(len(sub), np.int64)
         record[sub] = combine_codes(family_or_format[sub], operation, mailbox[sub], actor[sub], seconds, raw_folder,
                                     raw_item, event_id, line)
+    same_message = _message_keyed(frame, fmt, formats)
+    if same_message.any():  # one code per (message-id, mailbox, actor): every log of the message shares it
+        sub = np.flatnonzero(same_message)
+        mid = frame["details"].astype("string").iloc[sub].str.extract(r"message-id=(<[^;]*>)", expand=False)
+        mid_codes, _ = pd.factorize(mid.str.lower(), use_na_sentinel=True)
+        has = mid_codes >= 0
+        sub, mid_codes = sub[has], mid_codes[has]
+        same_message[:] = False
+        same_message[sub] = True
+        if len(sub):
+            key = combine_codes(np.full(len(sub), 200, np.int64), mid_codes.astype(np.int64), mailbox[sub], actor[sub])
+            record[sub] = key + 2 * n  # apart from the other record codes (0..k-1 and n..2n-1)
     return RowKeys(t, family, fmt, formats, evidence_names, evidence, access_class, persons, record, folder, subject,
-                   message_id)
+                   message_id, same_message)
+
+
+def _message_keyed(frame: pd.DataFrame, fmt: np.ndarray, formats: list[str]) -> np.ndarray:
+    """Send rows of the message-keyed formats (``rules.MESSAGE_KEYED``) that name a message id."""
+    keyed = [i for i, name in enumerate(formats) if name in MESSAGE_KEYED]
+    if not keyed or "details" not in frame.columns or "operation" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return np.isin(fmt, keyed) & (frame["operation"].astype("string") == "Send").fillna(False).to_numpy(bool)

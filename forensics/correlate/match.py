@@ -22,7 +22,8 @@ MAX_ROUNDS = 25  # a conflict loser retries against the accesses still free; rou
 _BIND = CLASSES.index("MessageOpen")
 #: every rule a row can be placed by (``Matched.rule`` codes index this)
 RULE_NAMES: tuple[str, ...] = (rules.FOUNDING, rules.SAME_RECORD, rules.ALONE, rules.STORE.rule,
-                               rules.SAME_FAMILY.rule, rules.IIS.rule, rules.UAL.rule, rules.UAL_BIND.rule)
+                               rules.SAME_FAMILY.rule, rules.IIS.rule, rules.UAL.rule, rules.UAL_BIND.rule,
+                               rules.SAME_MESSAGE)
 FOUNDING, SAME_RECORD, ALONE = 0, 1, 2
 
 
@@ -63,6 +64,8 @@ def records(keys: RowKeys) -> np.ndarray:
     paired in order (the k-th such row of one file with the k-th of another)."""
     n = len(keys.record)
     twin = keys.record < n  # ``row_keys`` gives rows that cannot have a twin codes n, n+1, ...
+    if keys.same_message is not None:
+        twin |= keys.same_message  # tracking rows of one message: twins across logs, whatever their times
     rec = np.empty(n, dtype=np.int64)
     alone = ~twin
     n_alone = int(alone.sum())
@@ -224,6 +227,8 @@ def correlate_records(keys: RowKeys) -> Matched:
     is_rep = np.zeros(n, dtype=bool)
     is_rep[rep] = True
     row_rule = np.where(is_rep, rec_rule[rec] if n else np.zeros(0, np.int8), SAME_RECORD).astype(np.int8)
+    if keys.same_message is not None:
+        row_rule[~is_rep & keys.same_message] = RULE_NAMES.index(rules.SAME_MESSAGE)
     sizes = np.bincount(row_access, minlength=n_acc + len(loose)) if n else np.zeros(0, np.int64)
     row_rule[sizes[row_access] == 1] = ALONE
     # dense ids in time order of the accesses' first rows

@@ -59,6 +59,11 @@ class Window:
 
 
 SAME_RECORD = "same-record"  # one record in several exports of one family
+#: a message's STOREDRIVER SUBMIT and RECEIVE in two message tracking logs (MSGTRKMS, MSGTRK):
+#: one send, recognised by message-id, submitting mailbox and sender address, whatever their times
+SAME_MESSAGE = "tracking-same-message"
+#: source formats whose Send rows are keyed by message (``keys.row_keys``)
+MESSAGE_KEYED = frozenset({"msgtrk"})
 FOUNDING = "founding"  # the row an access was founded on
 ALONE = "alone"  # an access seen in one row only
 
@@ -91,6 +96,9 @@ RULES_TEXT: tuple[str, ...] = (
     "form (folder paths compared without case or slash style; subjects without case or a trailing .EML; "
     "message ids with message ids).",
     "Two rows of one evidence file are never one access.",
+    "Message tracking: a message's STOREDRIVER SUBMIT and RECEIVE (the mailbox submission and the transport "
+    "service taking it in, logged in MSGTRKMS and MSGTRK on Exchange 2013 and later) are one send when they "
+    "name the same message-id, submitting mailbox and sender address; within one log the parser rows it once.",
     "Same record: rows of two files of one family (an .evtx and its XML/CSV exports, the UAL layouts, "
     "two mailbox-audit exports) are merged only when identical to the second (two IIS logs: also at the same "
     "line number).",

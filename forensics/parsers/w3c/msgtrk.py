@@ -3,8 +3,10 @@
 Detected by content (``#Log-type: Message Tracking Log``, or the field list starting
 ``date-time,client-ip,client-hostname,server-ip,server-hostname,source-context``), read by
 ``exchange_log`` (custody bytes, fields by name, bad lines counted) and interpreted by
-``msgtrk_events``: each SUBMIT is a ``Send`` row (actor = submitting mailbox GUID, mailbox =
-From address), other events are counted by event id.
+``msgtrk_events``: each STOREDRIVER SUBMIT or RECEIVE naming a mailbox is a ``Send`` row
+(actor = submitting mailbox GUID, mailbox = sender address), a RECEIVE of a message whose
+SUBMIT the same log holds is counted once (``pair_receives``), other events are counted by
+event id.
 
 Why the logon type is settled here for some rows: the actor is a mailbox GUID, which only a
 directory export (ExchangeGuid) can tie to a person. Without one, comparing a GUID with an
@@ -28,7 +30,7 @@ from forensics.parsers.base import ParseContext, Parser
 from forensics.parsers.batchframe import categorical_of
 from forensics.parsers.w3c.exchange_log import ExchangeLogReader, decode_line, directives, field_names
 from forensics.parsers.isotime import parse_iso_utc
-from forensics.parsers.w3c.msgtrk_events import WANTED, classify
+from forensics.parsers.w3c.msgtrk_events import KIND_RECEIVE, KIND_SUBMIT, WANTED, classify
 from forensics.parsers.opaque import directory_of, preset, unresolved
 from forensics.schema import STRING_DTYPE, constant_category
 
@@ -37,6 +39,7 @@ FIELD_PREFIX = ["date-time", "client-ip", "client-hostname", "server-ip", "serve
 UNRESOLVED = "submitter-guid-unresolved"
 _CATEGORIES = ("mailbox", "actor", "client_ip", "client_app", "server")
 _TEXT = ("item", "details")
+SKIP_PAIRED = "RECEIVE STOREDRIVER of a message whose SUBMIT this log holds (one send, rowed once)"
 
 
 def looks_like_tracking(head: bytes) -> bool:
@@ -68,13 +71,18 @@ class MessageTrackingParser(Parser):
             for reason, count in chunk.skipped.items():
                 report.skip(reason, count)
             if len(chunk.columns["time"]):
-                tables.append(pa.table(chunk.columns))
+                tables.append(pa.table({**chunk.columns, "_kind": chunk.kinds, "_message_id": chunk.message_ids}))
         other = [t for t in reader.log_types if t.strip().lower() != LOG_TYPE]
         if other:
             report.warn("file", f"#Log-type says {other[0]!r}, read as a message tracking log as asked")
         if not tables:
             return
         table = pa.concat_tables(tables, promote_options="default")
+        paired = pair_receives(table)
+        if paired.any():
+            report.skip(SKIP_PAIRED, int(paired.sum()))
+            table = table.filter(pa.array(~paired))
+        table = table.drop_columns(["_kind", "_message_id"])
         report.accept(table.num_rows)
         yield _to_frame(table, directory_of(ctx.options))
 
@@ -90,6 +98,27 @@ class MessageTrackingParser(Parser):
                 if number == int(record_id):
                     return decode_line(line).rstrip("\r\n")
         raise ValueError(f"line {record_id} is past the end of {path.name}")
+
+
+def pair_receives(table: pa.Table) -> np.ndarray:
+    """Rows that are the RECEIVE of a SUBMIT rowed from the same log: same message-id,
+    submitting mailbox and sender address; the k-th RECEIVE of a key pairs with its k-th
+    SUBMIT (a message id reused for two submissions stays two sends)."""
+    kinds = table.column("_kind").to_numpy()
+    frame = pd.DataFrame({
+        "m": table.column("_message_id").to_pandas(),
+        "a": table.column("actor").cast(pa.string()).to_pandas(),
+        "b": table.column("mailbox").cast(pa.string()).to_pandas(),
+    })
+    group = frame.groupby(["m", "a", "b"], sort=False, dropna=False).ngroup().to_numpy()
+    mailbox_event = ((kinds == KIND_SUBMIT) | (kinds == KIND_RECEIVE)) & frame["m"].notna().to_numpy()
+    if not mailbox_event.any():
+        return np.zeros(len(kinds), dtype=bool)
+    submits = np.bincount(group[mailbox_event & (kinds == KIND_SUBMIT)], minlength=int(group.max()) + 1)
+    receive = mailbox_event & (kinds == KIND_RECEIVE)
+    ordinal = np.zeros(len(kinds), dtype=np.int64)
+    ordinal[receive] = pd.Series(group[receive]).groupby(group[receive]).cumcount().to_numpy()
+    return receive & (ordinal < submits[group])
 
 
 def _text(table: pa.Table, name: str) -> pa.Array:

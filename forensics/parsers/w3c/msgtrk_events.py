@@ -1,19 +1,27 @@
 """What a message tracking line means for "who sent what as whom".
 
 Message tracking (``TransportRoles\\Logs\\MessageTracking\\MSGTRK*.LOG``) follows each message
-through transport; one event tells of a mailbox action: ``SUBMIT`` (source ``STOREDRIVER``),
-written when the store hands a message a mailbox sent to transport. Its ``source-context``
-names the submitting mailbox (``MDB:<db>, Mailbox:<mailbox GUID>, Event:…, MessageClass:…,
-CreationTime:…, ClientType:<MOMT|OWA|AirSync|…>``) and ``sender-address`` the From address,
-so a submission from one mailbox with another person's address is SendAs / SendOnBehalf
-evidence (``reference/evidence-formats.md`` §7; Microsoft "Message tracking in Exchange
-Server"). A SUBMIT becomes one ``Send`` row: actor = the submitting mailbox (its GUID, linked
-to a person through the directory export's ExchangeGuid), mailbox = the From address.
-Every other event (RECEIVE, DELIVER, SEND, FAIL, HARECEIVE, NOTIFYMAPI, …) is transport
-bookkeeping: counted per event id, rowed only with ``--all-events`` (operation ``Event``).
+through transport; two events tell of a mailbox action, both with source ``STOREDRIVER``:
+``SUBMIT``, written by the mailbox submission service when the store hands transport a message
+a mailbox sent, and ``RECEIVE``, written by the transport service when it takes that message in
+("STOREDRIVER RECEIVE ... is the event that corresponds to a STOREDRIVER SUBMIT event ... These
+can be on the same server ... or on different servers": Microsoft, "Understanding Message
+Tracking", technet bb124375; on 2013+ the SUBMIT is in ``MSGTRKMS*``, the RECEIVE in ``MSGTRK*``).
+Both carry a ``source-context`` naming the submitting mailbox (``MDB:<db>, Mailbox:<mailbox
+GUID>, Event:…, MessageClass:…, CreationTime:…, ClientType:<MOMT|OWA|AirSync|…>``) and
+``sender-address`` (field list: Microsoft "Description of Message Tracking Log Fields", cc539064;
+``reference/evidence-formats.md`` §7), so a submission from one mailbox with another person's
+address is SendAs / SendOnBehalf evidence. Each becomes one ``Send`` row: actor = the
+submitting mailbox (its GUID, linked to a person through the directory export's ExchangeGuid),
+mailbox = the sender address.
 
-Why not also RECEIVE with source STOREDRIVER: it is the same submission as seen by the
-transport service; rowing both would count each message sent twice.
+One message, one send: a RECEIVE and the SUBMIT of the same message (same ``message-id``,
+submitting mailbox and sender address) in one log are paired in the parser (``msgtrk``: the
+RECEIVE is counted as skipped, not rowed); in two logs (MSGTRKMS and MSGTRK) ``correlate``
+makes them one access (rule ``tracking-same-message``). A RECEIVE STOREDRIVER whose
+source-context names no mailbox cannot say who sent: it is counted, not rowed. Every other
+event (DELIVER, SEND, FAIL, HARECEIVE, NOTIFYMAPI, SMTP RECEIVE, …) is transport bookkeeping:
+counted per event id, rowed only with ``--all-events`` (operation ``Event``).
 """
 
 from __future__ import annotations
@@ -33,6 +41,9 @@ WANTED = frozenset({
     "directionality",
 })
 SKIP_HEADER = "field-name line repeated as data"
+SKIP_RECEIVE_UNNAMED = "RECEIVE STOREDRIVER naming no submitting mailbox (no mailbox action shown)"
+#: ``kind`` codes of rows (helper column ``_kind``, dropped before the frame is built)
+KIND_SUBMIT, KIND_RECEIVE, KIND_OTHER = 0, 1, 2
 _MAILBOX = r"(?i)(?:^|,\s*)Mailbox:(?P<v>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 _CLIENT_TYPE = r"(?i)(?:^|,\s*)ClientType:(?P<v>[^,]+)"
 _CLASS = r"(?i)(?:^|,\s*)MessageClass:(?P<v>[^,]+)"
@@ -49,6 +60,8 @@ class TrackingChunk:
     skipped: Counter[str]
     bad_lines: list[tuple[int, str]]
     submitters: pa.Array  # the submitting mailbox GUID of each row (null for other events)
+    kinds: pa.Array  # int8 per row: KIND_SUBMIT, KIND_RECEIVE (STOREDRIVER) or KIND_OTHER
+    message_ids: pa.Array  # the message-id of each row (pairs a RECEIVE with its SUBMIT)
 
 
 def _column(table: pa.Table, name: str) -> pa.Array:
@@ -73,15 +86,20 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> TrackingChun
 
     event = Uniq.encode(pc.utf8_upper(_column(table, "event-id")))
     source = Uniq.encode(pc.utf8_upper(_column(table, "source")))
-    submit = event.mask(lambda v: pc.equal(v, "SUBMIT")) & source.mask(lambda v: pc.equal(v, "STOREDRIVER"))
+    store = source.mask(lambda v: pc.equal(v, "STOREDRIVER"))
+    submit = event.mask(lambda v: pc.equal(v, "SUBMIT")) & store
+    receive = event.mask(lambda v: pc.equal(v, "RECEIVE")) & store
     context = _column(table, "source-context")
-    submitter = pc.if_else(pa.array(submit), extract(context, _MAILBOX), pa.scalar(None, S))
-    named = submit & pc.is_valid(submitter).to_numpy(zero_copy_only=False)
+    submitter = pc.if_else(pa.array(submit | receive), extract(context, _MAILBOX), pa.scalar(None, S))
+    named = (submit | receive) & pc.is_valid(submitter).to_numpy(zero_copy_only=False)
     if (submit & ~named & eligible).any():  # a SUBMIT that names no mailbox cannot say who sent
         for number in numbers[submit & ~named & eligible].tolist():
             bad_lines.append((int(number), "SUBMIT whose source-context names no Mailbox:<GUID>"))
+    unnamed_receive = eligible & receive & ~named
+    if not all_events and unnamed_receive.any():
+        skipped[SKIP_RECEIVE_UNNAMED] = int(unnamed_receive.sum())
     keep = eligible & (named | (all_events & ~submit))
-    other = eligible & ~named & ~submit
+    other = eligible & ~named & ~submit & ~receive
     if not all_events and other.any():
         labels = event.values.to_pylist() + [None]
         codes, counts = np.unique(event.index[other], return_counts=True)
@@ -119,4 +137,6 @@ def classify(table: pa.Table, times: pa.Array, all_events: bool) -> TrackingChun
         "raw_ref": _column(table, "raw_ref").filter(keep_arrow),
         "details": details,
     }
-    return TrackingChunk(columns, skipped, bad_lines, submitter.filter(keep_arrow))
+    kinds = np.where(named & submit, KIND_SUBMIT, np.where(named & receive, KIND_RECEIVE, KIND_OTHER)).astype(np.int8)
+    return TrackingChunk(columns, skipped, bad_lines, submitter.filter(keep_arrow), pa.array(kinds[keep], pa.int8()),
+                         _column(table, "message-id").filter(keep_arrow))

@@ -16,8 +16,8 @@ import pandas as pd
 
 from forensics.ingest import load_evidence
 from forensics.parsers.base import LoadOptions
-from forensics.parsers.w3c.msgtrk import UNRESOLVED, MessageTrackingParser
-from forensics.parsers.w3c.msgtrk_events import skip_reason
+from forensics.parsers.w3c.msgtrk import SKIP_PAIRED, UNRESOLVED, MessageTrackingParser
+from forensics.parsers.w3c.msgtrk_events import SKIP_RECEIVE_UNNAMED, skip_reason
 from helpers.run_parser import run_parser
 
 FIELDS_15 = ("date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,connector-id,source,"
@@ -84,7 +84,8 @@ def identities(tmp_path: Path) -> Path:
 def test_submit_rows_and_transport_events_counted(tmp_path: Path) -> None:
     frame, report = run_parser(MessageTrackingParser, write(tmp_path, NOTIFY, OWN, RECEIVE_STORE, SMTP_SEND, SEND_AS))
     assert report.records == 5 and report.accepted == 2 and report.balanced and report.bad == 0
-    assert dict(report.skipped) == {skip_reason("NOTIFYMAPI"): 1, skip_reason("RECEIVE"): 1, skip_reason("SEND"): 1}
+    # the RECEIVE STOREDRIVER of OWN's message (same message-id, mailbox, sender): one send, rowed once
+    assert dict(report.skipped) == {skip_reason("NOTIFYMAPI"): 1, SKIP_PAIRED: 1, skip_reason("SEND"): 1}
     assert frame["operation"].tolist() == ["Send", "Send"]
     assert frame["actor"].tolist() == [MBX_BOB, MBX_BOB]
     assert frame["mailbox"].tolist() == ["bob@contoso.test", "ceo@contoso.test"]
@@ -134,3 +135,42 @@ def test_bad_lines(tmp_path: Path) -> None:
     assert "line 6: SUBMIT whose source-context names no Mailbox:<GUID>" in text
     assert "line 7: date-time missing or not an ISO-8601 UTC time" in text
     assert "line 8: field count differs from the 30 fields" in text
+
+
+def test_receive_storedriver_alone_is_the_send(tmp_path: Path) -> None:
+    """A transport log without the mailbox server's MSGTRKMS: the RECEIVE STOREDRIVER (real shape,
+    Qazeer's artefacts.help pair) is the only record of the submission, so it is the Send row."""
+    unnamed = RECEIVE_STORE.replace(f"Mailbox:{MBX_BOB}, ", "")
+    frame, report = run_parser(MessageTrackingParser, write(tmp_path, RECEIVE_STORE, unnamed, name="MSGTRK2022091915-1.LOG"))
+    assert report.records == 2 and report.accepted == 1 and report.balanced and report.bad == 0
+    assert dict(report.skipped) == {SKIP_RECEIVE_UNNAMED: 1}
+    row = frame.iloc[0]
+    assert (row["operation"], row["actor"], row["mailbox"], row["item"]) == (
+        "Send", MBX_BOB, "bob@contoso.test", "Quarterly figures")
+    assert row["details"].startswith("RECEIVE; message-id=<a1@contoso.test>") and row["client_ip"] == "95.11.22.33"
+
+
+def test_one_log_pairs_receives_with_submits_by_message(tmp_path: Path) -> None:
+    again = OWN.replace("2022-09-19T15:02:29.339Z", "2022-09-19T15:09:00.000Z")  # the same message-id submitted twice
+    other = RECEIVE_STORE.replace("<a1@contoso.test>", "<b2@contoso.test>")  # a message whose SUBMIT is elsewhere
+    frame, report = run_parser(MessageTrackingParser, write(tmp_path, OWN, RECEIVE_STORE, again, other))
+    assert report.records == 4 and report.accepted == 3 and report.skipped[SKIP_PAIRED] == 1 and report.balanced
+    assert sorted(frame["details"].str.split(";").str[0]) == ["RECEIVE", "SUBMIT", "SUBMIT"]
+
+
+def test_submit_and_receive_in_two_logs_are_one_access(tmp_path: Path) -> None:
+    """Exchange 2013+: SUBMIT in MSGTRKMS (mailbox submission), RECEIVE in MSGTRK (transport)."""
+    ms = write(tmp_path, OWN, SEND_AS, name="MSGTRKMS2022091915-1.LOG")
+    receive_as = RECEIVE_STORE.replace("bob@contoso.test", "ceo@contoso.test").replace(
+        "2022-09-19T15:02:29.450Z", "2022-09-19T16:00:03.100Z")
+    stray = RECEIVE_STORE.replace("<a1@contoso.test>", "<zz@contoso.test>")
+    trk = write(tmp_path, RECEIVE_STORE, receive_as, stray, name="MSGTRK2022091915-1.LOG")
+    result = load_evidence([ms, trk])
+    frame = result.frame
+    assert len(frame) == 5 and frame["access_id"].nunique() == 3  # OWN, SEND_AS, and the stray RECEIVE
+    by_kind = frame.assign(kind=frame["details"].str.split(";").str[0]).sort_values("time")
+    joined = by_kind[by_kind["access_rule"].astype(str) == "tracking-same-message"]
+    assert joined["kind"].tolist() == ["RECEIVE", "RECEIVE"]
+    assert set(frame.loc[frame["mailbox"] == "ceo@contoso.test", "access_id"]) == {
+        frame.loc[(frame["mailbox"] == "ceo@contoso.test"), "access_id"].iloc[0]}
+    assert (frame.groupby("access_id")["access_sources"].first() == 1).all()  # one source format: msgtrk
