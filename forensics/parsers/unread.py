@@ -24,6 +24,7 @@ LOG_TYPES = {
     "ecp server log": "Exchange control panel (ECP) server log",
     "agent log": "Exchange transport agent log",
     "connectivity log": "Exchange transport connectivity log",
+    "transport connectivity log": "Exchange transport connectivity log",  # the value Microsoft documents
     "audit": "Exchange audit queue log",
 }
 #: read by the httpproxy and msgtrk parsers
