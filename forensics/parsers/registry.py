@@ -22,6 +22,7 @@ def register(parser: type[Parser]) -> type[Parser]:
 def _load_builtin() -> None:
     # Imported here so each parser module registers itself; keep this list explicit.
     from forensics.parsers import evtx_parser  # noqa: F401
+    from forensics.parsers import evt_parser  # noqa: F401
     from forensics.parsers import eventviewer_xml  # noqa: F401
     from forensics.parsers import eventviewer_csv  # noqa: F401
     from forensics.parsers import iis  # noqa: F401
