@@ -87,9 +87,14 @@ class EvtWriter:
     _records: list[tuple[int, bytes]] = field(default_factory=list)
 
     def write(self, event: EvtEvent) -> int:
-        number = self.first_number + len(self._records)
+        number = self._records[-1][0] + 1 if self._records else self.first_number
         self._records.append((number, encode_record(event, number, self.computer)))
         return number
+
+    def remove(self, number: int) -> None:
+        """Leave record ``number`` out, as log-editing tools do: its bytes gone, the records
+        after it moved up, every other number unchanged (the tests' removed-record case)."""
+        self._records = [(n, raw) for n, raw in self._records if n != number]
 
     def close(self) -> None:
         self.path.write_bytes(self.build())
@@ -99,7 +104,7 @@ class EvtWriter:
             body = b"".join(raw for _, raw in self._records)
             end = HEADER_SIZE + len(body)
             oldest = self._records[0][0] if self._records else self.first_number
-            nxt = self.first_number + len(self._records)
+            nxt = self._records[-1][0] + 1 if self._records else self.first_number
             flags = FLAG_DIRTY if self.dirty else 0
             return (build_header(HEADER_SIZE, end, nxt, oldest, max(end + EOF_SIZE, 0x10000), flags)
                     + body + build_eof(HEADER_SIZE, end, nxt, oldest))
@@ -129,7 +134,7 @@ class EvtWriter:
             live.append(_Live(end, len(raw), number))
             end = HEADER_SIZE + (end - HEADER_SIZE + len(raw)) % region
         oldest = live[0].number if live else self.first_number
-        nxt = self.first_number + len(self._records)
+        nxt = self._records[-1][0] + 1 if self._records else self.first_number
         _put(buf, end, build_eof(start, end, nxt, oldest))
         flags = (FLAG_WRAPPED if wrapped else 0) | (FLAG_DIRTY if self.dirty else 0)
         buf[:HEADER_SIZE] = build_header(start, end, nxt, oldest, size, flags)
