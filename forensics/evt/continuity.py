@@ -40,7 +40,7 @@ def _damage_text(d: Damage) -> str:
         around += f" and before record {d.after}"
     lost = ""
     if d.before is not None and d.after is not None and d.after > d.before + 1:
-        lost = f"; records {_span(d.before + 1, d.after - 1)} were in these bytes"
+        lost = f"; {_records(d.before + 1, d.after - 1)} {'was' if d.after == d.before + 2 else 'were'} in these bytes"
     cut = "; the file ends here without an end-of-file record (a truncated copy)" if d.at_cut else ""
     return (f"{d.length} bytes {around} are not a readable record ({d.reason}){lost}{cut}; "
             "reading resumed at the next intact 'LfLe' record")
@@ -104,7 +104,7 @@ def _gaps(walk: Walk, report: FileReport) -> None:
         else:
             why = ("absent with no unreadable bytes before it: removed from the start (a wrap would have moved the "
                    f"{source}'s oldest number too)")
-        report.notes.append(f"RECORDS MISSING: records {_span(oldest, first - 1)}: the {source} names {oldest} as the "
+        report.notes.append(f"RECORDS MISSING: {_records(oldest, first - 1)}: the {source} names {oldest} as the "
                             f"oldest record but the first record read is {first}; {why}")
     for index in range(1, len(records)):
         prev, cur = records[index - 1], records[index]
@@ -120,7 +120,7 @@ def _gaps(walk: Walk, report: FileReport) -> None:
         else:
             why = ("their bytes are adjacent and intact: removed (as log-editing tools do); not a wrap (a wrap drops "
                    "the oldest records, not middle ones), not damage (no unreadable bytes between them)")
-        label = f"RECORDS MISSING: records {_span(prev.number + 1, cur.number - 1)}: {at}; {why}"
+        label = f"RECORDS MISSING: {_records(prev.number + 1, cur.number - 1)}: {at}; {why}"
         report.notes.append(label)
         report.missing.append(MissingPeriod(_iso(prev.generated), _iso(cur.generated), label[:200]))
     last = records[-1].number
@@ -134,11 +134,15 @@ def _gaps(walk: Walk, report: FileReport) -> None:
             why = "in the unreadable bytes after the last record read (counted as a bad record)"
         else:
             why = ("absent with no unreadable bytes after the last record: removed from the end")
-        report.notes.append(f"RECORDS MISSING: records {_span(last + 1, next_record - 1)}: the {source} says the next "
+        report.notes.append(f"RECORDS MISSING: {_records(last + 1, next_record - 1)}: the {source} says the next "
                             f"record is {next_record} but the last record read is {last}; {why}")
     elif next_record and last >= next_record and eof is not None:
         report.notes.append(f"RECORD ORDER: record {last} is present but the end-of-file record says the next record "
                             f"is {next_record} (an edited end-of-file record or a spliced log)")
+
+
+def _records(a: int, b: int) -> str:
+    return f"record {a}" if a == b else f"records {_span(a, b)}"
 
 
 def _span(a: int, b: int) -> str:
