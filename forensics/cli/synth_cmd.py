@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--formats", nargs="+", choices=FORMATS, default=list(DEFAULT_FORMATS), metavar="FMT",
                    help=f"formats to write: {' '.join(FORMATS)} (default all but {' '.join(sorted(set(FORMATS) - set(DEFAULT_FORMATS)))})")
     p.add_argument("--logs", nargs="+", choices=LOGS, default=list(LOGS),
-                   help="which Windows logs evtx/xml/csv hold (management: .evtx only)")
+                   help="which Windows logs evtx/xml/csv/evt hold (management: .evtx only)")
     p.add_argument("--identities-out", type=Path, metavar="FILE",
                    help="where to write the directory export (default OUT/identities.csv)")
     p.add_argument("--staff", type=int, metavar="N", help="extra generic users (default: grows with --events)")

@@ -23,6 +23,7 @@ def register(parser: type[Parser]) -> type[Parser]:
 def _load_builtin() -> None:
     # Imported here so each parser module registers itself; keep this list explicit.
     from forensics.parsers.eventlog import evtx_parser  # noqa: F401
+    from forensics.parsers.eventlog import evt_parser  # noqa: F401
     from forensics.parsers.eventlog import eventviewer_xml  # noqa: F401
     from forensics.parsers.eventlog import eventviewer_csv  # noqa: F401
     from forensics.parsers.w3c import iis  # noqa: F401

@@ -42,12 +42,12 @@ from forensics.synth.truth import TRUTH_VERSION, Tally, iso, write_truth
 
 #: format groups the CLI accepts, in output order
 FORMATS = ("evtx", "xml", "csv", "csv2003", "iis", "iis2003", "mailbox-audit", "mailbox-audit-xml", "ual",
-           "ual-classic", "ual-powershell", "httpproxy", "ual-json")
+           "ual-classic", "ual-powershell", "httpproxy", "ual-json", "evt")
 #: written only when asked for: HttpProxy repeats the IIS log's front-end requests, and a case holding
 #: both counts each request twice until overlapping formats are correlated
-OPTIONAL_FORMATS = ("httpproxy", "ual-json")
+OPTIONAL_FORMATS = ("httpproxy", "ual-json", "evt")
 DEFAULT_FORMATS = tuple(f for f in FORMATS if f not in OPTIONAL_FORMATS)
-EVENT_LOG_KINDS = ("evtx", "xml", "csv", "csv2003")
+EVENT_LOG_KINDS = ("evtx", "xml", "csv", "csv2003", "evt")
 #: Windows logs; "management" (the admin cmdlet log) is written as .evtx only
 LOGS = ("exchange-auditing", "application", "management")
 

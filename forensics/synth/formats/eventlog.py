@@ -228,6 +228,33 @@ def us_local(moment: datetime, zone: ZoneInfo) -> str:
     return f"{lt.month}/{lt.day}/{lt.year} {hour}:{lt.minute:02d}:{lt.second:02d} {'AM' if lt.hour < 12 else 'PM'}"
 
 
+class EvtSink:
+    """The same log as a Windows Server 2003 ``.evt`` (``forensics.synth.evt_writer``): the
+    insertion strings are the ``<Data>`` strings, the stored EventID carries the qualifiers in
+    its high 16 bits, times are whole seconds (the format has no fraction)."""
+
+    suffix = ".evt"
+
+    def __init__(self, path: Path, computer: str) -> None:
+        from forensics.synth.evt_writer import AUDIT_SUCCESS, INFORMATION, EvtEvent, EvtWriter
+
+        self._event = EvtEvent
+        self._types = (AUDIT_SUCCESS, INFORMATION)
+        # the NetBIOS name: Windows 2003 wrote Computername so
+        self._writer = EvtWriter(path, computer=computer.split(".")[0].upper())
+
+    def write(self, e: LogEvent) -> None:
+        kind = self._types[0] if e.keywords & KEYWORDS_AUDIT_SUCCESS else (1 if e.level == 2 else self._types[1])
+        number = self._writer.write(self._event(source=e.provider, event_id=e.event_id, time=e.time,
+                                                strings=list(e.data), event_type=kind, category=e.task,
+                                                qualifiers=e.qualifiers))
+        if number != e.record_id:
+            raise RuntimeError(f"evt writer numbered record {e.record_id} as {number}")
+
+    def close(self) -> None:
+        self._writer.close()
+
+
 class CsvSink:
     """Event Viewer "Save All Events As… CSV": 5 named columns + an unnamed description."""
 
@@ -277,6 +304,7 @@ SINKS = {
     "csv": ("evtx-csv", "an Event Viewer CSV export (rendered description, local time)"),
     "csv2003": ("evtx-csv", "a Windows Server 2003 Event Viewer CSV export (9 columns, no header, cp1252, "
                             "local time)"),
+    "evt": ("evt", "a Windows Server 2003 .evt file (positional insertion strings, whole-second times)"),
 }
 
 
@@ -301,6 +329,9 @@ class _LogEmitter(Emitter):
             if kind == "evtx":
                 path = out / "evidence" / "evtx" / f"{self.log_name}.evtx"
                 basis = "utc"
+            elif kind == "evt":
+                path = out / "evidence" / "evt" / f"{self.log_name}.evt"
+                basis = "utc"
             elif kind == "csv2003":
                 path = out / "evidence" / "exports" / f"{self.file_stem}-w2003.csv"
                 basis = f"local:{scenario.export_timezone}"
@@ -310,6 +341,8 @@ class _LogEmitter(Emitter):
             path.parent.mkdir(parents=True, exist_ok=True)
             if kind == "evtx":
                 sink = EvtxSink(path, self.log_name, computer)
+            elif kind == "evt":
+                sink = EvtSink(path, computer)
             elif kind == "xml":
                 sink = XmlSink(path, self.log_name, computer)
             elif kind == "csv2003":

@@ -1,0 +1,161 @@
+"""Legacy Windows event logs (``.evt``: Windows NT 4, 2000, XP, Server 2003).
+
+Exchange 2003, and Exchange 2007 on Windows Server 2003, keep their store logons
+(``MSExchangeIS Mailbox Store`` 1009/1016/…, Application log) and their mailbox access
+auditing (``MSExchangeIS Auditing`` 10100-10106, ``Exchange Auditing`` log) here. An ``.evt``
+record has no XML: its insertion strings are positional, exactly the ``<Data>`` strings of
+the same event in ``.evtx``, so the same event maps and handlers (``forensics.evtx``) make the
+same rows. The stored EventID is the 32-bit message code; the event id shown (and mapped) is
+its low 16 bits.
+
+Why our own reader (``forensics.evt``) and not libevt-python on this path: see
+``docs/evt-reader.md`` (it is the crosscheck's second reader instead). The whole file is read
+through ``ctx.reader`` (the bytes parsed are the bytes hashed): a circular log has to be read
+from its oldest record, which may lie anywhere, and .evt logs are small (Windows Server 2003
+caps them far below the memory of an examiner's laptop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forensics.errors import EvidenceError, ParseError
+from forensics.evt.continuity import report_walk
+from forensics.evt.records import EVENT_TYPES, EvtRecord, frame_ok, parse
+from forensics.evt.structure import HEADER_SIZE, SIGNATURE, FileHeader
+from forensics.evt.walk import walk
+from forensics.evtx.export_event import export_event_row
+from forensics.evtx.maps import load_maps
+from forensics.parsers import registry
+from forensics.parsers.base import ParseContext, Parser
+
+#: rows per yielded frame
+BATCH = 50_000
+#: bytes read from the hashing reader at a time
+READ_BLOCK = 8 << 20
+
+
+class EvtParser(Parser):
+    name = "evt"
+    description = "Legacy Windows event log (.evt, Windows 2000/XP/Server 2003)"
+    source_format = "evt"
+    extensions = (".evt",)
+
+    @classmethod
+    def sniff(cls, head: bytes, path: Path) -> int:
+        return 95 if FileHeader.parse(head) is not None else 0
+
+    def parse(self, ctx: ParseContext) -> Iterator[pd.DataFrame]:
+        data = _read_all(ctx)
+        if FileHeader.parse(data) is None:
+            raise ParseError(f"{ctx.path}: not an .evt event log (no 48-byte header with the 'LfLe' signature)")
+        found = walk(data)
+        del data
+        ctx.check_cancel()
+        report_walk(found, ctx.report)
+        maps = load_maps(ctx.options.maps_dir)
+        rows: list[dict[str, Any]] = []
+        for record, offset in zip(found.records, found.offsets):
+            row = _row(record, offset, maps, ctx)
+            if row is not None:
+                rows.append(row)
+            if len(rows) >= BATCH:
+                yield _frame(rows)
+                rows = []
+                ctx.check_cancel()
+        if rows:
+            yield _frame(rows)
+
+    @classmethod
+    def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:
+        """The record at file offset ``raw_ref`` (else found by number), as its fields and strings."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise EvidenceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+        record = None
+        if raw_ref is not None and HEADER_SIZE <= int(raw_ref) < len(data) and frame_ok(data, int(raw_ref)):
+            record = parse(data, int(raw_ref))[0]
+        if record is None or (record_id is not None and record.number != int(record_id)):
+            try:
+                found = walk(data)
+            except ValueError as exc:
+                raise EvidenceError(f"{path}: {exc}") from exc
+            record = next((r for r in found.records if record_id is not None and r.number == int(record_id)), None)
+        if record is None:
+            raise EvidenceError(f"{path}: record {record_id} not found")
+        return describe(record)
+
+
+registry.register(EvtParser)
+
+
+def _read_all(ctx: ParseContext) -> bytes:
+    parts = []
+    while True:
+        block = ctx.reader.read(READ_BLOCK)
+        if not block:
+            break
+        parts.append(block)
+        ctx.check_cancel()
+    return b"".join(parts)
+
+
+def _row(record: EvtRecord, offset: int, maps, ctx: ParseContext) -> dict[str, Any] | None:
+    """The row of one record (None: counted as skipped), by the same maps/handlers as .evtx."""
+    outcome = export_event_row(record.source, record.event_id, record.strings, None, maps, ctx.options.all_events)
+    where = f"record {record.number}"
+    for warning in outcome.warnings:
+        ctx.report.warn(where, warning)
+    if outcome.row is None:
+        ctx.report.skip(f"{record.source or '?'}/{record.event_id}")
+        return None
+    ctx.report.accept()
+    row = dict(outcome.row)
+    if row.get("operation") == "Event" and not row.get("actor") and record.sid:
+        row["actor"] = record.sid  # as .evtx generic rows fall back to the System UserID
+    row.update(
+        time=record.generated,  # Unix seconds: made times per frame (_frame)
+        server=record.computer or None,
+        record_id=record.number,
+        event_id=record.event_id,
+        provider=record.source,
+        raw_ref=offset,
+        time_basis="utc",
+    )
+    return row
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows)
+    frame["time"] = pd.to_datetime(frame["time"].astype("int64"), unit="s", utc=True)
+    return frame
+
+
+def describe(record: EvtRecord) -> str:
+    """A readable rendering of one record for the detail view (an .evt record has no XML)."""
+    def stamp(seconds: int) -> str:
+        return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    lines = [
+        f"RecordNumber: {record.number}",
+        f"TimeGenerated: {stamp(record.generated)}",
+        f"TimeWritten: {stamp(record.written)}",
+        f"EventID: {record.event_id} (stored code 0x{record.code:08x}, qualifiers {record.qualifiers})",
+        f"EventType: {EVENT_TYPES.get(record.event_type, record.event_type)}",
+        f"EventCategory: {record.category}",
+        f"SourceName: {record.source}",
+        f"Computername: {record.computer}",
+        f"UserSid: {record.sid or '-'}",
+        f"DataLength: {record.data_length}",
+    ]
+    lines += [f"String {n}: {text}" for n, text in enumerate(record.strings, 1)]
+    return "\n".join(lines)
+
+
+__all__ = ["EvtParser", "SIGNATURE", "describe"]

@@ -1,0 +1,174 @@
+"""The .evt parser end to end (``load_evidence``: hashing, detection, maps, notes) on logs built
+from the documented format (``helpers.evt_build``): records = rows + skipped + bad on every
+file, and every note names the bytes or fields it rests on."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from forensics.errors import UnsupportedFormatError
+from forensics.evt.structure import FLAG_DIRTY, FLAG_LOGFULL, HEADER_SIZE
+from forensics.evt.walk import walk
+from forensics.ingest import load_evidence
+from forensics.parsers import registry
+from forensics.parsers.base import LoadOptions
+from forensics.parsers.eventlog.evt_parser import EvtParser
+from helpers.evt_build import write_log
+from helpers.run_parser import run_parser
+
+
+def load(path: Path, **options) -> tuple[pd.DataFrame, object]:
+    result = load_evidence([path], options=LoadOptions(**options))
+    report = result.files[0]
+    assert report.status == "loaded", report.error
+    assert report.balanced and report.records == report.accepted + sum(report.skipped.values()) + report.bad
+    return result.frame, report
+
+
+def gap_notes(report) -> list[str]:
+    return [n for n in report.notes if n.startswith("RECORDS MISSING")]
+
+
+def test_registered_and_sniffs_content(tmp_path: Path) -> None:
+    head = write_log(tmp_path / "a.evt").read_bytes()[:4096]
+    assert registry.get("evt") is EvtParser
+    assert registry.detect(head, Path("renamed.bin")) is EvtParser
+    assert EvtParser.sniff(b"ElfFile\x00" + bytes(100), Path("x.evt")) == 0
+
+
+def test_well_formed_rows_follow_the_evtx_maps(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "a.evt", 30)
+    frame, report = load(path)
+    # 10 Folder Access, 10 logons 1016, 10 defragmentation 1221 (counted, not rowed)
+    assert (report.records, report.accepted, report.bad) == (30, 20, 0)
+    assert report.skipped == {"MSExchangeIS Mailbox Store/1221": 10}
+    assert not report.notes
+    folder = frame[frame.operation == "FolderOpen"].iloc[0]
+    assert (folder.folder, folder.mailbox, folder.actor, folder.client_ip, folder.client_host) == (
+        "/Inbox/Sub0", "Alice Ames", "CONTOSO\\bob", "10.0.0.23", "WKS-BOB")
+    assert folder.event_id == 10100 and folder.server == "EXCH2003" and folder.source_format == "evt"
+    assert str(folder.time) == "2008-03-04 09:00:00+00:00" and folder.record_id == 1
+    logon = frame[frame.operation == "Logon"].iloc[0]
+    assert (logon.actor, logon.mailbox, logon.event_id) == ("CONTOSO\\user1", "alice@contoso.com", 1016)
+    # custody: the bytes parsed are the bytes hashed
+    assert report.hashes.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    raw = EvtParser.raw_record(path, int(folder.raw_ref), 1)
+    assert "String 1: /Inbox/Sub0" in raw and "stored code 0x40002774" in raw
+
+
+def test_all_events_keeps_the_rest_as_generic_rows(tmp_path: Path) -> None:
+    frame, report = load(write_log(tmp_path / "a.evt", 30), all_events=True)
+    assert report.accepted == 30 and (frame.operation == "Event").sum() == 10
+
+
+def test_wrapped_log_is_no_gap(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "w.evt", 200, max_size=8192)
+    frame, report = load(path)
+    assert report.bad == 0 and not gap_notes(report)
+    assert any(n.startswith("WRAPPED") and "not a gap" in n for n in report.notes)
+    assert report.records == len(walk(path.read_bytes()).records) < 200
+
+
+def test_dirty_live_copy_is_not_tampering(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "d.evt", 30)
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<II", data, 20, HEADER_SIZE + 500, 5)  # the header as at an earlier close
+    struct.pack_into("<I", data, 36, FLAG_DIRTY)
+    path.write_bytes(bytes(data))
+    _, report = load(path)
+    assert report.records == 30 and report.bad == 0 and not gap_notes(report)
+    [dirty] = [n for n in report.notes if n.startswith("DIRTY LOG")]
+    assert "Not a sign of tampering" in dirty and "next record" in dirty and "end offset" in dirty
+
+
+def test_truncated_copy(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "t.evt", 30)
+    data = path.read_bytes()
+    path.write_bytes(data[: walk(data).offsets[20] + 30])  # cut inside record 21
+    frame, report = load(path)
+    assert (report.records, report.bad) == (21, 1)  # 20 records + the cut one
+    assert "truncated copy" in report.warnings[0].message and report.warnings[0].location.startswith("offset 0x")
+    [gap] = gap_notes(report)
+    assert "records 21-30 (10)" in gap and "truncated copy" in gap
+
+
+def test_corrupt_middle_record(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "c.evt", 30)
+    data = bytearray(path.read_bytes())
+    offset = walk(bytes(data)).offsets[14]
+    data[offset + 4 : offset + 8] = b"\x00\x00\x00\x00"
+    path.write_bytes(bytes(data))
+    _, report = load(path)
+    assert (report.records, report.bad) == (30, 1)
+    assert report.warnings[0].location == f"offset 0x{offset:x}" and "record 15 was in these bytes" in report.warnings[0].message
+    [gap] = gap_notes(report)
+    assert gap.startswith("RECORDS MISSING: record 15:") and "unreadable bytes" in gap
+
+
+def test_removed_record_is_named(tmp_path: Path) -> None:
+    _, report = load(write_log(tmp_path / "r.evt", 30, remove=(12, 13)))
+    assert report.records == 28 and report.bad == 0
+    [gap] = gap_notes(report)
+    assert "records 12-13 (2)" in gap and "adjacent and intact" in gap and "not a wrap" in gap
+    assert report.missing and report.missing[0].start == "2008-03-04T09:10:00Z"
+
+
+def test_removed_newest_record_is_named(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "e.evt", 30)
+    data = bytearray(path.read_bytes())
+    eof = walk(bytes(data)).eof
+    struct.pack_into("<I", data, eof.offset + 28, 33)  # the EOF record says 32 was the newest
+    struct.pack_into("<I", data, 24, 33)  # and so does the clean header
+    path.write_bytes(bytes(data))
+    _, report = load(path)
+    [gap] = gap_notes(report)
+    assert "records 31-32 (2)" in gap and "removed from the end" in gap
+
+
+def test_log_full_flag(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "f.evt", 6)
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, 36, FLAG_LOGFULL)
+    path.write_bytes(bytes(data))
+    _, report = load(path)
+    assert any(n.startswith("LOG FULL") for n in report.notes)
+
+
+def test_not_an_evt(tmp_path: Path) -> None:
+    path = tmp_path / "x.evt"
+    path.write_bytes(b"this is not an event log\r\n" * 10)
+    result = load_evidence([path])
+    assert result.files[0].status == "failed" and "not a supported evidence format" in result.files[0].error
+    with pytest.raises(UnsupportedFormatError):
+        registry.detect(path.read_bytes(), path)
+
+
+def test_evidence_untouched(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "u.evt", 12)
+    before = (path.read_bytes(), os.stat(path).st_mtime_ns)
+    load(path)
+    assert (path.read_bytes(), os.stat(path).st_mtime_ns) == before
+
+
+def test_mutated_logs_never_crash_and_balance(tmp_path: Path) -> None:
+    """Hostile input: random byte damage anywhere (header, records, EOF record)."""
+    import random
+
+    base = write_log(tmp_path / "m.evt", 40, max_size=4096).read_bytes()
+    rng = random.Random(19)
+    path = tmp_path / "mut.evt"
+    for _ in range(150):
+        data = bytearray(base)
+        for _ in range(rng.randrange(1, 6)):
+            data[rng.randrange(HEADER_SIZE, len(data))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            data = data[: rng.randrange(HEADER_SIZE, len(data))]
+        path.write_bytes(bytes(data))
+        _, report = run_parser(EvtParser, path)
+        assert report.balanced
