@@ -195,9 +195,13 @@ def _access_class(frame: pd.DataFrame) -> np.ndarray:
             cls = np.where(bind, CLASSES.index("MessageOpen"), np.where(sync, CLASSES.index("FolderOpen"), -1))
             out[mia] = cls.astype(np.int8)
     if WEB_REQUEST in names and "source_format" in frame.columns:
-        fmt = frame["source_format"].astype("string")
-        if (fmt == "httpproxy").any():  # a request's HttpProxy and IIS lines can be one access
-            web = (op_codes == names.index(WEB_REQUEST)) & fmt.isin(list(WEB_REQUEST_FORMATS)).fillna(False).to_numpy(bool)
+        fmt = frame["source_format"].astype("category")  # codes, not millions of strings
+        fmt_names = [str(v) for v in fmt.cat.categories]
+        fmt_codes = fmt.cat.codes.to_numpy()
+        if "httpproxy" in fmt_names and (fmt_codes == fmt_names.index("httpproxy")).any():
+            # a request's HttpProxy and IIS lines can be one access
+            web_fmt = [i for i, name in enumerate(fmt_names) if name in WEB_REQUEST_FORMATS]
+            web = (op_codes == names.index(WEB_REQUEST)) & np.isin(fmt_codes, web_fmt)
             out[web] = CLASSES.index(WEB_REQUEST)
     if "Logon" in names and "mailbox" in frame.columns:  # a sign-in names no mailbox
         no_mailbox = frame["mailbox"].isna().to_numpy(bool) | (frame["mailbox"].astype("string") == "").fillna(True).to_numpy(bool)
@@ -324,7 +328,11 @@ def _web_request_persons(frame: pd.DataFrame, access_class: np.ndarray, persons:
         return persons
     ip = _codes(frame["client_ip"]) if "client_ip" in frame.columns else np.full(len(frame), -1, np.int64)
     if "client_app" in frame.columns:  # "MAPI/HTTP: Microsoft Office/16.0": the protocol before ": "
-        protocol = _codes(frame["client_app"].astype("string").str.split(": ", n=1).str[0])
+        app = frame["client_app"].astype("category")  # per distinct value, not per row
+        prefix = pd.Series(app.cat.categories.astype(str)).str.split(": ", n=1).str[0]
+        prefix_codes, _ = pd.factorize(prefix)
+        codes = app.cat.codes.to_numpy().astype(np.int64)
+        protocol = np.append(prefix_codes.astype(np.int64), -1)[np.where(codes < 0, len(prefix_codes), codes)]
     else:
         protocol = np.full(len(frame), -1, np.int64)
     usable = web & (persons >= 0) & (ip >= 0) & (protocol >= 0)
