@@ -14,13 +14,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from forensics.correlate.rules import FAMILIES, FAMILY_ORDER, MESSAGE_KEYED, OPERATION_CLASSES
+from forensics.correlate.rules import (
+    FAMILIES, FAMILY_ORDER, MESSAGE_KEYED, OPERATION_CLASSES, WEB_REQUEST, WEB_REQUEST_FORMATS,
+)
 
 #: a message id as the UAL and transport logs give it: <local@domain>
 _MESSAGE_ID = re.compile(r"^<[^<>\s]+@[^<>\s]+>$")
 #: an opaque store id (OWA's RgAAAA.../LgAAAA... EWS ids): names an item, but not comparably
 _STORE_ID = re.compile(r"^[A-Za-z0-9+/=_-]{30,}$")
-CLASSES: tuple[str, ...] = tuple(dict.fromkeys(OPERATION_CLASSES.values()))
+CLASSES: tuple[str, ...] = tuple(dict.fromkeys([*OPERATION_CLASSES.values(), WEB_REQUEST]))
 
 
 @dataclass
@@ -192,6 +194,15 @@ def _access_class(frame: pd.DataFrame) -> np.ndarray:
             sync = details.str.contains("MailAccessType=Sync", regex=False).fillna(False).to_numpy(bool)
             cls = np.where(bind, CLASSES.index("MessageOpen"), np.where(sync, CLASSES.index("FolderOpen"), -1))
             out[mia] = cls.astype(np.int8)
+    if WEB_REQUEST in names and "source_format" in frame.columns:
+        fmt = frame["source_format"].astype("category")  # codes, not millions of strings
+        fmt_names = [str(v) for v in fmt.cat.categories]
+        fmt_codes = fmt.cat.codes.to_numpy()
+        if "httpproxy" in fmt_names and (fmt_codes == fmt_names.index("httpproxy")).any():
+            # a request's HttpProxy and IIS lines can be one access
+            web_fmt = [i for i, name in enumerate(fmt_names) if name in WEB_REQUEST_FORMATS]
+            web = (op_codes == names.index(WEB_REQUEST)) & np.isin(fmt_codes, web_fmt)
+            out[web] = CLASSES.index(WEB_REQUEST)
     if "Logon" in names and "mailbox" in frame.columns:  # a sign-in names no mailbox
         no_mailbox = frame["mailbox"].isna().to_numpy(bool) | (frame["mailbox"].astype("string") == "").fillna(True).to_numpy(bool)
         out[(op.astype(object) == "Logon").to_numpy(bool) & no_mailbox] = CLASSES.index("SignIn")
@@ -259,6 +270,7 @@ def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
     mailbox, actor = _person(frame, "mailbox"), _person(frame, "actor")
     persons = combine_codes(access_class.astype(np.int64), mailbox, actor)
     persons = np.where((access_class < 0) | (mailbox < 0) | (actor < 0), -1, persons)
+    persons = _web_request_persons(frame, access_class, persons)
     folder_col = frame["folder"] if "folder" in frame.columns else pd.Series([None] * n, dtype="string")
     item_col = frame["item"] if "item" in frame.columns else pd.Series([None] * n, dtype="string")
     folder_codes, folder_values = _dictionary(folder_col)
@@ -306,6 +318,27 @@ def row_keys(frame: pd.DataFrame, light: bool = False) -> RowKeys:
             record[sub] = key + 2 * n  # apart from the other record codes (0..k-1 and n..2n-1)
     return RowKeys(t, family, fmt, formats, evidence_names, evidence, access_class, persons, record, folder, subject,
                    message_id, same_message)
+
+
+def _web_request_persons(frame: pd.DataFrame, access_class: np.ndarray, persons: np.ndarray) -> np.ndarray:
+    """WebRequest rows (``rules.WEB_REQUEST``) are one request only from one client address over
+    one protocol: both join the persons key (a row naming neither is not correlated)."""
+    web = access_class == CLASSES.index(WEB_REQUEST)
+    if not web.any():
+        return persons
+    ip = _codes(frame["client_ip"]) if "client_ip" in frame.columns else np.full(len(frame), -1, np.int64)
+    if "client_app" in frame.columns:  # "MAPI/HTTP: Microsoft Office/16.0": the protocol before ": "
+        app = frame["client_app"].astype("category")  # per distinct value, not per row
+        prefix = pd.Series(app.cat.categories.astype(str)).str.split(": ", n=1).str[0]
+        prefix_codes, _ = pd.factorize(prefix)
+        codes = app.cat.codes.to_numpy().astype(np.int64)
+        protocol = np.append(prefix_codes.astype(np.int64), -1)[np.where(codes < 0, len(prefix_codes), codes)]
+    else:
+        protocol = np.full(len(frame), -1, np.int64)
+    usable = web & (persons >= 0) & (ip >= 0) & (protocol >= 0)
+    combined = combine_codes(np.where(usable, persons, -1), np.where(usable, ip, -1), np.where(usable, protocol, -1))
+    top = int(persons.max(initial=-1)) + 1
+    return np.where(usable, combined + top, np.where(web, -1, persons))
 
 
 def _message_keyed(frame: pd.DataFrame, fmt: np.ndarray, formats: list[str]) -> np.ndarray:

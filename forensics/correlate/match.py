@@ -23,7 +23,7 @@ _BIND = CLASSES.index("MessageOpen")
 #: every rule a row can be placed by (``Matched.rule`` codes index this)
 RULE_NAMES: tuple[str, ...] = (rules.FOUNDING, rules.SAME_RECORD, rules.ALONE, rules.STORE.rule,
                                rules.SAME_FAMILY.rule, rules.IIS.rule, rules.UAL.rule, rules.UAL_BIND.rule,
-                               rules.SAME_MESSAGE)
+                               rules.SAME_MESSAGE, rules.PROXY.rule)
 FOUNDING, SAME_RECORD, ALONE = 0, 1, 2
 
 
@@ -267,6 +267,8 @@ def _join_stage(keys: RowKeys, rows: np.ndarray, fam: int, acc: _Accesses
     clock_of = np.ones(m, dtype=bool)
     pending = np.ones(m, dtype=bool)
     same = a["family"] == fam
+    # a web request is joined only across families (HttpProxy with IIS), never within one
+    cross_only = cls == CLASSES.index(rules.WEB_REQUEST)
     # the window depends on the side (same family or not) and, for UAL, on the class
     win_same = rules.SAME_FAMILY
     if fam == 0:  # the first family only meets itself (a later layer)
@@ -293,6 +295,8 @@ def _join_stage(keys: RowKeys, rows: np.ndarray, fam: int, acc: _Accesses
                 side = same if side_same else ~same
                 for k, win in ([(-1, win_same)] if side_same else list(enumerate(other_kinds))):
                     lmask = pending & (cand < 0) & eligible
+                    if side_same:
+                        lmask &= ~cross_only
                     if k >= 0:
                         lmask &= kind_of == k
                     if not lmask.any():

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 #: source_format -> family (one kind of recorder: rows of one family share a clock)
 FAMILIES: dict[str, str] = {
     "evtx": "eventlog", "evtx-xml": "eventlog", "evtx-csv": "eventlog",
-    "mailbox-audit": "mailbox-audit", "iis": "iis", "ual": "ual",
+    "mailbox-audit": "mailbox-audit", "iis": "iis", "httpproxy": "httpproxy", "ual": "ual",
 }
 #: families in anchoring order: the first present founds the accesses, the others join them
-FAMILY_ORDER: tuple[str, ...] = ("eventlog", "mailbox-audit", "iis", "ual")
+FAMILY_ORDER: tuple[str, ...] = ("eventlog", "mailbox-audit", "iis", "httpproxy", "ual")
 
 #: operation -> access class (operations of one class record the same kind of access);
 #: MailItemsAccessed is decided by its MailAccessType (Bind -> message, Sync -> folder)
@@ -42,8 +42,14 @@ OPERATION_CLASSES: dict[str, str] = {
     # tenant; it is not the mailbox logon of the same session, so it never joins one
     "SignIn": "SignIn",
 }
+#: a web request seen by the front end twice: its HttpProxy line and its IIS line. Given to
+#: ``WebRequest`` rows of IIS and HttpProxy logs only when HttpProxy rows are loaded (``keys``),
+#: keyed by client address and protocol as well as the persons, and never joined within one
+#: family (two IIS logs, or two servers' HttpProxy logs, hold different requests)
+WEB_REQUEST = "WebRequest"
+WEB_REQUEST_FORMATS = frozenset({"iis", "httpproxy"})
 #: the access operation counted when rows of several sources are one access
-CLASS_OPERATIONS: dict[str, str] = {name: name for name in OPERATION_CLASSES.values()}
+CLASS_OPERATIONS: dict[str, str] = {name: name for name in [*OPERATION_CLASSES.values(), WEB_REQUEST]}
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,9 @@ SAME_FAMILY = Window(-2, 2, "same-family ±2s")
 IIS = Window(-5, 5, "iis-request ±5s")
 UAL = Window(-5, 5, "ual-record ±5s")
 UAL_BIND = Window(-122, 5, "ual-bind-window -122s..+5s", "forward")
+#: the front end writes its HttpProxy line and its IIS line when the same request completes,
+#: on the same clock: ±2 s
+PROXY = Window(-2, 2, "httpproxy-iis ±2s")
 
 
 def window(incoming: str, anchor: str, access_class: str) -> Window:
@@ -79,6 +88,8 @@ def window(incoming: str, anchor: str, access_class: str) -> Window:
     (``anchor`` comes first in ``FAMILY_ORDER``, or is the same family)."""
     if incoming == anchor:
         return SAME_FAMILY
+    if "httpproxy" in (incoming, anchor):
+        return PROXY
     if incoming == "ual":
         return UAL_BIND if access_class == "MessageOpen" else UAL
     if "iis" in (incoming, anchor):
@@ -107,6 +118,11 @@ RULES_TEXT: tuple[str, ...] = (
     "(event log and mailbox-audit), IIS request ±5 s, UAL record ±5 s, UAL MailItemsAccessed Bind "
     "-122 s..+5 s (the record carries the time of the first bind of a 2-minute aggregation). Each access "
     "takes at most one row of each family layer; a row matching nothing is an access of its own.",
+    "HttpProxy and IIS: when HttpProxy logs are loaded, a request's HttpProxy line and its front-end IIS line "
+    "(both WebRequest rows) are one access when they name the same user, mailbox, client address, protocol "
+    "(MAPI/HTTP, ActiveSync, OWA, ...) and item, within ±2 s; two IIS logs, or two HttpProxy logs, never join "
+    "each other this way. IIS lines that the IIS parser reads as FolderOpen/MessageOpen are not joined with "
+    "HttpProxy lines.",
     "A MailItemsAccessed Bind row names a message id, the event log and IIS a subject: such rows are "
     "matched by folder and time only, so the count is exact but which message id went with which subject "
     "inside one aggregated record is not asserted.",
