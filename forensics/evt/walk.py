@@ -92,7 +92,8 @@ def walk(data: bytes) -> Walk:
             else:
                 result.records.append(record)
                 result.offsets.append(file_offset(pos))
-                result.warnings.extend((file_offset(pos), w) for w in warnings)
+                if warnings:
+                    result.warnings.extend((file_offset(pos), w) for w in warnings)
                 last = record.number
             pos += _size(stream, pos)
             continue
