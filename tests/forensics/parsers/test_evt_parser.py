@@ -172,3 +172,31 @@ def test_mutated_logs_never_crash_and_balance(tmp_path: Path) -> None:
         path.write_bytes(bytes(data))
         _, report = run_parser(EvtParser, path)
         assert report.balanced
+
+
+def test_windows_2003_security_log(tmp_path: Path) -> None:
+    """SecEvent.Evt of a Server 2003 Exchange host: 517 "The audit log was cleared" is a row
+    (the same handler as Event Viewer exports); 528/540 logons are counted per source/id, as
+    .evtx counts 4624 (Windows logons are not mailbox access). String orders: the 2003 message
+    texts of 517 (Primary/Client user, domain, logon id) and 528/540 (User Name, Domain, Logon
+    ID, Logon Type, Logon Process, Authentication Package, Workstation Name, …)."""
+    from forensics.synth.evt_writer import AUDIT_SUCCESS, EvtEvent, EvtWriter
+    from helpers.evt_build import T0
+
+    path = tmp_path / "SecEvent.Evt"
+    writer = EvtWriter(path, "EXCH2003")
+    sid = "S-1-5-21-1004336348-1177238915-682003330-1104"
+    writer.write(EvtEvent("Security", 528, T0, ["bob", "CONTOSO", "(0x0,0x3E7)", "2", "User32", "Negotiate", "WKS-BOB"],
+                          event_type=AUDIT_SUCCESS, category=2, sid=sid))
+    writer.write(EvtEvent("Security", 540, T0, ["bob", "CONTOSO", "(0x0,0x3E8)", "3", "NtLmSsp", "NTLM", "WKS-BOB"],
+                          event_type=AUDIT_SUCCESS, category=2, sid=sid))
+    writer.write(EvtEvent("Security", 517, T0, ["SYSTEM", "NT AUTHORITY", "(0x0,0x3E7)", "mallory", "CONTOSO",
+                                                "(0x0,0x1A2B3)"], event_type=AUDIT_SUCCESS, category=1, sid="S-1-5-18"))
+    writer.close()
+    frame, report = load(path)
+    assert report.skipped == {"Security/528": 1, "Security/540": 1} and report.accepted == 1
+    [row] = frame.itertuples()
+    assert (row.operation, row.actor, row.event_id) == ("AuditConfigChange", "CONTOSO\\mallory", 517)
+    frame, report = load(path, all_events=True)
+    generic = frame[frame.event_id == 528].iloc[0]
+    assert generic.actor == sid and "CONTOSO" in generic.details
