@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from forensics.evt.structure import FLAG_DIRTY, FLAG_LOGFULL, FLAG_WRAPPED
+from forensics.evt.structure import EOF_SIZE, FLAG_DIRTY, FLAG_LOGFULL, FLAG_WRAPPED
 from forensics.evt.walk import Damage, Walk
 from forensics.parsers.base import FileReport, MissingPeriod
 
@@ -126,10 +126,12 @@ def _gaps(walk: Walk, report: FileReport) -> None:
     last = records[-1].number
     if next_record and last < next_record - 1:
         damaged_tail = any(d.before == last and d.after is None for d in walk.damage)
-        if eof is None:
-            why = (f"no end-of-file record was found and the file ends at byte {walk.size}: a truncated copy "
-                   "(or, if the header is flagged dirty, a stale header)" if h.dirty else
-                   f"no end-of-file record was found and the file ends at byte {walk.size}: a truncated copy")
+        if eof is None and walk.size < h.end_offset + EOF_SIZE:
+            why = (f"no end-of-file record was found and the file ends at byte {walk.size}, before the header's "
+                   f"end-of-file offset 0x{h.end_offset:x}: a truncated copy")
+        elif eof is None:
+            why = (f"no end-of-file record was found (the file ends at byte {walk.size}): a truncated copy, or a damaged "
+                   "end-of-file record")
         elif damaged_tail:
             why = "in the unreadable bytes after the last record read (counted as a bad record)"
         else:

@@ -73,7 +73,7 @@ def walk(data: bytes) -> Walk:
         segments = [(start, len(data)), (HEADER_SIZE, stop)]
     stream = b"".join(data[a:b] for a, b in segments)
     first_len = segments[0][1] - segments[0][0]
-    cut = end is None and len(data) < max(header.max_size, header.end_offset + EOF_SIZE)
+    cut = end is None  # the stream then runs to the file's last byte: damage there is the cut end
 
     def file_offset(pos: int) -> int:
         return segments[0][0] + pos if pos < first_len else HEADER_SIZE + pos - first_len
