@@ -200,3 +200,25 @@ def test_windows_2003_security_log(tmp_path: Path) -> None:
     frame, report = load(path, all_events=True)
     generic = frame[frame.event_id == 528].iloc[0]
     assert generic.actor == sid and "CONTOSO" in generic.details
+
+
+def test_empty_log(tmp_path: Path) -> None:
+    frame, report = load(write_log(tmp_path / "empty.evt", 0))
+    assert (report.records, len(frame), report.notes) == (0, 0, [])
+
+
+def test_unflushed_last_record_in_a_live_copy(tmp_path: Path) -> None:
+    """libyal's "Truncated event record" scenario: the record's tail is zero-filled and its
+    size copy is 0 (written by a live copy before the service finished the record)."""
+    path = write_log(tmp_path / "live.evt", 12, dirty=True)
+    data = bytearray(path.read_bytes())
+    found = walk(bytes(data))
+    offset, size = found.offsets[-1], found.records[-1].size
+    data[offset + size // 2 : offset + size] = bytes(size - size // 2)
+    path.write_bytes(bytes(data))
+    _, report = load(path)
+    assert (report.records, report.bad) == (12, 1)
+    assert "never completely written" in report.warnings[0].message
+    assert any(n.startswith("DIRTY LOG") for n in report.notes)
+    [gap] = gap_notes(report)
+    assert gap.startswith("RECORDS MISSING: record 12:") and "unreadable bytes after the last record" in gap
