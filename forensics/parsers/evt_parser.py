@@ -78,7 +78,9 @@ class EvtParser(Parser):
                     pieces.append(piece)
         if not pieces:
             return
-        frame = pd.concat(pieces, ignore_index=True).sort_values("_index", kind="stable")
+        frame = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+        if not frame["_index"].is_monotonic_increasing:
+            frame = frame.sort_values("_index", kind="stable", ignore_index=True)
         order = frame.pop("_index").to_numpy()
         records = found.records
         seconds = np.fromiter((records[i].generated for i in order), dtype=np.int64, count=len(order))

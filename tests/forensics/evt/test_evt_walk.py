@@ -98,3 +98,24 @@ def test_bad_string_offset_is_a_field_problem(tmp_path: Path) -> None:
     found = walk(bytes(data))
     assert [r.number for r in found.records] == [1, 2, 4, 5]
     assert found.field_problems and "StringOffset" in found.field_problems[0][1]
+
+
+def test_strings_outside_the_basic_plane_and_a_sid(tmp_path: Path) -> None:
+    """UTF-16 surrogate pairs in the names and strings (one character, four bytes) and a SID
+    between the names and the strings: every layout the record allows reads back exactly."""
+    from forensics.synth.evt_writer import EvtEvent, EvtWriter
+    from helpers.evt_build import T0
+
+    path = tmp_path / "u.evt"
+    writer = EvtWriter(path, "EXCH\U0001d538")
+    events = [
+        EvtEvent("Src\U0001f600", 1009, T0, ["CONTOSO\\j\u00fcrgen", "/o=C/cn=\U0001f600"], qualifiers=0x4000),
+        EvtEvent("MSExchangeIS", 1016, T0, ["a", "", "c\U00010348"], sid="S-1-5-21-1-2-3-1104"),
+        EvtEvent("MSExchangeIS", 1016, T0, []),
+    ]
+    for event in events:
+        writer.write(event)
+    writer.close()
+    found = walk(path.read_bytes())
+    assert [(r.source, r.computer, r.strings, r.sid) for r in found.records] == [
+        (e.source, "EXCH\U0001d538", e.strings, e.sid) for e in events]
