@@ -79,7 +79,7 @@ class EofRecord:
 
 def find_eof(data: bytes) -> EofRecord | None:
     """The end-of-file record: an occurrence of its signature with the 0x28 size at both ends,
-    preferring one whose own ``end_offset`` names where it lies (a stale copy would not).
+    preferring one whose own ``end_offset`` names where it lies.
     A record split by the wrap (its tail continuing after the header) is found too."""
     found: list[EofRecord] = []
     pos = data.find(EOF_MAGIC, HEADER_SIZE + 4)
@@ -91,8 +91,10 @@ def find_eof(data: bytes) -> EofRecord | None:
     if not found:
         split = _split_eof(data)
         found = [split] if split is not None else []
-    consistent = [r for r in found if r.end_offset == r.offset]
-    return (consistent or found or [None])[-1]
+    consistent = [r for r in found if r.end_offset == r.offset] or found
+    # each new record overwrites the EOF record it starts at, so a second one is a leftover
+    # (slack, a spliced file): the one naming the highest next record is the latest state
+    return max(consistent, key=lambda r: r.next_record) if consistent else None
 
 
 def _eof_at(data: bytes, start: int) -> EofRecord | None:

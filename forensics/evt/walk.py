@@ -16,6 +16,7 @@ documentation, "Corruption scenarios: dirty file with invalid offset values").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from forensics.evt.records import EvtRecord, frame_ok, frame_problem, parse
@@ -151,7 +152,7 @@ def _is_padding(raw: bytes) -> bool:
     return len(raw) % 4 == 0 and raw == _PAD_DWORD * (len(raw) // 4)
 
 
-def _damage(pending: tuple[int, str], stop: int, file_offset, before: int | None, after: int | None,
+def _damage(pending: tuple[int, str], stop: int, file_offset: Callable[[int], int], before: int | None, after: int | None,
             at_cut: bool = False) -> Damage:
     start, reason = pending
     return Damage(file_offset(start), stop - start, reason, before, after, at_cut)
