@@ -31,7 +31,9 @@ _EOF = struct.Struct("<I16s5I")
 @dataclass(frozen=True)
 class FileHeader:
     """``ELF_LOGFILE_HEADER``. ``next_record`` is ``CurrentRecordNumber``: the number the next
-    event will get (Microsoft's definition), so the newest record present is ``next_record - 1``."""
+    event will get (Microsoft's definition, and "record count + 1" in other readers' notes), so
+    the newest record present is ``next_record - 1``; libyal's documentation names the field
+    "last (newest) record number", so checks built on it never claim on a difference of one."""
 
     start_offset: int  # StartOffset: the oldest record
     end_offset: int  # EndOffset: the ELF_EOF_RECORD

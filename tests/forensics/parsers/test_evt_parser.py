@@ -222,3 +222,27 @@ def test_unflushed_last_record_in_a_live_copy(tmp_path: Path) -> None:
     assert any(n.startswith("DIRTY LOG") for n in report.notes)
     [gap] = gap_notes(report)
     assert gap.startswith("RECORDS MISSING: record 12:") and "unreadable bytes after the last record" in gap
+
+
+def test_clean_header_that_disagrees_with_the_end_of_file_record(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "h.evt", 10)
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, 28, 4)  # the clean header's oldest record edited from 1 to 4
+    path.write_bytes(bytes(data))
+    _, report = load(path)
+    [note] = [n for n in report.notes if n.startswith("HEADER DISAGREES")]
+    assert "oldest record" in note and "header: oldest 4" in note and not gap_notes(report)
+
+
+def test_record_numbers_running_backwards(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "b.evt", 10)
+    data = bytearray(path.read_bytes())
+    offset = walk(bytes(data)).offsets[6]
+    struct.pack_into("<I", data, offset + 8, 3)  # record 7 renumbered 3 (a spliced log)
+    path.write_bytes(bytes(data))
+    _, report = load(path)
+    assert any(n.startswith("RECORD ORDER: record 3 at offset") for n in report.notes)
+    assert report.records == 10 and report.bad == 0
+    # 4-6 were read before the renumbered record: only 7 is named missing
+    [gap] = gap_notes(report)
+    assert gap.startswith("RECORDS MISSING: record 7:")
