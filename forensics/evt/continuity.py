@@ -11,9 +11,10 @@ a log still open in the EventLog service carries.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from datetime import datetime, timezone
 
-from forensics.evt.structure import FLAG_DIRTY, FLAG_LOGFULL, FLAG_WRAPPED
+from forensics.evt.structure import EOF_SIZE, FLAG_DIRTY, FLAG_LOGFULL, FLAG_WRAPPED
 from forensics.evt.walk import Damage, Walk
 from forensics.parsers.base import FileReport, MissingPeriod
 
@@ -106,6 +107,9 @@ def _gaps(walk: Walk, report: FileReport) -> None:
                    f"{source}'s oldest number too)")
         report.notes.append(f"RECORDS MISSING: {_records(oldest, first - 1)}: the {source} names {oldest} as the "
                             f"oldest record but the first record read is {first}; {why}")
+    numbers = [r.number for r in records]
+    # out of order (spliced or renumbered): a jump then names only numbers read nowhere in the file
+    read_anywhere = sorted(set(numbers)) if any(b <= a for a, b in zip(numbers, numbers[1:])) else None
     for index in range(1, len(records)):
         prev, cur = records[index - 1], records[index]
         if cur.number == prev.number + 1:
@@ -120,25 +124,48 @@ def _gaps(walk: Walk, report: FileReport) -> None:
         else:
             why = ("their bytes are adjacent and intact: removed (as log-editing tools do); not a wrap (a wrap drops "
                    "the oldest records, not middle ones), not damage (no unreadable bytes between them)")
-        label = f"RECORDS MISSING: {_records(prev.number + 1, cur.number - 1)}: {at}; {why}"
+        absent = _absent(prev.number + 1, cur.number - 1, read_anywhere)
+        if not absent:
+            continue
+        label = f"RECORDS MISSING: {absent}: {at}; {why}"
         report.notes.append(label)
         report.missing.append(MissingPeriod(_iso(prev.generated), _iso(cur.generated), label[:200]))
     last = records[-1].number
     if next_record and last < next_record - 1:
         damaged_tail = any(d.before == last and d.after is None for d in walk.damage)
-        if eof is None:
-            why = (f"no end-of-file record was found and the file ends at byte {walk.size}: a truncated copy "
-                   "(or, if the header is flagged dirty, a stale header)" if h.dirty else
-                   f"no end-of-file record was found and the file ends at byte {walk.size}: a truncated copy")
+        if eof is None and walk.size < h.end_offset + EOF_SIZE:
+            why = (f"no end-of-file record was found and the file ends at byte {walk.size}, before the header's "
+                   f"end-of-file offset 0x{h.end_offset:x}: a truncated copy")
+        elif eof is None:
+            why = (f"no end-of-file record was found (the file ends at byte {walk.size}): a truncated copy, or a damaged "
+                   "end-of-file record")
         elif damaged_tail:
             why = "in the unreadable bytes after the last record read (counted as a bad record)"
         else:
             why = ("absent with no unreadable bytes after the last record: removed from the end")
         report.notes.append(f"RECORDS MISSING: {_records(last + 1, next_record - 1)}: the {source} says the next "
                             f"record is {next_record} but the last record read is {last}; {why}")
-    elif next_record and last >= next_record and eof is not None:
+    elif next_record and last > next_record and eof is not None:
+        # ">" and not ">=": Microsoft defines the field as the next number to be given (so the
+        # newest record is next - 1), libyal's documentation calls it the newest record number;
+        # a record equal to it is left unremarked rather than risk a false claim on real files
         report.notes.append(f"RECORD ORDER: record {last} is present but the end-of-file record says the next record "
                             f"is {next_record} (an edited end-of-file record or a spliced log)")
+
+
+def _absent(a: int, b: int, read_sorted: list[int] | None) -> str:
+    """``a``..``b`` as text, leaving out numbers read elsewhere in the file ("" when all were)."""
+    if read_sorted is None:
+        return _records(a, b)
+    runs: list[str] = []
+    cursor = a
+    for n in read_sorted[bisect_left(read_sorted, a) : bisect_right(read_sorted, b)]:
+        if n > cursor:
+            runs.append(_records(cursor, n - 1))
+        cursor = n + 1
+    if cursor <= b:
+        runs.append(_records(cursor, b))
+    return ", ".join(runs)
 
 
 def _records(a: int, b: int) -> str:

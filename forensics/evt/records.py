@@ -90,18 +90,27 @@ def parse(buf: bytes, pos: int) -> tuple[EvtRecord | None, str, list[str]]:
         return None, f"StringOffset {string_offset} lies outside the {size}-byte record", []
     if sid_length and not (FIXED_SIZE <= sid_offset and sid_offset + sid_length <= body_end):
         return None, f"UserSidOffset {sid_offset} + UserSidLength {sid_length} lie outside the {size}-byte record", []
-    names_end = min(string_offset, sid_offset) if sid_length else string_offset
-    names = _utf16(buf[pos + FIXED_SIZE : pos + names_end]).split("\x00")
-    if len(names) < 3:
-        return None, "SourceName and Computername are not two NUL-terminated UTF-16 strings before the strings", []
     strings_end = body_end
     if data_length and FIXED_SIZE <= data_offset <= body_end and data_offset >= string_offset:
         strings_end = data_offset
     elif data_length and data_offset + data_length > body_end:
         warnings.append(f"DataOffset {data_offset} + DataLength {data_length} lie outside the record: data ignored")
+    parts: list[str] | None = None
+    if not sid_length and not (string_offset - FIXED_SIZE) % 2:
+        # the common layout (no SID): names and strings decoded at once, kept only when the two
+        # names end exactly at StringOffset (else, e.g. a surrogate pair, the careful path below)
+        whole = _utf16(buf[pos + FIXED_SIZE : pos + strings_end]).split("\x00", 2)
+        if len(whole) == 3 and (len(whole[0]) + len(whole[1]) + 2) * 2 == string_offset - FIXED_SIZE:
+            names = whole
+            parts = whole[2].split("\x00") if num_strings else []
+    if parts is None:
+        names_end = min(string_offset, sid_offset) if sid_length else string_offset
+        names = _utf16(buf[pos + FIXED_SIZE : pos + names_end]).split("\x00")
+        parts = _utf16(buf[pos + string_offset : pos + strings_end]).split("\x00") if num_strings else []
+    if len(names) < 3:
+        return None, "SourceName and Computername are not two NUL-terminated UTF-16 strings before the strings", []
     strings: list[str] = []
     if num_strings:
-        parts = _utf16(buf[pos + string_offset : pos + strings_end]).split("\x00")
         strings = parts[:num_strings]
         if len(parts) - 1 < num_strings:  # the last part has no terminator
             complete = max(len(parts) - 1, 0)

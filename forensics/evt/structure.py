@@ -31,7 +31,9 @@ _EOF = struct.Struct("<I16s5I")
 @dataclass(frozen=True)
 class FileHeader:
     """``ELF_LOGFILE_HEADER``. ``next_record`` is ``CurrentRecordNumber``: the number the next
-    event will get (Microsoft's definition), so the newest record present is ``next_record - 1``."""
+    event will get (Microsoft's definition, and "record count + 1" in other readers' notes), so
+    the newest record present is ``next_record - 1``; libyal's documentation names the field
+    "last (newest) record number", so checks built on it never claim on a difference of one."""
 
     start_offset: int  # StartOffset: the oldest record
     end_offset: int  # EndOffset: the ELF_EOF_RECORD
@@ -79,7 +81,7 @@ class EofRecord:
 
 def find_eof(data: bytes) -> EofRecord | None:
     """The end-of-file record: an occurrence of its signature with the 0x28 size at both ends,
-    preferring one whose own ``end_offset`` names where it lies (a stale copy would not).
+    preferring one whose own ``end_offset`` names where it lies.
     A record split by the wrap (its tail continuing after the header) is found too."""
     found: list[EofRecord] = []
     pos = data.find(EOF_MAGIC, HEADER_SIZE + 4)
@@ -91,8 +93,10 @@ def find_eof(data: bytes) -> EofRecord | None:
     if not found:
         split = _split_eof(data)
         found = [split] if split is not None else []
-    consistent = [r for r in found if r.end_offset == r.offset]
-    return (consistent or found or [None])[-1]
+    consistent = [r for r in found if r.end_offset == r.offset] or found
+    # each new record overwrites the EOF record it starts at, so a second one is a leftover
+    # (slack, a spliced file): the one naming the highest next record is the latest state
+    return max(consistent, key=lambda r: r.next_record) if consistent else None
 
 
 def _eof_at(data: bytes, start: int) -> EofRecord | None:

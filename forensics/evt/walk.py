@@ -16,6 +16,7 @@ documentation, "Corruption scenarios: dirty file with invalid offset values").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from forensics.evt.records import EvtRecord, frame_ok, frame_problem, parse
@@ -73,7 +74,7 @@ def walk(data: bytes) -> Walk:
         segments = [(start, len(data)), (HEADER_SIZE, stop)]
     stream = b"".join(data[a:b] for a, b in segments)
     first_len = segments[0][1] - segments[0][0]
-    cut = end is None and len(data) < max(header.max_size, header.end_offset + EOF_SIZE)
+    cut = end is None  # the stream then runs to the file's last byte: damage there is the cut end
 
     def file_offset(pos: int) -> int:
         return segments[0][0] + pos if pos < first_len else HEADER_SIZE + pos - first_len
@@ -92,7 +93,8 @@ def walk(data: bytes) -> Walk:
             else:
                 result.records.append(record)
                 result.offsets.append(file_offset(pos))
-                result.warnings.extend((file_offset(pos), w) for w in warnings)
+                if warnings:
+                    result.warnings.extend((file_offset(pos), w) for w in warnings)
                 last = record.number
             pos += _size(stream, pos)
             continue
@@ -150,7 +152,7 @@ def _is_padding(raw: bytes) -> bool:
     return len(raw) % 4 == 0 and raw == _PAD_DWORD * (len(raw) // 4)
 
 
-def _damage(pending: tuple[int, str], stop: int, file_offset, before: int | None, after: int | None,
+def _damage(pending: tuple[int, str], stop: int, file_offset: Callable[[int], int], before: int | None, after: int | None,
             at_cut: bool = False) -> Damage:
     start, reason = pending
     return Damage(file_offset(start), stop - start, reason, before, after, at_cut)

@@ -238,6 +238,31 @@ EVTX_NOTES = (
     "covers: they changed after Windows wrote them (damage, a live copy still being written, or an edit)."
 )
 
+#: said when legacy .evt logs were read: what their completeness check rests on
+EVT_CHECKED = (
+    "In legacy .evt logs (Windows 2000/XP/Server 2003), that record numbers run on without a break from the "
+    "oldest record the end-of-file record (or, without one, the file header) names to the next number it names."
+)
+EVT_NOTES = (
+    "A .evt log is a circular buffer: a 48-byte header, records one after another, and a 40-byte end-of-file "
+    "record that the EventLog service rewrites after every event (the header only on a clean close). The log "
+    "is read from its oldest record to the end-of-file record, across the end of the file when it has wrapped "
+    "(a record may continue after the header). Each record carries its size and the 'LfLe' signature at the "
+    "start and its size again at the end; where bytes hold no such record, they are counted once as a bad "
+    "record (offset, length, which field failed) and reading resumes at the next intact record. Record "
+    "numbers rise by one per event. "
+    "RECORDS MISSING: numbers absent between two records whose bytes are adjacent and intact (removed, as "
+    "log-editing tools do: not a wrap, which drops the oldest records, and not damage), numbers in unreadable "
+    "bytes (damage), numbers the end-of-file record announces before the first or after the last record read "
+    "(removed from either end), or after the end of a file that has no end-of-file record (a truncated copy). "
+    "DIRTY LOG: header flag 0x1: the log was open when copied (a live copy, or a crash); its header is stale "
+    "and the end-of-file record was used: not a sign of tampering. HEADER DISAGREES: a clean header whose "
+    "values differ from the end-of-file record (an edit of one of them, or a copy taken while closing). "
+    "WRAPPED: the oldest records were overwritten by newer ones (retention), not a gap. LOG FULL: flag 0x4: "
+    "a write failed because the log was full and might not overwrite: later events were not recorded. "
+    "SLACK: complete old records outside the live log (overwritten or cleared space), counted but not read as rows."
+)
+
 
 def completeness_statement(files: list[FileReport]) -> str:
     """What was checked for missing evidence, and which files it found incomplete."""
@@ -248,6 +273,8 @@ def completeness_statement(files: list[FileReport]) -> str:
     layouts = [f"{f.path.name}: {n}" for f in files for n in f.notes if n.startswith(("LAYOUT ASSUMED", "NO FIELD LAYOUT"))]
     if layouts:  # header-less IIS lines: which field layout their rows rest on
         checks += " Header-less IIS lines (no #Fields: header): " + "; ".join(layouts[:20]) + "."
+    if any(f.parser == "evt" for f in files):
+        checks += " " + EVT_CHECKED
     if not flagged:
         return checks + " No file showed missing records."
     listed = "; ".join(f"{name}: {note}" for name, note in flagged[:20])
@@ -295,6 +322,7 @@ def sections(frame: pd.DataFrame, files: list[FileReport], display_tz: str) -> l
         ("Records read, skipped and bad", files_statement(files)),
         ("Completeness of the evidence", completeness_statement(files)),
         ("What the .evtx completeness notes mean", EVTX_NOTES),
+        *([("What the .evt notes mean", EVT_NOTES)] if any(f.parser == "evt" for f in files) else []),
         ("Sign-ins and privileged groups", SIGN_INS_AND_GROUPS),
         ("How evidence text is shown", TEXT_SHOWN),
         ("Evidence handling and custody", HANDLING),

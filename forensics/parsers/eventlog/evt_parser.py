@@ -22,7 +22,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from forensics.errors import EvidenceError, ParseError
 from forensics.evt.continuity import report_walk
@@ -30,7 +32,8 @@ from forensics.evt.records import EVENT_TYPES, EvtRecord, frame_ok, parse
 from forensics.evt.structure import HEADER_SIZE, SIGNATURE, FileHeader
 from forensics.evt.walk import walk
 from forensics.evtx.export_event import export_event_row
-from forensics.evtx.maps import load_maps
+from forensics.evtx.exchange import map_group, map_with
+from forensics.evtx.maps import EventMap, MapSet, load_maps
 from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
 
@@ -59,17 +62,37 @@ class EvtParser(Parser):
         ctx.check_cancel()
         report_walk(found, ctx.report)
         maps = load_maps(ctx.options.maps_dir)
-        rows: list[dict[str, Any]] = []
-        for record, offset in zip(found.records, found.offsets):
-            row = _row(record, offset, maps, ctx)
-            if row is not None:
-                rows.append(row)
-            if len(rows) >= BATCH:
-                yield _frame(rows)
-                rows = []
-                ctx.check_cancel()
-        if rows:
-            yield _frame(rows)
+        groups: dict[tuple[str, int], list[int]] = {}
+        for index, record in enumerate(found.records):
+            groups.setdefault((record.source, record.event_id), []).append(index)
+        pieces: list[pd.DataFrame] = []
+        for (source, event_id), indexes in groups.items():
+            ctx.check_cancel()
+            event_map = maps.get(source, event_id)
+            if event_map is not None:
+                pieces.append(_mapped(event_map, [found.records[i] for i in indexes], indexes))
+                ctx.report.accept(len(indexes))
+            else:
+                piece = _one_by_one(found.records, indexes, maps, ctx)
+                if piece is not None:
+                    pieces.append(piece)
+        if not pieces:
+            return
+        frame = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+        if not frame["_index"].is_monotonic_increasing:
+            frame = frame.sort_values("_index", kind="stable", ignore_index=True)
+        order = frame.pop("_index").to_numpy()
+        records = found.records
+        seconds = np.fromiter((records[i].generated for i in order), dtype=np.int64, count=len(order))
+        frame["time"] = pd.Series(pd.to_datetime(seconds, unit="s", utc=True), index=frame.index)
+        frame["server"] = [records[i].computer or None for i in order]
+        frame["record_id"] = [records[i].number for i in order]
+        frame["event_id"] = [records[i].event_id for i in order]
+        frame["provider"] = [records[i].source for i in order]
+        frame["raw_ref"] = [found.offsets[i] for i in order]
+        frame["time_basis"] = "utc"
+        for start in range(0, len(frame), BATCH):
+            yield frame.iloc[start : start + BATCH].reset_index(drop=True)
 
     @classmethod
     def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:
@@ -106,35 +129,53 @@ def _read_all(ctx: ParseContext) -> bytes:
     return b"".join(parts)
 
 
-def _row(record: EvtRecord, offset: int, maps, ctx: ParseContext) -> dict[str, Any] | None:
-    """The row of one record (None: counted as skipped), by the same maps/handlers as .evtx."""
-    outcome = export_event_row(record.source, record.event_id, record.strings, None, maps, ctx.options.all_events)
-    where = f"record {record.number}"
-    for warning in outcome.warnings:
-        ctx.report.warn(where, warning)
-    if outcome.row is None:
-        ctx.report.skip(f"{record.source or '?'}/{record.event_id}")
-        return None
-    ctx.report.accept()
-    row = dict(outcome.row)
-    if row.get("operation") == "Event" and not row.get("actor") and record.sid:
-        row["actor"] = record.sid  # as .evtx generic rows fall back to the System UserID
-    row.update(
-        time=record.generated,  # Unix seconds: made times per frame (_frame)
-        server=record.computer or None,
-        record_id=record.number,
-        event_id=record.event_id,
-        provider=record.source,
-        raw_ref=offset,
-        time_basis="utc",
-    )
-    return row
+def _mapped(event_map: EventMap, records: list[EvtRecord], indexes: list[int]) -> pd.DataFrame:
+    """Rows of one mapped source/event id: vectorized (``map_group``, as the .evtx path) where
+    the strings fit the map, one by one (``map_with``: by content, ``inferred``) where not."""
+    width = len(event_map.fields)
+    fits_width = np.fromiter((len(r.strings) == width for r in records), dtype=bool, count=len(records))
+    exact = np.flatnonzero(fits_width).tolist()
+    slow = np.flatnonzero(~fits_width).tolist()
+    pieces: list[pd.DataFrame] = []
+    if exact:
+        columns = [pa.array(column, pa.string()) for column in zip(*(records[k].strings for k in exact))]
+        ok, fields = map_group(event_map, columns)
+        fit = np.flatnonzero(ok)
+        if len(fit):
+            picked = pa.array(fit)
+            piece = pd.DataFrame({name: array.take(picked).to_pandas() for name, array in fields.items()})
+            piece["operation"] = event_map.operation
+            piece["outcome"] = event_map.outcome
+            piece["mapping"] = event_map.mapping
+            piece["_index"] = [indexes[exact[k]] for k in fit]
+            pieces.append(piece)
+        slow += [exact[k] for k in np.flatnonzero(~ok)]
+    if slow:
+        piece = pd.DataFrame.from_records([map_with(event_map, records[k].strings) for k in slow])
+        piece["_index"] = [indexes[k] for k in slow]
+        pieces.append(piece)
+    return pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
 
 
-def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(rows)
-    frame["time"] = pd.to_datetime(frame["time"].astype("int64"), unit="s", utc=True)
-    return frame
+def _one_by_one(records: list[EvtRecord], indexes: list[int], maps: MapSet, ctx: ParseContext) -> pd.DataFrame | None:
+    """Events no map covers: their provider's handler (cleared logs, cmdlets, group changes),
+    generic rows with ``--all-events``, else counted as skipped, exactly as for exports."""
+    rows: list[dict[str, Any]] = []
+    for index in indexes:
+        record = records[index]
+        outcome = export_event_row(record.source, record.event_id, record.strings, None, maps, ctx.options.all_events)
+        for warning in outcome.warnings:
+            ctx.report.warn(f"record {record.number}", warning)
+        if outcome.row is None:
+            ctx.report.skip(f"{record.source or '?'}/{record.event_id}")
+            continue
+        ctx.report.accept()
+        row = dict(outcome.row)
+        if row.get("operation") == "Event" and not row.get("actor") and record.sid:
+            row["actor"] = record.sid  # as .evtx generic rows fall back to the System UserID
+        row["_index"] = index
+        rows.append(row)
+    return pd.DataFrame.from_records(rows) if rows else None
 
 
 def describe(record: EvtRecord) -> str:

@@ -98,3 +98,43 @@ def test_bad_string_offset_is_a_field_problem(tmp_path: Path) -> None:
     found = walk(bytes(data))
     assert [r.number for r in found.records] == [1, 2, 4, 5]
     assert found.field_problems and "StringOffset" in found.field_problems[0][1]
+
+
+def test_strings_outside_the_basic_plane_and_a_sid(tmp_path: Path) -> None:
+    """UTF-16 surrogate pairs in the names and strings (one character, four bytes) and a SID
+    between the names and the strings: every layout the record allows reads back exactly."""
+    from forensics.synth.evt_writer import EvtEvent, EvtWriter
+    from helpers.evt_build import T0
+
+    path = tmp_path / "u.evt"
+    writer = EvtWriter(path, "EXCH\U0001d538")
+    events = [
+        EvtEvent("Src\U0001f600", 1009, T0, ["CONTOSO\\j\u00fcrgen", "/o=C/cn=\U0001f600"], qualifiers=0x4000),
+        EvtEvent("MSExchangeIS", 1016, T0, ["a", "", "c\U00010348"], sid="S-1-5-21-1-2-3-1104"),
+        EvtEvent("MSExchangeIS", 1016, T0, []),
+    ]
+    for event in events:
+        writer.write(event)
+    writer.close()
+    found = walk(path.read_bytes())
+    assert [(r.source, r.computer, r.strings, r.sid) for r in found.records] == [
+        (e.source, "EXCH\U0001d538", e.strings, e.sid) for e in events]
+
+
+def test_end_of_file_record_split_by_the_wrap(tmp_path: Path) -> None:
+    """The 40-byte EOF record, too, continues after the header when it reaches the file's end."""
+    from forensics.evt.structure import EOF_SIZE
+
+    for max_size in range(4096, 4096 + 400, 4):
+        path = write_log(tmp_path / "s.evt", 80, max_size=max_size)
+        data = path.read_bytes()
+        eof = find_eof(data)
+        assert eof is not None
+        if eof.offset + EOF_SIZE > len(data):
+            break
+    else:
+        pytest.fail("no layout put the end-of-file record across the end of the file")
+    found = walk(data)
+    numbers = [r.number for r in found.records]
+    assert numbers[-1] == 80 and numbers == list(range(numbers[0], 81)) and not found.damage
+    assert eof.next_record == 81 and numbers == _libevt_numbers(path)

@@ -172,3 +172,77 @@ def test_mutated_logs_never_crash_and_balance(tmp_path: Path) -> None:
         path.write_bytes(bytes(data))
         _, report = run_parser(EvtParser, path)
         assert report.balanced
+
+
+def test_windows_2003_security_log(tmp_path: Path) -> None:
+    """SecEvent.Evt of a Server 2003 Exchange host: 517 "The audit log was cleared" is a row
+    (the same handler as Event Viewer exports); 528/540 logons are counted per source/id, as
+    .evtx counts 4624 (Windows logons are not mailbox access). String orders: the 2003 message
+    texts of 517 (Primary/Client user, domain, logon id) and 528/540 (User Name, Domain, Logon
+    ID, Logon Type, Logon Process, Authentication Package, Workstation Name, …)."""
+    from forensics.synth.evt_writer import AUDIT_SUCCESS, EvtEvent, EvtWriter
+    from helpers.evt_build import T0
+
+    path = tmp_path / "SecEvent.Evt"
+    writer = EvtWriter(path, "EXCH2003")
+    sid = "S-1-5-21-1004336348-1177238915-682003330-1104"
+    writer.write(EvtEvent("Security", 528, T0, ["bob", "CONTOSO", "(0x0,0x3E7)", "2", "User32", "Negotiate", "WKS-BOB"],
+                          event_type=AUDIT_SUCCESS, category=2, sid=sid))
+    writer.write(EvtEvent("Security", 540, T0, ["bob", "CONTOSO", "(0x0,0x3E8)", "3", "NtLmSsp", "NTLM", "WKS-BOB"],
+                          event_type=AUDIT_SUCCESS, category=2, sid=sid))
+    writer.write(EvtEvent("Security", 517, T0, ["SYSTEM", "NT AUTHORITY", "(0x0,0x3E7)", "mallory", "CONTOSO",
+                                                "(0x0,0x1A2B3)"], event_type=AUDIT_SUCCESS, category=1, sid="S-1-5-18"))
+    writer.close()
+    frame, report = load(path)
+    assert report.skipped == {"Security/528": 1, "Security/540": 1} and report.accepted == 1
+    [row] = frame.itertuples()
+    assert (row.operation, row.actor, row.event_id) == ("AuditConfigChange", "CONTOSO\\mallory", 517)
+    frame, report = load(path, all_events=True)
+    generic = frame[frame.event_id == 528].iloc[0]
+    assert generic.actor == sid and "CONTOSO" in generic.details
+
+
+def test_empty_log(tmp_path: Path) -> None:
+    frame, report = load(write_log(tmp_path / "empty.evt", 0))
+    assert (report.records, len(frame), report.notes) == (0, 0, [])
+
+
+def test_unflushed_last_record_in_a_live_copy(tmp_path: Path) -> None:
+    """libyal's "Truncated event record" scenario: the record's tail is zero-filled and its
+    size copy is 0 (written by a live copy before the service finished the record)."""
+    path = write_log(tmp_path / "live.evt", 12, dirty=True)
+    data = bytearray(path.read_bytes())
+    found = walk(bytes(data))
+    offset, size = found.offsets[-1], found.records[-1].size
+    data[offset + size // 2 : offset + size] = bytes(size - size // 2)
+    path.write_bytes(bytes(data))
+    _, report = load(path)
+    assert (report.records, report.bad) == (12, 1)
+    assert "never completely written" in report.warnings[0].message
+    assert any(n.startswith("DIRTY LOG") for n in report.notes)
+    [gap] = gap_notes(report)
+    assert gap.startswith("RECORDS MISSING: record 12:") and "unreadable bytes after the last record" in gap
+
+
+def test_clean_header_that_disagrees_with_the_end_of_file_record(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "h.evt", 10)
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, 28, 4)  # the clean header's oldest record edited from 1 to 4
+    path.write_bytes(bytes(data))
+    _, report = load(path)
+    [note] = [n for n in report.notes if n.startswith("HEADER DISAGREES")]
+    assert "oldest record" in note and "header: oldest 4" in note and not gap_notes(report)
+
+
+def test_record_numbers_running_backwards(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "b.evt", 10)
+    data = bytearray(path.read_bytes())
+    offset = walk(bytes(data)).offsets[6]
+    struct.pack_into("<I", data, offset + 8, 3)  # record 7 renumbered 3 (a spliced log)
+    path.write_bytes(bytes(data))
+    _, report = load(path)
+    assert any(n.startswith("RECORD ORDER: record 3 at offset") for n in report.notes)
+    assert report.records == 10 and report.bad == 0
+    # 4-6 were read before the renumbered record: only 7 is named missing
+    [gap] = gap_notes(report)
+    assert gap.startswith("RECORDS MISSING: record 7:")
