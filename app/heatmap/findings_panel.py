@@ -125,6 +125,11 @@ class FindingsPanel(QWidget):
         self.pairs_view = self._table(self.pairs_model, "FindingsPairs")
         self.changes_view = self._table(self.changes_model, "FindingsChanges")
         self.changes_title = QLabel("Administrative changes bearing on mailbox access", self)
+        # long sentences wrap: an unwrapped label forced the bottom dock ~2,000 px wide, so
+        # the dock could not be narrowed or sit beside the heatmap
+        for label in (self.summary, self.changes_title):
+            label.setWordWrap(True)
+            label.setMinimumWidth(200)
         lower = QWidget(self)
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)

@@ -84,6 +84,7 @@ class HeatmapPanel(QWidget):
         self.mailbox_combo.setMinimumContentsLength(18)
         self.info = QLabel(self)
         self.info.setObjectName("HeatmapInfo")
+        self.info.setWordWrap(True)  # a long summary must not set the dock's minimum width
         controls = QHBoxLayout()
         controls.setContentsMargins(4, 2, 4, 2)
         for widget in (self.count_combo, self.unit_combo, self.bin_combo, self.scale_combo, self.mailbox_combo):

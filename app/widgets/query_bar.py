@@ -14,13 +14,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.session import Session
+from app.widgets.sticky_menu import StickyMenu
 from app.widgets.time_range import TimeRangeControl
 
 TOGGLES = (("nonowner", "Non-owner only", "Only access by someone other than the mailbox owner (is:nonowner)"),
@@ -153,7 +153,7 @@ class QueryBar(QWidget):
         self.operations_button.setText("Operations")
         self.operations_button.setToolTip("Show only the checked operations")
         self.operations_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.operations_menu = QMenu(self.operations_button)
+        self.operations_menu = StickyMenu(self.operations_button)  # stays open while ticking
         self.operations_button.setMenu(self.operations_menu)
         self.operation_actions: dict[str, QAction] = {}
         row.addWidget(self.operations_button)
