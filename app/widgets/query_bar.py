@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.session import Session
+from app.widgets.query_example import placeholder
 from app.widgets.sticky_menu import StickyMenu
 from app.widgets.time_range import TimeRangeControl
 
@@ -112,7 +113,8 @@ class QueryBar(QWidget):
 
         self.edit = QueryEdit(session, self)
         self.edit.setObjectName("QueryEdit")
-        self.edit.setPlaceholderText('Query (Ctrl+F) — e.g.  mailbox:ceo -actor:svc-backup after:2024-03-05 is:nonowner   (Help > Query syntax)')
+        self._update_placeholder()
+        session.loaded.connect(self._update_placeholder)  # an example that matches the open case
         self.edit.setMinimumWidth(420)
         self.edit.setClearButtonEnabled(True)
         self.edit.returnPressed.connect(self.apply_typed)
@@ -170,6 +172,9 @@ class QueryBar(QWidget):
         session.loaded.connect(self._rebuild_operations)
         session.query_state_changed.connect(self._show_state)
         self._rebuild_operations()
+
+    def _update_placeholder(self, *_args: object) -> None:
+        self.edit.setPlaceholderText(placeholder(self.session.frame))
 
     # -- query --------------------------------------------------------------------------
     def set_text(self, text: str) -> None:
