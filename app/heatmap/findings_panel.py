@@ -221,7 +221,7 @@ class FindingsPanel(QWidget):
             ("mailbox", "Mailbox", _text), ("outcome", "Outcome", _text), ("what", "What", _text),
         ]
         changes = result.changes.copy()
-        changes["flag"] = ["⚠ audit" if m else "" for m in changes["marked"]] if len(changes) else []
+        changes["flag"] = ["⚠ audit settings" if m else "" for m in changes["marked"]] if len(changes) else []
         self.changes_model.set_frame(changes, change_columns, highlight=changes["marked"] if len(changes) else None)
         for view in (self.pairs_view, self.changes_view):
             view.resizeColumnsToContents()
