@@ -80,7 +80,9 @@ class NewCaseDialog(QDialog):
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow("Case &folder:", row)
+        folder_label = QLabel("Case &folder:", self)
+        folder_label.setBuddy(self.folder)
+        form.addRow(folder_label, row)
         form.addRow("Case &name:", self.name)
         form.addRow("Case n&umber:", self.number)
         form.addRow("&Examiner:", self.examiner)
@@ -152,7 +154,11 @@ class SaveQueryDialog(QDialog):
         self.query.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.query.setMaximumHeight(90)
         filters = "\n".join(f"{key}: {value}" for key, value in toggles.items()) or "none"
-        self.filters = _plain_label(filters, self, "SaveQueryFilters")
+        self.filters = QPlainTextEdit(filters, self)
+        self.filters.setObjectName("SaveQueryFilters")
+        self.filters.setReadOnly(True)
+        self.filters.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.filters.setMaximumHeight(60)
         self.replace_note = _plain_label("", self, "SaveQueryReplace")
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -167,6 +173,7 @@ class SaveQueryDialog(QDialog):
         form.addRow(buttons)
         self.name.textChanged.connect(self._name_changed)
         self._name_changed("")
+        self.resize(600, self.sizeHint().height())
 
     def _name_changed(self, name: str) -> None:
         name = name.strip()

@@ -116,7 +116,7 @@ class FindingsPanel(QWidget):
         self.back_button.setEnabled(False)
         self.back_button.clicked.connect(self.back)
         top.addWidget(self.back_button)
-        top.addWidget(self.summary, 1)
+        top.addStretch(1)
         top.addWidget(self.count_combo)
         top.addWidget(self.hours_button)
 
@@ -130,6 +130,7 @@ class FindingsPanel(QWidget):
         for label in (self.summary, self.changes_title):
             label.setWordWrap(True)
             label.setMinimumWidth(200)
+        self.summary.setContentsMargins(6, 0, 4, 0)
         lower = QWidget(self)
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
@@ -143,6 +144,7 @@ class FindingsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.summary)  # its own row: beside the buttons it wrapped to 4 lines
         layout.addWidget(splitter, 1)
 
         self.pairs_view.clicked.connect(lambda index: self._clicked(self.pairs_view, self.pairs_model, index))

@@ -83,7 +83,7 @@ def test_save_query_dialog_shows_the_query_and_saves_under_the_name(qtbot, monke
     dialog = shown[0]
     assert dialog.query.toPlainText() == query.strip() and dialog.query.isReadOnly()
     assert dialog.minimumWidth() >= 500 and dialog.width() < 900
-    assert "is:nonowner" in dialog.filters.text()
+    assert "quick filter nonowner: is:nonowner" in dialog.filters.toPlainText()
     assert [(q.name, q.text) for q in case.queries] == [("Pat at the CEO", query.strip())]
     # saving again under the same name says it replaces
     monkeypatch.setattr(dialogs.SaveQueryDialog, "exec", lambda d: shown.append(d) or 0)
