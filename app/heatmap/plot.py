@@ -217,7 +217,7 @@ class HeatmapPlot(QWidget):
         """Rows in view: each keeps a readable label (before layout, ``VISIBLE_ROWS``)."""
         rows = self.pivot.shape[0] if self.pivot is not None else 0
         height = self.plot.getViewBox().height()
-        fit = int(height // self.row_height_needed()) if height > 2 * self.row_height_needed() else VISIBLE_ROWS
+        fit = int(height // self.row_height_needed()) if height >= 1 else VISIBLE_ROWS  # 0: not laid out yet
         return max(1, min(rows, fit)) if rows else 0
 
     def _fit_rows(self, *_args) -> None:  # type: ignore[no-untyped-def]
