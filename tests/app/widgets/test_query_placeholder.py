@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 
 from conftest import ROWS, load, write_guitest
 from forensics.query import compile_query
@@ -60,3 +59,20 @@ def test_demo_example_matches_the_demo_case() -> None:
 
     frame = load_evidence([DEMO_AUDIT_LOG]).frame
     assert compile_query(DEMO_EXAMPLE).mask(frame).sum() > 0
+
+
+def test_example_prefers_someone_reading_mail_over_a_service_logon() -> None:
+    """A backup account logging on to every mailbox outnumbers the assistant reading one;
+    the example shows the reading (it looks like the question an examiner asks)."""
+    from app.widgets.query_example import example_query
+
+    rows = [dict(time=f"2024-03-05T0{i}:00:00Z", actor="CONTOSO\\svc-backup", mailbox=f"user{i}@x.com",
+                 operation="Logon", logon_type="Delegate") for i in range(6)]
+    rows += [dict(time="2024-03-05T22:47:00Z", actor="CONTOSO\\pat", mailbox="ceo@x.com", operation="MessageOpen",
+                  logon_type="Delegate"),
+             dict(time="2024-03-05T08:00:00Z", actor="CONTOSO\\ceo", mailbox="ceo@x.com", operation="Logon",
+                  logon_type="Owner")]
+    frame = conform(rows)
+    text = example_query(frame)
+    assert text == "actor:pat mailbox:ceo operation:MessageOpen is:nonowner"
+    assert compile_query(text).mask(frame).sum() == 1
