@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from conftest import ROWS, load, write_guitest
 from forensics.query import compile_query
 from forensics.schema import conform
