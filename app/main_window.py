@@ -38,6 +38,7 @@ from app.dialogs.examiner import ExaminerDialog, ensure_examiner, remember_exami
 from app.dialogs.messages import show_error, show_warning
 from app.display_tz import DisplayZone
 from app import menus
+from app.dock_layout import apply_default_layout
 from app.models.event_table_model import EventTableModel
 from app.session import Session
 from app.widgets.custody_dock import CustodyPanel
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
 
         self.resize(1500, 900)
         self._install_extensions()
+        apply_default_layout(self)  # every dock in its default place (View > Reset layout)
         self._keep_quit_last()
         self._restore_settings()
         self._update_title()
@@ -459,9 +461,7 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         self._column_layout = {}
         self._apply_column_layout({})
-        for dock in (self.evidence_dock, self.custody_dock, self.detail_dock):
-            dock.show()
-            dock.setFloating(False)
+        apply_default_layout(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QWidget
 
-from app.dialogs.about import about_dialog, query_syntax_dialog
+from app.dialogs.about import about_dialog, show_query_syntax
 from app.display_tz import DisplayZone
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def build_menus(window: "MainWindow") -> None:
         window.menu_view.addAction(window.action_reset_layout)
 
         window.menu_help = bar.addMenu("&Help")
-        window.action_syntax = action(window, "&Query syntax", lambda: query_syntax_dialog(window).exec(), QKeySequence.StandardKey.HelpContents)
+        window.action_syntax = action(window, "&Query syntax", lambda: show_query_syntax(window), QKeySequence.StandardKey.HelpContents)
         window.action_about = action(window, "&About Mailbox Audit", lambda: about_dialog(window).exec())
         window.menu_help.addAction(window.action_syntax)
         window.menu_help.addAction(window.action_about)

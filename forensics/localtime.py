@@ -109,6 +109,23 @@ DATETIME_FORMATS = (
 )
 
 
+_FORMAT_WORDS = {"%d": "day", "%m": "month", "%Y": "year", "%y": "year (2 digits)", "%H": "hour (24h)",
+                 "%I": "hour (12h)", "%M": "minute", "%S": "second", "%p": "AM/PM"}
+_EXAMPLE = pd.Timestamp("2024-03-05 14:07:09")
+
+
+def describe_format(fmt: str | None) -> str:
+    """A strptime format in plain words for messages: ``%m/%d/%Y %I:%M:%S %p`` reads
+    "month/day/year hour (12h):minute:second AM/PM, e.g. 03/05/2024 02:07:09 PM
+    [%m/%d/%Y %I:%M:%S %p]" (the example date is 5 March, so the order shows)."""
+    if not fmt:
+        return "no date format found"
+    words = fmt
+    for code, word in _FORMAT_WORDS.items():
+        words = words.replace(code, word)
+    return f"{words}, e.g. {_EXAMPLE.strftime(fmt)} (5 March 2024) [{fmt}]"
+
+
 def choose_format(sample: pd.Series) -> tuple[str | None, bool]:
     """The format parsing most of ``sample``; ``(format, ambiguous)`` where ambiguous means
     a month-first and a day-first reading both fit every value (e.g. all days <= 12)."""

@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from app import settings as app_settings
-from app.cases.dialogs import ADOPT, NewCaseDialog, OpenEvidenceDialog, TagDialog, confirm_outside_evidence
+from app.cases.dialogs import (ADOPT, NewCaseDialog, OpenEvidenceDialog, SaveQueryDialog, TagDialog,
+                               confirm_outside_evidence)
 from app.cases.evidence import CaseEvidence
 from app.cases.panels import BookmarksPanel, NotesPanel
 from app.cases.review import FindingsReview
@@ -147,7 +148,7 @@ class CaseController(QObject):
 
     # ------------------------------------------------------------------ case lifecycle
     def new_case_dialog(self) -> None:
-        dialog = NewCaseDialog(self.session.examiner or "", self.window)
+        dialog = NewCaseDialog(self.session.examiner or "", self.window, self.evidence.open_files())
         if dialog.exec():
             self.new_case(dialog.folder.text().strip(), dialog.name.text().strip(), dialog.number.text().strip(),
                           dialog.examiner.text().strip())
@@ -287,9 +288,10 @@ class CaseController(QObject):
     def save_query_dialog(self) -> None:
         if self.case is None or not (self.session.query_text or self.current_toggles()):
             return
-        name, ok = QInputDialog.getText(self.window, "Save query", "Name:")
-        if ok and name.strip():
-            self.case.save_query(name.strip(), self.session.query_text, self.current_toggles())
+        name = SaveQueryDialog.ask(self.window, self.session.query_text, self.current_toggles(),
+                                   [q.name for q in self.case.queries])
+        if name:
+            self.case.save_query(name, self.session.query_text, self.current_toggles())
             self.case.save()
 
     def _notes_changed(self, text: str) -> None:

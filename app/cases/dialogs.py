@@ -1,5 +1,5 @@
-"""Small dialogs of the cases feature: new case, evidence already open when a case is
-created (adopt or leave out), remove evidence, tag rows (Ctrl+B)."""
+"""Small dialogs of the cases feature: new case, save query, evidence already open when a
+case is created (adopt or leave out), remove evidence, tag rows (Ctrl+B)."""
 
 from __future__ import annotations
 
@@ -40,34 +40,90 @@ def _file_list(parent: QWidget, files: list[FileReport]) -> QListWidget:
     return listing
 
 
-class NewCaseDialog(QDialog):
-    """Folder, name, number and examiner of a new case."""
+def _plain_label(text: str, parent: QWidget, name: str = "") -> QLabel:
+    """A wrapped, selectable plain-text label (paths and queries are shown as typed)."""
+    label = QLabel(text, parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if name:
+        label.setObjectName(name)
+    return label
 
-    def __init__(self, examiner: str = "", parent: QWidget | None = None) -> None:
+
+class NewCaseDialog(QDialog):
+    """Folder, name, number and examiner of a new case, and what it will hold: the folder
+    the case file and custody log go to, who is recorded as examiner, and the evidence
+    already open that the case will offer to adopt (each file listed)."""
+
+    def __init__(self, examiner: str = "", parent: QWidget | None = None,
+                 open_files: list[FileReport] | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("NewCaseDialog")
         self.setWindowTitle("New case")
+        self.setMinimumWidth(620)
+        self.open_files = list(open_files or [])
         self.folder = QLineEdit(self)
         self.folder.setPlaceholderText("an empty folder for case.json and the custody log")
+        self.folder.setMinimumWidth(360)
         browse = QPushButton("Browse…", self)
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
-        row.addWidget(self.folder)
+        row.addWidget(self.folder, 1)
         row.addWidget(browse)
         self.name = QLineEdit(self)
+        self.name.setPlaceholderText("e.g. Contoso CEO mailbox review")
         self.number = QLineEdit(self)
+        self.number.setPlaceholderText("your reference (optional)")
         self.examiner = QLineEdit(examiner, self)
-        form = QFormLayout(self)
-        form.addRow("Case folder", row)
-        form.addRow("Case name", self.name)
-        form.addRow("Case number", self.number)
-        form.addRow("Examiner", self.examiner)
-        note = QLabel("Evidence stays where it is; nothing is written next to it.", self)
-        note.setWordWrap(True)
-        form.addRow(note)
+        self.examiner.setPlaceholderText("recorded in every custody entry")
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        folder_label = QLabel("Case &folder:", self)
+        folder_label.setBuddy(self.folder)
+        form.addRow(folder_label, row)
+        form.addRow("Case &name:", self.name)
+        form.addRow("Case n&umber:", self.number)
+        form.addRow("&Examiner:", self.examiner)
+        self.summary = _plain_label("", self, "NewCaseSummary")
+        self.summary.setStyleSheet("QLabel { background: #f4f6f8; border: 1px solid #d5d9de; padding: 6px; }")
+        evidence_title = _plain_label(self._evidence_title(), self, "NewCaseEvidenceTitle")
+        note = _plain_label("Evidence stays where it is; nothing is written next to it.", self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Create case")
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.summary)
+        layout.addWidget(evidence_title)
+        if self.open_files:
+            self.evidence_list = _file_list(self, self.open_files)
+            layout.addWidget(self.evidence_list)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+        for edit in (self.folder, self.name, self.examiner):
+            edit.textChanged.connect(self._update_summary)
+        self._update_summary()
+        self.resize(max(self.minimumWidth(), 720), self.sizeHint().height())
+
+    def _evidence_title(self) -> str:
+        n = len(self.open_files)
+        if not n:
+            return "Evidence: none open; add it to the case after creating it (File > Open evidence)."
+        return (f"Evidence: the {n} file(s) open now can be adopted into the case (you choose next: "
+                "add them, re-hashed and logged in the case's custody log, or leave them out):")
+
+    def _update_summary(self) -> None:
+        folder = self.folder.text().strip()
+        where = str(Path(folder).expanduser().absolute()) if folder else "(choose a folder)"
+        examiner = self.examiner.text().strip() or "(none given)"
+        name = self.name.text().strip() or (Path(folder).name if folder else "")
+        self.summary.setText(f"Will create: {where}\n  case file case.json and the custody log, case '{name}'\n"
+                             f"Examiner recorded: {examiner}")
+        self.ok_button.setEnabled(bool(folder))
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Case folder")
@@ -77,6 +133,63 @@ class NewCaseDialog(QDialog):
     def _accept(self) -> None:
         if self.folder.text().strip():
             self.accept()
+
+
+class SaveQueryDialog(QDialog):
+    """Name a query to keep in the case, showing exactly what is saved: the query text and
+    the quick filters, operations and time range beside it."""
+
+    def __init__(self, text: str, toggles: dict[str, object], existing: list[str] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("SaveQueryDialog")
+        self.setWindowTitle("Save query in case")
+        self.setMinimumWidth(520)
+        self.existing = set(existing or [])
+        self.name = QLineEdit(self)
+        self.name.setPlaceholderText("e.g. Pat in the CEO's mailbox at night")
+        self.query = QPlainTextEdit(text or "(no query text)", self)
+        self.query.setObjectName("SaveQueryText")
+        self.query.setReadOnly(True)
+        self.query.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.query.setMaximumHeight(90)
+        filters = "\n".join(f"{key}: {value}" for key, value in toggles.items()) or "none"
+        self.filters = QPlainTextEdit(filters, self)
+        self.filters.setObjectName("SaveQueryFilters")
+        self.filters.setReadOnly(True)
+        self.filters.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.filters.setMaximumHeight(60)
+        self.replace_note = _plain_label("", self, "SaveQueryReplace")
+        form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow("&Name:", self.name)
+        form.addRow("Query:", self.query)
+        form.addRow("Filters saved with it:", self.filters)
+        form.addRow(self.replace_note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.name.textChanged.connect(self._name_changed)
+        self._name_changed("")
+        self.resize(600, self.sizeHint().height())
+
+    def _name_changed(self, name: str) -> None:
+        name = name.strip()
+        self.save_button.setEnabled(bool(name))
+        self.replace_note.setText(f"A saved query named '{name}' exists: saving replaces it." if name in self.existing else "")
+
+    def _accept(self) -> None:
+        if self.name.text().strip():
+            self.accept()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, text: str, toggles: dict[str, object],
+            existing: list[str] | None = None) -> str | None:
+        """The name to save under, or None (cancelled)."""
+        dialog = cls(text, toggles, existing, parent)
+        return dialog.name.text().strip() if dialog.exec() else None
 
 
 class TagDialog(QDialog):

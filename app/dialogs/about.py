@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 from importlib import metadata
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from forensics import __version__
@@ -68,3 +69,18 @@ def query_syntax_dialog(parent: QWidget | None) -> TextDialog:
     from forensics.query import SYNTAX
 
     return TextDialog("Query syntax", parent, markdown=SYNTAX)
+
+
+def show_query_syntax(window: QWidget) -> TextDialog:
+    """Help > Query syntax, modeless: the grid and query bar stay usable beside it, and a
+    second invocation raises the same window instead of stacking another."""
+    dialog = getattr(window, "_query_syntax_dialog", None)
+    if dialog is None:
+        dialog = query_syntax_dialog(window)
+        dialog.setModal(False)
+        dialog.setWindowModality(Qt.WindowModality.NonModal)
+        window._query_syntax_dialog = dialog  # type: ignore[attr-defined]
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
+    return dialog

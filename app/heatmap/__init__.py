@@ -26,11 +26,5 @@ def install(window) -> None:  # type: ignore[no-untyped-def]
     area = Qt.DockWidgetArea.BottomDockWidgetArea
     window.heatmap_dock = window.add_dock(window.heatmap_panel, area, "Heatmap")
     window.findings_dock = window.add_dock(window.findings_panel, area, "Findings")
-    anchor = getattr(window, "evidence_dock", None)
-    if anchor is not None:
-        window.tabifyDockWidget(anchor, window.heatmap_dock)
-        window.tabifyDockWidget(window.heatmap_dock, window.findings_dock)
-    window.heatmap_dock.raise_()
-    # the bottom area holds the heatmap now: give it room for a screenful of mailbox rows
-    # (a saved layout, restored after this, still wins)
-    window.resizeDocks([window.heatmap_dock], [max(330, window.height() * 2 // 5)], Qt.Orientation.Vertical)
+    # where they sit (Heatmap tabbed with Evidence and Custody log, Findings beside it) and
+    # their sizes: app/dock_layout.py, applied by the window after every extension is installed

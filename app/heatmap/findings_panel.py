@@ -116,7 +116,7 @@ class FindingsPanel(QWidget):
         self.back_button.setEnabled(False)
         self.back_button.clicked.connect(self.back)
         top.addWidget(self.back_button)
-        top.addWidget(self.summary, 1)
+        top.addStretch(1)
         top.addWidget(self.count_combo)
         top.addWidget(self.hours_button)
 
@@ -125,6 +125,12 @@ class FindingsPanel(QWidget):
         self.pairs_view = self._table(self.pairs_model, "FindingsPairs")
         self.changes_view = self._table(self.changes_model, "FindingsChanges")
         self.changes_title = QLabel("Administrative changes bearing on mailbox access", self)
+        # long sentences wrap: an unwrapped label forced the bottom dock ~2,000 px wide, so
+        # the dock could not be narrowed or sit beside the heatmap
+        for label in (self.summary, self.changes_title):
+            label.setWordWrap(True)
+            label.setMinimumWidth(200)
+        self.summary.setContentsMargins(6, 0, 4, 0)
         lower = QWidget(self)
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
@@ -138,6 +144,7 @@ class FindingsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.summary)  # its own row: beside the buttons it wrapped to 4 lines
         layout.addWidget(splitter, 1)
 
         self.pairs_view.clicked.connect(lambda index: self._clicked(self.pairs_view, self.pairs_model, index))
@@ -216,7 +223,7 @@ class FindingsPanel(QWidget):
             ("mailbox", "Mailbox", _text), ("outcome", "Outcome", _text), ("what", "What", _text),
         ]
         changes = result.changes.copy()
-        changes["flag"] = ["⚠ audit" if m else "" for m in changes["marked"]] if len(changes) else []
+        changes["flag"] = ["⚠ audit settings" if m else "" for m in changes["marked"]] if len(changes) else []
         self.changes_model.set_frame(changes, change_columns, highlight=changes["marked"] if len(changes) else None)
         for view in (self.pairs_view, self.changes_view):
             view.resizeColumnsToContents()

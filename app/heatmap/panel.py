@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.heatmap.plot import HeatmapPlot
 from forensics.aggregate import AggregateError, Pivot, hour_by_weekday, mailbox_by_actor, mailbox_by_time
-from forensics.aggregate.people import person_field
+from forensics.aggregate.people import field_word, person_field
 from forensics.aggregate.evidence_gaps import missing_periods
 from forensics.correlate.summary import first_rows_of_accesses
 from forensics.query import all_of
@@ -84,6 +84,7 @@ class HeatmapPanel(QWidget):
         self.mailbox_combo.setMinimumContentsLength(18)
         self.info = QLabel(self)
         self.info.setObjectName("HeatmapInfo")
+        self.info.setWordWrap(True)  # a long summary must not set the dock's minimum width
         controls = QHBoxLayout()
         controls.setContentsMargins(4, 2, 4, 2)
         for widget in (self.count_combo, self.unit_combo, self.bin_combo, self.scale_combo, self.mailbox_combo):
@@ -249,7 +250,7 @@ class HeatmapPanel(QWidget):
             self.stack.setCurrentWidget(self.tabs)
             plot.set_missing(missing_periods(self.session.files))
             plot.set_pivot(pivot, axis_titles=self._axis_titles(pivot))
-            self.info.setText(self._describe(pivot, len(plot.gap_spans)))
+            self.info.setText(self._describe(pivot, len(plot.gap_spans), plot.rows_that_fit()))
         self.pivot_changed.emit(tab)
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
@@ -270,13 +271,13 @@ class HeatmapPanel(QWidget):
             return "mailbox", "actor"
         return "weekday", f"hour of day ({zone})"
 
-    def _describe(self, pivot: Pivot, gaps: int = 0) -> str:
+    def _describe(self, pivot: Pivot, gaps: int = 0, in_view: int | None = None) -> str:
         unit = "accesses" if pivot.counts_accesses else "events"
-        parts = [f"{pivot.full_total:,} {unit}", f"{pivot.full_rows:,} {pivot.row_field.removesuffix('_key')} rows"]
+        parts = [f"{pivot.full_total:,} {unit}", f"{pivot.full_rows:,} {field_word(pivot.row_field)} rows"]
         if pivot.bin:
             parts.append(f"{pivot.bin} bins ({self.session.zone.label()})")
-        if pivot.full_rows > 30:
-            parts.append("scroll for the rest")
+        if pivot.shape[0] > (in_view if in_view is not None else 30):
+            parts.append("scroll for the rest (wheel over the names)")
         if pivot.unplaced:
             parts.append(f"{pivot.unplaced:,} without a time")
         if gaps:

@@ -10,7 +10,7 @@ grey across every row of a time heatmap, and a cell's tooltip names the gap.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QFontMetrics, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QScrollBar, QToolTip, QWidget
 
@@ -38,7 +38,12 @@ def _elide(text: str, limit: int = MAX_LABEL_CHARS) -> str:
 
 
 class LabelAxis(pg.AxisItem):
-    """An axis whose ticks are category labels at cell centres, thinned so they never overlap."""
+    """An axis whose ticks are category labels at cell centres.
+
+    Row labels (left/right) are never skipped: every row in view is labelled, and the plot
+    keeps no more rows in view than fit a readable label each (it scrolls for the rest).
+    Column labels (bottom) are thinned so they never overlap.
+    """
 
     label_clicked = Signal(int)
 
@@ -68,12 +73,15 @@ class LabelAxis(pg.AxisItem):
             return []
         lo = max(0, int(np.floor(minVal)))
         hi = min(n - 1, int(np.ceil(maxVal)))
-        per_cell = size / (maxVal - minVal)
-        step = max(1, int(np.ceil(self._spacing_needed() / max(per_cell, 1e-6))))
-        for nice in (1, 2, 3, 4, 6, 7, 12, 24, 48, 168):
-            if nice >= step:
-                step = nice
-                break
+        if self.orientation in ("left", "right"):
+            step = 1  # every mailbox named: the plot scrolls instead of thinning rows
+        else:
+            per_cell = size / (maxVal - minVal)
+            step = max(1, int(np.ceil(self._spacing_needed() / max(per_cell, 1e-6))))
+            for nice in (1, 2, 3, 4, 6, 7, 12, 24, 48, 168):
+                if nice >= step:
+                    step = nice
+                    break
         first = (lo // step) * step
         values = [v + 0.5 for v in range(first, hi + 1, step) if lo <= v <= hi]
         return [(float(step), values)]
@@ -167,7 +175,11 @@ class HeatmapPlot(QWidget):
         self.image.hovered.connect(self._hovered)
         self.image.clicked.connect(self.cell_clicked)
         self.left_axis.label_clicked.connect(self.row_label_clicked)
-        self.plot.getViewBox().sigYRangeChanged.connect(self._view_moved)
+        viewbox = self.plot.getViewBox()
+        viewbox.setMouseEnabled(x=True, y=False)  # rows scroll (bar, wheel on the labels); no row zoom
+        viewbox.sigYRangeChanged.connect(self._view_moved)
+        viewbox.sigResized.connect(self._fit_rows)
+        self.graphics.viewport().installEventFilter(self)
         self._syncing = False
 
     # -- data --------------------------------------------------------------------------------
@@ -194,12 +206,44 @@ class HeatmapPlot(QWidget):
         viewbox.setLimits(xMin=0, xMax=cols, yMin=0, yMax=rows, minXRange=min(1, cols), minYRange=min(1, rows))
         if not keep_view:
             # as many rows as can each carry a readable label; the scroll bar reaches the rest
-            height = viewbox.height()
-            per_row = QFontMetrics(self.left_axis.font()).height() + 3
-            fit = int(height // per_row) if height > 80 else VISIBLE_ROWS
-            visible = min(rows, max(8, fit))
-            viewbox.setRange(xRange=(0, cols), yRange=(0, visible), padding=0)
+            viewbox.setRange(xRange=(0, cols), yRange=(0, self.rows_that_fit()), padding=0)
+        self._fit_rows()
+
+    def row_height_needed(self) -> int:
+        """Pixels a row needs for its label to be drawn in full."""
+        return QFontMetrics(self.left_axis.font()).height() + 3
+
+    def rows_that_fit(self) -> int:
+        """Rows in view: each keeps a readable label (before layout, ``VISIBLE_ROWS``)."""
+        rows = self.pivot.shape[0] if self.pivot is not None else 0
+        height = self.plot.getViewBox().height()
+        fit = int(height // self.row_height_needed()) if height >= 1 else VISIBLE_ROWS  # 0: not laid out yet
+        return max(1, min(rows, fit)) if rows else 0
+
+    def _fit_rows(self, *_args) -> None:  # type: ignore[no-untyped-def]
+        """Keep the rows in view to what fits (the top row stays) when the plot is resized,
+        so a smaller dock scrolls over more rows instead of dropping labels."""
+        if self.pivot is None or not self.pivot.shape[0]:
+            return
+        rows, visible = self.pivot.shape[0], self.rows_that_fit()
+        viewbox = self.plot.getViewBox()
+        viewbox.setLimits(maxYRange=visible)
+        (y0, _y1) = viewbox.viewRange()[1]
+        top = int(round(min(max(0.0, y0), rows - visible)))
+        self._syncing = True
+        viewbox.setYRange(top, top + visible, padding=0)
+        self._syncing = False
         self._update_scroll()
+
+    def eventFilter(self, watched, event) -> bool:  # type: ignore[no-untyped-def]  # noqa: N802
+        """The wheel over the row labels (or anywhere with Shift) scrolls the rows."""
+        if event.type() == QEvent.Type.Wheel and self.scroll.isVisible():
+            over_labels = event.position().x() < self.left_axis.width() + 4
+            if over_labels or event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                delta = event.angleDelta().y() or event.angleDelta().x()
+                self.scroll.setValue(self.scroll.value() - int(np.sign(delta)) * 3)
+                return True
+        return super().eventFilter(watched, event)
 
     def set_missing(self, periods: list[MissingPeriod]) -> None:
         """Periods whose evidence is missing; drawn on time pivots from the next ``set_pivot``."""

@@ -16,43 +16,13 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from app.column_labels import HEADERS, column_label, column_tip  # noqa: F401 - HEADERS re-exported
 from app.session import Session
 from app.widgets.plain_text import plain_tip
 from forensics.reports.sanitize import show_controls_series
 
 BLOCK_ROWS = 256
 MAX_CACHED_BLOCKS = 512  # (block, column) pairs: ~ 130k strings at most
-
-#: header labels for the schema's columns (anything else is title-cased)
-HEADERS: dict[str, str] = {
-    "time": "Time",
-    "operation": "Operation",
-    "mailbox": "Mailbox",
-    "actor": "Actor",
-    "logon_type": "Logon type",
-    "admin_rights": "Admin rights",
-    "folder": "Folder",
-    "item": "Item",
-    "client_ip": "Client IP",
-    "client_host": "Client host",
-    "client_app": "Client app",
-    "outcome": "Outcome",
-    "server": "Server",
-    "event_id": "Event ID",
-    "record_id": "Record ID",
-    "evidence": "Evidence",
-    "source_format": "Source format",
-    "provider": "Provider",
-    "mapping": "Mapping",
-    "logon_rule": "Logon rule",
-    "time_basis": "Time basis",
-    "actor_ids": "Actor identities",
-    "mailbox_ids": "Mailbox identities",
-    "details": "Details",
-    "raw_ref": "Raw ref",
-    "tag": "Tag",
-    "expected": "Expected access",
-}
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # trimmed to milliseconds below
 
@@ -117,13 +87,12 @@ class EventTableModel(QAbstractTableModel):
         return list(self._columns)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return column_tip(self._columns[section]) if 0 <= section < len(self._columns) else None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
-            if 0 <= section < len(self._columns):
-                name = self._columns[section]
-                return HEADERS.get(name, name.replace("_", " ").capitalize())
-            return None
+            return column_label(self._columns[section]) if 0 <= section < len(self._columns) else None
         return str(section + 1)
 
     # flags(): Qt's C++ default (selectable, enabled) is exactly right; not overriding it

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 )
 from PySide6.QtCore import Qt
 
-from app.models.event_table_model import HEADERS, format_values
+from app.column_labels import column_label, column_tip
+from app.models.event_table_model import format_values
 from app.session import Session
 from app.widgets.plain_text import plain_tip
 from forensics.correlate.summary import also_seen_in
@@ -110,8 +111,8 @@ class DetailPanel(QWidget):
                 zone = self.session.zone
                 at = "" if zone.kind == "utc" else f", {zone.offset_at(values.iloc[0].to_pydatetime())}"
                 text = f"{text}  ({zone.label()}{at})"  # the offset of this time: DST differs
-            label = QTableWidgetItem(HEADERS.get(name, name))
-            label.setToolTip(name)
+            label = QTableWidgetItem(column_label(name))
+            label.setToolTip(column_tip(name))
             value = QTableWidgetItem(text)
             value.setToolTip(plain_tip(text))
             if name in ("evidence", "actor_ids", "mailbox_ids", "raw_ref"):
@@ -121,7 +122,7 @@ class DetailPanel(QWidget):
         row = self.session.frame.iloc[frame_row]
         why = explain_logon(row.to_dict())  # the evidence behind the logon type, in one sentence
         label, value = QTableWidgetItem("Why this logon type"), QTableWidgetItem(why)
-        label.setToolTip("the forms, ids or protocol that decided logon_rule")
+        label.setToolTip("The forms, ids or protocol that decided the logon type (column logon_rule)")
         value.setToolTip(why)
         self.fields.setItem(len(names), 0, label)
         self.fields.setItem(len(names), 1, value)

@@ -14,13 +14,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.session import Session
+from app.widgets.query_example import placeholder
+from app.widgets.sticky_menu import StickyMenu
 from app.widgets.time_range import TimeRangeControl
 
 TOGGLES = (("nonowner", "Non-owner only", "Only access by someone other than the mailbox owner (is:nonowner)"),
@@ -112,7 +113,8 @@ class QueryBar(QWidget):
 
         self.edit = QueryEdit(session, self)
         self.edit.setObjectName("QueryEdit")
-        self.edit.setPlaceholderText('Query (Ctrl+F) — e.g.  mailbox:ceo -actor:svc-backup after:2024-03-05 is:nonowner   (Help > Query syntax)')
+        self._update_placeholder()
+        session.loaded.connect(self._update_placeholder)  # an example that matches the open case
         self.edit.setMinimumWidth(420)
         self.edit.setClearButtonEnabled(True)
         self.edit.returnPressed.connect(self.apply_typed)
@@ -153,7 +155,7 @@ class QueryBar(QWidget):
         self.operations_button.setText("Operations")
         self.operations_button.setToolTip("Show only the checked operations")
         self.operations_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.operations_menu = QMenu(self.operations_button)
+        self.operations_menu = StickyMenu(self.operations_button)  # stays open while ticking
         self.operations_button.setMenu(self.operations_menu)
         self.operation_actions: dict[str, QAction] = {}
         row.addWidget(self.operations_button)
@@ -170,6 +172,9 @@ class QueryBar(QWidget):
         session.loaded.connect(self._rebuild_operations)
         session.query_state_changed.connect(self._show_state)
         self._rebuild_operations()
+
+    def _update_placeholder(self, *_args: object) -> None:
+        self.edit.setPlaceholderText(placeholder(self.session.frame))
 
     # -- query --------------------------------------------------------------------------
     def set_text(self, text: str) -> None:

@@ -22,6 +22,16 @@ NONOWNER_QUERY = "is:nonowner -is:probe"
 PAIR_QUERY = "is:nonowner -is:change -is:probe -operation:=Event"
 
 
+#: what the examiner reads for a pivot field: a person key is the mailbox (or actor) resolved
+#: across its identities, so it reads as the plain role; the column id stays in the query
+FIELD_WORDS = {"mailbox_key": "mailbox", "actor_key": "actor"}
+
+
+def field_word(field: str) -> str:
+    """Plain word for a pivot field (``mailbox_key`` reads "mailbox")."""
+    return FIELD_WORDS.get(field, field)
+
+
 def person_field(frame: pd.DataFrame, role: str) -> str:
     """``"mailbox_key"``/``"actor_key"`` when filled in ``frame``, else ``role`` itself."""
     key = f"{role}_key"

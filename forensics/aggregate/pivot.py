@@ -14,7 +14,7 @@ from datetime import tzinfo
 import numpy as np
 import pandas as pd
 
-from forensics.aggregate.people import NONOWNER_QUERY, person_field
+from forensics.aggregate.people import NONOWNER_QUERY, field_word, person_field
 from forensics.query import all_of, compile_query
 
 
@@ -197,8 +197,8 @@ class Pivot:
         count = (f"accesses: {stats.count:,} (rows: {stats.rows:,}; an access recorded by several sources counts once)"
                  if stats.rows >= 0 else f"count: {stats.count:,}")
         return (
-            f"{self.row_field}: {self.row_labels[row]}\n"
-            f"{self.col_field}: {self.col_labels[col]}\n"
+            f"{field_word(self.row_field)}: {self.row_labels[row]}\n"
+            f"{field_word(self.col_field)}: {self.col_labels[col]}\n"
             f"{count}\n"
             f"distinct actors: {stats.distinct_actors:,}\n"
             f"non-owner: {stats.nonowner:,}"

@@ -13,7 +13,7 @@ from datetime import tzinfo
 import numpy as np
 import pandas as pd
 
-from forensics.aggregate.people import NONOWNER_QUERY, NOT_RECORDED, person_field
+from forensics.aggregate.people import NONOWNER_QUERY, NOT_RECORDED, field_word, person_field
 from forensics.aggregate.bins import BINS, TimeBins, choose_bin, make_bins, valid_range
 from forensics.aggregate.lazy import LazySeq
 from forensics.aggregate.pivot import Pivot
@@ -119,7 +119,7 @@ def mailbox_by_time(
     n_rows = len(values)
     if n_rows * max(bins.n, 1) > MAX_DENSE_CELLS:
         raise AggregateError(
-            f"{n_rows:,} {row_field} values x {bins.n:,} {bin} bins is too many cells; "
+            f"{n_rows:,} {field_word(row_field)} values x {bins.n:,} {bin} bins is too many cells; "
             "choose a coarser bin or narrow the query"
         )
     counts, keys, counted = _count(row_codes, n_rows, col_codes, max(bins.n, 1), include)

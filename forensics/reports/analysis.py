@@ -129,7 +129,12 @@ def implied_audit_level(frame: pd.DataFrame) -> str:
     logon = audit["logon_type"].astype("string")
     n = len(audit)
     if (logon == "Owner").any():
-        return f"owner access is logged ({int((logon == 'Owner').sum())} of {n} access-auditing events): level 3 or 5"
+        return (f"owner access is logged ({int((logon == 'Owner').sum())} of {n} access-auditing events), so Exchange's "
+                "mailbox access auditing was set to level 3 or 5 (the diagnostic logging levels that also log "
+                "owners opening their own mailbox)")
     if (logon == "Delegate").any() or (logon == "Unknown").any():
-        return f"only cross-mailbox access is logged ({n} access-auditing events, none by owners): level 2 or 4"
-    return f"only administrative access is logged ({n} access-auditing events): level 1"
+        return (f"only cross-mailbox access is logged ({n} access-auditing events, none by owners), so Exchange's "
+                "mailbox access auditing was likely set to level 2 or 4 (the diagnostic logging levels that log "
+                "access by someone other than the owner, not owners' own)")
+    return (f"only administrative access is logged ({n} access-auditing events), so Exchange's mailbox access "
+            "auditing was likely set to level 1 (the diagnostic logging level that logs administrative access only)")

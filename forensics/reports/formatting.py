@@ -68,7 +68,7 @@ def table_strings(frame: pd.DataFrame, columns: list[str], tz: tzinfo) -> list[l
         elif str(series.dtype) in ("bool", "boolean"):
             text = series.map({True: "yes", False: "no"})
             if col == "marked":  # AuditConfigChange rows in the admin-changes table
-                text = series.map({True: "AUDIT CHANGE", False: ""})
+                text = series.map({True: "Audit settings changed", False: ""})
         else:
             text = series.astype("string")
         out[col] = text.astype("string").fillna("").tolist()

@@ -31,7 +31,7 @@ import pandas as pd
 from forensics.errors import ParseError
 from forensics.evtx.export_event import event_id_of, export_rows
 from forensics.evtx.maps import load_maps
-from forensics.localtime import choose_format, parse_local, parse_source_tz, to_utc
+from forensics.localtime import choose_format, describe_format, parse_local, parse_source_tz, to_utc
 from forensics.parsers import registry
 from forensics.parsers.encoding import detect_encoding
 from forensics.parsers.base import ParseContext, Parser
@@ -224,8 +224,8 @@ class EventViewerCsvParser(Parser):
         if layout is None and report.records == 0:
             raise ParseError(f"{ctx.path.name}: no event rows (empty or header only)")
         if fmt_state.get("ambiguous"):
-            report.warn("file", f"date order is ambiguous (no day above 12 in the whole file); read as "
-                                f"{fmt_state['format']}")
+            report.warn("file", f"date order is ambiguous (no day above 12 in the whole file, so day and month "
+                                f"could be swapped); read as {describe_format(fmt_state['format'])}")
         if continuation:
             report.warn("file", f"{continuation} unquoted continuation line(s) joined to the description above")
         if decoding.switched_at is not None:

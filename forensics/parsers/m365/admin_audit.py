@@ -39,7 +39,7 @@ import pandas as pd
 from forensics.errors import ParseError
 from forensics.evtx.cmdlets import call_fields, parse_parameters
 from forensics.identity.cmdlet_targets import target_kind
-from forensics.localtime import choose_format, parse_local, parse_source_tz, to_ns, to_utc
+from forensics.localtime import choose_format, describe_format, parse_local, parse_source_tz, to_ns, to_utc
 from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
 from forensics.parsers.csvtable import MAX_RECORD, decode_head, header_names, raw_csv_record, read_all, read_csv_text
@@ -216,7 +216,8 @@ class AdminAuditParser(Parser):
             zone = parse_source_tz(ctx.options.source_tz)
             fmt, ambiguous = choose_format(stamp[local].head(5000))
             if ambiguous:
-                ctx.report.warn("file", f"RunDate date order is ambiguous (no day above 12); read as {fmt}")
+                ctx.report.warn("file", f"RunDate date order is ambiguous (no day above 12, so day and month could be swapped); "
+                                        f"read as {describe_format(fmt)}")
             converted = to_utc(parse_local(stamp[local], fmt), zone)
             local_times = converted.times
             if not isinstance(local_times.dtype, pd.DatetimeTZDtype):

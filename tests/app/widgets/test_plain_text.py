@@ -59,7 +59,7 @@ def test_detail_fields_show_controls_and_plain_tooltips(qtbot) -> None:  # type:
     panel = DetailPanel(session)
     qtbot.addWidget(panel)
     panel.show_row(0)
-    row = next(i for i in range(panel.fields.rowCount()) if panel.fields.item(i, 0).toolTip() == "item")
+    row = next(i for i in range(panel.fields.rowCount()) if "Column id: item " in panel.fields.item(i, 0).toolTip())
     item = panel.fields.item(row, 1)
     assert item.text() == SUBJECT.replace("\u202e", "<U+202E>")
     assert _rendered(item.toolTip()) == item.text()
