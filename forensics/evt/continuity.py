@@ -29,10 +29,40 @@ def report_walk(walk: Walk, report: FileReport) -> None:
         report.warn(f"offset 0x{offset:x}", warning)
     _header_notes(walk, report)
     _gaps(walk, report)
-    if walk.slack_records:
+    _slack_notes(walk, report)
+
+
+def _slack_notes(walk: Walk, report: FileReport) -> None:
+    """What lies outside the live log. The parser rows the new slack records and counts the
+    copies and conflicts as skipped; here they are named."""
+    new, copies, conflicts = walk.slack_split()
+    if new:
+        numbers = sorted(r.number for _, r in new)
         report.notes.append(
-            f"SLACK: {walk.slack_records} complete record(s) lie outside the live log (before its oldest record or after "
-            "its end-of-file record: space the log overwrote, or left over from before a clear); they are not read as rows")
+            f"RECORDS FROM SLACK: {len(new)} record(s) ({_numbers(numbers)}) were read from outside the live log (between "
+            "its end-of-file record and its oldest record, or after its end: space the log had released but not yet "
+            "overwritten); their rows say so in details. They are older than, or absent from, the live log as its "
+            "end-of-file record describes it")
+    if copies:
+        report.notes.append(f"SLACK COPIES: {len(copies)} record(s) outside the live log are identical copies of records "
+                            "read already (same number and content): counted as skipped, not rowed twice")
+    for offset, record in conflicts[:20]:
+        report.warn(f"offset 0x{offset:x}", f"a record numbered {record.number} outside the live log differs from the "
+                                            "record of that number read already: counted as skipped")
+    if conflicts:
+        report.notes.append(f"RECORD CONFLICT: {len(conflicts)} record(s) outside the live log carry the number of a record "
+                            "read already with other content (an edited or spliced log, or a number reused after a clear)")
+
+
+def _numbers(numbers: list[int]) -> str:
+    runs: list[tuple[int, int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    text = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs[:10])
+    return text + (f", … ({len(runs) - 10} more runs)" if len(runs) > 10 else "")
 
 
 def _damage_text(d: Damage) -> str:
@@ -78,8 +108,8 @@ def _header_notes(walk: Walk, report: FileReport) -> None:
         where = (f"the oldest record lies at 0x{walk.start:x}, after the end-of-file record at 0x{walk.end:x}"
                  if walk.wrapped and walk.end is not None else "the live log does not cross the end of the file")
         report.notes.append(
-            f"WRAPPED: the log wrapped ({how}; {where}): records before number {oldest} were overwritten by newer ones. "
-            "That is the log's retention, not a gap.")
+            f"WRAPPED: the log wrapped ({how}; {where}): records before number {oldest} were overwritten by newer ones "
+            "(any still intact in the released space are read from slack). That is the log's retention, not a gap.")
     if h.flags & FLAG_LOGFULL:
         report.notes.append(
             "LOG FULL: header flag 0x4 (ELF_LOGFILE_LOGFULL_WRITTEN): a write failed because the log was full and its "

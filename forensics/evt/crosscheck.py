@@ -83,7 +83,8 @@ def crosscheck(path: Path) -> EvtCrossCheck:
     except OSError as exc:
         raise EvidenceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     try:
-        ours = {r.number: _ours(r) for r in walk(data).records}
+        found = walk(data)
+        ours = {r.number: _ours(r) for r in found.records + [record for _, record in found.slack_split()[0]]}
     except ValueError as exc:
         raise EvidenceError(f"{path}: {exc}") from exc
     try:

@@ -54,7 +54,29 @@ class Walk:
     wrapped: bool = False
     basis: str = ""  # what the live range was taken from
     padding: int = 0
-    slack_records: int = 0  # complete record frames outside the live range
+    slack: list[tuple[int, EvtRecord]] = field(default_factory=list)  # (offset, record) outside the live log
+
+    @property
+    def slack_records(self) -> int:
+        return len(self.slack)
+
+    def slack_split(self) -> tuple[list[tuple[int, EvtRecord]], list[tuple[int, EvtRecord]], list[tuple[int, EvtRecord]]]:
+        """Slack records as (new, copies, conflicts): numbers the live log does not hold (first
+        copy of each), byte-for-byte-equal copies of live records or of an earlier slack copy,
+        and records whose number a live record carries with other content."""
+        live = {r.number: r for r in self.records}
+        seen: dict[int, EvtRecord] = {}
+        new, copies, conflicts = [], [], []
+        for offset, record in self.slack:
+            other = live.get(record.number) or seen.get(record.number)
+            if other is None:
+                seen[record.number] = record
+                new.append((offset, record))
+            elif other == record:
+                copies.append((offset, record))
+            else:
+                conflicts.append((offset, record))
+        return new, copies, conflicts
 
 
 def walk(data: bytes) -> Walk:
@@ -114,7 +136,7 @@ def walk(data: bytes) -> Walk:
             pending = None
             break
         pos = nxt
-    result.slack_records = _slack(data, segments)
+    result.slack = _slack(data, segments)
     return result
 
 
@@ -158,25 +180,27 @@ def _damage(pending: tuple[int, str], stop: int, file_offset: Callable[[int], in
     return Damage(file_offset(start), stop - start, reason, before, after, at_cut)
 
 
-def _slack(data: bytes, segments: list[tuple[int, int]]) -> int:
-    """Complete record frames in the bytes outside the live log (overwritten or cleared space)."""
-    live = sorted(segments)
+def _slack(data: bytes, segments: list[tuple[int, int]]) -> list[tuple[int, EvtRecord]]:
+    """Complete records in the bytes outside the live log (space the log overwrote, or left
+    from before a clear): (file offset, record). Their frames check out as live records' do."""
     outside: list[tuple[int, int]] = []
     cursor = HEADER_SIZE
-    for a, b in live:
+    for a, b in sorted(segments):
         if a > cursor:
             outside.append((cursor, a))
         cursor = max(cursor, b + (EOF_SIZE if b < len(data) else 0))
     if cursor < len(data):
         outside.append((cursor, len(data)))
-    count = 0
+    found: list[tuple[int, EvtRecord]] = []
     for a, b in outside:
         piece = data[a:b]
         hit = piece.find(SIGNATURE, 4)
         while hit >= 0:
-            if frame_ok(piece, hit - 4):
-                count += 1
-                hit = piece.find(SIGNATURE, hit - 4 + _size(piece, hit - 4) + 4)
+            start = hit - 4
+            record = parse(piece, start)[0] if frame_ok(piece, start) else None
+            if record is not None:
+                found.append((a + start, record))
+                hit = piece.find(SIGNATURE, start + record.size + 4)
             else:
                 hit = piece.find(SIGNATURE, hit + 1)
-    return count
+    return found

@@ -260,7 +260,10 @@ EVT_NOTES = (
     "values differ from the end-of-file record (an edit of one of them, or a copy taken while closing). "
     "WRAPPED: the oldest records were overwritten by newer ones (retention), not a gap. LOG FULL: flag 0x4: "
     "a write failed because the log was full and might not overwrite: later events were not recorded. "
-    "SLACK: complete old records outside the live log (overwritten or cleared space), counted but not read as rows."
+    "RECORDS FROM SLACK: complete records outside the live log (space the log released but had not yet "
+    "overwritten) whose numbers the live log does not hold: read as rows, each saying so in its details. SLACK "
+    "COPIES: identical copies there of records read already, counted as skipped. RECORD CONFLICT: a record there "
+    "with the number of one read already but other content (an edited or spliced log)."
 )
 
 

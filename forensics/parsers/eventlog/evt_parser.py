@@ -62,18 +62,26 @@ class EvtParser(Parser):
         ctx.check_cancel()
         report_walk(found, ctx.report)
         maps = load_maps(ctx.options.maps_dir)
+        new, copies, conflicts = found.slack_split()
+        if copies:
+            ctx.report.skip("slack copy of a record read already", len(copies))
+        if conflicts:
+            ctx.report.skip("slack record conflicting with a record read already", len(conflicts))
+        records = found.records + [record for _, record in new]  # slack records after the live log
+        offsets = found.offsets + [offset for offset, _ in new]
+        live = len(found.records)
         groups: dict[tuple[str, int], list[int]] = {}
-        for index, record in enumerate(found.records):
+        for index, record in enumerate(records):
             groups.setdefault((record.source, record.event_id), []).append(index)
         pieces: list[pd.DataFrame] = []
         for (source, event_id), indexes in groups.items():
             ctx.check_cancel()
             event_map = maps.get(source, event_id)
             if event_map is not None:
-                pieces.append(_mapped(event_map, [found.records[i] for i in indexes], indexes))
+                pieces.append(_mapped(event_map, [records[i] for i in indexes], indexes))
                 ctx.report.accept(len(indexes))
             else:
-                piece = _one_by_one(found.records, indexes, maps, ctx)
+                piece = _one_by_one(records, indexes, maps, ctx)
                 if piece is not None:
                     pieces.append(piece)
         if not pieces:
@@ -82,15 +90,23 @@ class EvtParser(Parser):
         if not frame["_index"].is_monotonic_increasing:
             frame = frame.sort_values("_index", kind="stable", ignore_index=True)
         order = frame.pop("_index").to_numpy()
-        records = found.records
         seconds = np.fromiter((records[i].generated for i in order), dtype=np.int64, count=len(order))
         frame["time"] = pd.Series(pd.to_datetime(seconds, unit="s", utc=True), index=frame.index)
         frame["server"] = [records[i].computer or None for i in order]
         frame["record_id"] = [records[i].number for i in order]
         frame["event_id"] = [records[i].event_id for i in order]
         frame["provider"] = [records[i].source for i in order]
-        frame["raw_ref"] = [found.offsets[i] for i in order]
+        frame["raw_ref"] = [offsets[i] for i in order]
         frame["time_basis"] = "utc"
+        from_slack = np.flatnonzero(order >= live)
+        if len(from_slack):  # a few rows: said in their details, as the note says
+            if "details" not in frame:
+                frame["details"] = None
+            details = np.array(frame["details"].astype(object).to_numpy(), dtype=object)
+            for row in from_slack:
+                label = f"read from slack at offset 0x{offsets[order[row]]:x} (outside the live log)"
+                details[row] = f"{details[row]}; {label}" if isinstance(details[row], str) and details[row] else label
+            frame["details"] = details
         for start in range(0, len(frame), BATCH):
             yield frame.iloc[start : start + BATCH].reset_index(drop=True)
 

@@ -138,3 +138,12 @@ def test_end_of_file_record_split_by_the_wrap(tmp_path: Path) -> None:
     numbers = [r.number for r in found.records]
     assert numbers[-1] == 80 and numbers == list(range(numbers[0], 81)) and not found.damage
     assert eof.next_record == 81 and numbers == _libevt_numbers(path)
+
+
+def test_padding_before_the_wrap_is_not_damage() -> None:
+    """Bytes between the last record and the end of a wrapped log that hold only zeros or the
+    EventLog service's 0x00000027 fill dwords are padding, anything else is not."""
+    from forensics.evt.walk import _is_padding
+
+    assert _is_padding(bytes(24)) and _is_padding(b"\x27\x00\x00\x00" * 6)
+    assert not _is_padding(b"\x27\x00\x00\x00" * 5 + b"LfLe") and not _is_padding(b"\x01" + bytes(7))

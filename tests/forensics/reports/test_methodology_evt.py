@@ -18,5 +18,5 @@ def test_evt_checks_and_notes_only_with_an_evt_file() -> None:
     empty = pd.DataFrame({"operation": pd.Categorical([]), "time": pd.Series([], dtype="datetime64[ns, UTC]")})
     assert EVT_NOTES not in [text for _, text in sections(empty, [evtx], "UTC")]
     assert EVT_NOTES in [text for _, text in sections(empty, [evt], "UTC")]
-    for note in ("RECORDS MISSING", "DIRTY LOG", "WRAPPED", "LOG FULL", "SLACK", "HEADER DISAGREES"):
+    for note in ("RECORDS MISSING", "DIRTY LOG", "WRAPPED", "LOG FULL", "RECORDS FROM SLACK", "SLACK COPIES", "RECORD CONFLICT", "HEADER DISAGREES"):
         assert note in EVT_NOTES

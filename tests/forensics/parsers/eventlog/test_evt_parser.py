@@ -246,3 +246,11 @@ def test_record_numbers_running_backwards(tmp_path: Path) -> None:
     # 4-6 were read before the renumbered record: only 7 is named missing
     [gap] = gap_notes(report)
     assert gap.startswith("RECORDS MISSING: record 7:")
+
+
+def test_cancel_is_honoured(tmp_path: Path) -> None:
+    from forensics.errors import LoadCancelled
+
+    path = write_log(tmp_path / "c.evt", 30)
+    with pytest.raises(LoadCancelled):
+        load_evidence([path], cancel=lambda: True)
