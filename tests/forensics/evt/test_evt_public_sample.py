@@ -10,7 +10,7 @@ import pytest
 
 from forensics.evt.walk import walk
 from forensics.parsers.base import LoadOptions
-from forensics.parsers.evt_parser import EvtParser
+from forensics.parsers.eventlog.evt_parser import EvtParser
 from helpers.run_parser import run_parser
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "evt" / "SysEvent.Evt.gz"
