@@ -20,11 +20,13 @@ from forensics.reports import build_report, export_report
 from forensics.reports.csv_report import read_csv
 from forensics.reports.xlsx_report import SHEETS
 
-SECTIONS = ["case", "evidence", "parse-warnings", "query", "summary", "heatmaps", "findings",
-            "admin-changes", "bookmarks", "events", "methodology", "notes", "versions"]
-HEADINGS = ["1. Evidence", "2. Parse warnings and skipped records", "3. Query and toggles", "4. Summary",
-            "5. Heatmaps", "6. Findings: non-owner access", "7. Administrative changes", "8. Bookmarks",
-            "9. Events in view", "10. Methodology and limits", "11. Case notes", "12. Versions"]
+# the executive summary first, then the detail, then evidence and methods (issue 22)
+SECTIONS = ["case", "executive", "findings", "admin-changes", "bookmarks", "heatmaps", "summary", "query",
+            "evidence", "parse-warnings", "events", "methodology", "notes", "versions"]
+HEADINGS = ["1. Executive summary", "2. Findings: non-owner access", "3. Administrative changes", "4. Bookmarks",
+            "5. Heatmaps", "6. Summary counts", "7. Query and toggles", "8. Evidence",
+            "9. Parse warnings and skipped records", "10. Events in view", "11. Methodology and limits",
+            "12. Case notes", "13. Versions"]
 
 
 class _Collector(HTMLParser):
