@@ -90,7 +90,7 @@ BOOKMARK_ROW_COLUMNS = ["time", "operation", "mailbox", "actor", "folder", "item
                         "in_evidence"]
 
 
-def _named(frame: pd.DataFrame, names: dict[str, str] | None) -> pd.DataFrame:
+def with_file_names(frame: pd.DataFrame, names: dict[str, str] | None) -> pd.DataFrame:
     """``frame`` with its ``evidence`` ids replaced by file names (printed reports cite files
     by name; the hashes stay in the evidence table)."""
     if not names or "evidence" not in frame.columns or frame.empty:
@@ -107,7 +107,7 @@ def bookmark_groups(bookmarks: Any, tz: tzinfo, names: dict[str, str] | None = N
     if bookmarks.empty:
         return []
     groups = []
-    frame = _named(bookmarks.copy(), names)
+    frame = with_file_names(bookmarks.copy(), names)
     frame["_order"] = range(len(frame))
     for (tag, comment), part in frame.groupby(["tag", "comment"], sort=False, dropna=False):
         part = part.sort_values(["time", "_order"], kind="stable", na_position="last")
@@ -137,7 +137,7 @@ def display_tables(data: Any, tz: tzinfo) -> dict[str, tuple[list[str], list[lis
     names = evidence_names(getattr(data, "evidence", []))
     columns = list(getattr(data, "event_columns", None) or EVENT_COLUMNS)
     findings_cols = [c for c in FINDINGS_COLUMNS if c in data.findings.columns] or list(data.findings.columns)
-    pairs = _named(data.findings.head(TABLE_CAP), names)
+    pairs = with_file_names(data.findings.head(TABLE_CAP), names)
     for person in ("actor", "mailbox"):  # "Pat Quinn\nalso: CONTOSO\pquinn, pquinn@contoso.com"
         forms = f"{person}_forms"
         if {person, forms} <= set(pairs.columns):
@@ -147,6 +147,6 @@ def display_tables(data: Any, tz: tzinfo) -> dict[str, tuple[list[str], list[lis
                                           zip(pairs["after_hours"].tolist(), pairs["after_hours_share"].tolist())])
     return {
         "findings": (findings_cols, table_strings(pairs, findings_cols, tz)),
-        "admin": (ADMIN_COLUMNS, table_strings(_named(data.admin_changes.head(TABLE_CAP), names), ADMIN_COLUMNS, tz)),
-        "events": (columns, table_strings(_named(data.events_shown, names), columns, tz)),
+        "admin": (ADMIN_COLUMNS, table_strings(with_file_names(data.admin_changes.head(TABLE_CAP), names), ADMIN_COLUMNS, tz)),
+        "events": (columns, table_strings(with_file_names(data.events_shown, names), columns, tz)),
     }

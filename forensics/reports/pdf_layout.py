@@ -19,6 +19,8 @@ PAD = 6.0
 FIXED_SHARE = 0.22
 #: the share of the width fixed-form columns may take unwrapped; beyond it they wrap between words
 FIXED_ROOM = 0.4
+#: the share of the width a text column is promised before fixed columns must wrap
+TEXT_MIN_SHARE = 0.08
 
 #: columns whose values are short and fixed in form: sized to their widest value, never wrapped
 FIXED = frozenset({
@@ -75,7 +77,10 @@ def column_widths(
     cap = total * FIXED_SHARE
     is_fixed = [c in fixed for c in columns]
     width = [max(floor[i], min(natural[i], cap)) if is_fixed[i] else 0.0 for i in range(n)]
-    if sum(width) > total * FIXED_ROOM:  # many fixed columns: let them wrap between words ("date / time")
+    # what the text columns need at least: their longest value, up to a modest share each
+    wanted = sum(max(floor[i], min(natural[i], total * TEXT_MIN_SHARE)) for i in range(n) if not is_fixed[i])
+    if sum(width) > total * FIXED_ROOM and sum(width) + wanted > total:
+        # many fixed columns: let them wrap between words ("date / time offset")
         width = [max(floor[i], min(word[i], cap)) if is_fixed[i] else 0.0 for i in range(n)]
     flexible = [i for i in range(n) if not is_fixed[i]]
     _share(width, flexible, total - sum(width), floor, natural, [weights.get(columns[i], 1.0) for i in range(n)])

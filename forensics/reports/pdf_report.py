@@ -14,6 +14,7 @@ note saying how much was cut and where the full value is.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -27,7 +28,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import (
-    Image, KeepTogether, LongTable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, TableStyle,
+    CondPageBreak, Image, KeepTogether, LongTable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, TableStyle,
 )
 
 from forensics.reports.content import ReportData
@@ -43,9 +44,19 @@ from forensics.reports.formatting import (
 PAGE = landscape(A4)
 MARGIN = 12 * mm
 BODY_WIDTH = PAGE[0] - 2 * MARGIN
+#: room a table's heading asks for below it (else it starts on the next page)
+TABLE_ROOM = 35 * mm
 #: wrapped lines a table cell may take (about half a landscape page at the cell font)
 CELL_LINES = 24
 CUT_NOTE = " … [{cut:,} more characters cut here: a table row must fit on a page; the full value is in the CSV and XLSX reports]"
+
+
+#: "17:39:32 -05:00": a time keeps its UTC offset on its line when a narrow cell wraps
+_TIME_OFFSET = re.compile(r"(\d\d:\d\d:\d\d) ([+-]\d\d:\d\d)")
+
+
+def keep_offset(text: str) -> str:
+    return _TIME_OFFSET.sub("\\1\u00a0\\2", text) if ":" in text else text
 
 
 def esc(value: object) -> str:
@@ -122,8 +133,11 @@ class _Styles:
                                  keepWithNext=1)
         self.h3 = ParagraphStyle("h3", parent=base["Heading3"], fontName=bold, fontSize=9.5, spaceBefore=6,
                                  keepWithNext=1)
+        # a heading followed by a long table: keepWithNext would move the whole table to the next page
+        self.h3_table = ParagraphStyle("h3_table", parent=self.h3, keepWithNext=0)
         self.comment = ParagraphStyle("comment", parent=self.body, leftIndent=6, borderPadding=(1, 0, 1, 4),
                                       borderColor=colors.HexColor("#C9CED6"), borderWidth=0, keepWithNext=1)
+        self.comment_table = ParagraphStyle("comment_table", parent=self.comment, keepWithNext=0)
         self.alert = ParagraphStyle("alert", parent=self.body, fontName=bold, textColor=colors.HexColor("#A4161A"),
                                     borderColor=colors.HexColor("#A4161A"), borderWidth=1, borderPadding=4,
                                     backColor=colors.HexColor("#FDECEA"), spaceBefore=4, spaceAfter=6)
@@ -178,7 +192,8 @@ def _table(columns: list[str], rows: list[list[str]], styles: _Styles, widths: l
             style = styles.mono if i in mono else styles.cell
             return stringWidth(text, style.fontName, style.fontSize)
 
-        widths = column_widths(columns, [["" if v is None else str(v) for v in row] for row in rows], total,
+        rows = [[keep_offset("" if v is None else str(v)) for v in row] for row in rows]
+        widths = column_widths(columns, rows, total,
                                lambda word: stringWidth(word, head.fontName, head.fontSize), cell_width,
                                fixed=frozenset(fixed) if fixed is not None else FIXED, weights=weights)
     data = [[Paragraph(esc(c.replace("_", " ")), styles.head) for c in columns]]
@@ -204,22 +219,26 @@ def _executive(data: ReportData, summary: ExecutiveSummary, styles: _Styles, sto
     """Section 1: the question, the answer in accesses, key pairs, changes, incidents, trust."""
     p = lambda text, style=styles.body: story.append(Paragraph(text, style))  # noqa: E731
     p("1. Executive summary", styles.h2)
-    p("<b>The question.</b> " + esc(summary.question))
-    p("<b>The answer in short.</b> " + esc(summary.answer))
+    bold = f'<font name="{styles.bold}">{{}}</font> '
+    p(bold.format("The question.") + esc(summary.question))
+    p(bold.format("The answer in short.") + esc(summary.answer))
     for line in summary.scope:
         p(esc(line), styles.small)
     if summary.pairs:
-        p("Who accessed whose mailbox (counts are accesses)", styles.h3)
+        story.append(CondPageBreak(TABLE_ROOM))  # the heading and the table's first rows, not the heading alone
+        p("Who accessed whose mailbox (counts are accesses)", styles.h3_table)
         story.append(_table(PAIR_COLUMNS, summary.pairs, styles))
         if summary.pairs_note:
             p(esc(summary.pairs_note), styles.small)
     p("Administrative changes", styles.h3)
     p(esc(summary.changes_text))
     if summary.changes:
+        story.append(CondPageBreak(TABLE_ROOM))
         story.append(_table(CHANGE_COLUMNS, summary.changes, styles))
     p("Incidents bookmarked by the examiner", styles.h3)
     p(esc(summary.incidents_text))
     if summary.incidents:
+        story.append(CondPageBreak(TABLE_ROOM))
         story.append(_table(INCIDENT_COLUMNS, summary.incidents, styles))
     p("Evidence and its integrity", styles.h3)
     p(esc(summary.integrity), styles.body if summary.integrity_ok else styles.alert)
@@ -280,8 +299,9 @@ def build_story(data: ReportData, styles: _Styles) -> list:
         p(esc(f"{len(data.bookmarks)} bookmarked row(s) in {len(groups)} group(s) (tag and comment)."))
     for tag, comment, examiner, rows in groups:
         by = f", by {examiner}" if examiner else ""
-        p(esc(f"Tag “{tag}” — {len(rows)} row(s){by}"), styles.h3)
-        p(esc(comment or "(no comment)"), styles.comment)
+        story.append(CondPageBreak(TABLE_ROOM))
+        p(esc(f"Tag “{tag}” — {len(rows)} row(s){by}"), styles.h3_table)
+        p(esc(comment or "(no comment)"), styles.comment_table)
         story.append(_table(BOOKMARK_ROW_COLUMNS, rows, styles))
 
     heading = Paragraph("5. Heatmaps", styles.h2)

@@ -137,7 +137,11 @@ def test_xlsx_sheets_counts_and_neutralized_cells(scene) -> None:
     events = book["Events"]
     assert events.max_row - 1 == len(view)  # all rows, not the HTML/PDF cap
     header = [c.value for c in events[1]]
-    assert header == list(schema.COLUMNS)
+    zone = "UTC" if data.display_tz in ("UTC", "Etc/UTC") else data.display_tz
+    named = [f"time ({zone})" if c == "time" else c for c in schema.COLUMNS]
+    if zone != "UTC":
+        named[1:1] = ["utc_offset", "time (UTC)"]
+    assert header == named + ["evidence_file"]
     assert book["Bookmarks"].max_row - 1 == 2
     assert book["Evidence"]["F2"].value == hash_file(evidence).sha256
     formulas = [c for s in book for row in s.iter_rows() for c in row if c.data_type == "f"]
