@@ -21,6 +21,8 @@ FIXED_SHARE = 0.22
 FIXED_ROOM = 0.4
 #: the share of the width a text column is promised before fixed columns must wrap
 TEXT_MIN_SHARE = 0.08
+#: a text column whose longest value is at most this share of the width is "short": kept unwrapped when it fits
+SHORT_SHARE = 0.15
 
 #: columns whose values are short and fixed in form: sized to their widest value, never wrapped
 FIXED = frozenset({
@@ -83,12 +85,23 @@ def column_widths(
         # many fixed columns: let them wrap between words ("date / time offset")
         width = [max(floor[i], min(word[i], cap)) if is_fixed[i] else 0.0 for i in range(n)]
     flexible = [i for i in range(n) if not is_fixed[i]]
+    # short text columns (an address, a name) get their whole width when the long ones keep enough room
+    # (narrowest first, while the others keep a modest share each)
+    kept: list[int] = []
+    for i in sorted((i for i in flexible if natural[i] <= total * SHORT_SHARE), key=lambda i: natural[i]):
+        rest = [j for j in flexible if j != i and j not in kept]
+        keep = sum(max(floor[j], min(natural[j], total * TEXT_MIN_SHARE * 1.5)) for j in rest)
+        if sum(width) + natural[i] + keep > total:
+            break
+        width[i] = natural[i]
+        kept.append(i)
+    flexible = [i for i in flexible if i not in kept]
     _share(width, flexible, total - sum(width), floor, natural, [weights.get(columns[i], 1.0) for i in range(n)])
     used = sum(width)
     if used > total:  # even the floors do not fit: shrink everything alike (cells wrap)
         width = [w * total / used for w in width]
     elif used < total:  # room left over: give it to the columns that wrap, else to all
-        grow = flexible or list(range(n))
+        grow = flexible or [i for i in range(n) if not is_fixed[i]] or list(range(n))
         extra = (total - used) / len(grow)
         for i in grow:
             width[i] += extra

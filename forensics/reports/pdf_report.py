@@ -349,7 +349,7 @@ def build_story(data: ReportData, styles: _Styles) -> list:
              f"SHA-256 {e.sha256}\nSHA-1 {e.sha1}\nMD5 {e.md5}", f"{e.verification}\n{e.verification_detail}"]
             for e in data.evidence]
     story.append(_table(["File", "Evidence id", "Format", "Size", "Hashes", "Verification at report time"], rows,
-                        styles, mono={1, 4}, fixed=set(FIXED) | {"Hashes"}))
+                        styles, mono={1, 4}, weights={"Hashes": 8.0}))
     custody = data.custody_summary.lines()
     if custody:
         p("Custody log", styles.h3)
