@@ -83,8 +83,10 @@ def _answer(data: Any) -> str:
     accesses = int(pairs["accesses"].sum()) if "accesses" in pairs else int(pairs["events"].sum())
     after = int(pairs["after_hours"].sum()) if "after_hours" in pairs else 0
     actors, mailboxes = pairs["actor"].nunique(), pairs["mailbox"].nunique()
+    # with --count rows the after-hours column counts raw rows, not accesses (findings_basis says which)
+    unit = "row(s) of them" if "Counts are raw rows" in (data.findings_basis or "") else "of them"
     text = (f"{actors} account(s) other than the owner accessed {mailboxes} mailbox(es): {len(pairs)} "
-            f"(who, whose mailbox) pair(s), {accesses:,} access(es) in all, {after:,} of them outside work hours.")
+            f"(who, whose mailbox) pair(s), {accesses:,} access(es) in all, {after:,} {unit} outside work hours.")
     if "expected" in pairs.columns:
         expected = int((pairs["expected"].astype("string").fillna("") != "").sum())
         if expected:

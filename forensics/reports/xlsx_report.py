@@ -24,7 +24,7 @@ import pandas as pd
 import xlsxwriter
 
 from forensics.reports.content import ReportData
-from forensics.reports.executive import evidence_names
+from forensics.reports.executive import evidence_names, executive_summary
 from forensics.reports.formatting import with_file_names, fmt_utc, is_utc, zoned_strings
 from forensics.reports.sanitize import neutralize, neutralize_value, show_controls, show_controls_series
 
@@ -144,8 +144,14 @@ def write_xlsx(data: ReportData, path: Path) -> None:
     tz = resolve_tz(data.display_tz)
     book = _Book(path)
     s = data.summary
+    brief = executive_summary(data, tz)  # the printed reports' executive summary, in words
     summary: list[list[Any]] = [
-        ["Report", data.title], ["Case name", data.case_name], ["Case number", data.case_number],
+        ["Report", data.title], ["Question", brief.question], ["Answer in short", brief.answer],
+        ["Administrative changes", brief.changes_text], ["Bookmarked incidents", brief.incidents_text],
+        *[[f"Incident: {tag}", f"{comment} ({rows} rows, {start} to {end})"]
+          for tag, comment, rows, start, end in brief.incidents],
+        ["Evidence and its integrity", brief.integrity],
+        ["Case name", data.case_name], ["Case number", data.case_number],
         ["Examiner", data.examiner], ["Report date", fmt_utc(data.generated_utc)],
         ["Display time zone", data.display_tz], ["Tool", data.tool],
         ["Custody log entries at export", data.custody_entries],

@@ -211,3 +211,13 @@ def test_csv_context_file_never_writes_through_a_planted_link(tmp_path: Path) ->
     with pytest.raises(ForensicsError):
         export_report(data, out / "r.csv")
     assert victim.read_text(encoding="utf-8") == "keep me"
+
+
+def test_xlsx_summary_sheet_opens_with_the_question_and_answer(reports) -> None:  # type: ignore[no-untyped-def]
+    _, out, _ = reports
+    rows = list(openpyxl.load_workbook(out / "report.xlsx")["Summary"].iter_rows(min_row=2, values_only=True))
+    labels = [r[0] for r in rows]
+    assert labels[:3] == ["Report", "Question", "Answer in short"]
+    answer = dict(rows)["Answer in short"]
+    assert "access(es) in all" in answer and "outside work hours" in answer
+    assert labels.index("Incident: after-hours") < labels.index("Case name")
