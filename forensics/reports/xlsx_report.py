@@ -70,10 +70,23 @@ def header(frame: pd.DataFrame, tz: tzinfo, times: list[str]) -> list[str]:
     return [f"{c} ({zone_label(tz)})" if c in times else str(c) for c in frame.columns]
 
 
+#: day 0 of Excel's (1900) date system as xlsxwriter counts it for dates from 1900-03-01 on
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: serials Excel shows as dates: 1900-03-01 (past its 1900 leap-year quirk) to 9999-12-31
+EXCEL_FIRST, EXCEL_LAST = 61.0, 2958465.0
+
+
 def local_times(utc: pd.Series, tz: tzinfo) -> pd.Series:
-    """Naive wall-clock times in ``tz`` (what an Excel date-time holds), NaT as None."""
-    local = utc.dt.tz_convert(tz).dt.tz_localize(None).astype(object)
-    return local.where(utc.notna(), None)
+    """Excel date-time serials (days since 1899-12-30) of the wall-clock times in ``tz``,
+    computed column-wise (no datetime object per cell); NaT as None. A time Excel cannot
+    show as a date (before March 1900, after 9999) stays visible as its UTC ISO text."""
+    local = utc.dt.tz_convert(tz).dt.tz_localize(None)
+    serial = (local - EXCEL_EPOCH) / pd.Timedelta(days=1)
+    out = serial.astype(object).where(utc.notna(), None)
+    odd = utc.notna() & ~serial.between(EXCEL_FIRST, EXCEL_LAST)
+    if odd.any():
+        out[odd] = utc[odd].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return out
 
 
 def _cells(frame: pd.DataFrame, tz: tzinfo | None = None) -> list[list[Any]]:
@@ -108,9 +121,11 @@ class _Book:
         self.alert = self.book.add_format({"bold": True, "font_color": "#A4161A"})
         self.when = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
 
-    def table(self, name: str, columns: list[str], rows: Any, widths: dict[str, int] | None = None) -> None:
+    def table(self, name: str, columns: list[str], rows: Any, widths: dict[str, int] | None = None,
+              dates: frozenset[int] = frozenset()) -> None:
         """Write a sheet: header, rows (a list of rows, or an iterable of lists of rows),
-        frozen header, autofilter over every row."""
+        frozen header, autofilter over every row; numbers in the ``dates`` columns are
+        date-time serials (``local_times``), written with a date format."""
         sheet = self.book.add_worksheet(name)
         for c, col in enumerate(columns):
             sheet.set_column(c, c, (widths or {}).get(col, 18))
@@ -126,8 +141,8 @@ class _Book:
                         continue
                     if isinstance(value, str):
                         sheet.write_string(r, c, value if len(value) <= MAX_CELL else cell_text(value))
-                    elif isinstance(value, datetime):
-                        sheet.write_datetime(r, c, value, self.when)
+                    elif c in dates:
+                        sheet.write_number(r, c, value, self.when)
                     elif isinstance(value, bool):
                         sheet.write_boolean(r, c, value)
                     else:
@@ -194,12 +209,13 @@ def write_xlsx(data: ReportData, path: Path) -> None:
 
     events = data.events
     columns = event_header(events, tz)
+    dates = frozenset(i for i, c in enumerate(columns) if c.startswith("time ("))
     widths = {c: 22 for c in columns if c.startswith("time")} | {"item": 40, "folder": 30, "details": 40,
                                                                  "evidence_file": 30}
     for number, start in enumerate(range(0, max(len(events), 1), MAX_ROWS), start=1):
         part = events.iloc[start:start + MAX_ROWS]
         chunks = (event_cells(part.iloc[i:i + CHUNK], tz, names) for i in range(0, len(part), CHUNK))  # bounded memory
-        book.table("Events" if number == 1 else f"Events {number}", columns, chunks, widths)
+        book.table("Events" if number == 1 else f"Events {number}", columns, chunks, widths, dates)
     book.close()
 
 
@@ -217,7 +233,8 @@ def _frame_sheet(book: _Book, name: str, frame: pd.DataFrame, tz: tzinfo, widths
     columns = header(frame, tz, times)
     sized = {label: 22 for label, c in zip(columns, frame.columns) if c in times}
     sized.update({label: widths[c] for label, c in zip(columns, frame.columns) if c in widths})
-    book.table(name, columns, _cells(frame, tz), sized)
+    dates = frozenset(i for i, c in enumerate(frame.columns) if c in times)
+    book.table(name, columns, _cells(frame, tz), sized, dates)
 
 
 def event_header(events: pd.DataFrame, tz: tzinfo) -> list[str]:

@@ -221,3 +221,19 @@ def test_xlsx_summary_sheet_opens_with_the_question_and_answer(reports) -> None:
     answer = dict(rows)["Answer in short"]
     assert "access(es) in all" in answer and "outside work hours" in answer
     assert labels.index("Incident: after-hours") < labels.index("Case name")
+
+
+def test_xlsx_serials_match_excel_and_odd_times_stay_visible() -> None:
+    from zoneinfo import ZoneInfo
+
+    import pandas as pd
+
+    from forensics.reports.xlsx_report import local_times
+
+    # Excel's serial for 2024-03-10 01:30 is 45361.0625 (days since 1899-12-30); 06:30 UTC is
+    # 01:30 in New York (EST, the day DST begins at 07:00 UTC); a year-1601 FILETIME zero and
+    # a missing time are not dropped: the first stays as its UTC text, the second empty
+    utc = pd.Series(pd.to_datetime(["2024-03-10T06:30:00Z", "1601-01-01T00:00:00Z", None], utc=True))
+    values = local_times(utc, ZoneInfo(ZONE)).tolist()
+    assert values[0] == pytest.approx(45361.0625)
+    assert values[1] == "1601-01-01T00:00:00.000000Z" and values[2] is None
