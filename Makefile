@@ -12,7 +12,9 @@ $(STAMP): pyproject.toml setup.py
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# check_qt_libs: on Linux, names the missing X11 libraries Qt needs and the command installing them
 run: $(STAMP)
+	$(PY) build_spec/check_qt_libs.py
 	$(PY) -m app --identities resources/demo-identities.csv resources/demo
 
 test: $(STAMP)

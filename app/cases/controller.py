@@ -497,6 +497,8 @@ class CaseController(QObject):
         message = f"Report written ({result.format.upper()}): {result.path}\nSHA-256 {result.sha256} (logged in custody entry {result.custody_seq})"
         if result.companion is not None:
             message += f"\nAll events: {result.companion}"
+        if result.context is not None:
+            message += f"\nContext (case, query, zone): {result.context}"
         self.window.statusBar().showMessage(f"Report written: {result.path}", 8000)
         if self.window.quiet:
             print(f"mailbox-audit-gui: {message}", file=sys.stderr)

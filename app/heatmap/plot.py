@@ -17,15 +17,12 @@ from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QScrollBar, QToolT
 import pyqtgraph as pg
 from app.widgets.plain_text import plain_tip
 from forensics.reports.sanitize import show_controls
-from forensics.aggregate import Pivot
+from forensics.aggregate import Pivot, palette
 from forensics.aggregate.evidence_gaps import GapSpan, column_spans, labels_at
 from forensics.parsers.base import MissingPeriod
 
-#: light yellow -> orange -> dark red: reads well on white, and in grey print
-COLORMAP = pg.ColorMap(
-    pos=[0.0, 0.35, 0.7, 1.0],
-    color=[(255, 240, 170), (254, 178, 76), (240, 59, 32), (128, 0, 38)],
-)
+#: the shared scale (``forensics.aggregate.palette``): the reports' heatmaps use the same colours
+COLORMAP = pg.ColorMap(pos=palette.positions(), color=palette.colors_rgb())
 VISIBLE_ROWS = 30
 MAX_LABEL_CHARS = 34
 #: how a period without evidence is drawn: grey hatching over the cells, above the colours
@@ -160,7 +157,7 @@ class HeatmapPlot(QWidget):
         self.plot.invertY(True)
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
-        self.plot.getViewBox().setBackgroundColor(QColor("#f7f7f7"))
+        self.plot.getViewBox().setBackgroundColor(QColor(palette.EMPTY_CELL))
         self.image = CellImage(axisOrder="col-major")
         self.plot.addItem(self.image)
         self.colorbar = pg.ColorBarItem(colorMap=COLORMAP, interactive=False, width=14)

@@ -135,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {exported.path} ({exported.format}, sha256 {exported.sha256})")
     if exported.companion is not None:
         print(f"wrote {exported.companion} (all {len(view)} events, sha256 {exported.companion_sha256})")
+    if exported.context is not None:
+        print(f"wrote {exported.context} (the CSV's case, query, zone and tool; sha256 {exported.context_sha256})")
     print(f"rows in view: {len(view)} of {len(frame)}, listed in {data.events_order}; custody entry {exported.custody_seq}")
     print(f"work hours: {hours.describe(display_tz)}: {zone_choice.why}")
     problems = data.evidence_problems
@@ -154,6 +156,7 @@ def _refuse_evidence_outputs(args: argparse.Namespace) -> None:
     from forensics.case.store import CASE_FILE, read_case_file
     from forensics.case.verification import locate
     from forensics.case.model import EvidenceEntry
+    from forensics.reports.csv_context import context_path
     from forensics.reports.export import companion_path
 
     paths: list[Path] = list(expand_paths(args.evidence))
@@ -162,5 +165,5 @@ def _refuse_evidence_outputs(args: argparse.Namespace) -> None:
             entry = EvidenceEntry.from_dict(raw)
             paths += [Path(entry.path), locate(entry, args.case.resolve())]
     evidence = evidence_identities(paths)
-    for out in (args.out, companion_path(args.out)):
+    for out in (args.out, companion_path(args.out), context_path(args.out)):
         refuse_evidence_output(out, evidence, ReportError)

@@ -14,16 +14,19 @@ from datetime import tzinfo
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import LogNorm
+from matplotlib.colors import LinearSegmentedColormap, LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from forensics.aggregate import AggregateError, Pivot, hour_by_weekday, mailbox_by_time
+from forensics.aggregate import AggregateError, Pivot, hour_by_weekday, mailbox_by_time, palette
 from forensics.aggregate.evidence_gaps import GapSpan, column_spans
 from forensics.parsers.base import MissingPeriod
 from forensics.reports.content import Heatmap
 
 TOP_MAILBOXES = 30
+#: the GUI heatmap's colour scale (``aggregate.palette``), so a printed heatmap reads like the screen
+CMAP = LinearSegmentedColormap.from_list(
+    palette.NAME, [(pos, tuple(c / 255 for c in rgb)) for pos, rgb in palette.HEATMAP_STOPS])
 
 
 _CONTROL = dict.fromkeys(range(32), "\ufffd")
@@ -48,9 +51,9 @@ def render_pivot(pivot: Pivot, title: str, xlabel: str, ylabel: str = "", gaps: 
     ax = fig.add_subplot(1, 1, 1)
     values = pivot.counts.astype(float)
     vmax = max(1.5, float(values.max()) if values.size else 1.5)
-    image = ax.imshow(np.ma.masked_equal(values, 0), aspect="auto", interpolation="nearest", cmap="viridis",
+    image = ax.imshow(np.ma.masked_equal(values, 0), aspect="auto", interpolation="nearest", cmap=CMAP,
                       norm=LogNorm(vmin=1, vmax=vmax))
-    ax.set_facecolor("#f2f2f2")
+    ax.set_facecolor(palette.EMPTY_CELL)
     for gap in gaps or []:  # cell c spans [c - 0.5, c + 0.5] in imshow's coordinates
         ax.axvspan(gap.x0 - 0.5, max(gap.x1, gap.x0 + 0.05) - 0.5, facecolor=(0.8, 0.8, 0.8, 0.35),
                    edgecolor=(0.3, 0.3, 0.3, 0.8), hatch="////", linewidth=0)

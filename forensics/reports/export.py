@@ -16,6 +16,7 @@ from forensics.custody.hashing import hash_file
 from forensics.custody.log import CustodyLog
 from forensics.errors import ReportError
 from forensics.reports.content import ReportData
+from forensics.reports.csv_context import context_path, write_context
 from forensics.reports.custody_summary import summarize
 from forensics.safe_io import evidence_identities, refuse_evidence_output
 
@@ -31,6 +32,8 @@ class ExportResult:
     companion: Path | None = None  # the all-events CSV written beside an HTML/PDF report
     companion_sha256: str | None = None
     custody_seq: int | None = None
+    context: Path | None = None  # the CSV report's context file (case, query, zone, generated, tool)
+    context_sha256: str | None = None
 
 
 def format_for(path: Path, requested: str | None) -> str:
@@ -105,7 +108,8 @@ def export_report(
     custody: CustodyLog | None = None,
     evidence_paths: Iterable[str | os.PathLike[str]] = (),
 ) -> ExportResult:
-    """Write ``data`` to ``out``; HTML/PDF get the all-events CSV alongside."""
+    """Write ``data`` to ``out``; HTML/PDF get the all-events CSV alongside, a CSV report its
+    context file (``csv_context``); every file written is hashed into the custody entry."""
     out = Path(out)
     fmt = format_for(out, fmt)
     custody = custody or CustodyLog(None)
@@ -115,6 +119,9 @@ def export_report(
     data.custody_entries = len(custody.lines())
     data.custody_summary = summarize(custody)
     companion = companion_path(out) if fmt in ("html", "pdf") else None
+    context = context_path(out) if fmt == "csv" else None
+    if context is not None:
+        check_destination(context, evidence_paths)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         if companion is not None:
@@ -127,6 +134,12 @@ def export_report(
     result = ExportResult(out.resolve(), fmt, hash_file(out).sha256)
     if companion is not None:
         result.companion, result.companion_sha256 = companion.resolve(), hash_file(companion).sha256
+    if context is not None:  # after the CSV: it states the CSV's hash
+        try:
+            written = write_context(data, out, result.sha256)
+        except OSError as exc:
+            raise ReportError(f"cannot write {context}: {exc.strerror or exc}") from exc
+        result.context, result.context_sha256 = written.resolve(), hash_file(written).sha256
     entry = custody.append(
         "report-exported",
         path=str(result.path),
@@ -134,6 +147,8 @@ def export_report(
         sha256=result.sha256,
         companion_csv=str(result.companion) if result.companion else None,
         companion_sha256=result.companion_sha256,
+        context_file=str(result.context) if result.context else None,
+        context_sha256=result.context_sha256,
         rows_in_view=data.summary.rows,
         query=data.query,
         toggles=data.toggles or None,

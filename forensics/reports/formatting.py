@@ -78,9 +78,10 @@ def table_strings(frame: pd.DataFrame, columns: list[str], tz: tzinfo) -> list[l
 #: lines of the findings and admin-changes tables printed in HTML/PDF (XLSX has them all)
 TABLE_CAP = 500
 
-FINDINGS_COLUMNS = ["actor", "mailbox", "expected", "actor_forms", "mailbox_forms", "logon_types", "accesses", "events",
-                    "seen_in", "operations", "operation_rows", "first_seen", "last_seen",
-                    "after_hours", "admin", "client_ips", "sources", "evidence"]
+#: the pairs table as printed (HTML/PDF): the forms each person was named in are folded into
+#: the actor and mailbox cells, raw rows per operation are left to the XLSX (one page width)
+FINDINGS_COLUMNS = ["actor", "mailbox", "expected", "accesses", "events", "seen_in", "after_hours", "first_seen",
+                    "last_seen", "admin", "logon_types", "operations", "client_ips", "sources", "evidence"]
 ADMIN_COLUMNS = ["marked", "time", "operation", "actor", "mailbox", "outcome", "what", "evidence"]
 BOOKMARK_COLUMNS = ["tag", "comment", "time", "operation", "mailbox", "actor", "item", "evidence",
                     "record_id", "examiner", "in_evidence"]
@@ -89,13 +90,24 @@ BOOKMARK_ROW_COLUMNS = ["time", "operation", "mailbox", "actor", "folder", "item
                         "in_evidence"]
 
 
-def bookmark_groups(bookmarks: Any, tz: tzinfo) -> list[tuple[str, str, str, list[list[str]]]]:
+def with_file_names(frame: pd.DataFrame, names: dict[str, str] | None) -> pd.DataFrame:
+    """``frame`` with its ``evidence`` ids replaced by file names (printed reports cite files
+    by name; the hashes stay in the evidence table)."""
+    if not names or "evidence" not in frame.columns or frame.empty:
+        return frame
+    from forensics.reports.executive import name_evidence
+
+    return frame.assign(evidence=[name_evidence(v, names) for v in frame["evidence"].astype(object).tolist()])
+
+
+def bookmark_groups(bookmarks: Any, tz: tzinfo, names: dict[str, str] | None = None
+                    ) -> list[tuple[str, str, str, list[list[str]]]]:
     """(tag, comment, examiner, rows) per distinct (tag, comment), rows sorted by time: the
     comment is printed once above its rows instead of on every row."""
     if bookmarks.empty:
         return []
     groups = []
-    frame = bookmarks.copy()
+    frame = with_file_names(bookmarks.copy(), names)
     frame["_order"] = range(len(frame))
     for (tag, comment), part in frame.groupby(["tag", "comment"], sort=False, dropna=False):
         part = part.sort_values(["time", "_order"], kind="stable", na_position="last")
@@ -110,18 +122,31 @@ def skipped_rows(evidence: list[Any]) -> list[list[str]]:
     return [[e.name, reason, f"{count:,}"] for e in evidence for reason, count in sorted(e.skipped.items())]
 
 
+def _with_forms(person: object, forms: object) -> str:
+    """A person's cell with the other forms the evidence named them in, on a second line."""
+    name = "" if person is None else str(person)
+    others = [f for f in (forms if isinstance(forms, list) else str(forms or "").split(", ")) if f and f != name]
+    return name + ("\nalso: " + ", ".join(others) if others else "")
+
+
 def display_tables(data: Any, tz: tzinfo) -> dict[str, tuple[list[str], list[list[str]]]]:
     """(columns, rows of strings) of every table a printed report shows."""
     from forensics.reports.content import EVENT_COLUMNS
+    from forensics.reports.executive import evidence_names
 
+    names = evidence_names(getattr(data, "evidence", []))
     columns = list(getattr(data, "event_columns", None) or EVENT_COLUMNS)
     findings_cols = [c for c in FINDINGS_COLUMNS if c in data.findings.columns] or list(data.findings.columns)
-    pairs = data.findings.head(TABLE_CAP)
+    pairs = with_file_names(data.findings.head(TABLE_CAP), names)
+    for person in ("actor", "mailbox"):  # "Pat Quinn\nalso: CONTOSO\pquinn, pquinn@contoso.com"
+        forms = f"{person}_forms"
+        if {person, forms} <= set(pairs.columns):
+            pairs = pairs.assign(**{person: [_with_forms(p, f) for p, f in zip(pairs[person].tolist(), pairs[forms].tolist())]})
     if {"after_hours", "after_hours_share"} <= set(pairs.columns):  # "1 (<1%)", never a bare rounded share
         pairs = pairs.assign(after_hours=[after_hours_text(c, s) for c, s in
                                           zip(pairs["after_hours"].tolist(), pairs["after_hours_share"].tolist())])
     return {
         "findings": (findings_cols, table_strings(pairs, findings_cols, tz)),
-        "admin": (ADMIN_COLUMNS, table_strings(data.admin_changes.head(TABLE_CAP), ADMIN_COLUMNS, tz)),
-        "events": (columns, table_strings(data.events_shown, columns, tz)),
+        "admin": (ADMIN_COLUMNS, table_strings(with_file_names(data.admin_changes.head(TABLE_CAP), names), ADMIN_COLUMNS, tz)),
+        "events": (columns, table_strings(with_file_names(data.events_shown, names), columns, tz)),
     }

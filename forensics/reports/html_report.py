@@ -13,6 +13,9 @@ from markupsafe import Markup
 
 from forensics.paths import resource_path
 from forensics.reports.content import ReportData
+from forensics.reports.executive import (
+    CHANGE_COLUMNS, INCIDENT_COLUMNS, PAIR_COLUMNS, evidence_names, executive_summary,
+)
 from forensics.reports.sanitize import show_controls
 from forensics.reports.formatting import (
     BOOKMARK_ROW_COLUMNS, bookmark_groups, display_tables, fmt_size, fmt_time, fmt_utc, skipped_rows,
@@ -52,7 +55,9 @@ def render_html(data: ReportData) -> str:
         b64=lambda raw: base64.b64encode(raw).decode("ascii"),
         findings_cols=tables["findings"][0], findings=tables["findings"][1],
         admin_cols=tables["admin"][0], admin=tables["admin"][1],
-        groups=bookmark_groups(data.bookmarks, tz), bookmark_row_cols=BOOKMARK_ROW_COLUMNS,
+        groups=bookmark_groups(data.bookmarks, tz, evidence_names(data.evidence)), bookmark_row_cols=BOOKMARK_ROW_COLUMNS,
+        ex=executive_summary(data, tz), ex_pair_cols=PAIR_COLUMNS, ex_change_cols=CHANGE_COLUMNS,
+        ex_incident_cols=INCIDENT_COLUMNS,
         skipped=skipped_rows(data.evidence),
         event_cols=tables["events"][0], events=tables["events"][1],
     )

@@ -73,8 +73,9 @@ SIGN_INS_AND_GROUPS = (
 TEXT_SHOWN = (
     "Evidence text is shown as text: bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, "
     "U+200F) are written out as <U+202E> in the HTML, PDF and XLSX reports and on screen, never applied; the "
-    "CSV keeps the exact characters. Spreadsheet cells starting with = + - @ tab or carriage return get a "
-    "leading apostrophe. A PDF table cell longer than fits half a page and an XLSX cell past Excel's 32,767 "
+    "CSV keeps the exact characters. Spreadsheet cells starting with = + - @ tab, carriage return or line "
+    "feed get a leading apostrophe (OWASP CSV Injection), except a plain signed number or UTC offset such as "
+    "-1 or -04:00, which a spreadsheet cannot run as a formula. A PDF table cell longer than fits half a page and an XLSX cell past Excel's 32,767 "
     "characters are cut with a note in the cell; the CSV holds the full value. Input limits, each reported "
     "when met: an IIS line over 1 MiB without a line end is one bad record; a CSV export whose header exceeds "
     "64 KiB or 1,024 columns, or with more than 16 MiB without a line break, is refused as a whole."
@@ -97,7 +98,9 @@ def time_statement(frame: pd.DataFrame, display_tz: str) -> str:
     text = (
         "All times are stored in UTC. They are displayed in this report in the display time "
         f"zone {display_tz}, each with its own UTC offset when the zone is not UTC (a named zone's offset "
-        "changes with daylight saving); the CSV and XLSX exports keep UTC (ISO 8601 with Z). "
+        "changes with daylight saving); the CSV keeps UTC (ISO 8601 with Z; its context file names the display "
+        "zone); the XLSX holds Excel date-times in the display zone, named in each time column's header, with "
+        "each event's UTC offset and its time in UTC beside it (Excel keeps about a millisecond). "
     )
     if basis:
         text += "How each row's time was obtained: " + _listing(basis) + ". "

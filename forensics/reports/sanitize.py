@@ -1,28 +1,44 @@
 """Make evidence text inert in spreadsheets (CSV/XLSX formula injection) and on screen
 (bidirectional controls shown, not applied).
 
-A cell that begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return can be run as a
-formula by spreadsheet programs (OWASP "CSV injection"). Such cells get a leading
-apostrophe. Cells that already begin with an apostrophe get one too, so ``unneutralize``
-restores every original value exactly (the CSV round-trips).
+OWASP "CSV Injection" (https://owasp.org/www-community/attacks/CSV_Injection) lists the
+first characters that make a spreadsheet program read a cell as a formula: ``=``, ``+``,
+``-``, ``@``, tab, carriage return (and, since 2025, line feed), and recommends a leading
+apostrophe; Symfony's CVE-2021-41270 advisory follows the same list. Such cells get one
+here, with one exception: a value that is only a sign and a plain number, time or UTC
+offset (``-1``, ``-3.5``, ``-04:00``, ``+05:30``, a lone ``-``) holds no function, reference
+or operator after the sign, so a spreadsheet can at most read it as a number: it keeps its
+text without a visible apostrophe. Cells that already begin with an apostrophe get one too,
+so ``unneutralize`` restores every original value exactly (the CSV round-trips).
 """
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
-DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
-_PATTERN = r"^[=+\-@\t\r']"
+#: first characters that start a formula (OWASP's list, line feed included)
+DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: a sign and a plain number / time / offset, and nothing else: no formula risk
+PLAIN_SIGNED = r"[+-](?:\d+(?:[.,:]\d+)*(?:[eE][+-]?\d+)?%?)?"
+_PLAIN = re.compile(PLAIN_SIGNED)
+_PATTERN = r"^[=+\-@\t\r\n']"
+
+
+def is_formula_risk(value: str) -> bool:
+    """True when a spreadsheet could run ``value`` as a formula (see the module doc)."""
+    return value[:1] in DANGEROUS_FIRST and not _PLAIN.fullmatch(value)
 
 
 def neutralize_value(value: str) -> str:
-    return "'" + value if value[:1] in (*DANGEROUS_FIRST, "'") else value
+    return "'" + value if value[:1] == "'" or is_formula_risk(value) else value
 
 
 def neutralize(series: pd.Series) -> pd.Series:
     """Vectorized ``neutralize_value`` over a text column (NA stays NA)."""
     text = series.astype("string")
-    risky = text.str.contains(_PATTERN, regex=True, na=False)
+    risky = text.str.contains(_PATTERN, regex=True, na=False) & ~text.str.fullmatch(PLAIN_SIGNED).fillna(False)
     return text.mask(risky, "'" + text)
 
 

@@ -20,11 +20,13 @@ from forensics.reports import build_report, export_report
 from forensics.reports.csv_report import read_csv
 from forensics.reports.xlsx_report import SHEETS
 
-SECTIONS = ["case", "evidence", "parse-warnings", "query", "summary", "heatmaps", "findings",
-            "admin-changes", "bookmarks", "events", "methodology", "notes", "versions"]
-HEADINGS = ["1. Evidence", "2. Parse warnings and skipped records", "3. Query and toggles", "4. Summary",
-            "5. Heatmaps", "6. Findings: non-owner access", "7. Administrative changes", "8. Bookmarks",
-            "9. Events in view", "10. Methodology and limits", "11. Case notes", "12. Versions"]
+# the executive summary first, then the detail, then evidence and methods (issue 22)
+SECTIONS = ["case", "executive", "findings", "admin-changes", "bookmarks", "heatmaps", "summary", "query",
+            "evidence", "parse-warnings", "events", "methodology", "notes", "versions"]
+HEADINGS = ["1. Executive summary", "2. Findings: non-owner access", "3. Administrative changes", "4. Bookmarks",
+            "5. Heatmaps", "6. Summary counts", "7. Query and toggles", "8. Evidence",
+            "9. Parse warnings and skipped records", "10. Events in view", "11. Methodology and limits",
+            "12. Case notes", "13. Versions"]
 
 
 class _Collector(HTMLParser):
@@ -135,7 +137,11 @@ def test_xlsx_sheets_counts_and_neutralized_cells(scene) -> None:
     events = book["Events"]
     assert events.max_row - 1 == len(view)  # all rows, not the HTML/PDF cap
     header = [c.value for c in events[1]]
-    assert header == list(schema.COLUMNS)
+    zone = "UTC" if data.display_tz in ("UTC", "Etc/UTC") else data.display_tz
+    named = [f"time ({zone})" if c == "time" else c for c in schema.COLUMNS]
+    if zone != "UTC":
+        named[1:1] = ["utc_offset", "time (UTC)"]
+    assert header == named + ["evidence_file"]
     assert book["Bookmarks"].max_row - 1 == 2
     assert book["Evidence"]["F2"].value == hash_file(evidence).sha256
     formulas = [c for s in book for row in s.iter_rows() for c in row if c.data_type == "f"]
