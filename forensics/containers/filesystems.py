@@ -25,7 +25,7 @@ MAX_DEPTH = 64
 
 @dataclass
 class Volume:
-    index: int  # 0 = whole image, else 1-based position in the partition table
+    index: int  # 0 = whole image (no table), else 1-based among the table's allocated partitions
     offset: int  # bytes
     fs: Any  # pytsk3.FS_Info
     fs_type: str
@@ -55,9 +55,11 @@ def volumes(img: Any, problems: list[str]) -> list[Volume]:
                             "(MBR, GPT, NTFS, FAT, ext, ...): nothing could be read from this image")
         return out
     block = table.info.block_size
-    for index, part in enumerate(table, start=1):
+    index = 0
+    for part in table:
         if not part.flags & pytsk3.TSK_VS_PART_FLAG_ALLOC:
             continue  # unallocated space and the table's own entries
+        index += 1  # partitions numbered 1, 2, ... in table order (TSK's own addresses count the table too)
         offset = part.start * block
         desc = part.desc.decode("utf-8", "replace") if isinstance(part.desc, bytes) else str(part.desc)
         try:
