@@ -20,7 +20,7 @@ from forensics.containers.members import Member, logical_path, unsafe_name
 MAX_MEMBER_BYTES = 16 << 30
 #: above this size, a member compressed more than MAX_RATIO:1 is taken for a bomb
 RATIO_MIN_BYTES = 64 << 20
-MAX_RATIO = 1000
+MAX_RATIO = 200  # real logs deflate 5-30:1; zero-filled unflushed evtx pages more, but rarely past 64 MiB
 #: all members together (what a load could inflate)
 MAX_TOTAL_BYTES = 256 << 30
 MAX_MEMBERS = 1_000_000

@@ -5,7 +5,7 @@ VHDX ``vhdxfile`` at 0 (MS-VHDX 2.2.1); fixed VHD footer ``conectix`` in the las
 dynamic VHD its copy at 0 (VHD specification, "Hard Disk Footer Format"); VMDK sparse
 extent ``KDMV`` at 0 or a text descriptor ``# Disk DescriptorFile`` (VMware Virtual Disk
 Format 1.1); zip local header ``PK\\x03\\x04`` (APPNOTE 4.3.7); POSIX tar ``ustar`` at 257;
-GPT ``EFI PART`` at LBA 1; an NTFS boot sector's OEM id ``NTFS    `` at 3; an MBR's
+gzip/bzip2/xz holding a tar; GPT ``EFI PART`` at LBA 1; an NTFS boot sector's OEM id ``NTFS    `` at 3; an MBR's
 ``0x55AA`` at 510 with plausible partition entries.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import struct
+import tarfile
 from pathlib import Path
 
 EWF = b"EVF\x09\x0d\x0a\xff\x00"
@@ -24,6 +25,7 @@ VMDK_DESCRIPTOR = b"# Disk DescriptorFile"
 ZIP = (b"PK\x03\x04", b"PK\x05\x06")  # a zip, or an empty one
 NTFS_OEM = b"NTFS    "
 GPT = b"EFI PART"
+COMPRESSED = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")  # gzip, bzip2, xz: a tar inside is asked of tarfile
 
 DISK_KINDS = ("ewf", "vhdx", "vhd", "vmdk", "raw")
 ARCHIVE_KINDS = ("zip", "tar")
@@ -44,6 +46,16 @@ def _plausible_mbr(sector: bytes) -> bool:
         if ptype and length:
             found = True
     return found
+
+
+def _compressed_tar(path: Path) -> bool:
+    """A gzip/bzip2/xz file is a collection only when a tar header is inside (a gzipped
+    log is not); ``tarfile`` decompresses just the first block to tell."""
+    try:
+        with tarfile.open(path, "r:*") as tar:
+            return tar.next() is not None
+    except (tarfile.TarError, OSError, EOFError, ValueError):
+        return False
 
 
 def container_kind(path: str | os.PathLike[str]) -> str | None:
@@ -71,6 +83,8 @@ def container_kind(path: str | os.PathLike[str]) -> str | None:
     if head.startswith(ZIP):
         return "zip"
     if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    if head.startswith(COMPRESSED) and _compressed_tar(path):
         return "tar"
     if head[3:11] == NTFS_OEM or head[512:520] == GPT or _plausible_mbr(head[:512]):
         return "raw"

@@ -19,7 +19,7 @@ import time
 import uuid
 import zipfile
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pandas as pd
 
@@ -162,7 +162,7 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
     return text.sort_values(list(text.columns)).reset_index(drop=True)
 
 
-def sources_in_order(result, layout: dict[str, Path], folders: bool = True) -> list[Path]:  # noqa: ANN001
+def sources_in_order(result, layout: dict[str, Path]) -> list[Path]:  # noqa: ANN001
     """The files on disk behind a container load's members, in the order it read them
     (row numbering across files follows load order)."""
     by_name = {p.name: p for p in layout.values()}
@@ -170,5 +170,5 @@ def sources_in_order(result, layout: dict[str, Path], folders: bool = True) -> l
     for report in result.files:
         if report.source_format == "container":
             continue
-        out.append(by_name[Path(str(report.path).split("!", 1)[1]).name])
+        out.append(by_name[unquote(Path(str(report.path).split("!", 1)[1]).name)])  # Velociraptor %-escapes
     return out
