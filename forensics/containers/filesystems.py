@@ -124,11 +124,23 @@ def walk(volume: Volume, container: str, problems: list[str]) -> Iterator[Member
             meta = entry.info.meta
             raw = name_info.name
             name = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-            if name in (".", "..") or meta is None:
+            if name in (".", ".."):
                 continue
             if not int(name_info.flags) & int(pytsk3.TSK_FS_NAME_FLAG_ALLOC):
                 continue  # deleted names: their data may belong to another file by now
             path = folder.rstrip("/") + "/" + name
+            if meta is None:  # the folder names it, but its MFT record cannot be read: say so, never drop it silently
+                kind = {int(pytsk3.TSK_FS_NAME_TYPE_DIR): "folder", int(pytsk3.TSK_FS_NAME_TYPE_REG): "file"}.get(
+                    int(name_info.type), "entry")
+                problems.append(f"{prefix}{path}: {kind} named in its folder's index, but its MFT record "
+                                f"{int(name_info.meta_addr)} cannot be read (damaged MFT): "
+                                + ("nothing inside it was listed" if kind == "folder" else "not read"))
+                if kind == "file":  # listed (and, in a known location, reported per file) as unreadable
+                    yield Member(container=container, inner=f"{prefix}{path}", logical=path.lstrip("/"), size=0,
+                                 partition=volume.index, partition_offset=volume.offset,
+                                 mft_record=int(name_info.meta_addr),
+                                 problem=f"its MFT record {int(name_info.meta_addr)} cannot be read (damaged MFT)")
+                continue
             if meta.type == pytsk3.TSK_FS_META_TYPE_DIR:
                 if name == "$OrphanFiles" or meta.addr in seen or depth >= MAX_DEPTH:
                     continue

@@ -25,11 +25,21 @@ class ImageSource(pytsk3.Img_Info):  # type: ignore[misc] - pytsk3 has no stubs
         self._handle = handle
         self._size = size
         self.label = label
+        #: reads the image library refused (a missing or cut E01 chunk, ...): counted, first few kept
+        self.read_errors = 0
+        self.first_errors: list[str] = []
         super().__init__(url="", type=pytsk3.TSK_IMG_TYPE_EXTERNAL)
 
     def read(self, offset: int, size: int) -> bytes:  # called by TSK
-        self._handle.seek(offset)
-        return self._handle.read(size)
+        try:
+            self._handle.seek(offset)
+            return self._handle.read(size)
+        except (OSError, IOError, RuntimeError, ValueError) as exc:
+            # TSK sees a short read and fails that file or structure; the reason is kept for the message
+            self.read_errors += 1
+            if len(self.first_errors) < 3:
+                self.first_errors.append(f"offset {offset:,}: {str(exc).strip().splitlines()[0][:160]}")
+            return b""
 
     def get_size(self) -> int:
         return self._size

@@ -89,11 +89,20 @@ class Container:
         self._img, self.stored_hashes = images.open_image(self.kind, self.path, self.segments)
         self._volumes = filesystems.volumes(self._img, self.problems)
         size = self._img.get_size()
+        self.problems[:0] = self.read_problems()  # the cause first, its consequences after
         for vol in self._volumes:
             end = vol.offset + vol.fs.info.block_count * vol.fs.info.block_size
             if end > size:
                 self.problems.append(f"partition {vol.index}: its {vol.fs_type} file system ends at byte {end:,} but "
                                      f"the image holds {size:,} (truncated image): files past the end cannot be read")
+
+    def read_problems(self) -> list[str]:
+        """The image library's read failures, as one line ("" problems when none)."""
+        img = self._img
+        if img is None or not getattr(img, "read_errors", 0):
+            return []
+        return [f"{img.read_errors:,} read(s) of the {self.kind.upper()} image failed (truncated, damaged or missing "
+                f"segment?); first: {'; '.join(dict.fromkeys(img.first_errors))}"]
 
     @property
     def volumes(self) -> list[str]:
@@ -140,7 +149,7 @@ class Container:
                 continue
             sniffed += 1
             member.detected = self._sniff(member, registry)
-            if member.detected:
+            if member.detected or member.problem:  # unreadable: listed and reported, never silently left out
                 out.append(member)
         return out
 
@@ -152,7 +161,11 @@ class Container:
             finally:
                 stream.close()
             return registry.detect(head, Path(member.logical)).name
-        except (UnsupportedFormatError, EvidenceError, OSError, KeyError, RuntimeError):
+        except UnsupportedFormatError:
+            return ""
+        except (EvidenceError, OSError, RuntimeError) as exc:
+            message = exc.user_message if isinstance(exc, EvidenceError) else str(exc)
+            member.problem = f"its first bytes cannot be read, so whether it is evidence is unknown: {message}"
             return ""
         except Exception:  # noqa: BLE001 - a hostile member must not stop the listing
             return ""
