@@ -28,7 +28,7 @@ from forensics.parsers.base import FileReport, LoadOptions
 if TYPE_CHECKING:
     from forensics.ingest import LoadResult
 
-MEMBER_OPENED = "member-opened"
+from forensics.custody.history import MEMBER_OPENED  # noqa: E402 - one definition, shared with verify
 MEMBER_UNREAD = "member-unreadable"
 CONTAINER_STATUS = "container"
 
