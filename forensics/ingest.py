@@ -222,6 +222,8 @@ def _load_items(
         report = FileReport(path=path)
         result.files.append(report)
         member = members.get(path)
+        if member is not None:
+            report.container = str(member[0].path.resolve())
 
         def on_bytes(done: int, total: int, index: int = index, path: Path = path, base: int = done_before) -> None:
             if progress is not None:

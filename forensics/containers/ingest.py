@@ -21,6 +21,7 @@ from forensics.containers.detect import container_kind
 from forensics.containers.members import Member
 from forensics.containers.session import Container, ContainerError, open_container
 from forensics.custody.hashing import FileHashes, HashingReader, hash_file
+from forensics.custody.history import MEMBER_OPENED
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError
 from forensics.parsers.base import FileReport, LoadOptions
@@ -28,9 +29,10 @@ from forensics.parsers.base import FileReport, LoadOptions
 if TYPE_CHECKING:
     from forensics.ingest import LoadResult
 
-from forensics.custody.history import MEMBER_OPENED  # noqa: E402 - one definition, shared with verify
 MEMBER_UNREAD = "member-unreadable"
 CONTAINER_STATUS = "container"
+#: the parser name a container's entries carry ("container:ewf", "container:zip", ...)
+CONTAINER_PARSER = "container:"
 
 
 def member_key(container: Container, member: Member) -> str:
@@ -60,7 +62,7 @@ def open_containers(
         if kind is None:
             out.append(path)
             continue
-        report = FileReport(path=path, parser=f"container:{kind}", source_format="container")
+        report = FileReport(path=path, parser=f"{CONTAINER_PARSER}{kind}", source_format="container")
         result.files.append(report)
         try:
             container = stack.enter_context(open_container(path, kind))
@@ -94,7 +96,7 @@ def _log_container(custody: CustodyLog, path: Path, segments: list[Path], kind: 
             report.hashes, report.evidence_id = hashes, hashes.sha256[:16]
             report.mtime = segment.stat().st_mtime
         entry = custody.record_open(
-            segment, hashes, segment.stat().st_mtime, status=CONTAINER_STATUS, parser=f"container:{kind}",
+            segment, hashes, segment.stat().st_mtime, status=CONTAINER_STATUS, parser=f"{CONTAINER_PARSER}{kind}",
             container=str(path.resolve()), segment=number, segments=len(segments),
             stored_hashes=stored or None, volumes=volumes or None, problems=problems or None,
             evidence_found=found, error=report.error or None,

@@ -97,6 +97,8 @@ class FileReport:
     status: str = "pending"  # loaded | failed | cancelled | duplicate
     error: str = ""
     custody_seq: int | None = None
+    #: the disk image or collection this file was read from ("" for a file on disk)
+    container: str = ""
 
     def warn(self, location: str, message: str) -> None:
         self.warning_count += 1
