@@ -123,3 +123,15 @@ def test_damaged_zip_is_one_clear_message(tmp_path, layout) -> None:  # noqa: AN
     result = load_evidence([archive])
     [report] = result.files
     assert report.status == "failed" and "cut.zip: not a readable zip" in report.error
+
+
+def test_methodology_says_how_inner_files_were_read(layout, tmp_path) -> None:  # noqa: ANN001
+    from forensics.reports.methodology import sections
+
+    archive = tmp_path / "kape.zip"
+    kape_zip(archive, {k: v for k, v in layout.items() if k.endswith(".evtx")})
+    result = load_evidence([archive])
+    text = dict(sections(result.frame, result.files, "UTC"))
+    assert text["Disk images and collections"].startswith("3 evidence file(s) were read from inside 1 disk image")
+    direct = load_evidence([v for k, v in layout.items() if k.endswith(".evtx")])
+    assert "Disk images and collections" not in dict(sections(direct.frame, direct.files, "UTC"))
