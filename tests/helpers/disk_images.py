@@ -172,3 +172,19 @@ def sources_in_order(result, layout: dict[str, Path]) -> list[Path]:  # noqa: AN
             continue
         out.append(by_name[unquote(Path(str(report.path).split("!", 1)[1]).name)])  # Velociraptor %-escapes
     return out
+
+
+def flat_vmdk(descriptor: Path, raw: Path) -> Path:
+    """A monolithicFlat VMDK: a text descriptor naming one FLAT extent, the raw disk itself
+    copied next to it (VMware "Virtual Disk Format 1.1", section "The Descriptor File")."""
+    extent = descriptor.with_name(descriptor.stem + "-flat.vmdk")
+    shutil.copyfile(raw, extent)
+    sectors = extent.stat().st_size // 512
+    descriptor.write_text(
+        "# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType=\"monolithicFlat\"\n\n"
+        f"# Extent description\nRW {sectors} FLAT \"{extent.name}\" 0\n\n"
+        "# The Disk Data Base\n#DDB\nddb.virtualHWVersion = \"4\"\n"
+        f"ddb.geometry.cylinders = \"{max(sectors // (16 * 63), 1)}\"\nddb.geometry.heads = \"16\"\n"
+        "ddb.geometry.sectors = \"63\"\nddb.adapterType = \"ide\"\n"
+    )
+    return extent

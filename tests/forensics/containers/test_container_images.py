@@ -124,3 +124,19 @@ def test_fixed_vhd(ntfs_volume, layout, tmp_path) -> None:  # noqa: ANN001
     result = _load(vhd)
     assert result.files[0].parser == "container:vhd"
     _same_rows_as_direct(result, layout)
+
+
+def test_flat_vmdk_descriptor_and_extent(ntfs_volume, layout, tmp_path) -> None:  # noqa: ANN001
+    from helpers.disk_images import flat_vmdk
+
+    volume, _ = ntfs_volume
+    disk = tmp_path / "disk.img"
+    mbr_image(disk, volume)
+    descriptor = tmp_path / "server.vmdk"
+    extent = flat_vmdk(descriptor, disk)
+    case = tmp_path / "case"
+    result = _load(descriptor, case)
+    assert result.files[0].parser == "container:vmdk"
+    _same_rows_as_direct(result, layout)
+    logged = [e["path"] for e in CustodyLog(case).entries() if e.get("status") == "container"]
+    assert logged == [str(descriptor.resolve()), str(extent.resolve())]  # the descriptor and its extent, each hashed
