@@ -191,7 +191,10 @@ class Container:
         if member.mft_record is not None and int(handle.info.meta.addr) != member.mft_record:
             raise EvidenceError(f"{member.display}: the path now leads to MFT record {handle.info.meta.addr}, "
                                 f"not {member.mft_record}")
-        return io.BufferedReader(_TskStream(handle, int(handle.info.meta.size), member.display), 1 << 20), int(handle.info.meta.size)
+        size = int(handle.info.meta.size)
+        # unbuffered: each read is one read_random of exactly what the caller asks (a sniff
+        # reads 64 KiB, the hashing reader 1 MiB blocks), never a larger read-ahead
+        return _TskStream(handle, size, member.display), size
 
     def find(self, inner: str) -> Member | None:
         return next((m for m in self.members() if m.inner == inner), None)
