@@ -95,10 +95,15 @@ def _log_container(custody: CustodyLog, path: Path, segments: list[Path], kind: 
         if number == 1:
             report.hashes, report.evidence_id = hashes, hashes.sha256[:16]
             report.mtime = segment.stat().st_mtime
+        earlier = custody.earlier_hashes(segment) - {hashes.sha256}
+        if earlier:
+            report.notes.append(f"EVIDENCE CHANGED: {segment.name}'s SHA-256 differs from the hash recorded earlier "
+                                f"in this case ({', '.join(sorted(earlier))})")
         entry = custody.record_open(
             segment, hashes, segment.stat().st_mtime, status=CONTAINER_STATUS, parser=f"{CONTAINER_PARSER}{kind}",
             container=str(path.resolve()), segment=number, segments=len(segments),
             stored_hashes=stored or None, volumes=volumes or None, problems=problems or None,
+            notes=[n for n in report.notes if n.startswith("EVIDENCE CHANGED")] or None,
             evidence_found=found, error=report.error or None,
         )
         if number == 1:

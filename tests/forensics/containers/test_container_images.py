@@ -140,3 +140,17 @@ def test_flat_vmdk_descriptor_and_extent(ntfs_volume, layout, tmp_path) -> None:
     _same_rows_as_direct(result, layout)
     logged = [e["path"] for e in CustodyLog(case).entries() if e.get("status") == "container"]
     assert logged == [str(descriptor.resolve()), str(extent.resolve())]  # the descriptor and its extent, each hashed
+
+
+def test_reloading_a_changed_image_says_so(ntfs_volume, tmp_path) -> None:  # noqa: ANN001
+    volume, _ = ntfs_volume
+    image = tmp_path / "server.dd"
+    image.write_bytes(volume.read_bytes())
+    case = tmp_path / "case"
+    _load(image, case)
+    data = bytearray(image.read_bytes())
+    data[-100] ^= 0x01  # a byte past every file: the inner files are unchanged, the image is not
+    image.write_bytes(bytes(data))
+    again = _load(image, case)
+    assert any(n.startswith("EVIDENCE CHANGED: server.dd's SHA-256 differs") for n in again.files[0].notes)
+    assert all(r.status == "loaded" and not r.notes for r in again.files[1:] if r.path.suffix == ".evtx")
