@@ -25,6 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "matched case-insensitively against the inner and the server path, e.g. '*Auditing*')")
     add_case_options(p)
     add_load_options(p)
+    p.add_argument("--extract", action="store_true",
+                   help="also copy each file loaded from an image or collection into CASE/extracted/ (needs --case; "
+                        "each copy hashed against the inner file and logged)")
     p.add_argument("--out", type=Path, metavar="FILE", help="write the table (.csv, .parquet or .jsonl)")
     p.add_argument("--filter", metavar="QUERY", help="keep only rows matching a query")
     p.set_defaults(run=run)
@@ -44,12 +47,19 @@ def run(args: argparse.Namespace) -> int:
         refuse_evidence_output(args.out, evidence_identities(expand_paths(args.evidence)), EvidenceError)
     if args.out is not None and args.out.suffix.lower() not in (".csv", ".parquet", ".jsonl"):
         raise EvidenceError(f"{args.out}: output must end in .csv, .parquet or .jsonl")
+    if args.extract and args.case is None:
+        raise EvidenceError("--extract needs --case DIR: copies go into the case folder, nowhere else")
     log = custody_log(args)
     result = load_evidence(args.evidence, options=load_options(args), custody=log, select=list(args.select))
     if not result.files:
         raise EvidenceError("no supported evidence files found")
     for report in result.files:
         print(format_file_summary(report))
+    if args.extract:
+        from forensics.containers.extract import extract_loaded
+
+        for line in extract_loaded(args.case, log, result.files):
+            print(line)
     frame = result.frame
     if args.filter:
         from forensics.query import compile_query

@@ -41,3 +41,24 @@ def test_list_then_select(tmp_path, capsys) -> None:  # noqa: ANN001
     assert [e["inner_path"] for e in entries if e["kind"] == "member-opened"] == [
         "C/Windows/System32/winevt/Logs/Exchange Auditing.evtx"]
     assert main(["verify", "--case", str(case)]) == 0
+
+
+def test_extract_copies_into_the_case_only(tmp_path, capsys) -> None:  # noqa: ANN001
+    archive = _collection(tmp_path)
+    with zipfile.ZipFile(archive, "a") as zf:  # a traversal name: its copy must stay inside the case
+        zf.writestr("../../outside/u_ex240101.log", (tmp_path / "synth" / "evidence" / "iis" / "W3SVC1" /
+                                                     "u_ex240304.log").read_bytes() + b"\n")
+    assert main(["load", str(archive), "--extract"]) == 2  # refused without a case folder
+    case = tmp_path / "case"
+    assert main(["load", str(archive), "--case", str(case), "--extract", "--select", "*Auditing*",
+                 "--select", "*outside*"]) == 0
+    out = capsys.readouterr().out
+    copies = sorted(p.relative_to(case).as_posix() for p in (case / "extracted").rglob("*") if p.is_file())
+    assert copies == ["extracted/kape.zip/C_/Windows/System32/winevt/Logs/Exchange Auditing.evtx",
+                      "extracted/kape.zip/outside/u_ex240101.log"], copies
+    assert not (tmp_path / "outside").exists()
+    entries = [json.loads(line) for line in (case / "custody.jsonl").read_text().splitlines()]
+    extracted = [e for e in entries if e["kind"] == "member-extracted"]
+    opened = {e["path"]: e["sha256"] for e in entries if e["kind"] == "member-opened"}
+    assert len(extracted) == 2 and all(opened[e["path"]] == e["sha256"] for e in extracted)
+    assert out.count("extracted: ") == 2
