@@ -23,7 +23,7 @@ from forensics.containers.session import Container, ContainerError, open_contain
 from forensics.custody.hashing import FileHashes, HashingReader, hash_file
 from forensics.custody.history import MEMBER_OPENED
 from forensics.custody.log import CustodyLog
-from forensics.errors import EvidenceError
+from forensics.errors import EvidenceError, LoadCancelled
 from forensics.parsers.base import FileReport, LoadOptions
 
 if TYPE_CHECKING:
@@ -71,6 +71,11 @@ def open_containers(
             _log_container(custody, path, [path], kind, report, {}, [], [exc.user_message], 0)
             continue
         found = container.evidence(select or None, cancelled)
+        if cancelled():  # before anything of this container is logged as loaded
+            report.status = "cancelled"
+            custody.append("load-cancelled", path=str(path.resolve()),
+                           note="load cancelled by the user while listing a container; no rows from this load were kept")
+            raise LoadCancelled(f"load cancelled while listing {path.name}")
         report.notes += container.problems
         report.status = "container"
         _log_container(custody, path, container.segments, kind, report, container.stored_hashes,

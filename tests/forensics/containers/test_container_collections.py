@@ -135,3 +135,15 @@ def test_methodology_says_how_inner_files_were_read(layout, tmp_path) -> None:  
     assert text["Disk images and collections"].startswith("3 evidence file(s) were read from inside 1 disk image")
     direct = load_evidence([v for k, v in layout.items() if k.endswith(".evtx")])
     assert "Disk images and collections" not in dict(sections(direct.frame, direct.files, "UTC"))
+
+
+def test_cancel_while_listing_keeps_nothing(layout, tmp_path) -> None:  # noqa: ANN001
+    from forensics.errors import LoadCancelled
+
+    archive = tmp_path / "kape.zip"
+    kape_zip(archive, layout)
+    case = tmp_path / "case"
+    with pytest.raises(LoadCancelled):
+        load_evidence([archive], custody=CustodyLog(case), cancel=lambda: True)
+    kinds = [e["kind"] for e in CustodyLog(case).entries()]
+    assert "load-cancelled" in kinds and "member-opened" not in kinds
