@@ -4,7 +4,6 @@ unreadable member is named, and every readable one still loads."""
 
 from __future__ import annotations
 
-import io
 import struct
 import tarfile
 import zipfile
