@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from forensics import schema
-from contextlib import ExitStack
-
 from forensics.containers.ingest import (
     log_unread_member, member_earlier_hashes, member_recorder, open_containers, parse_member,
 )

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from forensics.containers import archives, filesystems, images
+from forensics.containers import archives
 from forensics.containers.detect import ARCHIVE_KINDS, container_kind
 from forensics.containers.members import Member, known_location, matches
 from forensics.errors import EvidenceError, UnsupportedFormatError
@@ -71,7 +71,7 @@ class Container:
         self.stored_hashes: dict[str, str] = {}
         self.segments: list[Path] = [path]
         self._img: Any = None
-        self._volumes: list[filesystems.Volume] = []
+        self._volumes: list[Any] = []  # filesystems.Volume
         self._archive: Any = None
         self._members: list[Member] | None = None
         self.sha256: str | None = None  # of the first file, once custody hashed it
@@ -85,6 +85,11 @@ class Container:
             except OSError as exc:
                 raise ContainerError(f"{self.path.name}: {exc}") from exc
             return
+        try:  # imported here: a collection needs no disk-image library, and a missing one is a message
+            from forensics.containers import filesystems, images
+        except ImportError as exc:
+            raise ContainerError(f"{self.path.name}: disk images need The Sleuth Kit bindings (pytsk3), which "
+                                 f"are not installed: {exc}") from exc
         self.segments = images.segments(self.kind, self.path)
         self._img, self.stored_hashes = images.open_image(self.kind, self.path, self.segments)
         self._volumes = filesystems.volumes(self._img, self.problems)
@@ -115,6 +120,8 @@ class Container:
             if self._archive is not None:
                 found = self._archive.members(self.problems)
             else:
+                from forensics.containers import filesystems
+
                 found = [m for vol in self._volumes for m in filesystems.walk(vol, self.path.name, self.problems)]
             found.sort(key=lambda m: (m.partition or 0, m.inner.lower(), m.inner))  # a stable, readable order
             for member in found:
