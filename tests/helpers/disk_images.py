@@ -191,3 +191,35 @@ def flat_vmdk(descriptor: Path, raw: Path) -> Path:
         "ddb.geometry.sectors = \"63\"\nddb.adapterType = \"ide\"\n"
     )
     return extent
+
+
+def gpt_image(out: Path, volume: Path) -> None:
+    """A GPT disk (UEFI 2.x, chapter 5): protective MBR, header at LBA 1 with CRC32s, 128
+    entries of 128 bytes from LBA 2, one "Microsoft basic data" partition at LBA 2048
+    holding ``volume``, and the backup entries and header at the end of the disk."""
+    import zlib
+
+    data = volume.read_bytes()
+    sectors = len(data) // 512
+    total = 2048 + sectors + 2048
+    entry = uuid.UUID("EBD0A0A2-B9E5-4433-87C0-68B6B72699C7").bytes_le + uuid.uuid4().bytes_le
+    entry += struct.pack("<QQQ", 2048, 2048 + sectors - 1, 0) + "Basic data partition".encode("utf-16-le").ljust(72, b"\0")
+    entries = entry + bytes(128 * 127)
+    disk_guid = uuid.uuid4().bytes_le
+
+    def header(current: int, backup: int, entries_lba: int) -> bytes:
+        fields = [b"EFI PART", 0x00010000, 92, 0, 0, current, backup, 34, total - 34, disk_guid, entries_lba, 128, 128,
+                  zlib.crc32(entries)]
+        raw = bytearray(struct.pack("<8sIIIIQQQQ16sQIII", *fields))
+        struct.pack_into("<I", raw, 16, zlib.crc32(bytes(raw)))
+        return bytes(raw).ljust(512, b"\0")
+
+    mbr = bytearray(512)
+    mbr[446:462] = struct.pack("<B3sB3sII", 0, b"\0\x02\0", 0xEE, b"\xff\xff\xff", 1, min(total - 1, 0xFFFFFFFF))
+    mbr[510:512] = b"\x55\xaa"
+    with open(out, "wb") as fh:
+        fh.write(bytes(mbr) + header(1, total - 1, 2) + entries)
+        fh.write(bytes((2048 - 34) * 512))
+        fh.write(data)
+        fh.write(bytes((2048 - 33) * 512))
+        fh.write(entries + header(total - 1, 1, total - 33))

@@ -154,3 +154,17 @@ def test_reloading_a_changed_image_says_so(ntfs_volume, tmp_path) -> None:  # no
     again = _load(image, case)
     assert any(n.startswith("EVIDENCE CHANGED: server.dd's SHA-256 differs") for n in again.files[0].notes)
     assert all(r.status == "loaded" and not r.notes for r in again.files[1:] if r.path.suffix == ".evtx")
+
+
+def test_gpt_partitioned_disk(ntfs_volume, layout, tmp_path) -> None:  # noqa: ANN001
+    from helpers.disk_images import gpt_image
+
+    volume, _ = ntfs_volume
+    disk = tmp_path / "gpt.img"
+    gpt_image(disk, volume)
+    case = tmp_path / "case"
+    result = _load(disk, case)
+    assert result.files[0].parser == "container:raw" and not result.files[0].notes
+    _same_rows_as_direct(result, layout)
+    members = [e for e in CustodyLog(case).entries() if e["kind"] == "member-opened"]
+    assert {(e["partition"], e["partition_offset"]) for e in members} == {(1, 2048 * 512)}
