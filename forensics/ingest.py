@@ -188,7 +188,11 @@ def load_evidence(
     cancelled = cancel or (lambda: False)
     result = LoadResult(frame=schema.empty_frame(), options=options)
     with ExitStack() as stack:
-        files, members = open_containers(expand_paths(paths), custody, result, stack, list(select), cancelled)
+        def on_hash(file: Path, done: int, total: int) -> None:  # a container hashed as acquired
+            if progress is not None:
+                progress(Progress(0, 1, file, done, total, done, total))
+
+        files, members = open_containers(expand_paths(paths), custody, result, stack, list(select), cancelled, on_hash)
         frames = _load_items(files, members, options, custody, progress, cancelled, set(already_loaded), result)
     from forensics.identity.resolve import resolve_logon_types  # late: identity is optional
 

@@ -20,7 +20,7 @@ import pandas as pd
 from forensics.containers.detect import container_kind
 from forensics.containers.members import Member
 from forensics.containers.session import Container, ContainerError, open_container
-from forensics.custody.hashing import FileHashes, HashingReader, hash_file
+from forensics.custody.hashing import FileHashes, HashingReader
 from forensics.custody.history import MEMBER_OPENED
 from forensics.custody.log import CustodyLog
 from forensics.errors import EvidenceError, LoadCancelled
@@ -52,9 +52,12 @@ def open_containers(
     stack: ExitStack,
     select: list[str],
     cancelled: Callable[[], bool],
+    on_hash: Callable[[Path, int, int], None] | None = None,
 ) -> tuple[list[Path], dict[Path, tuple[Container, Member]]]:
     """Replace each container among ``paths`` with the evidence inside it. A container that
-    cannot be opened becomes a failed report (with its custody entry); the rest load."""
+    cannot be opened becomes a failed report (with its custody entry); the rest load.
+    ``on_hash(file, done, total)`` follows the hashing of the container's files (minutes on
+    a large image)."""
     out: list[Path] = []
     members: dict[Path, tuple[Container, Member]] = {}
     for path in paths:
@@ -68,7 +71,7 @@ def open_containers(
             container = stack.enter_context(open_container(path, kind))
         except ContainerError as exc:
             report.status, report.error = "failed", exc.user_message
-            _log_container(custody, path, [path], kind, report, {}, [], [exc.user_message], 0)
+            _log_container(custody, path, [path], kind, report, {}, [], [exc.user_message], 0, on_hash, cancelled)
             continue
         found = container.evidence(select or None, cancelled)
         if cancelled():  # before anything of this container is logged as loaded
@@ -79,7 +82,7 @@ def open_containers(
         report.notes += container.problems
         report.status = "container"
         _log_container(custody, path, container.segments, kind, report, container.stored_hashes,
-                       container.volumes, container.problems, len(found))
+                       container.volumes, container.problems, len(found), on_hash, cancelled)
         container.sha256 = report.hashes.sha256 if report.hashes is not None else None
         for member in found:
             key = member_path(container, member)
@@ -89,11 +92,20 @@ def open_containers(
 
 
 def _log_container(custody: CustodyLog, path: Path, segments: list[Path], kind: str, report: FileReport,
-                   stored: dict[str, str], volumes: list[str], problems: list[str], found: int) -> None:
+                   stored: dict[str, str], volumes: list[str], problems: list[str], found: int,
+                   on_hash: Callable[[Path, int, int], None] | None = None,
+                   cancelled: Callable[[], bool] = lambda: False) -> None:
     """Hash every file of the container as acquired and log each (``evidence-opened``)."""
     for number, segment in enumerate(segments, start=1):
         try:
-            hashes = hash_file(segment)
+            progress = None if on_hash is None else (lambda done, total, segment=segment: on_hash(segment, done, total))
+            with HashingReader(segment, progress=progress) as reader:
+                while reader.read(1 << 20):
+                    if cancelled():
+                        custody.append("load-cancelled", path=str(segment.resolve()),
+                                       note="load cancelled by the user while hashing a container; no rows were kept")
+                        raise LoadCancelled(f"load cancelled while hashing {segment.name}")
+                hashes = reader.finish()
         except EvidenceError as exc:
             report.notes.append(exc.user_message)
             continue

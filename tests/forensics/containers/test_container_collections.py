@@ -146,3 +146,13 @@ def test_cancel_while_listing_keeps_nothing(layout, tmp_path) -> None:  # noqa: 
         load_evidence([archive], custody=CustodyLog(case), cancel=lambda: True)
     kinds = [e["kind"] for e in CustodyLog(case).entries()]
     assert "load-cancelled" in kinds and "member-opened" not in kinds
+
+
+def test_hashing_a_container_reports_progress(layout, tmp_path) -> None:  # noqa: ANN001
+    archive = tmp_path / "kape.zip"
+    kape_zip(archive, layout)
+    seen = []
+    load_evidence([archive], progress=lambda p: seen.append((p.path, p.file_done, p.file_total)))
+    hashing = [s for s in seen if s[0] == archive]
+    assert hashing and hashing[-1][1] == hashing[-1][2] == archive.stat().st_size
+    assert any(s[0] != archive for s in seen)  # then the inner files
