@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -184,6 +184,9 @@ def load_evidence(
     content (SHA-256) is already loaded is not loaded twice.
     """
     options = options or LoadOptions()
+    if select and not options.select:  # recorded with the load's options, so a case reopens the same choice
+        options = replace(options, select=tuple(select))
+    select = list(options.select or ())
     custody = custody or CustodyLog(None)
     cancelled = cancel or (lambda: False)
     result = LoadResult(frame=schema.empty_frame(), options=options)

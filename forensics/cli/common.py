@@ -55,6 +55,7 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
         identities=getattr(args, "identities", None),
         maps_dir=getattr(args, "maps", None),
         parser=getattr(args, "parser", None),
+        select=tuple(getattr(args, "select", None) or ()) or None,
     )
 
 

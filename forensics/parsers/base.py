@@ -33,9 +33,12 @@ class LoadOptions:
     identities: Path | None = None  # directory export CSV for exact identity resolution
     maps_dir: Path | None = None  # extra/learned event maps, searched before the bundled ones
     parser: str | None = None  # force a parser by name instead of detecting
+    #: globs naming what loads from inside disk images and collections (None = all evidence found)
+    select: tuple[str, ...] | list[str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items() if v not in (None, False)}
+        return {k: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v)
+                for k, v in self.__dict__.items() if v not in (None, False)}
 
 
 @dataclass
