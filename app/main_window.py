@@ -268,9 +268,17 @@ class MainWindow(QMainWindow):
             if paths:
                 self.error_dialog("No evidence found", "No supported evidence files were found in:\n" + "\n".join(map(str, paths)))
             return False
+        select: list[str] = []
+        if not self.quiet:  # a disk image or collection: choose what inside it loads (app/dialogs/container_pick.py)
+            from app.dialogs.container_pick import pick_from_containers
+
+            picked = pick_from_containers(self, paths)
+            if picked is None:
+                return False
+            paths, select = picked
         if not self.session.examiner and not self.quiet:
             self.session.set_examiner(ensure_examiner(self))
-        self.session.open_paths(paths)
+        self.session.open_paths(paths, select=select)
         return True
 
     def edit_load_options(self) -> None:

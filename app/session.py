@@ -139,13 +139,16 @@ class Session(QObject):
             self._custody.examiner = name
 
     # -- loading ----------------------------------------------------------------------
-    def open_paths(self, paths: Sequence[str | Path], options: LoadOptions | None = None) -> None:
-        """Start loading files/folders on the worker thread (results merge into the frame)."""
+    def open_paths(self, paths: Sequence[str | Path], options: LoadOptions | None = None,
+                   select: Sequence[str] = ()) -> None:
+        """Start loading files/folders on the worker thread (results merge into the frame);
+        ``select`` narrows what loads from inside images and collections."""
         self.loader.start(
             [Path(p) for p in paths],
             custody=self.custody_log(),
             options=options or self.load_options,
             already_loaded=self.sources.keys(),
+            select=select,
         )
 
     def _on_loaded(self, result: LoadResult) -> None:

@@ -52,9 +52,11 @@ class _LoadJob(QObject):
         custody: CustodyLog,
         already_loaded: Iterable[str],
         cancel_event: threading.Event,
+        select: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self._paths = list(paths)
+        self._select = list(select)  # what loads from inside images and collections
         self._options = options
         self._custody = custody
         self._already = list(already_loaded)
@@ -81,6 +83,7 @@ class _LoadJob(QObject):
                 progress=self._on_progress,
                 cancel=self._cancel.is_set,
                 already_loaded=self._already,
+                select=self._select,
             )
         except LoadCancelled:
             self.cancelled.emit()
@@ -124,13 +127,14 @@ class Loader(QObject):
         custody: CustodyLog,
         options: LoadOptions | None = None,
         already_loaded: Iterable[str] = (),
+        select: Sequence[str] = (),
     ) -> None:
         if self.is_running():
             raise RuntimeError("a load is already running")
         self._cancel = threading.Event()
         thread = QThread()
         thread.setObjectName("evidence-loader")
-        job = _LoadJob(paths, options or LoadOptions(), custody, already_loaded, self._cancel)
+        job = _LoadJob(paths, options or LoadOptions(), custody, already_loaded, self._cancel, select)
         job.moveToThread(thread)
         thread.started.connect(job.run)
         job.progress.connect(self.progress)

@@ -9,12 +9,18 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from forensics import schema
+from forensics.containers.ingest import (
+    log_unread_member, member_earlier_hashes, member_recorder, open_containers, parse_member,
+)
+from forensics.containers.members import Member
+from forensics.containers.session import Container
 from forensics.correlate import Correlation, correlate_files
 from forensics.custody.hashing import HashingReader
 from forensics.custody.log import CustodyLog
@@ -60,6 +66,8 @@ class EvidenceSource:
     evidence_id: str
     path: Path
     parser: str
+    container: Path | None = None  # the image or collection it was read from, if any
+    inner: str | None = None  # its locator inside that container
 
 
 @dataclass
@@ -119,29 +127,41 @@ def _parse_one(
 ) -> pd.DataFrame:
     check_readable(path)
     with HashingReader(path, progress=on_bytes) as reader:
-        report.mtime = reader.mtime
-        head = reader.peek(SNIFF_BYTES)
-        try:
-            fallback = "iis" if options.w3c_fields else None  # header-less W3C lines, fields given
-            parser_cls = registry.get(options.parser) if options.parser else registry.detect(head, path, fallback)
-        except UnsupportedFormatError:
-            if not options.parser:  # opened but not recognised: hashed all the same, so custody covers it
-                report.hashes = reader.finish()
-            raise
-        report.parser = parser_cls.name
-        report.source_format = parser_cls.source_format
-        ctx = ParseContext(reader=reader, path=path, options=options, report=report, cancelled=cancelled)
-        frames = []
-        switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(switch, PARSE_SWITCH_INTERVAL))
-        try:
-            for batch in parser_cls().parse(ctx):
-                ctx.check_cancel()
-                if len(batch):
-                    frames.append(schema.conform(batch, defaults={"source_format": parser_cls.source_format}))
-        finally:
-            sys.setswitchinterval(switch)
+        return parse_reader(reader, path, options, report, cancelled)
+
+
+def parse_reader(
+    reader: HashingReader,
+    path: Path,
+    options: LoadOptions,
+    report: FileReport,
+    cancelled: Callable[[], bool],
+) -> pd.DataFrame:
+    """Detect and parse what ``reader`` yields (a file on disk, or a file inside a
+    container): the hashes in ``report`` cover exactly the bytes parsed."""
+    report.mtime = reader.mtime
+    head = reader.peek(SNIFF_BYTES)
+    try:
+        fallback = "iis" if options.w3c_fields else None  # header-less W3C lines, fields given
+        parser_cls = registry.get(options.parser) if options.parser else registry.detect(head, path, fallback)
+    except UnsupportedFormatError:
+        if not options.parser:  # opened but not recognised: hashed all the same, so custody covers it
             report.hashes = reader.finish()
+        raise
+    report.parser = parser_cls.name
+    report.source_format = parser_cls.source_format
+    ctx = ParseContext(reader=reader, path=path, options=options, report=report, cancelled=cancelled)
+    frames = []
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch, PARSE_SWITCH_INTERVAL))
+    try:
+        for batch in parser_cls().parse(ctx):
+            ctx.check_cancel()
+            if len(batch):
+                frames.append(schema.conform(batch, defaults={"source_format": parser_cls.source_format}))
+    finally:
+        sys.setswitchinterval(switch)
+        report.hashes = reader.finish()
     frame = schema.concat(frames)
     report.rows = len(frame)
     report.first_time, report.last_time = schema.time_span(frame)
@@ -156,6 +176,7 @@ def load_evidence(
     progress: ProgressCallback | None = None,
     cancel: Callable[[], bool] | None = None,
     already_loaded: Iterable[str] = (),
+    select: Sequence[str] = (),
 ) -> LoadResult:
     """Hash, detect, parse and normalize every file; log each in custody.
 
@@ -164,26 +185,62 @@ def load_evidence(
     content (SHA-256) is already loaded is not loaded twice.
     """
     options = options or LoadOptions()
+    if select and not options.select:  # recorded with the load's options, so a case reopens the same choice
+        options = replace(options, select=tuple(select))
+    select = list(options.select or ())
     custody = custody or CustodyLog(None)
     cancelled = cancel or (lambda: False)
-    files = expand_paths(paths)
-    sizes = [f.stat().st_size if f.is_file() else 0 for f in files]
-    overall_total = sum(sizes)
-    seen = set(already_loaded)
-    set_checks = plan_checks((f, None) for f in files)  # e.g. IIS days missing between the files loaded
     result = LoadResult(frame=schema.empty_frame(), options=options)
+    with ExitStack() as stack:
+        def on_hash(file: Path, done: int, total: int) -> None:  # a container hashed as acquired
+            if progress is not None:
+                progress(Progress(0, 1, file, done, total, done, total))
+
+        files, members = open_containers(expand_paths(paths), custody, result, stack, list(select), cancelled, on_hash)
+        frames = _load_items(files, members, options, custody, progress, cancelled, set(already_loaded), result)
+    from forensics.identity.resolve import resolve_logon_types  # late: identity is optional
+
+    from forensics.evtx.group_nesting import promote_nested
+
+    combined = promote_nested(schema.concat(frames))  # across files: nesting may be in another log
+    resolved = resolve_logon_types(combined, directory_path=options.identities)
+    result.frame, result.correlation = correlate_files(resolved, result.files)  # needs the person keys
+    return result
+
+
+def _load_items(
+    files: list[Path],
+    members: dict[Path, tuple[Container, Member]],
+    options: LoadOptions,
+    custody: CustodyLog,
+    progress: ProgressCallback | None,
+    cancelled: Callable[[], bool],
+    seen: set[str],
+    result: LoadResult,
+) -> list[pd.DataFrame]:
+    """Parse each file (or container member) in turn, logging each in custody; the frames
+    of the files that loaded."""
+    sizes = [members[f][1].size if f in members else (f.stat().st_size if f.is_file() else 0) for f in files]
+    overall_total = sum(sizes)
+    set_checks = plan_checks((f, None) for f in files)  # e.g. IIS days missing between the files loaded
     frames: list[pd.DataFrame] = []
     done_before = 0
     for index, path in enumerate(files):
         report = FileReport(path=path)
         result.files.append(report)
+        member = members.get(path)
+        if member is not None:
+            report.container = str(member[0].path.resolve())
 
         def on_bytes(done: int, total: int, index: int = index, path: Path = path, base: int = done_before) -> None:
             if progress is not None:
                 progress(Progress(index, len(files), path, done, total, base + done, overall_total))
 
         try:
-            frame = _parse_one(path, options, report, on_bytes, cancelled)
+            if member is not None:
+                frame = parse_member(member[0], member[1], path, options, report, on_bytes, cancelled)
+            else:
+                frame = _parse_one(path, options, report, on_bytes, cancelled)
         except LoadCancelled:
             report.status = "cancelled"
             custody.append(
@@ -203,11 +260,14 @@ def load_evidence(
             frame = None
         done_before += sizes[index]
         set_checks.note(report)
+        if member is not None and report.hashes is None:  # never read: the entry says why
+            report.custody_seq = log_unread_member(custody, *member, report)["seq"]
 
         if report.hashes is not None:
             evidence_id = report.hashes.sha256[:16]
             report.evidence_id = evidence_id
-            earlier = custody.earlier_hashes(path) - {report.hashes.sha256}
+            earlier = (custody.earlier_hashes(path) if member is None
+                       else member_earlier_hashes(custody, *member)) - {report.hashes.sha256}
             if earlier:
                 report.notes.append(
                     "EVIDENCE CHANGED: this file's SHA-256 differs from the hash recorded "
@@ -217,7 +277,8 @@ def load_evidence(
                 report.status = "duplicate"
                 report.notes.append("same content already loaded; rows not added again")
                 frame = None
-            entry = custody.record_open(
+            record = custody.record_open if member is None else member_recorder(custody, *member)
+            entry = record(
                 path,
                 report.hashes,
                 report.mtime or 0.0,
@@ -240,17 +301,14 @@ def load_evidence(
                 frame["evidence"] = schema.constant_category(evidence_id, len(frame))
                 frames.append(frame)
                 seen.add(evidence_id)
-                result.sources[evidence_id] = EvidenceSource(evidence_id, path.resolve(), report.parser)
+                result.sources[evidence_id] = (
+                    EvidenceSource(evidence_id, path.resolve(), report.parser) if member is None
+                    else EvidenceSource(evidence_id, path, report.parser, container=member[0].path.resolve(),
+                                        inner=member[1].inner)
+                )
         if report.status == "pending":
             report.status = "loaded"
-    from forensics.identity.resolve import resolve_logon_types  # late: identity is optional
-
-    from forensics.evtx.group_nesting import promote_nested
-
-    combined = promote_nested(schema.concat(frames))  # across files: nesting may be in another log
-    resolved = resolve_logon_types(combined, directory_path=options.identities)
-    result.frame, result.correlation = correlate_files(resolved, result.files)  # needs the person keys
-    return result
+    return frames
 
 
 def custody_status(report: FileReport) -> str:
@@ -266,4 +324,8 @@ def fetch_raw(sources: dict[str, EvidenceSource], evidence_id: str, raw_ref: int
     source = sources.get(evidence_id)
     if source is None:
         raise EvidenceError(f"evidence {evidence_id} is not loaded")
+    if source.container is not None and source.inner is not None:
+        from forensics.containers.raw import member_raw_record
+
+        return member_raw_record(source.container, source.inner, registry.get(source.parser), raw_ref, record_id)
     return registry.get(source.parser).raw_record(source.path, raw_ref, record_id)

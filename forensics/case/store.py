@@ -35,6 +35,7 @@ from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
 from forensics.ingest import EvidenceSource, LoadResult, ProgressCallback, load_evidence
 from forensics.parsers.base import FileReport, LoadOptions
 from forensics.parsers.setchecks import PlannedChecks, plan_checks, refresh_checks
+from forensics.containers.ingest import CONTAINER_PARSER
 from forensics.safe_io import MAX_CASE_JSON, UnsafePathError, atomic_write, read_bounded, regular_file_problem
 
 CASE_FILE = "case.json"
@@ -272,6 +273,8 @@ class Case(CaseReview):
         for report in files:
             if report.hashes is None:  # never opened: nothing to record
                 continue
+            if report.container:  # inside an image or collection: the container is the evidence entry
+                continue
             path = str(Path(report.path).resolve())
             if (path, report.hashes.sha256) in known:
                 continue
@@ -315,7 +318,8 @@ class Case(CaseReview):
         latest: dict[str, dict[str, Any]] = {}
         for entry in self.custody.entries():
             if entry.get("kind") == "evidence-opened" and entry.get("sha256") and entry.get("path"):
-                if entry.get("status") in ("loaded", "duplicate", None):
+                if entry.get("status") in ("loaded", "duplicate", None) or (
+                        entry.get("status") == "container" and entry.get("segment") == 1):  # an image: its first file
                     latest.setdefault(entry["path"], entry)  # the first (acquisition) hash
         known = {(e.path, e.sha256) for e in self.evidence}
         adopted = []
@@ -455,6 +459,9 @@ class Case(CaseReview):
             if check.status in (verification.MISSING, verification.UNREADABLE, verification.REFUSED):
                 checks[index] = check
                 continue
+            if entry.parser.startswith(CONTAINER_PARSER):  # an image or collection: re-opened on its own
+                groups.setdefault(CONTAINER_PARSER + str(index), []).append((index, check.path))
+                continue
             if use_cache and self._load_cached(index, check.path, checks, out, frames, seen, cancel, gaps, records):
                 continue
             key = json.dumps(entry.options, sort_keys=True, default=str)
@@ -469,7 +476,9 @@ class Case(CaseReview):
                 cancel=cancel,
                 already_loaded=seen,
             )
-            for (index, path), report in zip(members, result.files):
+            # a container's own report comes first, its inner files after it (custody logs each)
+            reports = [r for r in result.files if not r.container]
+            for (index, path), report in zip(members, reports):
                 entry = self.evidence[index]
                 if report.hashes is None:
                     checks[index] = EvidenceCheck(
@@ -477,7 +486,8 @@ class Case(CaseReview):
                     )
                 else:
                     checks[index] = self._compare(entry, path, report.hashes)
-            self.remember_rows(result, options)
+            if not any(r.container for r in result.files):  # rows from inside containers are re-read, not cached
+                self.remember_rows(result, options)
             out.files.extend(result.files)
             out.sources.update(result.sources)
             seen |= set(result.sources)

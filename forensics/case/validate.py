@@ -43,7 +43,8 @@ _EXPECTED = (
     ("actor", "str", True), ("mailbox", "str", False), ("reason", "str", False), ("examiner", "str", False),
     ("created", "str", False),
 )
-_OPTIONS = {"all_events": "bool", "source_tz": "optstr", "identities": "optstr", "maps_dir": "optstr", "parser": "optstr"}
+_OPTIONS = {"all_events": "bool", "source_tz": "optstr", "identities": "optstr", "maps_dir": "optstr", "parser": "optstr",
+            "select": "strlist"}  # select: globs naming what loads from inside an image or collection
 
 
 def _type_name(value: Any) -> str:
@@ -84,6 +85,7 @@ def _check_value(where: str, value: Any, kind: str, problems: list[str]) -> None
         "str": "text", "hex64": "64 hexadecimal digits", "int": "a whole number", "number": "a number",
         "bool": "true or false", "dict": "an object", "strdict": "an object of texts", "optstr": "text or null",
         "optint": "a whole number or null", "options": "an object of load options",
+        "strlist": "a list of texts",
     }[kind]
     bad = f"{where}: expected {expected}, got {_type_name(value)}"
     if kind == "str":
@@ -119,6 +121,9 @@ def _check_value(where: str, value: Any, kind: str, problems: list[str]) -> None
             problems.append(bad)
         elif _depth(value, MAX_DEPTH) > MAX_DEPTH:
             problems.append(f"{where}: nested more than {MAX_DEPTH} levels deep")
+    elif kind == "strlist":
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+            problems.append(bad)
     elif kind == "strdict":
         if not isinstance(value, dict):
             problems.append(bad)

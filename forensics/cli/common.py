@@ -62,6 +62,7 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
         maps_dir=getattr(args, "maps", None),
         parser=getattr(args, "parser", None),
         w3c_fields=_w3c_fields(getattr(args, "w3c_fields", None)),
+        select=tuple(getattr(args, "select", None) or ()) or None,
     )
 
 

@@ -15,10 +15,19 @@ from forensics.summary import format_file_summary
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("load", help="load evidence and write the normalized table")
-    p.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE", help="files or folders")
+    p = sub.add_parser("load", help="load evidence (files, folders, disk images, triage collections) and write the table")
+    p.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE",
+                   help="files, folders, disk images (E01, raw/dd, VHD, VHDX, VMDK) or collections (zip, tar)")
+    p.add_argument("--list", action="store_true",
+                   help="list the evidence found inside images and collections (size, inner path), then stop")
+    p.add_argument("--select", action="append", default=[], metavar="GLOB",
+                   help="load only the files inside an image or collection matching GLOB (repeatable; "
+                        "matched case-insensitively against the inner and the server path, e.g. '*Auditing*')")
     add_case_options(p)
     add_load_options(p)
+    p.add_argument("--extract", action="store_true",
+                   help="also copy each file loaded from an image or collection into CASE/extracted/ (needs --case; "
+                        "each copy hashed against the inner file and logged)")
     p.add_argument("--out", type=Path, metavar="FILE", help="write the table (.csv, .parquet or .jsonl)")
     p.add_argument("--filter", metavar="QUERY", help="keep only rows matching a query")
     p.set_defaults(run=run)
@@ -30,16 +39,27 @@ def run(args: argparse.Namespace) -> int:
             check_readable(path)
         elif not any(path.iterdir()):
             raise EvidenceError(f"{path}: folder is empty")
+    if args.list:
+        from forensics.cli.container_list import list_containers
+
+        return list_containers(list(args.evidence), list(args.select))
     if args.out is not None:  # before anything is read or logged: a refused output writes nothing
         refuse_evidence_output(args.out, evidence_identities(expand_paths(args.evidence)), EvidenceError)
     if args.out is not None and args.out.suffix.lower() not in (".csv", ".parquet", ".jsonl"):
         raise EvidenceError(f"{args.out}: output must end in .csv, .parquet or .jsonl")
+    if args.extract and args.case is None:
+        raise EvidenceError("--extract needs --case DIR: copies go into the case folder, nowhere else")
     log = custody_log(args)
-    result = load_evidence(args.evidence, options=load_options(args), custody=log)
+    result = load_evidence(args.evidence, options=load_options(args), custody=log, select=list(args.select))
     if not result.files:
         raise EvidenceError("no supported evidence files found")
     for report in result.files:
         print(format_file_summary(report))
+    if args.extract:
+        from forensics.containers.extract import extract_loaded
+
+        for line in extract_loaded(args.case, log, result.files):
+            print(line)
     frame = result.frame
     if args.filter:
         from forensics.query import compile_query

@@ -63,9 +63,15 @@ class HashingReader(io.RawIOBase):
     position (pandas and csv probe it).
     """
 
-    def __init__(self, path: str | os.PathLike[str], progress: "callable | None" = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], progress: "callable | None" = None, *,
+                 stream: "io.RawIOBase | io.BufferedIOBase | None" = None, size: int = 0, mtime: float = 0.0) -> None:
+        """``stream`` (with its ``size`` and ``mtime``) reads a file inside a container
+        (``forensics.containers``) instead of opening ``path``, which then only names it."""
         super().__init__()
         self.path = Path(path)
+        if stream is not None:
+            self._init_digests(stream, size, mtime, progress)
+            return
         try:
             # only a regular file, opened non-blocking: a FIFO or device named as evidence
             # (e.g. by a hostile case.json) is refused instead of hanging or reading forever
@@ -81,8 +87,13 @@ class HashingReader(io.RawIOBase):
         except OSError as exc:
             raise EvidenceError(f"{self.path}: cannot open ({exc.strerror or exc})") from exc
         stat = os.fstat(self._fh.fileno())
-        self.size = stat.st_size
-        self.mtime = stat.st_mtime
+        self._init_digests(self._fh, stat.st_size, stat.st_mtime, progress)
+
+    def _init_digests(self, fh: "io.RawIOBase | io.BufferedIOBase", size: int, mtime: float,
+                      progress: "callable | None") -> None:
+        self._fh = fh
+        self.size = size
+        self.mtime = mtime
         self._sha256 = hashlib.sha256()
         self._sha1 = hashlib.sha1()  # noqa: S324 - acquisition hashes are often SHA-1/MD5
         self._md5 = hashlib.md5()  # noqa: S324

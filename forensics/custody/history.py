@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 OPENED = "evidence-opened"
+#: a file read from inside a disk image or collection (``forensics.containers.ingest``)
+MEMBER_OPENED = "member-opened"
 MISMATCH = "evidence-mismatch"
 ACKNOWLEDGED = "mismatch-acknowledged"
 
@@ -64,6 +66,8 @@ class FileHistory:
     acks: list[Acknowledgement] = field(default_factory=list)
     #: the ``evidence-removed`` entry that took the file out of the case (None when it is in it)
     removed: int | None = None
+    #: for a file inside a container: (container path, inner path) to re-read it from
+    container: tuple[str, str] | None = None
 
     @property
     def accepted(self) -> set[str]:
@@ -105,8 +109,13 @@ def histories(entries: Iterable[dict[str, Any]]) -> dict[str, FileHistory]:
     out: dict[str, FileHistory] = {}
     for e in entries:
         kind, path = e.get("kind"), e.get("path")
-        if not isinstance(path, str) or kind not in (OPENED, MISMATCH, ACKNOWLEDGED, REMOVED):
+        if not isinstance(path, str) or kind not in (OPENED, MEMBER_OPENED, MISMATCH, ACKNOWLEDGED, REMOVED):
             continue
+        if kind == MEMBER_OPENED:
+            container, inner = e.get("container"), e.get("inner_path")
+            kind = OPENED  # a hash of the file like any other; only where to re-read it differs
+            if isinstance(container, str) and isinstance(inner, str) and path not in out:
+                out[path] = FileHistory(path, container=(container, inner))
         seq = e.get("seq") if isinstance(e.get("seq"), int) else 0
         history = out.setdefault(path, FileHistory(path))
         if kind == REMOVED:  # out of the case from here, until it is opened again

@@ -134,6 +134,16 @@ def _rehash(history: FileHistory, result: VerifyResult) -> None:
     assert first is not None
     path = history.path
     basis = f"first recorded {first.sha256} in entry {first.seq} ({first.time})"
+    if history.container is not None:  # a file inside an image or collection: re-read from it
+        from forensics.containers.recheck import rehash_member
+
+        now, problem = rehash_member(*history.container)
+        if problem:
+            result.file_problems.append(f"{path}: {problem} ({basis})")
+            return
+        assert now is not None
+        _compare(history, now, basis, result)
+        return
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -150,6 +160,14 @@ def _rehash(history: FileHistory, result: VerifyResult) -> None:
     except EvidenceError as exc:
         result.file_problems.append(f"{path}: {exc.user_message} ({basis})")
         return
+    _compare(history, now, basis, result)
+
+
+def _compare(history: FileHistory, now: Any, basis: str, result: VerifyResult) -> None:
+    """Judge a fresh hash against the first and the acknowledged ones."""
+    first = history.first
+    assert first is not None
+    path = history.path
     if now.sha256 == first.sha256:
         if not history.open_changes:
             result.files_ok.append(f"{path} sha256 {now.sha256[:16]}… equals the hash first recorded in entry {first.seq}")

@@ -37,9 +37,12 @@ class LoadOptions:
     maps_dir: Path | None = None  # extra/learned event maps, searched before the bundled ones
     parser: str | None = None  # force a parser by name instead of detecting
     w3c_fields: str | None = None  # W3C field names of header-less IIS lines ("date time s-ip …")
+    #: globs naming what loads from inside disk images and collections (None = all evidence found)
+    select: tuple[str, ...] | list[str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items() if v not in (None, False)}
+        return {k: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v)
+                for k, v in self.__dict__.items() if v not in (None, False)}
 
 
 @dataclass
@@ -101,6 +104,8 @@ class FileReport:
     status: str = "pending"  # loaded | failed | cancelled | duplicate
     error: str = ""
     custody_seq: int | None = None
+    #: the disk image or collection this file was read from ("" for a file on disk)
+    container: str = ""
 
     def warn(self, location: str, message: str) -> None:
         self.warning_count += 1

@@ -315,8 +315,29 @@ def correlation_statement(frame: pd.DataFrame) -> str:
     return statement(frame)
 
 
+def containers_statement(files: list[FileReport]) -> str:
+    """How files read from inside disk images and collections were handled ("" when none were)."""
+    containers = [f for f in files if f.source_format == "container"]
+    inner = [f for f in files if f.container]
+    if not containers and not inner:
+        return ""
+    return (
+        f"{len(inner)} evidence file(s) were read from inside {len(containers)} disk image(s) or triage "
+        "collection(s), opened read-only with The Sleuth Kit (partitions, NTFS) and libewf / libvhdi / libvmdk "
+        "(E01, VHD/VHDX, VMDK) or Python's zip/tar readers, without mounting and without extracting them to disk: "
+        "each inner file was parsed as a stream through the same hashing reader as a file on disk. Every file of "
+        "each container (each E01 segment) was hashed over all its bytes and logged as acquired; each inner file "
+        "was logged with its own hashes, the container's SHA-256, its path inside (partition, offset), its MFT "
+        "record number and its $STANDARD_INFORMATION times as The Sleuth Kit reports them. Verification re-hashes "
+        "the container and re-reads each inner file from it. Files found by their known location or by content "
+        "only; a file the walk could not reach (damaged MFT, truncated image) is named in the container's notes."
+    )
+
+
 def sections(frame: pd.DataFrame, files: list[FileReport], display_tz: str) -> list[tuple[str, str]]:
     """(heading, paragraph) pairs, in reading order."""
+    extra = containers_statement(files)
+    handling = [("Evidence handling and custody", HANDLING)] + ([("Disk images and collections", extra)] if extra else [])
     return [
         ("Success-only auditing", SUCCESS_ONLY),
         ("Accounts that are not audited", BYPASS),
@@ -331,7 +352,7 @@ def sections(frame: pd.DataFrame, files: list[FileReport], display_tz: str) -> l
         *([("What the .evt notes mean", EVT_NOTES)] if any(f.parser == "evt" for f in files) else []),
         ("Sign-ins and privileged groups", SIGN_INS_AND_GROUPS),
         ("How evidence text is shown", TEXT_SHOWN),
-        ("Evidence handling and custody", HANDLING),
+        *handling,
         ("What the custody signatures prove", SIGNATURES),
         ("Derived data and case files", DERIVED),
     ]
