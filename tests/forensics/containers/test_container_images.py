@@ -4,6 +4,7 @@ loaded directly; custody names the image and each inner file, and ``verify`` re-
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -168,3 +169,26 @@ def test_gpt_partitioned_disk(ntfs_volume, layout, tmp_path) -> None:  # noqa: A
     _same_rows_as_direct(result, layout)
     members = [e for e in CustodyLog(case).entries() if e["kind"] == "member-opened"]
     assert {(e["partition"], e["partition_offset"]) for e in members} == {(1, 2048 * 512)}
+
+
+@pytest.mark.parametrize("fmt, options, parser", [
+    ("vhdx", "subformat=dynamic", "container:vhdx"),  # Hyper-V's format: the usual export of a VM's disk
+    ("vpc", "subformat=dynamic", "container:vhd"),  # a dynamic (sparse) VHD, unlike the fixed one above
+    ("vmdk", "subformat=monolithicSparse", "container:vmdk"),  # a single sparse VMDK ('KDMV' header)
+], ids=["vhdx-dynamic", "vhd-dynamic", "vmdk-sparse"])
+def test_virtual_disk_written_by_qemu_img(ntfs_volume, layout, tmp_path, fmt, options, parser) -> None:  # noqa: ANN001
+    """Virtual disks as a hypervisor writes them: qemu-img follows the published VHDX (MS-VHDX),
+    VHD (Virtual Hard Disk Image Format Specification) and VMDK (VMware Virtual Disk Format 1.1)
+    layouts, so the file is not one our own helper wrote."""
+    qemu_img = tool("qemu-img")
+    if not qemu_img:
+        pytest.skip("qemu-img is not installed: apt-get install qemu-utils")
+    volume, _ = ntfs_volume
+    disk = tmp_path / "disk.img"
+    mbr_image(disk, volume)
+    image = tmp_path / f"server.{'vhd' if fmt == 'vpc' else fmt}"
+    subprocess.run([qemu_img, "convert", "-f", "raw", "-O", fmt, "-o", options, str(disk), str(image)],
+                   check=True, capture_output=True)
+    result = _load(image)
+    assert result.files[0].parser == parser
+    _same_rows_as_direct(result, layout)
