@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app import settings as app_settings
 from app.display_tz import DisplayZone
-from app.models.sort_keys import sort_keys
+from app.models.sort_keys import SortKey, column_key, describe, lexsort_order, sort_keys, with_time_last
 from app.workers import Loader, Task
 from forensics import schema
 from forensics.correlate import correlate_files
@@ -91,8 +91,9 @@ class Session(QObject):
         self.operations: frozenset[str] | None = None  # None = every operation
         self.time_from: pd.Timestamp | None = None  # UTC, inclusive
         self.time_to: pd.Timestamp | None = None  # UTC, inclusive
-        self.sort_column: str | None = None
-        self.sort_descending = False
+        #: the grid's sort keys, primary first; empty = time order (the default). Time is
+        #: always the last key and the sort is stable, so ties keep time, then load order.
+        self.sort_by: list[SortKey] = []
         self.case_dir: Path | None = None
         self.load_options = LoadOptions()  # used for every load unless one is passed
         #: the options each open file was read with, by (resolved path, SHA-256): a case
@@ -105,6 +106,7 @@ class Session(QObject):
         self._mask_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         # per-column sort orders (8 bytes per row each): the few most recent are kept
         self._sort_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._order_cache: OrderedDict[tuple[SortKey, ...], np.ndarray] = OrderedDict()
         self._completion: tuple[pd.DataFrame, pd.DataFrame] | None = None
         self._query_seq = 0
         self._tasks: list[Task] = []
@@ -240,6 +242,7 @@ class Session(QObject):
     def _invalidate(self) -> None:
         self._mask_cache.clear()
         self._sort_cache.clear()
+        self._order_cache.clear()
         self._query_mask = None
         if self.query_text:
             self._query_mask = self._compile_mask(self.query_text)
@@ -262,7 +265,7 @@ class Session(QObject):
             raise ValueError(f"{name!r} is a schema column")
         if values is None:
             if self._extra.pop(name, None) is not None:
-                self._sort_cache.pop(name, None)
+                self._forget_sort(name)
                 self.columns_changed.emit()
                 self._refresh()
             return
@@ -272,7 +275,7 @@ class Session(QObject):
             raise ValueError(f"column {name!r} has {len(series)} values for {len(self.frame)} rows")
         is_new = name not in self._extra
         self._extra[name] = ExtraColumn(series, position)
-        self._sort_cache.pop(name, None)
+        self._forget_sort(name)
         if is_new:
             self.columns_changed.emit()
         else:
@@ -289,12 +292,23 @@ class Session(QObject):
 
     def order_text(self) -> str:
         """The view's order in words, as a report states it (the truth, not a wish)."""
-        if self.sort_column is None or self.sort_column not in self.columns():
-            return "the grid's order: load order (not sorted; times can go back where another file starts)"
-        if self.sort_descending:
-            return (f"the grid's order: {self.sort_column} descending (equal values in reverse load order, "
-                    "rows without a value last)")
-        return f"the grid's order: {self.sort_column} ascending (equal values in load order, rows without a value last)"
+        return "the grid's order: " + describe(self.active_sort())
+
+    @property
+    def sort_column(self) -> str | None:
+        """The primary sort column (None = the default time order)."""
+        spec = self.active_sort()
+        return spec[0][0] if spec else None
+
+    @property
+    def sort_descending(self) -> bool:
+        spec = self.active_sort()
+        return bool(spec and spec[0][1])
+
+    def active_sort(self) -> list[SortKey]:
+        """The sort keys whose columns exist (an extra column may have gone)."""
+        columns = self.columns()
+        return [(name, desc) for name, desc in self.sort_by if name in columns]
 
     def set_query(self, text: str) -> bool:
         """Apply a query; on a syntax error keep the last good view and expose the error."""
@@ -408,8 +422,12 @@ class Session(QObject):
         self._refresh(force=True)
 
     def sort(self, column: str | None, descending: bool = False) -> None:
-        self.sort_column = column
-        self.sort_descending = descending
+        """Sort by one column (None = the default time order)."""
+        self.set_sort([] if column is None else [(column, descending)])
+
+    def set_sort(self, keys: Sequence[SortKey]) -> None:
+        """Sort by several columns, primary first (Shift+click on headers)."""
+        self.sort_by = [(str(name), bool(desc)) for name, desc in keys]
         self._refresh(force=True)
 
     def completion_frame(self) -> pd.DataFrame:
@@ -470,17 +488,41 @@ class Session(QObject):
     def _refresh(self, force: bool = False) -> None:
         mask = self.mask()
         n = len(self.frame)
-        if self.sort_column is not None and self.sort_column in self.columns():
-            order = self._sort_order(self.sort_column, self.sort_descending)
-            view = order if mask is None else order[mask[order]]
-        else:
+        order = self._order()
+        if order is None:
             view = np.arange(n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)
+        else:
+            view = order if mask is None else order[mask[order]]
         if not force and len(view) == len(self.view) and np.array_equal(view, self.view):
             return
         self.view = view
         self.view_changed.emit()
 
-    def _sort_order(self, column: str, descending: bool) -> np.ndarray:
+    def _forget_sort(self, name: str) -> None:
+        self._sort_cache.pop(name, None)
+        for spec in [k for k in self._order_cache if any(c == name for c, _ in k)]:
+            del self._order_cache[spec]
+
+    def _order(self) -> np.ndarray | None:
+        """Frame positions in the sort's order (None: load order, a frame without time)."""
+        spec = tuple(with_time_last(self.active_sort(), self.columns()))
+        if not spec:
+            return None
+        cached = self._order_cache.get(spec)
+        if cached is None:
+            if len(spec) == 1 and not spec[0][1]:  # one ascending key: the fast packed sort
+                ordered, missing = self._sorted_positions(spec[0][0])
+                cached = np.concatenate([ordered, missing])
+            else:
+                cached = lexsort_order([(*self._column_key(name), desc) for name, desc in spec])
+            self._order_cache[spec] = cached
+            while len(self._order_cache) > SORT_CACHE_SIZE:
+                self._order_cache.popitem(last=False)
+        else:
+            self._order_cache.move_to_end(spec)
+        return cached
+
+    def _sorted_positions(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         cached = self._sort_cache.get(column)
         if cached is None:
             cached = sort_keys(self.column_values(column))
@@ -489,10 +531,12 @@ class Session(QObject):
                 self._sort_cache.popitem(last=False)
         else:
             self._sort_cache.move_to_end(column)
-        ordered, missing = cached
-        if descending:
-            ordered = ordered[::-1]
-        return np.concatenate([ordered, missing])
+        return cached
+
+    def _column_key(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """(key, missing) of a column for ``lexsort_order``: computed per sort, not kept
+        (16 bytes a row); the final orders are what the cache keeps."""
+        return column_key(self.column_values(column))
 
 
 def _utc(value: pd.Timestamp | None) -> pd.Timestamp | None:

@@ -429,8 +429,8 @@ class CaseController(QObject):
             toggles[TIME_FROM_KEY] = s.time_from.isoformat()
         if s.time_to is not None:
             toggles[TIME_TO_KEY] = s.time_to.isoformat()
-        if s.sort_column:
-            toggles["sorted by"] = f"{s.sort_column} {'descending' if s.sort_descending else 'ascending'}"
+        if s.active_sort():
+            toggles["sorted by"] = ", then ".join(f"{n} {'descending' if d else 'ascending'}" for n, d in s.active_sort())
         return toggles
 
     def export_dialog(self) -> None:

@@ -72,3 +72,66 @@ def _by_codes(codes: np.ndarray, rank: np.ndarray, positions: np.ndarray) -> tup
     else:  # pragma: no cover - more than 2**31 distinct values x rows
         order = np.argsort(keys, kind="stable")
     return have[order], positions[~present]
+
+
+# -- multi-column sorting -------------------------------------------------------------------
+#: one sort key of the grid: (column, descending)
+SortKey = tuple[str, bool]
+
+
+def column_key(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A numeric key per row whose ascending order is the column's ascending order (text by
+    lower-cased label rank), and the rows without a value. Vectorized per dtype, as ``sort_keys``."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        labels = pd.Series(series.cat.categories.astype(str)).str.lower().to_numpy(dtype=object)
+        rank = _rank(np.argsort(labels, kind="stable")).astype(np.int64)
+        missing = codes < 0
+        return np.where(missing, 0, rank[np.maximum(codes, 0)] if len(rank) else 0).astype(np.int64), missing
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        values = series.to_numpy(dtype="datetime64[ns]")
+        missing = np.isnat(values)
+        return np.where(missing, 0, values.view("i8")), missing
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+        missing = series.isna().to_numpy(dtype=bool)
+        kind = np.float64 if pd.api.types.is_float_dtype(dtype) else np.int64
+        return series.to_numpy(dtype=kind, na_value=0), missing
+    arr = pa.array(series.array) if hasattr(series.array, "__arrow_array__") else pa.array(series.astype(object), type=pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    encoded = pc.dictionary_encode(arr)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    rank = _rank(pc.sort_indices(pc.utf8_lower(encoded.dictionary)).to_numpy()).astype(np.int64)
+    missing = codes < 0
+    return (np.where(missing, 0, rank[np.maximum(codes, 0)]) if len(rank) else np.zeros(len(codes), np.int64)), missing
+
+
+def lexsort_order(keys: list[tuple[np.ndarray, np.ndarray, bool]]) -> np.ndarray:
+    """Row positions ordered by ``keys`` (primary first; each ``(key, missing, descending)``):
+    one ``np.lexsort`` (stable, so full ties keep load order); rows without a value go last
+    in each key, whichever its direction."""
+    arrays: list[np.ndarray] = []
+    for key, missing, descending in reversed(keys):
+        arrays.append(-key if descending else key)
+        arrays.append(missing)  # more significant than the value: missing last either way
+    return np.lexsort(arrays).astype(np.int64)
+
+
+def with_time_last(spec: list[SortKey], columns: list[str]) -> list[SortKey]:
+    """``spec`` with time ascending as the last key (unless time is a key already): equal
+    values keep time order, then load order. The empty spec is time order itself."""
+    if "time" in columns and all(name != "time" for name, _ in spec):
+        return [*spec, ("time", False)]
+    return list(spec)
+
+
+def describe(spec: list[SortKey]) -> str:
+    """The order in words, as a report states it."""
+    if not spec:
+        return "time ascending (the default; equal times in load order, rows without a time last)"
+    keys = ", then ".join(f"{name} {'descending' if desc else 'ascending'}" for name, desc in spec)
+    tie = "load order" if any(name == "time" for name, _ in spec) else "time order, then load order"
+    return f"{keys} (equal values in {tie}, rows without a value last)"

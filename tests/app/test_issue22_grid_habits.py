@@ -1,0 +1,178 @@
+"""Issue 22, "Daily friction" in the grid and the query bar (Timeline Explorer habits):
+Esc with the completion list open, undoable clearing, time as the default and last sort key,
+Shift+click multi-column sort, copy with headers, evidence file names, pinned columns, the
+filter row, Go to time and find-next, tags, and the examiner's formatting rules.
+
+Evidence is the test-only ``#GUITEST`` format (tests/app/conftest.py); the property that
+matters here is real: two files whose load order goes back in time, and equal timestamps in
+both (Exchange logs record whole seconds, so ties are common, see
+/work/shared/reference/evidence-formats.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
+
+from conftest import load, write_guitest
+
+pytestmark = pytest.mark.gui
+
+# a.guitest loads first but is later in time; b.guitest repeats two of its timestamps
+LATER = [("2024-03-06T10:00:00Z", "CONTOSO\\pat", "ceo@contoso.com", "MessageOpen", "Delegate", "Success"),
+         ("2024-03-06T11:00:00Z", "CONTOSO\\ann", "cfo@contoso.com", "FolderOpen", "Delegate", "Success"),
+         ("2024-03-05T09:00:00Z", "CONTOSO\\ann", "ceo@contoso.com", "Logon", "Owner", "Failure")]
+EARLIER = [("2024-03-05T09:00:00Z", "CONTOSO\\pat", "ceo@contoso.com", "MessageOpen", "Delegate", "Success"),
+           ("2024-03-05T09:30:00Z", "CONTOSO\\ceo", "ceo@contoso.com", "Logon", "Owner", "Success"),
+           ("2024-03-06T10:00:00Z", "CONTOSO\\ann", "ceo@contoso.com", "MessageOpen", "Admin", "Success")]
+
+
+@pytest.fixture
+def grid(qtbot, window, tmp_path: Path):  # type: ignore[no-untyped-def]
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    write_guitest(folder / "a.guitest", LATER)
+    write_guitest(folder / "b.guitest", EARLIER)
+    load(qtbot, window, [folder / "a.guitest", folder / "b.guitest"])
+    return window
+
+
+def _column(window, name: str) -> list[str]:  # type: ignore[no-untyped-def]
+    model = window.model
+    col = model.column_index(name)
+    return [model.display_text(r, col) for r in range(model.rowCount())]
+
+
+def _click_header(qtbot, window, name: str, shift: bool = False) -> None:  # type: ignore[no-untyped-def]
+    header = window.table.horizontalHeader()
+    col = window.model.column_index(name)
+    x = header.sectionViewportPosition(col) + header.sectionSize(col) // 2
+    modifier = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, modifier, QPoint(x, header.height() // 4))
+
+
+# -- sorting ----------------------------------------------------------------------------------
+def test_default_order_is_time_and_ties_keep_load_order(grid) -> None:  # type: ignore[no-untyped-def]
+    frame, view = grid.session.frame, grid.session.view
+    times = frame["time"].iloc[view].tolist()
+    assert times == sorted(times)
+    # the two 09:00 rows: a.guitest's (loaded first) before b.guitest's
+    tied = [int(p) for p in view if frame["time"].iloc[int(p)] == pd.Timestamp("2024-03-05T09:00:00Z")]
+    assert tied == sorted(tied) and len(tied) == 2
+    assert "time ascending (the default" in grid.session.order_text()
+    header = grid.table.horizontalHeader()
+    assert header.sortIndicatorSection() == grid.model.column_index("time")
+
+
+def test_sort_by_a_column_keeps_time_order_within_equal_values(qtbot, grid) -> None:  # type: ignore[no-untyped-def]
+    _click_header(qtbot, grid, "actor")
+    assert grid.session.active_sort() == [("actor", False)]
+    frame, view = grid.session.frame, grid.session.view
+    shown = frame.iloc[view]
+    for actor, rows in shown.groupby("actor", observed=True, sort=False):
+        assert rows["time"].is_monotonic_increasing, actor  # ties in time order, not load order
+    assert list(shown["actor"]) == sorted(shown["actor"], key=str.lower)
+    _click_header(qtbot, grid, "actor")  # a second click reverses
+    assert grid.session.active_sort() == [("actor", True)]
+    shown = frame.iloc[grid.session.view]
+    assert list(shown["actor"]) == sorted(shown["actor"], key=str.lower, reverse=True)
+    for actor, rows in shown.groupby("actor", observed=True, sort=False):
+        assert rows["time"].is_monotonic_increasing, actor
+
+
+def test_shift_click_adds_sort_keys_with_numbered_headers(qtbot, grid) -> None:  # type: ignore[no-untyped-def]
+    _click_header(qtbot, grid, "mailbox")
+    _click_header(qtbot, grid, "actor", shift=True)
+    _click_header(qtbot, grid, "actor", shift=True)  # Shift+click on a key flips it
+    assert grid.session.active_sort() == [("mailbox", False), ("actor", True)]
+    shown = grid.session.frame.iloc[grid.session.view]
+    expected = grid.session.frame.assign(m=grid.session.frame["mailbox"].astype(str).str.lower(),
+                                         a=grid.session.frame["actor"].astype(str).str.lower())
+    expected["a_desc"] = expected["a"].map({v: -i for i, v in enumerate(sorted(set(expected["a"])))})
+    expected = expected.sort_values(["m", "a_desc", "time"], kind="stable")
+    assert shown.index.tolist() == expected.index.tolist()
+    model = grid.model
+    assert model.headerData(model.column_index("mailbox"), Qt.Orientation.Horizontal) == "Mailbox ▲1"
+    assert model.headerData(model.column_index("actor"), Qt.Orientation.Horizontal) == "Actor ▼2"
+    assert "mailbox ascending, then actor descending" in grid.session.order_text()
+    assert grid.cases.current_toggles()["sorted by"] == "mailbox ascending, then actor descending"
+
+
+def test_lexsort_matches_a_stable_pandas_sort() -> None:
+    from app.models.sort_keys import column_key, lexsort_order
+
+    rng = np.random.default_rng(3)
+    n = 5000
+    frame = pd.DataFrame({
+        "cat": pd.Categorical(rng.choice(["b", "A", "a", None], n)),
+        "num": pd.array(rng.choice([1, 2, 3, None], n), dtype="Int64"),
+        "text": pd.array(rng.choice(["x", "Y", "z", None], n), dtype="string"),
+        "time": pd.to_datetime(rng.integers(0, 50, n), unit="s", utc=True),
+    })
+    for spec in ([("cat", False), ("time", False)], [("num", True), ("text", False), ("time", False)],
+                 [("text", True), ("cat", True), ("time", False)]):
+        order = lexsort_order([(*column_key(frame[c]), d) for c, d in spec])
+        # the reference: pandas stable sort, missing last in every key whatever its direction;
+        # text case-insensitive ("A" and "a" stay distinct values, "A" first)
+        ref = frame.assign(**{f"k{i}": frame[c].astype("string").str.lower() + "\x00" + frame[c].astype("string")
+                              if c in ("cat", "text") else frame[c] for i, (c, _) in enumerate(spec)})
+        keys = [f"k{i}" for i in range(len(spec))]
+        ref_order = np.arange(n)
+        for key, (_, desc) in reversed(list(zip(keys, spec))):
+            values = ref[key].iloc[ref_order]
+            ranked = values.rank(method="dense", ascending=not desc, na_option="bottom").to_numpy()
+            ref_order = ref_order[np.argsort(ranked, kind="stable")]
+        assert order.tolist() == ref_order.tolist(), spec
+
+
+def test_exported_rows_follow_a_multi_column_sort(qtbot, grid, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    grid.quiet = True
+    grid.session.set_sort([("mailbox", True), ("actor", False)])
+    with qtbot.waitSignal(grid.cases.report_exported, timeout=60000) as blocker:
+        grid.cases.export_report(tmp_path / "out" / "r.csv")
+    import csv
+
+    rows = list(csv.DictReader(blocker.args[0].path.open(encoding="utf-8")))
+    shown = grid.session.view_frame()
+    assert [r["actor"] for r in rows] == shown["actor"].astype(str).tolist()
+    assert [r["mailbox"] for r in rows] == shown["mailbox"].astype(str).tolist()
+
+
+# -- copying ----------------------------------------------------------------------------------
+def test_copy_with_headers_and_plain_copy(qtbot, grid) -> None:  # type: ignore[no-untyped-def]
+    table, model = grid.table, grid.model
+    table.setFocus()
+    table.selectionModel().clearSelection()
+    for name in ("time", "actor"):
+        table.selectionModel().select(model.index(0, model.column_index(name)),
+                                      table.selectionModel().SelectionFlag.Select)
+    qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    plain = QGuiApplication.clipboard().text()
+    assert plain == f"{model.display_text(0, model.column_index('time'))}\t{model.display_text(0, model.column_index('actor'))}"
+    qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    lines = QGuiApplication.clipboard().text().split("\n")
+    assert lines[0].split("\t") == ["Time", "Actor"] and lines[1] == plain
+    # large selections (the vectorized path) carry the headers too
+    table.selectAll()
+    text = table.selection_text(headers=True)
+    assert text.split("\n")[0].split("\t")[0] == "Time" and len(text.split("\n")) == model.rowCount() + 1
+
+
+# -- columns ----------------------------------------------------------------------------------
+def test_evidence_column_names_the_file_with_the_id_in_the_tooltip(grid) -> None:  # type: ignore[no-untyped-def]
+    model = grid.model
+    col = model.column_index("evidence")
+    names = set(_column(grid, "evidence"))
+    assert names == {"a.guitest", "b.guitest"}
+    evidence_id = str(grid.session.frame["evidence"].iloc[int(grid.session.view[0])])
+    tip = model.data(model.index(0, col), Qt.ItemDataRole.ToolTipRole)
+    assert evidence_id in tip and len(evidence_id) == 16
+    # filtering by the cell still writes the id (the file name may repeat across folders)
+    actions = {a.text().split(" (")[0]: a for a in grid.table.cell_actions(model.index(0, col))}
+    actions["Filter to this value"].trigger()
+    assert f"evidence:={evidence_id}" in grid.query_bar.edit.text()
