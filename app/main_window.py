@@ -331,6 +331,9 @@ class MainWindow(QMainWindow):
         self.query_bar.edit.selectAll()
 
     def clear_query(self) -> None:
+        """Esc: close the completion list if it is open, else clear the query (Ctrl+Z undoes)."""
+        if self.query_bar.edit.close_completions():
+            return
         self.query_bar.clear()
 
     def show_detail(self, frame_row: int) -> None:

@@ -55,12 +55,15 @@ def build_menus(window: "MainWindow") -> None:
         window.action_detail.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         window.table.addAction(window.action_detail)
         window.action_find = action(window, "&Find (query bar)", window.focus_query, QKeySequence.StandardKey.Find)
-        window.action_clear_query = action(window, "C&lear query", window.clear_query, Qt.Key.Key_Escape)
+        window.action_clear_query = action(window, "C&lear query", window.clear_query, Qt.Key.Key_Escape,
+                                           "Clear the query (Ctrl+Z brings it back)")
+        window.action_undo_query = action(window, "&Undo query change", window.query_bar.undo, QKeySequence.StandardKey.Undo,
+                                          "Bring back the query as it was before the last change")
         window.action_examiner = action(window, "&Examiner name…", window.change_examiner)
         for a in (window.action_copy, window.action_detail):
             window.menu_edit.addAction(a)
         window.menu_edit.addSeparator()
-        for a in (window.action_find, window.action_clear_query):
+        for a in (window.action_find, window.action_clear_query, window.action_undo_query):
             window.menu_edit.addAction(a)
         window.menu_edit.addSeparator()
         window.menu_edit.addAction(window.action_examiner)

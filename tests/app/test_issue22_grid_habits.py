@@ -176,3 +176,40 @@ def test_evidence_column_names_the_file_with_the_id_in_the_tooltip(grid) -> None
     actions = {a.text().split(" (")[0]: a for a in grid.table.cell_actions(model.index(0, col))}
     actions["Filter to this value"].trigger()
     assert f"evidence:={evidence_id}" in grid.query_bar.edit.text()
+
+
+# -- the query bar -----------------------------------------------------------------------------
+def test_esc_with_completions_open_closes_only_the_list(qtbot, grid) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    grid.activateWindow()
+    edit = grid.query_bar.edit
+    edit.setFocus()
+    qtbot.keyClicks(edit, "actor:")
+    popup = edit._completer.popup()
+    qtbot.waitUntil(popup.isVisible, timeout=3000)
+    # the key goes where a real one goes: the open list (Qt's active popup)
+    qtbot.keyClick(QApplication.activePopupWidget() or edit, Qt.Key.Key_Escape)
+    assert not popup.isVisible()
+    assert edit.text() == "actor:"
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)  # a second Esc clears the query
+    assert edit.text() == ""
+
+
+def test_clearing_the_query_is_undoable(qtbot, grid) -> None:  # type: ignore[no-untyped-def]
+    grid.set_query("actor:pat")
+    assert grid.model.rowCount() == 2
+    grid.table.setFocus()
+    grid.action_clear_query.trigger()  # Esc from the grid
+    assert grid.query_bar.edit.text() == "" and grid.model.rowCount() == 6
+    grid.action_undo_query.trigger()  # Ctrl+Z from the grid
+    assert grid.query_bar.edit.text() == "actor:pat" and grid.session.query_text == "actor:pat"
+    assert grid.model.rowCount() == 2
+    # in the query line Ctrl+Z is the line's own undo, and it reaches the Esc-cleared text too
+    edit = grid.query_bar.edit
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)
+    assert edit.text() == ""
+    qtbot.keyClick(edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert edit.text() == "actor:pat"
+    qtbot.waitUntil(lambda: grid.session.query_text == "actor:pat", timeout=3000)
