@@ -51,9 +51,9 @@ def build_menus(window: "MainWindow") -> None:
         window.action_copy = action(window, "&Copy cells", window.table.copy_selection, QKeySequence.StandardKey.Copy)
         window.action_copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         window.table.addAction(window.action_copy)
-        window.action_detail = action(window, "Show row &detail", window._detail_current, Qt.Key.Key_Return)
-        window.action_detail.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        window.table.addAction(window.action_detail)
+        # Enter is handled by the grid itself (EventTable.keyPressEvent): as a shortcut, this
+        # menu action took Enter from every dialog (the tag dialog could not be completed)
+        window.action_detail = action(window, "Show row &detail\tEnter", window._detail_current)
         window.action_find = action(window, "&Find (query bar)", window.focus_query, QKeySequence.StandardKey.Find)
         window.action_clear_query = action(window, "C&lear query", window.clear_query, Qt.Key.Key_Escape,
                                            "Clear the query (Ctrl+Z brings it back)")

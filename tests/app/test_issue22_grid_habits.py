@@ -213,3 +213,86 @@ def test_clearing_the_query_is_undoable(qtbot, grid) -> None:  # type: ignore[no
     qtbot.keyClick(edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert edit.text() == "actor:pat"
     qtbot.waitUntil(lambda: grid.session.query_text == "actor:pat", timeout=3000)
+
+
+# -- tags -------------------------------------------------------------------------------------
+def _case(qtbot, window, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    window.cases.new_case(folder, "Grid habits", adopt_open=True)
+    task = window.cases.task
+    if task is not None:
+        qtbot.waitUntil(lambda: not task.is_running(), timeout=30000)
+    qtbot.waitUntil(lambda: len(window.session.frame) == 6, timeout=30000)
+
+
+def _select_view_rows(window, rows: list[int]) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QItemSelectionModel
+
+    table = window.table
+    table.selectionModel().clearSelection()
+    for row in rows:
+        table.selectionModel().select(window.model.index(row, 0),
+                                      QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+
+
+def test_tag_dialog_names_its_rows_completes_on_enter_and_survives_a_resort(qtbot, grid, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.cases import dialogs
+
+    _case(qtbot, grid, tmp_path / "case")
+    session = grid.session
+    _select_view_rows(grid, [0])
+    target = int(session.view[0])
+    wanted = session.frame.iloc[target]
+    seen = {}
+
+    def exec_with_keyboard_and_resort(dialog) -> int:  # type: ignore[no-untyped-def]
+        seen["summary"] = dialog.summary.text()
+        # the grid is re-sorted while the dialog is open: view row 0 is now another row
+        session.set_sort([("actor", True)])
+        assert int(session.view[0]) != target
+        dialog.show()
+        dialog.tag.lineEdit().selectAll()
+        qtbot.keyClicks(dialog.tag.lineEdit(), "night")
+        qtbot.keyClick(dialog.tag.lineEdit(), Qt.Key.Key_Return)  # Enter completes the dialog
+        seen["result"] = dialog.result()
+        return dialog.result()
+
+    monkeypatch.setattr(dialogs.TagDialog, "exec", exec_with_keyboard_and_resort)
+    grid.cases.tag_selected_dialog()
+    assert seen["result"] == 1, seen
+    assert "Will tag 1 row" in seen["summary"]
+    assert "2024-03-05 09:00:00" in seen["summary"] and str(wanted["actor"]) in seen["summary"]
+    (bookmark,) = grid.cases.case.bookmarks.items
+    assert bookmark.tag == "night"
+    assert (bookmark.evidence, bookmark.record_id) == (str(wanted["evidence"]), int(wanted["record_id"]))
+    # the tagged row is highlighted wherever it is now, and only it
+    from app.models.event_table_model import FLAG_TAGGED
+
+    tagged = grid.model.row_flags(np.arange(len(session.frame))) & FLAG_TAGGED
+    tag_col = session.column_values("tag")
+    assert np.flatnonzero(tagged).tolist() == np.flatnonzero(tag_col.notna().to_numpy()).tolist()
+    row = int(np.flatnonzero(session.view == np.flatnonzero(tagged)[0])[0])
+    assert grid.model.data(grid.model.index(row, 1), Qt.ItemDataRole.BackgroundRole) is not None
+    assert tag_col.iloc[np.flatnonzero(tagged)[0]] == "night"
+    assert session.frame.iloc[np.flatnonzero(tagged)[0]]["record_id"] == wanted["record_id"]
+
+
+def test_tag_and_untag_from_the_cell_menu(qtbot, grid, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.cases import dialogs
+
+    _case(qtbot, grid, tmp_path / "case")
+    monkeypatch.setattr(dialogs.TagDialog, "exec", lambda d: (d.tag.setCurrentText("review"), 1)[1])
+    _select_view_rows(grid, [1, 2])
+    index = grid.model.index(1, 0)
+    actions = {a.text(): a for a in grid.table.cell_actions(index)}
+    actions["Tag selected rows…"].trigger()
+    assert len(grid.cases.case.bookmarks) == 2
+    tagged_rows = sorted(int(grid.session.view[r]) for r in (1, 2))
+    assert grid.session.column_values("tag").iloc[tagged_rows].tolist() == ["review", "review"]
+    _select_view_rows(grid, [1])
+    row1 = int(grid.session.view[1])
+    actions = {a.text(): a for a in grid.table.cell_actions(grid.model.index(1, 0))}
+    actions["Remove tag 'review' from this row"].trigger()
+    assert len(grid.cases.case.bookmarks) == 1
+    assert pd.isna(grid.session.column_values("tag").iloc[row1])
+    kinds = [e.get("kind") for e in grid.cases.case.custody.entries()]
+    assert "bookmarks-removed" in kinds
