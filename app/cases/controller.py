@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 from app import settings as app_settings
 from app.cases.dialogs import ADOPT, NewCaseDialog, OpenEvidenceDialog, TagDialog, confirm_outside_evidence
 from app.cases.evidence import CaseEvidence
+from app.cases.format_rules import HighlightRules
 from app.cases.panels import BookmarksPanel, NotesPanel
 from app.cases.review import FindingsReview
 from app.workers import Task
@@ -84,6 +85,7 @@ class CaseController(QObject):
         window.table.cell_action_providers.append(self.cell_actions)  # tag / untag in the cell menu
         self.review = FindingsReview(self)  # expected-access marks on the Findings dock
         self.evidence = CaseEvidence(self)  # adopt / leave out / remove evidence
+        self.highlights = HighlightRules(self)  # the examiner's highlight rules (View menu)
 
     # ------------------------------------------------------------------ menus
     def _action(self, text: str, slot, shortcut: Any = None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
@@ -247,6 +249,8 @@ class CaseController(QObject):
             action.setEnabled(True)
         self.refresh_bookmarks()
         self.review.refresh()
+        if hasattr(self, "highlights"):
+            self.highlights.apply()
 
     def _case_loaded(self, loaded: CaseLoad) -> None:
         self.session.add_result(LoadResult(frame=loaded.frame, files=loaded.files, sources=loaded.sources))

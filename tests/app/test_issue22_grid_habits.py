@@ -296,3 +296,39 @@ def test_tag_and_untag_from_the_cell_menu(qtbot, grid, tmp_path, monkeypatch) ->
     assert pd.isna(grid.session.column_values("tag").iloc[row1])
     kinds = [e.get("kind") for e in grid.cases.case.custody.entries()]
     assert "bookmarks-removed" in kinds
+
+
+# -- highlight rules ----------------------------------------------------------------------------
+def test_highlight_rules_colour_rows_are_kept_in_the_case_and_reload(qtbot, grid, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.cases.format_rules import HighlightRulesDialog
+
+    _case(qtbot, grid, tmp_path / "case")
+    shown: list[HighlightRulesDialog] = []
+    monkeypatch.setattr(HighlightRulesDialog, "exec", lambda d: shown.append(d) or 0)
+    grid.cases.highlights.action.trigger()
+    dialog = shown[0]
+    dialog.query.setText("actor:ann")
+    dialog.colour.setCurrentIndex(1)  # yellow
+    qtbot.keyClick(dialog.query, Qt.Key.Key_Return)  # Enter adds the rule
+    dialog.query.setText('actor:"broken')
+    dialog._add()
+    assert "does not parse" in dialog.message.text()
+    assert dialog.listing.count() == 1 and "3 rows" in dialog.listing.item(0).text()
+    model, session = grid.model, grid.session
+    ann = session.frame["actor"].astype(str).eq("CONTOSO\\ann").to_numpy()
+    assert (model.rule_of(np.arange(len(session.frame))) >= 0).tolist() == ann.tolist()
+    for row in range(model.rowCount()):
+        brush = model.data(model.index(row, 2), Qt.ItemDataRole.BackgroundRole)
+        is_ann = bool(ann[int(session.view[row])])
+        assert (brush is not None and brush.color().name() == "#fff2a8") == is_ann
+    # kept in the case (and logged), back after a reopen
+    case_dir = grid.cases.case.folder
+    assert [(r.query, r.colour) for r in grid.cases.case.format_rules] == [("actor:ann", "#fff2a8")]
+    assert any(e["kind"] == "format-rule-added" for e in grid.cases.case.custody.entries())
+    with qtbot.waitSignal(grid.cases.case_loaded, timeout=60000):
+        grid.cases.open_case(case_dir)
+    assert (model.rule_of(np.arange(len(session.frame))) >= 0).sum() == 3
+    dialog = HighlightRulesDialog(grid.cases.highlights, grid)
+    dialog.listing.setCurrentRow(0)
+    dialog._remove()
+    assert grid.cases.case.format_rules == [] and (model.rule_of(np.arange(len(session.frame))) < 0).all()
