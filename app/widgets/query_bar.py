@@ -141,7 +141,7 @@ class QueryBar(QWidget):
 
         self.edit = QueryEdit(session, self)
         self.edit.setObjectName("QueryEdit")
-        self.edit.setPlaceholderText('Query (Ctrl+F) — e.g.  mailbox:ceo -actor:svc-backup after:2024-03-05 is:nonowner   (Help > Query syntax)')
+        self.edit.setPlaceholderText('Query (Ctrl+L) — e.g.  mailbox:ceo -actor:svc-backup after:2024-03-05 is:nonowner   (Help > Query syntax)')
         self.edit.setMinimumWidth(420)
         self.edit.setClearButtonEnabled(True)
         self.edit.returnPressed.connect(self.apply_typed)

@@ -332,3 +332,56 @@ def test_highlight_rules_colour_rows_are_kept_in_the_case_and_reload(qtbot, grid
     dialog.listing.setCurrentRow(0)
     dialog._remove()
     assert grid.cases.case.format_rules == [] and (model.rule_of(np.arange(len(session.frame))) < 0).all()
+
+
+# -- go to time, find ------------------------------------------------------------------------------
+def test_go_to_time_jumps_to_the_first_row_at_or_after_in_the_display_zone(qtbot, grid, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QInputDialog
+
+    from app.display_tz import DisplayZone
+    from app.widgets.grid_navigation import go_to_time_dialog
+
+    session = grid.session
+    grid.set_zone(DisplayZone.parse("America/New_York"))  # EST: UTC-5 in March before the 10th
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("2024-03-05 04:15", True))
+    grid.action_goto_time.trigger()  # 04:15 EST = 09:15 UTC: the first row at/after is 09:30 UTC
+    row = grid.table.currentIndex().row()
+    assert session.frame["time"].iloc[int(session.view[row])] == pd.Timestamp("2024-03-05T09:30:00Z")
+    assert grid.session.query_text == "" and grid.model.rowCount() == 6  # nothing filtered
+    # an exact hit lands on the first of the tied rows
+    assert go_to_time_dialog(grid, "2024-03-05 04:00") == 0
+    # time descending: the row closest to the time from above
+    session.set_sort([("time", True)])
+    row = go_to_time_dialog(grid, "2024-03-05 04:15")
+    assert session.frame["time"].iloc[int(session.view[row])] == pd.Timestamp("2024-03-05T09:30:00Z")
+    # sorted by another column: the earliest time at or after it, wherever it is
+    session.set_sort([("actor", False)])
+    row = go_to_time_dialog(grid, "2024-03-06 05:30")
+    assert session.frame["time"].iloc[int(session.view[row])] == pd.Timestamp("2024-03-06T11:00:00Z")
+    assert go_to_time_dialog(grid, "2030-01-01") is None
+    assert "No row" in grid.statusBar().currentMessage()
+
+
+def test_find_next_selects_matching_rows_without_filtering(qtbot, grid) -> None:  # type: ignore[no-untyped-def]
+    session = grid.session
+    grid.table.setFocus()
+    grid.action_find_rows.trigger()
+    bar = grid.find_bar
+    assert bar.isVisible() and bar.edit.hasFocus()
+    qtbot.keyClicks(bar.edit, "ann")
+    qtbot.keyClick(bar.edit, Qt.Key.Key_Return)
+    ann = [r for r in range(grid.model.rowCount())
+           if str(session.frame["actor"].iloc[int(session.view[r])]) == "CONTOSO\\ann"]
+    assert len(ann) == 3
+    assert grid.table.currentIndex().row() == ann[0]
+    grid.action_find_next.trigger()  # F3
+    assert grid.table.currentIndex().row() == ann[1]
+    assert "match 2 of 3" in bar.status.text()
+    grid.action_find_previous.trigger()  # Shift+F3
+    assert grid.table.currentIndex().row() == ann[0]
+    grid.action_find_previous.trigger()  # wraps around
+    assert grid.table.currentIndex().row() == ann[2] and "wrapped" in bar.status.text()
+    assert grid.model.rowCount() == 6 and session.query_text == ""  # the grid is not filtered
+    assert set(grid.table.selected_rows()) == {ann[2]}
+    bar.edit.setText('actor:"open')
+    assert bar.find(1) is None and "unterminated" in bar.status.text()

@@ -264,7 +264,8 @@ def test_display_zone_changes_display_not_data(loaded_window) -> None:
 def test_keyboard_shortcuts_in_menus(loaded_window) -> None:
     w = loaded_window
     assert w.action_open.shortcut().toString() == "Ctrl+O"
-    assert w.action_find.shortcut().toString() == "Ctrl+F"
+    assert w.action_find.shortcut().toString() == "Ctrl+L"  # Ctrl+F finds rows (issue 22)
+    assert w.action_find_rows.shortcut().toString() == "Ctrl+F"
     assert w.action_clear_query.shortcut().toString() == "Esc"
     assert w.action_copy.shortcut().toString() == "Ctrl+C"
     assert w.menu_file.actions()[-1] is w.action_quit  # extensions never push Quit up
