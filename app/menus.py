@@ -30,10 +30,12 @@ def action(parent: QWidget, text: str, slot, shortcut: QKeySequence | str | None
     return result
 
 
-def _grid_navigation(window: "MainWindow") -> None:
-    """Copy with headers, Find rows (Ctrl+F, F3, Shift+F3) and Go to time (Ctrl+G)."""
+def _grid_habits(window: "MainWindow") -> None:
+    """The filter row, copy with headers, Find rows (Ctrl+F, F3, Shift+F3), Go to time (Ctrl+G)."""
     from app.widgets import grid_navigation
+    from app.widgets.filter_row import FilterRow
 
+    window.filter_row = FilterRow(window, [window.table.filter_header(), window.table.frozen.view.horizontalHeader()])
     window.find_bar = grid_navigation.install(window)
     window.action_copy_headers = action(window, "Copy cells with &headers", lambda: window.table.copy_selection(headers=True),
                                         "Ctrl+Shift+C", "Copy the selected cells with the column names as the first line")
@@ -88,7 +90,7 @@ def build_menus(window: "MainWindow") -> None:
         window.menu_edit.addSeparator()
         for a in (window.action_find, window.action_clear_query, window.action_undo_query):
             window.menu_edit.addAction(a)
-        _grid_navigation(window)
+        _grid_habits(window)
         window.menu_edit.addSeparator()
         window.menu_edit.addAction(window.action_examiner)
 

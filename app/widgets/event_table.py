@@ -14,6 +14,8 @@ from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeyEvent, QKeySeque
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from app.models.event_table_model import EventTableModel
+from app.widgets.filter_row import FilterHeader
+from app.widgets.frozen_columns import FrozenColumns
 
 
 SMALL_SELECTION_CELLS = 20_000
@@ -30,6 +32,7 @@ class EventTable(QTableView):
         self.setObjectName("EventTable")
         #: extra cell-menu entries: each callable gets the clicked index, returns actions
         self.cell_action_providers: list[Callable[[QModelIndex], list[QAction]]] = []
+        self.setHorizontalHeader(FilterHeader(self))  # the filter row lives under the headers
         self.setModel(model)  # also installs the headers' selection model (see below)
         # sorting is ours, not QTableView's: Shift+click adds a key (see EventTableModel.click_sort)
         self.setSortingEnabled(False)
@@ -59,6 +62,27 @@ class EventTable(QTableView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._cell_menu)
         self.doubleClicked.connect(self._open_detail)
+        #: pinned columns (Time, Actor by default): an overlay that does not scroll right
+        self.frozen = FrozenColumns(self)
+
+    def filter_header(self) -> FilterHeader:
+        header = self.horizontalHeader()
+        assert isinstance(header, FilterHeader)
+        return header
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.frozen.geometry()
+
+    def updateGeometries(self) -> None:  # noqa: N802 - Qt override
+        super().updateGeometries()
+        if hasattr(self, "frozen"):
+            self.frozen.geometry()
+
+    def scrollTo(self, index: QModelIndex, hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible) -> None:  # noqa: N802
+        super().scrollTo(index, hint)
+        if hasattr(self, "frozen"):
+            self.frozen.scroll_clear(index)
 
     def setSelectionModel(self, selection_model: QItemSelectionModel) -> None:  # noqa: N802 - Qt override
         """Keep the headers on a private, empty selection model.
@@ -105,6 +129,8 @@ class EventTable(QTableView):
         header.blockSignals(True)
         header.setSortIndicator(section, Qt.SortOrder.DescendingOrder if spec[0][1] else Qt.SortOrder.AscendingOrder)
         header.blockSignals(False)
+        if hasattr(self, "frozen"):
+            self.frozen.update()
 
     def event_model(self) -> EventTableModel:
         model = self.model()
@@ -118,7 +144,19 @@ class EventTable(QTableView):
 
     # -- context menus --------------------------------------------------------------------
     def _header_menu(self, pos: QPoint) -> None:
-        self.column_menu().exec(self.horizontalHeader().mapToGlobal(pos))
+        header = self.horizontalHeader()
+        menu = self.column_menu()
+        logical = header.logicalIndexAt(pos)
+        if logical >= 0:
+            name = self.event_model().column_name(logical)
+            label = self.event_model().header_label(name)
+            pin = QAction(f"Unpin {label}" if self.frozen.is_pinned(name) else
+                          f"Pin {label} (stays in view when scrolling right)", menu)
+            pin.triggered.connect(lambda: self.frozen.toggle(name))
+            first = menu.actions()[0] if menu.actions() else None
+            menu.insertAction(first, pin)
+            menu.insertSeparator(first)
+        menu.exec(header.mapToGlobal(pos))
 
     def column_menu(self, parent: QWidget | None = None) -> QMenu:
         """A checkable list of every column (the column chooser)."""
@@ -182,8 +220,8 @@ class EventTable(QTableView):
                 actions.extend(extra)
         return actions
 
-    def _cell_menu(self, pos: QPoint) -> None:
-        index = self.indexAt(pos)
+    def _cell_menu(self, pos: QPoint, index: QModelIndex | None = None) -> None:
+        index = self.indexAt(pos) if index is None else index
         if not index.isValid():
             return
         menu = QMenu(self)

@@ -385,3 +385,85 @@ def test_find_next_selects_matching_rows_without_filtering(qtbot, grid) -> None:
     assert set(grid.table.selected_rows()) == {ann[2]}
     bar.edit.setText('actor:"open')
     assert bar.find(1) is None and "unterminated" in bar.status.text()
+
+
+# -- default columns, pinned columns ---------------------------------------------------------------
+def test_from_where_columns_on_screen_and_time_actor_pinned(qtbot, grid) -> None:  # type: ignore[no-untyped-def]
+    table, model = grid.table, grid.model
+    grid.resize(1400, 800)
+    qtbot.wait(10)
+    visible = [model.column_name(c) for c in table.visible_columns()]
+    assert visible[:7] == ["time", "actor", "operation", "mailbox", "client_ip", "client_host", "client_app"]
+    for name in ("client_ip", "client_host", "client_app"):  # on screen without scrolling
+        col = model.column_index(name)
+        assert 0 <= table.columnViewportPosition(col) + table.columnWidth(col) <= table.viewport().width(), name
+    frozen = table.frozen
+    assert frozen.pinned == ["time", "actor"] and frozen.view.isVisible()
+    shown = [model.column_name(i) for i in range(model.columnCount())
+             if not frozen.view.horizontalHeader().isSectionHidden(i)]
+    assert shown == ["time", "actor"]
+    table.horizontalScrollBar().setValue(table.horizontalScrollBar().maximum())
+    qtbot.wait(10)
+    assert table.columnViewportPosition(model.column_index("actor")) < 0  # scrolled away in the grid…
+    assert frozen.view.isVisible() and frozen.view.x() <= table.frameWidth()  # …but pinned in view
+    assert frozen.view.selectionModel() is table.selectionModel()
+    assert frozen.view.verticalScrollBar().value() == table.verticalScrollBar().value()
+    # unpin Actor from the header menu, pin Client IP; the choice is kept with the layout
+    frozen.toggle("actor")
+    frozen.toggle("client_ip")
+    assert frozen.pinned == ["time", "client_ip"]
+    assert grid.column_layout()["client_ip"]["pinned"] and not grid.column_layout()["actor"]["pinned"]
+    grid.save_settings()
+    from app.main_window import MainWindow
+
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert again.table.frozen.pinned == ["time", "client_ip"]
+    again.reset_layout()
+    assert again.table.frozen.pinned == ["time", "actor"]
+
+
+# -- the filter row ---------------------------------------------------------------------------------
+def test_filter_row_writes_and_reads_the_query(qtbot, grid) -> None:  # type: ignore[no-untyped-def]
+    model, session, bar = grid.model, grid.session, grid.query_bar
+    header = grid.table.filter_header()
+    actor = model.column_index("actor")
+    cell = grid.table.frozen.view.horizontalHeader().edit(actor)  # Actor is pinned: its cell is on top
+    cell.setFocus()
+    qtbot.keyClicks(cell, "ann")
+    qtbot.keyClick(cell, Qt.Key.Key_Return)
+    assert bar.edit.text() == "actor:ann" and model.rowCount() == 3
+    grid.table.setFocus()
+    # typing in the query bar is read back into the cells
+    grid.set_query("is:delegate OR x")
+    assert cell.text() == "" and header.edit(actor).text() == ""
+    grid.set_query("jsmith OR pat actor:-svc")
+    grid.set_query("user:pat is:nonowner")
+    assert cell.text() == "pat" and header.edit(actor).text() == "pat"
+    # a pick list: distinct values with counts, ticking one writes an exact term
+    op = model.column_index("operation")
+    assert header.pick_button(op) is not None
+    picker = grid.filter_row.pick_list(op)
+    labels = {i.data(Qt.ItemDataRole.UserRole): i.text() for i in picker.items()}
+    assert labels["MessageOpen"] == "MessageOpen   (3)"
+    for item in picker.items():
+        item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) == "MessageOpen"
+                           else Qt.CheckState.Unchecked)
+    picker.apply()
+    assert bar.edit.text() == "user:pat is:nonowner operation:=MessageOpen"
+    assert model.rowCount() == 2
+    assert header.pick_button(op).isChecked() and "MessageOpen" in header.edit(op).placeholderText()
+    # the evidence pick list shows file names and writes ids
+    ev = model.column_index("evidence")
+    picker = grid.filter_row.pick_list(ev)
+    names = sorted(i.text().split("   ")[0] for i in picker.items())
+    assert names == ["a.guitest", "b.guitest"]
+    # the text cell over another column replaces only its own term; Ctrl+Z undoes a filter change
+    grid.filter_row.apply("actor", "")
+    assert bar.edit.text() == "is:nonowner operation:=MessageOpen"
+    grid.action_undo_query.trigger()
+    assert bar.edit.text() == "user:pat is:nonowner operation:=MessageOpen"
+    picker = grid.filter_row.pick_list(op)
+    picker.clear()
+    assert bar.edit.text() == "user:pat is:nonowner"
+    assert not header.pick_button(op).isChecked()
