@@ -107,6 +107,7 @@ class Session(QObject):
         # per-column sort orders (8 bytes per row each): the few most recent are kept
         self._sort_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._order_cache: OrderedDict[tuple[SortKey, ...], np.ndarray] = OrderedDict()
+        self._key_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._completion: tuple[pd.DataFrame, pd.DataFrame] | None = None
         self._query_seq = 0
         self._tasks: list[Task] = []
@@ -243,6 +244,7 @@ class Session(QObject):
         self._mask_cache.clear()
         self._sort_cache.clear()
         self._order_cache.clear()
+        self._key_cache.clear()
         self._query_mask = None
         if self.query_text:
             self._query_mask = self._compile_mask(self.query_text)
@@ -500,6 +502,7 @@ class Session(QObject):
 
     def _forget_sort(self, name: str) -> None:
         self._sort_cache.pop(name, None)
+        self._key_cache.pop(name, None)
         for spec in [k for k in self._order_cache if any(c == name for c, _ in k)]:
             del self._order_cache[spec]
 
@@ -510,11 +513,12 @@ class Session(QObject):
             return None
         cached = self._order_cache.get(spec)
         if cached is None:
-            if len(spec) == 1 and not spec[0][1]:  # one ascending key: the fast packed sort
-                ordered, missing = self._sorted_positions(spec[0][0])
-                cached = np.concatenate([ordered, missing])
-            else:
-                cached = lexsort_order([(*self._column_key(name), desc) for name, desc in spec])
+            # the time order (the fast packed sort, cached) is the base: every other key is
+            # one stable sort on top of it, so equal values keep time, then load order
+            ordered, missing = self._sorted_positions("time")
+            base = np.concatenate([ordered, missing])
+            keys = list(spec[:-1]) if spec[-1] == ("time", False) else list(spec)  # the base is that key
+            cached = lexsort_order([(*self._column_key(name), desc) for name, desc in keys], base) if keys else base
             self._order_cache[spec] = cached
             while len(self._order_cache) > SORT_CACHE_SIZE:
                 self._order_cache.popitem(last=False)
@@ -534,9 +538,17 @@ class Session(QObject):
         return cached
 
     def _column_key(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        """(key, missing) of a column for ``lexsort_order``: computed per sort, not kept
-        (16 bytes a row); the final orders are what the cache keeps."""
-        return column_key(self.column_values(column))
+        """(key, missing) of a column for ``lexsort_order``; the two most recent are kept
+        (9 bytes a row each), since ranking millions of strings takes seconds."""
+        cached = self._key_cache.get(column)
+        if cached is None:
+            cached = column_key(self.column_values(column))
+            self._key_cache[column] = cached
+            while len(self._key_cache) > 2:
+                self._key_cache.popitem(last=False)
+        else:
+            self._key_cache.move_to_end(column)
+        return cached
 
 
 def _utc(value: pd.Timestamp | None) -> pd.Timestamp | None:

@@ -87,6 +87,14 @@ def format_values(values: pd.Series, tz: Any) -> list[str]:
     return text.astype(object).where(text.notna(), "").tolist()
 
 
+def _equals(values: pd.Series, label: str) -> np.ndarray:
+    """``values == label`` per row as bools (on a category's codes: no strings per row)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        where = np.flatnonzero(values.cat.categories.astype(str) == label)
+        return np.isin(values.cat.codes.to_numpy(), where) if len(where) else np.zeros(len(values), dtype=bool)
+    return values.eq(label).fillna(False).to_numpy(dtype=bool)
+
+
 class EventTableModel(QAbstractTableModel):
     """Display-only model; the frame is never copied or modified."""
 
@@ -255,10 +263,9 @@ class EventTableModel(QAbstractTableModel):
         key = (id(frame), len(frame), id(tags), self.session.zone.storage(), tuple(self._rules))
         if self._styled == key:
             return
-        outcome = frame["outcome"].to_numpy(dtype=object, na_value="")
-        logon = frame["logon_type"].to_numpy(dtype=object, na_value="")
-        admin = frame["admin_rights"].fillna(False).to_numpy(dtype=bool)
-        flags = np.where(outcome == "Failure", FLAG_FAILURE, 0) | np.where((logon == "Admin") | admin, FLAG_ADMIN, 0)
+        failure = _equals(frame["outcome"], "Failure")
+        admin = _equals(frame["logon_type"], "Admin") | frame["admin_rights"].fillna(False).to_numpy(dtype=bool)
+        flags = np.where(failure, FLAG_FAILURE, 0) | np.where(admin, FLAG_ADMIN, 0)
         if tags is not None:
             flags = flags | np.where(tags.notna().to_numpy(dtype=bool), FLAG_TAGGED, 0)
         self._flags_all = np.asarray(flags, dtype=np.uint8)

@@ -109,15 +109,40 @@ def column_key(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return (np.where(missing, 0, rank[np.maximum(codes, 0)]) if len(rank) else np.zeros(len(codes), np.int64)), missing
 
 
-def lexsort_order(keys: list[tuple[np.ndarray, np.ndarray, bool]]) -> np.ndarray:
-    """Row positions ordered by ``keys`` (primary first; each ``(key, missing, descending)``):
-    one ``np.lexsort`` (stable, so full ties keep load order); rows without a value go last
-    in each key, whichever its direction."""
-    arrays: list[np.ndarray] = []
+def lexsort_order(keys: list[tuple[np.ndarray, np.ndarray, bool]], base: np.ndarray | None = None) -> np.ndarray:
+    """Row positions ordered by ``keys`` (primary first; each ``(key, missing, descending)``);
+    rows without a value go last in each key, whichever its direction. ``base`` is an order
+    to start from (the cached time order): equal keys keep it, so time stays the last key.
+
+    One stable argsort per key, least significant first (what ``np.lexsort`` does), on a
+    compact key: text and categories are ranks, so a column with under 65,536 distinct
+    values sorts as ``uint16``, which numpy radix-sorts in linear time.
+    """
+    order = np.arange(len(keys[0][0]), dtype=np.int64) if base is None else base
+    n = len(order)
     for key, missing, descending in reversed(keys):
-        arrays.append(-key if descending else key)
-        arrays.append(missing)  # more significant than the value: missing last either way
-    return np.lexsort(arrays).astype(np.int64)
+        compact = _compact(key, missing, descending)[order]
+        if compact.dtype == np.int64 and n < 2**31 and len(compact) and 0 <= compact.min() and compact.max() < 2**31:
+            # many distinct ranks (subjects): (rank, position) packed in one int64 and
+            # SIMD-sorted, stable by construction and several times faster than argsort
+            packed = np.sort((compact << 32) | np.arange(n, dtype=np.int64))
+            order = order[packed & 0xFFFFFFFF]
+        else:
+            order = order[np.argsort(compact, kind="stable")]
+    return order
+
+
+def _compact(key: np.ndarray, missing: np.ndarray, descending: bool) -> np.ndarray:
+    """One array whose ascending order is the wanted order, missing values last."""
+    if key.dtype.kind in "iu" and len(key):
+        low, high = (int(key.min()), int(key.max()))
+        if 0 <= low and high < 2**16 - 1:  # ranks: small unsigned ints
+            value = (high - key) if descending else key
+            return np.where(missing, high + 1, value).astype(np.uint16 if high + 1 < 2**16 else np.int64)
+        value = -key if descending else key
+        return np.where(missing, np.iinfo(np.int64).max, value)
+    value = -key.astype(np.float64) if descending else key.astype(np.float64)
+    return np.where(missing, np.inf, value)
 
 
 def with_time_last(spec: list[SortKey], columns: list[str]) -> list[SortKey]:
