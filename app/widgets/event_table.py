@@ -144,7 +144,10 @@ class EventTable(QTableView):
 
     # -- context menus --------------------------------------------------------------------
     def _header_menu(self, pos: QPoint) -> None:
-        header = self.horizontalHeader()
+        self.header_menu(self.horizontalHeader(), pos)
+
+    def header_menu(self, header: QHeaderView, pos: QPoint) -> None:
+        """The header's menu (the grid's or the pinned columns'): Pin/Unpin, the columns."""
         menu = self.column_menu()
         logical = header.logicalIndexAt(pos)
         if logical >= 0:

@@ -53,8 +53,7 @@ class FrozenView(QTableView):
         header.setSortIndicatorShown(True)
         header.sectionClicked.connect(table._header_clicked)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        header.customContextMenuRequested.connect(
-            lambda pos: table.column_menu().exec(header.mapToGlobal(pos)))
+        header.customContextMenuRequested.connect(lambda pos: table.header_menu(header, pos))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._cell_menu)
         self.doubleClicked.connect(table._open_detail)
