@@ -12,6 +12,7 @@ change: ``data()`` only indexes two arrays.
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from typing import Any
 
@@ -260,8 +261,10 @@ class EventTableModel(QAbstractTableModel):
     def _ensure_styles(self) -> None:
         frame = self.session.frame
         tags = self.session.column_values("tag") if "tag" in self._columns else None
-        key = (id(frame), len(frame), id(tags), self.session.zone.storage(), tuple(self._rules))
-        if self._styled == key:
+        # weak references, not ids: a new frame may reuse a freed one's address
+        key = (weakref.ref(frame), len(frame), weakref.ref(tags) if tags is not None else None,
+               self.session.zone.storage(), tuple(self._rules))
+        if self._styled is not None and self._same(self._styled, key):
             return
         failure = _equals(frame["outcome"], "Failure")
         admin = _equals(frame["logon_type"], "Admin") | frame["admin_rights"].fillna(False).to_numpy(dtype=bool)
@@ -272,6 +275,14 @@ class EventTableModel(QAbstractTableModel):
         self._rule_all, self.rule_problems = self._rule_codes(frame)
         self._rule_brushes = [QBrush(QColor(colour)) for _, colour in self._rules]
         self._styled = key
+
+    @staticmethod
+    def _same(old: tuple[object, ...], new: tuple[object, ...]) -> bool:
+        def alive(ref: object) -> object:
+            return ref() if isinstance(ref, weakref.ref) else ref
+
+        return all((alive(a) is alive(b)) if isinstance(a, weakref.ref) or isinstance(b, weakref.ref) else a == b
+                   for a, b in zip(old, new))
 
     def _rule_codes(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str]]]:
         """Per frame row, the index of the first rule matching it (one mask per rule)."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from PySide6.QtCore import QObject, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -39,11 +39,32 @@ PICK_LIST_MAX = 400
 EMPTY_LABEL = "(empty)"
 
 
+class EscapeLineEdit(QLineEdit):
+    """A line edit that keeps Esc for itself (``escaped``): the window's Esc clears the whole
+    query, which must not happen from a filter cell or the find line."""
+
+    escaped = Signal()
+
+    def event(self, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_Escape):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.escaped.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class FilterHeader(QHeaderView):
     """A horizontal header with one filter cell under each section."""
 
     text_committed = Signal(int, str)  # logical section, the cell's text
     pick_requested = Signal(int, QPoint)  # logical section, where to open the pick list
+    cancelled = Signal(int)  # Esc in a cell: show the query's term again
 
     def __init__(self, view: QTableView) -> None:
         super().__init__(Qt.Orientation.Horizontal, view)
@@ -63,7 +84,7 @@ class FilterHeader(QHeaderView):
             widget.deleteLater()
         self._edits, self._buttons, self._timers = [], [], []
         for logical in range(count):
-            edit = QLineEdit(self)
+            edit = EscapeLineEdit(self)
             edit.setObjectName(f"filter_{logical}")
             edit.setPlaceholderText("filter…")
             edit.setToolTip(tips[logical] if logical < len(tips) else "")
@@ -74,6 +95,7 @@ class FilterHeader(QHeaderView):
             timer.timeout.connect(lambda i=logical: self._commit(i))
             edit.textEdited.connect(lambda _t, t=timer: t.start())
             edit.returnPressed.connect(lambda i=logical: self._commit(i))
+            edit.escaped.connect(lambda i=logical, t=timer: (t.stop(), self.cancelled.emit(i)))
             self._edits.append(edit)
             self._timers.append(timer)
             button = None
@@ -161,6 +183,7 @@ class FilterRow(QObject):
         for header in headers:
             header.text_committed.connect(self._text_committed)
             header.pick_requested.connect(self._pick)
+            header.cancelled.connect(self._cancelled)
         self.model.modelReset.connect(self.rebuild)
         self.session.query_state_changed.connect(self.sync)
         self._cells_for: tuple[tuple[str, ...], frozenset[int]] | None = None
@@ -210,6 +233,11 @@ class FilterRow(QObject):
         updated = replace_filter(query, name, term, self.model.columns)
         if updated != query:
             self.window.set_query(updated)
+
+    def _cancelled(self, _logical: int) -> None:
+        """Esc in a cell: drop the typing, show the query's terms, back to the grid."""
+        self.window.table.setFocus()
+        self.sync()
 
     def _text_committed(self, logical: int, text: str) -> None:
         name = self.model.columns[logical]

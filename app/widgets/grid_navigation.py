@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QToolBar, QToolButton
+from PySide6.QtWidgets import QInputDialog, QLabel, QToolBar, QToolButton
+
+from app.widgets.filter_row import EscapeLineEdit
 
 from forensics.errors import QueryError
 
@@ -73,6 +75,7 @@ class FindBar(QToolBar):
         self.toggleViewAction().setEnabled(False)
         self.addWidget(QLabel(" Find rows: ", self))
         self.edit = FindEdit(self)
+        self.edit.escaped.connect(self.close_bar)
         self.edit.setObjectName("FindEdit")
         self.edit.setPlaceholderText("a word or a query, e.g. 203.0.113.77  or  actor:pat — Enter: next, "
                                      "Shift+Enter: previous (the grid is not filtered)")
@@ -93,11 +96,15 @@ class FindBar(QToolBar):
         close = QToolButton(self)
         close.setText("✕")
         close.setToolTip("Close the find bar (Esc)")
-        close.clicked.connect(self.hide)
+        close.clicked.connect(self.close_bar)
         self.addWidget(close)
         self._mask: tuple[str, str, int, np.ndarray] | None = None  # (text, zone, frame id, mask)
         self.session.loaded.connect(self._forget)
         self.session.columns_changed.connect(self._forget)
+
+    def close_bar(self) -> None:
+        self.hide()
+        self.window_.table.setFocus()
 
     def open(self) -> None:
         self.show()
@@ -152,17 +159,14 @@ class FindBar(QToolBar):
         return row
 
 
-class FindEdit(QLineEdit):
+class FindEdit(EscapeLineEdit):
+    """Enter: next match; Shift+Enter: previous; Esc closes the bar (never the query)."""
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         bar = self.parent()
-        if isinstance(bar, FindBar):
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                bar.find(-1 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1)
-                return
-            if event.key() == Qt.Key.Key_Escape:
-                bar.hide()
-                bar.window_.table.setFocus()
-                return
+        if isinstance(bar, FindBar) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            bar.find(-1 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1)
+            return
         super().keyPressEvent(event)
 
 

@@ -467,3 +467,16 @@ def test_filter_row_writes_and_reads_the_query(qtbot, grid) -> None:  # type: ig
     picker.clear()
     assert bar.edit.text() == "user:pat is:nonowner"
     assert not header.pick_button(op).isChecked()
+
+
+def test_esc_in_the_find_line_or_a_filter_cell_never_clears_the_query(qtbot, grid) -> None:  # type: ignore[no-untyped-def]
+    grid.set_query("actor:pat")
+    grid.activateWindow()
+    grid.action_find_rows.trigger()
+    qtbot.keyClick(grid.find_bar.edit, Qt.Key.Key_Escape)
+    assert not grid.find_bar.isVisible() and grid.query_bar.edit.text() == "actor:pat"
+    cell = grid.table.filter_header().edit(grid.model.column_index("mailbox"))
+    cell.setFocus()
+    qtbot.keyClicks(cell, "cfo")
+    qtbot.keyClick(cell, Qt.Key.Key_Escape)  # drops the typing, keeps the query
+    assert grid.query_bar.edit.text() == "actor:pat" and cell.text() == ""
