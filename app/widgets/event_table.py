@@ -77,7 +77,7 @@ class EventTable(QTableView):
     def updateGeometries(self) -> None:  # noqa: N802 - Qt override
         super().updateGeometries()
         if hasattr(self, "frozen"):
-            self.frozen.geometry()
+            self.frozen.refresh()
 
     def scrollTo(self, index: QModelIndex, hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible) -> None:  # noqa: N802
         super().scrollTo(index, hint)

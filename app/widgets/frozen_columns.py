@@ -81,6 +81,7 @@ class FrozenColumns:
         header.sectionResized.connect(self._resized)
         header.sectionMoved.connect(self._moved)
         self._moving = False
+        self._last_shown: tuple[str, ...] = ()
         table.verticalScrollBar().valueChanged.connect(self.view.verticalScrollBar().setValue)
         self.view.verticalScrollBar().valueChanged.connect(table.verticalScrollBar().setValue)
         table.model().modelReset.connect(self.update)
@@ -130,7 +131,8 @@ class FrozenColumns:
         model = self.table.event_model()
         main = self.table.horizontalHeader()
         frozen = self.view.horizontalHeader()
-        shown = [n for n in self.pinned if n in model.columns and not main.isSectionHidden(model.column_index(n))]
+        shown = list(self._shown())
+        self._last_shown = tuple(shown)
         if not shown:
             self.view.hide()
             return
@@ -148,7 +150,20 @@ class FrozenColumns:
         self.view.show()
         self.geometry()
 
-    def _resized(self, logical: int, _old: int, new: int) -> None:
+    def _shown(self) -> tuple[str, ...]:
+        model = self.table.event_model()
+        main = self.table.horizontalHeader()
+        return tuple(n for n in self.pinned if n in model.columns and not main.isSectionHidden(model.column_index(n)))
+
+    def refresh(self) -> None:
+        """From the grid's ``updateGeometries``: a pinned column hidden or shown (View >
+        Columns) changes the overlay; anything else only its geometry."""
+        if self._shown() != self._last_shown:
+            self.update()
+        else:
+            self.geometry()
+
+    def _resized(self, logical: int, old: int, new: int) -> None:
         if self.view.isVisible() and not self.view.horizontalHeader().isSectionHidden(logical):
             self.view.horizontalHeader().resizeSection(logical, new)
             self.geometry()

@@ -480,3 +480,17 @@ def test_esc_in_the_find_line_or_a_filter_cell_never_clears_the_query(qtbot, gri
     qtbot.keyClicks(cell, "cfo")
     qtbot.keyClick(cell, Qt.Key.Key_Escape)  # drops the typing, keeps the query
     assert grid.query_bar.edit.text() == "actor:pat" and cell.text() == ""
+
+
+def test_hiding_a_pinned_column_narrows_the_pinned_area(qtbot, grid) -> None:  # type: ignore[no-untyped-def]
+    table, model = grid.table, grid.model
+    frozen = table.frozen
+    both = frozen.view.width()
+    table.setColumnHidden(model.column_index("actor"), True)  # View > Columns
+    qtbot.waitUntil(lambda: frozen.view.horizontalHeader().isSectionHidden(model.column_index("actor")), timeout=2000)
+    assert frozen.view.width() < both
+    table.setColumnHidden(model.column_index("time"), True)
+    qtbot.waitUntil(lambda: not frozen.view.isVisible(), timeout=2000)  # nothing pinned shown: no overlay
+    table.setColumnHidden(model.column_index("time"), False)
+    table.setColumnHidden(model.column_index("actor"), False)
+    qtbot.waitUntil(lambda: frozen.view.isVisible() and frozen.view.width() == both, timeout=2000)
