@@ -96,6 +96,28 @@ def _equals(values: pd.Series, label: str) -> np.ndarray:
     return values.eq(label).fillna(False).to_numpy(dtype=bool)
 
 
+def _reads_review_columns(query: str) -> bool:
+    """Whether a rule's rows can change when tags or expected-access marks change (the
+    ``tag`` and ``expected`` columns, or free words, which search every text column)."""
+    from forensics.query.nodes import And, Free, Not, Or, Presence, Shorthand, Term
+    from forensics.query.parser import parse
+
+    stack = [parse(query)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (And, Or)):
+            stack.extend(node.children)
+        elif isinstance(node, Not):
+            stack.append(node.child)
+        elif isinstance(node, Free):
+            return True
+        elif isinstance(node, (Term, Presence)) and node.field.lower() in ("tag", "expected"):
+            return True
+        elif isinstance(node, Shorthand) and node.name == "expected":
+            return True
+    return False
+
+
 class EventTableModel(QAbstractTableModel):
     """Display-only model; the frame is never copied or modified."""
 
@@ -117,6 +139,9 @@ class EventTableModel(QAbstractTableModel):
         self._rule_all = np.zeros(0, dtype=np.int16)  # per frame row: index of its rule, -1 none
         self._rule_brushes: list[QBrush] = []
         self._evidence_names = {eid: src.path.name for eid, src in session.sources.items()}
+        #: rule masks that cannot change while the rows stay (see ``_rule_codes``)
+        self._rule_masks: dict[tuple[str, str], np.ndarray] = {}
+        session.loaded.connect(self._rule_masks.clear)
         session.view_changed.connect(self._reset)
         session.loaded.connect(self._reset)
         session.columns_changed.connect(self._reset)
@@ -293,13 +318,18 @@ class EventTableModel(QAbstractTableModel):
         problems: list[tuple[str, str]] = []
         if not self._rules or not len(frame):
             return codes, problems
+        zone = self.session.zone.storage()
         for i in range(len(self._rules) - 1, -1, -1):  # the first rule wins: paint it last
             query = self._rules[i][0]
-            try:
-                mask = compile_query(query, tz=self._tz).mask(frame)
-            except QueryError as exc:
-                problems.append((query, str(exc)))
-                continue
+            mask = self._rule_masks.get((query, zone))
+            if mask is None or len(mask) != len(frame):
+                try:
+                    mask = np.asarray(compile_query(query, tz=self._tz).mask(frame), dtype=bool)
+                except QueryError as exc:
+                    problems.append((query, str(exc)))
+                    continue
+                if not _reads_review_columns(query):  # tags and marks change with the rows kept
+                    self._rule_masks[(query, zone)] = mask
             codes[mask] = i
         return codes, problems[::-1]
 

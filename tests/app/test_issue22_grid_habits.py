@@ -494,3 +494,21 @@ def test_hiding_a_pinned_column_narrows_the_pinned_area(qtbot, grid) -> None:  #
     table.setColumnHidden(model.column_index("time"), False)
     table.setColumnHidden(model.column_index("actor"), False)
     qtbot.waitUntil(lambda: frozen.view.isVisible() and frozen.view.width() == both, timeout=2000)
+
+
+def test_rules_on_tags_follow_tagging_and_field_rules_are_not_recomputed(qtbot, grid, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import forensics.query as query_module
+
+    _case(qtbot, grid, tmp_path / "case")
+    model, session = grid.model, grid.session
+    assert grid.cases.highlights.add("tag:night", "#ffd6d6") == ""
+    assert grid.cases.highlights.add("actor:ann", "#fff2a8") == ""
+    everything = np.arange(len(session.frame))
+    assert (model.rule_of(everything) == 0).sum() == 0
+    compiled: list[str] = []
+    real = query_module.compile_query
+    monkeypatch.setattr(query_module, "compile_query", lambda text, **k: compiled.append(text) or real(text, **k))
+    target = int(session.view[0])
+    grid.cases.tag_rows([target], "night")  # a new frame (the tag column): rules re-applied
+    assert model.rule_of(everything).tolist()[target] == 0
+    assert compiled == ["tag:night"]  # actor:ann's rows cannot change with tags: kept
