@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLabel,
     QHeaderView,
     QLineEdit,
     QListWidget,
@@ -309,8 +310,13 @@ class PickList(QWidget):
             button.setObjectName(f"pick_{text.split()[0].lower()}")
             button.clicked.connect(slot)
             buttons.addWidget(button)
+        note = QLabel(f"{row.model.header_label(name)}: values in all loaded rows (rows each). "
+                      "Apply writes them into the query bar.", self)
+        note.setWordWrap(True)
+        note.setTextFormat(Qt.TextFormat.PlainText)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(note)
         layout.addWidget(self.search)
         layout.addWidget(self.listing)
         layout.addLayout(buttons)
