@@ -3,14 +3,16 @@
 The ``Session`` owns the merged ``LoadResult`` (frame, per-file reports, sources), the
 current query and quick filters, the sort, the display time zone and any extra display
 columns other features add (e.g. a bookmark ``tag``). The *view* is an int64 array of
-positions into the full frame: filtering is one boolean mask, sorting one cached argsort
-per column, so no per-row Python runs however many rows there are.
+positions into the full frame: filtering is one boolean mask; sorting is time order by
+default (one cached packed sort) and every sort key one stable sort on top of it, so time is
+always the last key; no per-row Python runs however many rows there are.
 
 Extension API (used by the heatmap, cases and bookmarks features):
 - ``frame``, ``view``, ``files``, ``sources``, ``custody_log()``, ``case_dir``
 - signals ``loaded``, ``view_changed``, ``columns_changed``, ``zone_changed``,
   ``query_state_changed``, ``custody_changed``
-- ``set_query``, ``set_extra_column``, ``frame_rows``, ``set_case_dir``, ``open_paths``
+- ``set_query``, ``set_sort`` (keys, primary first), ``set_extra_column``, ``frame_rows``,
+  ``set_case_dir``, ``open_paths``
 """
 
 from __future__ import annotations
