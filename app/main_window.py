@@ -53,9 +53,16 @@ log = logging.getLogger(__name__)
 
 #: provenance columns hidden until the user asks for them (View > Columns)
 DEFAULT_HIDDEN = {"mapping", "logon_rule", "time_basis", "actor_ids", "mailbox_ids", "raw_ref", "provider"}
-DEFAULT_WIDTHS = {"time": 170, "operation": 120, "mailbox": 170, "actor": 170, "logon_type": 90,
-                  "admin_rights": 105, "folder": 150, "item": 220, "client_ip": 110, "outcome": 80,
-                  "event_id": 70, "record_id": 80, "evidence": 130, "details": 260}
+DEFAULT_WIDTHS = {"time": 170, "operation": 115, "mailbox": 165, "actor": 150, "logon_type": 90,
+                  "admin_rights": 105, "folder": 150, "item": 220, "client_ip": 115, "client_host": 110,
+                  "client_app": 130, "outcome": 80, "event_id": 70, "record_id": 80, "evidence": 150,
+                  "details": 260, "tag": 90}
+#: who, what, whose, then from where (client IP, host, app) on screen; provenance after
+DEFAULT_ORDER = ("time", "actor", "operation", "mailbox", "client_ip", "client_host", "client_app", "logon_type",
+                 "outcome", "tag", "expected", "folder", "item", "admin_rights", "server", "event_id", "record_id",
+                 "evidence", "source_format", "details")
+#: columns that stay in view when the grid scrolls right (header menu: Pin / Unpin)
+DEFAULT_PINNED = ("time", "actor")
 SETTINGS_GEOMETRY = "window/geometry"
 SETTINGS_STATE = "window/state"
 SETTINGS_COLUMNS = "grid/columns"
@@ -341,6 +348,9 @@ class MainWindow(QMainWindow):
         self.query_bar.edit.selectAll()
 
     def clear_query(self) -> None:
+        """Esc: close the completion list if it is open, else clear the query (Ctrl+Z undoes)."""
+        if self.query_bar.edit.close_completions():
+            return
         self.query_bar.clear()
 
     def show_detail(self, frame_row: int) -> None:
@@ -418,6 +428,7 @@ class MainWindow(QMainWindow):
                 "visual": header.visualIndex(logical),
                 "width": header.sectionSize(logical) if not header.isSectionHidden(logical) else out.get(name, {}).get("width", 120),
                 "hidden": header.isSectionHidden(logical),
+                "pinned": self.table.frozen.is_pinned(name),
             }
         return out
 
@@ -430,11 +441,22 @@ class MainWindow(QMainWindow):
             width = int(spec["width"]) if spec else DEFAULT_WIDTHS.get(name, 130)
             header.resizeSection(logical, max(30, width))
             header.setSectionHidden(logical, hidden)
-        ordered = sorted(range(len(columns)), key=lambda i: (layout.get(columns[i], {}).get("visual", i), i))
+        def rank(i: int) -> tuple[int, int]:  # saved place, else the default order
+            spec = layout.get(columns[i])
+            if spec is not None and "visual" in spec:
+                return int(spec["visual"]), i
+            return (DEFAULT_ORDER.index(columns[i]) if columns[i] in DEFAULT_ORDER else len(DEFAULT_ORDER) + i), i
+
+        ordered = sorted(range(len(columns)), key=rank)
         for target, logical in enumerate(ordered):
             current = header.visualIndex(logical)
             if current != target:
                 header.moveSection(current, target)
+        if layout and any("pinned" in spec for spec in layout.values() if isinstance(spec, dict)):
+            pinned = [columns[i] for i in ordered if (layout.get(columns[i]) or {}).get("pinned")]
+        else:
+            pinned = [n for n in DEFAULT_PINNED if n in columns]
+        self.table.frozen.set_pinned(pinned)
         self._column_layout = dict(layout)
 
     def _restore_settings(self) -> None:

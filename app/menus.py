@@ -30,6 +30,30 @@ def action(parent: QWidget, text: str, slot, shortcut: QKeySequence | str | None
     return result
 
 
+def _grid_habits(window: "MainWindow") -> None:
+    """The filter row, copy with headers, Find rows (Ctrl+F, F3, Shift+F3), Go to time (Ctrl+G)."""
+    from app.widgets import grid_navigation
+    from app.widgets.filter_row import FilterRow
+
+    window.filter_row = FilterRow(window, [window.table.filter_header(), window.table.frozen.view.horizontalHeader()])
+    window.find_bar = grid_navigation.install(window)
+    window.action_copy_headers = action(window, "Copy cells with &headers", lambda: window.table.copy_selection(headers=True),
+                                        "Ctrl+Shift+C", "Copy the selected cells with the column names as the first line")
+    window.action_find_rows = action(window, "&Find rows…", window.find_bar.open, QKeySequence.StandardKey.Find,
+                                     "Find the next row matching a word or query, without filtering the grid")
+    window.action_find_next = action(window, "Find &next", lambda: window.find_bar.find(1), QKeySequence.StandardKey.FindNext)
+    window.action_find_previous = action(window, "Find pre&vious", lambda: window.find_bar.find(-1),
+                                         QKeySequence.StandardKey.FindPrevious)
+    window.action_goto_time = action(window, "&Go to time…", lambda: grid_navigation.go_to_time_dialog(window), "Ctrl+G",
+                                     "Jump to the first row at or after a date and time (display zone)")
+    window.action_copy_headers.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    window.table.addAction(window.action_copy_headers)
+    window.menu_edit.insertAction(window.action_detail, window.action_copy_headers)
+    window.menu_edit.addSeparator()
+    for a in (window.action_find_rows, window.action_find_next, window.action_find_previous, window.action_goto_time):
+        window.menu_edit.addAction(a)
+
+
 def build_menus(window: "MainWindow") -> None:
         bar = window.menuBar()
         window.menu_file = bar.addMenu("&File")
@@ -51,17 +75,22 @@ def build_menus(window: "MainWindow") -> None:
         window.action_copy = action(window, "&Copy cells", window.table.copy_selection, QKeySequence.StandardKey.Copy)
         window.action_copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         window.table.addAction(window.action_copy)
-        window.action_detail = action(window, "Show row &detail", window._detail_current, Qt.Key.Key_Return)
-        window.action_detail.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        window.table.addAction(window.action_detail)
-        window.action_find = action(window, "&Find (query bar)", window.focus_query, QKeySequence.StandardKey.Find)
-        window.action_clear_query = action(window, "C&lear query", window.clear_query, Qt.Key.Key_Escape)
+        # Enter is handled by the grid itself (EventTable.keyPressEvent): as a shortcut, this
+        # menu action took Enter from every dialog (the tag dialog could not be completed)
+        window.action_detail = action(window, "Show row &detail\tEnter", window._detail_current)
+        window.action_find = action(window, "&Query bar", window.focus_query, "Ctrl+L",
+                                    "Type a query: the grid shows only the rows it matches")
+        window.action_clear_query = action(window, "C&lear query", window.clear_query, Qt.Key.Key_Escape,
+                                           "Clear the query (Ctrl+Z brings it back)")
+        window.action_undo_query = action(window, "&Undo query change", window.query_bar.undo, QKeySequence.StandardKey.Undo,
+                                          "Bring back the query as it was before the last change")
         window.action_examiner = action(window, "&Examiner name…", window.change_examiner)
         for a in (window.action_copy, window.action_detail):
             window.menu_edit.addAction(a)
         window.menu_edit.addSeparator()
-        for a in (window.action_find, window.action_clear_query):
+        for a in (window.action_find, window.action_clear_query, window.action_undo_query):
             window.menu_edit.addAction(a)
+        _grid_habits(window)
         window.menu_edit.addSeparator()
         window.menu_edit.addAction(window.action_examiner)
 

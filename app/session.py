@@ -3,14 +3,16 @@
 The ``Session`` owns the merged ``LoadResult`` (frame, per-file reports, sources), the
 current query and quick filters, the sort, the display time zone and any extra display
 columns other features add (e.g. a bookmark ``tag``). The *view* is an int64 array of
-positions into the full frame: filtering is one boolean mask, sorting one cached argsort
-per column, so no per-row Python runs however many rows there are.
+positions into the full frame: filtering is one boolean mask; sorting is time order by
+default (one cached packed sort) and every sort key one stable sort on top of it, so time is
+always the last key; no per-row Python runs however many rows there are.
 
 Extension API (used by the heatmap, cases and bookmarks features):
 - ``frame``, ``view``, ``files``, ``sources``, ``custody_log()``, ``case_dir``
 - signals ``loaded``, ``view_changed``, ``columns_changed``, ``zone_changed``,
   ``query_state_changed``, ``custody_changed``
-- ``set_query``, ``set_extra_column``, ``frame_rows``, ``set_case_dir``, ``open_paths``
+- ``set_query``, ``set_sort`` (keys, primary first), ``set_extra_column``, ``frame_rows``,
+  ``set_case_dir``, ``open_paths``
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app import settings as app_settings
 from app.display_tz import DisplayZone
-from app.models.sort_keys import sort_keys
+from app.models.sort_keys import SortKey, column_key, describe, lexsort_order, sort_keys, with_time_last
 from app.workers import Loader, Task
 from forensics import schema
 from forensics.correlate import correlate_files
@@ -91,8 +93,9 @@ class Session(QObject):
         self.operations: frozenset[str] | None = None  # None = every operation
         self.time_from: pd.Timestamp | None = None  # UTC, inclusive
         self.time_to: pd.Timestamp | None = None  # UTC, inclusive
-        self.sort_column: str | None = None
-        self.sort_descending = False
+        #: the grid's sort keys, primary first; empty = time order (the default). Time is
+        #: always the last key and the sort is stable, so ties keep time, then load order.
+        self.sort_by: list[SortKey] = []
         self.case_dir: Path | None = None
         self.load_options = LoadOptions()  # used for every load unless one is passed
         #: the options each open file was read with, by (resolved path, SHA-256): a case
@@ -105,6 +108,8 @@ class Session(QObject):
         self._mask_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         # per-column sort orders (8 bytes per row each): the few most recent are kept
         self._sort_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._order_cache: OrderedDict[tuple[SortKey, ...], np.ndarray] = OrderedDict()
+        self._key_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._completion: tuple[pd.DataFrame, pd.DataFrame] | None = None
         self._query_seq = 0
         self._tasks: list[Task] = []
@@ -243,6 +248,8 @@ class Session(QObject):
     def _invalidate(self) -> None:
         self._mask_cache.clear()
         self._sort_cache.clear()
+        self._order_cache.clear()
+        self._key_cache.clear()
         self._query_mask = None
         if self.query_text:
             self._query_mask = self._compile_mask(self.query_text)
@@ -265,7 +272,7 @@ class Session(QObject):
             raise ValueError(f"{name!r} is a schema column")
         if values is None:
             if self._extra.pop(name, None) is not None:
-                self._sort_cache.pop(name, None)
+                self._forget_sort(name)
                 self.columns_changed.emit()
                 self._refresh()
             return
@@ -275,7 +282,7 @@ class Session(QObject):
             raise ValueError(f"column {name!r} has {len(series)} values for {len(self.frame)} rows")
         is_new = name not in self._extra
         self._extra[name] = ExtraColumn(series, position)
-        self._sort_cache.pop(name, None)
+        self._forget_sort(name)
         if is_new:
             self.columns_changed.emit()
         else:
@@ -292,12 +299,23 @@ class Session(QObject):
 
     def order_text(self) -> str:
         """The view's order in words, as a report states it (the truth, not a wish)."""
-        if self.sort_column is None or self.sort_column not in self.columns():
-            return "the grid's order: load order (not sorted; times can go back where another file starts)"
-        if self.sort_descending:
-            return (f"the grid's order: {self.sort_column} descending (equal values in reverse load order, "
-                    "rows without a value last)")
-        return f"the grid's order: {self.sort_column} ascending (equal values in load order, rows without a value last)"
+        return "the grid's order: " + describe(self.active_sort())
+
+    @property
+    def sort_column(self) -> str | None:
+        """The primary sort column (None = the default time order)."""
+        spec = self.active_sort()
+        return spec[0][0] if spec else None
+
+    @property
+    def sort_descending(self) -> bool:
+        spec = self.active_sort()
+        return bool(spec and spec[0][1])
+
+    def active_sort(self) -> list[SortKey]:
+        """The sort keys whose columns exist (an extra column may have gone)."""
+        columns = self.columns()
+        return [(name, desc) for name, desc in self.sort_by if name in columns]
 
     def set_query(self, text: str) -> bool:
         """Apply a query; on a syntax error keep the last good view and expose the error."""
@@ -411,8 +429,12 @@ class Session(QObject):
         self._refresh(force=True)
 
     def sort(self, column: str | None, descending: bool = False) -> None:
-        self.sort_column = column
-        self.sort_descending = descending
+        """Sort by one column (None = the default time order)."""
+        self.set_sort([] if column is None else [(column, descending)])
+
+    def set_sort(self, keys: Sequence[SortKey]) -> None:
+        """Sort by several columns, primary first (Shift+click on headers)."""
+        self.sort_by = [(str(name), bool(desc)) for name, desc in keys]
         self._refresh(force=True)
 
     def completion_frame(self) -> pd.DataFrame:
@@ -473,17 +495,43 @@ class Session(QObject):
     def _refresh(self, force: bool = False) -> None:
         mask = self.mask()
         n = len(self.frame)
-        if self.sort_column is not None and self.sort_column in self.columns():
-            order = self._sort_order(self.sort_column, self.sort_descending)
-            view = order if mask is None else order[mask[order]]
-        else:
+        order = self._order()
+        if order is None:
             view = np.arange(n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)
+        else:
+            view = order if mask is None else order[mask[order]]
         if not force and len(view) == len(self.view) and np.array_equal(view, self.view):
             return
         self.view = view
         self.view_changed.emit()
 
-    def _sort_order(self, column: str, descending: bool) -> np.ndarray:
+    def _forget_sort(self, name: str) -> None:
+        self._sort_cache.pop(name, None)
+        self._key_cache.pop(name, None)
+        for spec in [k for k in self._order_cache if any(c == name for c, _ in k)]:
+            del self._order_cache[spec]
+
+    def _order(self) -> np.ndarray | None:
+        """Frame positions in the sort's order (None: load order, a frame without time)."""
+        spec = tuple(with_time_last(self.active_sort(), self.columns()))
+        if not spec:
+            return None
+        cached = self._order_cache.get(spec)
+        if cached is None:
+            # the time order (the fast packed sort, cached) is the base: every other key is
+            # one stable sort on top of it, so equal values keep time, then load order
+            ordered, missing = self._sorted_positions("time")
+            base = np.concatenate([ordered, missing])
+            keys = list(spec[:-1]) if spec[-1] == ("time", False) else list(spec)  # the base is that key
+            cached = lexsort_order([(*self._column_key(name), desc) for name, desc in keys], base) if keys else base
+            self._order_cache[spec] = cached
+            while len(self._order_cache) > SORT_CACHE_SIZE:
+                self._order_cache.popitem(last=False)
+        else:
+            self._order_cache.move_to_end(spec)
+        return cached
+
+    def _sorted_positions(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         cached = self._sort_cache.get(column)
         if cached is None:
             cached = sort_keys(self.column_values(column))
@@ -492,10 +540,20 @@ class Session(QObject):
                 self._sort_cache.popitem(last=False)
         else:
             self._sort_cache.move_to_end(column)
-        ordered, missing = cached
-        if descending:
-            ordered = ordered[::-1]
-        return np.concatenate([ordered, missing])
+        return cached
+
+    def _column_key(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """(key, missing) of a column for ``lexsort_order``; the two most recent are kept
+        (9 bytes a row each), since ranking millions of strings takes seconds."""
+        cached = self._key_cache.get(column)
+        if cached is None:
+            cached = column_key(self.column_values(column))
+            self._key_cache[column] = cached
+            while len(self._key_cache) > 2:
+                self._key_cache.popitem(last=False)
+        else:
+            self._key_cache.move_to_end(column)
+        return cached
 
 
 def _utc(value: pd.Timestamp | None) -> pd.Timestamp | None:

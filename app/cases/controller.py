@@ -23,6 +23,7 @@ from app import settings as app_settings
 from app.cases.dialogs import (ADOPT, NewCaseDialog, OpenEvidenceDialog, SaveQueryDialog, TagDialog,
                                confirm_outside_evidence)
 from app.cases.evidence import CaseEvidence
+from app.cases.format_rules import HighlightRules
 from app.cases.panels import BookmarksPanel, NotesPanel
 from app.cases.review import FindingsReview
 from app.workers import Task
@@ -82,8 +83,10 @@ class CaseController(QObject):
         window.tabifyDockWidget(self.bookmarks_dock, self.notes_dock)
         self.session.loaded.connect(self.apply_review_columns)
         self.session.loader.finished.connect(self._record_load)
+        window.table.cell_action_providers.append(self.cell_actions)  # tag / untag in the cell menu
         self.review = FindingsReview(self)  # expected-access marks on the Findings dock
         self.evidence = CaseEvidence(self)  # adopt / leave out / remove evidence
+        self.highlights = HighlightRules(self)  # the examiner's highlight rules (View menu)
 
     # ------------------------------------------------------------------ menus
     def _action(self, text: str, slot, shortcut: Any = None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
@@ -247,6 +250,8 @@ class CaseController(QObject):
             action.setEnabled(True)
         self.refresh_bookmarks()
         self.review.refresh()
+        if hasattr(self, "highlights"):
+            self.highlights.apply()
 
     def _case_loaded(self, loaded: CaseLoad) -> None:
         self.session.add_result(LoadResult(frame=loaded.frame, files=loaded.files, sources=loaded.sources))
@@ -332,22 +337,76 @@ class CaseController(QObject):
                 self.window.statusBar().showMessage(
                     "Re-hashing the open evidence into the new case; select the rows and press Ctrl+B again", 8000)
                 return
-        dialog = TagDialog(len(rows), self.case.bookmarks.tags(), self.window)
+        # the rows themselves, taken now: a re-sort, filter or load while the dialog is open
+        # cannot move the tag to another row (bookmarks name rows by evidence and record)
+        snapshot = self.session.frame.iloc[rows].copy()
+        dialog = TagDialog(len(rows), self.case.bookmarks.tags(), self.window, first_row=self._row_words(snapshot))
         if dialog.exec():
-            self.tag_rows(rows, dialog.tag.currentText().strip(), dialog.comment.toPlainText().strip())
+            self.tag_snapshot(snapshot, dialog.tag.currentText().strip(), dialog.comment_text().strip())
+
+    def _row_words(self, rows: pd.DataFrame) -> str:
+        """The first row as the tag dialog names it: time (display zone), actor, operation."""
+        if not len(rows):
+            return ""
+        first = rows.iloc[0]
+        stamp = first["time"]
+        when = "" if pd.isna(stamp) else stamp.tz_convert(self.session.zone.tzinfo()).strftime("%Y-%m-%d %H:%M:%S")
+        parts = [when, str(first["actor"]) if pd.notna(first["actor"]) else "(no actor)",
+                 str(first["operation"]) if pd.notna(first["operation"]) else ""]
+        return " · ".join(p for p in parts if p) + f" ({self.session.zone.label()})"
 
     def tag_rows(self, frame_rows: list[int], tag: str, comment: str = "") -> int:
         """Bookmark rows (positions in ``session.frame``) and save the case."""
         if self.case is None or not frame_rows:
             return 0
-        added = self.case.bookmarks.add(self.session.frame, frame_rows, tag, comment,
-                                        examiner=self.session.examiner or "")
+        return self.tag_snapshot(self.session.frame.iloc[list(frame_rows)], tag, comment)
+
+    def tag_snapshot(self, rows: pd.DataFrame, tag: str, comment: str = "") -> int:
+        """Bookmark these rows (a slice of the frame taken when they were chosen)."""
+        if self.case is None or not len(rows):
+            return 0
+        added = self.case.bookmarks.add(rows, range(len(rows)), tag, comment, examiner=self.session.examiner or "")
         self.case.custody.append("bookmarks-added", tag=tag, rows=len(added))
         self.case.save()
         self.session.custody_changed.emit()
         self.apply_review_columns()
         self.refresh_bookmarks()
         return len(added)
+
+    def untag_rows(self, frame_rows: list[int], tag: str) -> int:
+        """Remove ``tag`` from rows (positions in ``session.frame``); logged in custody."""
+        if self.case is None or not frame_rows:
+            return 0
+        located = self.case.bookmarks.locate(self.session.frame)
+        hit = located[located["position"].isin(list(frame_rows)) & (located["tag"] == tag)]
+        items = self.case.bookmarks.items
+        removed = self.case.bookmarks.remove([items[i] for i in sorted(set(hit["bookmark"].tolist()))])
+        if removed:
+            self.case.custody.append("bookmarks-removed", tag=tag, rows=removed)
+            self.case.save()
+            self.session.custody_changed.emit()
+            self.apply_review_columns()
+            self.refresh_bookmarks()
+        return removed
+
+    def cell_actions(self, index: Any) -> list[QAction]:
+        """The grid's cell menu: tag the selected rows, or remove a tag they carry."""
+        w = self.window
+        rows = w.selected_frame_rows()
+        if not rows and index.isValid():
+            rows = [int(self.session.view[index.row()])]
+        tag_action = QAction(f"Tag {'selected rows' if len(rows) != 1 else 'this row'}…", w)
+        tag_action.setShortcut(QKeySequence("Ctrl+B"))
+        tag_action.triggered.connect(self.tag_selected_dialog)
+        actions = [tag_action]
+        if self.case is not None and "tag" in self.session.columns() and rows:
+            values = self.session.column_values("tag").iloc[rows[:10_000]].dropna().astype(str)
+            present = sorted({t.strip() for joined in values.unique() for t in joined.split(",") if t.strip()})
+            for tag in present[:12]:
+                untag = QAction(f"Remove tag '{tag}' from {'these rows' if len(rows) != 1 else 'this row'}", w)
+                untag.triggered.connect(lambda _c=False, t=tag, r=list(rows): self.untag_rows(r, t))
+                actions.append(untag)
+        return actions
 
     def remove_bookmarks(self, indexes: list[int]) -> None:
         if self.case is None:
@@ -431,8 +490,8 @@ class CaseController(QObject):
             toggles[TIME_FROM_KEY] = s.time_from.isoformat()
         if s.time_to is not None:
             toggles[TIME_TO_KEY] = s.time_to.isoformat()
-        if s.sort_column:
-            toggles["sorted by"] = f"{s.sort_column} {'descending' if s.sort_descending else 'ascending'}"
+        if s.active_sort():
+            toggles["sorted by"] = ", then ".join(f"{n} {'descending' if d else 'ascending'}" for n, d in s.active_sort())
         return toggles
 
     def export_dialog(self) -> None:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -193,26 +192,45 @@ class SaveQueryDialog(QDialog):
 
 
 class TagDialog(QDialog):
-    """Tag name (existing tags offered) and a comment for the selected rows."""
+    """Tag name (existing tags offered) and a comment for the selected rows.
 
-    def __init__(self, count: int, tags: list[str], parent: QWidget | None = None) -> None:
+    Says which rows it will tag (how many, and the first one's time and actor), so a wrong
+    selection shows before it is bookmarked; Enter in either field completes it.
+    """
+
+    def __init__(self, count: int, tags: list[str], parent: QWidget | None = None, first_row: str = "") -> None:
         super().__init__(parent)
+        self.setObjectName("TagDialog")
         self.setWindowTitle("Bookmark rows")
         self.tag = QComboBox(self)
         self.tag.setEditable(True)
+        self.tag.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.tag.addItems(tags)
         self.tag.setCurrentText(tags[0] if tags else "suspicious")
-        self.comment = QPlainTextEdit(self)
-        self.comment.setPlaceholderText("why these rows matter")
-        self.comment.setFixedHeight(90)
+        self.tag.lineEdit().selectAll()
+        self.comment = QLineEdit(self)
+        self.comment.setPlaceholderText("why these rows matter (optional)")
+        self.comment.setMinimumWidth(360)
+        what = f"Will tag {count:,} row{'s' if count != 1 else ''}"
+        self.summary = QLabel(what + (f" — first: {first_row}" if first_row else ""), self)
+        self.summary.setObjectName("TagSummary")
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setWordWrap(True)
         form = QFormLayout(self)
-        form.addRow(QLabel(f"{count:,} selected row(s)", self))
+        form.addRow(self.summary)
         form.addRow("Tag", self.tag)
         form.addRow("Comment", self.comment)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Tag")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setDefault(True)
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        # Enter in the tag box or the comment reaches the default button (Tag)
+        self.tag.setFocus()
+
+    def comment_text(self) -> str:
+        return self.comment.text()
 
     def _accept(self) -> None:
         if self.tag.currentText().strip():

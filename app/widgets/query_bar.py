@@ -7,7 +7,7 @@ shows the message with a caret under the offending position.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QCompleter,
@@ -35,7 +35,8 @@ TOGGLES = (("nonowner", "Non-owner only", "Only access by someone other than the
 
 
 class QueryEdit(QLineEdit):
-    """Line edit that completes the token at the cursor and clears on Esc."""
+    """Line edit that completes the token at the cursor and clears on Esc (Esc with the
+    completion list open only closes the list; clearing is undoable with Ctrl+Z)."""
 
     escape_pressed = Signal()
 
@@ -83,6 +84,34 @@ class QueryEdit(QLineEdit):
         start, end = self._span
         self.setText(text[:start] + completion + text[end:])
         self.setCursorPosition(start + len(completion))
+
+    def close_completions(self) -> bool:
+        """Hide the completion list; True if it was open (Esc then does nothing else)."""
+        popup = self._completer.popup()
+        if popup.isVisible():
+            popup.hide()
+            return True
+        return False
+
+    def event(self, event: QEvent) -> bool:
+        # Esc with the list open belongs to the list: claim it before the window's
+        # Clear-query shortcut sees it
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_Escape and self._completer.popup().isVisible()):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def replace_text(self, text: str) -> None:
+        """Replace the whole text as one undoable edit (Ctrl+Z brings the old text back);
+        ``setText`` would wipe the undo history."""
+        if text == self.text():
+            return
+        self.blockSignals(True)  # no completion popup, no textEdited for a programmatic change
+        self.selectAll()
+        self.insert(text)
+        self.blockSignals(False)
+        self.textChanged.emit(self.text())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         popup = self._completer.popup()
@@ -178,11 +207,18 @@ class QueryBar(QWidget):
 
     # -- query --------------------------------------------------------------------------
     def set_text(self, text: str) -> None:
-        """Set the bar's text and apply it at once."""
+        """Set the bar's text (one undoable edit) and apply it at once."""
         self._debounce.stop()
-        self.edit.setText(text)
+        self.edit.replace_text(text)
         self._debounce.stop()
         self.apply()
+
+    def undo(self) -> None:
+        """Bring back the text before the last change (e.g. an Esc that cleared it)."""
+        if self.edit.isUndoAvailable():
+            self.edit.close_completions()
+            self.edit.undo()
+            self.apply()
 
     def apply(self) -> None:
         self._debounce.stop()

@@ -21,7 +21,7 @@ from forensics.query import all_of, compile_query, contains
 #: the demo case (resources/demo): Pat Quinn (pquinn) opening Alex Morgan's (amorgan) mail
 DEMO_EXAMPLE = "actor:pquinn mailbox:amorgan operation:MessageOpen is:nonowner"
 READ_OPERATIONS = ("MessageOpen", "FolderOpen", "MailItemsAccessed", "SendAs", "SendOnBehalf")
-PLACEHOLDER = "Query (Ctrl+F) — e.g.  {example}   (Help > Query syntax)"
+PLACEHOLDER = "Query (Ctrl+L) — e.g.  {example}   (Help > Query syntax)"
 
 
 def _token(value: str) -> str:

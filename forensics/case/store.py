@@ -23,6 +23,7 @@ from forensics.aggregate.expected import ExpectedAccess
 from forensics.case import membership, verification
 from forensics.case.cache import DISCARDED, WRITTEN, CacheProblem, CacheRecord, FrameCache, cache_key, cache_records
 from forensics.case.bookmarks import BookmarkBook
+from forensics.case.format_rules import CaseFormatting, FormatRule
 from forensics.case.review import CaseReview
 from forensics.case.model import CASE_FORMAT, CASE_VERSION, Bookmark, EvidenceEntry, SavedQuery, now_stamp
 from forensics.case.validate import case_problems
@@ -110,9 +111,10 @@ class CaseLoad:
         return [c for c in self.checks if c.problem]
 
 
-class Case(CaseReview):
+class Case(CaseReview, CaseFormatting):
     """One investigation's persistent state. Not thread-safe: one writer (GUI or CLI) at a time.
-    Findings review (expected-access marks, work hours) comes from ``CaseReview``."""
+    Findings review (expected-access marks, work hours) comes from ``CaseReview``, the
+    examiner's highlight rules from ``CaseFormatting``."""
 
     def __init__(self, folder: str | os.PathLike[str], *, name: str, examiner: str = "") -> None:
         self.folder = Path(folder).resolve()
@@ -126,6 +128,7 @@ class Case(CaseReview):
         self.current_query = ""
         self.current_filters: dict[str, Any] = {}  # the grid's quick filters etc. beside current_query
         self.bookmarks = BookmarkBook()
+        self.format_rules: list[FormatRule] = []  # the examiner's highlight rules, first wins
         self.notes = ""
         self.expected: list[ExpectedAccess] = []  # the examiner's review marks on findings pairs
         self.work_hours_text = ""  # WorkHours.to_text() of the case's work hours, "" = none set
@@ -216,6 +219,7 @@ class Case(CaseReview):
             self.current_query = str(data.get("current_query") or "")
             self.current_filters = dict(data.get("current_filters") or {})
             self.bookmarks = BookmarkBook(Bookmark.from_dict(b) for b in data.get("bookmarks") or [])
+            self.format_rules = [FormatRule.from_dict(r) for r in data.get("format_rules") or []]
             self.notes = str(data.get("notes") or "")
             self.expected = [ExpectedAccess.from_dict(m) for m in data.get("expected_access") or []]
             self.work_hours_text = str(data.get("work_hours", "") or "")
@@ -238,6 +242,7 @@ class Case(CaseReview):
             "current_query": self.current_query,
             "current_filters": self.current_filters,
             "bookmarks": [b.to_dict() for b in self.bookmarks],
+            "format_rules": [r.to_dict() for r in self.format_rules],
             "notes": self.notes,
             "expected_access": [m.to_dict() for m in self.expected],
             "work_hours": self.work_hours_text,

@@ -23,6 +23,7 @@ MAX_INT = 2**63 - 1
 MAX_MTIME = 253402300799.0
 
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 _TEXT_FIELDS = ("name", "number", "examiner", "created", "saved", "display_tz", "current_query", "notes", "work_hours")
 
@@ -44,7 +45,10 @@ _EXPECTED = (
     ("created", "str", False),
 )
 _OPTIONS = {"all_events": "bool", "source_tz": "optstr", "identities": "optstr", "maps_dir": "optstr", "parser": "optstr",
+            "w3c_fields": "optstr",  # field names given for header-less W3C lines
             "select": "strlist"}  # select: globs naming what loads from inside an image or collection
+_FORMAT_RULE = (("query", "str", True), ("colour", "colour", True), ("created", "str", False),
+                ("examiner", "str", False))
 
 
 def _type_name(value: Any) -> str:
@@ -86,6 +90,7 @@ def _check_value(where: str, value: Any, kind: str, problems: list[str]) -> None
         "bool": "true or false", "dict": "an object", "strdict": "an object of texts", "optstr": "text or null",
         "optint": "a whole number or null", "options": "an object of load options",
         "strlist": "a list of texts",
+        "colour": "a colour #rrggbb",
     }[kind]
     bad = f"{where}: expected {expected}, got {_type_name(value)}"
     if kind == "str":
@@ -110,6 +115,9 @@ def _check_value(where: str, value: Any, kind: str, problems: list[str]) -> None
         elif not 0 <= value <= MAX_MTIME:
             problems.append(f"{where}: {value if abs(value) < 10**30 else 'a huge number'} is out of range "
                             f"(0 to {MAX_MTIME:.0f})")
+    elif kind == "colour":
+        if not isinstance(value, str) or not _COLOUR.fullmatch(value):
+            problems.append(bad if not isinstance(value, str) else f"{where}: expected {expected}, got {value[:20]!r}")
     elif kind == "bool":
         if not isinstance(value, bool):
             problems.append(bad)
@@ -193,9 +201,12 @@ def case_problems(data: Any) -> list[str]:
     if isinstance(data.get("display_tz"), str) and data["display_tz"]:
         problems += _zone_problems("display_tz", data["display_tz"], source=False)
     for name, spec in (("evidence", _EVIDENCE), ("queries", _QUERY), ("bookmarks", _BOOKMARK),
-                       ("expected_access", _EXPECTED)):
+                       ("expected_access", _EXPECTED), ("format_rules", _FORMAT_RULE)):
         if name in data and data[name] is not None:
             _check_records(name, data[name], spec, problems)
+    rules = data.get("format_rules")
+    if isinstance(rules, list) and len(rules) > 64:  # forensics.case.format_rules.MAX_RULES
+        problems.append(f"format_rules: {len(rules)} rules, at most 64")
     if "current_filters" in data and data["current_filters"] is not None:
         _check_value("current_filters", data["current_filters"], "dict", problems)
     if "evidence_roots" in data and data["evidence_roots"] is not None:

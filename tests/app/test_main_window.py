@@ -214,8 +214,8 @@ def test_copy_cells(qtbot, loaded_window) -> None:
     sel.select(w.model.index(1, actor), QItemSelectionModel.SelectionFlag.Select)
     w.table.setFocus()
     qtbot.keyClick(w.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
-    # on-screen column order (mailbox before actor), blanks for unselected cells
-    assert QGuiApplication.clipboard().text() == "ceo@contoso.com\tCONTOSO\\ceo\n\tCONTOSO\\pat"
+    # on-screen column order (actor before mailbox), blanks for unselected cells
+    assert QGuiApplication.clipboard().text() == "CONTOSO\\ceo\tceo@contoso.com\nCONTOSO\\pat\t"
     assert w.selected_label.text() == "Selected: 2"
 
 
@@ -264,7 +264,8 @@ def test_display_zone_changes_display_not_data(loaded_window) -> None:
 def test_keyboard_shortcuts_in_menus(loaded_window) -> None:
     w = loaded_window
     assert w.action_open.shortcut().toString() == "Ctrl+O"
-    assert w.action_find.shortcut().toString() == "Ctrl+F"
+    assert w.action_find.shortcut().toString() == "Ctrl+L"  # Ctrl+F finds rows (issue 22)
+    assert w.action_find_rows.shortcut().toString() == "Ctrl+F"
     assert w.action_clear_query.shortcut().toString() == "Esc"
     assert w.action_copy.shortcut().toString() == "Ctrl+C"
     assert w.menu_file.actions()[-1] is w.action_quit  # extensions never push Quit up
@@ -281,6 +282,8 @@ def test_layout_and_columns_persist(qtbot, make_window, isolated_settings) -> No
     first.table.setColumnWidth(first.model.column_index("actor"), 321)
     header = first.table.horizontalHeader()
     header.moveSection(header.visualIndex(first.model.column_index("mailbox")), 0)
+    # Time and Actor are pinned: a column dragged in front of them goes right behind them
+    assert [header.logicalIndex(v) for v in range(3)] == [first.model.column_index(n) for n in ("time", "actor", "mailbox")]
     first.close()
     stored = json.loads(__import__("app.settings", fromlist=["settings"]).settings().value("grid/columns"))
     assert stored["details"]["hidden"] is True
@@ -288,7 +291,7 @@ def test_layout_and_columns_persist(qtbot, make_window, isolated_settings) -> No
     h2 = second.table.horizontalHeader()
     assert second.table.isColumnHidden(second.model.column_index("details"))
     assert second.table.columnWidth(second.model.column_index("actor")) == 321
-    assert h2.logicalIndex(0) == second.model.column_index("mailbox")
+    assert h2.logicalIndex(2) == second.model.column_index("mailbox")
 
 
 def test_widths_survive_queries(loaded_window) -> None:

@@ -255,4 +255,5 @@ def test_sort_cache_is_bounded(loaded_window) -> None:
     s = loaded_window.session
     for name in ("time", "actor", "mailbox", "operation", "outcome", "folder"):
         s.sort(name)
-    assert list(s._sort_cache) == ["mailbox", "operation", "outcome", "folder"][-session_module.SORT_CACHE_SIZE:]
+    # each order is cached by its keys (time is always the last one)
+    assert list(s._order_cache) == [((n, False), ("time", False)) for n in ("mailbox", "operation", "outcome", "folder")][-session_module.SORT_CACHE_SIZE:]

@@ -141,7 +141,7 @@ def test_ctrl_b_and_file_export_go_through_their_dialogs(qtbot, make_window, evi
 
     def fake_exec(dialog) -> int:  # type: ignore[no-untyped-def]
         dialog.tag.setCurrentText("night")
-        dialog.comment.setPlainText("after 22:00")
+        dialog.comment.setText("after 22:00")
         return 1
 
     monkeypatch.setattr(dialogs.TagDialog, "exec", fake_exec)

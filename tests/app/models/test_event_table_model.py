@@ -58,10 +58,11 @@ def test_display_strings_match_frame(session) -> None:
     frame = session.frame
     tcol, acol, ecol = (model.column_index(c) for c in ("time", "actor", "event_id"))
     for row in (0, 1, BLOCK_ROWS - 1, BLOCK_ROWS, len(frame) - 1):
-        assert model.display_text(row, tcol) == frame["time"].iloc[row].strftime("%Y-%m-%d %H:%M:%S.%f")[:23]
-        actor = frame["actor"].iloc[row]
+        at = int(session.view[row])  # the default order is time, not load order
+        assert model.display_text(row, tcol) == frame["time"].iloc[at].strftime("%Y-%m-%d %H:%M:%S.%f")[:23]
+        actor = frame["actor"].iloc[at]
         assert model.display_text(row, acol) == ("" if pd.isna(actor) else actor)
-        assert model.display_text(row, ecol) == str(frame["event_id"].iloc[row])
+        assert model.display_text(row, ecol) == str(frame["event_id"].iloc[at])
     assert model.data(model.index(0, ecol), Qt.ItemDataRole.TextAlignmentRole) & int(Qt.AlignmentFlag.AlignRight)
     assert model.rowCount() == len(frame) and model.columnCount() == len(schema.COLUMNS)
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Time"

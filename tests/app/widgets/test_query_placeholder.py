@@ -13,7 +13,7 @@ DEMO_AUDIT_LOG = Path(__file__).resolve().parents[3] / "resources" / "demo" / "e
 
 
 def _example(text: str) -> str:
-    assert text.startswith("Query (Ctrl+F) — e.g.") and "(Help > Query syntax)" in text
+    assert text.startswith("Query (Ctrl+L) — e.g.") and "(Help > Query syntax)" in text
     return text.split("e.g.", 1)[1].split("(Help", 1)[0].strip()
 
 
