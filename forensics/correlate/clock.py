@@ -10,7 +10,6 @@ examiner decides (``--source-tz`` or a corrected export), the note says what was
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from forensics.correlate.rules import FAMILY_ORDER, IIS
