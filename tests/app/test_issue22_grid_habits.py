@@ -364,10 +364,13 @@ def test_go_to_time_jumps_to_the_first_row_at_or_after_in_the_display_zone(qtbot
 
 def test_find_next_selects_matching_rows_without_filtering(qtbot, grid) -> None:  # type: ignore[no-untyped-def]
     session = grid.session
+    grid.show()
+    grid.activateWindow()  # focus follows the active window: other tests' windows may hold it
     grid.table.setFocus()
     grid.action_find_rows.trigger()
     bar = grid.find_bar
-    assert bar.isVisible() and bar.edit.hasFocus()
+    assert bar.isVisible()
+    qtbot.waitUntil(bar.edit.hasFocus, timeout=2000)
     qtbot.keyClicks(bar.edit, "ann")
     qtbot.keyClick(bar.edit, Qt.Key.Key_Return)
     ann = [r for r in range(grid.model.rowCount())
