@@ -16,6 +16,7 @@ Extension API (used by the heatmap, cases and bookmarks features):
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -107,7 +108,11 @@ class Session(QObject):
         self._sort_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._completion: tuple[pd.DataFrame, pd.DataFrame] | None = None
         self._query_seq = 0
+        #: how long the last query took to evaluate (the query bar's debounce adapts to it)
+        self.last_query_seconds = 0.0
         self._tasks: list[Task] = []
+        self._tasks_background: list[Task] = []
+        self._closing = False
         self.loader = Loader(self)
         self.loader.finished.connect(self._on_loaded)
         self.loader.cancelled.connect(self.custody_changed)
@@ -176,6 +181,32 @@ class Session(QObject):
         self._invalidate()
         self.loaded.emit()
         self._refresh()
+        self._prepare_text_index()
+
+    def _prepare_text_index(self) -> None:
+        """Build the free-text index of the new frame on a worker thread, so the first free
+        word typed after a load does not pay for it (a query needing a column not built yet
+        builds it itself, once: ``forensics.query.text_index``)."""
+        if len(self.frame) < ASYNC_QUERY_ROWS:
+            return
+        from forensics.query.evaluate import is_text
+        from forensics.query.text_index import prepare
+
+        frame = self.frame
+        task = Task(lambda: prepare(frame, is_text, cancel=lambda: self._closing or frame is not self.frame), self)
+        self._tasks_background.append(task)
+
+        def finished(*_args: object) -> None:
+            if task in self._tasks_background:
+                self._tasks_background.remove(task)
+
+        task.done.connect(finished)
+        task.error.connect(finished)
+        task.start()
+
+    def background_busy(self) -> bool:
+        """A worker is still preparing something for the loaded frame (text index)."""
+        return bool(self._tasks_background)
 
     @staticmethod
     def _file_key(report: FileReport) -> tuple[str, str] | None:
@@ -236,6 +267,7 @@ class Session(QObject):
         self._invalidate()
         self.columns_changed.emit()
         self._refresh(force=True)
+        self._prepare_text_index()
 
     def _invalidate(self) -> None:
         self._mask_cache.clear()
@@ -331,10 +363,13 @@ class Session(QObject):
             return
 
         def evaluate() -> object:
+            started = time.perf_counter()
             try:
                 return np.asarray(query.mask(frame), dtype=bool)
             except QueryError as exc:  # e.g. an unknown field: found while evaluating
                 return exc
+            finally:
+                self.last_query_seconds = time.perf_counter() - started
 
         task = Task(evaluate, self)
         self._tasks.append(task)
@@ -373,11 +408,12 @@ class Session(QObject):
     def wait_idle(self, timeout_ms: int = 30000) -> None:
         """Join background query threads (tests, shutdown); their results are dropped."""
         self._query_seq += 1
-        for task in list(self._tasks):
+        for task in list(self._tasks) + list(self._tasks_background):
             task.wait(timeout_ms)
 
     def shutdown(self) -> None:
         """Cancel loading and join every worker thread (window close, test teardown)."""
+        self._closing = True
         self.loader.shutdown()
         self.wait_idle()
 
@@ -431,7 +467,9 @@ class Session(QObject):
         if cached is None:
             from forensics.query import compile_query
 
+            started = time.perf_counter()
             cached = np.asarray(compile_query(text, tz=self.zone.tzinfo()).mask(self.frame), dtype=bool)
+            self.last_query_seconds = time.perf_counter() - started
             self._remember_mask(key, cached)
         else:
             self._mask_cache.move_to_end(key)
