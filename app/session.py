@@ -108,6 +108,7 @@ class Session(QObject):
         self._sort_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._completion: tuple[pd.DataFrame, pd.DataFrame] | None = None
         self._query_seq = 0
+        self._sort_seq = 0  # a newer sort supersedes one whose order is still being computed
         #: how long the last query took to evaluate (the query bar's debounce adapts to it)
         self.last_query_seconds = 0.0
         self._tasks: list[Task] = []
@@ -444,6 +445,34 @@ class Session(QObject):
         self._refresh(force=True)
 
     def sort(self, column: str | None, descending: bool = False) -> None:
+        """Sort the view; on large frames a column's first sort order is computed on a
+        worker (the window stays live; the grid shows the sorted rows when it is ready)."""
+        self._sort_seq += 1
+        if (column is not None and column not in self._sort_cache and column in self.columns()
+                and len(self.frame) >= ASYNC_QUERY_ROWS):
+            # the view (and ``sort_column``, which reports quote) change when the order is ready
+            seq, frame, values = self._sort_seq, self.frame, self.column_values(column)
+            extra = self._extra.get(column)
+            task = Task(lambda: sort_keys(values), self)
+            self._tasks.append(task)
+            self.query_busy.emit(True)
+
+            def finished(result: object) -> None:
+                self._tasks.remove(task)
+                if not self._tasks:
+                    self.query_busy.emit(False)
+                same = frame is self.frame and (extra is None or self._extra.get(column) is extra
+                                                and extra.values is values)
+                if isinstance(result, tuple) and same:
+                    self._remember_sort(column, result)  # type: ignore[arg-type]
+                    if seq == self._sort_seq:
+                        self.sort_column, self.sort_descending = column, descending
+                        self._refresh(force=True)
+
+            task.done.connect(finished)
+            task.error.connect(finished)
+            task.start()
+            return
         self.sort_column = column
         self.sort_descending = descending
         self._refresh(force=True)
@@ -518,13 +547,17 @@ class Session(QObject):
         self.view = view
         self.view_changed.emit()
 
+    def _remember_sort(self, column: str, keys: tuple[np.ndarray, np.ndarray]) -> None:
+        self._sort_cache[column] = keys
+        self._sort_cache.move_to_end(column)
+        while len(self._sort_cache) > SORT_CACHE_SIZE:
+            self._sort_cache.popitem(last=False)
+
     def _sort_order(self, column: str, descending: bool) -> np.ndarray:
         cached = self._sort_cache.get(column)
         if cached is None:
             cached = sort_keys(self.column_values(column))
-            self._sort_cache[column] = cached
-            while len(self._sort_cache) > SORT_CACHE_SIZE:
-                self._sort_cache.popitem(last=False)
+            self._remember_sort(column, cached)
         else:
             self._sort_cache.move_to_end(column)
         ordered, missing = cached

@@ -129,7 +129,7 @@ def main() -> int:
     clock.rows_painted = lambda: len(session.view) > 0
 
     def busy() -> bool:
-        return bool(session._tasks or window.query_bar._debounce.isActive() or heatmap.timer.isActive()
+        return bool(session._tasks or window.query_bar._debounce.isActive() or heatmap.busy()
                     or findings.timer.isActive() or session.loader.is_running() or getattr(session, "background_busy", lambda: False)())
 
     def settle(started: float, limit_s: float = 120.0) -> float:

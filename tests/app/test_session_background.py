@@ -1,0 +1,114 @@
+"""Work that would stall the window on millions of rows runs on workers, with the same answer.
+
+The size thresholds are lowered so a small frame takes the large-frame paths: a column's
+first sort order, the heatmap recompute and the free-text index are computed off the UI
+thread; a newer request supersedes an older one; the query bar's debounce adapts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forensics.ingest import LoadResult
+from forensics.schema import conform
+
+pytest.importorskip("pyqtgraph")
+
+
+def _rows(n: int = 300) -> list[dict]:
+    rng = np.random.default_rng(7)
+    people = ["ceo@contoso.com", "cfo@contoso.com", "hr@contoso.com"]
+    return [
+        dict(time=pd.Timestamp("2024-03-04T00:00Z") + pd.Timedelta(minutes=int(rng.integers(0, 5000))),
+             mailbox=people[i % 3], actor=["pat", "eve", "zed", "amy"][int(rng.integers(0, 4))],
+             logon_type="Delegate", operation="MessageOpen", outcome="Success", item=f"Subject {int(rng.integers(0, 50))}",
+             details=f"identifier={i:08x}; application_id=MSExchangeRPC")
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def big(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    import app.heatmap.panel as panel_module
+    import app.session as session_module
+
+    monkeypatch.setattr(session_module, "ASYNC_QUERY_ROWS", 1)
+    monkeypatch.setattr(panel_module, "ASYNC_ROWS", 1)
+
+
+@pytest.fixture
+def session(qtbot, big):  # type: ignore[no-untyped-def]
+    from app.session import Session
+
+    s = Session(examiner="Test")
+    s.add_result(LoadResult(conform(_rows())))
+    yield s
+    s.shutdown()
+
+
+def test_first_sort_of_a_column_runs_on_a_worker_and_sorts_exactly(qtbot, session) -> None:
+    from app.models.sort_keys import sort_keys
+
+    session.sort("actor")
+    assert session.sort_column is None  # not applied (nor reported) before its order exists
+    qtbot.waitUntil(lambda: session.sort_column == "actor", timeout=5000)
+    ordered, missing = sort_keys(session.frame["actor"])
+    np.testing.assert_array_equal(session.view, np.concatenate([ordered, missing]))
+    session.sort("actor", descending=True)  # cached now: applied at once
+    assert session.sort_descending and session.view[0] == ordered[-1]
+
+
+def test_a_newer_sort_supersedes_one_still_computing(qtbot, session) -> None:
+    session.sort("item")
+    session.sort(None)
+    qtbot.waitUntil(lambda: not session._tasks, timeout=5000)
+    assert session.sort_column is None
+    np.testing.assert_array_equal(session.view, np.arange(len(session.frame)))
+
+
+def test_text_index_is_built_after_a_load_and_answers_the_same(qtbot, session) -> None:
+    from forensics.query import compile_query, text_index
+
+    qtbot.waitUntil(lambda: not session.background_busy(), timeout=10000)
+    column = text_index.column_text(session.frame["details"])
+    assert column._tokens is not None or column._lowered is not None  # built by the worker
+    session.set_query("rpc 0000012")
+    expected = session.frame["details"].str.lower().str.contains("0000012", regex=False).to_numpy(bool)
+    np.testing.assert_array_equal(session.view, np.flatnonzero(expected))
+    assert compile_query("rpc 0000012").count(session.frame) == expected.sum()
+
+
+def test_heatmap_recomputes_on_a_worker_and_drops_superseded_results(qtbot, session) -> None:
+    from app.heatmap import HeatmapPanel
+
+    panel = HeatmapPanel(session, debounce_ms=10)
+    qtbot.addWidget(panel)
+    panel.resize(900, 500)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.pivot(0) is not None and not panel.busy(), timeout=5000)
+    assert panel.pivot(0).full_total == len(session.frame)
+    session.set_query("mailbox:ceo")
+    session.set_query("mailbox:cfo")  # supersedes: only its pivot may be shown
+    qtbot.waitUntil(lambda: not panel.busy() and panel.pivot(0).full_total == len(session.view), timeout=5000)
+    assert set(panel.pivot(0).row_labels) == {"cfo@contoso.com"}
+    panel.wait_idle()
+
+
+def test_query_bar_debounce_adapts_and_a_paste_applies_at_once(qtbot, session) -> None:
+    from app.widgets.query_bar import DEBOUNCE_MAX_MS, DEBOUNCE_MIN_MS, QueryBar
+
+    bar = QueryBar(session)
+    qtbot.addWidget(bar)
+    bar.edit.insert("mailbox:cfo")  # a paste: several characters at once
+    assert not bar._debounce.isActive()
+    qtbot.waitUntil(lambda: session.query_text == "mailbox:cfo", timeout=5000)
+    session.last_query_seconds = 0.001  # fast frame: filter as you type
+    bar.edit.insert("@")
+    assert bar._debounce.isActive() and bar._debounce.interval() == DEBOUNCE_MIN_MS
+    session.last_query_seconds = 2.0  # slow frame: wait for a pause in typing
+    bar.edit.insert("c")
+    assert bar._debounce.interval() == DEBOUNCE_MAX_MS
+    qtbot.waitUntil(lambda: session.query_text == "mailbox:cfo@c", timeout=5000)
+    qtbot.waitUntil(lambda: not session._tasks, timeout=5000)
