@@ -44,7 +44,8 @@ _CHUNK_TOKENS = 1 << 16
 _SAMPLE_ROWS = 100_000
 
 _LOCK = threading.Lock()
-_BUILD = threading.Lock()
+#: per column being built: its lock (other columns are not held up)
+_BUILDING: dict[int, threading.Lock] = {}
 _CACHE: dict[int, tuple[weakref.ref, "ColumnText"]] = {}
 
 
@@ -258,13 +259,17 @@ def _cached(key_object: Any, make: Callable[[], ColumnText]) -> ColumnText:
         hit = _CACHE.get(key)
         if hit is not None and hit[0]() is key_object:
             return hit[1]
-    with _BUILD:  # a query and the after-load worker wanting one column build it once
+    with _LOCK:
+        building = _BUILDING.setdefault(key, threading.Lock())
+    with building:  # a query and the after-load worker wanting one column build it once
         with _LOCK:
             hit = _CACHE.get(key)
             if hit is not None and hit[0]() is key_object:
                 return hit[1]
         column = make()
         _store(key, key_object, column)
+    with _LOCK:
+        _BUILDING.pop(key, None)
     return column
 
 
