@@ -155,11 +155,29 @@ class Session(QObject):
         )
 
     def _on_loaded(self, result: LoadResult) -> None:
+        if len(result.frame) and len(self.frame) and len(self.frame) + len(result.frame) >= ASYNC_QUERY_ROWS:
+            # rows added to rows already loaded: correlating them together takes seconds on
+            # millions of rows, so it runs on a worker; the merge happens when it is done
+            frame, files = self.frame, [*self.files, *result.files]
+            task = Task(lambda: correlate_files(schema.concat([frame, result.frame]), files)[0], self)
+            self._tasks_background.append(task)
+
+            def finished(merged: object) -> None:
+                self._tasks_background.remove(task)
+                ready = merged if isinstance(merged, pd.DataFrame) and frame is self.frame else None
+                self.add_result(result, merged=ready)  # recorrelated here if the frame changed meanwhile
+                self.custody_changed.emit()
+
+            task.done.connect(finished)
+            task.error.connect(finished)
+            task.start()
+            return
         self.add_result(result)
         self.custody_changed.emit()
 
-    def add_result(self, result: LoadResult) -> None:
-        """Merge a load's rows, file reports and sources into the session."""
+    def add_result(self, result: LoadResult, merged: pd.DataFrame | None = None) -> None:
+        """Merge a load's rows, file reports and sources into the session (``merged``: the
+        frame and ``result``'s rows already correlated together, by ``_on_loaded``'s worker)."""
         self.files.extend(result.files)
         if result.options is not None:
             for report in result.files:
@@ -170,7 +188,9 @@ class Session(QObject):
             if len(self.frame):
                 old = len(self.frame)
                 # rows of this load and earlier ones may record one access: correlate them together
-                self.frame, _ = correlate_files(schema.concat([self.frame, result.frame]), self.files)
+                if merged is None:
+                    merged, _ = correlate_files(schema.concat([self.frame, result.frame]), self.files)
+                self.frame = merged
                 # extra columns keep their values for old rows; new rows get NA
                 for extra in self._extra.values():
                     pad = pd.Series([pd.NA] * (len(self.frame) - old), dtype=extra.values.dtype)

@@ -112,3 +112,19 @@ def test_query_bar_debounce_adapts_and_a_paste_applies_at_once(qtbot, session) -
     assert bar._debounce.interval() == DEBOUNCE_MAX_MS
     qtbot.waitUntil(lambda: session.query_text == "mailbox:cfo@c", timeout=5000)
     qtbot.waitUntil(lambda: not session._tasks, timeout=5000)
+
+
+def test_rows_added_to_a_loaded_frame_are_correlated_on_a_worker(qtbot, session) -> None:
+    from forensics import schema
+    from forensics.correlate import correlate_files
+
+    first = session.frame
+    rows = _rows(120)
+    for row in rows:
+        row["evidence"] = "0000000000000002"
+    second = conform(rows)
+    expected, _ = correlate_files(schema.concat([first, second]), session.files)
+    session._on_loaded(LoadResult(second))
+    assert session.frame is first  # merged when the worker is done, not on the UI thread
+    qtbot.waitUntil(lambda: not session.background_busy() and len(session.frame) == len(first) + 120, timeout=10000)
+    pd.testing.assert_frame_equal(session.frame.reset_index(drop=True), expected.reset_index(drop=True))
