@@ -35,6 +35,7 @@ from forensics import schema
 from forensics.correlate import correlate_files
 from forensics.custody.log import CustodyLog
 from forensics.errors import QueryError
+from forensics.query.evaluate import Superseded
 from forensics.ingest import EvidenceSource, LoadResult
 from forensics.parsers.base import FileReport, LoadOptions
 from forensics.parsers.iis_rollover import refresh_gap_notes
@@ -386,11 +387,13 @@ class Session(QObject):
         def evaluate() -> object:
             started = time.perf_counter()
             try:
-                return np.asarray(query.mask(frame), dtype=bool)
+                mask = np.asarray(query.mask(frame, cancel=lambda: seq != self._query_seq), dtype=bool)
             except QueryError as exc:  # e.g. an unknown field: found while evaluating
                 return exc
-            finally:
-                self.last_query_seconds = time.perf_counter() - started
+            except Superseded:  # a newer query was typed: stop between columns
+                return None
+            self.last_query_seconds = time.perf_counter() - started
+            return mask
 
         task = Task(evaluate, self)
         self._tasks.append(task)

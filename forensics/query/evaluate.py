@@ -133,10 +133,17 @@ def _compare(values: pd.Series, op: str, bound: object) -> np.ndarray:
     return _as_bool(result)
 
 
-class Evaluator:
-    """Evaluates one node tree on one frame (``case`` = case-sensitive substring matching)."""
+class Superseded(Exception):
+    """The caller no longer wants this evaluation (a newer query was typed)."""
 
-    def __init__(self, frame: pd.DataFrame, tz: tzinfo, case: bool = False) -> None:
+
+class Evaluator:
+    """Evaluates one node tree on one frame (``case`` = case-sensitive substring matching;
+    ``cancel``: polled between columns of a free word, raises ``Superseded`` when true)."""
+
+    def __init__(self, frame: pd.DataFrame, tz: tzinfo, case: bool = False,
+                 cancel: Callable[[], bool] | None = None) -> None:
+        self.cancel = cancel
         self.frame = frame
         self.tz = tz
         self.case = case
@@ -212,6 +219,8 @@ class Evaluator:
             series = self.frame[name]
             if not is_text(series):
                 continue
+            if self.cancel is not None and self.cancel():
+                raise Superseded
             if rows is None:
                 hits = column_text(series).row_hits(node.value, self.case)
             else:

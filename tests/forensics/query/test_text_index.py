@@ -132,3 +132,20 @@ def test_signature_never_excludes_a_value_that_holds_the_word() -> None:
             for end in range(start + 1, len(v) + 1):
                 q = text_index.needle_signature(v[start:end])
                 assert ((sig[i] & q) == q).all(), (v, v[start:end])
+
+
+def test_a_superseded_free_text_search_stops_between_columns() -> None:
+    from forensics.query import Superseded
+
+    frame = pd.DataFrame({"item": pd.array(["a", "b"], dtype=pd.StringDtype("pyarrow")),
+                          "folder": pd.array(["/x", "/y"], dtype=pd.StringDtype("pyarrow"))})
+    polls: list[int] = []
+
+    def cancel() -> bool:
+        polls.append(1)
+        return len(polls) > 1  # wanted for the first column only
+
+    with pytest.raises(Superseded):
+        compile_query("a").mask(frame, cancel=cancel)
+    assert len(polls) == 2
+    np.testing.assert_array_equal(compile_query("a").mask(frame, cancel=lambda: False), [True, False])
