@@ -130,7 +130,7 @@ def main() -> int:
 
     def busy() -> bool:
         return bool(session._tasks or window.query_bar._debounce.isActive() or heatmap.busy()
-                    or findings.timer.isActive() or session.loader.is_running() or getattr(session, "background_busy", lambda: False)())
+                    or findings.busy() or session.loader.is_running() or getattr(session, "background_busy", lambda: False)())
 
     def settle(started: float, limit_s: float = 120.0) -> float:
         """Run the event loop until nothing is pending and nothing painted for QUIET_S;

@@ -128,3 +128,18 @@ def test_rows_added_to_a_loaded_frame_are_correlated_on_a_worker(qtbot, session)
     assert session.frame is first  # merged when the worker is done, not on the UI thread
     qtbot.waitUntil(lambda: not session.background_busy() and len(session.frame) == len(first) + 120, timeout=10000)
     pd.testing.assert_frame_equal(session.frame.reset_index(drop=True), expected.reset_index(drop=True))
+
+
+def test_findings_are_computed_on_a_worker_with_the_same_result(qtbot, session, monkeypatch) -> None:
+    import app.heatmap.findings_panel as findings_module
+    from app.heatmap import FindingsPanel
+    from forensics.aggregate import findings
+
+    monkeypatch.setattr(findings_module, "ASYNC_ROWS", 1)
+    panel = FindingsPanel(session)
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel.result is not None and not panel.busy(), timeout=10000)
+    hours, _choice = panel.effective_hours()
+    expected = findings(session.frame, session.zone.tzinfo(), hours, list(panel.marks()), count="accesses")
+    pd.testing.assert_frame_equal(panel.result.pairs.drop(columns=["after_hours_shown"]), expected.pairs)
+    panel.wait_idle()
