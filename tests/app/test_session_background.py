@@ -143,3 +143,21 @@ def test_findings_are_computed_on_a_worker_with_the_same_result(qtbot, session, 
     expected = findings(session.frame, session.zone.tzinfo(), hours, list(panel.marks()), count="accesses")
     pd.testing.assert_frame_equal(panel.result.pairs.drop(columns=["after_hours_shown"]), expected.pairs)
     panel.wait_idle()
+
+
+def test_loaded_arrow_columns_are_held_in_one_chunk_with_the_same_values(qtbot) -> None:
+    import pyarrow as pa
+
+    from app.session import Session, single_chunk
+
+    frame = conform(_rows(50))
+    chunked = frame.copy()
+    data = pa.array(frame["details"].astype(object).tolist(), pa.large_string())
+    chunked["details"] = pd.Series(type(frame["details"].array)(pa.chunked_array([data.slice(0, 20), data.slice(20)])))
+    assert chunked["details"].array._pa_array.num_chunks == 2
+    joined = single_chunk(chunked)
+    assert joined["details"].array._pa_array.num_chunks == 1
+    pd.testing.assert_frame_equal(joined, chunked)
+    session = Session(examiner="T")
+    session.add_result(LoadResult(chunked))
+    assert session.frame["details"].array._pa_array.num_chunks == 1
