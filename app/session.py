@@ -161,7 +161,7 @@ class Session(QObject):
             # rows added to rows already loaded: correlating them together takes seconds on
             # millions of rows, so it runs on a worker; the merge happens when it is done
             frame, files = self.frame, [*self.files, *result.files]
-            task = Task(lambda: correlate_files(schema.concat([frame, result.frame]), files)[0], self)
+            task = Task(lambda: single_chunk(correlate_files(schema.concat([frame, result.frame]), files)[0]), self)
             self._tasks_background.append(task)
 
             def finished(merged: object) -> None:
