@@ -128,6 +128,11 @@ def main() -> int:
     heatmap, findings = window.heatmap_panel, window.findings_panel
     clock.rows_painted = lambda: len(session.view) > 0
 
+    def view_changed() -> None:  # a view change is followed by a paint; counted even if none is seen
+        clock.last_paint = max(clock.last_paint, time.perf_counter())
+
+    session.view_changed.connect(view_changed)
+
     def busy() -> bool:
         return bool(session._tasks or window.query_bar._debounce.isActive() or heatmap.busy()
                     or findings.busy() or session.loader.is_running() or getattr(session, "background_busy", lambda: False)())
@@ -231,6 +236,8 @@ def main() -> int:
             session._sort_cache.clear()
 
         measure(f"header click -> sorted page: {name}", click_header, unsort)
+        if session.sort_column != name:  # the click must have sorted what it names
+            print(f"warning: the header click left the grid sorted by {session.sort_column!r}, not {name!r}")
 
     if args.cancel_evidence:
         window.session.clear()
