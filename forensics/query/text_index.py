@@ -84,10 +84,11 @@ def _pair_hash(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 def signatures(values: pa.Array) -> np.ndarray:
-    """(n, 3) uint64 per value: bits of its bytes (mod 64) and of its byte pairs (hashed to 128)."""
+    """(3, n) uint64: per value, the bits of its bytes (mod 64) and of its byte pairs (hashed
+    to 128). Word-major, so a query scans three contiguous arrays."""
     values = values.cast(pa.large_string())
     n = len(values)
-    sig = np.zeros((n, 3), dtype=np.uint64)
+    sig = np.zeros((3, n), dtype=np.uint64)
     offsets, data = _flat(values)
     for t0 in range(0, n, _CHUNK_TOKENS):
         t1 = min(n, t0 + _CHUNK_TOKENS)
@@ -96,13 +97,13 @@ def signatures(values: pa.Array) -> np.ndarray:
             continue
         chunk = data[b0:b1]
         starts = np.minimum(offsets[t0:t1] - b0, b1 - b0 - 1)
-        sig[t0:t1, 0] = np.bitwise_or.reduceat(_BYTE_BIT[chunk], starts)
+        sig[0, t0:t1] = np.bitwise_or.reduceat(_BYTE_BIT[chunk], starts)
         # a token's last byte pairs with the next token's first: an extra bit, never a missing one
         pairs = _pair_hash(chunk, data[b0 + 1: b1 + 1] if b1 < len(data) else np.append(chunk[1:], 0).astype(np.uint8))
-        sig[t0:t1, 1] = np.bitwise_or.reduceat(_PAIR_LOW[pairs], starts)
-        sig[t0:t1, 2] = np.bitwise_or.reduceat(_PAIR_HIGH[pairs], starts)
+        sig[1, t0:t1] = np.bitwise_or.reduceat(_PAIR_LOW[pairs], starts)
+        sig[2, t0:t1] = np.bitwise_or.reduceat(_PAIR_HIGH[pairs], starts)
     empty = offsets[1:] == offsets[:-1]
-    sig[empty] = 0
+    sig[:, empty] = 0
     return sig
 
 
@@ -125,7 +126,7 @@ class TokenIndex:
     """Distinct lower-cased parts of a column's distinct values, with signatures."""
 
     tokens: pa.Array  # distinct tokens, lower-cased
-    sig: np.ndarray  # (len(tokens), 3) uint64
+    sig: np.ndarray  # (3, len(tokens)) uint64
     token_of: np.ndarray  # per occurrence: token number
     value_of: np.ndarray  # per occurrence: value number
     single: bool  # every value is one token (no separator anywhere): any needle may use it
@@ -146,11 +147,13 @@ class TokenIndex:
     def value_hits(self, needle: str, n_values: int) -> np.ndarray:
         """Per distinct value: does it contain the (lower-case) needle (``usable`` needles only)."""
         q = needle_signature(needle)
-        ok = np.ones(len(self.tokens), dtype=bool)
-        for word in range(3):
-            if q[word]:
-                ok &= (self.sig[:, word] & q[word]) == q[word]
-        candidates = np.flatnonzero(ok)
+        # the word with most bits first (it excludes most), the others on its survivors only
+        words = sorted((w for w in range(3) if q[w]), key=lambda w: -int(q[w]).bit_count())
+        candidates = np.arange(len(self.tokens))
+        for i, word in enumerate(words):
+            column = self.sig[word] if i == 0 else self.sig[word][candidates]
+            keep = (column & q[word]) == q[word]
+            candidates = np.flatnonzero(keep) if i == 0 else candidates[keep]
         hits = np.zeros(n_values, dtype=bool)
         if len(candidates) == 0:
             return hits
@@ -231,8 +234,17 @@ class ColumnText:
         return len(self.values) if self.codes is None else len(self.codes)
 
     def row_mask_at(self, needle: str, case: bool, rows: np.ndarray) -> np.ndarray:
-        """``row_mask`` at ``rows`` only: the distinct values those rows hold are tested."""
-        ids = rows if self.codes is None else self.codes[rows]
+        """``row_mask`` at ``rows`` only: the distinct values those rows hold are tested (a
+        dictionary no larger than ``rows`` is tested whole: cheaper than finding which)."""
+        if self.codes is not None and len(self.values) <= len(rows):
+            return np.append(self.value_hits(needle, case), False)[self.codes[rows]]
+        if self.codes is None:  # the column is its own dictionary: the rows' values, as they are
+            subset = self.values.take(pa.array(rows, pa.int64()))
+            if case:
+                return _match(subset, needle)
+            source = self._lowered.take(pa.array(rows, pa.int64())) if self._lowered is not None else pc.utf8_lower(subset)
+            return _match(source, lower(needle))
+        ids = self.codes[rows]
         present = ids >= 0
         wanted, back = np.unique(ids[present], return_inverse=True)
         subset = self.values.take(pa.array(wanted, pa.int64()))

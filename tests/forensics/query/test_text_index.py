@@ -131,7 +131,7 @@ def test_signature_never_excludes_a_value_that_holds_the_word() -> None:
         for start in range(len(v)):
             for end in range(start + 1, len(v) + 1):
                 q = text_index.needle_signature(v[start:end])
-                assert ((sig[i] & q) == q).all(), (v, v[start:end])
+                assert ((sig[:, i] & q) == q).all(), (v, v[start:end])
 
 
 def test_a_superseded_free_text_search_stops_between_columns() -> None:
