@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
 from app.session import Session
 from app.widgets.time_range import TimeRangeControl
 
-#: typing debounce bounds: the wait after a keystroke is about twice the last evaluation's
-#: time within these, so a fast frame filters as you type and a slow one is not flooded
+#: typing debounce bounds: the wait after a keystroke is 1.5x the last evaluation's time
+#: within these, so a fast frame filters as you type and a slow one is not flooded (a newer
+#: query supersedes a running one anyway)
 DEBOUNCE_MIN_MS = 60
-DEBOUNCE_MAX_MS = 300
+DEBOUNCE_MAX_MS = 200
 
 TOGGLES = (("nonowner", "Non-owner only", "Only access by someone other than the mailbox owner (is:nonowner)"),
            ("admin", "Admin only", "Only access with administrative rights (is:admin)"),
@@ -235,7 +236,7 @@ class QueryBar(QWidget):
 
     def _schedule_apply(self, text: str) -> None:
         """Adaptive debounce: a paste (or completion) applies at once, typing waits about
-        twice the last evaluation's time (``DEBOUNCE_MIN_MS``..``DEBOUNCE_MAX_MS``)."""
+        1.5x the last evaluation's time (``DEBOUNCE_MIN_MS``..``DEBOUNCE_MAX_MS``)."""
         previous, self._typed = self._typed, text
         if self._setting:
             return
@@ -243,7 +244,7 @@ class QueryBar(QWidget):
             self.apply_typed()
             return
         last_ms = self.session.last_query_seconds * 1000
-        self._debounce.setInterval(int(min(DEBOUNCE_MAX_MS, max(DEBOUNCE_MIN_MS, 2 * last_ms))))
+        self._debounce.setInterval(int(min(DEBOUNCE_MAX_MS, max(DEBOUNCE_MIN_MS, 1.5 * last_ms))))
         self._debounce.start()
 
     def _show_state(self) -> None:
