@@ -135,10 +135,11 @@ class TokenIndex:
     def build(cls, lowered: pa.Array) -> TokenIndex:
         parts = pc.split_pattern(lowered, SEPARATOR)
         flat = pc.list_flatten(parts)
-        value_of = np.asarray(pc.list_parent_indices(parts).to_numpy(zero_copy_only=False), dtype=np.int64)
+        width = np.int32 if len(flat) < 2**31 else np.int64  # half the memory of int64 offsets
+        value_of = np.asarray(pc.list_parent_indices(parts).to_numpy(zero_copy_only=False), dtype=width)
         encoded = pc.dictionary_encode(flat.cast(pa.large_string()))
         tokens = encoded.dictionary
-        token_of = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        token_of = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=width)
         return cls(tokens, signatures(tokens), token_of, value_of, single=len(flat) == len(lowered))
 
     def usable(self, needle: str) -> bool:
