@@ -80,6 +80,9 @@ def synth_frame(n: int, seed: int = 1) -> pd.DataFrame:
         "raw_ref": pd.array(np.arange(n, dtype=np.int64), dtype="Int64"),
     }
     frame = pd.DataFrame(columns)
+    from forensics.correlate import correlate  # the access_* columns the table now carries (one file: cheap)
+
+    frame, _ = correlate(frame)
     problems = schema.validate(frame)
     if problems:
         raise SystemExit("synthetic frame does not conform: " + "; ".join(problems))
