@@ -93,6 +93,9 @@ class _LoadJob(QObject):
             log.exception("load failed")
             self.failed.emit(f"loading failed: {type(exc).__name__}: {exc}")
         else:
+            from app.session import single_chunk  # one chunk per Arrow column: here, not on the UI thread
+
+            result.frame = single_chunk(result.frame)
             self.finished.emit(result)
         finally:
             # end the thread's event loop from inside, so joining it never needs the GUI thread

@@ -154,14 +154,21 @@ def parse_reader(
     frames = []
     switch = sys.getswitchinterval()
     sys.setswitchinterval(min(switch, PARSE_SWITCH_INTERVAL))
+    reader.cancelled = cancelled  # reads check it too: a parser busy reading stops within a block
+    stopped = False
     try:
         for batch in parser_cls().parse(ctx):
             ctx.check_cancel()
             if len(batch):
                 frames.append(schema.conform(batch, defaults={"source_format": parser_cls.source_format}))
+    except LoadCancelled:
+        stopped = True
+        raise
     finally:
         sys.setswitchinterval(switch)
-        report.hashes = reader.finish()
+        reader.cancelled = None
+        if not stopped:  # a cancelled load records no digests (its custody entry says so):
+            report.hashes = reader.finish()  # hashing the unread rest would delay the stop
     frame = schema.concat(frames)
     report.rows = len(frame)
     report.first_time, report.last_time = schema.time_span(frame)

@@ -218,7 +218,14 @@ class CaseController(QObject):
             self.window.statusBar().showMessage(
                 f"{len(quick)} evidence file(s) missing or changed (size/mtime); re-hashing…", 8000)
         self.window.statusBar().showMessage(f"Reloading {len(case.evidence)} evidence file(s) of the case…")
-        self.task = Task(case.load, self)
+        def load() -> object:
+            from app.session import single_chunk
+
+            loaded = case.load()
+            loaded.frame = single_chunk(loaded.frame)  # one chunk per Arrow column: here, not on the UI thread
+            return loaded
+
+        self.task = Task(load, self)
         self.task.done.connect(self._case_loaded)
         self.task.error.connect(self._task_failed)
         # one writer of the custody log at a time: no other load while the case reloads

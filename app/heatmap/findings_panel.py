@@ -9,6 +9,7 @@ keeps the mark and its reason, and the pair moves below the unreviewed ones, gre
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -30,12 +31,16 @@ from PySide6.QtWidgets import (
 
 from app.heatmap.frame_model import SORT_ROLE, FrameModel
 from app.heatmap.work_hours import WorkHoursDialog, load_work_hours, save_work_hours
+from app.workers import Task
 from forensics.aggregate import ExpectedAccess, Findings, WorkHours, findings
 from forensics.aggregate.expected import mark_for
 from forensics.aggregate.findings import ACCESS_PREFIX
 from forensics.aggregate.work_hours import ZoneChoice, after_hours_text, work_zone
 
 #: the count toggle's choices: (label, findings' count mode)
+log = logging.getLogger(__name__)
+#: frames at least this long compute findings on a worker thread (the window stays live)
+ASYNC_ROWS = 250_000
 COUNT_CHOICES = (("Count distinct accesses", "accesses"), ("Count raw rows", "rows"))
 
 
@@ -96,6 +101,8 @@ class FindingsPanel(QWidget):
         self.history: list[dict[str, object]] = []  # query + filters before each finding shown
         self.work_hours: WorkHours = load_work_hours()
         self.result: Findings | None = None
+        self._compute_seq = 0  # a newer recompute supersedes a running one
+        self._tasks: list[Task] = []
         self.marks: Callable[[], Sequence[ExpectedAccess]] = lambda: ()
 
         self.summary = QLabel(self)
@@ -190,12 +197,44 @@ class FindingsPanel(QWidget):
         return replace(self.work_hours, tz=choice.zone), choice
 
     def recompute(self) -> None:
+        """Findings of the whole case: on a worker for large frames (seconds on millions of
+        rows), shown when done unless a newer recompute superseded it."""
         frame = self.session.frame
         zone = self.session.zone.tzinfo()
         marks = list(self.marks())
         count = self.count_combo.currentData() or "accesses"
         hours, choice = self.effective_hours()
-        self.result = result = findings(frame, zone, hours, marks, count=count)
+        self._compute_seq += 1
+        if len(frame) < ASYNC_ROWS:
+            self._show(findings(frame, zone, hours, marks, count=count), zone, count, hours, choice)
+            return
+        seq = self._compute_seq
+        task = Task(lambda: findings(frame, zone, hours, marks, count=count), self)
+        self._tasks.append(task)
+
+        def done(result: Findings) -> None:
+            self._tasks.remove(task)
+            if seq == self._compute_seq and frame is self.session.frame:
+                self._show(result, zone, count, hours, choice)
+
+        def failed(message: str) -> None:
+            self._tasks.remove(task)
+            log.error("findings recompute failed: %s", message)
+
+        task.done.connect(done)
+        task.error.connect(failed)
+        task.start()
+
+    def busy(self) -> bool:
+        """A recompute is pending or running on a worker."""
+        return self.timer.isActive() or bool(self._tasks)
+
+    def wait_idle(self, timeout_ms: int = 30000) -> None:
+        for task in list(self._tasks):
+            task.wait(timeout_ms)
+
+    def _show(self, result: Findings, zone: object, count: str, hours: WorkHours, choice: ZoneChoice) -> None:
+        self.result = result
         if len(result.pairs):
             shown = _after_hours(result.pairs["after_hours"], result.pairs["after_hours_share"])
             # object dtype: an int64 column would drop each value's share

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.heatmap.plot import HeatmapPlot
+from app.workers import Task
 from forensics.aggregate import AggregateError, Pivot, hour_by_weekday, mailbox_by_actor, mailbox_by_time
 from forensics.aggregate.people import field_word, person_field
 from forensics.aggregate.evidence_gaps import missing_periods
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 TABS = ("Mailbox × time", "Mailbox × actor", "Weekday × hour")
 BIN_CHOICES = (("Auto bin", None), ("Hour", "hour"), ("Day", "day"), ("Week", "week"))
 ALL_MAILBOXES = "All mailboxes"
+#: frames at least this long recompute the heatmap on a worker thread (the window stays live)
+ASYNC_ROWS = 250_000
 EMPTY_TEXT = "No events to draw for the current filter.\nLoad evidence, or widen the query."
 
 
@@ -50,7 +53,7 @@ class HeatmapPanel(QWidget):
     drilled = Signal(str)  # the query applied by a drill-down
 
     def __init__(self, session, parent: QWidget | None = None,  # type: ignore[no-untyped-def]
-                 apply_query: Callable[[str], None] | None = None, debounce_ms: int = 250) -> None:
+                 apply_query: Callable[[str], None] | None = None, debounce_ms: int = 40) -> None:
         super().__init__(parent)
         self.setObjectName("HeatmapPanel")
         self.session = session
@@ -62,6 +65,8 @@ class HeatmapPanel(QWidget):
         self._first_cache: np.ndarray | None = None  # one row per access of the view (by access)
         self._dirty = set(range(len(TABS)))
         self._signature: object = None
+        self._compute_seq = 0  # a newer recompute supersedes a running one
+        self._tasks: list[Task] = []
 
         self.count_combo = QComboBox(self)
         self.count_combo.addItems(["All accesses", "Non-owner only"])
@@ -218,23 +223,65 @@ class HeatmapPanel(QWidget):
             # the grid's current filter as a mask over the full frame: nothing is copied
             self._rows_cache = (self.session.mask(),)
         all_rows = self._rows_cache[0]
-        rows = all_rows
-        if self.by_access:  # count one row per access in view (the tooltip counts all of them)
-            if self._first_cache is None:  # once per view, shared by the three tabs
-                self._first_cache = first_rows_of_accesses(frame, all_rows)
-            rows = self._first_cache
         zone = self.session.zone.tzinfo()
-        try:
-            if tab == 0:
-                pivot = mailbox_by_time(frame, zone, bin=self.bin, nonowner_only=self.nonowner_only, rows=rows)
-            elif tab == 1:
-                pivot = mailbox_by_actor(frame, nonowner_only=self.nonowner_only, tz=zone, rows=rows)
-            else:
-                choice = self.mailbox_combo.currentText()
-                kwargs = {} if choice == ALL_MAILBOXES or self.mailbox_combo.currentIndex() == 0 else {"mailbox": choice}
-                pivot = hour_by_weekday(frame, zone, nonowner_only=self.nonowner_only, rows=rows, **kwargs)
-        except AggregateError as exc:
-            self._show_empty(exc.user_message)
+        choice = self.mailbox_combo.currentText()
+        mailbox = None if choice == ALL_MAILBOXES or self.mailbox_combo.currentIndex() == 0 else choice
+        by_access, bin_, nonowner, first = self.by_access, self.bin, self.nonowner_only, self._first_cache
+
+        def work() -> tuple[Pivot | AggregateError, np.ndarray | None]:
+            """Pure computation (no widget touched): runs on a worker thread for large frames."""
+            rows, firsts = all_rows, first
+            if by_access:  # count one row per access in view (the tooltip counts all of them)
+                if firsts is None:  # once per view, shared by the three tabs
+                    firsts = first_rows_of_accesses(frame, all_rows)
+                rows = firsts
+            try:
+                if tab == 0:
+                    return mailbox_by_time(frame, zone, bin=bin_, nonowner_only=nonowner, rows=rows), firsts
+                if tab == 1:
+                    return mailbox_by_actor(frame, nonowner_only=nonowner, tz=zone, rows=rows), firsts
+                kwargs = {} if mailbox is None else {"mailbox": mailbox}
+                return hour_by_weekday(frame, zone, nonowner_only=nonowner, rows=rows, **kwargs), firsts
+            except AggregateError as exc:
+                return exc, firsts
+
+        self._compute_seq += 1
+        if len(frame) < ASYNC_ROWS:
+            self._show(tab, *work(), all_rows)
+            return
+        seq = self._compute_seq
+        task = Task(work, self)
+        self._tasks.append(task)
+
+        def done(result: tuple[Pivot | AggregateError, np.ndarray | None]) -> None:
+            self._tasks.remove(task)
+            if seq == self._compute_seq and frame is self.session.frame:
+                self._show(tab, *result, all_rows)
+            # a newer recompute superseded this one: its result is dropped
+
+        def failed(message: str) -> None:
+            self._tasks.remove(task)
+            log.error("heatmap recompute failed: %s", message)
+
+        task.done.connect(done)
+        task.error.connect(failed)
+        task.start()
+
+    def busy(self) -> bool:
+        """A recompute is pending or running on a worker."""
+        return self.timer.isActive() or bool(self._tasks)
+
+    def wait_idle(self, timeout_ms: int = 30000) -> None:
+        for task in list(self._tasks):
+            task.wait(timeout_ms)
+
+    def _show(self, tab: int, pivot: Pivot | AggregateError, firsts: np.ndarray | None,
+              all_rows: np.ndarray | None) -> None:
+        frame = self.session.frame
+        if self.by_access and firsts is not None:
+            self._first_cache = firsts
+        if isinstance(pivot, AggregateError):
+            self._show_empty(pivot.user_message)
             self._dirty.discard(tab)
             return
         self._dirty.discard(tab)

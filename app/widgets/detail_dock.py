@@ -105,7 +105,7 @@ class DetailPanel(QWidget):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         tz = self.session.zone.tzinfo()
         for i, name in enumerate(names):
-            values = self.session.column_values(name).iloc[[frame_row]]
+            values = self.session.column_values(name).iloc[frame_row: frame_row + 1]  # a slice: no copy
             text = format_values(values, tz)[0]
             if name == "time" and text:
                 zone = self.session.zone

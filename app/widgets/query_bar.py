@@ -24,6 +24,12 @@ from app.widgets.query_example import placeholder
 from app.widgets.sticky_menu import StickyMenu
 from app.widgets.time_range import TimeRangeControl
 
+#: typing debounce bounds: the wait after a keystroke is 1.5x the last evaluation's time
+#: within these, so a fast frame filters as you type and a slow one is not flooded (a newer
+#: query supersedes a running one anyway)
+DEBOUNCE_MIN_MS = 60
+DEBOUNCE_MAX_MS = 200
+
 TOGGLES = (("nonowner", "Non-owner only", "Only access by someone other than the mailbox owner (is:nonowner)"),
            ("admin", "Admin only", "Only access with administrative rights (is:admin)"),
            ("failure", "Failures", "Only failed logons / denied access (is:failure)"),
@@ -151,8 +157,10 @@ class QueryBar(QWidget):
         self.edit.textChanged.connect(self._schedule_apply)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
-        self._debounce.setInterval(300)
+        self._debounce.setInterval(DEBOUNCE_MAX_MS)
         self._debounce.timeout.connect(self.apply_typed)
+        self._typed = ""  # the line's text when it last changed (a jump of several characters = a paste)
+        self._setting = False
 
         self.busy_label = QLabel("Filtering…", self)
         self.busy_label.setObjectName("QueryBusy")
@@ -209,7 +217,11 @@ class QueryBar(QWidget):
     def set_text(self, text: str) -> None:
         """Set the bar's text (one undoable edit) and apply it at once."""
         self._debounce.stop()
-        self.edit.replace_text(text)
+        self._setting = True
+        try:
+            self.edit.replace_text(text)
+        finally:
+            self._setting = False
         self._debounce.stop()
         self.apply()
 
@@ -263,7 +275,17 @@ class QueryBar(QWidget):
         self.time_range.set_range(*state["time"])  # type: ignore[misc]
         self.set_text(str(state["text"]))
 
-    def _schedule_apply(self, _text: str) -> None:
+    def _schedule_apply(self, text: str) -> None:
+        """Adaptive debounce: a paste (or completion) applies at once, typing waits about
+        1.5x the last evaluation's time (``DEBOUNCE_MIN_MS``..``DEBOUNCE_MAX_MS``)."""
+        previous, self._typed = self._typed, text
+        if self._setting:
+            return
+        if abs(len(text) - len(previous)) > 1:
+            self.apply_typed()
+            return
+        last_ms = self.session.last_query_seconds * 1000
+        self._debounce.setInterval(int(min(DEBOUNCE_MAX_MS, max(DEBOUNCE_MIN_MS, 1.5 * last_ms))))
         self._debounce.start()
 
     def _show_state(self) -> None:

@@ -69,8 +69,13 @@ def same_access(frame: pd.DataFrame, position: int) -> pd.DataFrame:
         return frame.iloc[0:0]
     mask = (frame["access_id"] == access).fillna(False).to_numpy(bool)
     mask[position] = False
-    others = frame[mask]
-    return others.assign(position=np.flatnonzero(mask))
+    positions = np.flatnonzero(mask)
+    if not len(positions):
+        return frame.iloc[0:0].assign(position=np.zeros(0, dtype=np.int64))
+    # one-row slices, not a gather: taking a few rows of a many-chunk Arrow column copies
+    # the whole column first (seconds for the Detail pane on millions of rows)
+    others = pd.concat([frame.iloc[p: p + 1] for p in positions.tolist()])
+    return others.assign(position=positions)
 
 
 def also_seen_in(frame: pd.DataFrame, position: int, tz: object = "UTC", limit: int = 12) -> str:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import io
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from forensics.errors import EvidenceError
+from forensics.errors import EvidenceError, LoadCancelled
 from forensics.safe_io import UnsafePathError, open_regular_readonly
 
 BLOCK = 1 << 20
@@ -100,11 +101,16 @@ class HashingReader(io.RawIOBase):
         self._buffer = b""  # peeked, hashed, not yet handed out
         self._pos = 0
         self._progress = progress
+        #: polled before each block is read (a load's cancel): bounds how long a parser that
+        #: is reading can run on after a cancel by one block's read, whatever the format
+        self.cancelled: Callable[[], bool] | None = None
         self._hashes: FileHashes | None = None
         self._in_flight: deque[tuple[Future[None], Future[None]]] = deque()
 
     # -- raw reading -------------------------------------------------------------------
     def _read_file(self, n: int) -> bytes:
+        if self.cancelled is not None and self.cancelled():
+            raise LoadCancelled(f"load cancelled while reading {self.path.name}")
         data = self._fh.read(n)
         if len(data) >= PARALLEL_MIN or self._in_flight:
             # hashed on the two lanes while reading and parsing go on (the same immutable

@@ -10,6 +10,7 @@ kind (a date that is not a date).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
 
@@ -19,7 +20,7 @@ import pandas as pd
 from forensics.errors import QueryError
 from forensics.query.build import all_of, contains, exact, exclude, format_time, quote, time_range
 from forensics.query.complete import complete, frequent_values, token_span
-from forensics.query.evaluate import Evaluator
+from forensics.query.evaluate import Evaluator, Superseded
 from forensics.query.fields import ALIASES, SHORTHANDS
 from forensics.query.nodes import All, Node
 from forensics.query.parser import parse
@@ -27,7 +28,7 @@ from forensics.query.syntax import SYNTAX
 from forensics.query.zone import resolve_tz
 
 __all__ = [
-    "ALIASES", "SHORTHANDS", "SYNTAX", "Query", "QueryError", "all_of", "compile_query", "complete",
+    "ALIASES", "SHORTHANDS", "SYNTAX", "Query", "QueryError", "Superseded", "all_of", "compile_query", "complete",
     "contains", "exact", "exclude", "format_time", "frequent_values", "quote", "resolve_tz",
     "time_range", "token_span",
 ]
@@ -48,11 +49,13 @@ class Query:
         """True for the empty query (every row matches)."""
         return isinstance(self.tree, All)
 
-    def mask(self, frame: pd.DataFrame) -> np.ndarray:
-        """Boolean numpy array, one entry per row of ``frame``: True where the query matches."""
+    def mask(self, frame: pd.DataFrame, cancel: Callable[[], bool] | None = None) -> np.ndarray:
+        """Boolean numpy array, one entry per row of ``frame``: True where the query matches.
+
+        ``cancel`` (a superseded search): polled between text columns; raises ``Superseded``."""
         if self.is_empty:
             return np.ones(len(frame), dtype=bool)
-        return np.asarray(Evaluator(frame, self.tz, self.case_sensitive).run(self.tree), dtype=bool)
+        return np.asarray(Evaluator(frame, self.tz, self.case_sensitive, cancel).run(self.tree), dtype=bool)
 
     def filter(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The rows of ``frame`` the query matches (original index kept)."""

@@ -14,11 +14,10 @@ from datetime import tzinfo
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from forensics.errors import QueryError
 from forensics.identity.probes import account_mask, agent_mask
-from forensics.query.encoded import encoded
+from forensics.query.text_index import column_text
 from forensics.query.fields import CHANGE_OPERATIONS, EXPECTED_COLUMN, SPECIAL_KEYS, WEEKDAYS, resolve_field
 from forensics.query.zone import hour_of_day, local_ns, weekday
 from forensics.query.nodes import (
@@ -76,42 +75,13 @@ def _as_bool(values: pd.Series | np.ndarray | pd.api.extensions.ExtensionArray) 
 
 
 def _contains(series: pd.Series, needle: str, case: bool) -> np.ndarray:
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        cats = pd.Index(series.cat.categories.astype(str))
-        pred = cats.str.contains(needle, case=case, regex=False)
-        return _category_mask(series, np.asarray(pred, dtype=bool))
-    strings = series if isinstance(series.dtype, pd.StringDtype) else series.astype("string")
-    coded = encoded(strings)
-    if coded is not None:  # large column: test the distinct strings once, gather by code
-        codes, values = coded
-        pred = np.asarray(values.str.contains(needle, case=case, regex=False), dtype=bool)
-        if not pred.any():
-            return np.zeros(len(codes), dtype=bool)
-        return np.append(pred, False)[codes]
-    if getattr(strings.dtype, "storage", "") == "pyarrow":
-        # Arrow kernels directly: lower-casing then a plain substring match is ~2.5x faster
-        # than pandas' case=False path on millions of strings
-        arrow = pa.array(strings.array)  # zero-copy view of the Arrow-backed strings
-        if not case:
-            arrow, needle = pc.utf8_lower(arrow), needle.lower()
-        matched = pc.fill_null(pc.match_substring(arrow, needle), False)
-        return matched.to_numpy(zero_copy_only=False).astype(bool, copy=False)
-    return _as_bool(strings.str.contains(needle, case=case, regex=False))
+    """Rows whose value contains ``needle``: tested once per distinct value (``text_index``)."""
+    return column_text(series).row_mask(needle, case)
 
 
 def _contains_at(series: pd.Series, needle: str, case: bool, rows: np.ndarray) -> np.ndarray:
-    """``_contains`` evaluated at ``rows`` only: per-value answers gathered by those rows' codes."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        cats = pd.Index(series.cat.categories.astype(str))
-        pred = np.append(np.asarray(cats.str.contains(needle, case=case, regex=False), dtype=bool), False)
-        return pred[series.cat.codes.to_numpy()[rows]]
-    strings = series if isinstance(series.dtype, pd.StringDtype) else series.astype("string")
-    coded = encoded(strings)
-    if coded is not None:
-        codes, values = coded
-        pred = np.append(np.asarray(values.str.contains(needle, case=case, regex=False), dtype=bool), False)
-        return pred[codes[rows]]
-    return _contains(strings.iloc[rows].reset_index(drop=True), needle, case)
+    """``_contains`` evaluated at ``rows`` only: the distinct values those rows hold are tested."""
+    return column_text(series).row_mask_at(needle, case, rows)
 
 
 def _equals(series: pd.Series, value: str, case: bool) -> np.ndarray:
@@ -163,10 +133,17 @@ def _compare(values: pd.Series, op: str, bound: object) -> np.ndarray:
     return _as_bool(result)
 
 
-class Evaluator:
-    """Evaluates one node tree on one frame (``case`` = case-sensitive substring matching)."""
+class Superseded(Exception):
+    """The caller no longer wants this evaluation (a newer query was typed)."""
 
-    def __init__(self, frame: pd.DataFrame, tz: tzinfo, case: bool = False) -> None:
+
+class Evaluator:
+    """Evaluates one node tree on one frame (``case`` = case-sensitive substring matching;
+    ``cancel``: polled between columns of a free word, raises ``Superseded`` when true)."""
+
+    def __init__(self, frame: pd.DataFrame, tz: tzinfo, case: bool = False,
+                 cancel: Callable[[], bool] | None = None) -> None:
+        self.cancel = cancel
         self.frame = frame
         self.tz = tz
         self.case = case
@@ -202,6 +179,8 @@ class Evaluator:
         if isinstance(node, And):
             mask = self.run(node.children[0])
             for child in node.children[1:]:
+                if isinstance(child, Free) and not mask.any():
+                    continue  # nothing left to narrow (a free word never raises, so skipping it is exact)
                 if isinstance(child, Free) and np.count_nonzero(mask) < self.n // 4:
                     # later words only need testing where the earlier terms matched
                     rows = np.flatnonzero(mask)
@@ -235,14 +214,20 @@ class Evaluator:
 
     def free(self, node: Free, rows: np.ndarray | None = None) -> np.ndarray:
         """Rows where any text column contains the word (only at ``rows`` when given)."""
-        mask = np.zeros(self.n if rows is None else len(rows), dtype=bool)
+        mask: np.ndarray | None = None
         for name in self.columns:
             series = self.frame[name]
-            if is_text(series):
-                mask |= _contains(series, node.value, self.case) if rows is None else _contains_at(
-                    series, node.value, self.case, rows
-                )
-        return mask
+            if not is_text(series):
+                continue
+            if self.cancel is not None and self.cancel():
+                raise Superseded
+            if rows is None:
+                hits = column_text(series).row_hits(node.value, self.case)
+            else:
+                hits = _contains_at(series, node.value, self.case, rows)
+            if hits is not None:
+                mask = hits if mask is None else mask | hits
+        return mask if mask is not None else np.zeros(self.n if rows is None else len(rows), dtype=bool)
 
     def term(self, node: Term) -> np.ndarray:
         if node.field.lower() in SPECIAL_KEYS:  # pragma: no cover - parser routes these

@@ -7,7 +7,8 @@ SYNTAX = """\
 # Query syntax
 
 Type terms separated by spaces; a row must match **all** of them. Matching is
-**case-insensitive substring** unless stated otherwise.
+**case-insensitive substring** unless stated otherwise (Unicode simple lower case on both
+sides: `É` finds `é`; `ss` does not find `ß`).
 
 | you type | matches rows where |
 |---|---|

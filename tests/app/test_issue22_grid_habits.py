@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 
 from conftest import load, write_guitest
@@ -367,6 +367,7 @@ def test_find_next_selects_matching_rows_without_filtering(qtbot, grid) -> None:
     grid.show()
     grid.activateWindow()  # focus follows the active window: other tests' windows may hold it
     grid.table.setFocus()
+    grid.table.setCurrentIndex(QModelIndex())  # no current row: the first match is the first found
     grid.action_find_rows.trigger()
     bar = grid.find_bar
     assert bar.isVisible()

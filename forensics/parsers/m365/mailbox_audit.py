@@ -40,6 +40,8 @@ _OPERATIONS = {
 _LOGON_TYPES = {"owner": "Owner", "delegate": "Delegate", "admin": "Admin"}
 _OUTCOMES = {"succeeded": "Success", "partiallysucceeded": "Success", "failed": "Failure"}
 _EVENT = re.compile(r"<Event\b(?P<attrs>[^<>]*?)(?P<empty>/)?>", re.IGNORECASE)
+#: records between two cancel checks in the per-record XML loop
+CANCEL_EVERY = 2000
 _EVENT_OPEN = re.compile(r"<Event\b", re.IGNORECASE)
 _EVENT_END = re.compile(r"</Event\s*>", re.IGNORECASE)
 #: a name starts only where no name character precedes it: without that lookbehind a long run
@@ -127,6 +129,8 @@ class MailboxAuditParser(Parser):
         starts = [m.start() for m in _EVENT_OPEN.finditer(text)]
         read_to = 0  # end of the last record: text from here to the next <Event> is no record
         for ordinal, at in enumerate(starts, start=1):
+            if ordinal % CANCEL_EVERY == 0:  # a large export: a cancel stops it within a few ms
+                ctx.check_cancel()
             _stray_text(ctx, text[read_to:at], f"before record {ordinal}")
             following = read_to = starts[ordinal] if ordinal < len(starts) else len(text)
             start = _EVENT.match(text, at)

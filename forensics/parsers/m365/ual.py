@@ -36,7 +36,7 @@ from forensics.parsers.m365.ual_mapping import AUDIT_SCHEMA, map_records
 
 #: a UTF-16 surrogate escaped alone in JSON (``"\\ud800"``): no UTF-8 form, so Arrow refuses it
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
-SLICE_ROWS = 100_000  # CSV rows whose JSON is parsed (and yielded) together
+SLICE_ROWS = 20_000  # CSV rows whose JSON is parsed (and yielded) together (also the cancel step)
 LAYOUTS = {
     "classic-4": ("creationdate", "userids", "operations", "auditdata"),
     "export-csv-10": ("recordtype", "creationdate", "userids", "operations", "auditdata", "resultindex"),

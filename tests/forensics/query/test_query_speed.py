@@ -28,17 +28,17 @@ def test_million_row_query_is_fast() -> None:
 
 
 def test_large_string_columns_are_encoded_once_and_stay_correct() -> None:
-    from forensics.query import encoded as enc
+    from forensics.query import text_index
 
-    n = enc.MIN_ROWS * 2
+    n = 100_000
     rng = np.random.default_rng(2)
     folders = np.array(["/Inbox", "/Sent Items", "/Inbox/Legal", None], dtype=object)
     frame = pd.DataFrame({"folder": pd.array(folders[rng.integers(0, 4, n)], dtype=pd.StringDtype())})
     reference = frame["folder"].str.lower().str.contains("legal").fillna(False).to_numpy(bool)
     np.testing.assert_array_equal(compile_query("legal").mask(frame), reference)
-    assert enc.encoded(frame["folder"]) is not None
-    cached = enc.encoded(frame["folder"])[0]
-    assert enc.encoded(frame["folder"])[0] is cached  # reused, not re-encoded
+    cached = text_index.column_text(frame["folder"])
+    assert cached.codes is not None and len(cached.values) == 3  # the distinct values, not the rows
+    assert text_index.column_text(frame["folder"]) is cached  # reused, not re-encoded
     frame.loc[0, "folder"] = "/Inbox/Legal/NEW"  # a write swaps the Arrow data: no stale answer
     assert compile_query("legal/new").mask(frame)[0]
     np.testing.assert_array_equal(
