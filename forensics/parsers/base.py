@@ -33,9 +33,13 @@ class LoadOptions:
     identities: Path | None = None  # directory export CSV for exact identity resolution
     maps_dir: Path | None = None  # extra/learned event maps, searched before the bundled ones
     parser: str | None = None  # force a parser by name instead of detecting
+    #: processes a large file is parsed in (0 = one per core, at most 2; 1 = this process only).
+    #: How, not what: the rows are the same either way, so it is not recorded with the options.
+    workers: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items() if v not in (None, False)}
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items()
+                if v not in (None, False) and k != "workers"}
 
 
 @dataclass
