@@ -127,13 +127,18 @@ def record_ids(xml: pa.Array) -> pa.Array:
     return pc.cast(pc.struct_field(pc.extract_regex(xml, _RECORD_ID), "record_id"), pa.int64(), safe=False)
 
 
-def system_fields(xml: pa.Array) -> dict[str, pa.Array]:
-    """time (UTC timestamp), record_id (int64) and computer of each record."""
+def system_fields(xml: pa.Array, known_ids: np.ndarray | None = None) -> dict[str, pa.Array]:
+    """time (UTC timestamp), record_id (int64) and computer of each record. ``known_ids``:
+    the records' ids as ``record_ids`` read them already (-1 = absent), not read again."""
     time_text = pc.struct_field(pc.extract_regex(xml, _TIME), "time")
     computer = pc.struct_field(pc.extract_regex(xml, _COMPUTER), "computer")
+    if known_ids is not None:
+        ids = pa.array(known_ids, pa.int64(), mask=known_ids < 0)
+    else:
+        ids = record_ids(xml)
     return {
         "time": parse_times(time_text),
-        "record_id": record_ids(xml),
+        "record_id": ids,
         "computer": unescape(computer),
     }
 
@@ -200,8 +205,32 @@ def _list(lengths: np.ndarray, flat: pa.Array) -> pa.ListArray:
     return pa.ListArray.from_arrays(pa.array(offsets), flat)
 
 
+def _from_event_data(xml: pa.Array) -> pa.Array:
+    """Each record from its ``<EventData>`` on (records that all hold one), copying only that
+    tail: splitting whole records would copy their <System> part (most of each record) only
+    to drop it. The records' buffer is viewed as head/tail pairs (zero-copy), tails taken."""
+    xml = _text(xml)
+    if isinstance(xml, pa.ChunkedArray):
+        xml = xml.combine_chunks()
+    if xml.null_count or len(xml) == 0:
+        return xml
+    if xml.offset:
+        xml = pa.concat_arrays([xml])  # offsets from 0, as the pairs below assume
+    at = pc.find_substring(xml, "<EventData>").to_numpy(zero_copy_only=False)
+    if (at < 0).any():
+        return xml
+    n = len(xml)
+    offsets = np.frombuffer(xml.buffers()[1], dtype=np.int32, count=n + 1)
+    pairs = np.empty(2 * n + 1, dtype=np.int32)
+    pairs[0::2] = offsets
+    pairs[1::2] = offsets[:-1] + at.astype(np.int32)  # a byte offset; "<" is a character boundary
+    halves = pa.StringArray.from_buffers(2 * n, pa.py_buffer(pairs), xml.buffers()[2])
+    return halves.take(pa.array(np.arange(1, 2 * n, 2)))
+
+
 def _plain_items(xml: pa.Array) -> tuple[pa.ListArray, pa.ListArray]:
     """Records whose EventData holds only ``<Data>value</Data>`` items."""
+    xml = _from_event_data(xml)
     parts = pc.list_slice(pc.split_pattern(xml, "<Data>"), 1)  # "value</Data>" (+ tail on the last)
     lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
     flat = pc.list_flatten(parts)

@@ -209,7 +209,8 @@ class EvtxParser(Parser):
         position = np.full(len(codes), -1, dtype=np.int64)
         position[kept_rows] = np.arange(len(kept_rows))
         kept_xml = xml.combine_chunks() if len(kept_rows) == len(codes) else xml.take(pa.array(kept_rows)).combine_chunks()
-        system = xml_fields.system_fields(kept_xml)
+        known_ids = read.xml_ids[kept_rows] if read.xml_ids is not None and len(read.xml_ids) == len(codes) else None
+        system = xml_fields.system_fields(kept_xml, known_ids)
         record_ids = system["record_id"].fill_null(-1).to_numpy(zero_copy_only=False)
         if system["time"].null_count:  # e.g. a FILETIME past year 2262: the row stays, without a time
             for record in record_ids[pc.is_null(system["time"]).to_numpy(zero_copy_only=False)].tolist():
