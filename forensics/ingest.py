@@ -141,7 +141,8 @@ def _parse_one(
         finally:
             sys.setswitchinterval(switch)
             report.hashes = reader.finish()
-    frame = schema.concat(frames)
+    frame = schema.concat(frames, consume=True)
+    del frames
     report.rows = len(frame)
     report.first_time, report.last_time = schema.time_span(frame)
     return frame
@@ -246,7 +247,7 @@ def load_evidence(
 
     from forensics.evtx.group_nesting import promote_nested
 
-    combined = promote_nested(schema.concat(frames))  # across files: nesting may be in another log
+    combined = promote_nested(schema.concat(frames, consume=True))  # across files: nesting may be in another log
     resolved = resolve_logon_types(combined, directory_path=options.identities)
     result.frame, result.correlation = correlate_files(resolved, result.files)  # needs the person keys
     return result
