@@ -31,6 +31,10 @@ PARSE_SWITCH_INTERVAL = 0.0005
 UNRECOGNISED = "unrecognised"
 
 
+class _WorkerFailure(Exception):
+    """A file a worker process could not load (its message is the user's message)."""
+
+
 @dataclass
 class Progress:
     file_index: int  # 0-based
@@ -110,7 +114,7 @@ def check_readable(path: Path) -> None:
         raise EvidenceError(f"{path}: file is empty")
 
 
-def _parse_one(
+def parse_one(
     path: Path,
     options: LoadOptions,
     report: FileReport,
@@ -174,6 +178,11 @@ def load_evidence(
     result = LoadResult(frame=schema.empty_frame(), options=options)
     frames: list[pd.DataFrame] = []
     done_before = 0
+    outcomes = None
+    if options.workers >= 2 and len(files) >= 2:
+        from forensics.parallel_files import parse_files
+
+        outcomes = parse_files(files, options, cancelled)
     for index, path in enumerate(files):
         report = FileReport(path=path)
         result.files.append(report)
@@ -183,8 +192,21 @@ def load_evidence(
                 progress(Progress(index, len(files), path, done, total, base + done, overall_total))
 
         try:
-            frame = _parse_one(path, options, report, on_bytes, cancelled)
+            if outcomes is None:
+                frame = parse_one(path, options, report, on_bytes, cancelled)
+            else:  # parsed in a worker process (--workers N): its report replaces this one
+                outcome = next(outcomes, None)
+                if outcome is None or cancelled():
+                    raise LoadCancelled(f"load cancelled while reading {path.name}")
+                report = outcome.report
+                result.files[-1] = report
+                on_bytes(sizes[index], sizes[index])
+                if outcome.kind != "ok":
+                    raise _WorkerFailure(outcome.error)
+                frame = outcome.frame
         except LoadCancelled:
+            if outcomes is not None:
+                outcomes.close()  # stops the worker processes
             report.status = "cancelled"
             custody.append(
                 "load-cancelled",
@@ -193,6 +215,10 @@ def load_evidence(
                 note="load cancelled by the user; no rows from this load were kept",
             )
             raise
+        except _WorkerFailure as exc:
+            report.status = "failed"
+            report.error = str(exc)
+            frame = None
         except ForensicsError as exc:
             report.status = "failed"
             report.error = exc.user_message
@@ -243,6 +269,8 @@ def load_evidence(
                 result.sources[evidence_id] = EvidenceSource(evidence_id, path.resolve(), report.parser)
         if report.status == "pending":
             report.status = "loaded"
+    if outcomes is not None:
+        outcomes.close()
     from forensics.identity.resolve import resolve_logon_types  # late: identity is optional
 
     from forensics.evtx.group_nesting import promote_nested
