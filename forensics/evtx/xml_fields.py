@@ -205,32 +205,8 @@ def _list(lengths: np.ndarray, flat: pa.Array) -> pa.ListArray:
     return pa.ListArray.from_arrays(pa.array(offsets), flat)
 
 
-def _from_event_data(xml: pa.Array) -> pa.Array:
-    """Each record from its ``<EventData>`` on (records that all hold one), copying only that
-    tail: splitting whole records would copy their <System> part (most of each record) only
-    to drop it. The records' buffer is viewed as head/tail pairs (zero-copy), tails taken."""
-    xml = _text(xml)
-    if isinstance(xml, pa.ChunkedArray):
-        xml = xml.combine_chunks()
-    if xml.null_count or len(xml) == 0:
-        return xml
-    if xml.offset:
-        xml = pa.concat_arrays([xml])  # offsets from 0, as the pairs below assume
-    at = pc.find_substring(xml, "<EventData>").to_numpy(zero_copy_only=False)
-    if (at < 0).any():
-        return xml
-    n = len(xml)
-    offsets = np.frombuffer(xml.buffers()[1], dtype=np.int32, count=n + 1)
-    pairs = np.empty(2 * n + 1, dtype=np.int32)
-    pairs[0::2] = offsets
-    pairs[1::2] = offsets[:-1] + at.astype(np.int32)  # a byte offset; "<" is a character boundary
-    halves = pa.StringArray.from_buffers(2 * n, pa.py_buffer(pairs), xml.buffers()[2])
-    return halves.take(pa.array(np.arange(1, 2 * n, 2)))
-
-
 def _plain_items(xml: pa.Array) -> tuple[pa.ListArray, pa.ListArray]:
     """Records whose EventData holds only ``<Data>value</Data>`` items."""
-    xml = _from_event_data(xml)
     parts = pc.list_slice(pc.split_pattern(xml, "<Data>"), 1)  # "value</Data>" (+ tail on the last)
     lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
     flat = pc.list_flatten(parts)
