@@ -10,7 +10,6 @@ progress and a cancel that stops a file mid-way need the file in the loading pro
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from forensics.evtx.parallel import process_context
 from forensics.parsers.base import FileReport, LoadOptions
 
 
@@ -51,8 +51,13 @@ def parse_files(
     """Each file's outcome, in the order of ``files``; at most ``2 * workers`` files in flight.
     Inside a worker a file is parsed in that process alone (no pool within the pool)."""
     workers = max(2, options.workers)
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    context = process_context()
+    if context is None:  # a frozen build without fork: one file after another, here
+        for path in files:
+            if cancelled():
+                return
+            yield _parse_file(path, replace(options, workers=1))
+        return
     one = replace(options, workers=1)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:

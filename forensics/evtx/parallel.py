@@ -79,20 +79,22 @@ def worker_count(requested: int, size: int) -> int:
     """Processes to use for a file of ``size`` bytes: ``requested``, or for 0 (automatic) one
     per core, at most 2 (the tool targets a laptop), and 1 below ``MIN_PARALLEL_BYTES``; 1
     where new processes cannot be started cheaply and safely (a frozen build without fork)."""
-    if requested == 1 or (requested <= 0 and size < MIN_PARALLEL_BYTES):
-        return 1
-    if "fork" not in multiprocessing.get_all_start_methods() and getattr(sys, "frozen", False):
+    if requested == 1 or (requested <= 0 and size < MIN_PARALLEL_BYTES) or process_context() is None:
         return 1
     if requested <= 0:
         requested = min(2, os.cpu_count() or 1)
     return max(1, requested)
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    """fork where there is one (workers inherit the imported modules: no start-up import),
-    else spawn."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+def process_context() -> multiprocessing.context.BaseContext | None:
+    """How to start workers: fork on Linux (they inherit the imported modules: no start-up
+    import), spawn elsewhere (fork is unsafe on macOS once its frameworks are loaded, absent on
+    Windows); None in a frozen build there (spawn would need the executable's own support)."""
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    if getattr(sys, "frozen", False):
+        return None
+    return multiprocessing.get_context("spawn")
 
 
 def run_ordered(
@@ -104,7 +106,7 @@ def run_ordered(
     job's tag. At most ``2 * workers`` jobs are in flight (bounded memory); the pool is
     started before the first job is read (so no reader thread exists when it forks) and
     always shut down, pending jobs cancelled, when the caller stops early."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=process_context())
     try:
         pool.submit(int).result()  # start the workers now, before the read-ahead thread starts
         inflight: deque[tuple[Any, Future[BatchResult]]] = deque()
