@@ -29,9 +29,9 @@ def add_load_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--maps", type=Path, metavar="DIR", help="extra event-map folder (searched first)")
     parser.add_argument("--parser", metavar="NAME", help="force a parser instead of detecting the format")
     parser.add_argument(
-        "--workers", type=_workers, default=0, metavar="N",
-        help="processes a large .evtx is parsed in (default: one per core, at most 2, for files of "
-             "16 MiB or more; 1 = this process only); the rows are the same either way",
+        "--workers", type=_workers, default=1, metavar="N",
+        help="processes to parse in: several files in parallel, and a large .evtx by chunk range "
+             "(default 1: this process); the rows and custody entries are the same either way",
     )
 
 

@@ -13,7 +13,6 @@ So the rows, counts, notes and custody digests are those of a single-process loa
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -27,8 +26,6 @@ import pyarrow as pa
 
 from forensics.evtx.recovery import WalkedChunk
 
-#: a file shorter than this is parsed in the calling process: starting workers costs more
-MIN_PARALLEL_BYTES = 16 * 2**20
 
 
 @dataclass
@@ -75,15 +72,19 @@ class BatchResult:
     walked: dict[int, WalkedChunk]
 
 
-def worker_count(requested: int, size: int) -> int:
-    """Processes to use for a file of ``size`` bytes: ``requested``, or for 0 (automatic) one
-    per core, at most 2 (the tool targets a laptop), and 1 below ``MIN_PARALLEL_BYTES``; 1
-    where new processes cannot be started cheaply and safely (a frozen build without fork)."""
-    if requested == 1 or (requested <= 0 and size < MIN_PARALLEL_BYTES) or process_context() is None:
+def worker_count(requested: int, size: int, batch_bytes: int) -> int:
+    """Processes to parse a file of ``size`` bytes in: ``requested`` when it is 2 or more and
+    the file holds more than two batches of ``batch_bytes``; otherwise, and by default (0),
+    this process alone.
+
+    Why not by default: measured on the shared 2-core machine (1M Exchange Auditing records,
+    load average 4-5), two workers beside the loading process took more CPU (shipping batches
+    and tables between processes, three processes on two cores) and more wall time than one
+    process; the option is for machines with cores to spare.
+    """
+    if requested < 2 or size <= 2 * batch_bytes or process_context() is None:
         return 1
-    if requested <= 0:
-        requested = min(2, os.cpu_count() or 1)
-    return max(1, requested)
+    return requested
 
 
 def process_context() -> multiprocessing.context.BaseContext | None:

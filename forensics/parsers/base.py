@@ -33,7 +33,7 @@ class LoadOptions:
     identities: Path | None = None  # directory export CSV for exact identity resolution
     maps_dir: Path | None = None  # extra/learned event maps, searched before the bundled ones
     parser: str | None = None  # force a parser by name instead of detecting
-    #: processes a large file is parsed in (0 = one per core, at most 2; 1 = this process only).
+    #: processes files (and a large .evtx, by chunk range) are parsed in; 0 or 1 = this process.
     #: How, not what: the rows are the same either way, so it is not recorded with the options.
     workers: int = 0
 

@@ -100,7 +100,7 @@ class EvtxParser(Parser):
                 yield (first_chunk, batch, loops, valid, first, last), job
 
         size = _file_size(ctx)
-        workers = parallel.worker_count(ctx.options.workers, size)
+        workers = parallel.worker_count(ctx.options.workers, size, BATCH_CHUNKS * CHUNK_SIZE)
         if workers > 1:
             results = parallel.run_ordered(jobs(), map_batch, workers)
         else:
