@@ -37,6 +37,10 @@ PARSE_SWITCH_INTERVAL = 0.0005
 UNRECOGNISED = "unrecognised"
 
 
+class _WorkerFailure(Exception):
+    """A file a worker process could not load (its message is the user's message)."""
+
+
 @dataclass
 class Progress:
     file_index: int  # 0-based
@@ -118,7 +122,7 @@ def check_readable(path: Path) -> None:
         raise EvidenceError(f"{path}: file is empty")
 
 
-def _parse_one(
+def parse_one(
     path: Path,
     options: LoadOptions,
     report: FileReport,
@@ -169,7 +173,8 @@ def parse_reader(
         reader.cancelled = None
         if not stopped:  # a cancelled load records no digests (its custody entry says so):
             report.hashes = reader.finish()  # hashing the unread rest would delay the stop
-    frame = schema.concat(frames)
+    frame = schema.concat(frames, consume=True)
+    del frames
     report.rows = len(frame)
     report.first_time, report.last_time = schema.time_span(frame)
     return frame
@@ -209,7 +214,7 @@ def load_evidence(
 
     from forensics.evtx.group_nesting import promote_nested
 
-    combined = promote_nested(schema.concat(frames))  # across files: nesting may be in another log
+    combined = promote_nested(schema.concat(frames, consume=True))  # across files: nesting may be in another log
     resolved = resolve_logon_types(combined, directory_path=options.identities)
     result.frame, result.correlation = correlate_files(resolved, result.files)  # needs the person keys
     return result
@@ -232,6 +237,11 @@ def _load_items(
     set_checks = plan_checks((f, None) for f in files)  # e.g. IIS days missing between the files loaded
     frames: list[pd.DataFrame] = []
     done_before = 0
+    outcomes = None
+    if options.workers >= 2 and len(files) >= 2 and not members:  # a container's members are read from it here
+        from forensics.parallel_files import parse_files
+
+        outcomes = parse_files(files, options, cancelled)
     for index, path in enumerate(files):
         report = FileReport(path=path)
         result.files.append(report)
@@ -246,9 +256,21 @@ def _load_items(
         try:
             if member is not None:
                 frame = parse_member(member[0], member[1], path, options, report, on_bytes, cancelled)
-            else:
-                frame = _parse_one(path, options, report, on_bytes, cancelled)
+            elif outcomes is None:
+                frame = parse_one(path, options, report, on_bytes, cancelled)
+            else:  # parsed in a worker process (--workers N): its report replaces this one
+                outcome = next(outcomes, None)
+                if outcome is None or cancelled():
+                    raise LoadCancelled(f"load cancelled while reading {path.name}")
+                report = outcome.report
+                result.files[-1] = report
+                on_bytes(sizes[index], sizes[index])
+                if outcome.kind != "ok":
+                    raise _WorkerFailure(outcome.error)
+                frame = outcome.frame
         except LoadCancelled:
+            if outcomes is not None:
+                outcomes.close()  # stops the worker processes
             report.status = "cancelled"
             custody.append(
                 "load-cancelled",
@@ -257,6 +279,10 @@ def _load_items(
                 note="load cancelled by the user; no rows from this load were kept",
             )
             raise
+        except _WorkerFailure as exc:
+            report.status = "failed"
+            report.error = str(exc)
+            frame = None
         except ForensicsError as exc:
             report.status = "failed"
             report.error = exc.user_message
@@ -315,6 +341,8 @@ def _load_items(
                 )
         if report.status == "pending":
             report.status = "loaded"
+    if outcomes is not None:
+        outcomes.close()
     return frames
 
 

@@ -52,6 +52,9 @@ class BatchRead:
     walked: dict[int, WalkedChunk] = field(default_factory=dict)
     #: (first chunk of the slice, engine error) of slices that were walked instead
     stopped: list[tuple[int, str]] = field(default_factory=list)
+    #: EventRecordID of each record's XML (-1 where absent), as ``record_ids``: read once here
+    #: (the continuity check needs it) and reused for the rows
+    xml_ids: np.ndarray | None = None
 
 
 def read_records(header: bytes, batch: bytes, valid: np.ndarray, first: np.ndarray, last: np.ndarray) -> BatchRead:
@@ -67,6 +70,7 @@ def read_records(header: bytes, batch: bytes, valid: np.ndarray, first: np.ndarr
     errors: list[tuple[int, str]] = []
     chunk_of: list[np.ndarray] = []
     header_ids: list[np.ndarray] = []
+    xml_ids: list[np.ndarray] = []
     walked: dict[int, WalkedChunk] = {}
     stopped: list[tuple[int, str]] = []
     suspect = suspect_chunks(batch, valid, first, last)
@@ -79,17 +83,19 @@ def read_records(header: bytes, batch: bytes, valid: np.ndarray, first: np.ndarr
         sane = valid[part] & (first[part] > 0) & (last[part] >= first[part])
         announced = int((last[part][sane] - first[part][sane] + 1).sum())
         array = None
+        ids = None
         walk = bool(slice_errors or suspect[part].any() or announced != len(xmls))
         if not walk:
             # counts can match while an id does not: a record whose XML EventRecordID was altered
             # (damage or editing) stands for an announced id it does not carry; walking the slice
             # names the record header's id beside the XML's (walk_report.report_id_mismatches)
             array = pa.array(xmls, pa.string())
-            walk = not _ids_as_announced(record_ids(array), first[part][sane], last[part][sane])
+            ids = record_ids(array)
+            walk = not _ids_as_announced(ids, first[part][sane], last[part][sane])
         if walk:
             array = pa.array(xmls, pa.string()) if array is None else array
-            xmls, where, ids = _walk_slice(batch, part, record_ids(array), array, walked)
-            header_ids.append(ids)
+            xmls, where, walk_ids = _walk_slice(batch, part, record_ids(array), array, walked)
+            header_ids.append(walk_ids)
             stopped += [(part.start, message) for _, message in slice_errors]
             chunk_of.append(where)
         else:
@@ -97,10 +103,15 @@ def read_records(header: bytes, batch: bytes, valid: np.ndarray, first: np.ndarr
             chunk_of.append(np.full(len(xmls), -1, dtype=np.int64))
             header_ids.append(np.full(len(xmls), -1, dtype=np.int64))
         done += len(xmls)
-        parts.append(array if array is not None and not walk else pa.array(xmls, pa.string()))
+        if walk or array is None:
+            array = pa.array(xmls, pa.string())
+            ids = record_ids(array)
+        parts.append(array)
+        xml_ids.append(ids)
     empty = np.zeros(0, np.int64)
     return BatchRead(parts, errors, np.concatenate(chunk_of) if chunk_of else empty,
-                     np.concatenate(header_ids) if header_ids else empty, walked, stopped)
+                     np.concatenate(header_ids) if header_ids else empty, walked, stopped,
+                     np.concatenate(xml_ids) if xml_ids else empty)
 
 
 def _ids_as_announced(ids: np.ndarray, first: np.ndarray, last: np.ndarray) -> bool:

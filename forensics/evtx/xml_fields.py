@@ -127,13 +127,18 @@ def record_ids(xml: pa.Array) -> pa.Array:
     return pc.cast(pc.struct_field(pc.extract_regex(xml, _RECORD_ID), "record_id"), pa.int64(), safe=False)
 
 
-def system_fields(xml: pa.Array) -> dict[str, pa.Array]:
-    """time (UTC timestamp), record_id (int64) and computer of each record."""
+def system_fields(xml: pa.Array, known_ids: np.ndarray | None = None) -> dict[str, pa.Array]:
+    """time (UTC timestamp), record_id (int64) and computer of each record. ``known_ids``:
+    the records' ids as ``record_ids`` read them already (-1 = absent), not read again."""
     time_text = pc.struct_field(pc.extract_regex(xml, _TIME), "time")
     computer = pc.struct_field(pc.extract_regex(xml, _COMPUTER), "computer")
+    if known_ids is not None:
+        ids = pa.array(known_ids, pa.int64(), mask=known_ids < 0)
+    else:
+        ids = record_ids(xml)
     return {
         "time": parse_times(time_text),
-        "record_id": record_ids(xml),
+        "record_id": ids,
         "computer": unescape(computer),
     }
 

@@ -39,10 +39,13 @@ class LoadOptions:
     w3c_fields: str | None = None  # W3C field names of header-less IIS lines ("date time s-ip …")
     #: globs naming what loads from inside disk images and collections (None = all evidence found)
     select: tuple[str, ...] | list[str] | None = None
+    #: processes files (and a large .evtx, by chunk range) are parsed in; 0 or 1 = this process.
+    #: How, not what: the rows are the same either way, so it is not recorded with the options.
+    workers: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v)
-                for k, v in self.__dict__.items() if v not in (None, False)}
+                for k, v in self.__dict__.items() if v not in (None, False) and k != "workers"}
 
 
 @dataclass

@@ -78,3 +78,32 @@ def test_time_span_ignores_rows_without_a_time() -> None:
     assert schema.time_span(frame) == ("2024-03-04T23:59:59.500000Z", "2024-03-05T10:00:00Z")
     assert schema.time_span(schema.conform([{"time": None}])) == ("", "")
     assert schema.time_span(schema.empty_frame()) == ("", "")
+
+
+def test_identity_form_columns_are_categorical_with_the_same_text() -> None:
+    # issue 21: a log repeats a few people's identity forms on every row; categories keep the text
+    rows = [{"actor_ids": "Pat|/o=Contoso/cn=Recipients/cn=pat", "mailbox_ids": "S-1-5-21-1|pat@contoso.com"},
+            {"actor_ids": "Pat|/o=Contoso/cn=Recipients/cn=pat"}, {}]
+    frame = schema.conform(rows)
+    assert schema.validate(frame) == []
+    assert isinstance(frame["actor_ids"].dtype, pd.CategoricalDtype)
+    assert frame["actor_ids"].cat.categories.dtype == schema.STRING_DTYPE
+    assert frame["actor_ids"].tolist()[:2] == ["Pat|/o=Contoso/cn=Recipients/cn=pat"] * 2
+    assert pd.isna(frame["actor_ids"].iloc[2]) and pd.isna(frame["mailbox_ids"].iloc[1])
+    assert frame["actor_ids"].astype("string").str.contains("cn=pat", regex=False).tolist() == [True, True, pd.NA]
+
+
+def test_concat_consume_gives_the_same_frame_and_empties_the_pieces() -> None:
+    def pieces() -> list[pd.DataFrame]:
+        return [schema.conform([{"operation": "FolderOpen", "folder": "/Inbox", "actor_ids": "a|b", "record_id": 1}]),
+                schema.conform([{"operation": "Logon", "item": "x", "actor_ids": "c", "record_id": 2},
+                                {"operation": "FolderOpen", "record_id": 3}])]
+
+    expected = pd.concat(pieces(), ignore_index=True)  # values as pandas concatenates them
+    consumed = pieces()
+    both = schema.concat(consumed, consume=True)
+    assert schema.validate(both) == []
+    pd.testing.assert_frame_equal(both, schema.concat(pieces()))
+    for name in schema.COLUMNS:
+        assert both[name].astype(object).tolist() == expected[name].astype(object).tolist(), name
+    assert all(len(piece.columns) == 0 for piece in consumed)

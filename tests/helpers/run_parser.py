@@ -1,7 +1,7 @@
 """Run one parser on one file the way ``ingest`` does, without the rest of the registry.
 
 Why: parser tests should not depend on every other parser importing cleanly; this mirrors
-``forensics.ingest._parse_one`` (hashing reader, context, ``schema.conform``).
+``forensics.ingest.parse_one`` (hashing reader, context, ``schema.conform``).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ are counted per provider/event id, or become generic ``Event`` rows with ``--all
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,14 +35,15 @@ from forensics.evtx.checksums import chunk_mismatches, file_header_mismatch
 from forensics.evtx.walk_report import report_checksums, report_damaged, report_id_mismatches, report_walk
 from forensics.evtx.continuity import FileHeader, RecordContinuity
 from forensics.evtx import engine
-from forensics.evtx.recovery import read_chunk
+from forensics.evtx import parallel
+from forensics.evtx.recovery import WalkedChunk, read_chunk
 from forensics.evtx.exchange import map_group, map_with
 from forensics.evtx.handlers import handler_for
 from forensics.evtx.subject import subject_actor
 from forensics.evtx.maps import EventMap, MapSet, load_maps
 from forensics.parsers import registry
 from forensics.parsers.prefetch import blocks
-from forensics.parsers.base import ParseContext, Parser
+from forensics.parsers.base import LoadOptions, ParseContext, Parser
 from forensics.schema import COLUMNS, STRING_DTYPE, constant_category
 
 #: chunks read (and hashed) together and mapped as one vectorized batch: 4 MiB of evidence
@@ -75,24 +77,46 @@ class EvtxParser(Parser):
         if len(header) < HEADER_SIZE or not header.startswith(FILE_MAGIC):
             raise ParseError(f"{ctx.path}: not an EVTX file (no 'ElfFile' header)")
         stated = header_chunk_count(header) or 0
-        chunks_with_magic = 0
-        first_chunk = 0
-        total = 0
         continuity = RecordContinuity(header=FileHeader.parse(header))
         crc_problems: list[tuple[str, str]] = []
         mismatch = file_header_mismatch(header)
         if mismatch:
             crc_problems.append(("file header", mismatch))
+        state = {"chunks_with_magic": 0, "first_chunk": 0, "total": 0}
+
+        def jobs() -> Iterator[tuple[tuple[Any, ...], parallel.BatchJob]]:
+            """Each batch as read and hashed, its chunk headers checked here (cheap, in order)."""
+            for batch in _read_batches(ctx):
+                state["total"] += len(batch)
+                ctx.check_cancel()
+                valid, first, last = chunk_ranges(batch)
+                state["chunks_with_magic"] += int(valid.sum())
+                first_chunk = state["first_chunk"]
+                crc_problems.extend((f"chunk {c}", text) for c, text in chunk_mismatches(batch, first_chunk, continuity.header.flags))
+                batch, loops = cut_link_loops(batch)
+                state["first_chunk"] += len(valid)
+                job = parallel.BatchJob(ctx.options.maps_dir, ctx.options.all_events, header, batch, first_chunk,
+                                        valid, first, last)
+                yield (first_chunk, batch, loops, valid, first, last), job
+
+        size = _file_size(ctx)
+        workers = parallel.worker_count(ctx.options.workers, size, BATCH_CHUNKS * CHUNK_SIZE)
+        if workers > 1:
+            results = parallel.run_ordered(jobs(), map_batch, workers)
+        else:
+            results = ((tag, map_batch(job, maps)) for tag, job in jobs())
         held: list[pa.Table] = []  # batches' rows, made one frame together (see MERGE_ROWS)
         held_rows = 0
-        for batch in _read_batches(ctx):
-            total += len(batch)
-            ctx.check_cancel()
-            valid, first, last = chunk_ranges(batch)
-            chunks_with_magic += int(valid.sum())
-            crc_problems += [(f"chunk {c}", text) for c, text in chunk_mismatches(batch, first_chunk, continuity.header.flags)]
-            table = self._parse_batch(ctx, maps, header, batch, first_chunk, valid, first, last, continuity)
-            first_chunk += len(valid)
+        for (first_chunk, batch, loops, valid, first, last), result in results:
+            for chunk_in_batch, what in loops:
+                ctx.report.warn(
+                    f"chunk {first_chunk + chunk_in_batch}",
+                    f"the chunk header's {what} table links round in a loop (damaged header): the table was "
+                    "ignored (the evtx engine would never return) and the records were read without it",
+                )
+            continuity.add_batch(first_chunk, batch, valid, first, last, result.walked)
+            result.report.replay(ctx.report)
+            table = result.table
             if table is not None and table.num_rows:
                 held.append(table)
                 held_rows += table.num_rows
@@ -101,16 +125,17 @@ class EvtxParser(Parser):
                     held, held_rows = [], 0
         if held:
             yield _to_frame(held)
+        total, first_chunk = state["total"], state["first_chunk"]
         if total % CHUNK_SIZE:
             ctx.report.warn(
                 f"chunk {first_chunk - 1}",
                 f"the file ends {total % CHUNK_SIZE} bytes into this 65536-byte chunk (truncated copy?): "
                 "its complete records before the cut are read, those in the missing part cannot be",
             )
-        if chunks_with_magic > stated:
+        if state["chunks_with_magic"] > stated:
             ctx.report.warn(
                 "file header",
-                f"header states {stated} chunks but {chunks_with_magic} chunks are present "
+                f"header states {stated} chunks but {state['chunks_with_magic']} chunks are present "
                 "(dirty file: tools that trust the header, such as python-evtx, miss records)",
             )
         report_checksums(ctx.report, crc_problems)
@@ -118,7 +143,7 @@ class EvtxParser(Parser):
 
     def _parse_batch(
         self,
-        ctx: ParseContext,
+        ctx: _BatchContext,
         maps: MapSet,
         header: bytes,
         batch: bytes,
@@ -126,17 +151,24 @@ class EvtxParser(Parser):
         valid: np.ndarray,
         first: np.ndarray,
         last: np.ndarray,
-        continuity: RecordContinuity,
-    ) -> pa.Table | None:
-        batch, loops = cut_link_loops(batch)
-        for chunk_in_batch, what in loops:
-            ctx.report.warn(
-                f"chunk {first_chunk + chunk_in_batch}",
-                f"the chunk header's {what} table links round in a loop (damaged header): the table was "
-                "ignored (the evtx engine would never return) and the records were read without it",
-            )
+    ) -> tuple[pa.Table | None, dict[int, WalkedChunk]]:
+        """One batch of (loop-cut) chunks -> its rows and the chunks walked record by record.
+        Touches nothing but ``ctx.report`` (recorded, replayed in file order by ``parse``), so
+        it runs as well in a worker process (``parallel``) as in the caller's."""
         read = engine.read_records(header, batch, valid, first, last)
-        continuity.add_batch(first_chunk, batch, valid, first, last, read.walked)
+        return self._map_read(ctx, maps, batch, first_chunk, valid, first, last, read), read.walked
+
+    def _map_read(
+        self,
+        ctx: _BatchContext,
+        maps: MapSet,
+        batch: bytes,
+        first_chunk: int,
+        valid: np.ndarray,
+        first: np.ndarray,
+        last: np.ndarray,
+        read: engine.BatchRead,
+    ) -> pa.Table | None:
         xml = pa.chunked_array(read.parts, pa.string())
         for position, message in read.errors:
             location, text = engine.error_location(message, position, xml, first_chunk, valid, first, last)
@@ -177,7 +209,8 @@ class EvtxParser(Parser):
         position = np.full(len(codes), -1, dtype=np.int64)
         position[kept_rows] = np.arange(len(kept_rows))
         kept_xml = xml.combine_chunks() if len(kept_rows) == len(codes) else xml.take(pa.array(kept_rows)).combine_chunks()
-        system = xml_fields.system_fields(kept_xml)
+        known_ids = read.xml_ids[kept_rows] if read.xml_ids is not None and len(read.xml_ids) == len(codes) else None
+        system = xml_fields.system_fields(kept_xml, known_ids)
         record_ids = system["record_id"].fill_null(-1).to_numpy(zero_copy_only=False)
         if system["time"].null_count:  # e.g. a FILETIME past year 2262: the row stays, without a time
             for record in record_ids[pc.is_null(system["time"]).to_numpy(zero_copy_only=False)].tolist():
@@ -223,7 +256,7 @@ class EvtxParser(Parser):
 
     def _map_rows(
         self,
-        ctx: ParseContext,
+        ctx: _BatchContext,
         event_map: EventMap,
         local: np.ndarray,
         slot: np.ndarray,
@@ -256,7 +289,7 @@ class EvtxParser(Parser):
 
     def _handler_rows(
         self,
-        ctx: ParseContext,
+        ctx: _BatchContext,
         provider: str,
         event_id: int,
         handler: Any,
@@ -307,6 +340,39 @@ class EvtxParser(Parser):
 
 
 registry.register(EvtxParser)
+
+
+@dataclass
+class _BatchContext:
+    """What mapping a batch uses of a ``ParseContext``: the options and a (recorded) report."""
+
+    report: Any
+    options: LoadOptions
+
+
+#: event maps loaded in this process, by maps folder (a worker loads them once)
+_MAPS: dict[Path | None, MapSet] = {}
+
+
+def map_batch(job: parallel.BatchJob, maps: MapSet | None = None) -> parallel.BatchResult:
+    """One batch's rows, report calls and walked chunks: the unit of work of ``parse``, run in
+    a worker process or, for a small file or ``workers=1``, in the caller's."""
+    if maps is None:
+        maps = _MAPS.get(job.maps_dir)
+        if maps is None:
+            maps = _MAPS.setdefault(job.maps_dir, load_maps(job.maps_dir))
+    report = parallel.RecordedReport()
+    ctx = _BatchContext(report, LoadOptions(all_events=job.all_events, maps_dir=job.maps_dir))
+    table, walked = EvtxParser()._parse_batch(ctx, maps, job.header, job.batch, job.first_chunk, job.valid, job.first, job.last)
+    return parallel.BatchResult(table, report, walked)
+
+
+def _file_size(ctx: ParseContext) -> int:
+    """The evidence file's size (0 when it cannot be told: then one process is used)."""
+    try:
+        return ctx.path.stat().st_size
+    except (OSError, ValueError):
+        return 0
 
 
 # -- helpers ----------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def test_two_sids_under_one_alias_are_two_people(tmp_path: Path) -> None:
     assert {cloud, onprem, unknown} <= actors and "assistant" not in actors
     assert by_source(frame, "actor_key")["ual"] == {cloud}  # the M365 SendAs: the cloud account
     # the on-premises forms with SID …-1105: the audit export and the Security 4728 subject
-    sids = frame["actor_ids"].fillna("").str.contains(ONPREM_SID, regex=False)
+    sids = frame["actor_ids"].astype("string").fillna("").str.contains(ONPREM_SID, regex=False)
     assert sids.sum() == 2 and set(frame.loc[sids, "actor_key"].astype(str)) == {onprem}
     # the IIS row names CONTOSO\assistant without a SID: either account, so neither
     assert by_source(frame, "actor_key")["iis"] == {unknown}
