@@ -18,7 +18,7 @@ import pytest
 
 from forensics.evtx import parallel
 from forensics.ingest import load_evidence
-from forensics.parsers import evtx_parser
+from forensics.parsers.eventlog import evtx_parser
 from forensics.parsers.base import FileReport, LoadOptions
 from forensics.synth.evtx_damage import break_chunk_crc, chunk_count, corrupt_chunk_magic, hide_record, zero_from_record
 from forensics.synth.generate import generate
