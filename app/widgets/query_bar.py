@@ -1,14 +1,18 @@
 """The query bar: the query line with inline error display and completion, quick toggles
 (Non-owner only, Admin only, Failures, an operation checklist) and a time-range control.
 
+The bar fits a 1280 px laptop screen: when it is narrower than the query line's preferred
+width plus every toggle, the toggles fold into one "Filters" menu (the same filters, checkable,
+staying open while ticking), so nothing is clipped and the window's minimum width stays small.
+
 Syntax errors never raise into the GUI: the session keeps the previous result and the bar
 shows the message with a caret under the offending position.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtCore import QEvent, QSize, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QCompleter,
     QHBoxLayout,
@@ -29,6 +33,10 @@ from app.widgets.time_range import TimeRangeControl
 #: query supersedes a running one anyway)
 DEBOUNCE_MIN_MS = 60
 DEBOUNCE_MAX_MS = 200
+
+#: the query line's width below which the toggles fold into the Filters menu, and its floor
+EDIT_PREFERRED_WIDTH = 420
+EDIT_MIN_WIDTH = 240
 
 TOGGLES = (("nonowner", "Non-owner only", "Only access by someone other than the mailbox owner (is:nonowner)"),
            ("admin", "Admin only", "Only access with administrative rights (is:admin)"),
@@ -150,7 +158,7 @@ class QueryBar(QWidget):
         self.edit.setObjectName("QueryEdit")
         self._update_placeholder()
         session.loaded.connect(self._update_placeholder)  # an example that matches the open case
-        self.edit.setMinimumWidth(420)
+        self.edit.setMinimumWidth(EDIT_MIN_WIDTH)
         self.edit.setClearButtonEnabled(True)
         self.edit.returnPressed.connect(self.apply_typed)
         self.edit.escape_pressed.connect(self.clear)
@@ -173,9 +181,19 @@ class QueryBar(QWidget):
         self.error_label.hide()
 
         self.toggle_buttons: dict[str, QToolButton] = {}
+        #: the same toggles as checkable actions of the Filters menu (kept in step both ways)
+        self.toggle_actions: dict[str, QAction] = {}
+        self.filters_button = QToolButton(self)
+        self.filters_button.setObjectName("FiltersButton")
+        self.filters_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.filters_menu = StickyMenu(self.filters_button)
+        self.filters_button.setMenu(self.filters_menu)
+        self.filters_button.hide()
+        self._compact = False
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
+        self._row = row
         row.addWidget(self.edit, 1)
         row.addWidget(self.busy_label)
         for key, label, tip in TOGGLES:
@@ -185,8 +203,19 @@ class QueryBar(QWidget):
             button.setCheckable(True)
             button.setObjectName(f"toggle_{key}")
             button.toggled.connect(lambda on, key=key: self.session.set_toggle(key, on))
+            action = self.filters_menu.addAction(label)
+            action.setCheckable(True)
+            action.setToolTip(tip)
+            action.setObjectName(f"filter_{key}")
+            action.toggled.connect(button.setChecked)  # no signal when the state is already equal
+            button.toggled.connect(action.setChecked)
+            button.toggled.connect(self._label_filters)
             self.toggle_buttons[key] = button
+            self.toggle_actions[key] = action
             row.addWidget(button)
+        self.filters_menu.setToolTipsVisible(True)
+        row.addWidget(self.filters_button)
+        self._label_filters()
 
         self.operations_button = QToolButton(self)
         self.operations_button.setText("Operations")
@@ -209,6 +238,47 @@ class QueryBar(QWidget):
         session.loaded.connect(self._rebuild_operations)
         session.query_state_changed.connect(self._show_state)
         self._rebuild_operations()
+
+    # -- width: fold the toggles into the Filters menu when the bar is narrow ----------------
+    def _fixed_width(self, widgets: list[QWidget]) -> int:
+        """Margins, spacing and the preferred widths of ``widgets`` plus the ops / time controls."""
+        margins = self.layout().contentsMargins() if self.layout() else None
+        side = (margins.left() + margins.right()) if margins else 12
+        parts = [*widgets, self.operations_button, self.time_range]
+        widths = [w.sizeHint().width() for w in parts]
+        widths[-1] = max(widths[-1], self.time_range.minimumSizeHint().width())
+        return side + sum(widths) + self._row.spacing() * len(parts)
+
+    def full_width(self) -> int:
+        """The width at which every toggle shows as its own button."""
+        return EDIT_PREFERRED_WIDTH + self._fixed_width(list(self.toggle_buttons.values()))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - the compact layout's minimum
+        hint = super().minimumSizeHint()
+        compact = EDIT_MIN_WIDTH + self._fixed_width([self.filters_button])
+        compact += self.busy_label.sizeHint().width() + self._row.spacing()  # "Filtering…" may show
+        return QSize(compact, hint.height())
+
+    def is_compact(self) -> bool:
+        """True when the toggles are folded into the Filters menu."""
+        return self._compact
+
+    def _fit(self) -> None:
+        compact = self.width() < self.full_width()
+        self._compact = compact
+        for button in self.toggle_buttons.values():
+            button.setVisible(not compact)
+        self.filters_button.setVisible(compact)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _label_filters(self, *_args: object) -> None:
+        on = [b.text() for b in self.toggle_buttons.values() if b.isChecked()]
+        self.filters_button.setText(f"Filters ({len(on)} on)" if on else "Filters")
+        self.filters_button.setToolTip("Quick filters: " + (", ".join(on) if on else "none on")
+                                       + " (the window is too narrow to show each as a button)")
 
     def _update_placeholder(self, *_args: object) -> None:
         self.edit.setPlaceholderText(placeholder(self.session.frame))
