@@ -33,6 +33,8 @@ def test_window_minimum_width_fits_a_1280_screen(qtbot, loaded_window) -> None:
     w = loaded_window
     assert len(w.session.frame), "the case did not load"
     assert w.minimumSizeHint().width() <= LAPTOP[0]
+    # and the height leaves room for a title bar and a taskbar on a 720 px screen
+    assert w.minimumSizeHint().height() <= LAPTOP[1] - 80, w.minimumSizeHint()
     assert w.query_bar.minimumSizeHint().width() <= LAPTOP[0] - 20
 
 
