@@ -36,8 +36,8 @@ from forensics.synth.formats.base import Emitter
 from forensics.synth.formats.eventlog import ApplicationEmitter, ExchangeAuditingEmitter, ManagementEmitter
 from forensics.synth.formats.httpproxy import HttpProxyEmitter
 from forensics.synth.formats.iis import Iis2003Emitter, IisEmitter
-from forensics.synth.formats.msgtrk import MessageTrackingEmitter
 from forensics.synth.formats.mailbox_audit import MailboxAuditEmitter, MailboxAuditXmlEmitter
+from forensics.synth.formats.msgtrk import MessageTrackingEmitter
 from forensics.synth.formats.ual import UalEmitter
 from forensics.synth.formats.ual_json import UalJsonEmitter
 from forensics.synth.scenario import Scenario
