@@ -13,6 +13,8 @@ Output layout (``OUT``)::
     evidence/mailbox-audit/SearchMailboxAuditLog.csv, SearchResult.xml
     evidence/ual/AuditLog_Purview.csv, AuditLog_Classic.csv, SearchUnifiedAuditLog.csv,
                         AuditLog_ManagementAPI.jsonl (Management Activity API JSON lines; only when asked)
+    evidence/msgtrk/    MSGTRKMS/MSGTRK/MSGTRKMD<yyyymmddhh>-1.LOG (message tracking; only when asked)
+    evidence/admin-audit/SearchAdminAuditLog.csv (Search-AdminAuditLog | Export-Csv; only when asked)
 
 Load ``OUT/evidence`` as evidence; ``truth.json`` and ``identities.csv`` are not evidence.
 """
@@ -29,11 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from forensics.synth.accesses import Access, generate_accesses
+from forensics.synth.formats.admin_audit import AdminAuditEmitter
 from forensics.synth.formats.base import Emitter
 from forensics.synth.formats.eventlog import ApplicationEmitter, ExchangeAuditingEmitter, ManagementEmitter
 from forensics.synth.formats.httpproxy import HttpProxyEmitter
 from forensics.synth.formats.iis import Iis2003Emitter, IisEmitter
 from forensics.synth.formats.mailbox_audit import MailboxAuditEmitter, MailboxAuditXmlEmitter
+from forensics.synth.formats.msgtrk import MessageTrackingEmitter
 from forensics.synth.formats.ual import UalEmitter
 from forensics.synth.formats.ual_json import UalJsonEmitter
 from forensics.synth.scenario import Scenario
@@ -42,10 +46,10 @@ from forensics.synth.truth import TRUTH_VERSION, Tally, iso, write_truth
 
 #: format groups the CLI accepts, in output order
 FORMATS = ("evtx", "xml", "csv", "csv2003", "iis", "iis2003", "mailbox-audit", "mailbox-audit-xml", "ual",
-           "ual-classic", "ual-powershell", "httpproxy", "ual-json", "evt")
+           "ual-classic", "ual-powershell", "httpproxy", "ual-json", "evt", "msgtrk", "admin-audit")
 #: written only when asked for: HttpProxy repeats the IIS log's front-end requests, and a case holding
 #: both counts each request twice until overlapping formats are correlated
-OPTIONAL_FORMATS = ("httpproxy", "ual-json", "evt")
+OPTIONAL_FORMATS = ("httpproxy", "ual-json", "evt", "msgtrk", "admin-audit")
 DEFAULT_FORMATS = tuple(f for f in FORMATS if f not in OPTIONAL_FORMATS)
 EVENT_LOG_KINDS = ("evtx", "xml", "csv", "csv2003", "evt")
 #: Windows logs; "management" (the admin cmdlet log) is written as .evtx only
@@ -85,6 +89,10 @@ def _emitters(scenario: Scenario, out: Path, formats: Sequence[str], seed: int, 
             emitters.append(UalEmitter(scenario, out, seed, layout))
     if "ual-json" in formats:  # the same records as the Management Activity API's JSON lines
         emitters.append(UalJsonEmitter(scenario, out, seed))
+    if "msgtrk" in formats:  # SendAs submissions, resolved through identities.csv ExchangeGuid
+        emitters.append(MessageTrackingEmitter(scenario, out, seed))
+    if "admin-audit" in formats:  # the cmdlet log's calls as a Search-AdminAuditLog export
+        emitters.append(AdminAuditEmitter(scenario, out))
     return emitters
 
 

@@ -57,6 +57,8 @@ Format names (``formats`` keys), their ``source_format`` and files::
     ual                         ual            evidence/ual/AuditLog_Purview.csv (8 columns)
     ual-classic                 ual            evidence/ual/AuditLog_Classic.csv (4 columns)
     ual-powershell              ual            evidence/ual/SearchUnifiedAuditLog.csv (10 columns)
+    msgtrk                      msgtrk         evidence/msgtrk/MSGTRK*.LOG (message tracking; only when asked)
+    admin-audit                 admin-audit    evidence/admin-audit/SearchAdminAuditLog.csv (only when asked)
 
 The representations of one Windows log (evtx, xml, csv, csv2003) share one tally. Extra keys where they apply:
 ``encoding``, ``timezone`` (local-time formats), ``layout`` (UAL), ``bind_records`` and
