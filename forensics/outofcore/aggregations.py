@@ -120,10 +120,11 @@ def mailbox_by_time(engine: OutOfCoreEngine, query: Query | str | None = None, t
     include = _extra(engine, NONOWNER_QUERY if nonowner_only else "", zone)
     unplaced = int(engine.fetchall(f"SELECT count(*) FROM {base.sql} b WHERE time IS NULL AND {include.sql}",
                                    [*base.params, *include.params])[0][0])
+    bin = bin or choose_bin(0 if lo is None else int(hi) - int(lo))
+    bins, _ = make_bins(np.array([] if lo is None else [int(lo), int(hi)], dtype=np.int64), bin, zone)
     if lo is None:
-        return SqlPivot("mailbox_time", row_field, [], [], np.zeros((0, 0), dtype=np.int64), unplaced, bin)
-    bin = bin or choose_bin(int(hi) - int(lo))
-    bins, _ = make_bins(np.array([int(lo), int(hi)], dtype=np.int64), bin, zone)
+        return SqlPivot("mailbox_time", row_field, [], [], np.zeros((0, 0), dtype=np.int64), unplaced, bin,
+                        bins.edges_utc)
     index = _bin_index(local.sql, bin)
     grouped = engine.fetchall(
         f"SELECT {quote_ident(row_field)} AS r, {index} AS k, count(*) FROM {base.sql} b "

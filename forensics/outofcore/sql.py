@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import timezone, tzinfo
 from typing import Any
 
@@ -76,27 +77,38 @@ def floor_mod(expr: str, d: int) -> str:
     return f"(((({expr}) % {d}) + {d}) % {d})"
 
 
-def zone_transitions(tz: tzinfo, lo_ns: int, hi_ns: int) -> tuple[int, list[tuple[int, int]]]:
-    """(offset before the first change, [(UTC ns where the offset changes, new offset ns)]) of
-    ``tz`` over [lo, hi], from Python's tz database (as pandas' ``tz_convert`` uses)."""
+@lru_cache(maxsize=64)
+def zone_transitions(tz: tzinfo, lo_ns: int, hi_ns: int) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """(offset before the first change, ((UTC ns where the offset changes, new offset ns), ...))
+    of ``tz`` over [lo, hi], from Python's tz database (as pandas' ``tz_convert`` uses).
+
+    Daily samples find the days with a change; minutes, then seconds, within those days find
+    the instant (all vectorised; cached per zone and span). Two changes within one day are
+    not separated (none in the tz database since 1970)."""
     if isinstance(tz, timezone):
         off = tz.utcoffset(None)
-        return int(off.total_seconds() * 1e9) if off else 0, []
+        return int(off.total_seconds() * 1e9) if off else 0, ()
+
+    def offsets(ns: np.ndarray) -> np.ndarray:
+        index = pd.DatetimeIndex(ns.astype("datetime64[ns]"), tz="UTC")
+        return index.tz_convert(tz).tz_localize(None).asi8 - ns
+
+    def refine(starts: np.ndarray, step: int, steps: int) -> np.ndarray:
+        """First instant (of ``steps`` of ``step`` after each start) whose offset differs from the start's."""
+        grid = starts[:, None] + np.arange(steps + 1, dtype=np.int64)[None, :] * step
+        off = offsets(grid.ravel()).reshape(grid.shape)
+        first_new = np.argmax(off != off[:, :1], axis=1)
+        return grid[np.arange(len(starts)), first_new - 1]
+
     start = lo_ns - DAY_NS - (lo_ns % DAY_NS)
-    days = pd.DatetimeIndex(np.arange(start, hi_ns + 2 * DAY_NS, DAY_NS).astype("datetime64[ns]"), tz="UTC")
-
-    def offsets(index: pd.DatetimeIndex) -> np.ndarray:
-        return index.tz_convert(tz).tz_localize(None).asi8 - index.tz_localize(None).asi8
-
+    days = np.arange(start, hi_ns + 2 * DAY_NS, DAY_NS, dtype=np.int64)
     day_off = offsets(days)
-    changes: list[tuple[int, int]] = []
-    for i in np.flatnonzero(day_off[1:] != day_off[:-1]):
-        base = int(days.asi8[i])
-        seconds = pd.DatetimeIndex((base + np.arange(0, DAY_NS + 1, 1_000_000_000)).astype("datetime64[ns]"), tz="UTC")
-        sec_off = offsets(seconds)
-        for j in np.flatnonzero(sec_off[1:] != sec_off[:-1]):
-            changes.append((int(seconds.asi8[j + 1]), int(sec_off[j + 1])))
-    return int(day_off[0]), changes
+    where = np.flatnonzero(day_off[1:] != day_off[:-1])
+    if not len(where):
+        return int(day_off[0]), ()
+    minute = refine(days[where], 60_000_000_000, 1440)
+    second = refine(minute, 1_000_000_000, 60) + 1_000_000_000
+    return int(day_off[0]), tuple((int(at), int(off)) for at, off in zip(second, offsets(second)))
 
 
 class SqlCompiler:

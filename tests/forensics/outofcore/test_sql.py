@@ -114,7 +114,7 @@ def _tree(depth: int) -> st.SearchStrategy[str]:
     )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=_tree(3), tz=st.sampled_from(ZONES))
 def test_random_query_trees_agree(tricky: OutOfCoreEngine, text: str, tz: str) -> None:
     frame, ids = reference(tricky)
