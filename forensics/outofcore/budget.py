@@ -76,11 +76,17 @@ def choose_engine(rows: int, budget: int | str | None = None, bytes_per_row: int
     """pandas when ``rows`` loaded in memory (at the load's peak) fit ``budget``, else duckdb."""
     limit = parse_budget(budget)
     estimate = int(rows * bytes_per_row * PEAK_FACTOR)
-    gib = 2**30
     if estimate <= limit:
         return EngineChoice("pandas", rows, estimate, limit,
-                            f"{rows:,} rows need about {estimate / gib:.2f} GiB in memory, within the "
-                            f"{limit / gib:.2f} GiB budget: in-memory frame")
+                            f"{rows:,} rows need about {human(estimate)} in memory, within the "
+                            f"{human(limit)} budget: in-memory frame")
     return EngineChoice("duckdb", rows, estimate, limit,
-                        f"{rows:,} rows would need about {estimate / gib:.2f} GiB in memory, over the "
-                        f"{limit / gib:.2f} GiB budget: out-of-core engine (DuckDB over the case's Parquet files)")
+                        f"{rows:,} rows would need about {human(estimate)} in memory, over the "
+                        f"{human(limit)} budget: out-of-core engine (DuckDB over the case's Parquet files)")
+
+
+def human(size: int) -> str:
+    """``8.00 GiB``, ``12.0 MiB``: a size as the examiner reads it."""
+    if size >= 2**30:
+        return f"{size / 2**30:.2f} GiB"
+    return f"{size / 2**20:.1f} MiB"
