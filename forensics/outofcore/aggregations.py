@@ -22,7 +22,7 @@ import pandas as pd
 from forensics.aggregate.bins import BINS, choose_bin, make_bins
 from forensics.aggregate.people import NONOWNER_QUERY, NOT_RECORDED, PAIR_QUERY
 from forensics.aggregate.views import MAX_DENSE_CELLS, WEEKDAY_LABELS, AggregateError
-from forensics.outofcore.engine import ROW_ID, VIEW, OutOfCoreEngine, time_span
+from forensics.outofcore.engine import ROW_ID, VIEW, OutOfCoreEngine, distinct_values, time_span
 from forensics.outofcore.filter import condition
 from forensics.outofcore.sql import Compiled, compile_tree, floor_div, floor_mod, quote_ident
 from forensics.query import Query, compile_query
@@ -66,7 +66,8 @@ def _base(engine: OutOfCoreEngine, query: Query | str | None, tz: tzinfo, count:
 def _extra(engine: OutOfCoreEngine, text: str, tz: tzinfo) -> Compiled:
     if not text:
         return Compiled("TRUE")
-    return compile_tree(compile_query(text, tz).tree, engine.columns, tz, False, lambda: time_span(engine))
+    return compile_tree(compile_query(text, tz).tree, engine.columns, tz, False, lambda: time_span(engine),
+                        lambda column: distinct_values(engine, column))
 
 
 def person_column(engine: OutOfCoreEngine, base: Compiled | None, role: str) -> str:

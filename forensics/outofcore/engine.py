@@ -135,6 +135,7 @@ class OutOfCoreEngine:
         if memory_limit:
             config["memory_limit"] = memory_limit
         self.con = duckdb.connect(":memory:", config=config)
+        self.con.execute("SET enable_progress_bar = false")  # nothing written to the terminal
         paths = [str(f.path) for f in self.files]
         self.con.execute("SET allowed_paths = ?", [paths]) if paths else None
         self.con.execute("SET enable_external_access = false")
@@ -246,3 +247,21 @@ def time_span(engine: OutOfCoreEngine) -> tuple[int, int] | None:
             if "time" in engine.columns else (None, None)
         engine._cache["span"] = None if lo is None else (int(lo), int(hi))
     return engine._cache["span"]
+
+
+#: columns with more distinct values than this are tested row by row in SQL, not per value
+MAX_DISTINCT = 200_000
+
+
+def distinct_values(engine: OutOfCoreEngine, column: str) -> list[str] | None:
+    """The distinct recorded values of a text column (cached), or None when there are too many.
+
+    Why: a per-value test (``is:probe``'s patterns) then runs once per value in Python with
+    the very function pandas uses, and the rows are selected by ``IN`` the matching values."""
+    key = ("distinct", column)
+    if key not in engine._cache:
+        name = '"' + column.replace('"', '""') + '"'
+        rows = engine.fetchall(f"SELECT DISTINCT {name} FROM {VIEW} WHERE {name} IS NOT NULL LIMIT ?",
+                               [MAX_DISTINCT + 1])
+        engine._cache[key] = None if len(rows) > MAX_DISTINCT else [str(r[0]) for r in rows]
+    return engine._cache[key]

@@ -3,7 +3,7 @@ aggregations, so a page, a count and a pivot of one query select the same rows).
 
 from __future__ import annotations
 
-from forensics.outofcore.engine import OutOfCoreEngine, time_span
+from forensics.outofcore.engine import OutOfCoreEngine, distinct_values, time_span
 from forensics.outofcore.sql import Compiled, compile_tree
 from forensics.query import Query, compile_query
 
@@ -14,7 +14,8 @@ def condition(engine: OutOfCoreEngine, query: Query | str | None, tz: str = "UTC
         return Compiled("TRUE")
     if isinstance(query, str):
         query = compile_query(query, tz)
-    return compile_tree(query.tree, engine.columns, query.tz, query.case_sensitive, lambda: time_span(engine))
+    return compile_tree(query.tree, engine.columns, query.tz, query.case_sensitive, lambda: time_span(engine),
+                        lambda column: distinct_values(engine, column))
 
 
 def count(engine: OutOfCoreEngine, query: Query | str | None = None, tz: str = "UTC") -> int:

@@ -1,9 +1,12 @@
 """Rows by page from the engine, with the filter and the sort pushed down into SQL.
 
-The order is total and stable like the grid's: the chosen keys (a missing value last, in
-either direction; text by its bytes), then ``time`` ascending, then load order (``_row``),
-so one row is on exactly one page however the sort is chosen. A page is one
-``ORDER BY … LIMIT … OFFSET``; DuckDB keeps only the top rows while scanning (a top-N),
+The order is the grid's (``app/session.py`` ``_sort_order`` with ``app/models/sort_keys.py``),
+so a page here is the page the grid shows: unsorted is load order (``_row``); a sorted
+column orders text by its lower-cased value (then by the value itself), numbers and times
+by value; equal values keep load order ascending and the reverse of it descending (the grid
+reverses the whole ascending order); rows without a value come last, in load order. More
+than one key (the grid has one) adds keys in turn before the load order. A page is one
+``ORDER BY … LIMIT … OFFSET``: DuckDB keeps only the top rows while scanning (a top-N),
 never the whole sorted table.
 """
 
@@ -17,7 +20,7 @@ import pandas as pd
 from forensics.errors import QueryError
 from forensics.outofcore.engine import ROW_ID, VIEW, OutOfCoreEngine
 from forensics.outofcore.filter import condition
-from forensics.outofcore.sql import quote_ident
+from forensics.outofcore.sql import kind_of, quote_ident
 from forensics.query import Query
 from forensics.query.fields import resolve_field
 
@@ -32,19 +35,26 @@ class Page:
 
 
 def order_by(engine: OutOfCoreEngine, sort: Sequence[tuple[str, bool]] = ()) -> str:
-    """``ORDER BY`` of (field, ascending) keys, then time, then load order."""
+    """``ORDER BY`` of (field, ascending) keys as the grid orders them, then load order."""
     keys = []
-    used = set()
+    used: list[str] = []
     for name, ascending in sort:
         column = resolve_field(name, list(engine.columns))
         if column is None:
             raise QueryError(f"cannot sort by unknown field '{name}'", 0)
         if column in used:
             continue
-        used.add(column)
-        keys.append(f"{quote_ident(column)} {'ASC' if ascending else 'DESC'} NULLS LAST")
-    if "time" in engine.columns and "time" not in used:
-        keys.append('"time" ASC NULLS LAST')
+        used.append(column)
+        col = quote_ident(column)
+        way = "ASC" if ascending else "DESC"
+        keys.append(f"({col} IS NULL) ASC")  # missing values last, in either direction
+        if kind_of(engine.columns[column]) == "text":
+            keys += [f"lower({col}) {way}", f"{col} {way}"]
+        else:
+            keys.append(f"{col} {way}")
+    if used and not sort[0][1]:
+        # descending: equal values in reverse load order, rows without a value in load order
+        keys.append(f"CASE WHEN {quote_ident(used[0])} IS NULL THEN {ROW_ID} ELSE -{ROW_ID} END ASC")
     keys.append(f"{ROW_ID} ASC")
     return "ORDER BY " + ", ".join(keys)
 

@@ -28,9 +28,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from forensics.errors import QueryError
-from forensics.identity.probes import PROBE_ACCOUNT, PROBE_AGENT
+from forensics.identity.probes import PROBE_ACCOUNT, PROBE_AGENT, account_mask, agent_mask
 from forensics.query.evaluate import parse_time
 from forensics.query.fields import CHANGE_OPERATIONS, EXPECTED_COLUMN, SPECIAL_KEYS, WEEKDAYS, resolve_field
 from forensics.query.nodes import All, And, Clock, Free, Node, Not, Or, Presence, Shorthand, Term, TimeBound
@@ -115,8 +116,10 @@ class SqlCompiler:
     """Compiles node trees against one table's columns (name -> DuckDB type)."""
 
     def __init__(self, columns: dict[str, str], tz: tzinfo, case: bool = False,
-                 time_range: Callable[[], tuple[int, int] | None] | None = None) -> None:
+                 time_range: Callable[[], tuple[int, int] | None] | None = None,
+                 values: Callable[[str], list[str] | None] | None = None) -> None:
         self.columns = columns
+        self._values = values
         self.names = list(columns)
         self.tz = tz
         self.case = case
@@ -282,9 +285,10 @@ class SqlCompiler:
             col = quote_ident(self._column("operation", node.pos))
             marks = ", ".join("?" for _ in CHANGE_OPERATIONS)
             return self._leaf(f"{col} IN ({marks})", list(CHANGE_OPERATIONS))
-        if node.name == "probe":  # the same RE2 patterns pyarrow runs for pandas
-            parts = [self._leaf(f"regexp_matches({quote_ident(name)}, ?)", [pattern])
-                     for name, pattern in (("actor", PROBE_ACCOUNT), ("client_app", PROBE_AGENT)) if self._has(name)]
+        if node.name == "probe":
+            parts = [self._per_value(name, pattern, test)
+                     for name, pattern, test in (("actor", PROBE_ACCOUNT, account_mask),
+                                                 ("client_app", PROBE_AGENT, agent_mask)) if self._has(name)]
             if not parts:
                 return Compiled("FALSE")
             return Compiled("(" + " OR ".join(p.sql for p in parts) + ")", [x for p in parts for x in p.params])
@@ -295,6 +299,17 @@ class SqlCompiler:
         if node.name in ("failure", "success"):
             return self._equals(self._column("outcome", node.pos), node.name.capitalize(), case=False)
         raise QueryError(f"unknown is:{node.name}", node.pos)
+
+    def _per_value(self, column: str, pattern: str, test: Callable[[pa.Array], np.ndarray]) -> Compiled:
+        """Rows whose value passes ``test`` (the function pandas runs per category): with the
+        distinct values at hand, ``IN`` the passing ones; otherwise the same RE2 pattern in SQL."""
+        values = self._values(column) if self._values else None
+        if values is None:
+            return self._leaf(f"regexp_matches({quote_ident(column)}, ?)", [pattern])
+        hits = [v for v, ok in zip(values, test(pa.array(values, pa.large_string())).tolist()) if ok]
+        if not hits:
+            return Compiled("FALSE")
+        return self._leaf(f"list_contains(?, {quote_ident(column)})", [hits])
 
     def clock(self, node: Clock) -> Compiled:
         self._time(node.pos)
@@ -325,6 +340,9 @@ class SqlCompiler:
 
 
 def compile_tree(tree: Node, columns: dict[str, str], tz: tzinfo, case: bool = False,
-                 time_range: Callable[[], tuple[int, int] | None] | None = None) -> Compiled:
-    """The SQL condition of ``tree`` over a table with ``columns`` (raises QueryError)."""
-    return SqlCompiler(columns, tz, case, time_range).compile(tree)
+                 time_range: Callable[[], tuple[int, int] | None] | None = None,
+                 values: Callable[[str], list[str] | None] | None = None) -> Compiled:
+    """The SQL condition of ``tree`` over a table with ``columns`` (raises QueryError).
+    ``time_range``/``values`` let the compiler ask the data (zone changes in the span; the
+    distinct values of a column for per-value tests)."""
+    return SqlCompiler(columns, tz, case, time_range, values).compile(tree)
