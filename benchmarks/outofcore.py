@@ -111,7 +111,7 @@ def main() -> None:
     engine = _timed("open (SHA-256 of every part)", lambda: OutOfCoreEngine.open(
         recorded, threads=args.threads, memory_limit=args.memory_limit))
     _timed("count(*)", engine.count)
-    _timed("first page (200 rows, time order)", lambda: page(engine, "", 0, 200))
+    _timed("first page (200 rows, load order)", lambda: page(engine, "", 0, 200))
     _timed("field query count: mailbox:user0007 is:nonowner", lambda: count(engine, "mailbox:user0007 is:nonowner"))
     _timed("page 1 sorted by actor desc, filtered", lambda: page(engine, "is:nonowner", 0, 200, [("actor", False)]))
     _timed("page 1 sorted by mailbox (whole table)", lambda: page(engine, "", 0, 200, [("mailbox", True)]))
@@ -121,6 +121,8 @@ def main() -> None:
     pairs = _timed("findings pair counts (accesses)", lambda: agg.pair_counts(engine))
     _timed("floor: bare SELECT count(*) GROUP BY mailbox, day", lambda: engine.con.execute(
         "SELECT mailbox, epoch_ns(time) // 86400000000000 AS d, count(*) FROM rows GROUP BY ALL").fetchall())
+    _timed("floor: bare SELECT count(*) GROUP BY actor, mailbox", lambda: engine.con.execute(
+        "SELECT actor, mailbox, count(*) FROM rows GROUP BY ALL").fetchall())
     print(f"\nheatmap {pivot.counts.shape[0]:,} mailboxes x {pivot.counts.shape[1]} days, {int(pivot.counts.sum()):,} "
           f"rows; findings {len(pairs):,} pairs")
     engine.close()

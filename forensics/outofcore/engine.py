@@ -8,9 +8,11 @@ Integrity: a file is registered only when its SHA-256 (read through one open, no
 descriptor) equals the digest custody recorded for it. DuckDB reads the files again from
 disk on every query, so the identity of each file at hashing time (device, inode, size,
 mtime_ns, ctime_ns) is kept and compared before AND after every query; a query whose files
-changed raises :class:`SwapAfterCheck` instead of returning rows. Residual risk, stated:
-ctime cannot be set from user space, but someone with root (or the clock) can restore every
-stat field after rewriting a file's content in place; then only a fresh hash
+changed raises :class:`SwapAfterCheck` instead of returning rows. A rename away and back
+during one query is caught because Linux file systems (ext4, xfs, btrfs) update the renamed
+file's ctime. Residual risk, stated: ctime cannot be set from user space, but someone with
+root (or control of the clock), or a file system that keeps ctime on rename, can make a
+change that leaves every stat field as it was; then only a fresh hash
 (:meth:`OutOfCoreEngine.rehash`) would notice. ``verify`` of the case re-hashes everything.
 
 Each row gets ``_row`` = file index * 2**40 + row number in its file: the load order, a
@@ -137,7 +139,8 @@ class OutOfCoreEngine:
         self.con = duckdb.connect(":memory:", config=config)
         self.con.execute("SET enable_progress_bar = false")  # nothing written to the terminal
         paths = [str(f.path) for f in self.files]
-        self.con.execute("SET allowed_paths = ?", [paths]) if paths else None
+        if paths:
+            self.con.execute("SET allowed_paths = ?", [paths])
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")  # no later SET can widen access
         if self.files:

@@ -118,3 +118,16 @@ def test_open_case_uses_the_caches_custody_vouches_for(tmp_path: Path) -> None:
     _flip_a_byte(parquet)
     with OutOfCoreEngine.open_case(case) as engine:
         assert engine.files == [] and "differs from" in engine.report.refused[0].reason
+
+
+def test_a_swap_and_swap_back_is_detected(tmp_path: Path) -> None:
+    """Rename the checked file away (reads of other bytes could happen now) and back:
+    the inode is the same again, but the rename moved its ctime."""
+    recorded = _two(tmp_path)
+    with OutOfCoreEngine.open(recorded) as engine:
+        path = recorded[0][0]
+        time.sleep(0.01)
+        os.rename(path, tmp_path / "away.parquet")
+        os.rename(tmp_path / "away.parquet", path)
+        with pytest.raises(SwapAfterCheck):
+            engine.count()
