@@ -177,7 +177,8 @@ class OutOfCoreEngine:
         """Every cache file of ``case`` that custody vouches for (``cache-written`` entries).
 
         Note: the per-file caches hold each file's rows before identity resolution and
-        correlation (``mailbox_key``/``actor_key``/``access_*`` are added at load time)."""
+        correlation (``mailbox_key``/``actor_key``/``access_*`` are added at load time), and
+        evidence parsed without a cache (user map folders) has no rows here."""
         from forensics.case.cache import cache_records
 
         records = cache_records(case.custody.entries())
@@ -187,6 +188,8 @@ class OutOfCoreEngine:
         engine = cls.open([r for r in recorded if r[0].stem in present], **kwargs)
         for stem in sorted(present - set(records)):
             engine.report.refused.append(Refused(folder / f"{stem}.parquet", "no SHA-256 recorded in custody"))
+        for key in sorted(set(records) - present):  # its rows are not in any answer: said, not dropped
+            engine.report.refused.append(Refused(folder / f"{key}.parquet", "recorded in custody but absent"))
         return engine
 
     # -- guarded execution -----------------------------------------------------------------------

@@ -118,6 +118,9 @@ def test_open_case_uses_the_caches_custody_vouches_for(tmp_path: Path) -> None:
     _flip_a_byte(parquet)
     with OutOfCoreEngine.open_case(case) as engine:
         assert engine.files == [] and "differs from" in engine.report.refused[0].reason
+    parquet.unlink()
+    with OutOfCoreEngine.open_case(case) as engine:
+        assert engine.files == [] and engine.report.refused[0].reason == "recorded in custody but absent"
 
 
 def test_a_swap_and_swap_back_is_detected(tmp_path: Path) -> None:
