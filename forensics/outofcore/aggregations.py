@@ -74,12 +74,17 @@ def person_column(engine: OutOfCoreEngine, base: Compiled | None, role: str) -> 
     """``<role>_key`` when it is filled in the rows of ``base`` (None: the whole table, as the
     heatmap decides on the full frame), else ``role`` (``people.person_field``)."""
     key = f"{role}_key"
-    if key in engine.columns:
-        scope = base or Compiled(VIEW)
-        filled = engine.fetchall(f"SELECT count({quote_ident(key)}) FROM {scope.sql} b", scope.params)[0][0]
-        if filled:
-            return key
-    return role
+    if key not in engine.columns:
+        return role
+    if base is None and ("person", role) in engine._cache:
+        return engine._cache[("person", role)]
+    scope = base or Compiled(VIEW)
+    filled = engine.fetchall(f"SELECT {quote_ident(key)} IS NOT NULL FROM {scope.sql} b "
+                             f"WHERE {quote_ident(key)} IS NOT NULL LIMIT 1", scope.params)
+    chosen = key if filled else role
+    if base is None:
+        engine._cache[("person", role)] = chosen
+    return chosen
 
 
 def _label(value: object) -> str:
@@ -115,12 +120,13 @@ def mailbox_by_time(engine: OutOfCoreEngine, query: Query | str | None = None, t
         raise AggregateError(f"unknown bin {bin!r} (use one of {', '.join(BINS)})")
     base = _base(engine, query, zone, count)
     local = _local(engine, zone)
-    lo, hi = engine.fetchall(f"SELECT min({local.sql}), max({local.sql}) FROM {base.sql} b WHERE time IS NOT NULL",
-                             [*local.params, *local.params, *base.params])[0]
-    row_field = person_column(engine, None, "mailbox")
     include = _extra(engine, NONOWNER_QUERY if nonowner_only else "", zone)
-    unplaced = int(engine.fetchall(f"SELECT count(*) FROM {base.sql} b WHERE time IS NULL AND {include.sql}",
-                                   [*base.params, *include.params])[0][0])
+    # one scan: the span of the caller's timed rows, and the counted rows without a time
+    lo, hi, unplaced = engine.fetchall(
+        f"SELECT min({local.sql}), max({local.sql}), count(*) FILTER (WHERE time IS NULL AND {include.sql}) "
+        f"FROM {base.sql} b", [*local.params, *local.params, *include.params, *base.params])[0]
+    unplaced = int(unplaced)
+    row_field = person_column(engine, None, "mailbox")
     bin = bin or choose_bin(0 if lo is None else int(hi) - int(lo))
     bins, _ = make_bins(np.array([] if lo is None else [int(lo), int(hi)], dtype=np.int64), bin, zone)
     if lo is None:
