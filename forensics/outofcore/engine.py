@@ -149,6 +149,8 @@ class OutOfCoreEngine:
                 f"FROM read_parquet({_literal(str(f.path))}, file_row_number = true)"
                 for i, f in enumerate(self.files)
             ]
+            for i, part in enumerate(parts):  # one file alone: fetching a page's rows reads only its files
+                self.con.execute(f"CREATE TEMP VIEW part_{i} AS {part}")
             self.con.execute(f"CREATE TEMP VIEW {VIEW} AS " + " UNION ALL BY NAME ".join(parts))
             self.columns: dict[str, str] = {
                 name: str(kind) for name, kind, *_ in self.con.execute(f"DESCRIBE {VIEW}").fetchall() if name != ROW_ID
