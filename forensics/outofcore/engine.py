@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,7 +130,7 @@ class OutOfCoreEngine:
     """One DuckDB connection over verified Parquet files; every query goes through ``execute``."""
 
     def __init__(self, files: Sequence[VerifiedFile], report: OpenReport, threads: int | None = None,
-                 memory_limit: str | None = None) -> None:
+                 memory_limit: str | None = None, spill_dir: str | os.PathLike[str] | None = None) -> None:
         self.files = list(files)
         self.report = report
         config: dict[str, Any] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
@@ -138,6 +140,11 @@ class OutOfCoreEngine:
             config["memory_limit"] = memory_limit
         self.con = duckdb.connect(":memory:", config=config)
         self.con.execute("SET enable_progress_bar = false")  # nothing written to the terminal
+        # sorts and groupings larger than memory_limit spill here: a private (0700) folder of
+        # our own, removed on close, never DuckDB's default ``.tmp`` in whatever the cwd is
+        self._own_spill = spill_dir is None
+        self.spill_dir = Path(tempfile.mkdtemp(prefix="mailbox-audit-duckdb-")) if spill_dir is None else Path(spill_dir)
+        self.con.execute("SET temp_directory = ?", [str(self.spill_dir)])
         paths = [str(f.path) for f in self.files]
         if paths:
             self.con.execute("SET allowed_paths = ?", [paths])
@@ -240,6 +247,8 @@ class OutOfCoreEngine:
 
     def close(self) -> None:
         self.con.close()
+        if self._own_spill:
+            shutil.rmtree(self.spill_dir, ignore_errors=True)
 
     def __enter__(self) -> OutOfCoreEngine:
         return self

@@ -134,3 +134,13 @@ def test_a_swap_and_swap_back_is_detected(tmp_path: Path) -> None:
         os.rename(tmp_path / "away.parquet", path)
         with pytest.raises(SwapAfterCheck):
             engine.count()
+
+
+def test_work_beyond_the_memory_limit_spills_to_a_private_folder_removed_on_close(tmp_path: Path) -> None:
+    recorded = _two(tmp_path)
+    engine = OutOfCoreEngine.open(recorded)
+    spill = engine.spill_dir
+    assert spill.is_dir() and (spill.stat().st_mode & 0o077) == 0
+    assert engine.con.execute("SELECT current_setting('temp_directory')").fetchone()[0] == str(spill)
+    engine.close()
+    assert not spill.exists()
