@@ -1,4 +1,5 @@
-"""Heatmap pivots and the findings' pair counts as SQL ``GROUP BY`` in the engine.
+"""Heatmap pivots (mailbox x time, mailbox x actor, weekday x hour) and the findings' pair counts
+as SQL ``GROUP BY`` in the engine.
 
 Same definitions as the pandas path (``forensics.aggregate.views`` and ``findings``):
 the caller's query selects the rows; "accesses" counting keeps the first row (load order)
@@ -149,6 +150,30 @@ def mailbox_by_time(engine: OutOfCoreEngine, query: Query | str | None = None, t
     order = np.argsort(-counts.sum(axis=1), kind="stable")
     return SqlPivot("mailbox_time", row_field, [labels[i] for i in order], bins.labels(), counts[order], unplaced, bin,
                     bins.edges_utc)
+
+
+def mailbox_by_actor(engine: OutOfCoreEngine, query: Query | str | None = None, tz: str | tzinfo = "UTC",
+                     nonowner_only: bool = False, count: str = "rows") -> SqlPivot:
+    """Mailboxes x actors (persons), as ``forensics.aggregate.views.mailbox_by_actor``."""
+    zone = resolve_tz(tz)
+    base = _base(engine, query, zone, count)
+    include = _extra(engine, NONOWNER_QUERY if nonowner_only else "", zone)
+    row_field, col_field = person_column(engine, None, "mailbox"), person_column(engine, None, "actor")
+    grouped = engine.fetchall(
+        f"SELECT {quote_ident(row_field)}, {quote_ident(col_field)}, count(*) FROM {base.sql} b "
+        f"WHERE {include.sql} GROUP BY ALL", [*base.params, *include.params])
+    rows = sorted({_label(r) for r, _, _ in grouped})
+    cols = sorted({_label(c) for _, c, _ in grouped})
+    if len(rows) * len(cols) > MAX_DENSE_CELLS:
+        raise AggregateError("too many mailbox x actor pairs to draw; narrow the query")
+    r_at, c_at = {v: i for i, v in enumerate(rows)}, {v: i for i, v in enumerate(cols)}
+    counts = np.zeros((len(rows), len(cols)), dtype=np.int64)
+    for r, c, n in grouped:
+        counts[r_at[_label(r)], c_at[_label(c)]] += int(n)
+    r_order = np.argsort(-counts.sum(axis=1), kind="stable")
+    c_order = np.argsort(-counts.sum(axis=0), kind="stable")
+    return SqlPivot("mailbox_actor", row_field, [rows[i] for i in r_order], [cols[j] for j in c_order],
+                    counts[np.ix_(r_order, c_order)])
 
 
 def hour_by_weekday(engine: OutOfCoreEngine, query: Query | str | None = None, tz: str | tzinfo = "UTC",

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from forensics.aggregate.findings import access_pairs, admin_changes
-from forensics.aggregate.views import hour_by_weekday, mailbox_by_time
+from forensics.aggregate.views import hour_by_weekday, mailbox_by_actor, mailbox_by_time
 from forensics.correlate.summary import first_rows_of_accesses
 from forensics.outofcore import aggregations as agg
 from forensics.outofcore.engine import OutOfCoreEngine
@@ -107,6 +107,9 @@ def test_heatmaps_are_identical(case_engine: OutOfCoreEngine, tz: str, nonowner_
             assert np.array_equal(got.col_edges_utc, expected.col_edges_utc)
             assert got.cells() == _cells(expected) and got.unplaced == expected.unplaced
             assert sorted(got.counts.sum(axis=1).tolist(), reverse=True) == expected.counts.sum(axis=1).tolist()
+        expected = mailbox_by_actor(frame, nonowner_only=nonowner_only, tz=tz, rows=rows)
+        got = agg.mailbox_by_actor(case_engine, text, tz, nonowner_only=nonowner_only, count=counting)
+        assert got.cells() == _cells(expected)
         expected = hour_by_weekday(frame, tz, nonowner_only=nonowner_only, rows=rows)
         got = agg.hour_by_weekday(case_engine, text, tz, nonowner_only=nonowner_only, count=counting)
         assert np.array_equal(got.counts, expected.counts) and got.unplaced == expected.unplaced
