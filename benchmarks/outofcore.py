@@ -28,10 +28,10 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from forensics.outofcore import aggregations as agg  # noqa: E402
-from forensics.outofcore.engine import OutOfCoreEngine  # noqa: E402
-from forensics.outofcore.filter import count  # noqa: E402
-from forensics.outofcore.pages import page  # noqa: E402
+from forensics.outofcore import aggregations as agg
+from forensics.outofcore.engine import OutOfCoreEngine
+from forensics.outofcore.filter import count
+from forensics.outofcore.pages import page
 
 PART = 1_000_000
 OPS = ["MessageBind", "FolderBind", "SendAs", "SendOnBehalf", "SoftDelete", "HardDelete", "Update", "Move",
@@ -74,7 +74,7 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _timed(label: str, fn):  # noqa: ANN001, ANN202
+def _timed(label: str, fn):
     t0 = time.perf_counter()
     out = fn()
     print(f"{label:<44} {time.perf_counter() - t0:8.2f} s   peak RSS {_rss_mib():7.0f} MiB", flush=True)

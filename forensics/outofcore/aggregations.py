@@ -23,9 +23,21 @@ import pandas as pd
 from forensics.aggregate.bins import BINS, choose_bin, make_bins
 from forensics.aggregate.people import NONOWNER_QUERY, NOT_RECORDED, PAIR_QUERY
 from forensics.aggregate.views import MAX_DENSE_CELLS, WEEKDAY_LABELS, AggregateError
-from forensics.outofcore.engine import ROW_ID, VIEW, OutOfCoreEngine, distinct_values, time_span
+from forensics.outofcore.engine import (
+    ROW_ID,
+    VIEW,
+    OutOfCoreEngine,
+    distinct_values,
+    time_span,
+)
 from forensics.outofcore.filter import condition
-from forensics.outofcore.sql import Compiled, compile_tree, floor_div, floor_mod, quote_ident
+from forensics.outofcore.sql import (
+    Compiled,
+    compile_tree,
+    floor_div,
+    floor_mod,
+    quote_ident,
+)
 from forensics.query import Query, compile_query
 from forensics.query.zone import DAY_NS, HOUR_NS, resolve_tz
 

@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import duckdb
 
@@ -250,7 +250,7 @@ class OutOfCoreEngine:
         if self._own_spill:
             shutil.rmtree(self.spill_dir, ignore_errors=True)
 
-    def __enter__(self) -> OutOfCoreEngine:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

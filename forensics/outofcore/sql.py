@@ -22,8 +22,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import timezone, tzinfo
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -31,10 +31,33 @@ import pandas as pd
 import pyarrow as pa
 
 from forensics.errors import QueryError
-from forensics.identity.probes import PROBE_ACCOUNT, PROBE_AGENT, account_mask, agent_mask
+from forensics.identity.probes import (
+    PROBE_ACCOUNT,
+    PROBE_AGENT,
+    account_mask,
+    agent_mask,
+)
 from forensics.query.evaluate import parse_time
-from forensics.query.fields import CHANGE_OPERATIONS, EXPECTED_COLUMN, SPECIAL_KEYS, WEEKDAYS, resolve_field
-from forensics.query.nodes import All, And, Clock, Free, Node, Not, Or, Presence, Shorthand, Term, TimeBound
+from forensics.query.fields import (
+    CHANGE_OPERATIONS,
+    EXPECTED_COLUMN,
+    SPECIAL_KEYS,
+    WEEKDAYS,
+    resolve_field,
+)
+from forensics.query.nodes import (
+    All,
+    And,
+    Clock,
+    Free,
+    Node,
+    Not,
+    Or,
+    Presence,
+    Shorthand,
+    Term,
+    TimeBound,
+)
 from forensics.query.zone import DAY_NS, HOUR_NS
 
 _TRUE = {"true", "yes", "1", "y", "t"}

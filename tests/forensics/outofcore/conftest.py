@@ -50,7 +50,7 @@ def tricky_frame() -> pd.DataFrame:
         "2024-03-05 08:15:00Z", "2024-03-09 22:00:00Z", None,
     ]
     n = len(times)
-    pick = lambda values: [values[i % len(values)] for i in range(n)]  # noqa: E731
+    pick = lambda values: [values[i % len(values)] for i in range(n)]
     return pd.DataFrame({
         "time": pd.to_datetime(times, utc=True, format="ISO8601"),
         "operation": pick(["MessageBind", "FolderBind", None, "PermissionChange", "AuditConfigChange", "Event",

@@ -7,9 +7,16 @@ import os
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from forensics.outofcore.engine import IntegrityError, OutOfCoreEngine, OutOfCoreError, SwapAfterCheck, hash_verified
+from forensics.outofcore.engine import (
+    IntegrityError,
+    OutOfCoreEngine,
+    OutOfCoreError,
+    SwapAfterCheck,
+    hash_verified,
+)
 
 from .conftest import tricky_frame, write_parquet
 
@@ -45,9 +52,8 @@ def test_a_link_is_refused_even_to_the_right_bytes(tmp_path: Path) -> None:
 
 def test_nothing_verified_means_no_answer(tmp_path: Path) -> None:
     (path, _), _ = _two(tmp_path)
-    with OutOfCoreEngine.open([(path, "0" * 64)]) as engine:
-        with pytest.raises(OutOfCoreError, match="no verified"):
-            engine.count()
+    with OutOfCoreEngine.open([(path, "0" * 64)]) as engine, pytest.raises(OutOfCoreError, match="no verified"):
+        engine.count()
 
 
 def test_swap_after_check_by_rename_is_detected(tmp_path: Path) -> None:
@@ -84,16 +90,16 @@ def test_the_engine_reads_no_other_file(tmp_path: Path) -> None:
     other = tmp_path / "other.csv"
     other.write_text("a\n1\n")
     with OutOfCoreEngine.open(recorded) as engine:
-        with pytest.raises(Exception, match="(?i)permission|disabled"):
+        with pytest.raises(duckdb.PermissionException, match="(?i)disabled"):
             engine.fetchall("SELECT * FROM read_csv(?)", [str(other)])
-        with pytest.raises(Exception):  # the configuration is locked
+        with pytest.raises(duckdb.Error, match="(?i)lock"):  # the configuration is locked
             engine.con.execute("SET enable_external_access = true")
         settings = engine.con.execute("SELECT current_setting('autoload_known_extensions'), "
                                       "current_setting('autoinstall_known_extensions')").fetchone()
         assert settings == (False, False)
-        with pytest.raises(Exception):  # no extension can be fetched or loaded from disk
+        with pytest.raises(duckdb.Error):  # no extension can be fetched or loaded from disk
             engine.con.execute("INSTALL httpfs")
-        with pytest.raises(Exception):
+        with pytest.raises(duckdb.Error):
             engine.fetchall("SELECT count(*) FROM read_parquet('https://example.invalid/x.parquet')")
 
 

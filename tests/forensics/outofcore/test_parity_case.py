@@ -8,7 +8,6 @@ case folder, so the Parquet files are the case's own integrity-checked caches.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -85,7 +84,7 @@ def test_pages_are_the_grid_pages(case_engine: OutOfCoreEngine, column: str | No
                 (text, column, ascending, start)
 
 
-def _cells(pivot) -> dict[tuple[str, str], int]:  # noqa: ANN001 - a pandas Pivot
+def _cells(pivot) -> dict[tuple[str, str], int]:
     r, c = np.nonzero(pivot.counts)
     return {(pivot.row_labels[i], pivot.col_labels[j]): int(pivot.counts[i, j]) for i, j in zip(r.tolist(), c.tolist())}
 
