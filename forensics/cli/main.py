@@ -29,7 +29,10 @@ def _subcommands() -> list[ModuleType]:
 
     from forensics.cli import findings_cmd  # the findings without a GUI, by access (issue 18)
 
-    return [load_cmd, verify_cmd, case_cmd, report_cmd, learn_map_cmd, synth_cmd, crosscheck_cmd, findings_cmd]
+    from forensics.cli import outofcore_cmd  # cases larger than RAM: DuckDB over the Parquet rows (issue 21)
+
+    return [load_cmd, verify_cmd, case_cmd, report_cmd, learn_map_cmd, synth_cmd, crosscheck_cmd, findings_cmd,
+            outofcore_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
