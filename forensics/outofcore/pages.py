@@ -1,11 +1,11 @@
 """Rows by page from the engine, with the filter and the sort pushed down into SQL.
 
-The order is the grid's (``app/session.py`` ``_sort_order`` with ``app/models/sort_keys.py``),
-so a page here is the page the grid shows: unsorted is load order (``_row``); a sorted
-column orders text by its lower-cased value (then by the value itself), numbers and times
-by value; equal values keep load order ascending and the reverse of it descending (the grid
-reverses the whole ascending order); rows without a value come last, in load order. More
-than one key (the grid has one) adds keys in turn before the load order. A page is one
+The order is the grid's (``app/session.py`` ``_order`` with ``app/models/sort_keys.py``),
+so a page here is the page the grid shows: with no sort keys, time ascending; each key orders
+text by its lower-cased value (then by the value itself, where the grid keeps category
+order), numbers and times by value, rows without a value last in either direction; equal
+values keep time order (time is the last key unless it is a key already), then load order
+(``_row``). A page is one
 ``ORDER BY … LIMIT … OFFSET``: DuckDB keeps only the top rows while scanning (a top-N),
 never the whole sorted table.
 """
@@ -35,7 +35,8 @@ class Page:
 
 
 def order_by(engine: OutOfCoreEngine, sort: Sequence[tuple[str, bool]] = ()) -> str:
-    """``ORDER BY`` of (field, ascending) keys as the grid orders them, then load order."""
+    """``ORDER BY`` of (field, ascending) keys as the grid orders them, then time ascending
+    (unless time is a key), then load order."""
     keys = []
     used: list[str] = []
     for name, ascending in sort:
@@ -52,10 +53,10 @@ def order_by(engine: OutOfCoreEngine, sort: Sequence[tuple[str, bool]] = ()) -> 
             keys += [f"lower({col}) {way}", f"{col} {way}"]
         else:
             keys.append(f"{col} {way}")
-    if used and not sort[0][1]:
-        # descending: equal values in reverse load order, rows without a value in load order
-        keys.append(f"CASE WHEN {quote_ident(used[0])} IS NULL THEN {ROW_ID} ELSE -{ROW_ID} END ASC")
-    keys.append(f"{ROW_ID} ASC")
+    time = resolve_field("time", list(engine.columns))
+    if time is not None and time not in used:  # the grid's last key: equal values keep time order
+        keys += [f"({quote_ident(time)} IS NULL) ASC", f"{quote_ident(time)} ASC"]
+    keys.append(f"{ROW_ID} ASC")  # then load order
     return "ORDER BY " + ", ".join(keys)
 
 

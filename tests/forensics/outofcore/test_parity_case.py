@@ -57,15 +57,16 @@ def test_rows_and_counts_are_identical(case_engine: OutOfCoreEngine, tz: str) ->
 
 def _grid_page(frame: pd.DataFrame, ids: np.ndarray, text: str, column: str | None, ascending: bool, start: int,
                size: int) -> list[int]:
-    """The grid's own order (``app/session.py`` ``_sort_order`` over ``sort_keys``, Qt-free)."""
-    from app.models.sort_keys import sort_keys
+    """The grid's own order (``app/session.py`` ``_order``: the time order as the base, one
+    stable sort per key over it, time as the last key; Qt-free)."""
+    from app.models.sort_keys import column_key, lexsort_order, sort_keys, with_time_last
 
     mask = compile_query(text).mask(frame)
-    if column is None:
-        order = np.arange(len(frame))
-    else:
-        ordered, missing = sort_keys(frame[column])
-        order = np.concatenate([ordered if ascending else ordered[::-1], missing])
+    ordered, missing = sort_keys(frame["time"])
+    base = np.concatenate([ordered, missing])
+    spec = with_time_last([] if column is None else [(column, not ascending)], list(frame.columns))
+    keys = spec[:-1] if spec and spec[-1] == ("time", False) else spec
+    order = lexsort_order([(*column_key(frame[name]), desc) for name, desc in keys], base) if keys else base
     view = order[mask[order]]
     return ids[view[start:start + size]].tolist()
 
