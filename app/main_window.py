@@ -19,8 +19,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -65,9 +65,18 @@ DEFAULT_ORDER = ("time", "actor", "operation", "mailbox", "client_ip", "client_h
 #: columns that stay in view when the grid scrolls right (header menu: Pin / Unpin)
 DEFAULT_PINNED = ("time", "actor")
 SETTINGS_GEOMETRY = "window/geometry"
+
 SETTINGS_STATE = "window/state"
 SETTINGS_COLUMNS = "grid/columns"
 SETTINGS_ZONE = "display/zone"
+
+
+def fitted_size(size: QSize, available: QSize, minimum: QSize) -> QSize:
+    """The default window size within the screen's available area; a screen smaller than the
+    window's minimum (a test's virtual screen) leaves it as it is, since it cannot fit anyway."""
+    if available.width() < minimum.width() or available.height() < minimum.height():
+        return size
+    return QSize(min(size.width(), available.width()), min(size.height(), available.height()))
 
 
 class MainWindow(QMainWindow):
@@ -130,6 +139,9 @@ class MainWindow(QMainWindow):
         self.resize(1500, 900)
         self._install_extensions()
         apply_default_layout(self)  # every dock in its default place (View > Reset layout)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:  # a 1366x768 laptop: the default size must not run off the screen
+            self.resize(fitted_size(self.size(), screen.availableGeometry().size(), self.minimumSizeHint()))
         self._keep_quit_last()
         self._restore_settings()
         self._update_title()

@@ -509,3 +509,16 @@ def test_a_day_file_opened_later_fills_the_gap_in_the_evidence_dock(qtbot, windo
     load(qtbot, window, [paths["02"]])
     status = {tree.topLevelItem(i).text(0): tree.topLevelItem(i).text(7) for i in range(tree.topLevelItemCount())}
     assert set(status.values()) == {"loaded"} and len(status) == 3
+
+
+def test_default_size_fits_a_laptop_screen() -> None:
+    """1500x900 by default, but never past a 1366x768 screen's available area (a taskbar
+    takes some of it); a screen smaller than the window's minimum leaves the size alone."""
+    from PySide6.QtCore import QSize
+
+    from app.main_window import fitted_size
+
+    minimum = QSize(975, 563)
+    assert fitted_size(QSize(1500, 900), QSize(1366, 728), minimum) == QSize(1366, 728)
+    assert fitted_size(QSize(1500, 900), QSize(1920, 1040), minimum) == QSize(1500, 900)
+    assert fitted_size(QSize(1500, 900), QSize(800, 800), minimum) == QSize(1500, 900)
