@@ -20,8 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -62,6 +64,21 @@ def decode_line(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return raw.decode("cp1252", errors="replace")
+
+
+def raw_line(path: Path, raw_ref: int | None, record_id: int | None, what: str) -> str:
+    """One logged line, found by byte offset or else by 1-based line number, for the
+    Detail pane's raw view; ``what`` names the row kind in the error."""
+    with open(path, "rb") as fh:
+        if raw_ref is not None and not pd.isna(raw_ref):
+            fh.seek(int(raw_ref))
+            return decode_line(fh.readline()).rstrip("\r\n")
+        if record_id is None or pd.isna(record_id):
+            raise ValueError(f"{what} row needs a byte offset or a line number")
+        for number, line in enumerate(fh, start=1):
+            if number == int(record_id):
+                return decode_line(line).rstrip("\r\n")
+    raise ValueError(f"line {record_id} is past the end of {path.name}")
 
 
 @dataclass

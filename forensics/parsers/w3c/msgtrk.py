@@ -28,7 +28,7 @@ from forensics.parsers import registry
 from forensics.parsers.arrowtext import complete_columns
 from forensics.parsers.base import ParseContext, Parser
 from forensics.parsers.batchframe import categorical_of
-from forensics.parsers.w3c.exchange_log import ExchangeLogReader, decode_line, directives, field_names
+from forensics.parsers.w3c.exchange_log import ExchangeLogReader, directives, field_names, raw_line
 from forensics.parsers.isotime import parse_iso_utc
 from forensics.parsers.w3c.msgtrk_events import KIND_RECEIVE, KIND_SUBMIT, WANTED, classify
 from forensics.parsers.opaque import directory_of, preset, unresolved
@@ -88,16 +88,7 @@ class MessageTrackingParser(Parser):
 
     @classmethod
     def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:
-        with open(path, "rb") as fh:
-            if raw_ref is not None and not pd.isna(raw_ref):
-                fh.seek(int(raw_ref))
-                return decode_line(fh.readline()).rstrip("\r\n")
-            if record_id is None or pd.isna(record_id):
-                raise ValueError("a message tracking row needs a byte offset or a line number")
-            for number, line in enumerate(fh, start=1):
-                if number == int(record_id):
-                    return decode_line(line).rstrip("\r\n")
-        raise ValueError(f"line {record_id} is past the end of {path.name}")
+        return raw_line(path, raw_ref, record_id, "a message tracking")
 
 
 def pair_receives(table: pa.Table) -> np.ndarray:
