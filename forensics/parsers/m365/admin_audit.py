@@ -47,7 +47,7 @@ from forensics.parsers.m365.event_xml import EVENT_END as _EVENT_END
 from forensics.parsers.m365.event_xml import EVENT_OPEN as _EVENT_OPEN
 from forensics.parsers.m365.event_xml import attributes as _attributes
 from forensics.parsers.m365.event_xml import decode_xml as _decode_xml
-from forensics.parsers.m365.event_xml import read_events
+from forensics.parsers.m365.event_xml import event_document, read_events
 
 PROVIDER = "Exchange admin audit log"
 _PARAMETER = re.compile(r"<Parameter\b([^<>]*)/?>", re.IGNORECASE)
@@ -117,12 +117,7 @@ class AdminAuditParser(Parser):
         return records
 
     def _read_xml(self, ctx: ParseContext, data: bytes) -> list[dict]:
-        text = _decode_xml(data)
-        if re.search(r"<!DOCTYPE|<!ENTITY", text[:65536], re.IGNORECASE):
-            ctx.report.warn("file", "document type declaration / entities ignored (never expanded)")
-        starts = [m.start() for m in _EVENT_OPEN.finditer(text)]
-        if not starts:
-            raise ParseError(f"{ctx.path.name}: no <Event> elements; not an admin audit log report")
+        text, starts = event_document(ctx, data, "an admin audit log report")
         records = []
         for ordinal, attrs, body in read_events(ctx, text, starts):
             if not attrs.get("Cmdlet", "").strip():

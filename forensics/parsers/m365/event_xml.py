@@ -9,6 +9,7 @@ import html
 import re
 from collections.abc import Iterator
 
+from forensics.errors import ParseError
 from forensics.parsers.base import ParseContext
 from forensics.parsers.csvtable import BOMS
 
@@ -23,6 +24,19 @@ _ATTR = re.compile(r"(?<![\w.:-])([A-Za-z_][\w.:-]*)\s*=\s*(?:\"([^\"]*)\"|'([^'
 _BETWEEN = re.compile(
     r"\s+|<\?xml[^>]*\?>|<!DOCTYPE[^[>]*(?:\[[^\]]*\])?\s*>|</?[\w:.-]+\s*>|<SearchResults\b[^<>]*>", re.IGNORECASE
 )
+
+
+def event_document(ctx: ParseContext, data: bytes, kind: str) -> tuple[str, list[int]]:
+    """The decoded report and the offsets of its ``<Event`` tags; a document type or entity
+    declaration is warned about (never expanded); no <Event> at all means the file is not
+    ``kind`` (a ParseError naming the file)."""
+    text = decode_xml(data)
+    if re.search(r"<!DOCTYPE|<!ENTITY", text[:65536], re.IGNORECASE):
+        ctx.report.warn("file", "document type declaration / entities ignored (never expanded)")
+    starts = [m.start() for m in EVENT_OPEN.finditer(text)]
+    if not starts:
+        raise ParseError(f"{ctx.path.name}: no <Event> elements; not {kind}")
+    return text, starts
 
 
 def read_events(ctx: ParseContext, text: str, starts: list[int],

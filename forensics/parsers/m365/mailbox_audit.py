@@ -33,7 +33,7 @@ from forensics.parsers.m365.event_xml import EVENT_END as _EVENT_END
 from forensics.parsers.m365.event_xml import EVENT_OPEN as _EVENT_OPEN
 from forensics.parsers.m365.event_xml import attributes as _attributes
 from forensics.parsers.m365.event_xml import decode_xml as _decode_xml
-from forensics.parsers.m365.event_xml import read_events
+from forensics.parsers.m365.event_xml import event_document, read_events
 
 PROVIDER = "Exchange mailbox audit"
 _OPERATIONS = {
@@ -116,13 +116,8 @@ class MailboxAuditParser(Parser):
         return frame
 
     def _read_xml(self, ctx: ParseContext, data: bytes) -> pd.DataFrame | None:
-        text = _decode_xml(data)
-        if re.search(r"<!DOCTYPE|<!ENTITY", text[:65536], re.IGNORECASE):
-            ctx.report.warn("file", "document type declaration / entities ignored (never expanded)")
+        text, starts = event_document(ctx, data, "a mailbox audit search result")
         records: list[dict[str, str]] = []
-        starts = [m.start() for m in _EVENT_OPEN.finditer(text)]
-        if not starts:
-            raise ParseError(f"{ctx.path.name}: no <Event> elements; not a mailbox audit search result")
         for ordinal, attrs, body in read_events(ctx, text, starts, cancel_every=CANCEL_EVERY):
             if not attrs.get("Operation"):
                 ctx.report.bad_record(f"record {ordinal}", "<Event> without an Operation attribute")
