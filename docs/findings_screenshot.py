@@ -13,13 +13,13 @@ docs/findings_screenshot.py [out.png]``). Settings and session data go to a temp
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from shot_window import demo_window  # noqa: E402 - docs/ is the script's folder, on sys.path
 
 ZONE = "America/New_York"
 PAIR = ("Pat Quinn", "Alex Morgan")
@@ -27,24 +27,11 @@ PICK_TIME = "2024-03-13 22:47"  # local wall time of the late-night read (2024-0
 
 
 def main() -> int:
-    scratch = Path(tempfile.mkdtemp(prefix="findings-shot-"))
-    os.environ["MAILBOX_AUDIT_SETTINGS"] = str(scratch / "settings.ini")
-    os.environ["MAILBOX_AUDIT_DATA_DIR"] = str(scratch / "data")
+    app, window = demo_window("findings-shot-")
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QAbstractItemView
 
-    from app.application import create_application
-    from app.dialogs.examiner import remember_examiner
     from app.display_tz import DisplayZone
-    from app.main_window import MainWindow
-    from forensics.parsers.base import LoadOptions
-
-    app = create_application([sys.argv[0]])
-    remember_examiner("Screenshot")
-    window = MainWindow(quiet=True)
-    window.session.load_options = LoadOptions(identities=REPO / "resources" / "demo-identities.csv")
-    window.resize(1600, 1000)
-    window.show()
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "findings-dst-back.png"
 
     def fail(message: str) -> None:

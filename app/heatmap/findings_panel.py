@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.heatmap.frame_model import SORT_ROLE, FrameModel
 from app.heatmap.work_hours import WorkHoursDialog, load_work_hours, save_work_hours
+from app.heatmap.recompute import start_latest
 from app.workers import Task
 from forensics.aggregate import ExpectedAccess, Findings, WorkHours, findings
 from forensics.aggregate.expected import mark_for
@@ -209,21 +210,11 @@ class FindingsPanel(QWidget):
             self._show(findings(frame, zone, hours, marks, count=count), zone, count, hours, choice)
             return
         seq = self._compute_seq
-        task = Task(lambda: findings(frame, zone, hours, marks, count=count), self)
-        self._tasks.append(task)
-
-        def done(result: Findings) -> None:
-            self._tasks.remove(task)
-            if seq == self._compute_seq and frame is self.session.frame:
-                self._show(result, zone, count, hours, choice)
-
-        def failed(message: str) -> None:
-            self._tasks.remove(task)
-            log.error("findings recompute failed: %s", message)
-
-        task.done.connect(done)
-        task.error.connect(failed)
-        task.start()
+        start_latest(
+            self, self._tasks, lambda: findings(frame, zone, hours, marks, count=count),
+            lambda: seq == self._compute_seq and frame is self.session.frame,
+            lambda result: self._show(result, zone, count, hours, choice), log, "findings",
+        )
 
     def busy(self) -> bool:
         """A recompute is pending or running on a worker."""

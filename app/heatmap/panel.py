@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.heatmap.plot import HeatmapPlot
+from app.heatmap.recompute import start_latest
 from app.workers import Task
 from forensics.aggregate import AggregateError, Pivot, hour_by_weekday, mailbox_by_actor, mailbox_by_time
 from forensics.aggregate.people import field_word, person_field
@@ -250,22 +251,11 @@ class HeatmapPanel(QWidget):
             self._show(tab, *work(), all_rows)
             return
         seq = self._compute_seq
-        task = Task(work, self)
-        self._tasks.append(task)
-
-        def done(result: tuple[Pivot | AggregateError, np.ndarray | None]) -> None:
-            self._tasks.remove(task)
-            if seq == self._compute_seq and frame is self.session.frame:
-                self._show(tab, *result, all_rows)
-            # a newer recompute superseded this one: its result is dropped
-
-        def failed(message: str) -> None:
-            self._tasks.remove(task)
-            log.error("heatmap recompute failed: %s", message)
-
-        task.done.connect(done)
-        task.error.connect(failed)
-        task.start()
+        start_latest(
+            self, self._tasks, work,
+            lambda: seq == self._compute_seq and frame is self.session.frame,
+            lambda result: self._show(tab, *result, all_rows), log, "heatmap",
+        )
 
     def busy(self) -> bool:
         """A recompute is pending or running on a worker."""

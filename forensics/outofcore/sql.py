@@ -37,13 +37,19 @@ from forensics.identity.probes import (
     account_mask,
     agent_mask,
 )
-from forensics.query.evaluate import parse_time
+from forensics.query.evaluate import (
+    bool_value,
+    day_bounds,
+    field_column,
+    is_date_only,
+    number_value,
+    parse_time,
+)
 from forensics.query.fields import (
     CHANGE_OPERATIONS,
     EXPECTED_COLUMN,
     SPECIAL_KEYS,
     WEEKDAYS,
-    resolve_field,
 )
 from forensics.query.nodes import (
     All,
@@ -60,8 +66,6 @@ from forensics.query.nodes import (
 )
 from forensics.query.zone import DAY_NS, HOUR_NS
 
-_TRUE = {"true", "yes", "1", "y", "t"}
-_FALSE = {"false", "no", "0", "n", "f"}
 _OPS = {"=": "=", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
 
 
@@ -150,11 +154,7 @@ class SqlCompiler:
 
     # -- helpers -------------------------------------------------------------------------------
     def _column(self, name: str, pos: int) -> str:
-        column = resolve_field(name, self.names)
-        if column is None:
-            known = ", ".join(self.names[:12]) + (", ..." if len(self.names) > 12 else "")
-            raise QueryError(f"unknown field '{name}' (fields: {known})", pos)
-        return column
+        return field_column(name, self.names, pos)
 
     def _time(self, pos: int) -> str:
         if "time" not in self.columns:
@@ -183,12 +183,8 @@ class SqlCompiler:
         return f"epoch_ns({quote_ident(column)})"
 
     def _day(self, value: str, pos: int) -> tuple[int, int]:
-        start = parse_time(value, self.tz, pos)
-        local = start.tz_convert(self.tz)
-        end_local = (local.tz_localize(None).normalize() + pd.Timedelta(days=1)).tz_localize(
-            self.tz, ambiguous=True, nonexistent="shift_forward"
-        )
-        return int(start.value), int(end_local.tz_convert("UTC").value)
+        start, end = day_bounds(value, self.tz, pos)
+        return int(start.value), int(end.value)
 
     def local_ns(self) -> Compiled:
         """Wall-clock ns of ``time`` in the display zone (NULL when no time)."""
@@ -247,15 +243,9 @@ class SqlCompiler:
         if kind == "time":
             return self.time_term(column, node)
         if kind == "bool":
-            word = node.value.strip().lower()
-            if word not in _TRUE | _FALSE or node.op not in (":", "="):
-                raise QueryError(f"'{node.field}' is true or false, not {node.value!r}", node.value_pos)
-            return self._leaf(f"{col} = ?", [word in _TRUE])
+            return self._leaf(f"{col} = ?", [bool_value(node)])
         if kind == "number":
-            try:
-                number = float(node.value)
-            except ValueError as exc:
-                raise QueryError(f"'{node.field}' expects a number, not {node.value!r}", node.value_pos) from exc
+            number = number_value(node)
             if math.isnan(number):  # pandas: NaN compares false; DuckDB orders NaN as a value
                 return Compiled("FALSE")
             op = "=" if node.op == ":" else _OPS[node.op]
@@ -274,7 +264,7 @@ class SqlCompiler:
     def time_term(self, column: str, node: Term) -> Compiled:
         op = node.op
         value = node.value
-        date_only = len(value.strip()) <= 10 and ":" not in value
+        date_only = is_date_only(value)
         epoch = self._epoch(column)
         if op == ":" or (op == "=" and date_only):
             if date_only:

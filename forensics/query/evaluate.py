@@ -115,8 +115,44 @@ def parse_time(value: str, tz: tzinfo, pos: int) -> pd.Timestamp:
     return stamp.tz_convert("UTC")
 
 
-def _is_date_only(value: str) -> bool:
+def is_date_only(value: str) -> bool:
+    """A typed time with no clock part (``:`` and ``=`` then mean the whole local day)."""
     return len(value.strip()) <= 10 and ":" not in value
+
+
+def day_bounds(value: str, tz: tzinfo, pos: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """UTC start and end (exclusive) of the local day in ``tz`` that ``value`` names."""
+    start = parse_time(value, tz, pos)
+    local = start.tz_convert(tz)
+    end_local = (local.tz_localize(None).normalize() + pd.Timedelta(days=1)).tz_localize(
+        tz, ambiguous=True, nonexistent="shift_forward"
+    )
+    return start, end_local.tz_convert("UTC")
+
+
+def field_column(name: str, columns: list[str], pos: int) -> str:
+    """The column a typed field name means, or a QueryError listing the first fields."""
+    column = resolve_field(name, columns)
+    if column is None:
+        known = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
+        raise QueryError(f"unknown field '{name}' (fields: {known})", pos)
+    return column
+
+
+def bool_value(node: Term) -> bool:
+    """The truth value a term on a boolean column asks for (only ``:`` and ``=`` mean anything)."""
+    word = node.value.strip().lower()
+    if word not in _TRUE | _FALSE or node.op not in (":", "="):
+        raise QueryError(f"'{node.field}' is true or false, not {node.value!r}", node.value_pos)
+    return word in _TRUE
+
+
+def number_value(node: Term) -> float:
+    """The number a term on a numeric column compares with."""
+    try:
+        return float(node.value)
+    except ValueError as exc:
+        raise QueryError(f"'{node.field}' expects a number, not {node.value!r}", node.value_pos) from exc
 
 
 def _compare(values: pd.Series, op: str, bound: object) -> np.ndarray:
@@ -153,11 +189,7 @@ class Evaluator:
 
     # -- helpers ---------------------------------------------------------------------------
     def _column(self, name: str, pos: int) -> pd.Series:
-        column = resolve_field(name, self.columns)
-        if column is None:
-            known = ", ".join(self.columns[:12]) + (", ..." if len(self.columns) > 12 else "")
-            raise QueryError(f"unknown field '{name}' (fields: {known})", pos)
-        return self.frame[column]
+        return self.frame[field_column(name, self.columns, pos)]
 
     def _time(self, pos: int) -> pd.Series:
         if "time" not in self.frame.columns:
@@ -165,12 +197,7 @@ class Evaluator:
         return self.frame["time"]
 
     def _day(self, value: str, pos: int) -> tuple[pd.Timestamp, pd.Timestamp]:
-        start = parse_time(value, self.tz, pos)
-        local = start.tz_convert(self.tz)
-        end_local = (local.tz_localize(None).normalize() + pd.Timedelta(days=1)).tz_localize(
-            self.tz, ambiguous=True, nonexistent="shift_forward"
-        )
-        return start, end_local.tz_convert("UTC")
+        return day_bounds(value, self.tz, pos)
 
     # -- nodes -----------------------------------------------------------------------------
     def run(self, node: Node) -> np.ndarray:
@@ -237,16 +264,9 @@ class Evaluator:
         if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
             return self.time_term(series, node)
         if pd.api.types.is_bool_dtype(dtype):
-            word = node.value.strip().lower()
-            if word not in _TRUE | _FALSE or node.op not in (":", "="):
-                raise QueryError(f"'{node.field}' is true or false, not {node.value!r}", node.value_pos)
-            return _as_bool(series == (word in _TRUE))
+            return _as_bool(series == bool_value(node))
         if pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
-            try:
-                number = float(node.value)
-            except ValueError as exc:
-                raise QueryError(f"'{node.field}' expects a number, not {node.value!r}", node.value_pos) from exc
-            return _compare(series, "=" if node.op == ":" else node.op, number)
+            return _compare(series, "=" if node.op == ":" else node.op, number_value(node))
         if node.op == ":":
             if node.value == "":
                 raise QueryError("empty value (use field:=\"\" or missing:field for no value)", node.value_pos)
@@ -259,8 +279,8 @@ class Evaluator:
 
     def time_term(self, series: pd.Series, node: Term) -> np.ndarray:
         op = node.op
-        if op == ":" or (op == "=" and _is_date_only(node.value)):
-            start, end = self._day(node.value, node.value_pos) if _is_date_only(node.value) else (None, None)
+        if op == ":" or (op == "=" and is_date_only(node.value)):
+            start, end = self._day(node.value, node.value_pos) if is_date_only(node.value) else (None, None)
             if start is not None:
                 return _as_bool((series >= start) & (series < end))
             op = "="

@@ -43,12 +43,13 @@ from forensics.localtime import choose_format, describe_format, parse_local, par
 from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
 from forensics.parsers.csvtable import MAX_RECORD, decode_head, header_names, raw_csv_record, read_all, read_csv_text
-from forensics.parsers.m365.mailbox_audit import _attributes, _decode_xml, _stray_text
+from forensics.parsers.m365.event_xml import EVENT_END as _EVENT_END
+from forensics.parsers.m365.event_xml import EVENT_OPEN as _EVENT_OPEN
+from forensics.parsers.m365.event_xml import attributes as _attributes
+from forensics.parsers.m365.event_xml import decode_xml as _decode_xml
+from forensics.parsers.m365.event_xml import event_document, read_events
 
 PROVIDER = "Exchange admin audit log"
-_EVENT_OPEN = re.compile(r"<Event\b", re.IGNORECASE)
-_EVENT = re.compile(r"<Event\b(?P<attrs>[^<>]*?)(?P<empty>/)?>", re.IGNORECASE)
-_EVENT_END = re.compile(r"</Event\s*>", re.IGNORECASE)
 _PARAMETER = re.compile(r"<Parameter\b([^<>]*)/?>", re.IGNORECASE)
 _PROPERTY = re.compile(r"<Property\b([^<>]*)/?>", re.IGNORECASE)
 _HAS_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)$")
@@ -116,32 +117,9 @@ class AdminAuditParser(Parser):
         return records
 
     def _read_xml(self, ctx: ParseContext, data: bytes) -> list[dict]:
-        text = _decode_xml(data)
-        if re.search(r"<!DOCTYPE|<!ENTITY", text[:65536], re.IGNORECASE):
-            ctx.report.warn("file", "document type declaration / entities ignored (never expanded)")
-        starts = [m.start() for m in _EVENT_OPEN.finditer(text)]
-        if not starts:
-            raise ParseError(f"{ctx.path.name}: no <Event> elements; not an admin audit log report")
+        text, starts = event_document(ctx, data, "an admin audit log report")
         records = []
-        read_to = 0
-        for ordinal, at in enumerate(starts, start=1):
-            _stray_text(ctx, text[read_to:at], f"before record {ordinal}")
-            following = read_to = starts[ordinal] if ordinal < len(starts) else len(text)
-            start = _EVENT.match(text, at)
-            if start is None or start.end() > following:
-                ctx.report.bad_record(f"record {ordinal}", "unreadable <Event> start tag")
-                continue
-            attrs = _attributes(start.group("attrs"))
-            body = ""
-            if start.group("empty"):
-                read_to = start.end()
-            else:
-                end = _EVENT_END.search(text, start.end(), following)
-                if end is None:
-                    ctx.report.warn(f"record {ordinal}", "<Event> not closed; read up to the next <Event>")
-                else:
-                    read_to = end.end()
-                body = text[start.end() : end.start() if end is not None else following]
+        for ordinal, attrs, body in read_events(ctx, text, starts):
             if not attrs.get("Cmdlet", "").strip():
                 ctx.report.bad_record(f"record {ordinal}", "<Event> without a Cmdlet attribute")
                 continue
@@ -156,7 +134,6 @@ class AdminAuditParser(Parser):
                             "error": attrs.get("Error", ""), "run_date": attrs.get("RunDate", ""),
                             "server": attrs.get("OriginatingServer", ""), "external": attrs.get("ExternalAccess", ""),
                             "modified": modified})
-        _stray_text(ctx, text[read_to:], f"after record {len(starts)}")
         return records
 
     # -- mapping ------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ format: it is converted with ``--source-tz`` like other local-time exports.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +27,13 @@ from forensics.errors import ParseError
 from forensics.localtime import choose_format, describe_format, parse_local, parse_source_tz, to_ns, to_utc
 from forensics.parsers import registry
 from forensics.parsers.base import ParseContext, Parser
-from forensics.parsers.csvtable import BOMS, MAX_RECORD, decode_head, header_names, raw_csv_record, read_all, read_csv_text
+from forensics.parsers.csvtable import MAX_RECORD, decode_head, header_names, raw_csv_record, read_all, read_csv_text
+from forensics.parsers.m365.event_xml import EVENT as _EVENT
+from forensics.parsers.m365.event_xml import EVENT_END as _EVENT_END
+from forensics.parsers.m365.event_xml import EVENT_OPEN as _EVENT_OPEN
+from forensics.parsers.m365.event_xml import attributes as _attributes
+from forensics.parsers.m365.event_xml import decode_xml as _decode_xml
+from forensics.parsers.m365.event_xml import event_document, read_events
 
 PROVIDER = "Exchange mailbox audit"
 _OPERATIONS = {
@@ -39,20 +44,9 @@ _OPERATIONS = {
 }
 _LOGON_TYPES = {"owner": "Owner", "delegate": "Delegate", "admin": "Admin"}
 _OUTCOMES = {"succeeded": "Success", "partiallysucceeded": "Success", "failed": "Failure"}
-_EVENT = re.compile(r"<Event\b(?P<attrs>[^<>]*?)(?P<empty>/)?>", re.IGNORECASE)
 #: records between two cancel checks in the per-record XML loop
 CANCEL_EVERY = 2000
-_EVENT_OPEN = re.compile(r"<Event\b", re.IGNORECASE)
-_EVENT_END = re.compile(r"</Event\s*>", re.IGNORECASE)
-#: a name starts only where no name character precedes it: without that lookbehind a long run
-#: of name characters (damaged quoting) was retried from each of its positions, O(n^2)
-_ATTR = re.compile(r"(?<![\w.:-])([A-Za-z_][\w.:-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CHILD = re.compile(r"<(?!/)[^<>]*>")
-#: what may stand between records: whitespace, the XML declaration, a document type and the
-#: document's bare element tags (<SearchResults>); anything else is a damaged <Event>
-_BETWEEN = re.compile(
-    r"\s+|<\?xml[^>]*\?>|<!DOCTYPE[^[>]*(?:\[[^\]]*\])?\s*>|</?[\w:.-]+\s*>|<SearchResults\b[^<>]*>", re.IGNORECASE
-)
 _HAS_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)$")
 #: CSV columns whose presence says "this is a mailbox audit export"
 _SIGNATURE = {"operation", "logontype", "lastaccessed"}
@@ -122,32 +116,9 @@ class MailboxAuditParser(Parser):
         return frame
 
     def _read_xml(self, ctx: ParseContext, data: bytes) -> pd.DataFrame | None:
-        text = _decode_xml(data)
-        if re.search(r"<!DOCTYPE|<!ENTITY", text[:65536], re.IGNORECASE):
-            ctx.report.warn("file", "document type declaration / entities ignored (never expanded)")
+        text, starts = event_document(ctx, data, "a mailbox audit search result")
         records: list[dict[str, str]] = []
-        starts = [m.start() for m in _EVENT_OPEN.finditer(text)]
-        read_to = 0  # end of the last record: text from here to the next <Event> is no record
-        for ordinal, at in enumerate(starts, start=1):
-            if ordinal % CANCEL_EVERY == 0:  # a large export: a cancel stops it within a few ms
-                ctx.check_cancel()
-            _stray_text(ctx, text[read_to:at], f"before record {ordinal}")
-            following = read_to = starts[ordinal] if ordinal < len(starts) else len(text)
-            start = _EVENT.match(text, at)
-            if start is None or start.end() > following:
-                ctx.report.bad_record(f"record {ordinal}", "unreadable <Event> start tag")
-                continue
-            attrs = _attributes(start.group("attrs"))
-            body = ""
-            if start.group("empty"):
-                read_to = start.end()
-            else:
-                end = _EVENT_END.search(text, start.end(), following)
-                if end is None:
-                    ctx.report.warn(f"record {ordinal}", "<Event> not closed; read up to the next <Event>")
-                else:
-                    read_to = end.end()
-                body = text[start.end() : end.start() if end is not None else following]
+        for ordinal, attrs, body in read_events(ctx, text, starts, cancel_every=CANCEL_EVERY):
             if not attrs.get("Operation"):
                 ctx.report.bad_record(f"record {ordinal}", "<Event> without an Operation attribute")
                 continue
@@ -165,9 +136,6 @@ class MailboxAuditParser(Parser):
             attrs["SourceItemIdsList"] = " | ".join(ids)
             attrs["_number"] = str(ordinal)
             records.append(attrs)
-        if not starts:
-            raise ParseError(f"{ctx.path.name}: no <Event> elements; not a mailbox audit search result")
-        _stray_text(ctx, text[read_to:], f"after record {len(starts)}")
         if not records:
             return None
         frame = pd.DataFrame.from_records(records).astype("string")
@@ -286,31 +254,6 @@ class MailboxAuditParser(Parser):
             end = _EVENT_END.search(text, at, following)
             return text[at : end.end() if end is not None else following].strip()
         raise ValueError(f"record {number} not found in {path.name}")
-
-
-def _attributes(text: str) -> dict[str, str]:
-    return {m.group(1): html.unescape(m.group(2) if m.group(2) is not None else m.group(3)) for m in _ATTR.finditer(text)}
-
-
-def _stray_text(ctx: ParseContext, gap: str, where: str) -> None:
-    """Warn about text between records that is not markup of the document itself. Why: an
-    <Event> whose tag is damaged (``<Evxnt …>``) is not found as a record and would otherwise
-    vanish without a word."""
-    if gap.strip() and _BETWEEN.sub("", gap):
-        shown = " ".join(gap.split())[:80]
-        ctx.report.warn(where, f"unrecognised text between records (a damaged <Event>?): {shown!r}")
-
-
-def _decode_xml(data: bytes) -> str:
-    for bom, encoding in BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(encoding, errors="replace")
-    if data[:200].count(b"\x00") > 20:
-        return data.decode("utf-16-le", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
 
 
 registry.register(MailboxAuditParser)

@@ -17,16 +17,18 @@ line is either a row or a bad record naming its line number: records = rows + sk
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from forensics.parsers.arrowbytes import positions_of
-from forensics.parsers.base import ParseContext
+from forensics.parsers.base import FileReport, ParseContext
 from forensics.parsers.csvtable import unique_names
 from forensics.parsers.prefetch import blocks
 
@@ -62,6 +64,44 @@ def decode_line(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return raw.decode("cp1252", errors="replace")
+
+
+def text_column(table: pa.Table, name: str) -> pa.Array:
+    """Column ``name`` as one array, or all nulls when the log's #Fields lacked it."""
+    if name not in table.column_names:
+        return pa.nulls(table.num_rows, pa.string())
+    column = table.column(name)
+    return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+
+
+def report_chunk(report: FileReport, bad_lines: list[tuple[int, str]], skipped: Mapping[str, int]) -> None:
+    """Count one block's unreadable lines (by line number) and its deliberately skipped rows."""
+    for number, why in bad_lines:
+        report.bad_record(f"line {number}", why)
+    for reason, count in skipped.items():
+        report.skip(reason, count)
+
+
+def warn_log_type(report: FileReport, log_types: list[str], expected: str, read_as: str) -> None:
+    """A #Log-type directive naming another log is warned about; the file is still read as asked."""
+    other = [t for t in log_types if t.strip().lower() != expected]
+    if other:
+        report.warn("file", f"#Log-type says {other[0]!r}, read as {read_as} as asked")
+
+
+def raw_line(path: Path, raw_ref: int | None, record_id: int | None, what: str) -> str:
+    """One logged line, found by byte offset or else by 1-based line number, for the
+    Detail pane's raw view; ``what`` names the row kind in the error."""
+    with open(path, "rb") as fh:
+        if raw_ref is not None and not pd.isna(raw_ref):
+            fh.seek(int(raw_ref))
+            return decode_line(fh.readline()).rstrip("\r\n")
+        if record_id is None or pd.isna(record_id):
+            raise ValueError(f"{what} row needs a byte offset or a line number")
+        for number, line in enumerate(fh, start=1):
+            if number == int(record_id):
+                return decode_line(line).rstrip("\r\n")
+    raise ValueError(f"line {record_id} is past the end of {path.name}")
 
 
 @dataclass

@@ -22,7 +22,7 @@ from forensics.parsers import registry
 from forensics.parsers.arrowtext import complete_columns
 from forensics.parsers.batchframe import categorical_of
 from forensics.parsers.base import FileReport, ParseContext, Parser
-from forensics.parsers.w3c.exchange_log import ExchangeLogReader, decode_line, directives, field_names
+from forensics.parsers.w3c.exchange_log import ExchangeLogReader, directives, field_names, raw_line, report_chunk, text_column, warn_log_type
 from forensics.parsers.w3c.httpproxy_requests import WANTED, classify
 from forensics.parsers.w3c.httpproxy_silence import note_silences
 from forensics.parsers.isotime import parse_iso_utc
@@ -65,19 +65,14 @@ class HttpProxyParser(Parser):
         report = ctx.report
         for table in reader.tables():
             ctx.check_cancel()
-            times = parse_iso_utc(_text(table, "datetime"))
+            times = parse_iso_utc(text_column(table, "datetime"))
             chunk = classify(table, times, ctx.options.all_events)
-            for number, why in chunk.bad_lines:
-                report.bad_record(f"line {number}", why)
-            for reason, count in chunk.skipped.items():
-                report.skip(reason, count)
+            report_chunk(report, chunk.bad_lines, chunk.skipped)
             proxylogon.append(chunk.proxylogon_lines)
             probes.append(chunk.probe_ns)
             if len(chunk.columns["time"]):
                 tables.append(pa.table(chunk.columns))
-        other = [t for t in reader.log_types if t.strip().lower() != LOG_TYPE]
-        if other:
-            report.warn("file", f"#Log-type says {other[0]!r}, read as an HttpProxy log as asked")
+        warn_log_type(report, reader.log_types, LOG_TYPE, "an HttpProxy log")
         _note_proxylogon(report, np.concatenate(proxylogon) if proxylogon else np.zeros(0, np.int64))
         note_silences(report, np.concatenate(probes) if probes else np.zeros(0, np.int64))
         if not tables:
@@ -88,23 +83,7 @@ class HttpProxyParser(Parser):
 
     @classmethod
     def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:
-        with open(path, "rb") as fh:
-            if raw_ref is not None and not pd.isna(raw_ref):
-                fh.seek(int(raw_ref))
-                return decode_line(fh.readline()).rstrip("\r\n")
-            if record_id is None or pd.isna(record_id):
-                raise ValueError("an HttpProxy row needs a byte offset or a line number")
-            for number, line in enumerate(fh, start=1):
-                if number == int(record_id):
-                    return decode_line(line).rstrip("\r\n")
-        raise ValueError(f"line {record_id} is past the end of {path.name}")
-
-
-def _text(table: pa.Table, name: str) -> pa.Array:
-    if name not in table.column_names:
-        return pa.nulls(table.num_rows, pa.string())
-    column = table.column(name)
-    return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+        return raw_line(path, raw_ref, record_id, "an HttpProxy")
 
 
 def _note_proxylogon(report: FileReport, lines: np.ndarray) -> None:

@@ -28,7 +28,7 @@ from forensics.parsers import registry
 from forensics.parsers.arrowtext import complete_columns
 from forensics.parsers.base import ParseContext, Parser
 from forensics.parsers.batchframe import categorical_of
-from forensics.parsers.w3c.exchange_log import ExchangeLogReader, decode_line, directives, field_names
+from forensics.parsers.w3c.exchange_log import ExchangeLogReader, directives, field_names, raw_line, report_chunk, text_column, warn_log_type
 from forensics.parsers.isotime import parse_iso_utc
 from forensics.parsers.w3c.msgtrk_events import KIND_RECEIVE, KIND_SUBMIT, WANTED, classify
 from forensics.parsers.opaque import directory_of, preset, unresolved
@@ -65,16 +65,11 @@ class MessageTrackingParser(Parser):
         tables: list[pa.Table] = []
         for table in reader.tables():
             ctx.check_cancel()
-            chunk = classify(table, parse_iso_utc(_text(table, "date-time")), ctx.options.all_events)
-            for number, why in chunk.bad_lines:
-                report.bad_record(f"line {number}", why)
-            for reason, count in chunk.skipped.items():
-                report.skip(reason, count)
+            chunk = classify(table, parse_iso_utc(text_column(table, "date-time")), ctx.options.all_events)
+            report_chunk(report, chunk.bad_lines, chunk.skipped)
             if len(chunk.columns["time"]):
                 tables.append(pa.table({**chunk.columns, "_kind": chunk.kinds, "_message_id": chunk.message_ids}))
-        other = [t for t in reader.log_types if t.strip().lower() != LOG_TYPE]
-        if other:
-            report.warn("file", f"#Log-type says {other[0]!r}, read as a message tracking log as asked")
+        warn_log_type(report, reader.log_types, LOG_TYPE, "a message tracking log")
         if not tables:
             return
         table = pa.concat_tables(tables, promote_options="default")
@@ -88,16 +83,7 @@ class MessageTrackingParser(Parser):
 
     @classmethod
     def raw_record(cls, path: Path, raw_ref: int | None, record_id: int | None) -> str:
-        with open(path, "rb") as fh:
-            if raw_ref is not None and not pd.isna(raw_ref):
-                fh.seek(int(raw_ref))
-                return decode_line(fh.readline()).rstrip("\r\n")
-            if record_id is None or pd.isna(record_id):
-                raise ValueError("a message tracking row needs a byte offset or a line number")
-            for number, line in enumerate(fh, start=1):
-                if number == int(record_id):
-                    return decode_line(line).rstrip("\r\n")
-        raise ValueError(f"line {record_id} is past the end of {path.name}")
+        return raw_line(path, raw_ref, record_id, "a message tracking")
 
 
 def pair_receives(table: pa.Table) -> np.ndarray:
@@ -119,13 +105,6 @@ def pair_receives(table: pa.Table) -> np.ndarray:
     ordinal = np.zeros(len(kinds), dtype=np.int64)
     ordinal[receive] = pd.Series(group[receive]).groupby(group[receive]).cumcount().to_numpy()
     return receive & (ordinal < submits[group])
-
-
-def _text(table: pa.Table, name: str) -> pa.Array:
-    if name not in table.column_names:
-        return pa.nulls(table.num_rows, pa.string())
-    column = table.column(name)
-    return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
 
 
 def _to_frame(table: pa.Table, directory: Directory | None) -> pd.DataFrame:
