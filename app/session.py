@@ -27,43 +27,31 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from PySide6.QtCore import QObject, Signal
 
 from app import settings as app_settings
 from app.display_tz import DisplayZone
-from app.models.sort_keys import SortKey, column_key, describe, lexsort_order, sort_keys, with_time_last
+from app.frame_chunks import single_chunk
+from app.models.sort_keys import SortKey, describe
+# TOGGLE_QUERIES, SORT_CACHE_SIZE and single_chunk are re-exported: callers import them from here
+from app.session_query import TOGGLE_QUERIES, apply_query_async, combined_mask, utc_bound
+from app.session_sort import SORT_CACHE_SIZE, SessionSort  # noqa: F401
 from app.workers import Loader, Task
 from forensics import schema
 from forensics.correlate import correlate_files
 from forensics.custody.log import CustodyLog
 from forensics.errors import QueryError
-from forensics.query.evaluate import Superseded
 from forensics.ingest import EvidenceSource, LoadResult
 from forensics.parsers.base import FileReport, LoadOptions
 from forensics.parsers.setchecks import refresh_checks
 
 log = logging.getLogger(__name__)
 
-#: quick toggles, each expressed in the query language so the semantics are identical
-TOGGLE_QUERIES: dict[str, str] = {
-    "nonowner": "is:nonowner",
-    "admin": "is:admin",
-    "failure": "is:failure",
-    "unexplained": "-is:expected",
-    # collapse what several sources recorded of one access into the row that founded it
-    # (forensics.correlate; the Detail pane's "Show this access's rows" expands it again)
-    "one_per_access": "access_rule:=founding OR access_rule:=alone OR missing:access_rule",
-}
-
-
 COMPLETION_SAMPLE = 200_000
 #: frames at least this long evaluate typed queries on a worker thread
 ASYNC_QUERY_ROWS = 250_000
 #: query masks kept for instant re-use (toggles, Back in drill-downs, retyping)
 MASK_CACHE_SIZE = 24
-#: columns whose sort order stays cached
-SORT_CACHE_SIZE = 4
 
 
 @dataclass
@@ -109,13 +97,9 @@ class Session(QObject):
         self._query_mask: np.ndarray | None = None  # last good query's mask (None = all rows)
         # recent query masks (one bool per row each): bounded, oldest dropped first
         self._mask_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-        # per-column sort orders (8 bytes per row each): the few most recent are kept
-        self._sort_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._order_cache: OrderedDict[tuple[SortKey, ...], np.ndarray] = OrderedDict()
-        self._key_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._sorting = SessionSort(self)  # cached sort orders and keys (app.session_sort)
         self._completion: tuple[pd.DataFrame, pd.DataFrame] | None = None
         self._query_seq = 0
-        self._sort_seq = 0  # a newer sort supersedes one whose order is still being computed
         #: how long the last query took to evaluate (the query bar's debounce adapts to it)
         self.last_query_seconds = 0.0
         self._tasks: list[Task] = []
@@ -125,6 +109,18 @@ class Session(QObject):
         self.loader.finished.connect(self._on_loaded)
         self.loader.cancelled.connect(self.custody_changed)
         self.loader.failed.connect(self.custody_changed)
+
+    @property
+    def _sort_cache(self) -> OrderedDict[str, tuple[np.ndarray, np.ndarray]]:
+        return self._sorting.sort_cache
+
+    @property
+    def _order_cache(self) -> OrderedDict[tuple[SortKey, ...], np.ndarray]:
+        return self._sorting.order_cache
+
+    @property
+    def _key_cache(self) -> OrderedDict[str, tuple[np.ndarray, np.ndarray]]:
+        return self._sorting.key_cache
 
     # -- case & custody ---------------------------------------------------------------
     def set_case_dir(self, path: str | Path | None) -> None:
@@ -302,9 +298,7 @@ class Session(QObject):
 
     def _invalidate(self) -> None:
         self._mask_cache.clear()
-        self._sort_cache.clear()
-        self._order_cache.clear()
-        self._key_cache.clear()
+        self._sorting.clear()
         self._query_mask = None
         if self.query_text:
             self._query_mask = self._compile_mask(self.query_text)
@@ -327,7 +321,7 @@ class Session(QObject):
             raise ValueError(f"{name!r} is a schema column")
         if values is None:
             if self._extra.pop(name, None) is not None:
-                self._forget_sort(name)
+                self._sorting.forget(name)
                 self.columns_changed.emit()
                 self._refresh()
             return
@@ -337,7 +331,7 @@ class Session(QObject):
             raise ValueError(f"column {name!r} has {len(series)} values for {len(self.frame)} rows")
         is_new = name not in self._extra
         self._extra[name] = ExtraColumn(series, position)
-        self._forget_sort(name)
+        self._sorting.forget(name)
         if is_new:
             self.columns_changed.emit()
         else:
@@ -391,60 +385,7 @@ class Session(QObject):
     def apply_query_async(self, text: str) -> None:
         """Like ``set_query`` but, on large frames, evaluates the mask on a worker thread so
         typing never freezes the window; a newer query supersedes an older one."""
-        from forensics.query import compile_query
-
-        text = text.strip()
-        key = (text, self.zone.storage())
-        if not text or key in self._mask_cache or len(self.frame) < ASYNC_QUERY_ROWS:
-            self.set_query(text)
-            return
-        self._query_seq += 1
-        seq, frame = self._query_seq, self.frame
-        try:
-            query = compile_query(text, tz=self.zone.tzinfo())  # syntax errors: at once
-        except QueryError as exc:
-            self._show_query_error(text, exc)
-            return
-
-        def evaluate() -> object:
-            started = time.perf_counter()
-            try:
-                mask = np.asarray(query.mask(frame, cancel=lambda: seq != self._query_seq), dtype=bool)
-            except QueryError as exc:  # e.g. an unknown field: found while evaluating
-                return exc
-            except Superseded:  # a newer query was typed: stop between columns
-                return None
-            self.last_query_seconds = time.perf_counter() - started
-            return mask
-
-        task = Task(evaluate, self)
-        self._tasks.append(task)
-        self.query_busy.emit(True)
-
-        def done(result: object) -> None:
-            self._tasks.remove(task)
-            if not self._tasks:
-                self.query_busy.emit(False)
-            if seq != self._query_seq or frame is not self.frame:
-                return  # superseded
-            if isinstance(result, QueryError):
-                self._show_query_error(text, result)
-                return
-            self._remember_mask(key, result)  # type: ignore[arg-type]
-            self.query_text, self.query_error, self._query_mask = text, None, result  # type: ignore[assignment]
-            self.query_state_changed.emit()
-            self._refresh()
-
-        def failed(message: str) -> None:
-            self._tasks.remove(task)
-            if not self._tasks:
-                self.query_busy.emit(False)
-            if seq == self._query_seq:
-                self._show_query_error(text, QueryError(message, 0))
-
-        task.done.connect(done)
-        task.error.connect(failed)
-        task.start()
+        apply_query_async(self, text, ASYNC_QUERY_ROWS)
 
     def _show_query_error(self, text: str, exc: QueryError) -> None:
         self.query_text = text
@@ -474,8 +415,8 @@ class Session(QObject):
         self._refresh()
 
     def set_time_range(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> None:
-        self.time_from = _utc(start)
-        self.time_to = _utc(end)
+        self.time_from = utc_bound(start)
+        self.time_to = utc_bound(end)
         self._refresh()
 
     def set_zone(self, zone: DisplayZone) -> None:
@@ -499,38 +440,7 @@ class Session(QObject):
         millions of strings takes seconds): the window stays live, and the view (and
         ``sort_by``, which reports quote) change when the key is ready; a newer sort
         supersedes one still computing."""
-        keys = [(str(name), bool(desc)) for name, desc in keys]
-        self._sort_seq += 1
-        columns = self.columns()
-        missing = [name for name, _ in keys if name != "time" and name in columns and name not in self._key_cache]
-        if missing and len(self.frame) >= ASYNC_QUERY_ROWS:
-            seq, frame = self._sort_seq, self.frame
-            values = {name: self.column_values(name) for name in missing}
-            extras = {name: self._extra.get(name) for name in missing}
-            task = Task(lambda: {name: column_key(v) for name, v in values.items()}, self)
-            self._tasks.append(task)
-            self.query_busy.emit(True)
-
-            def finished(result: object) -> None:
-                self._tasks.remove(task)
-                if not self._tasks:
-                    self.query_busy.emit(False)
-                same = frame is self.frame and all(
-                    extras[name] is None or (self._extra.get(name) is extras[name] and extras[name].values is values[name])
-                    for name in missing)
-                if isinstance(result, dict) and same:
-                    for name, key in result.items():
-                        self._remember_key(name, key, keep=len(keys))
-                    if seq == self._sort_seq:
-                        self.sort_by = keys
-                        self._refresh(force=True)
-
-            task.done.connect(finished)
-            task.error.connect(finished)
-            task.start()
-            return
-        self.sort_by = keys
-        self._refresh(force=True)
+        self._sorting.set_sort(keys, ASYNC_QUERY_ROWS)
 
     def completion_frame(self) -> pd.DataFrame:
         """The frame the query bar suggests values from: an even sample of at most
@@ -567,32 +477,12 @@ class Session(QObject):
 
     def mask(self) -> np.ndarray | None:
         """The combined filter (None = every row)."""
-        masks: list[np.ndarray] = []
-        if self._query_mask is not None:
-            masks.append(self._query_mask)
-        for name in sorted(self.toggles):
-            masks.append(self._compile_mask(TOGGLE_QUERIES[name]))
-        if self.operations is not None:
-            masks.append(self.frame["operation"].isin(list(self.operations)).to_numpy(dtype=bool))
-        if self.time_from is not None or self.time_to is not None:
-            times = self.frame["time"].to_numpy(dtype="datetime64[ns]")
-            ok = ~np.isnat(times)
-            if self.time_from is not None:
-                ok &= times >= np.datetime64(self.time_from.tz_convert(None).as_unit("ns"))
-            if self.time_to is not None:
-                ok &= times <= np.datetime64(self.time_to.tz_convert(None).as_unit("ns"))
-            masks.append(ok)
-        if not masks:
-            return None
-        combined = masks[0].copy()
-        for m in masks[1:]:
-            combined &= m
-        return combined
+        return combined_mask(self)
 
     def _refresh(self, force: bool = False) -> None:
         mask = self.mask()
         n = len(self.frame)
-        order = self._order()
+        order = self._sorting.order()
         if order is None:
             view = np.arange(n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)
         else:
@@ -601,92 +491,3 @@ class Session(QObject):
             return
         self.view = view
         self.view_changed.emit()
-
-    def _forget_sort(self, name: str) -> None:
-        self._sort_cache.pop(name, None)
-        self._key_cache.pop(name, None)
-        for spec in [k for k in self._order_cache if any(c == name for c, _ in k)]:
-            del self._order_cache[spec]
-
-    def _order(self) -> np.ndarray | None:
-        """Frame positions in the sort's order (None: load order, a frame without time)."""
-        spec = tuple(with_time_last(self.active_sort(), self.columns()))
-        if not spec:
-            return None
-        cached = self._order_cache.get(spec)
-        if cached is None:
-            # the time order (the fast packed sort, cached) is the base: every other key is
-            # one stable sort on top of it, so equal values keep time, then load order
-            ordered, missing = self._sorted_positions("time")
-            base = np.concatenate([ordered, missing])
-            keys = list(spec[:-1]) if spec[-1] == ("time", False) else list(spec)  # the base is that key
-            cached = lexsort_order([(*self._column_key(name), desc) for name, desc in keys], base) if keys else base
-            self._order_cache[spec] = cached
-            while len(self._order_cache) > SORT_CACHE_SIZE:
-                self._order_cache.popitem(last=False)
-        else:
-            self._order_cache.move_to_end(spec)
-        return cached
-
-    def _remember_sort(self, column: str, keys: tuple[np.ndarray, np.ndarray]) -> None:
-        self._sort_cache[column] = keys
-        self._sort_cache.move_to_end(column)
-        while len(self._sort_cache) > SORT_CACHE_SIZE:
-            self._sort_cache.popitem(last=False)
-
-    def _remember_key(self, column: str, key: tuple[np.ndarray, np.ndarray], keep: int = 2) -> None:
-        """Keep a column's sort key: the two most recent (9 bytes a row each), or as many as
-        the sort in force has keys."""
-        self._key_cache[column] = key
-        self._key_cache.move_to_end(column)
-        while len(self._key_cache) > max(2, keep):
-            self._key_cache.popitem(last=False)
-
-    def _sorted_positions(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        cached = self._sort_cache.get(column)
-        if cached is None:
-            cached = sort_keys(self.column_values(column))
-            self._remember_sort(column, cached)
-        else:
-            self._sort_cache.move_to_end(column)
-        return cached
-
-    def _column_key(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        """(key, missing) of a column for ``lexsort_order``; the two most recent are kept
-        (9 bytes a row each), since ranking millions of strings takes seconds."""
-        cached = self._key_cache.get(column)
-        if cached is None:
-            cached = column_key(self.column_values(column))
-            self._remember_key(column, cached, keep=len(self.sort_by))
-        else:
-            self._key_cache.move_to_end(column)
-        return cached
-
-
-def single_chunk(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with every Arrow-backed column in one chunk (same values, same dtypes).
-
-    Why: a table read from Parquet or merged from several loads holds its Arrow columns in
-    chunks, and taking a few rows of a chunked column makes Arrow concatenate the whole
-    column first: 0.4 s per grid block of a 1M-row ``details`` column instead of 0.5 ms. The
-    grid, Detail pane and findings take rows all the time; one copy per load pays for it."""
-    out: pd.DataFrame | None = None
-    for name in frame.columns:
-        array = frame[name].array
-        data = getattr(array, "_pa_array", None)
-        if not isinstance(data, pa.ChunkedArray) or data.num_chunks <= 1:
-            continue
-        joined = type(array)(pa.chunked_array([data.combine_chunks()], type=data.type))
-        if joined.dtype != array.dtype:  # pragma: no cover - a layout this does not know: leave it
-            continue
-        if out is None:
-            out = frame.copy(deep=False)
-        out[name] = pd.Series(joined, index=frame.index, name=name)
-    return frame if out is None else out
-
-
-def _utc(value: pd.Timestamp | None) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
