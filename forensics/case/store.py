@@ -21,23 +21,24 @@ import pandas as pd
 from forensics import schema
 from forensics.aggregate.expected import ExpectedAccess
 from forensics.case import membership, verification
-from forensics.case.cache import DISCARDED, WRITTEN, CacheProblem, CacheRecord, FrameCache, cache_key, cache_records
+from forensics.case.cache import CacheProblem, cache_records
 from forensics.case.bookmarks import BookmarkBook
+from forensics.case.cached_load import CaseCachedLoad
+from forensics.case.evidence_places import CaseEvidencePlaces
 from forensics.case.format_rules import CaseFormatting, FormatRule
 from forensics.case.review import CaseReview
 from forensics.case.model import CASE_FORMAT, CASE_VERSION, Bookmark, EvidenceEntry, SavedQuery, now_stamp
 from forensics.case.validate import case_problems
 from forensics.case.verification import EvidenceCheck
 from forensics.correlate import Correlation, correlate_files
-from forensics.custody.hashing import FileHashes, hash_file
 from forensics.custody.history import FileHistory
 from forensics.custody.log import CustodyLog
-from forensics.errors import EvidenceError, ForensicsError, LoadCancelled
+from forensics.errors import ForensicsError
 from forensics.ingest import EvidenceSource, LoadResult, ProgressCallback, load_evidence
 from forensics.parsers.base import FileReport, LoadOptions
-from forensics.parsers.setchecks import PlannedChecks, plan_checks, refresh_checks
+from forensics.parsers.setchecks import plan_checks, refresh_checks
 from forensics.containers.ingest import CONTAINER_PARSER
-from forensics.safe_io import MAX_CASE_JSON, UnsafePathError, atomic_write, read_bounded, regular_file_problem
+from forensics.safe_io import MAX_CASE_JSON, UnsafePathError, atomic_write, read_bounded
 
 CASE_FILE = "case.json"
 CACHE_DIR = "cache"
@@ -111,10 +112,11 @@ class CaseLoad:
         return [c for c in self.checks if c.problem]
 
 
-class Case(CaseReview, CaseFormatting):
+class Case(CaseReview, CaseFormatting, CaseEvidencePlaces, CaseCachedLoad):
     """One investigation's persistent state. Not thread-safe: one writer (GUI or CLI) at a time.
     Findings review (expected-access marks, work hours) comes from ``CaseReview``, the
-    examiner's highlight rules from ``CaseFormatting``."""
+    examiner's highlight rules from ``CaseFormatting``, where evidence may be opened from
+    ``CaseEvidencePlaces``, and reading rows back from the checked cache ``CaseCachedLoad``."""
 
     def __init__(self, folder: str | os.PathLike[str], *, name: str, examiner: str = "") -> None:
         self.folder = Path(folder).resolve()
@@ -372,73 +374,6 @@ class Case(CaseReview, CaseFormatting):
         self.remember_rows(result, options)
         return result
 
-    def quick_checks(self) -> list[EvidenceCheck]:
-        """Instant size/mtime look at every evidence file (before the re-hash); files that
-        are not regular, or lie outside the case's evidence folders unconfirmed, are refused."""
-        places = None if self.allow_outside_evidence else self._custody_places()
-        return [self._screen(verification.quick_check(e, self.folder), places) for e in self.evidence]
-
-    def _custody_places(self) -> tuple[list[Path], dict[str, set[str]]]:
-        """Where the custody log saw evidence: its folders (plus the case folder and folders
-        the examiner confirmed), and the recorded paths of each SHA-256."""
-        roots = {self.folder}
-        opened: dict[str, set[str]] = {}
-        for entry in self.custody.entries():
-            kind = entry.get("kind")
-            if kind in ("evidence-opened", "evidence-added") and isinstance(entry.get("path"), str):
-                roots.add(Path(entry["path"]).parent)
-                opened.setdefault(str(entry.get("sha256")), set()).add(entry["path"])
-            elif kind == "evidence-roots-confirmed" and isinstance(entry.get("roots"), list):
-                roots.update(Path(r) for r in entry["roots"] if isinstance(r, str))
-        return sorted(roots), opened
-
-    def evidence_roots(self) -> list[Path]:
-        """Folders evidence may come from: the case folder, every folder this case's custody
-        log recorded evidence being opened in, and folders the examiner confirmed.
-
-        Taken from the hash-chained custody log rather than case.json, so editing a path
-        in case.json (``/etc/shadow``, ``../../../../etc/passwd``) does not move its roots.
-        """
-        return self._custody_places()[0]
-
-    def outside_evidence(self) -> list[Path]:
-        """Evidence paths (as they would be opened) outside the case's evidence folders, for
-        the GUI to ask the examiner about; empty when every path is inside."""
-        places = self._custody_places()
-        out = []
-        for entry in self.evidence:
-            located = verification.locate(entry, self.folder)
-            if _place_problem(entry, located, *places):
-                out.append(located)
-        return out
-
-    def confirm_outside_evidence(self, paths: Iterable[Path] | None = None) -> list[Path]:
-        """The examiner confirmed evidence outside the evidence folders: accept their folders
-        from now on and say so in custody. Returns the folders added."""
-        paths = list(self.outside_evidence() if paths is None else paths)
-        folders = sorted({Path(os.path.realpath(p)).parent for p in paths})
-        if folders:
-            self.custody.append("evidence-roots-confirmed", roots=[str(f) for f in folders],
-                                paths=[str(p) for p in paths],
-                                note="the examiner confirmed evidence outside the case's evidence folders")
-        return folders
-
-    def _screen(self, check: EvidenceCheck, places: tuple[list[Path], dict[str, set[str]]] | None) -> EvidenceCheck:
-        if check.status in (verification.MISSING, verification.UNREADABLE):
-            return check
-        kind = regular_file_problem(check.path)
-        if kind is not None:
-            return EvidenceCheck(check.entry, verification.UNREADABLE, check.path,
-                                 f"{check.path}: {kind}; refusing to read it as evidence")
-        problem = _place_problem(check.entry, check.path, *places) if places is not None else None
-        if problem:
-            return EvidenceCheck(
-                check.entry, verification.REFUSED, check.path,
-                f"{check.path}: {problem}; not opened (confirm it, or pass --allow-outside-evidence, "
-                "if it really is evidence)",
-            )
-        return check
-
     def load(
         self,
         *,
@@ -508,120 +443,6 @@ class Case(CaseReview, CaseFormatting):
         self.last_checks = out.checks
         return out
 
-    # -- caches ---------------------------------------------------------------------------
-    @property
-    def frame_cache(self) -> FrameCache:
-        return FrameCache(self.cache_dir)
-
-    def remember_rows(self, result: LoadResult, options: LoadOptions) -> None:
-        """Cache the rows of every file a load parsed, for a fast reopen."""
-        cache = self.frame_cache
-        evidence = result.frame["evidence"].astype("string") if len(result.frame) else None
-        records = None
-        for report in result.files:
-            if report.status != "loaded" or report.hashes is None:
-                continue
-            key = cache_key(report.hashes.sha256, report.parser, options.as_dict())
-            if key is None:
-                continue
-            if cache.has(key):
-                records = cache_records(self.custody.entries()) if records is None else records
-                if key in records:
-                    continue  # recorded; checked when read
-                cache.discard(key)  # unrecorded files are never trusted: replace them
-            rows = result.frame[(evidence == report.evidence_id).fillna(False).to_numpy()] if evidence is not None \
-                else result.frame.iloc[0:0]
-            digests = cache.store(key, report, rows)
-            if digests is not None:  # the record every later read is checked against
-                self.custody.append(WRITTEN, cache_key=key, evidence_id=report.evidence_id, path=str(Path(report.path).resolve()),
-                                    rows=len(rows), **digests)
-
-    def _load_cached(
-        self,
-        index: int,
-        path: Path,
-        checks: dict[int, EvidenceCheck],
-        out: CaseLoad,
-        frames: list[pd.DataFrame],
-        seen: set[str],
-        cancel: Callable[[], bool] | None,
-        gaps: PlannedChecks,
-        records: dict[str, CacheRecord],
-    ) -> bool:
-        """Use the cached rows of evidence ``index`` if its fresh full hash still matches and
-        both cache files still match the SHA-256 custody recorded when they were written."""
-        entry = self.evidence[index]
-        key = cache_key(entry.sha256, entry.parser, entry.options)
-        cache = self.frame_cache
-        if not cache.has(key):
-            return False
-        if cancel is not None and cancel():
-            self.custody.append("load-cancelled", path=str(path), note="load cancelled by the user; no rows from this load were kept")
-            raise LoadCancelled(f"load cancelled while reading {path.name}")
-        try:
-            hashes = hash_file(path)  # the full re-hash is never skipped
-            mtime = path.stat().st_mtime
-        except (EvidenceError, OSError):
-            return False
-        if hashes.sha256 != entry.sha256:
-            return False  # modified: parse it for real (and report the mismatch)
-        read = cache.read(key, records.get(key), path.name)
-        if read.problem is not None:
-            out.cache_problems.append(read.problem)
-            self.custody.append(
-                DISCARDED, cache_key=key, evidence_id=entry.evidence_id, path=str(path.resolve()), reason=read.problem.reason,
-                message=read.problem.message, recorded_entry=records[key].seq if key in records else None,
-                recorded_parquet_sha256=records[key].parquet_sha256 if key in records else None,
-                recorded_json_sha256=records[key].json_sha256 if key in records else None, **read.found,
-            )
-            cache.discard(key)
-            records.pop(key, None)
-            return False
-        cached = read.cached
-        if cached is None:
-            return False
-        report = cached.file_report(path)
-        report.hashes, report.mtime = hashes, mtime
-        report.first_time, report.last_time = schema.time_span(cached.frame)
-        report.evidence_id = entry.evidence_id
-        gaps.note(report)  # the cached note was the gap among the files of an earlier load
-        if entry.evidence_id in seen:
-            report.status = "duplicate"
-            report.notes.append("same content already loaded; rows not added again")
-        record = self.custody.record_open(
-            path, hashes, mtime, evidence_id=entry.evidence_id, parser=report.parser, options=entry.options,
-            status=report.status, records=report.records, rows=report.rows, bad_records=report.bad,
-            skipped=dict(report.skipped), warnings=report.warning_count, error=None, notes=report.notes or None,
-            rows_from=report.first_time or None, rows_to=report.last_time or None, rows_from_cache=True,
-        )
-        report.custody_seq = record["seq"]
-        if report.status == "loaded":
-            frame = cached.frame
-            frame["evidence"] = schema.constant_category(entry.evidence_id, len(frame))
-            frames.append(frame)
-            out.sources[entry.evidence_id] = EvidenceSource(entry.evidence_id, path.resolve(), report.parser)
-            seen.add(entry.evidence_id)
-        out.files.append(report)
-        checks[index] = self._compare(entry, path, hashes)
-        return True
-
-    def _compare(self, entry: EvidenceEntry, path: Path, hashes: FileHashes) -> EvidenceCheck:
-        return verification.compare(entry, path, hashes, verification.history_for(entry, path, self._found))
-
-    def _note_cache_problems(self, out: CaseLoad) -> None:
-        """Put each cache problem on the file it concerns (Evidence dock, reports) and keep
-        them for the caller (``cache_warnings``)."""
-        self.cache_warnings = out.warnings
-        if not out.cache_problems:
-            return
-        by_name: dict[str, list[str]] = {}
-        for problem in out.cache_problems:
-            by_name.setdefault(problem.evidence, []).append(problem.message)
-        for report in out.files:
-            for message in by_name.get(Path(report.path).name, []):
-                if message not in report.notes:
-                    report.notes.append(message)
-
     @staticmethod
     def _annotate(out: CaseLoad) -> None:
         """Make problems loud where files are listed (Evidence dock, CLI summaries): a
@@ -673,35 +494,3 @@ class Case(CaseReview, CaseFormatting):
         query = SavedQuery(name=name, text=text, toggles=dict(toggles or {}), created=now_stamp())
         self.queries.append(query)
         return query
-
-
-def _inside(path: Path, roots: Iterable[Path]) -> bool:
-    """Whether ``path`` (after links and ``..``) lies in one of ``roots``."""
-    real = Path(os.path.realpath(path))
-    for root in roots:
-        try:
-            real.relative_to(os.path.realpath(root))
-        except ValueError:
-            continue
-        return True
-    return False
-
-
-def _place_problem(entry: EvidenceEntry, located: Path, roots: list[Path], opened: dict[str, set[str]]) -> str:
-    """Why ``located`` may not be opened as ``entry``'s evidence ("" when it may).
-
-    Found at its recorded path: it must lie in the case's evidence folders. Found through
-    its case-relative path (the case moved): the relative path's folders below its ``..``
-    must end the path custody recorded for that content, as they do when a case and its
-    evidence move together; ``../../../../etc/passwd`` matches no recorded path.
-    """
-    if _inside(located, roots):
-        return ""
-    if entry.relative and located != Path(entry.path):
-        parts = Path(os.path.normpath(entry.relative)).parts
-        tail = [p for p in parts if p != ".."]
-        if tail and ".." not in parts[len(parts) - len(tail):]:
-            for recorded in opened.get(entry.sha256, ()):
-                if list(Path(recorded).parts[-len(tail):]) == tail:
-                    return ""
-    return f"outside the case's evidence folders ({', '.join(map(str, roots))})"

@@ -30,7 +30,6 @@ from forensics.evtx import xml_fields
 from forensics.evtx.chunks import (
     CHUNK_SIZE, FILE_MAGIC, HEADER_SIZE, assign, chunk_ranges, cut_link_loops, header_chunk_count,
 )
-from forensics.evtx.classify import parse_bool
 from forensics.evtx.checksums import chunk_mismatches, file_header_mismatch
 from forensics.evtx.walk_report import report_checksums, report_damaged, report_id_mismatches, report_walk
 from forensics.evtx.continuity import FileHeader, RecordContinuity
@@ -43,6 +42,7 @@ from forensics.evtx.subject import subject_actor
 from forensics.evtx.maps import EventMap, MapSet, load_maps
 from forensics.parsers import registry
 from forensics.parsers.prefetch import blocks
+from forensics.parsers.eventlog.evtx_table import batch_table, string_category
 from forensics.parsers.base import LoadOptions, ParseContext, Parser
 from forensics.schema import COLUMNS, STRING_DTYPE, constant_category
 
@@ -52,12 +52,6 @@ BATCH_CHUNKS = 128
 #: (a Security log's log clears and dropped-audit events) would otherwise pay the pandas work
 #: of one frame per 4 MiB batch, several times the cost of reading it
 MERGE_ROWS = 20_000
-
-
-#: Arrow types of the schema's non-text dtypes (columns no mapped piece provides are all-null)
-_ARROW_TYPES = {"boolean": pa.bool_(), "Int32": pa.int32(), "Int64": pa.int64()}
-#: columns ``_batch_table`` fills from the records themselves, not from the mapped fields
-_NATIVE = frozenset({"provider", "event_id", "time", "record_id", "server", "raw_ref", "time_basis", "source_format"})
 
 
 class EvtxParser(Parser):
@@ -252,7 +246,7 @@ class EvtxParser(Parser):
             pieces.append((local, _generic_fields(kept_xml.take(pa.array(local)))))
         if not pieces:
             return None
-        return _batch_table(pieces, system, chunk, providers, codes[kept_rows], events[kept_rows])
+        return batch_table(pieces, system, chunk, providers, codes[kept_rows], events[kept_rows])
 
     def _map_rows(
         self,
@@ -416,70 +410,6 @@ def _generic_fields(xml: pa.Array) -> dict[str, Any]:
     }
 
 
-def _as_arrow(values: Any, name: str, n: int) -> pa.Array:
-    """A piece's column as an Arrow array of the column's plain type."""
-    if values is None:
-        values = [None] * n
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if isinstance(values, pa.Array):
-        if pa.types.is_dictionary(values.type):
-            values = values.cast(values.type.value_type)
-        return values
-    if name == "admin_rights":
-        return pa.array([v if v is None or isinstance(v, bool) else parse_bool(str(v)) for v in values], pa.bool_())
-    if name in ("event_id", "record_id", "raw_ref"):
-        return pa.array([None if v is None else int(v) for v in values], pa.int64())
-    if name == "time":
-        return pa.array(pd.to_datetime(pd.Series(values), utc=True, errors="coerce"), pa.timestamp("ns", tz="UTC"))
-    return pa.array([None if v is None else str(v) for v in values], pa.string())
-
-
-def _category(values: pa.Array) -> pd.Categorical:
-    """String array -> a Categorical exactly as ``schema.conform`` makes it ("" = not recorded)."""
-    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
-    encoded = pc.dictionary_encode(values)
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
-    categories = pd.Index(pd.array(encoded.dictionary.to_pylist(), dtype=STRING_DTYPE))
-    return pd.Categorical.from_codes(codes, categories=categories)
-
-
-def _batch_table(
-    pieces: list[tuple[np.ndarray, dict[str, Any]]],
-    system: dict[str, pa.Array],
-    chunk: np.ndarray,
-    providers: list[str],
-    provider_codes: np.ndarray,
-    events: np.ndarray,
-) -> pa.Table:
-    """One batch's rows, every schema column as a plain Arrow array, rows in record order
-    (``_to_frame`` makes the typed frame, once for many batches)."""
-    rows = np.concatenate([piece_rows for piece_rows, _ in pieces])
-    order = np.argsort(rows, kind="stable")
-    rows = rows[order]
-    take_rows = pa.array(rows)
-    n = len(rows)
-    out: dict[str, pa.Array] = {}
-    for name, dtype in COLUMNS.items():
-        if name in _NATIVE:
-            continue
-        if not any(name in fields for _, fields in pieces):
-            out[name] = pa.nulls(n, _ARROW_TYPES.get(str(dtype), pa.string()))
-            continue
-        arrays = [_as_arrow(fields.get(name), name, len(piece_rows)) for piece_rows, fields in pieces]
-        target = arrays[0].type if all(a.type == arrays[0].type for a in arrays) else None
-        if target is None:
-            arrays = [a.cast(pa.string()) for a in arrays]
-        column = pa.concat_arrays(arrays).take(pa.array(order))
-        out[name] = column.cast(pa.string()) if dtype == "category" or dtype is STRING_DTYPE else column
-    out["provider"] = pa.array(providers, pa.string()).take(pa.array(provider_codes[rows]))
-    out["event_id"] = pa.array(events[rows], pa.int32())
-    out["time"] = system["time"].take(take_rows)
-    out["record_id"] = system["record_id"].take(take_rows).cast(pa.int64())
-    out["server"] = system["computer"].take(take_rows).cast(pa.string())
-    out["raw_ref"] = pa.array(chunk[rows], pa.int64())
-    return pa.table({name: out[name] for name in COLUMNS if name in out})
-
 
 def _to_frame(tables: list[pa.Table]) -> pd.DataFrame:
     """Batch tables -> one frame of every schema column, fully typed."""
@@ -491,7 +421,7 @@ def _to_frame(tables: list[pa.Table]) -> pd.DataFrame:
             continue
         column = table.column(name).combine_chunks()
         if dtype == "category":
-            out[name] = _category(column.cast(pa.string()))
+            out[name] = string_category(column.cast(pa.string()))
         elif dtype == "boolean":
             out[name] = pd.array(column.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get), dtype="boolean")
         elif dtype is STRING_DTYPE:

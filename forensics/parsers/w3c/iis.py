@@ -36,6 +36,7 @@ from forensics.parsers.csvtable import unique_names
 from forensics.parsers.arrowbytes import positions_of
 from forensics.parsers.arrowtext import as_array
 from forensics.parsers.w3c.iis_assembly import IisAssembly, to_frame
+from forensics.parsers.w3c.iis_head import decode_line, headerless_default, iis_fields
 from forensics.parsers.w3c.iis_layouts import SAMPLE_LINES, guess_layout, layout_note, parse_field_list
 from forensics.parsers.setchecks import EvidenceSetCheck
 from forensics.parsers.w3c.iis_rollover import ROLLOVER_CHECK
@@ -89,37 +90,6 @@ class _State:
     headerless_unread: int = 0  # lines before any header that no layout could read
 
 
-def _decode_line(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
-def _w3c_fields(head: bytes) -> bool:
-    """False for the look-alikes Exchange writes itself: IIS never writes ``#Log-type:``, and
-    its ``#Fields:`` names are space-separated, never ``DateTime,RequestId,...``."""
-    if b"\n#Log-type:" in head or head.startswith(b"#Log-type:"):
-        return False
-    at = head.find(b"#Fields:")
-    if at < 0:
-        return True
-    line = head[at + 8 : head.find(b"\n", at) if head.find(b"\n", at) > 0 else len(head)].strip()
-    return not (b"," in line and b" " not in line)
-
-
-def _headerless_default(head: bytes) -> bool:
-    """Whether the head's lines (the last one only if complete) are IIS lines of exactly one
-    default layout."""
-    lines = head.split(b"\n")
-    if not head.endswith(b"\n"):
-        lines = lines[:-1]
-    text = [_decode_line(line) for line in lines[:SAMPLE_LINES + 1] if line.strip()]
-    if not text or any(t.startswith("#") for t in text):
-        return False
-    return guess_layout(text) is not None
-
-
 class IisParser(Parser):
     name = "iis"
     description = "IIS W3C extended log (Exchange OWA, WebDAV, EWS, ActiveSync, RPC/MAPI over HTTP)"
@@ -132,13 +102,13 @@ class IisParser(Parser):
             head = head[2:].decode("utf-16-le" if head[:2] == b"\xff\xfe" else "utf-16-be", "ignore").encode()
         if b"#Software: Microsoft Internet Information Services" in head:
             return 95
-        if not _w3c_fields(head):  # Exchange's own logs (HttpProxy, tracking, SMTP): "#Log-type:", commas
+        if not iis_fields(head):  # Exchange's own logs (HttpProxy, tracking, SMTP): "#Log-type:", commas
             return 0
         if b"#Fields:" in head and b"cs-uri-stem" in head:
             return 90
         if b"#Fields:" in head and b"#Version:" in head:
             return 60
-        if b"#Fields:" not in head and _headerless_default(head):
+        if b"#Fields:" not in head and headerless_default(head):
             return 40  # IIS lines without their header, in one default layout (``iis_layouts``)
         return 0
 
@@ -260,7 +230,7 @@ class IisParser(Parser):
         state.byte_base += len(chunk)
 
     def _directive(self, ctx: ParseContext, state: _State, line: bytes, number: int) -> None:
-        text = _decode_line(line)
+        text = decode_line(line)
         name, _, value = text.partition(":")
         name = name.strip().lower()
         if name == "#fields":
@@ -290,7 +260,7 @@ class IisParser(Parser):
         numbers = idx + state.line_base + 1
         if state.fields is None and not state.layout_tried:
             state.layout_tried = True
-            sample = [_decode_line(bytes(info.chunk[info.starts[i] : info.ends[i]])) for i in idx[:SAMPLE_LINES].tolist()]
+            sample = [decode_line(bytes(info.chunk[info.starts[i] : info.ends[i]])) for i in idx[:SAMPLE_LINES].tolist()]
             layout = guess_layout(sample)
             if layout is not None:
                 state.fields = unique_names(list(layout.fields), sep="#", lower=True)
@@ -385,7 +355,7 @@ class IisParser(Parser):
                         ctx.report.bad_record(f"line {number}", f"line could not be split: {exc}")
                 return None
             # not UTF-8 (IIS 6 "ex*.log" files are ANSI): decode line by line, UTF-8 first
-            lines = [_decode_line(bytes(info.chunk[info.starts[i] : info.ends[i]])) for i in idx.tolist()]
+            lines = [decode_line(bytes(info.chunk[info.starts[i] : info.ends[i]])) for i in idx.tolist()]
             if not state.legacy_warned:
                 ctx.report.warn(
                     f"line {numbers[0]}", "text is not valid UTF-8; such lines were decoded as Windows-1252"
@@ -483,7 +453,7 @@ class IisParser(Parser):
             if raw_ref is not None and not pd.isna(raw_ref):
                 fh.seek(int(raw_ref))
                 line = fh.read(MAX_LINE + 2)  # bounded: a CR-only file has no LF to stop readline
-                return _decode_line(re.split(rb"\r|\n", line, maxsplit=1)[0])
+                return decode_line(re.split(rb"\r|\n", line, maxsplit=1)[0])
             raw = fh.read()
         if record_id is None or pd.isna(record_id):
             raise ValueError("an IIS row needs a byte offset or a line number")
@@ -492,7 +462,7 @@ class IisParser(Parser):
                 lines = raw[2:].decode(enc, errors="replace").split("\n")
                 return lines[int(record_id) - 1].rstrip("\r")
         eol = b"\r" if b"\n" not in raw and b"\r" in raw else b"\n"  # CR-only files: see _line_ends
-        return _decode_line(raw.split(eol)[int(record_id) - 1]).rstrip("\r")
+        return decode_line(raw.split(eol)[int(record_id) - 1]).rstrip("\r")
 
 
 @dataclass
