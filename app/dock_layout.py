@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 if TYPE_CHECKING:
@@ -94,3 +94,11 @@ def _default_sizes(window: "MainWindow", docks: dict[str, QDockWidget]) -> None:
         width = max(600, window.width())
         share = int(width * FINDINGS_SHARE)
         window.resizeDocks([heatmap, findings], [width - share, share], Qt.Orientation.Horizontal)
+
+
+def fitted_size(size: QSize, available: QSize, minimum: QSize) -> QSize:
+    """The default window size within the screen's available area; a screen smaller than the
+    window's minimum (a test's virtual screen) leaves it as it is, since it cannot fit anyway."""
+    if available.width() < minimum.width() or available.height() < minimum.height():
+        return size
+    return QSize(min(size.width(), available.width()), min(size.height(), available.height()))

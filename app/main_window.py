@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -38,7 +38,8 @@ from app.dialogs.examiner import ExaminerDialog, ensure_examiner, remember_exami
 from app.dialogs.messages import show_error, show_warning
 from app.display_tz import DisplayZone
 from app import menus
-from app.dock_layout import apply_default_layout
+from app.dock_layout import apply_default_layout, fitted_size
+from app.grid_defaults import DEFAULT_HIDDEN, DEFAULT_ORDER, DEFAULT_PINNED, DEFAULT_WIDTHS
 from app.models.event_table_model import EventTableModel
 from app.session import Session
 from app.widgets.custody_dock import CustodyPanel
@@ -51,32 +52,11 @@ from forensics.ingest import LoadResult
 
 log = logging.getLogger(__name__)
 
-#: provenance columns hidden until the user asks for them (View > Columns)
-DEFAULT_HIDDEN = {"mapping", "logon_rule", "time_basis", "actor_ids", "mailbox_ids", "raw_ref", "provider"}
-#: the first seven (who, what, whose, from where) fit a 1400 px window beside the Detail dock
-DEFAULT_WIDTHS = {"time": 170, "operation": 105, "mailbox": 150, "actor": 140, "logon_type": 90,
-                  "admin_rights": 105, "folder": 150, "item": 220, "client_ip": 115, "client_host": 105,
-                  "client_app": 115, "outcome": 80, "event_id": 70, "record_id": 80, "evidence": 150,
-                  "details": 260, "tag": 90}
-#: who, what, whose, then from where (client IP, host, app) on screen; provenance after
-DEFAULT_ORDER = ("time", "actor", "operation", "mailbox", "client_ip", "client_host", "client_app", "logon_type",
-                 "outcome", "tag", "expected", "folder", "item", "admin_rights", "server", "event_id", "record_id",
-                 "evidence", "source_format", "details")
-#: columns that stay in view when the grid scrolls right (header menu: Pin / Unpin)
-DEFAULT_PINNED = ("time", "actor")
 SETTINGS_GEOMETRY = "window/geometry"
 
 SETTINGS_STATE = "window/state"
 SETTINGS_COLUMNS = "grid/columns"
 SETTINGS_ZONE = "display/zone"
-
-
-def fitted_size(size: QSize, available: QSize, minimum: QSize) -> QSize:
-    """The default window size within the screen's available area; a screen smaller than the
-    window's minimum (a test's virtual screen) leaves it as it is, since it cannot fit anyway."""
-    if available.width() < minimum.width() or available.height() < minimum.height():
-        return size
-    return QSize(min(size.width(), available.width()), min(size.height(), available.height()))
 
 
 class MainWindow(QMainWindow):

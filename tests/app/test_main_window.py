@@ -516,7 +516,7 @@ def test_default_size_fits_a_laptop_screen() -> None:
     takes some of it); a screen smaller than the window's minimum leaves the size alone."""
     from PySide6.QtCore import QSize
 
-    from app.main_window import fitted_size
+    from app.dock_layout import fitted_size
 
     minimum = QSize(975, 563)
     assert fitted_size(QSize(1500, 900), QSize(1366, 728), minimum) == QSize(1366, 728)
