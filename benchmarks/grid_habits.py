@@ -28,7 +28,11 @@ s = Session(examiner="b")
 t = time.perf_counter(); s.add_result(LoadResult(frame=frame)); print(f"load + default time order: {time.perf_counter()-t:.2f}s")
 m = EventTableModel(s)
 for spec in ([("actor", False)], [("mailbox", False), ("actor", True)], [("time", True)], [("item", False)]):
-    t = time.perf_counter(); s.set_sort(spec); print(f"sort {spec}: {time.perf_counter()-t:.2f}s")
+    # a new key is ranked on a worker: the clock stops when the grid's order is the sorted one
+    t = time.perf_counter(); s.set_sort(spec)
+    while list(s.sort_by) != spec:
+        app.processEvents(); time.sleep(0.001)
+    print(f"sort {spec}: {time.perf_counter()-t:.2f}s (to the sorted view)")
 t = time.perf_counter(); m.data(m.index(0, 0), 8); print(f"style arrays (flags): {time.perf_counter()-t:.3f}s")
 t = time.perf_counter(); m.set_format_rules([("203.0.113.77", "#ffd6d6"), ("actor:user0001", "#fff2a8")]); m.data(m.index(0,0), 8); print(f"2 rules (one free word): {time.perf_counter()-t:.2f}s")
 t = time.perf_counter()
@@ -39,3 +43,4 @@ from app.widgets.grid_navigation import row_at_or_after
 s.set_sort([])
 t = time.perf_counter(); row_at_or_after(s, pd.Timestamp("2024-03-15", tz="UTC")); print(f"go to time: {time.perf_counter()-t:.3f}s")
 t = time.perf_counter(); s.column_values("operation").value_counts(dropna=False); print(f"pick list counts: {time.perf_counter()-t:.3f}s")
+s.shutdown()
